@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// In a checkout (sources and the dev dependency tsx present) run the TypeScript sources, so a stale
+// dist/ can never answer for them; in an installed package run the build in dist/.
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const built = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+async function tsxRegister() {
+  try {
+    return (await import('tsx/esm/api')).register;
+  } catch {
+    return undefined;
+  }
+}
+
+const register = existsSync(source) ? await tsxRegister() : undefined;
+if (register) {
+  register();
+  await import(pathToFileURL(source).href);
+} else {
+  await import(pathToFileURL(built).href);
+}

@@ -1,0 +1,81 @@
+import winston from 'winston';
+
+/** Log levels, most severe first (winston's npm levels, trimmed to those we use). */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Structured fields a log line may carry (STYLE.md §10); anything else goes in as well. */
+export type LogFields = Record<string, unknown>;
+
+/** The logging surface every layer depends on; winston stays behind it. */
+export interface Logger {
+  error(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line it writes. */
+  child(fields: LogFields): Logger;
+}
+
+class WinstonLogger implements Logger {
+  constructor(private readonly inner: winston.Logger) {}
+  error(message: string, fields?: LogFields): void {
+    this.inner.error(message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.inner.warn(message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.inner.info(message, fields);
+  }
+  debug(message: string, fields?: LogFields): void {
+    this.inner.debug(message, fields);
+  }
+  child(fields: LogFields): Logger {
+    return new WinstonLogger(this.inner.child(fields));
+  }
+}
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** Lowest level written. Default `info`. */
+  level?: LogLevel;
+  /** Write to stderr (default) so that stdout stays free for a command's own output. */
+  stream?: NodeJS.WritableStream;
+}
+
+/**
+ * A JSON logger (one object per line with `level`, `msg`, `time` and the given fields). Bigints are
+ * written as decimal strings so that revisions never lose precision.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const bigintsAsStrings = winston.format((info) => {
+    for (const [k, v] of Object.entries(info)) {
+      if (typeof v === 'bigint') (info as Record<string, unknown>)[k] = v.toString();
+    }
+    return info;
+  });
+  const inner = winston.createLogger({
+    level: options.level ?? 'info',
+    format: winston.format.combine(
+      bigintsAsStrings(),
+      winston.format.timestamp({ alias: 'time' }),
+      winston.format((info) => {
+        delete (info as Record<string, unknown>)['timestamp'];
+        return info;
+      })(),
+      winston.format.json(),
+    ),
+    transports: [new winston.transports.Stream({ stream: options.stream ?? process.stderr })],
+  });
+  return new WinstonLogger(inner);
+}
+
+/** A logger that writes nothing: the default for libraries whose caller gave none. */
+export const silentLogger: Logger = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => silentLogger,
+};
