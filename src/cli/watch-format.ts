@@ -1,0 +1,94 @@
+import { isUtf8 } from 'node:buffer';
+
+/** A key-value as the formatter needs it (structurally the etcd client's KeyValue). */
+export interface FormattableKeyValue {
+  key: Buffer;
+  value: Buffer;
+  modRevision: bigint;
+  createRevision: bigint;
+  version: bigint;
+  lease: bigint;
+}
+
+/** One watch event as the formatter needs it (structurally the etcd client's WatchEvent). */
+export interface FormattableEvent extends FormattableKeyValue {
+  type: 'put' | 'delete';
+  prevKv?: FormattableKeyValue;
+}
+
+/** Everything `watch` prints: events and the control lines around them. */
+export type WatchLine =
+  | { type: 'event'; event: FormattableEvent }
+  | { type: 'created' | 'progress' | 'reconnected'; revision: bigint }
+  | { type: 'compacted'; compactRevision: bigint };
+
+/** A key-value on the wire: strings throughout; `encoding: 'base64'` when key or value is not UTF-8. */
+export interface JsonKeyValue {
+  key: string;
+  value: string;
+  modRevision: string;
+  createRevision: string;
+  version: string;
+  lease: string;
+  encoding?: 'base64';
+}
+
+function jsonKeyValue(kv: FormattableKeyValue): JsonKeyValue {
+  // One encoding per object, so a reader never has to guess which of key and value was encoded.
+  const isText = isUtf8(kv.key) && isUtf8(kv.value);
+  const enc: BufferEncoding = isText ? 'utf8' : 'base64';
+  return {
+    key: kv.key.toString(enc),
+    value: kv.value.toString(enc),
+    modRevision: kv.modRevision.toString(),
+    createRevision: kv.createRevision.toString(),
+    version: kv.version.toString(),
+    lease: kv.lease.toString(),
+    ...(isText ? {} : { encoding: 'base64' as const }),
+  };
+}
+
+/**
+ * One JSON line (with its trailing newline) for `line`. Revisions and other int64s are decimal
+ * strings so that no reader loses precision.
+ */
+export function formatJsonLine(line: WatchLine): string {
+  switch (line.type) {
+    case 'event': {
+      const e = line.event;
+      const out: Record<string, unknown> = { type: e.type, ...jsonKeyValue(e) };
+      if (e.prevKv) out['prevKv'] = jsonKeyValue(e.prevKv);
+      return JSON.stringify(out) + '\n';
+    }
+    case 'compacted':
+      return JSON.stringify({ type: 'compacted', compactRevision: line.compactRevision.toString() }) + '\n';
+    default:
+      return JSON.stringify({ type: line.type, revision: line.revision.toString() }) + '\n';
+  }
+}
+
+/**
+ * What text output writes for `line`, split by stream: like `etcdctl watch`, an event is its type
+ * (`PUT`/`DELETE`), then the previous key and value when asked for, then key and value, one per line,
+ * bytes as stored. Control lines are not data, so they go to stderr as `# …` comments.
+ */
+export function formatTextLine(line: WatchLine): { stdout?: Buffer; stderr?: string } {
+  switch (line.type) {
+    case 'event': {
+      const e = line.event;
+      const nl = Buffer.from('\n');
+      const parts: Buffer[] = [Buffer.from(e.type === 'put' ? 'PUT\n' : 'DELETE\n')];
+      if (e.prevKv) parts.push(e.prevKv.key, nl, e.prevKv.value, nl);
+      parts.push(e.key, nl, e.value, nl);
+      return { stdout: Buffer.concat(parts) };
+    }
+    case 'created':
+      return { stderr: `# watch created; store at revision ${line.revision}\n` };
+    case 'progress':
+      return { stderr: `# progress: up to date at revision ${line.revision}\n` };
+    case 'reconnected':
+      return { stderr: `# reconnected, resuming after revision ${line.revision}\n` };
+    case 'compacted':
+      return { stderr: `# compacted: history before revision ${line.compactRevision} is gone\n` };
+  }
+}

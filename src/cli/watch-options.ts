@@ -1,0 +1,175 @@
+import { parseArgs } from 'node:util';
+
+/** Output formats of `watch`. */
+export const WATCH_OUTPUTS = ['text', 'json'] as const;
+export type WatchOutput = (typeof WATCH_OUTPUTS)[number];
+
+/** Endpoint dialled when `--endpoints` is not given (etcdctl's default too). */
+export const DEFAULT_ENDPOINT = '127.0.0.1:2379';
+/** How long the first connection may take before `watch` gives up (like etcdctl's `--dial-timeout`). */
+export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
+
+/** The validated flags of `etcd-config-operator watch`. Paths are not read here: that is I/O. */
+export interface WatchOptions {
+  /** The key prefix to watch; an empty string watches the whole keyspace. */
+  prefix: string;
+  /** `host:port` of each member, in the order given. */
+  endpoints: string[];
+  /** Replay history from this revision; undefined starts at the current revision. */
+  fromRevision?: bigint;
+  /** Ask etcd for the previous key-value of each event. */
+  isPrevKv: boolean;
+  output: WatchOutput;
+  /** PEM files for TLS; any of them switches the connection to TLS. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  auth?: { username: string; password: string };
+  /** Deadline for the watch to be established, in milliseconds. */
+  dialTimeoutMs: number;
+}
+
+/** What the command line asked for: run a watch, print the help, or a usage error (exit 2). */
+export type ParsedWatchArgs =
+  { kind: 'run'; options: WatchOptions } | { kind: 'help' } | { kind: 'error'; message: string };
+
+/** `watch --help`. */
+export const WATCH_USAGE = `Usage: etcd-config-operator watch [flags] <prefix>
+
+Streams every change under <prefix>, like 'etcdctl watch --prefix', resuming across disconnects
+without losing or repeating an event. Ends on compaction or a permanent error (exit 1), on SIGINT
+(exit 0), and exits 2 on bad flags.
+
+Flags:
+  --endpoints host:port,...   etcd members to dial (default ${DEFAULT_ENDPOINT})
+  --from-revision N           replay history from revision N (default: changes from now on)
+  --prev-kv                   include each event's previous key-value
+  --output text|json          text like etcdctl's (default), or one JSON object per line
+  --cacert FILE               CA bundle that verifies the server (turns TLS on)
+  --cert FILE, --key FILE     client certificate and key (mTLS)
+  --user name:password        authenticate as this etcd user
+  --dial-timeout DURATION     give up if etcd is not reached in time (default 5s; e.g. 500ms, 10s)
+  -h, --help                  print this help
+
+JSON lines: {"type":"created"|"progress"|"reconnected","revision"}, events
+{"type":"put"|"delete","key","value","modRevision","createRevision","version","lease","prevKv"?}
+and, on compaction, {"type":"compacted","compactRevision"}. Revisions are decimal strings; keys and
+values are UTF-8 strings, or base64 with "encoding":"base64" when they are not valid UTF-8.
+`;
+
+/** A positive decimal integer without sign or exponent; bigint-safe. */
+const REVISION_PATTERN = /^[0-9]+$/;
+const DURATION_PATTERN = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/;
+const DURATION_UNIT_MS = { ms: 1, s: 1_000, m: 60_000 } as const;
+
+function parseDurationMs(text: string): number | undefined {
+  const m = DURATION_PATTERN.exec(text);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * DURATION_UNIT_MS[m[2] as keyof typeof DURATION_UNIT_MS];
+  return ms > 0 ? ms : undefined;
+}
+
+/** `host:port` with a port in 1..65535; IPv6 hosts in brackets. */
+function isEndpoint(text: string): boolean {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(text);
+  if (!m) return false;
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65_535;
+}
+
+/**
+ * Parses `watch`'s arguments (after the subcommand name). Never throws and reads no files: every
+ * problem becomes `{kind: 'error'}` with a one-line message for stderr.
+ */
+export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        endpoints: { type: 'string' },
+        'from-revision': { type: 'string' },
+        'prev-kv': { type: 'boolean' },
+        output: { type: 'string', short: 'w' },
+        cacert: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        user: { type: 'string' },
+        'dial-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // parseArgs' messages are already one line and name the flag ("Unknown option '--x'").
+    return { kind: 'error', message: (err as Error).message.split('\n')[0] ?? 'invalid arguments' };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+
+  if (positionals.length !== 1) {
+    return {
+      kind: 'error',
+      message:
+        positionals.length === 0
+          ? 'missing <prefix> (use "" for the whole keyspace)'
+          : `expected one <prefix>, got ${positionals.length}: ${positionals.join(' ')}`,
+    };
+  }
+  const prefix = positionals[0]!;
+
+  const endpoints = (values.endpoints ?? DEFAULT_ENDPOINT).split(',').map((e) => e.trim());
+  const badEndpoint = endpoints.find((e) => !isEndpoint(e));
+  if (badEndpoint !== undefined) {
+    return { kind: 'error', message: `--endpoints: '${badEndpoint}' is not host:port` };
+  }
+
+  let fromRevision: bigint | undefined;
+  const rev = values['from-revision'];
+  if (rev !== undefined) {
+    if (!REVISION_PATTERN.test(rev) || BigInt(rev) < 1n) {
+      return { kind: 'error', message: `--from-revision: '${rev}' is not a revision (an integer ≥ 1)` };
+    }
+    fromRevision = BigInt(rev);
+  }
+
+  const output = values.output ?? 'text';
+  if (!(WATCH_OUTPUTS as readonly string[]).includes(output)) {
+    return { kind: 'error', message: `--output: '${output}' is not one of ${WATCH_OUTPUTS.join(', ')}` };
+  }
+
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    return { kind: 'error', message: '--cert and --key go together' };
+  }
+  const hasTls = values.cacert !== undefined || values.cert !== undefined;
+  const tls = hasTls ? { caFile: values.cacert, certFile: values.cert, keyFile: values.key } : undefined;
+
+  let auth: WatchOptions['auth'];
+  if (values.user !== undefined) {
+    const colon = values.user.indexOf(':');
+    if (colon <= 0) return { kind: 'error', message: '--user: expected name:password' };
+    auth = { username: values.user.slice(0, colon), password: values.user.slice(colon + 1) };
+  }
+
+  let dialTimeoutMs = DEFAULT_DIAL_TIMEOUT_MS;
+  const dial = values['dial-timeout'];
+  if (dial !== undefined) {
+    const ms = parseDurationMs(dial);
+    if (ms === undefined)
+      return { kind: 'error', message: `--dial-timeout: '${dial}' is not a duration like 5s` };
+    dialTimeoutMs = ms;
+  }
+
+  return {
+    kind: 'run',
+    options: {
+      prefix,
+      endpoints,
+      fromRevision,
+      isPrevKv: values['prev-kv'] ?? false,
+      output: output as WatchOutput,
+      tls,
+      auth,
+      dialTimeoutMs,
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { strict as assert } from 'node:assert';
+import { parseWatchArgs, DEFAULT_ENDPOINT, DEFAULT_DIAL_TIMEOUT_MS } from '../../src/cli/watch-options.js';
+import { formatJsonLine, formatTextLine, type FormattableEvent } from '../../src/cli/watch-format.js';
+
+function options(argv: string[]) {
+  const parsed = parseWatchArgs(argv);
+  if (parsed.kind !== 'run') assert.fail(`expected options, got ${JSON.stringify(parsed)}`);
+  return parsed.options;
+}
+
+function errorOf(argv: string[]): string {
+  const parsed = parseWatchArgs(argv);
+  if (parsed.kind !== 'error') assert.fail(`expected an error, got ${parsed.kind}`);
+  return parsed.message;
+}
+
+function event(overrides: Partial<FormattableEvent> = {}): FormattableEvent {
+  return {
+    type: 'put',
+    key: Buffer.from('/config/a'),
+    value: Buffer.from('hello'),
+    modRevision: 12n,
+    createRevision: 10n,
+    version: 3n,
+    lease: 0n,
+    ...overrides,
+  };
+}
+
+describe('watch command line', () => {
+  it('defaults to text output on 127.0.0.1:2379 from now', () => {
+    const o = options(['/config/']);
+    assert.equal(o.prefix, '/config/');
+    assert.deepEqual(o.endpoints, [DEFAULT_ENDPOINT]);
+    assert.equal(o.output, 'text');
+    assert.equal(o.fromRevision, undefined);
+    assert.equal(o.isPrevKv, false);
+    assert.equal(o.tls, undefined);
+    assert.equal(o.auth, undefined);
+    assert.equal(o.dialTimeoutMs, DEFAULT_DIAL_TIMEOUT_MS);
+  });
+
+  it('reads every flag', () => {
+    const o = options([
+      '--endpoints',
+      '10.0.0.1:2379,[::1]:23790',
+      '--from-revision=90071992547409930',
+      '--prev-kv',
+      '--output',
+      'json',
+      '--cacert',
+      'ca.pem',
+      '--cert',
+      'c.pem',
+      '--key',
+      'k.pem',
+      '--user',
+      'alice:pa:ss',
+      '--dial-timeout',
+      '750ms',
+      '',
+    ]);
+    assert.deepEqual(o.endpoints, ['10.0.0.1:2379', '[::1]:23790']);
+    assert.equal(o.fromRevision, 90071992547409930n, 'revisions beyond 2^53 keep every digit');
+    assert.equal(o.isPrevKv, true);
+    assert.equal(o.output, 'json');
+    assert.deepEqual(o.tls, { caFile: 'ca.pem', certFile: 'c.pem', keyFile: 'k.pem' });
+    assert.deepEqual(o.auth, { username: 'alice', password: 'pa:ss' });
+    assert.equal(o.dialTimeoutMs, 750);
+    assert.equal(o.prefix, '', 'an empty prefix watches everything');
+  });
+
+  it('answers --help', () => {
+    assert.equal(parseWatchArgs(['--help']).kind, 'help');
+    assert.equal(parseWatchArgs(['-h', 'x']).kind, 'help');
+  });
+
+  it('refuses bad flags with a one-line message naming the flag', () => {
+    const cases: [string[], RegExp][] = [
+      [['--nope', '/p/'], /--nope/],
+      [['/p/', '--output', 'yaml'], /--output: 'yaml'/],
+      [['/p/', '--from-revision', '-3'], /--from-revision/],
+      [['/p/', '--from-revision', '0'], /--from-revision/],
+      [['/p/', '--from-revision', '1e5'], /--from-revision/],
+      [['/p/', '--endpoints', 'localhost'], /--endpoints: 'localhost'/],
+      [['/p/', '--endpoints', 'a:1,b:99999'], /--endpoints: 'b:99999'/],
+      [['/p/', '--user', 'alice'], /--user/],
+      [['/p/', '--cert', 'c.pem'], /--cert and --key/],
+      [['/p/', '--dial-timeout', 'soon'], /--dial-timeout/],
+      [[], /missing <prefix>/],
+      [['/a/', '/b/'], /expected one <prefix>/],
+      [['/p/', '--prev-kv=yes'], /prev-kv/],
+    ];
+    for (const [argv, pattern] of cases) {
+      const message = errorOf(argv);
+      assert.match(message, pattern, `for ${JSON.stringify(argv)}`);
+      assert.ok(!message.includes('\n'), `one line for ${JSON.stringify(argv)}`);
+    }
+  });
+});
+
+describe('watch output', () => {
+  describe('as JSON lines', () => {
+    it('writes an event with UTF-8 strings and decimal-string revisions', () => {
+      const line = formatJsonLine({ type: 'event', event: event({ value: Buffer.from('grüße') }) });
+      assert.ok(line.endsWith('}\n'));
+      assert.deepEqual(JSON.parse(line), {
+        type: 'put',
+        key: '/config/a',
+        value: 'grüße',
+        modRevision: '12',
+        createRevision: '10',
+        version: '3',
+        lease: '0',
+      });
+    });
+
+    it('base64-encodes a key-value that is not valid UTF-8 and says so', () => {
+      const value = Buffer.from([0xff, 0xfe, 0x00, 0x41]);
+      const parsed = JSON.parse(formatJsonLine({ type: 'event', event: event({ value }) })) as Record<
+        string,
+        string
+      >;
+      assert.equal(parsed['encoding'], 'base64');
+      assert.deepEqual(Buffer.from(parsed['value']!, 'base64'), value);
+      assert.equal(Buffer.from(parsed['key']!, 'base64').toString(), '/config/a');
+    });
+
+    it('nests prevKv with its own encoding', () => {
+      const prevKv = { ...event(), value: Buffer.from([0xc3]), modRevision: 11n };
+      const parsed = JSON.parse(
+        formatJsonLine({ type: 'event', event: event({ type: 'delete', value: Buffer.alloc(0), prevKv }) }),
+      ) as { type: string; value: string; encoding?: string; prevKv: Record<string, string> };
+      assert.equal(parsed.type, 'delete');
+      assert.equal(parsed.value, '');
+      assert.equal(parsed.encoding, undefined);
+      assert.equal(parsed.prevKv['encoding'], 'base64');
+      assert.equal(parsed.prevKv['modRevision'], '11');
+      assert.equal(parsed.prevKv['value'], Buffer.from([0xc3]).toString('base64'));
+    });
+
+    it('writes control lines with revisions as strings', () => {
+      assert.equal(formatJsonLine({ type: 'created', revision: 5n }), '{"type":"created","revision":"5"}\n');
+      assert.equal(
+        formatJsonLine({ type: 'progress', revision: 6n }),
+        '{"type":"progress","revision":"6"}\n',
+      );
+      assert.equal(
+        formatJsonLine({ type: 'reconnected', revision: 2n ** 63n - 1n }),
+        '{"type":"reconnected","revision":"9223372036854775807"}\n',
+      );
+      assert.equal(
+        formatJsonLine({ type: 'compacted', compactRevision: 40n }),
+        '{"type":"compacted","compactRevision":"40"}\n',
+      );
+    });
+  });
+
+  describe('as text', () => {
+    it('prints an event like etcdctl: type, key, value', () => {
+      const out = formatTextLine({ type: 'event', event: event() });
+      assert.equal(out.stdout?.toString(), 'PUT\n/config/a\nhello\n');
+      assert.equal(out.stderr, undefined);
+    });
+
+    it('prints the previous key-value before the new one, and raw bytes as stored', () => {
+      const prevKv = { ...event(), value: Buffer.from([0xff]) };
+      const out = formatTextLine({
+        type: 'event',
+        event: event({ type: 'delete', value: Buffer.alloc(0), prevKv }),
+      });
+      assert.deepEqual(
+        out.stdout,
+        Buffer.concat([
+          Buffer.from('DELETE\n/config/a\n'),
+          Buffer.from([0xff]),
+          Buffer.from('\n/config/a\n\n'),
+        ]),
+      );
+    });
+
+    it('keeps control lines off stdout', () => {
+      for (const line of [
+        { type: 'created', revision: 1n },
+        { type: 'progress', revision: 1n },
+        { type: 'reconnected', revision: 1n },
+        { type: 'compacted', compactRevision: 1n },
+      ] as const) {
+        const out = formatTextLine(line);
+        assert.equal(out.stdout, undefined);
+        assert.match(out.stderr ?? '', /^# .*\n$/);
+      }
+    });
+  });
+});
