@@ -1,0 +1,133 @@
+// Condition types and reasons: what each means to a user, and what the user should do about it.
+// Condition messages carry the specifics (which key, which workload); reasons stay a closed set.
+
+/** The condition types of a PrefixSync. */
+export const PrefixSyncConditionType = {
+  /**
+   * The ConfigMap holds the prefix's content at `status.syncedRevision` and nothing is wrong. False with
+   * the reason of whatever is wrong (the same reason as Synced or RolledOut when one of them is False).
+   */
+  Ready: 'Ready',
+  /**
+   * The last sync attempt succeeded. False when a snapshot could not be turned into a ConfigMap or
+   * written; the last good ConfigMap stays in place meanwhile.
+   */
+  Synced: 'Synced',
+  /** The workloads selected by `spec.rollout` run with the current content hash. */
+  RolledOut: 'RolledOut',
+} as const;
+
+/** One of {@link PrefixSyncConditionType}. */
+export type PrefixSyncConditionType = (typeof PrefixSyncConditionType)[keyof typeof PrefixSyncConditionType];
+
+/** Reasons of PrefixSync conditions. */
+export const PrefixSyncReason = {
+  /** Ready/Synced True: the ConfigMap holds the prefix's content at `status.syncedRevision`. Nothing to do. */
+  Synced: 'Synced',
+  /** Unknown: the first sync has not finished yet. Wait; if it stays, look at the operator's logs. */
+  Pending: 'Pending',
+  /** False: `spec.suspend` is true; the ConfigMap is left as it was. Set it to false to resume. */
+  Suspended: 'Suspended',
+  /** False: the ClusterEtcdSource named by `spec.sourceRef` does not exist. Fix the name or create it. */
+  SourceNotFound: 'SourceNotFound',
+  /**
+   * False: etcd cannot be reached through the ClusterEtcdSource (see its Ready condition). Retried
+   * automatically; the last good ConfigMap stays.
+   */
+  SourceUnavailable: 'SourceUnavailable',
+  /**
+   * False: no access rule of the ClusterEtcdSource lets this namespace read `spec.prefix`. Ask the owners
+   * of the ClusterEtcdSource to add one, or pick a prefix you are allowed.
+   */
+  PrefixForbidden: 'PrefixForbidden',
+  /**
+   * False: the spec breaks a rule the CRD schema cannot express (the message lists the fields). Fix the
+   * spec; nothing is retried until it changes.
+   */
+  InvalidSpec: 'InvalidSpec',
+  /**
+   * False: an etcd key below the prefix maps to a string that is not a valid ConfigMap key (the message
+   * names it). Rename the key in etcd or change `spec.keys.separator`. The last good ConfigMap stays.
+   */
+  InvalidKey: 'InvalidKey',
+  /**
+   * False: two etcd keys map to the same ConfigMap key (the message names both). Rename one in etcd or
+   * change `spec.keys.separator`. The last good ConfigMap stays.
+   */
+  KeyCollision: 'KeyCollision',
+  /**
+   * False: the key tree cannot be rendered in `spec.target.format` (e.g. a key is both a value and the
+   * parent of other keys, or a value is not text). Change the keys or use format files.
+   */
+  RenderFailed: 'RenderFailed',
+  /**
+   * False: the result exceeds the ConfigMap size limit (1 MiB). Nothing is written; the last good
+   * ConfigMap stays. Sync a narrower prefix or shrink the values.
+   */
+  TooLarge: 'TooLarge',
+  /**
+   * False: the target ConfigMap exists and is not owned by this PrefixSync; it is never overwritten.
+   * Delete or rename that ConfigMap, or choose another `spec.target.name`.
+   */
+  TargetConflict: 'TargetConflict',
+  /** False: writing the ConfigMap to the API server failed. Retried with backoff; see the message. */
+  WriteFailed: 'WriteFailed',
+  /** RolledOut True: every selected workload's pod template carries the current content hash. */
+  RolledOut: 'RolledOut',
+  /** RolledOut True: `spec.rollout.mode` is none, so nothing is ever restarted. */
+  RolloutDisabled: 'RolloutDisabled',
+  /**
+   * RolledOut True: the first sync (or the first after an operator restart) recorded the content hash
+   * without restarting anything, since the workloads already read this content.
+   */
+  InitialSync: 'InitialSync',
+  /** RolledOut True: mode auto found no workload using the ConfigMap (after `selector`). Nothing to do. */
+  NoWorkloads: 'NoWorkloads',
+  /** RolledOut False: a workload named in `spec.rollout.targets` does not exist. Fix the name or create it. */
+  TargetNotFound: 'TargetNotFound',
+  /** RolledOut False: patching a workload's pod template failed (see the message). Retried with backoff. */
+  RolloutFailed: 'RolloutFailed',
+} as const;
+
+/** One of {@link PrefixSyncReason}. */
+export type PrefixSyncReason = (typeof PrefixSyncReason)[keyof typeof PrefixSyncReason];
+
+/** The condition types of a ClusterEtcdSource. */
+export const ClusterEtcdSourceConditionType = {
+  /** The operator reaches the etcd cluster with these settings (endpoints, TLS, credentials). */
+  Ready: 'Ready',
+} as const;
+
+/** One of {@link ClusterEtcdSourceConditionType}. */
+export type ClusterEtcdSourceConditionType =
+  (typeof ClusterEtcdSourceConditionType)[keyof typeof ClusterEtcdSourceConditionType];
+
+/** Reasons of ClusterEtcdSource conditions. */
+export const ClusterEtcdSourceReason = {
+  /** True: a member answered with a leader; `status.clusterId`, `memberCount` and `revision` are current. */
+  Connected: 'Connected',
+  /** Unknown: no connection attempt has finished yet. */
+  Pending: 'Pending',
+  /**
+   * False: no endpoint answered, or none has a leader. Check the endpoints and the network path from the
+   * operator; retried automatically.
+   */
+  SourceUnavailable: 'SourceUnavailable',
+  /** False: etcd refused the username/password from `spec.auth.secretRef`. Fix the Secret or the etcd user. */
+  AuthFailed: 'AuthFailed',
+  /**
+   * False: the TLS handshake failed (unknown CA, wrong server name, bad client certificate). Check
+   * `spec.tls` and the Secrets it names.
+   */
+  TLSFailed: 'TLSFailed',
+  /**
+   * False: a Secret named by `spec.tls` or `spec.auth` is missing from the operator's namespace or lacks
+   * a key it needs. Create it or fix the reference.
+   */
+  SecretNotFound: 'SecretNotFound',
+  /** False: the spec breaks a rule the CRD schema cannot express (the message lists the fields). Fix it. */
+  InvalidSpec: 'InvalidSpec',
+} as const;
+
+/** One of {@link ClusterEtcdSourceReason}. */
+export type ClusterEtcdSourceReason = (typeof ClusterEtcdSourceReason)[keyof typeof ClusterEtcdSourceReason];

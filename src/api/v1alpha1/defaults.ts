@@ -1,0 +1,100 @@
+import type { ClusterEtcdSourceSpec, AccessRule, EtcdAuth, EtcdTls } from './cluster-etcd-source-types.js';
+import type {
+  DeletionPolicy,
+  KeySeparator,
+  PrefixSyncSpec,
+  RolloutMode,
+  SourceReference,
+  TargetFormat,
+  WorkloadReference,
+} from './prefix-sync-types.js';
+import type { LabelSelector } from './meta.js';
+
+/** Default of `spec.target.format`. */
+export const DEFAULT_TARGET_FORMAT: TargetFormat = 'files';
+/** Default of `spec.keys.separator`. */
+export const DEFAULT_KEY_SEPARATOR: KeySeparator = '.';
+/** Default of `spec.rollout.mode`: never restart anything unless asked. */
+export const DEFAULT_ROLLOUT_MODE: RolloutMode = 'none';
+/** Default of `spec.debounce`. */
+export const DEFAULT_DEBOUNCE = '1s';
+/** Largest `spec.debounce`, in milliseconds (10m). */
+export const MAX_DEBOUNCE_MS = 10 * 60 * 1000;
+/** Default of `spec.suspend`. */
+export const DEFAULT_SUSPEND = false;
+/** Default of `spec.deletionPolicy`: a deleted PrefixSync never yanks config from running apps. */
+export const DEFAULT_DELETION_POLICY: DeletionPolicy = 'Retain';
+/** Default of `spec.tls.caSecretRef.key`. */
+export const DEFAULT_CA_SECRET_KEY = 'ca.crt';
+
+/** A PrefixSync spec with every default filled in. */
+export interface DefaultedPrefixSyncSpec {
+  sourceRef: SourceReference;
+  prefix: string;
+  target: { name: string; format: TargetFormat; key?: string };
+  keys: { separator: KeySeparator };
+  rollout: { mode: RolloutMode; targets: WorkloadReference[]; selector?: LabelSelector };
+  debounce: string;
+  suspend: boolean;
+  deletionPolicy: DeletionPolicy;
+}
+
+/**
+ * Fills in the defaults the CRD declares (and `rollout.targets: []`), exactly as the API server would,
+ * so code reading a spec never has to know them. Pure: the input is not modified; never throws.
+ */
+export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyncSpec {
+  const target: DefaultedPrefixSyncSpec['target'] = {
+    name: spec.target.name,
+    format: spec.target.format ?? DEFAULT_TARGET_FORMAT,
+  };
+  if (spec.target.key !== undefined) target.key = spec.target.key;
+  const rollout: DefaultedPrefixSyncSpec['rollout'] = {
+    mode: spec.rollout?.mode ?? DEFAULT_ROLLOUT_MODE,
+    targets: (spec.rollout?.targets ?? []).map((t) => ({ kind: t.kind, name: t.name })),
+  };
+  if (spec.rollout?.selector !== undefined) rollout.selector = structuredClone(spec.rollout.selector);
+  return {
+    sourceRef: { name: spec.sourceRef.name },
+    prefix: spec.prefix,
+    target,
+    keys: { separator: spec.keys?.separator ?? DEFAULT_KEY_SEPARATOR },
+    rollout,
+    debounce: spec.debounce ?? DEFAULT_DEBOUNCE,
+    suspend: spec.suspend ?? DEFAULT_SUSPEND,
+    deletionPolicy: spec.deletionPolicy ?? DEFAULT_DELETION_POLICY,
+  };
+}
+
+/** A ClusterEtcdSource spec with every default filled in. */
+export interface DefaultedClusterEtcdSourceSpec {
+  endpoints: string[];
+  tls?: EtcdTls & { caSecretRef?: { name: string; key: string } };
+  auth?: EtcdAuth;
+  access: AccessRule[];
+}
+
+/**
+ * Fills in the defaults the CRD declares (`tls.caSecretRef.key: ca.crt`) and `access: []`. Pure; never
+ * throws.
+ */
+export function withClusterEtcdSourceDefaults(spec: ClusterEtcdSourceSpec): DefaultedClusterEtcdSourceSpec {
+  const out: DefaultedClusterEtcdSourceSpec = {
+    endpoints: [...spec.endpoints],
+    access: structuredClone(spec.access ?? []),
+  };
+  if (spec.tls !== undefined) {
+    const tls: NonNullable<DefaultedClusterEtcdSourceSpec['tls']> = {};
+    if (spec.tls.caSecretRef !== undefined) {
+      tls.caSecretRef = {
+        name: spec.tls.caSecretRef.name,
+        key: spec.tls.caSecretRef.key ?? DEFAULT_CA_SECRET_KEY,
+      };
+    }
+    if (spec.tls.certSecretRef !== undefined) tls.certSecretRef = { name: spec.tls.certSecretRef.name };
+    if (spec.tls.serverName !== undefined) tls.serverName = spec.tls.serverName;
+    out.tls = tls;
+  }
+  if (spec.auth !== undefined) out.auth = { secretRef: { name: spec.auth.secretRef.name } };
+  return out;
+}

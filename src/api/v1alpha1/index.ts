@@ -1,0 +1,107 @@
+// Public surface of etcdconfig.dev/v1alpha1: the custom resources' types, their condition types and
+// reasons, defaults and validation. Pure; imports nothing outside this folder.
+export { API_VERSION, CATEGORY, CLUSTER_ETCD_SOURCE, GROUP, PREFIX_SYNC, VERSION } from './group-version.js';
+export { ConditionStatus, LABEL_SELECTOR_OPERATORS } from './meta.js';
+export type {
+  Condition,
+  LabelSelector,
+  LabelSelectorOperator,
+  LabelSelectorRequirement,
+  ListMeta,
+  ObjectMeta,
+  OwnerReference,
+} from './meta.js';
+export {
+  DELETION_POLICIES,
+  KEY_SEPARATORS,
+  ROLLOUT_MODES,
+  TARGET_FORMATS,
+  WORKLOAD_KINDS,
+} from './prefix-sync-types.js';
+export type {
+  DeletionPolicy,
+  KeySeparator,
+  PrefixSync,
+  PrefixSyncKeys,
+  PrefixSyncList,
+  PrefixSyncRollout,
+  PrefixSyncSpec,
+  PrefixSyncStatus,
+  PrefixSyncTarget,
+  RolledOutWorkload,
+  RolloutMode,
+  SourceReference,
+  TargetFormat,
+  WorkloadKind,
+  WorkloadReference,
+} from './prefix-sync-types.js';
+export type {
+  AccessRule,
+  ClusterEtcdSource,
+  ClusterEtcdSourceList,
+  ClusterEtcdSourceSpec,
+  ClusterEtcdSourceStatus,
+  EtcdAuth,
+  EtcdTls,
+  SecretKeyReference,
+  SecretReference,
+} from './cluster-etcd-source-types.js';
+export {
+  ClusterEtcdSourceConditionType,
+  ClusterEtcdSourceReason,
+  PrefixSyncConditionType,
+  PrefixSyncReason,
+} from './conditions.js';
+export {
+  CONFIG_HASH_ANNOTATION,
+  CONFIGMAP_MAX_BYTES,
+  FORCE_SYNC_ANNOTATION,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  PREFIX_SYNC_FINALIZER,
+  PREFIX_SYNC_LABEL,
+} from './well-known.js';
+export {
+  DEFAULT_CA_SECRET_KEY,
+  DEFAULT_DEBOUNCE,
+  DEFAULT_DELETION_POLICY,
+  DEFAULT_KEY_SEPARATOR,
+  DEFAULT_ROLLOUT_MODE,
+  DEFAULT_SUSPEND,
+  DEFAULT_TARGET_FORMAT,
+  MAX_DEBOUNCE_MS,
+  withClusterEtcdSourceDefaults,
+  withPrefixSyncDefaults,
+} from './defaults.js';
+export type { DefaultedClusterEtcdSourceSpec, DefaultedPrefixSyncSpec } from './defaults.js';
+export { formatFieldErrors } from './field-error.js';
+export type { FieldError, Loose } from './field-error.js';
+export { formatDuration, parseDuration } from './duration.js';
+export type { DurationResult } from './duration.js';
+export {
+  configMapKeyProblem,
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  DNS1123_LABEL_MAX_LENGTH,
+  DNS1123_SUBDOMAIN_MAX_LENGTH,
+  labelKeyProblem,
+  labelValueProblem,
+} from './names.js';
+export { isPrefixWithin, normalizePrefix, PREFIX_MAX_LENGTH, prefixProblem } from './prefix.js';
+export { endpointUsesTls, parseEndpoint } from './endpoint.js';
+export type { EndpointResult, ParsedEndpoint } from './endpoint.js';
+export { labelSelectorMatches, validateLabelSelector } from './label-selector.js';
+export { checkAccess } from './access.js';
+export type { AccessDecision, NamespaceIdentity } from './access.js';
+export {
+  MAX_ROLLOUT_TARGETS,
+  resolvePrefixSyncSpec,
+  validatePrefixSyncSpec,
+} from './validate-prefix-sync.js';
+export type { ResolvedPrefixSyncSpec, ResolveResult } from './validate-prefix-sync.js';
+export {
+  MAX_ACCESS_RULES,
+  MAX_ENDPOINTS,
+  resolveClusterEtcdSourceSpec,
+  validateClusterEtcdSourceSpec,
+} from './validate-cluster-etcd-source.js';

@@ -1,0 +1,22 @@
+// Label, annotation and finalizer names the operator writes or reads on other objects: part of the API.
+
+/** Pod template annotation a rollout sets to the content hash; changing it restarts the pods. */
+export const CONFIG_HASH_ANNOTATION = 'etcdconfig.dev/config-hash';
+
+/** PrefixSync annotation; any change of its value forces a fresh etcd snapshot and sync. */
+export const FORCE_SYNC_ANNOTATION = 'etcdconfig.dev/force-sync';
+
+/** ConfigMap label naming the PrefixSync (same namespace) that writes it. */
+export const PREFIX_SYNC_LABEL = 'etcdconfig.dev/prefixsync';
+
+/** `app.kubernetes.io/managed-by` label key, set on every ConfigMap the operator writes. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+
+/** The value of {@link MANAGED_BY_LABEL} on the operator's ConfigMaps. */
+export const MANAGED_BY_VALUE = 'etcd-config-operator';
+
+/** Finalizer a PrefixSync carries while its ConfigMap's fate under `deletionPolicy` is not yet settled. */
+export const PREFIX_SYNC_FINALIZER = 'etcdconfig.dev/configmap';
+
+/** Upper bound of a ConfigMap's total size (keys plus values), as the API server enforces it. */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
