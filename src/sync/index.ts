@@ -1,0 +1,31 @@
+// The sync layer: pure functions from an etcd prefix snapshot to ConfigMap content. No I/O.
+export { renderConfigMap } from './render.js';
+export { DEFAULT_SEPARATOR, RENDER_FORMATS } from './types.js';
+export type {
+  PrefixSnapshot,
+  RenderFailure,
+  RenderFormat,
+  RenderOptions,
+  RenderResult,
+  RenderSuccess,
+  SnapshotEntry,
+} from './types.js';
+export { PROBLEM_KINDS, describeProblem, summarizeProblems } from './problems.js';
+export type {
+  InvalidEnvNameProblem,
+  InvalidKeyProblem,
+  InvalidKeyReason,
+  InvalidOptionProblem,
+  InvalidValueProblem,
+  InvalidValueReason,
+  KeyCollisionProblem,
+  Problem,
+  TooLargeProblem,
+  TreeConflictProblem,
+} from './problems.js';
+export { keyPath, joinPath } from './key-mapping.js';
+export type { KeyPath } from './key-mapping.js';
+export { CONFIGMAP_KEY_MAX_BYTES, configMapKeyProblems, isConfigMapKey } from './configmap-key.js';
+export { CONTENT_HASH_HEX_LENGTH, contentHash } from './content-hash.js';
+export { CONFIGMAP_MAX_DATA_BYTES, byteCount } from './size.js';
+export { displayBytes } from './bytes.js';

@@ -1,0 +1,118 @@
+import { compareBytes } from './bytes.js';
+import { contentHash } from './content-hash.js';
+import { keyPath } from './key-mapping.js';
+import { buildKeyTree } from './key-tree.js';
+import { emptyRecord } from './mapped-entry.js';
+import type { FormatOutput, MappedEntry } from './mapped-entry.js';
+import { optionProblems } from './options.js';
+import { PROBLEM_KINDS } from './problems.js';
+import type { Problem } from './problems.js';
+import { renderEnv } from './render-env.js';
+import { renderFiles } from './render-files.js';
+import { renderJson } from './render-json.js';
+import { renderProperties } from './render-properties.js';
+import { renderYaml } from './render-yaml.js';
+import { byteCount, CONFIGMAP_MAX_DATA_BYTES } from './size.js';
+import type { PrefixSnapshot, RenderOptions, RenderResult } from './types.js';
+
+/** A single rendered document under the ConfigMap key `key`. */
+function documentOutput(key: string, text: string): FormatOutput {
+  const data = emptyRecord();
+  data[key] = text;
+  return { ok: true, data, binaryData: emptyRecord() };
+}
+
+function renderFormat(entries: readonly MappedEntry[], options: RenderOptions): FormatOutput {
+  const key = options.key ?? '';
+  switch (options.format) {
+    case 'files':
+      return renderFiles(entries, options.separator);
+    case 'json':
+    case 'yaml': {
+      const built = buildKeyTree(entries);
+      if (!built.ok) return built;
+      return documentOutput(key, options.format === 'json' ? renderJson(built.tree) : renderYaml(built.tree));
+    }
+    case 'properties':
+    case 'env': {
+      const rendered =
+        options.format === 'env'
+          ? renderEnv(entries, options.separator)
+          : renderProperties(entries, options.separator);
+      return rendered.ok ? documentOutput(key, rendered.text) : rendered;
+    }
+  }
+}
+
+/** The etcd key a problem is first about, for ordering; `undefined` for whole-result problems. */
+function problemKey(problem: Problem): Buffer | undefined {
+  switch (problem.kind) {
+    case 'InvalidKey':
+    case 'TreeConflict':
+    case 'InvalidValue':
+    case 'InvalidEnvName':
+      return problem.etcdKey;
+    case 'KeyCollision':
+      return problem.etcdKeys[0];
+    case 'TooLarge':
+    case 'InvalidOption':
+      return undefined;
+  }
+}
+
+// Kind (in PROBLEM_KINDS order), then etcd key bytes, then option name: the same snapshot always
+// gives the same list, so a condition message does not flap between reconciles.
+function compareProblems(a: Problem, b: Problem): number {
+  const byKind = PROBLEM_KINDS.indexOf(a.kind) - PROBLEM_KINDS.indexOf(b.kind);
+  if (byKind !== 0) return byKind;
+  const ka = problemKey(a);
+  const kb = problemKey(b);
+  if (ka !== undefined && kb !== undefined) return compareBytes(ka, kb);
+  if (a.kind === 'InvalidOption' && b.kind === 'InvalidOption') return a.option.localeCompare(b.option, 'en');
+  return 0;
+}
+
+/**
+ * The ConfigMap content for a prefix snapshot: a pure, deterministic function of the entries' bytes
+ * and the options — entry order and `revision` do not matter. Never throws for any data; every key
+ * either appears in the result or is named in a problem, never dropped.
+ *
+ * Steps: validate `options` (`InvalidOption`, nothing else is checked then); map each key to its path
+ * below the prefix (`InvalidKey`, see `keyPath`); lay the entries out in the format (see the
+ * render-*.ts files for each format's rules and problems); check the size against `maxBytes`
+ * (`TooLarge`). `files` is size-checked even when other problems exist, since its size — the sum of
+ * the values — does not depend on the keys; the rendered formats only when they rendered.
+ */
+export function renderConfigMap(snapshot: PrefixSnapshot, options: RenderOptions): RenderResult {
+  const invalidOptions = optionProblems(options);
+  if (invalidOptions.length > 0) return { ok: false, problems: invalidOptions.sort(compareProblems) };
+
+  const prefix = typeof snapshot.prefix === 'string' ? Buffer.from(snapshot.prefix, 'utf8') : snapshot.prefix;
+  const limitBytes = options.maxBytes ?? CONFIGMAP_MAX_DATA_BYTES;
+  const problems: Problem[] = [];
+  const mapped: MappedEntry[] = [];
+  for (const { key, value } of snapshot.entries) {
+    const path = keyPath(prefix, key);
+    if (path.ok) mapped.push({ etcdKey: key, value, segments: path.segments });
+    else problems.push({ kind: 'InvalidKey', etcdKey: key, reasons: path.reasons });
+  }
+
+  const output = renderFormat(mapped, options);
+  if (!output.ok) problems.push(...output.problems);
+  const bytes = output.ok
+    ? byteCount(output.data, output.binaryData)
+    : options.format === 'files'
+      ? snapshot.entries.reduce((sum, e) => sum + e.value.length, 0)
+      : 0;
+  if (bytes > limitBytes) problems.push({ kind: 'TooLarge', byteCount: bytes, limitBytes });
+
+  if (problems.length > 0 || !output.ok) return { ok: false, problems: problems.sort(compareProblems) };
+  return {
+    ok: true,
+    data: output.data,
+    binaryData: output.binaryData,
+    contentHash: contentHash(output.data, output.binaryData),
+    keyCount: snapshot.entries.length,
+    byteCount: bytes,
+  };
+}

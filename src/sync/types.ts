@@ -1,0 +1,78 @@
+import type { Problem } from './problems.js';
+
+/** One etcd key-value pair, as bytes: etcd keys and values are arbitrary byte strings. */
+export interface SnapshotEntry {
+  /** The full etcd key, prefix included. */
+  readonly key: Buffer;
+  /** The value exactly as stored in etcd. */
+  readonly value: Buffer;
+}
+
+/**
+ * The content of one etcd prefix at one revision — the only input the ConfigMap is a function of.
+ * Entry order carries no meaning: every result is the same for any order of `entries`.
+ */
+export interface PrefixSnapshot {
+  /** The prefix every key starts with; a string is taken as its UTF-8 bytes. Should end with `/`. */
+  readonly prefix: Buffer | string;
+  /** The etcd revision the snapshot was read at. Not part of the rendered content or its hash. */
+  readonly revision: bigint;
+  /** Every key under the prefix, each at most once. */
+  readonly entries: readonly SnapshotEntry[];
+}
+
+/** The ways a prefix can be laid out in a ConfigMap (PrefixSync `spec.target.format`). */
+export const RENDER_FORMATS = ['files', 'yaml', 'json', 'properties', 'env'] as const;
+
+/** One of {@link RENDER_FORMATS}. */
+export type RenderFormat = (typeof RENDER_FORMATS)[number];
+
+/**
+ * How a snapshot becomes ConfigMap content. The controller maps a PrefixSync's `spec.target` and
+ * `spec.keys` onto this; `renderConfigMap` validates it and reports a bad option as an
+ * `InvalidOption` problem.
+ */
+export interface RenderOptions {
+  /** `files`: one ConfigMap key per etcd key; otherwise one rendered document under `key`. */
+  readonly format: RenderFormat;
+  /** The ConfigMap key holding the rendered document. Required for every format but `files`, ignored there. */
+  readonly key?: string;
+  /** Joins the path segments below the prefix into one name (`spec.keys.separator`, default `.`). Non-empty. */
+  readonly separator: string;
+  /**
+   * Refuse results whose {@link RenderSuccess.byteCount} exceeds this. Defaults to, and may not exceed,
+   * {@link CONFIGMAP_MAX_DATA_BYTES}; set it lower to keep headroom (see size.ts).
+   */
+  readonly maxBytes?: number;
+}
+
+/** The default `spec.keys.separator`. */
+export const DEFAULT_SEPARATOR = '.';
+
+/** A snapshot that renders: the ConfigMap content and what status reports about it. */
+export interface RenderSuccess {
+  readonly ok: true;
+  /** ConfigMap `data`: UTF-8 values. A null-prototype object, so a key named `__proto__` is an ordinary key. */
+  readonly data: Record<string, string>;
+  /** ConfigMap `binaryData`: non-UTF-8 values, base64-encoded. Null-prototype, like `data`. */
+  readonly binaryData: Record<string, string>;
+  /** Hex digest of `data` + `binaryData` (see content-hash.ts); for the config-hash annotation and status. */
+  readonly contentHash: string;
+  /** How many etcd keys the ConfigMap carries (for `files`, also its number of keys). */
+  readonly keyCount: number;
+  /**
+   * Bytes the API server counts against its 1 MiB limit: UTF-8 length of every `data` value plus the
+   * decoded length of every `binaryData` value. Keys are not counted (neither does the API server).
+   */
+  readonly byteCount: number;
+}
+
+/** A snapshot that cannot be rendered: every reason, naming every offending key. Never empty. */
+export interface RenderFailure {
+  readonly ok: false;
+  /** Sorted deterministically, so the same snapshot always yields the same list. */
+  readonly problems: readonly Problem[];
+}
+
+/** The outcome of `renderConfigMap`: content, or the problems that prevent it. */
+export type RenderResult = RenderSuccess | RenderFailure;
