@@ -1,0 +1,24 @@
+import { Etcd3 } from 'etcd3';
+import { ownCpuMicros, type StartWatch } from './consumer-adapter.js';
+
+/** The `etcd3` npm client's watch, with its defaults (as its users run it). */
+export const startEtcd3Watch: StartWatch = async (spec, makeTally) => {
+  const client = new Etcd3({ hosts: spec.endpoints.map((e) => `http://${e}`) });
+  const tally = makeTally(ownCpuMicros);
+  const watcher = await client.watch().prefix(spec.prefix).startRevision(spec.fromRevision).create();
+  // create() resolves on the first `connected`; every later one is a re-established stream.
+  watcher.on('connected', () => tally.reconnects++);
+  watcher.on('error', (err: Error) => (tally.error = `${err.name}: ${err.message}`));
+  watcher.on('data', (res) => {
+    for (const ev of res.events) {
+      const kv = ev.kv;
+      tally.event(Number(kv.mod_revision), () => kv.value);
+    }
+  });
+  return {
+    async stop() {
+      await watcher.cancel().catch(() => undefined);
+      client.close();
+    },
+  };
+};
