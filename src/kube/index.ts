@@ -1,0 +1,42 @@
+// The typed Kubernetes layer over @kubernetes/client-node (DESIGN.md §2): typed clients, self-restarting
+// informers, the Event recorder, and the typed errors every call throws.
+export { Backoff, DEFAULT_BACKOFF_INITIAL_DELAY_MS, DEFAULT_BACKOFF_MAX_DELAY_MS } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export { ObjectCache } from './cache.js';
+export type { ObjectStore, ReplaceDelta } from './cache.js';
+export { realClock, sleep } from './clock.js';
+export type { Clock } from './clock.js';
+export { ConfigMapClient } from './config-maps.js';
+export { CustomResourceClient } from './custom-resources.js';
+export type { CustomResourceType } from './custom-resources.js';
+export {
+  AlreadyExistsError,
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  GoneError,
+  InvalidError,
+  KubeApiError,
+  NotFoundError,
+  ServerError,
+  TooManyRequestsError,
+  TransportError,
+  UnauthorizedError,
+  isRetryable,
+  toKubeError,
+} from './errors.js';
+export type { StatusBody, StatusCause } from './errors.js';
+export { EventRecorder, eventSubject } from './event-recorder.js';
+export type { EventRecorderOptions, EventSubject, EventType } from './event-recorder.js';
+export { EventClient, toKubeTime } from './events.js';
+export type { EventRepeat, EventSink } from './events.js';
+export { Informer } from './informer.js';
+export type { InformerHandlers, InformerOptions, InformerState } from './informer.js';
+export { LeaseClient } from './leases.js';
+export type { CallOptions } from './request-options.js';
+export { TokenBucket } from './token-bucket.js';
+export type { TokenBucketOptions } from './token-bucket.js';
+export { objectKey, parseObjectKey } from './types.js';
+export type { ListOptions, ListResult, ListWatchSource, ObjectKey } from './types.js';
+export { WORKLOAD_KINDS, WorkloadClient } from './workloads.js';
+export type { Workload, WorkloadKind, WorkloadRef } from './workloads.js';

@@ -1,0 +1,385 @@
+import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { silentLogger, type Logger } from '../observability/index.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { ObjectCache, type ObjectStore } from './cache.js';
+import { realClock, sleep, type Clock } from './clock.js';
+import { GoneError, toKubeError, type KubeApiError } from './errors.js';
+import type { ListWatchSource } from './types.js';
+
+/** Callbacks for cache changes. They run synchronously on the informer's loop; exceptions are logged. */
+export interface InformerHandlers<T extends KubernetesObject> {
+  onAdd?(obj: T): void;
+  /** Called only when the `resourceVersion` changed. */
+  onUpdate?(old: T, current: T): void;
+  onDelete?(obj: T): void;
+}
+
+/** Options of {@link Informer}. */
+export interface InformerOptions<T extends KubernetesObject> {
+  /** Where to list from and which path to watch (one of this layer's typed clients). Required. */
+  source: ListWatchSource<T>;
+  /** The kubeconfig the watch connects with. Required. */
+  kubeConfig: KubeConfig;
+  /** Only this namespace; default all namespaces (or a cluster-scoped kind). */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Restart backoff after a failed list or watch. Defaults: 200 ms doubling to 30 s, ±20 % jitter. */
+  backoff?: BackoffOptions;
+  /**
+   * A watch that ends on its own within this time without delivering anything counts as a failure and
+   * is retried after a backoff delay, so a server that closes watches at once cannot make us spin.
+   * Default 1 000 ms.
+   */
+  minWatchDurationMs?: number;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** The informer's lifecycle; changed only through `transition()`. */
+export type InformerState = 'idle' | 'listing' | 'watching' | 'backoff' | 'closed';
+
+/** How one watch request ended. */
+type WatchEnd =
+  | { kind: 'closed'; delivered: boolean }
+  | { kind: 'gone' }
+  | { kind: 'failed'; error: KubeApiError; delivered: boolean };
+
+/**
+ * A list+watch cache of one kind, like client-go's reflector + indexer, built on client-node's `Watch`
+ * rather than its `ListWatch` (which stops for good on any error but 410, never backs off, and can start
+ * a watch after `stop()`). This informer:
+ * - lists, fills the cache, then watches from the list's `resourceVersion`;
+ * - on a watch error or a failed list, retries after jittered exponential backoff (never gives up);
+ * - on 410 Gone (an HTTP 410 or an ERROR event), relists at once and reports the difference
+ *   (objects missing from the new list are deleted, changed ones updated);
+ * - after a clean end of the stream, re-watches from the last seen `resourceVersion`.
+ * Handlers run synchronously on the informer's loop, in the order the server sent the changes.
+ */
+export class Informer<T extends KubernetesObject> {
+  private readonly source: ListWatchSource<T>;
+  private readonly watcher: Watch;
+  private readonly namespace: string | undefined;
+  private readonly labelSelector: string | undefined;
+  private readonly fieldSelector: string | undefined;
+  private readonly minWatchDurationMs: number;
+  private readonly backoff: Backoff;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  /** The objects; written only by the loop. */
+  private readonly cache = new ObjectCache<T>();
+  /** Registered handlers, called in registration order. */
+  private readonly handlers = new Set<InformerHandlers<T>>();
+  private state: InformerState = 'idle';
+  /** Where the next watch starts; '' means "relist first". */
+  private resourceVersion = '';
+  /** True once the first list has filled the cache; never goes back to false. */
+  private synced = false;
+  /** Resolves waitForSync() callers; replaced never, settled once. */
+  private readonly syncedPromise: Promise<void>;
+  private resolveSynced!: () => void;
+  /** Aborted by close(); cuts backoff sleeps and in-flight lists. */
+  private readonly stopController = new AbortController();
+  /** The running watch request, to abort on close(). */
+  private activeWatch: AbortController | undefined;
+  /** The last watch request while it connects (client-node gives no handle before headers arrive). */
+  private pendingWatch: Promise<unknown> | undefined;
+  /** The loop started by start(); close() awaits it. */
+  private loop: Promise<void> | undefined;
+  /** Restarts after failures since start(); for tests and metrics. */
+  private restartCount = 0;
+  /** Full lists done since start(). */
+  private listCount = 0;
+
+  constructor(options: InformerOptions<T>) {
+    if (!options.source) throw new TypeError('Informer: set options.source');
+    if (!options.kubeConfig) throw new TypeError('Informer: set options.kubeConfig');
+    this.source = options.source;
+    this.watcher = new Watch(options.kubeConfig);
+    this.namespace = options.namespace;
+    this.labelSelector = options.labelSelector;
+    this.fieldSelector = options.fieldSelector;
+    this.minWatchDurationMs = options.minWatchDurationMs ?? 1_000;
+    this.backoff = new Backoff(options.backoff);
+    this.clock = options.clock ?? realClock;
+    this.logger = (options.logger ?? silentLogger).child({
+      informer: options.source.resource,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+    });
+    this.syncedPromise = new Promise((resolve) => (this.resolveSynced = resolve));
+  }
+
+  /** The cache. Reads are always safe; it is complete once {@link hasSynced} is true. */
+  get store(): ObjectStore<T> {
+    return this.cache;
+  }
+
+  /** Current lifecycle state. */
+  get currentState(): InformerState {
+    return this.state;
+  }
+
+  /** How many times a failed list or watch was retried. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** How many full lists were made (1 + relists after 410 Gone or a failed list). */
+  get lists(): number {
+    return this.listCount;
+  }
+
+  /** The `resourceVersion` the informer has seen up to ('' before the first list). */
+  get lastResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
+  /** Whether the first list has completed (client-go's HasSynced; it stays true). */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /**
+   * Resolves once the first list has filled the cache. Rejects with the signal's reason if `signal`
+   * aborts first, or with an Error if the informer is closed first.
+   */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    const stop = this.stopController.signal;
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        stop.removeEventListener('abort', onClose);
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(signal?.reason instanceof Error ? signal.reason : new Error('waitForSync aborted'));
+      };
+      const onClose = (): void => {
+        cleanup();
+        reject(new Error(`informer ${this.source.resource} closed before it synced`));
+      };
+      if (signal?.aborted) return onAbort();
+      if (stop.aborted) return onClose();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      stop.addEventListener('abort', onClose, { once: true });
+      void this.syncedPromise.then(() => {
+        cleanup();
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Registers handlers; returns a function that unregisters them. Handlers added after objects are
+   * cached are not replayed: call before {@link start} (or read the store).
+   */
+  addHandlers(handlers: InformerHandlers<T>): () => void {
+    this.handlers.add(handlers);
+    return () => this.handlers.delete(handlers);
+  }
+
+  /** Starts listing and watching in the background. Calling it twice, or after close(), throws. */
+  start(): void {
+    if (this.state !== 'idle') throw new Error(`informer ${this.source.resource} already started`);
+    this.loop = this.run();
+  }
+
+  /** Stops the loop and the watch; resolves once both have ended. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state !== 'closed') {
+      this.transition('closed');
+      this.stopController.abort();
+      this.activeWatch?.abort();
+    }
+    await this.loop;
+    await this.pendingWatch;
+  }
+
+  private transition(next: InformerState): void {
+    if (this.state === 'closed') return;
+    this.state = next;
+  }
+
+  private get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      if (this.resourceVersion === '') {
+        this.transition('listing');
+        const listed = await this.relist();
+        if (!listed) {
+          await this.pause();
+          continue;
+        }
+      }
+      if (this.closed) break;
+      this.transition('watching');
+      const startedAt = this.clock.now();
+      const end = await this.watchOnce();
+      if (this.closed) break;
+      if (end.kind === 'gone') {
+        this.logger.info('watch expired, relisting', { resourceVersion: this.resourceVersion });
+        this.resourceVersion = '';
+        continue;
+      }
+      const brief = this.clock.now() - startedAt < this.minWatchDurationMs;
+      if (end.kind === 'failed') {
+        this.logger.warn('watch failed', { error: end.error.message, status: end.error.status });
+        if (end.delivered) this.backoff.reset();
+        await this.pause();
+      } else if (!end.delivered && brief) {
+        await this.pause();
+      } else {
+        if (end.delivered) this.backoff.reset();
+        this.logger.debug('watch ended, rewatching', { resourceVersion: this.resourceVersion });
+      }
+    }
+  }
+
+  /** Waits out one backoff delay (cut short by close()). */
+  private async pause(): Promise<void> {
+    if (this.closed) return;
+    this.transition('backoff');
+    this.restartCount++;
+    const delayMs = this.backoff.next();
+    this.logger.debug('backing off', { delayMs, attempt: this.backoff.attempts });
+    await sleep(this.clock, delayMs, this.stopController.signal);
+  }
+
+  /** Lists and makes the cache equal to the result. Returns false (logged) if the list failed. */
+  private async relist(): Promise<boolean> {
+    let result;
+    try {
+      result = await this.source.list({
+        namespace: this.namespace,
+        labelSelector: this.labelSelector,
+        fieldSelector: this.fieldSelector,
+        signal: this.stopController.signal,
+      });
+    } catch (err) {
+      if (!this.closed) this.logger.warn('list failed', { error: toKubeError(err).message });
+      return false;
+    }
+    if (this.closed) return false;
+    this.listCount++;
+    const delta = this.cache.replace(result.items);
+    this.resourceVersion = result.resourceVersion;
+    for (const obj of delta.deleted) this.dispatch((h) => h.onDelete?.(obj));
+    for (const obj of delta.added) this.dispatch((h) => h.onAdd?.(obj));
+    for (const { old, current } of delta.updated) this.dispatch((h) => h.onUpdate?.(old, current));
+    if (!this.synced) {
+      this.synced = true;
+      this.resolveSynced();
+      this.logger.info('informer synced', {
+        objects: this.cache.size,
+        resourceVersion: this.resourceVersion,
+      });
+    }
+    return true;
+  }
+
+  /** Runs one watch request from `resourceVersion` until it ends; never rejects. */
+  private watchOnce(): Promise<WatchEnd> {
+    return new Promise<WatchEnd>((resolve) => {
+      let delivered = false;
+      let gone = false;
+      let settled = false;
+      let controller: AbortController | undefined;
+      const stopSignal = this.stopController.signal;
+      const onStop = (): void => finish({ kind: 'closed', delivered });
+      const finish = (end: WatchEnd): void => {
+        if (settled) return;
+        settled = true;
+        stopSignal.removeEventListener('abort', onStop);
+        controller?.abort();
+        if (this.activeWatch === controller) this.activeWatch = undefined;
+        resolve(end);
+      };
+      const onEvent = (type: string, obj: unknown): void => {
+        if (settled || this.closed) return;
+        if (type === 'ERROR') {
+          // A Status in the stream: 410 means our resourceVersion is too old. Either way this stream is
+          // done; end it ourselves instead of trusting the server to close it.
+          const code = (obj as { code?: unknown } | null)?.code;
+          if (code === 410) {
+            gone = true;
+            finish({ kind: 'gone' });
+          } else {
+            const error = toKubeError(
+              Object.assign(new Error('watch error event'), { statusCode: code ?? 500 }),
+            );
+            finish({ kind: 'failed', error, delivered });
+          }
+          return;
+        }
+        const object = obj as T;
+        const rv = object?.metadata?.resourceVersion;
+        switch (type) {
+          case 'ADDED':
+          case 'MODIFIED': {
+            delivered = true;
+            const result = this.cache.upsert(object);
+            if (result.kind === 'added') this.dispatch((h) => h.onAdd?.(object));
+            else if (result.kind === 'updated') this.dispatch((h) => h.onUpdate?.(result.old, object));
+            break;
+          }
+          case 'DELETED': {
+            delivered = true;
+            const old = this.cache.remove(object);
+            if (old) this.dispatch((h) => h.onDelete?.(object));
+            break;
+          }
+          case 'BOOKMARK':
+            break;
+          default:
+            return;
+        }
+        if (rv) this.resourceVersion = rv;
+      };
+      const onDone = (err: unknown): void => {
+        if (gone || settled) return finish({ kind: 'gone' });
+        if (!err) return finish({ kind: 'closed', delivered });
+        const error = toKubeError(err, `watch ${this.source.resource}`);
+        if (error instanceof GoneError) return finish({ kind: 'gone' });
+        finish({ kind: 'failed', error, delivered });
+      };
+      const params: Record<string, string | boolean> = {
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+      };
+      if (this.labelSelector !== undefined) params['labelSelector'] = this.labelSelector;
+      if (this.fieldSelector !== undefined) params['fieldSelector'] = this.fieldSelector;
+      const request = this.watcher.watch(this.source.watchPath(this.namespace), params, onEvent, onDone);
+      this.pendingWatch = request.catch(() => undefined);
+      request.then(
+        (ctrl) => {
+          controller = ctrl;
+          if (settled || this.closed) {
+            ctrl.abort();
+            finish({ kind: 'closed', delivered });
+          } else {
+            this.activeWatch = ctrl;
+          }
+        },
+        (err: unknown) => onDone(err ?? new Error('watch failed')),
+      );
+      // close() aborts activeWatch; if the request is still connecting, end our wait here as well.
+      stopSignal.addEventListener('abort', onStop, { once: true });
+    });
+  }
+
+  private dispatch(call: (h: InformerHandlers<T>) => void): void {
+    for (const h of this.handlers) {
+      try {
+        call(h);
+      } catch (err) {
+        this.logger.error('informer handler threw', {
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+  }
+}
