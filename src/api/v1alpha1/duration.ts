@@ -10,7 +10,7 @@ const UNIT_NS: Readonly<Record<string, number>> = {
   h: 3600e9,
 };
 
-const WHOLE = /^(0|([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+)$/;
+const WHOLE = /^(0|([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+)$/;
 const PART = /([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s|m|h)/g;
 
 /** The result of {@link parseDuration}: milliseconds (possibly fractional), or why the text is not a duration. */

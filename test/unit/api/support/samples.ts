@@ -1,0 +1,700 @@
+// Good and bad sample objects that the CRD schemas (with CEL) and the spec validators must agree on.
+// A bad sample names, per layer, the field path that layer must refuse it at; a layer it leaves out
+// must accept the sample (so the layers' differences are written down, not accidental).
+import type { ClusterEtcdSource, PrefixSync } from '../../../../src/api/index.js';
+
+/** One sample object and what each layer must say about it. */
+export interface Sample {
+  name: string;
+  object: Record<string, unknown>;
+  /** Absent for a good sample. Otherwise the path each refusing layer must report. */
+  refused?: { schema?: string; validator?: string };
+}
+
+const API_VERSION = 'etcdconfig.dev/v1alpha1';
+
+/** What the object looks like on the wire: fields set to undefined are absent. */
+function json(value: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}
+
+/** A PrefixSync whose spec is a valid minimal spec with `spec` shallowly overridden. */
+export function prefixSync(
+  spec: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return json({
+    apiVersion: API_VERSION,
+    kind: 'PrefixSync',
+    metadata: { name: 'app', namespace: 'default' },
+    spec: { sourceRef: { name: 'local' }, prefix: '/config/app/', target: { name: 'app-config' }, ...spec },
+    ...extra,
+  });
+}
+
+/** A ClusterEtcdSource whose spec is a valid minimal spec with `spec` shallowly overridden. */
+export function clusterEtcdSource(
+  spec: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return json({
+    apiVersion: API_VERSION,
+    kind: 'ClusterEtcdSource',
+    metadata: { name: 'local' },
+    spec: {
+      endpoints: ['127.0.0.1:2379'],
+      access: [{ namespaces: ['default'], prefixes: ['/config/'] }],
+      ...spec,
+    },
+    ...extra,
+  });
+}
+
+/**
+ * PrefixSyncs that together set every field of the schema, typed so that the compiler refuses a field
+ * the TypeScript types lack; the schema test refuses a field the CRD lacks, and checks that every
+ * field of the CRD appears here.
+ */
+export const FULL_PREFIX_SYNCS: PrefixSync[] = [
+  {
+    apiVersion: API_VERSION,
+    kind: 'PrefixSync',
+    metadata: { name: 'payments', namespace: 'shop' },
+    spec: {
+      sourceRef: { name: 'platform-etcd' },
+      prefix: '/config/payments/',
+      target: { name: 'payments-config', format: 'yaml', key: 'application.yaml' },
+      keys: { separator: '_' },
+      rollout: {
+        mode: 'targets',
+        targets: [
+          { kind: 'Deployment', name: 'payments-api' },
+          { kind: 'StatefulSet', name: 'payments-ledger' },
+        ],
+      },
+      debounce: '2s',
+      suspend: false,
+      deletionPolicy: 'Delete',
+    },
+    status: {
+      observedGeneration: 3,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          observedGeneration: 3,
+          lastTransitionTime: '2026-11-30T12:00:00Z',
+          reason: 'Synced',
+          message: 'ConfigMap payments-config holds /config/payments/ at revision 1234',
+        },
+      ],
+      syncedRevision: '1234',
+      contentHash: 'sha256-4f2a9c',
+      keyCount: 12,
+      byteCount: 2048,
+      lastSyncTime: '2026-11-30T12:00:00Z',
+      lastRolloutTime: '2026-11-30T12:00:01Z',
+      rolledOut: [{ kind: 'Deployment', name: 'payments-api', hash: 'sha256-4f2a9c' }],
+    },
+  },
+  {
+    apiVersion: API_VERSION,
+    kind: 'PrefixSync',
+    metadata: { name: 'search', namespace: 'shop' },
+    spec: {
+      sourceRef: { name: 'platform-etcd' },
+      prefix: '/config/search/',
+      target: { name: 'search-config', format: 'env', key: 'search.env' },
+      rollout: {
+        mode: 'auto',
+        selector: {
+          matchLabels: { 'app.kubernetes.io/part-of': 'search' },
+          matchExpressions: [{ key: 'tier', operator: 'In', values: ['frontend', 'backend'] }],
+        },
+      },
+    },
+  },
+];
+
+/** ClusterEtcdSources that together set every field of the schema (see {@link FULL_PREFIX_SYNCS}). */
+export const FULL_CLUSTER_ETCD_SOURCES: ClusterEtcdSource[] = [
+  {
+    apiVersion: API_VERSION,
+    kind: 'ClusterEtcdSource',
+    metadata: { name: 'platform-etcd' },
+    spec: {
+      endpoints: ['https://etcd-0.etcd.platform.svc:2379', 'https://etcd-1.etcd.platform.svc:2379'],
+      tls: {
+        caSecretRef: { name: 'etcd-ca', key: 'ca.pem' },
+        certSecretRef: { name: 'etcd-client-tls' },
+        serverName: 'etcd.platform.svc',
+      },
+      auth: { secretRef: { name: 'etcd-credentials' } },
+      access: [
+        { namespaces: ['shop', 'checkout'], prefixes: ['/config/payments/', '/config/search/'] },
+        {
+          namespaceSelector: {
+            matchLabels: { 'etcdconfig.dev/tenant': 'yes' },
+            matchExpressions: [{ key: 'environment', operator: 'NotIn', values: ['sandbox'] }],
+          },
+          prefixes: ['/config/shared/'],
+        },
+      ],
+    },
+    status: {
+      observedGeneration: 1,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          observedGeneration: 1,
+          lastTransitionTime: '2026-11-30T12:00:00Z',
+          reason: 'Connected',
+          message: 'connected to etcd cluster cdf818194e3a8c32 (3 members)',
+        },
+      ],
+      clusterId: 'cdf818194e3a8c32',
+      memberCount: 3,
+      revision: '98765',
+    },
+  },
+];
+
+const long = (n: number): string => 'a'.repeat(n);
+const manyTargets = Array.from({ length: 33 }, (_, i) => ({ kind: 'Deployment', name: `w${i}` }));
+
+/** PrefixSync samples. */
+export const PREFIX_SYNC_SAMPLES: Sample[] = [
+  { name: 'minimal spec (defaults fill the rest)', object: prefixSync() },
+  ...FULL_PREFIX_SYNCS.map((o, i) => ({
+    name: `full sample ${i}`,
+    object: o as unknown as Record<string, unknown>,
+  })),
+  {
+    name: 'json document, debounce 0s, suspended, Delete',
+    object: prefixSync({
+      target: { name: 'cfg', format: 'json', key: 'config.json' },
+      debounce: '0s',
+      suspend: true,
+      deletionPolicy: 'Delete',
+    }),
+  },
+  {
+    name: 'properties with the root prefix and the longest debounce',
+    object: prefixSync({
+      prefix: '/',
+      target: { name: 'c', format: 'properties', key: 'app.properties' },
+      debounce: '10m',
+    }),
+  },
+  { name: 'compound debounce 1m30s', object: prefixSync({ debounce: '1m30s' }) },
+  { name: 'fractional debounce 1.5s', object: prefixSync({ debounce: '1.5s' }) },
+  { name: 'bare 0 debounce', object: prefixSync({ debounce: '0' }) },
+  {
+    name: 'rollout mode none spelled out, empty targets',
+    object: prefixSync({ rollout: { mode: 'none', targets: [] } }),
+  },
+  { name: 'rollout auto without selector', object: prefixSync({ rollout: { mode: 'auto' } }) },
+  {
+    name: 'auto with an Exists requirement',
+    object: prefixSync({
+      rollout: { mode: 'auto', selector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } },
+    }),
+  },
+  {
+    name: 'a dotted ConfigMap name and key',
+    object: prefixSync({ target: { name: 'app.v2.config', format: 'yaml', key: 'app.v2.yaml' } }),
+  },
+  { name: 'a 512-character prefix', object: prefixSync({ prefix: `/${long(510)}/` }) },
+  { name: 'dots inside a segment', object: prefixSync({ prefix: '/config/app.v2/..hidden/' }) },
+
+  // --- prefix
+  {
+    name: 'prefix without leading slash',
+    object: prefixSync({ prefix: 'no-leading-slash' }),
+    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+  },
+  {
+    name: 'prefix without trailing slash',
+    object: prefixSync({ prefix: '/config/app' }),
+    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+  },
+  {
+    name: 'prefix with an empty segment',
+    object: prefixSync({ prefix: '/config//app/' }),
+    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+  },
+  {
+    name: 'prefix with a .. segment',
+    object: prefixSync({ prefix: '/config/../secrets/' }),
+    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+  },
+  {
+    name: 'prefix with a . segment',
+    object: prefixSync({ prefix: '/config/./app/' }),
+    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+  },
+  {
+    name: 'prefix with a newline',
+    object: prefixSync({ prefix: '/config/a\n/' }),
+    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+  },
+  {
+    name: 'prefix of 513 characters',
+    object: prefixSync({ prefix: `/${long(511)}/` }),
+    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+  },
+  {
+    name: 'empty prefix',
+    object: prefixSync({ prefix: '' }),
+    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+  },
+  {
+    name: 'missing prefix',
+    object: prefixSync({ prefix: undefined }),
+    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+  },
+
+  // --- source and target
+  {
+    name: 'missing sourceRef',
+    object: prefixSync({ sourceRef: undefined }),
+    refused: { schema: 'spec.sourceRef', validator: 'spec.sourceRef.name' },
+  },
+  {
+    name: 'sourceRef name with capitals',
+    object: prefixSync({ sourceRef: { name: 'Local' } }),
+    refused: { schema: 'spec.sourceRef.name', validator: 'spec.sourceRef.name' },
+  },
+  {
+    name: 'missing target',
+    object: prefixSync({ target: undefined }),
+    refused: { schema: 'spec.target', validator: 'spec.target' },
+  },
+  {
+    name: 'target name with an underscore',
+    object: prefixSync({ target: { name: 'app_config' } }),
+    refused: { schema: 'spec.target.name', validator: 'spec.target.name' },
+  },
+  {
+    name: 'target name of 254 characters',
+    object: prefixSync({ target: { name: long(254) } }),
+    refused: { schema: 'spec.target.name', validator: 'spec.target.name' },
+  },
+  {
+    name: 'target name ending in a dash',
+    object: prefixSync({ target: { name: 'config-' } }),
+    refused: { schema: 'spec.target.name', validator: 'spec.target.name' },
+  },
+  {
+    name: 'rendered format without key',
+    object: prefixSync({ target: { name: 'c', format: 'yaml' } }),
+    refused: { schema: 'spec.target.key', validator: 'spec.target.key' },
+  },
+  {
+    name: 'files format with a key',
+    object: prefixSync({ target: { name: 'c', format: 'files', key: 'x' } }),
+    refused: { schema: 'spec.target.key', validator: 'spec.target.key' },
+  },
+  {
+    name: 'defaulted files format with a key',
+    object: prefixSync({ target: { name: 'c', key: 'x' } }),
+    refused: { schema: 'spec.target.key', validator: 'spec.target.key' },
+  },
+  {
+    name: 'key with a slash',
+    object: prefixSync({ target: { name: 'c', format: 'env', key: 'a/b' } }),
+    refused: { schema: 'spec.target.key', validator: 'spec.target.key' },
+  },
+  {
+    name: "key starting with '..'",
+    object: prefixSync({ target: { name: 'c', format: 'env', key: '..env' } }),
+    refused: { schema: 'spec.target.key', validator: 'spec.target.key' },
+  },
+  {
+    name: "key '.'",
+    object: prefixSync({ target: { name: 'c', format: 'env', key: '.' } }),
+    refused: { schema: 'spec.target.key', validator: 'spec.target.key' },
+  },
+  {
+    name: 'unknown format',
+    object: prefixSync({ target: { name: 'c', format: 'toml', key: 'a.toml' } }),
+    refused: { schema: 'spec.target.format', validator: 'spec.target.format' },
+  },
+  {
+    name: 'separator /',
+    object: prefixSync({ keys: { separator: '/' } }),
+    refused: { schema: 'spec.keys.separator', validator: 'spec.keys.separator' },
+  },
+
+  // --- rollout
+  {
+    name: 'mode targets without targets',
+    object: prefixSync({ rollout: { mode: 'targets' } }),
+    refused: { schema: 'spec.rollout.targets', validator: 'spec.rollout.targets' },
+  },
+  {
+    name: 'mode targets with empty targets',
+    object: prefixSync({ rollout: { mode: 'targets', targets: [] } }),
+    refused: { schema: 'spec.rollout.targets', validator: 'spec.rollout.targets' },
+  },
+  {
+    name: 'targets with defaulted mode none',
+    object: prefixSync({ rollout: { targets: [{ kind: 'Deployment', name: 'web' }] } }),
+    refused: { schema: 'spec.rollout.targets', validator: 'spec.rollout.targets' },
+  },
+  {
+    name: 'targets with mode auto',
+    object: prefixSync({ rollout: { mode: 'auto', targets: [{ kind: 'Deployment', name: 'web' }] } }),
+    refused: { schema: 'spec.rollout.targets', validator: 'spec.rollout.targets' },
+  },
+  {
+    name: 'selector with mode targets',
+    object: prefixSync({
+      rollout: { mode: 'targets', targets: [{ kind: 'Deployment', name: 'web' }], selector: {} },
+    }),
+    refused: { schema: 'spec.rollout.selector', validator: 'spec.rollout.selector' },
+  },
+  {
+    name: 'duplicate rollout target',
+    object: prefixSync({
+      rollout: {
+        mode: 'targets',
+        targets: [
+          { kind: 'Deployment', name: 'web' },
+          { kind: 'Deployment', name: 'web' },
+        ],
+      },
+    }),
+    refused: { schema: 'spec.rollout.targets[1]', validator: 'spec.rollout.targets[1]' },
+  },
+  {
+    name: 'rollout target of kind Pod',
+    object: prefixSync({ rollout: { mode: 'targets', targets: [{ kind: 'Pod', name: 'web' }] } }),
+    refused: { schema: 'spec.rollout.targets[0].kind', validator: 'spec.rollout.targets[0].kind' },
+  },
+  {
+    name: 'rollout target without name',
+    object: prefixSync({ rollout: { mode: 'targets', targets: [{ kind: 'Deployment' }] } }),
+    refused: { schema: 'spec.rollout.targets[0].name', validator: 'spec.rollout.targets[0].name' },
+  },
+  {
+    name: '33 rollout targets',
+    object: prefixSync({ rollout: { mode: 'targets', targets: manyTargets } }),
+    refused: { schema: 'spec.rollout.targets', validator: 'spec.rollout.targets' },
+  },
+  {
+    name: 'unknown rollout mode',
+    object: prefixSync({ rollout: { mode: 'always' } }),
+    refused: { schema: 'spec.rollout.mode', validator: 'spec.rollout.mode' },
+  },
+  {
+    name: 'In requirement without values',
+    object: prefixSync({
+      rollout: { mode: 'auto', selector: { matchExpressions: [{ key: 'app', operator: 'In' }] } },
+    }),
+    refused: {
+      schema: 'spec.rollout.selector.matchExpressions[0].values',
+      validator: 'spec.rollout.selector.matchExpressions[0].values',
+    },
+  },
+  {
+    name: 'Exists requirement with values',
+    object: prefixSync({
+      rollout: {
+        mode: 'auto',
+        selector: { matchExpressions: [{ key: 'app', operator: 'Exists', values: ['x'] }] },
+      },
+    }),
+    refused: {
+      schema: 'spec.rollout.selector.matchExpressions[0].values',
+      validator: 'spec.rollout.selector.matchExpressions[0].values',
+    },
+  },
+  {
+    name: 'matchLabels key with a space',
+    object: prefixSync({ rollout: { mode: 'auto', selector: { matchLabels: { 'my app': 'x' } } } }),
+    refused: { validator: 'spec.rollout.selector.matchLabels' },
+  },
+  {
+    name: 'matchLabels value with a slash',
+    object: prefixSync({ rollout: { mode: 'auto', selector: { matchLabels: { app: 'a/b' } } } }),
+    refused: { validator: 'spec.rollout.selector.matchLabels[app]' },
+  },
+
+  // --- debounce, suspend, deletionPolicy, unknown fields
+  {
+    name: 'debounce in words',
+    object: prefixSync({ debounce: '1 second' }),
+    refused: { schema: 'spec.debounce', validator: 'spec.debounce' },
+  },
+  {
+    name: 'debounce without unit',
+    object: prefixSync({ debounce: '5' }),
+    refused: { schema: 'spec.debounce', validator: 'spec.debounce' },
+  },
+  {
+    name: 'negative debounce',
+    object: prefixSync({ debounce: '-1s' }),
+    refused: { schema: 'spec.debounce', validator: 'spec.debounce' },
+  },
+  {
+    name: 'debounce of 10m1s',
+    object: prefixSync({ debounce: '10m1s' }),
+    refused: { schema: 'spec.debounce', validator: 'spec.debounce' },
+  },
+  {
+    name: 'debounce of 1h',
+    object: prefixSync({ debounce: '1h' }),
+    refused: { schema: 'spec.debounce', validator: 'spec.debounce' },
+  },
+  {
+    name: 'suspend as a string',
+    object: prefixSync({ suspend: 'yes' }),
+    refused: { schema: 'spec.suspend', validator: 'spec.suspend' },
+  },
+  {
+    name: 'deletionPolicy Orphan',
+    object: prefixSync({ deletionPolicy: 'Orphan' }),
+    refused: { schema: 'spec.deletionPolicy', validator: 'spec.deletionPolicy' },
+  },
+  {
+    name: 'a misspelt field',
+    object: prefixSync({ prefixes: ['/a/'] }),
+    refused: { schema: 'spec.prefixes' },
+  },
+  {
+    name: 'no spec at all',
+    object: prefixSync({}, { spec: undefined }),
+    refused: { schema: 'spec', validator: 'spec' },
+  },
+  {
+    name: 'a non-decimal syncedRevision',
+    object: prefixSync({}, { status: { syncedRevision: '0x10' } }),
+    refused: { schema: 'status.syncedRevision' },
+  },
+  {
+    name: 'a condition with a bad status',
+    object: prefixSync(
+      {},
+      {
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'Yes',
+              lastTransitionTime: '2026-11-30T12:00:00Z',
+              reason: 'Synced',
+              message: '',
+            },
+          ],
+        },
+      },
+    ),
+    refused: { schema: 'status.conditions[0].status' },
+  },
+  {
+    name: 'two Ready conditions',
+    object: prefixSync(
+      {},
+      {
+        status: {
+          conditions: [0, 1].map(() => ({
+            type: 'Ready',
+            status: 'True',
+            lastTransitionTime: '2026-11-30T12:00:00Z',
+            reason: 'Synced',
+            message: '',
+          })),
+        },
+      },
+    ),
+    refused: { schema: 'status.conditions[1]' },
+  },
+];
+
+/** ClusterEtcdSource samples. */
+export const CLUSTER_ETCD_SOURCE_SAMPLES: Sample[] = [
+  { name: 'minimal spec', object: clusterEtcdSource() },
+  ...FULL_CLUSTER_ETCD_SOURCES.map((o, i) => ({
+    name: `full sample ${i}`,
+    object: o as unknown as Record<string, unknown>,
+  })),
+  { name: 'no access rules (allows nothing)', object: clusterEtcdSource({ access: undefined }) },
+  {
+    name: 'bare endpoints with tls use TLS for all',
+    object: clusterEtcdSource({
+      endpoints: ['10.0.0.1:2379', '10.0.0.2:2379'],
+      tls: { caSecretRef: { name: 'ca' } },
+    }),
+  },
+  {
+    name: 'http endpoints without tls',
+    object: clusterEtcdSource({ endpoints: ['http://127.0.0.1:2379', '127.0.0.1:2380'] }),
+  },
+  { name: 'IPv6 endpoint', object: clusterEtcdSource({ endpoints: ['[::1]:2379'] }) },
+  {
+    name: 'empty tls (system CAs)',
+    object: clusterEtcdSource({ endpoints: ['https://etcd.example.com:2379'], tls: {} }),
+  },
+  {
+    name: 'selector {} for every namespace',
+    object: clusterEtcdSource({ access: [{ namespaceSelector: {}, prefixes: ['/'] }] }),
+  },
+
+  {
+    name: 'no endpoints',
+    object: clusterEtcdSource({ endpoints: [] }),
+    refused: { schema: 'spec.endpoints', validator: 'spec.endpoints' },
+  },
+  {
+    name: 'missing endpoints',
+    object: clusterEtcdSource({ endpoints: undefined }),
+    refused: { schema: 'spec.endpoints', validator: 'spec.endpoints' },
+  },
+  {
+    name: 'endpoint without port',
+    object: clusterEtcdSource({ endpoints: ['localhost'] }),
+    refused: { schema: 'spec.endpoints[0]', validator: 'spec.endpoints[0]' },
+  },
+  {
+    name: 'endpoint with another scheme',
+    object: clusterEtcdSource({ endpoints: ['grpc://a:2379'] }),
+    refused: { schema: 'spec.endpoints[0]', validator: 'spec.endpoints[0]' },
+  },
+  {
+    name: 'endpoint with a path',
+    object: clusterEtcdSource({ endpoints: ['https://a:2379/v3'] }),
+    refused: { schema: 'spec.endpoints[0]', validator: 'spec.endpoints[0]' },
+  },
+  {
+    name: 'port 70000',
+    object: clusterEtcdSource({ endpoints: ['a:70000'] }),
+    refused: { validator: 'spec.endpoints[0]' },
+  },
+  {
+    name: 'port 0',
+    object: clusterEtcdSource({ endpoints: ['a:0'] }),
+    refused: { validator: 'spec.endpoints[0]' },
+  },
+  {
+    name: 'the same endpoint twice',
+    object: clusterEtcdSource({ endpoints: ['a:2379', 'a:2379'] }),
+    refused: { schema: 'spec.endpoints[1]', validator: 'spec.endpoints[1]' },
+  },
+  {
+    name: 'the same host and port in two spellings',
+    object: clusterEtcdSource({ endpoints: ['https://a:2379', 'A:2379'], tls: {} }),
+    refused: { validator: 'spec.endpoints[1]' },
+  },
+  {
+    name: 'http:// endpoint with tls',
+    object: clusterEtcdSource({ endpoints: ['http://a:2379'], tls: {} }),
+    refused: { schema: 'spec.endpoints', validator: 'spec.endpoints[0]' },
+  },
+  {
+    name: 'https and plaintext mixed without tls',
+    object: clusterEtcdSource({ endpoints: ['https://a:2379', 'b:2379'] }),
+    refused: { schema: 'spec.endpoints', validator: 'spec.endpoints' },
+  },
+  {
+    name: '17 endpoints',
+    object: clusterEtcdSource({ endpoints: Array.from({ length: 17 }, (_, i) => `e${i}:2379`) }),
+    refused: { schema: 'spec.endpoints', validator: 'spec.endpoints' },
+  },
+  {
+    name: 'CA secret without name',
+    object: clusterEtcdSource({ tls: { caSecretRef: { key: 'ca.pem' } } }),
+    refused: { schema: 'spec.tls.caSecretRef.name', validator: 'spec.tls.caSecretRef.name' },
+  },
+  {
+    name: 'CA secret key with a slash',
+    object: clusterEtcdSource({ tls: { caSecretRef: { name: 'ca', key: 'a/b' } } }),
+    refused: { schema: 'spec.tls.caSecretRef.key', validator: 'spec.tls.caSecretRef.key' },
+  },
+  {
+    name: 'cert secret with capitals',
+    object: clusterEtcdSource({ tls: { certSecretRef: { name: 'Client' } } }),
+    refused: { schema: 'spec.tls.certSecretRef.name', validator: 'spec.tls.certSecretRef.name' },
+  },
+  {
+    name: 'auth without secretRef',
+    object: clusterEtcdSource({ auth: {} }),
+    refused: { schema: 'spec.auth.secretRef', validator: 'spec.auth.secretRef.name' },
+  },
+  {
+    name: 'rule with namespaces and a selector',
+    object: clusterEtcdSource({ access: [{ namespaces: ['a'], namespaceSelector: {}, prefixes: ['/a/'] }] }),
+    refused: { schema: 'spec.access[0]', validator: 'spec.access[0]' },
+  },
+  {
+    name: 'rule with neither namespaces nor selector',
+    object: clusterEtcdSource({ access: [{ prefixes: ['/a/'] }] }),
+    refused: { schema: 'spec.access[0]', validator: 'spec.access[0]' },
+  },
+  {
+    name: 'rule without prefixes',
+    object: clusterEtcdSource({ access: [{ namespaces: ['a'] }] }),
+    refused: { schema: 'spec.access[0].prefixes', validator: 'spec.access[0].prefixes' },
+  },
+  {
+    name: 'rule with a relative prefix',
+    object: clusterEtcdSource({ access: [{ namespaces: ['a'], prefixes: ['config/'] }] }),
+    refused: { schema: 'spec.access[0].prefixes[0]', validator: 'spec.access[0].prefixes[0]' },
+  },
+  {
+    name: 'rule with a .. prefix',
+    object: clusterEtcdSource({ access: [{ namespaces: ['a'], prefixes: ['/a/../'] }] }),
+    refused: { schema: 'spec.access[0].prefixes[0]', validator: 'spec.access[0].prefixes[0]' },
+  },
+  {
+    name: 'namespace with capitals',
+    object: clusterEtcdSource({ access: [{ namespaces: ['Default'], prefixes: ['/a/'] }] }),
+    refused: { schema: 'spec.access[0].namespaces[0]', validator: 'spec.access[0].namespaces[0]' },
+  },
+  {
+    name: 'empty namespaces',
+    object: clusterEtcdSource({ access: [{ namespaces: [], prefixes: ['/a/'] }] }),
+    refused: { schema: 'spec.access[0].namespaces', validator: 'spec.access[0].namespaces' },
+  },
+  {
+    name: 'a namespace twice',
+    object: clusterEtcdSource({ access: [{ namespaces: ['a', 'a'], prefixes: ['/a/'] }] }),
+    refused: { schema: 'spec.access[0].namespaces[1]', validator: 'spec.access[0].namespaces[1]' },
+  },
+  {
+    name: 'a prefix twice',
+    object: clusterEtcdSource({ access: [{ namespaces: ['a'], prefixes: ['/a/', '/a/'] }] }),
+    refused: { schema: 'spec.access[0].prefixes[1]', validator: 'spec.access[0].prefixes[1]' },
+  },
+  {
+    name: 'DoesNotExist with values',
+    object: clusterEtcdSource({
+      access: [
+        {
+          namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'DoesNotExist', values: ['b'] }] },
+          prefixes: ['/a/'],
+        },
+      ],
+    }),
+    refused: {
+      schema: 'spec.access[0].namespaceSelector.matchExpressions[0].values',
+      validator: 'spec.access[0].namespaceSelector.matchExpressions[0].values',
+    },
+  },
+  {
+    name: 'a misspelt tls field',
+    object: clusterEtcdSource({ tls: { caSecret: { name: 'ca' } } }),
+    refused: { schema: 'spec.tls.caSecret' },
+  },
+  {
+    name: 'a non-hex clusterId',
+    object: clusterEtcdSource({}, { status: { clusterId: 'xyz' } }),
+    refused: { schema: 'status.clusterId' },
+  },
+  {
+    name: 'a negative memberCount',
+    object: clusterEtcdSource({}, { status: { memberCount: -1 } }),
+    refused: { schema: 'status.memberCount' },
+  },
+];
