@@ -1,0 +1,194 @@
+import { silentLogger, type Logger } from '../observability/index.js';
+import { ExponentialBackoff, type BackoffOptions } from './backoff.js';
+import {
+  Connection,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIME_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type EtcdAuthOptions,
+  type EtcdTlsOptions,
+} from './connection.js';
+import { ClientClosedError } from './errors.js';
+import { prefixRangeEnd, toBigint, toBytes } from './keys.js';
+import { KV } from './kv.js';
+import { etcdMethod } from './proto.js';
+import type { RawMemberListResponse, RawStatusResponse } from './raw-messages.js';
+import type { EtcdMemberInfo, EtcdStatus, Watch, WatchOptions } from './types.js';
+import { WatchStream } from './watch-stream.js';
+import { Watcher } from './watcher.js';
+
+/** Default per-watch buffer bound in bytes (keys + values not yet taken by the consumer). */
+export const DEFAULT_WATCH_BUFFER_BYTES = 8 * 1024 * 1024;
+/** Default per-watch buffer bound in messages. */
+export const DEFAULT_WATCH_BUFFER_MESSAGES = 1000;
+/** etcd closes connections that ping more often than its --grpc-keepalive-min-time (default 5 s). */
+const MIN_KEEPALIVE_TIME_MS = 5_000;
+
+const MEMBER_LIST = etcdMethod<{ linearizable?: boolean }, RawMemberListResponse>('Cluster', 'MemberList');
+const STATUS = etcdMethod<Record<string, never>, RawStatusResponse>('Maintenance', 'Status');
+
+/** Options of {@link EtcdClient}. Only `endpoints` is required. */
+export interface EtcdClientOptions {
+  /** `host:port` of one or more members (an `http(s)://` prefix is accepted and ignored); failover order. */
+  endpoints: readonly string[];
+  /** TLS (server always verified) and optional client certificate. Default: plaintext. */
+  tls?: EtcdTlsOptions;
+  /** User name and password. Default: no auth. */
+  auth?: EtcdAuthOptions;
+  /** Default: silentLogger. */
+  logger?: Logger;
+  /** Time one endpoint gets to connect before the next is tried. Default 3000 ms. */
+  connectTimeoutMs?: number;
+  /** Deadline of a unary request, failover included. Default 15000 ms. */
+  requestTimeoutMs?: number;
+  /** gRPC keepalive interval; at least 5000 ms (etcd's minimum). Default 10000 ms. */
+  keepaliveTimeMs?: number;
+  /** gRPC keepalive ack timeout. Default 5000 ms. */
+  keepaliveTimeoutMs?: number;
+  /** Per-watch buffer bound; past it the watch is paused on etcd until the consumer catches up. */
+  watchBuffer?: { maxBytes?: number; maxMessages?: number };
+  /** Watch reconnect backoff. Default 10 ms doubling to a 100 ms cap, ±20 % jitter. */
+  watchBackoff?: BackoffOptions;
+}
+
+function normaliseEndpoint(endpoint: string): string {
+  return endpoint.replace(/^[a-z]+:\/\//, '').replace(/\/$/, '');
+}
+
+/**
+ * An etcd v3 client: key-value operations (`kv`) and watches multiplexed on one stream. Owns its gRPC
+ * channels, the watch stream and every watch; close() ends them all.
+ */
+export class EtcdClient {
+  /** Key-value operations. */
+  readonly kv: KV;
+  private readonly connection: Connection;
+  private readonly watchStream: WatchStream;
+  private readonly watchBuffer: { maxBytes: number; maxMessages: number };
+  /** Set by the first close(); later calls return it. */
+  private closing: Promise<void> | undefined;
+
+  /** Throws TypeError/RangeError on invalid options (no endpoints, keepalive below etcd's minimum…). */
+  constructor(options: EtcdClientOptions) {
+    const endpoints = (options.endpoints ?? []).map(normaliseEndpoint);
+    if (endpoints.length === 0) throw new TypeError('EtcdClient: set endpoints (e.g. ["127.0.0.1:2379"])');
+    for (const e of endpoints) {
+      if (!/^[^:\s]+:\d+$/.test(e) && !/^\[[^\]]+\]:\d+$/.test(e)) {
+        throw new TypeError(`EtcdClient: endpoint '${e}' is not host:port`);
+      }
+    }
+    const keepaliveTimeMs = options.keepaliveTimeMs ?? DEFAULT_KEEPALIVE_TIME_MS;
+    if (keepaliveTimeMs < MIN_KEEPALIVE_TIME_MS) {
+      throw new RangeError(
+        `EtcdClient: keepaliveTimeMs must be >= ${MIN_KEEPALIVE_TIME_MS} (etcd closes faster pingers)`,
+      );
+    }
+    if ((options.tls?.cert === undefined) !== (options.tls?.key === undefined)) {
+      throw new TypeError('EtcdClient: tls.cert and tls.key go together');
+    }
+    const logger = options.logger ?? silentLogger;
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.connection = new Connection({
+      endpoints,
+      tls: options.tls,
+      auth: options.auth,
+      connectTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      keepaliveTimeMs,
+      keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+      logger,
+    });
+    this.kv = new KV(this.connection);
+    this.watchBuffer = {
+      maxBytes: options.watchBuffer?.maxBytes ?? DEFAULT_WATCH_BUFFER_BYTES,
+      maxMessages: options.watchBuffer?.maxMessages ?? DEFAULT_WATCH_BUFFER_MESSAGES,
+    };
+    this.watchStream = new WatchStream(
+      this.connection,
+      new ExponentialBackoff(options.watchBackoff),
+      connectTimeoutMs,
+      logger.child({ component: 'etcd-watch' }),
+    );
+  }
+
+  /** The endpoints in failover order. */
+  get endpoints(): readonly string[] {
+    return this.connection.endpoints;
+  }
+
+  /**
+   * Starts a watch on the client's shared stream and returns it at once; messages arrive through
+   * async iteration (see WatchMessage). The iteration ends normally after cancel()/close(), or throws
+   * CompactedError, PermissionDeniedError, InvalidArgumentError… when etcd refuses the watch for good.
+   * Lost connections are healed invisibly except for a `reconnected` message. Throws
+   * ClientClosedError if the client is closed.
+   */
+  watch(options: WatchOptions): Watch {
+    if (this.closing) throw new ClientClosedError();
+    const key = toBytes(options.key);
+    const filters = (options.filters ?? []).map((f) => (f === 'noput' ? 'NOPUT' : 'NODELETE'));
+    const watcher = new Watcher(
+      {
+        key,
+        rangeEnd: options.prefix ? prefixRangeEnd(key) : undefined,
+        fromRevision: options.fromRevision,
+        prevKv: options.prevKv ?? false,
+        filters,
+        progressNotify: options.progressNotify ?? false,
+      },
+      this.watchStream.allocateSeq(),
+      this.watchBuffer,
+      this.watchStream,
+      options.signal,
+    );
+    if (options.signal?.aborted) {
+      watcher.finish();
+      return watcher;
+    }
+    this.watchStream.add(watcher);
+    return watcher;
+  }
+
+  /** Asks etcd to send a `progress` message to every watch on the stream (no-op while it is down). */
+  requestProgress(): void {
+    this.watchStream.requestProgress();
+  }
+
+  /** The cluster's members (answered by any member). */
+  async memberList(): Promise<EtcdMemberInfo[]> {
+    const res = await this.connection.unary(MEMBER_LIST, { linearizable: false }, { isIdempotent: true });
+    return res.members.map((m) => ({
+      id: m.ID,
+      name: m.name,
+      clientUrls: m.clientURLs,
+      peerUrls: m.peerURLs,
+      isLearner: m.isLearner,
+    }));
+  }
+
+  /** Status of the member currently connected (cluster id, version, revision, leader). */
+  async status(): Promise<EtcdStatus> {
+    const res = await this.connection.unary(STATUS, {}, { isIdempotent: true });
+    return {
+      clusterId: res.header?.cluster_id ?? '0',
+      memberId: res.header?.member_id ?? '0',
+      version: res.version,
+      revision: toBigint(res.header?.revision),
+      leader: res.leader,
+      raftTerm: toBigint(res.raftTerm),
+    };
+  }
+
+  /**
+   * Ends every watch (their iterations finish normally), cancels the stream, closes the channels.
+   * Idempotent; resolves once nothing the client started remains (the process can exit).
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.watchStream.close();
+      this.connection.close();
+    })();
+    return this.closing;
+  }
+}

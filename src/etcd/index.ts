@@ -1,0 +1,50 @@
+// Public surface of the etcd client (DESIGN.md §3).
+export { EtcdClient, DEFAULT_WATCH_BUFFER_BYTES, DEFAULT_WATCH_BUFFER_MESSAGES } from './client.js';
+export type { EtcdClientOptions } from './client.js';
+export type { EtcdAuthOptions, EtcdTlsOptions } from './connection.js';
+export { KV, DEFAULT_RANGE_PAGE_SIZE } from './kv.js';
+export { PrefixMirror } from './prefix-mirror.js';
+export type {
+  MirrorSnapshot,
+  MirrorUpdate,
+  PrefixMirrorEvents,
+  PrefixMirrorOptions,
+} from './prefix-mirror.js';
+export { ExponentialBackoff } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export { prefixRangeEnd } from './keys.js';
+export {
+  EtcdError,
+  UnavailableError,
+  NoLeaderError,
+  DeadlineExceededError,
+  PermissionDeniedError,
+  InvalidArgumentError,
+  AuthTokenInvalidError,
+  CompactedError,
+  FutureRevisionError,
+  WatchCanceledError,
+  ClientClosedError,
+  UnknownEtcdError,
+  toEtcdError,
+} from './errors.js';
+export type {
+  KeyLike,
+  KeyValue,
+  KeySelector,
+  WatchEvent,
+  WatchMessage,
+  WatchOptions,
+  Watch,
+  RangeRequest,
+  RangeResult,
+  PutResult,
+  DeleteResult,
+  TxnCompare,
+  TxnOp,
+  TxnOpResult,
+  TxnRequest,
+  TxnResult,
+  EtcdMemberInfo,
+  EtcdStatus,
+} from './types.js';

@@ -1,0 +1,51 @@
+import type { KeyLike, KeySelector, KeyValue } from './types.js';
+import type { RawKeyValue } from './raw-messages.js';
+
+/** A key as bytes (strings are UTF-8). */
+export function toBytes(key: KeyLike): Buffer {
+  return typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+}
+
+/**
+ * The range_end that selects every key starting with `prefix`: the prefix with its last byte below 0xff
+ * incremented (trailing 0xff bytes dropped). An empty or all-0xff prefix gives `\0`, etcd's "to the end".
+ */
+export function prefixRangeEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i] = end[i]! + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+/** [key, rangeEnd) of a selector; rangeEnd is undefined for a single key. */
+export function selectorRange(selector: KeySelector): { key: Buffer; rangeEnd: Buffer | undefined } {
+  if ('prefix' in selector) {
+    const key = toBytes(selector.prefix);
+    return { key, rangeEnd: prefixRangeEnd(key) };
+  }
+  return {
+    key: toBytes(selector.key),
+    rangeEnd: selector.rangeEnd === undefined ? undefined : toBytes(selector.rangeEnd),
+  };
+}
+
+/** Parses one of etcd's int64 decimal strings. */
+export function toBigint(value: string | undefined | null): bigint {
+  return value ? BigInt(value) : 0n;
+}
+
+/** mvccpb.KeyValue → KeyValue. */
+export function toKeyValue(raw: RawKeyValue): KeyValue {
+  return {
+    key: raw.key,
+    value: raw.value,
+    createRevision: toBigint(raw.create_revision),
+    modRevision: toBigint(raw.mod_revision),
+    version: toBigint(raw.version),
+    lease: toBigint(raw.lease),
+  };
+}

@@ -1,0 +1,213 @@
+import { EventEmitter } from 'node:events';
+import { silentLogger, type Logger } from '../observability/index.js';
+import { ExponentialBackoff } from './backoff.js';
+import type { EtcdClient } from './client.js';
+import { CompactedError, toEtcdError, type EtcdError } from './errors.js';
+import { toBytes } from './keys.js';
+import type { KeyLike, KeyValue, WatchEvent } from './types.js';
+
+/** First delay before a mirror retries after a non-compaction failure. */
+const RETRY_INITIAL_MS = 500;
+/** Cap of that delay. */
+const RETRY_MAX_MS = 30_000;
+
+/** A consistent view of the prefix: every key (sorted by key bytes) at `revision`. */
+export interface MirrorSnapshot {
+  revision: bigint;
+  entries: KeyValue[];
+}
+
+/** Payload of `update`: the changes of one etcd response, applied; the mirror is now at `revision`. */
+export interface MirrorUpdate {
+  revision: bigint;
+  changes: WatchEvent[];
+}
+
+/** Events of a {@link PrefixMirror}. Listeners run synchronously inside the mirror's loop. */
+export interface PrefixMirrorEvents {
+  /** Changes applied; `snapshot()` now reflects them. */
+  update: [MirrorUpdate];
+  /** The history was compacted past the mirror (or it recovered from a failure): a fresh full state. */
+  resync: [MirrorSnapshot];
+  /** etcd reports the prefix unchanged up to `revision` (progress); the mirror's revision advanced. */
+  progress: [{ revision: bigint }];
+  /** A failure that is not a compaction (e.g. PermissionDeniedError); the mirror retries with backoff. */
+  error: [EtcdError];
+}
+
+/** Options of {@link PrefixMirror}. */
+export interface PrefixMirrorOptions {
+  /** Keys per page of the snapshot range. Default 1000. */
+  pageSize?: number;
+  /** Ask etcd for progress messages on an idle prefix. Default true. */
+  progressNotify?: boolean;
+  /** Default: silentLogger. */
+  logger?: Logger;
+}
+
+type MirrorState = 'new' | 'starting' | 'running' | 'closed';
+
+/** `latin1` maps bytes 1:1 to chars, so these strings sort exactly as the key bytes. */
+function mapKey(key: Buffer): string {
+  return key.toString('latin1');
+}
+
+/**
+ * An informer for an etcd prefix: a snapshot (paginated Range at one revision) kept current by a watch
+ * from snapshot revision + 1. On compaction it takes a fresh snapshot and emits `resync` with the full
+ * new state; other failures are emitted as `error` and healed the same way after a backoff. Owns its
+ * watch; close() ends it.
+ */
+export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
+  private readonly prefix: Buffer;
+  private readonly options: Required<Omit<PrefixMirrorOptions, 'logger'>> & { logger: Logger };
+  /** Current content by mapKey(key). */
+  private entries = new Map<string, KeyValue>();
+  /** Revision the content is known to be current at. */
+  private revision = 0n;
+  private state: MirrorState = 'new';
+  /** Cancels the current watch on close(). */
+  private readonly abort = new AbortController();
+  /** The watch loop; joined by close(). */
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: EtcdClient,
+    prefix: KeyLike,
+    options: PrefixMirrorOptions = {},
+  ) {
+    super();
+    this.prefix = toBytes(prefix);
+    this.options = {
+      pageSize: options.pageSize ?? 1000,
+      progressNotify: options.progressNotify ?? true,
+      logger: options.logger ?? silentLogger,
+    };
+  }
+
+  /**
+   * Loads the first snapshot and starts following the prefix. Resolves once `snapshot()` is valid;
+   * throws the typed error if the first snapshot fails (the mirror can be started again).
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`PrefixMirror.start() in state ${this.state}`);
+    this.state = 'starting';
+    try {
+      await this.loadSnapshot();
+    } catch (err) {
+      this.state = 'new';
+      throw toEtcdError(err);
+    }
+    if (this.state !== 'starting') return; // closed meanwhile
+    this.state = 'running';
+    this.loop = this.follow();
+  }
+
+  /** The content at the mirror's revision, sorted by key. */
+  snapshot(): MirrorSnapshot {
+    const entries = [...this.entries.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, kv]) => kv);
+    return { revision: this.revision, entries };
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    const res = await this.client.kv.range({ prefix: this.prefix, pageSize: this.options.pageSize });
+    const entries = new Map<string, KeyValue>();
+    for (const kv of res.kvs) entries.set(mapKey(kv.key), kv);
+    this.entries = entries;
+    this.revision = res.revision;
+  }
+
+  private async follow(): Promise<void> {
+    const backoff = new ExponentialBackoff({ initialMs: RETRY_INITIAL_MS, maxMs: RETRY_MAX_MS });
+    while (this.state === 'running') {
+      const watch = this.client.watch({
+        key: this.prefix,
+        prefix: true,
+        fromRevision: this.revision + 1n,
+        progressNotify: this.options.progressNotify,
+        signal: this.abort.signal,
+      });
+      try {
+        for await (const message of watch) {
+          if (message.type === 'events') {
+            this.apply(message.events, message.revision);
+            backoff.reset();
+          } else if (message.type === 'progress' && message.revision > this.revision) {
+            this.revision = message.revision;
+            this.emit('progress', { revision: message.revision });
+          }
+        }
+        return; // ended normally: closed
+      } catch (err) {
+        if (this.state !== 'running') return;
+        const typed = toEtcdError(err);
+        if (!(typed instanceof CompactedError)) {
+          this.options.logger.warn('prefix mirror watch failed', { error: typed.message });
+          if (this.listenerCount('error') > 0) this.emit('error', typed);
+          await this.sleep(backoff.next());
+        }
+        await this.resync();
+      }
+    }
+  }
+
+  /** Takes a fresh snapshot (retrying with backoff until it works or the mirror closes) and emits it. */
+  private async resync(): Promise<void> {
+    const backoff = new ExponentialBackoff({ initialMs: RETRY_INITIAL_MS, maxMs: RETRY_MAX_MS });
+    while (this.state === 'running') {
+      try {
+        await this.loadSnapshot();
+        this.options.logger.info('prefix mirror resynced', { revision: this.revision });
+        this.emit('resync', this.snapshot());
+        return;
+      } catch (err) {
+        const typed = toEtcdError(err);
+        if (this.listenerCount('error') > 0) this.emit('error', typed);
+        await this.sleep(backoff.next());
+      }
+    }
+  }
+
+  private apply(events: readonly WatchEvent[], revision: bigint): void {
+    for (const e of events) {
+      const k = mapKey(e.key);
+      if (e.type === 'put') {
+        this.entries.set(k, {
+          key: e.key,
+          value: e.value,
+          createRevision: e.createRevision,
+          modRevision: e.modRevision,
+          version: e.version,
+          lease: e.lease,
+        });
+      } else {
+        this.entries.delete(k);
+      }
+    }
+    if (revision > this.revision) this.revision = revision;
+    this.emit('update', { revision: this.revision, changes: [...events] });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.abort.signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      const signal = this.abort.signal;
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Stops following; resolves when the watch loop has ended. Idempotent. */
+  async close(): Promise<void> {
+    this.state = 'closed';
+    this.abort.abort();
+    await this.loop;
+  }
+}

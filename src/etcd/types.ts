@@ -1,0 +1,164 @@
+// Public data types of the etcd client. Revisions, versions and lease IDs are bigint (STYLE.md §6).
+
+/** A key as given by callers: a string is UTF-8 encoded. */
+export type KeyLike = string | Buffer;
+
+/** One key's state at a revision (mvccpb.KeyValue). */
+export interface KeyValue {
+  key: Buffer;
+  value: Buffer;
+  /** Revision of the last creation of this key. */
+  createRevision: bigint;
+  /** Revision of the last modification of this key. */
+  modRevision: bigint;
+  /** Number of modifications since creation (1 after the first put). */
+  version: bigint;
+  /** Lease ID attached to the key, 0n for none. */
+  lease: bigint;
+}
+
+/** One change seen by a watch. A delete's `value` is empty and its `modRevision` the deletion's. */
+export interface WatchEvent {
+  type: 'put' | 'delete';
+  key: Buffer;
+  value: Buffer;
+  modRevision: bigint;
+  createRevision: bigint;
+  version: bigint;
+  lease: bigint;
+  /** The key's previous state, when the watch asked for `prevKv` and the key existed. */
+  prevKv?: KeyValue;
+}
+
+/**
+ * What a watch yields, in order:
+ * - `created` once, when etcd has established the watch; `revision` is etcd's revision at that moment.
+ * - `events`: the events of one etcd response (fragments reassembled), never a split transaction;
+ *   `revision` is the modRevision of the last event.
+ * - `progress`: etcd says the watch has seen everything up to `revision` (progress_notify or
+ *   requestProgress).
+ * - `reconnected`: the watch was re-created after a lost stream, resuming right after `revision`
+ *   (the last delivered event's revision, or the created revision if nothing was delivered yet).
+ */
+export type WatchMessage =
+  | { type: 'created'; revision: bigint }
+  | { type: 'events'; events: WatchEvent[]; revision: bigint }
+  | { type: 'progress'; revision: bigint }
+  | { type: 'reconnected'; revision: bigint };
+
+/** Options of {@link EtcdClient.watch}. */
+export interface WatchOptions {
+  /** The key watched, or the prefix with `prefix: true`. */
+  key: KeyLike;
+  /** Watch every key starting with `key`. Default false. */
+  prefix?: boolean;
+  /** First revision to deliver; default: changes after now. */
+  fromRevision?: bigint;
+  /** Attach each event's previous state. Default false. */
+  prevKv?: boolean;
+  /** Leave out puts and/or deletes. Default none. */
+  filters?: readonly ('noput' | 'nodelete')[];
+  /** Ask etcd for periodic progress messages on an idle watch. Default false. */
+  progressNotify?: boolean;
+  /** Aborting cancels the watch (as cancel()). */
+  signal?: AbortSignal;
+}
+
+/** A running watch: an async iterable of messages that also can be canceled. */
+export interface Watch extends AsyncIterable<WatchMessage> {
+  /**
+   * Ends the watch: the iterator finishes normally (messages not yet taken are dropped) and etcd is
+   * told to cancel if the stream is up. Idempotent; never throws, also while etcd is down.
+   */
+  cancel(): Promise<void>;
+}
+
+/** Which keys a request targets: one key, every key with a prefix, or [key, rangeEnd). */
+export type KeySelector = { key: KeyLike; rangeEnd?: KeyLike } | { prefix: KeyLike };
+
+/** Options of {@link KV.range}. */
+export type RangeRequest = KeySelector & {
+  /** Read at this revision; default: the current one (then fixed for every page). */
+  revision?: bigint;
+  /** Keys per page for a multi-key range. Default 1000. */
+  pageSize?: number;
+  /** Return keys without values. Default false. */
+  keysOnly?: boolean;
+  /** Serve from the contacted member without a quorum read (may be stale). Default false. */
+  serializable?: boolean;
+};
+
+/** Result of {@link KV.range}: every matching key at `revision`, sorted by key. */
+export interface RangeResult {
+  revision: bigint;
+  kvs: KeyValue[];
+}
+
+/** Result of {@link KV.put}. */
+export interface PutResult {
+  revision: bigint;
+  prevKv?: KeyValue;
+}
+
+/** Result of {@link KV.delete}. */
+export interface DeleteResult {
+  revision: bigint;
+  deleted: bigint;
+  prevKvs: KeyValue[];
+}
+
+/** A condition of a transaction. `value` is a bigint for revision/version/lease targets. */
+export type TxnCompare = {
+  key: KeyLike;
+  /** Compare every key with this prefix. Default false. */
+  prefix?: boolean;
+  result: '=' | '!=' | '>' | '<';
+} & (
+  | { target: 'version' | 'createRevision' | 'modRevision' | 'lease'; value: bigint }
+  | { target: 'value'; value: KeyLike }
+);
+
+/** An operation inside a transaction. */
+export type TxnOp =
+  | { type: 'put'; key: KeyLike; value: KeyLike; lease?: bigint; prevKv?: boolean }
+  | ({ type: 'delete'; prevKv?: boolean } & KeySelector)
+  | ({ type: 'range'; revision?: bigint } & KeySelector);
+
+/** A transaction: if every `compare` holds, `success` runs, else `failure`. */
+export interface TxnRequest {
+  compare?: readonly TxnCompare[];
+  success?: readonly TxnOp[];
+  failure?: readonly TxnOp[];
+}
+
+/** The result of one transaction operation, in request order. */
+export type TxnOpResult =
+  | { type: 'put'; prevKv?: KeyValue }
+  | { type: 'delete'; deleted: bigint; prevKvs: KeyValue[] }
+  | { type: 'range'; kvs: KeyValue[]; more: boolean };
+
+/** Result of {@link KV.txn}. */
+export interface TxnResult {
+  succeeded: boolean;
+  revision: bigint;
+  responses: TxnOpResult[];
+}
+
+/** One member of the cluster. */
+export interface EtcdMemberInfo {
+  id: string;
+  name: string;
+  clientUrls: string[];
+  peerUrls: string[];
+  isLearner: boolean;
+}
+
+/** Status of the member that answered. */
+export interface EtcdStatus {
+  clusterId: string;
+  memberId: string;
+  version: string;
+  revision: bigint;
+  leader: string;
+  raftTerm: bigint;
+}

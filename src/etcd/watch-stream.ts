@@ -1,0 +1,415 @@
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import type { Logger } from '../observability/index.js';
+import type { ExponentialBackoff } from './backoff.js';
+import type { Connection } from './connection.js';
+import {
+  AuthTokenInvalidError,
+  ClientClosedError,
+  CompactedError,
+  UnavailableError,
+  WatchCanceledError,
+  canHeal,
+  toEtcdError,
+  type EtcdError,
+} from './errors.js';
+import { toBigint } from './keys.js';
+import { etcdMethod } from './proto.js';
+import type {
+  RawEvent,
+  RawRangeRequest,
+  RawRangeResponse,
+  RawWatchRequest,
+  RawWatchResponse,
+} from './raw-messages.js';
+import type { Watcher, WatcherHost } from './watcher.js';
+
+const WATCH = etcdMethod<RawWatchRequest, RawWatchResponse>('Watch', 'Watch');
+const RANGE = etcdMethod<RawRangeRequest, RawRangeResponse>('KV', 'Range');
+
+/** etcd's watch_id of a RequestProgress reply: it concerns every watch on the stream. */
+const BROADCAST_WATCH_ID = '-1';
+
+/**
+ * - `idle`: no stream (no watchers yet, or after a halt);
+ * - `connecting`: a stream is being opened;
+ * - `open`: the stream is up; creates are sent one at a time;
+ * - `backoff`: the stream was lost; a reconnect is scheduled;
+ * - `closed`: close() ran. Terminal.
+ */
+type StreamState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
+
+/**
+ * The one bidirectional Watch stream of a client, multiplexing every watch (etcd's watch ids). This
+ * object owns all shared watch state; gRPC callbacks and watchers only call its methods. On a lost
+ * stream it re-creates every open watch from its resume point on the next healthy endpoint after a
+ * capped, jittered backoff; on what cannot heal it ends every watch with the typed error.
+ */
+export class WatchStream implements WatcherHost {
+  private state: StreamState = 'idle';
+  /** The current gRPC call while `open`; callbacks from any other (older) call are ignored. */
+  private call: ClientDuplexStream<RawWatchRequest, RawWatchResponse> | undefined;
+  /** Endpoint and auth token of the current call. */
+  private callEndpoint = '';
+  private callToken: string | undefined;
+  /** Every watcher not yet done, in creation order of `seq`. */
+  private readonly live = new Set<Watcher>();
+  /** Watchers waiting for their create to be sent, in `seq` order. */
+  private queue: Watcher[] = [];
+  /** The one watcher whose create is in flight: a created reply names no request, so only one may be. */
+  private creating: Watcher | undefined;
+  /** Active watchers on the current call by etcd watch id. */
+  private readonly byId = new Map<string, Watcher>();
+  /** Ids we canceled on the current call (or found unknown): late responses for them are dropped. */
+  private readonly canceledIds = new Set<string>();
+  /** Events of fragmented responses not yet complete, by watch id. */
+  private readonly fragments = new Map<string, RawEvent[]>();
+  /** Pending reconnect timer while `backoff`. */
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Ongoing probes (created+canceled classification); joined by close(). */
+  private readonly probes = new Set<Promise<void>>();
+  /** Counter for watcher `seq`. */
+  private nextSeq = 0;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly backoff: ExponentialBackoff,
+    private readonly connectTimeoutMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Next watcher sequence number. */
+  allocateSeq(): number {
+    return this.nextSeq++;
+  }
+
+  /** Registers a new watcher and makes sure it gets created. Throws ClientClosedError after close(). */
+  add(watcher: Watcher): void {
+    if (this.state === 'closed') throw new ClientClosedError();
+    this.live.add(watcher);
+    this.enqueue(watcher);
+    if (this.state === 'idle') this.connect();
+    else this.sendNextCreate();
+  }
+
+  /** Asks etcd for a progress reply on every watch of the stream (no-op while the stream is down). */
+  requestProgress(): void {
+    if (this.state === 'open') this.write({ progress_request: {} });
+  }
+
+  private enqueue(watcher: Watcher): void {
+    watcher.state = 'queued';
+    this.queue.push(watcher);
+    if (this.queue.length > 1 && this.queue[this.queue.length - 2]!.seq > watcher.seq) {
+      this.queue.sort((a, b) => a.seq - b.seq);
+    }
+  }
+
+  private write(request: RawWatchRequest): void {
+    this.call?.write(request);
+  }
+
+  // ---- stream lifecycle ------------------------------------------------------------------------
+
+  private connect(): void {
+    this.state = 'connecting';
+    const opening = this.connection
+      .openStream(WATCH, Date.now() + this.connectTimeoutMs)
+      .then(({ call, endpoint, token }) => {
+        if (this.state !== 'connecting') {
+          call.cancel();
+          return;
+        }
+        this.call = call;
+        this.callEndpoint = endpoint;
+        this.callToken = token;
+        call.on('data', (res: RawWatchResponse) => this.onResponse(call, res));
+        call.on('error', (err: unknown) => this.onCallEnded(call, toEtcdError(err)));
+        call.on('end', () => this.onCallEnded(call, new UnavailableError('watch stream ended by etcd')));
+        this.state = 'open';
+        this.logger.debug('watch stream open', { endpoint, watches: this.live.size });
+        this.sendNextCreate();
+      })
+      .catch((err: unknown) => {
+        if (this.state === 'connecting') this.onStreamLost(toEtcdError(err));
+      });
+    void opening;
+  }
+
+  private onCallEnded(call: ClientDuplexStream<RawWatchRequest, RawWatchResponse>, err: EtcdError): void {
+    if (call !== this.call) return; // an older call, already handled
+    this.onStreamLost(err);
+  }
+
+  /**
+   * THE "HALT OR RETRY?" DECISION for the stream (canHeal in errors.ts classifies): what can heal is
+   * retried with backoff on the next endpoint, every open watch re-created from its resume point; an
+   * invalid token is refreshed first; anything else ends every watch with the typed error.
+   */
+  private onStreamLost(err: EtcdError): void {
+    if (this.state === 'closed') return;
+    this.dropCall();
+    const isTokenProblem = err instanceof AuthTokenInvalidError && this.callToken !== undefined;
+    if (isTokenProblem) this.connection.invalidateToken(this.callToken);
+    if (!isTokenProblem && !canHeal(err)) {
+      this.logger.warn('watch stream failed', { error: err.message });
+      for (const w of [...this.live]) this.fail(w, err);
+      this.state = 'idle';
+      return;
+    }
+    this.connection.markFailed(this.callEndpoint);
+    for (const w of this.live) {
+      if (w.state === 'active' || w.state === 'creating') {
+        // A watcher that was never created is not "resuming": it gets `created`, not `reconnected`.
+        w.isResuming = w.state === 'active' || w.isResuming;
+        w.watchId = undefined;
+        this.enqueue(w);
+      }
+    }
+    if (this.live.size === 0) {
+      this.state = 'idle';
+      return;
+    }
+    this.state = 'backoff';
+    const delay = this.backoff.next();
+    this.logger.debug('watch stream lost, reconnecting', { error: err.message, delayMs: delay });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.state === 'backoff') this.connect();
+    }, delay);
+  }
+
+  /** Forgets the current call and everything tied to its watch ids. */
+  private dropCall(): void {
+    const call = this.call;
+    this.call = undefined;
+    this.creating = undefined;
+    this.byId.clear();
+    this.canceledIds.clear();
+    this.fragments.clear();
+    if (call) {
+      call.removeAllListeners('data');
+      call.on('error', () => undefined); // cancel() below reports Cancelled; nobody listens any more
+      call.cancel();
+    }
+  }
+
+  // ---- creates, one at a time -----------------------------------------------------------------
+
+  private sendNextCreate(): void {
+    if (this.state !== 'open' || this.creating) return;
+    let next = this.queue.shift();
+    while (next && next.state !== 'queued') next = this.queue.shift();
+    if (!next) return;
+    this.creating = next;
+    next.state = 'creating';
+    const spec = next.spec;
+    this.write({
+      create_request: {
+        key: spec.key,
+        range_end: spec.rangeEnd,
+        start_revision: next.startRevision().toString(),
+        progress_notify: spec.progressNotify,
+        filters: spec.filters,
+        prev_kv: spec.prevKv,
+        // Ask etcd to split big responses rather than exceed its message limit; rejoined in onResponse.
+        fragment: true,
+      },
+    });
+  }
+
+  // ---- responses ------------------------------------------------------------------------------
+
+  private onResponse(
+    call: ClientDuplexStream<RawWatchRequest, RawWatchResponse>,
+    res: RawWatchResponse,
+  ): void {
+    if (call !== this.call) return;
+    const headerRevision = toBigint(res.header?.revision);
+
+    if (res.created) {
+      const watcher = this.creating;
+      this.creating = undefined;
+      if (!watcher) {
+        // Cannot happen with one create in flight; never throw from a stream callback.
+        this.cancelId(res.watch_id);
+      } else if (res.canceled) {
+        // Created and canceled at once: this watch alone fails.
+        this.onCreateRefused(watcher, res);
+      } else if (watcher.state !== 'creating') {
+        this.cancelId(res.watch_id); // canceled by the consumer while its create was in flight
+      } else {
+        watcher.state = 'active';
+        watcher.watchId = res.watch_id;
+        this.byId.set(res.watch_id, watcher);
+        watcher.onCreated(headerRevision);
+        this.backoff.reset();
+      }
+      this.sendNextCreate();
+      return;
+    }
+
+    if (res.watch_id === BROADCAST_WATCH_ID) {
+      // A RequestProgress reply concerns every watch on the stream.
+      for (const w of this.byId.values()) w.onProgress(res.header?.revision ?? '0');
+      return;
+    }
+
+    const watcher = this.byId.get(res.watch_id);
+    if (!watcher) {
+      if (res.canceled) this.canceledIds.delete(res.watch_id);
+      else this.cancelId(res.watch_id); // unknown id: tell etcd to stop, never throw
+      return;
+    }
+
+    if (res.canceled) {
+      this.byId.delete(res.watch_id);
+      this.fragments.delete(res.watch_id);
+      const compactRevision = toBigint(res.compact_revision);
+      if (compactRevision > 0n) {
+        this.fail(
+          watcher,
+          new CompactedError(
+            `watch start revision ${watcher.startRevision()} compacted (oldest available ${compactRevision})`,
+            compactRevision,
+          ),
+        );
+      } else {
+        this.fail(watcher, new WatchCanceledError(res.cancel_reason || 'no reason given'));
+      }
+      return;
+    }
+
+    if (res.fragment) {
+      const held = this.fragments.get(res.watch_id);
+      if (held) held.push(...res.events);
+      else this.fragments.set(res.watch_id, [...res.events]);
+      return;
+    }
+    const held = this.fragments.get(res.watch_id);
+    const events = held ? held.concat(res.events) : res.events;
+    this.fragments.delete(res.watch_id);
+
+    if (events.length > 0) {
+      watcher.onEvents(events);
+      if (watcher.isOverLimit()) this.pause(watcher);
+    } else {
+      watcher.onProgress(res.header?.revision ?? '0');
+    }
+  }
+
+  /** Tells etcd to cancel `watchId` and drops whatever still arrives for it. */
+  private cancelId(watchId: string): void {
+    if (this.canceledIds.has(watchId)) return;
+    this.canceledIds.add(watchId);
+    this.write({ cancel_request: { watch_id: watchId } });
+  }
+
+  /**
+   * etcd answered a create with created+canceled. etcd 3.4/3.5 do this for a permission problem and
+   * say so only in cancel_reason text; an expired token on the stream looks the same. Rather than read
+   * the text, a Range of the watched key classifies it by status code: a typed refusal ends this watch
+   * with that error; if reading is allowed and the stream carried an old token, the stream is reopened
+   * once with a fresh one; otherwise the watch ends with WatchCanceledError(cancel_reason).
+   */
+  private onCreateRefused(watcher: Watcher, res: RawWatchResponse): void {
+    const compactRevision = toBigint(res.compact_revision);
+    if (compactRevision > 0n) {
+      this.fail(watcher, new CompactedError('watch start revision compacted', compactRevision));
+      return;
+    }
+    watcher.state = 'paused'; // held aside while the probe runs
+    const streamToken = this.callToken;
+    const probe = this.connection
+      .unary(
+        RANGE,
+        { key: watcher.spec.key, range_end: watcher.spec.rangeEnd, limit: '1', keys_only: true },
+        { isIdempotent: true },
+      )
+      .then(
+        async () => {
+          if (watcher.state === 'done' || this.state === 'closed') return;
+          const current = await this.connection.currentToken();
+          if (streamToken !== undefined && current !== streamToken && !watcher.hasRetriedAuth) {
+            watcher.hasRetriedAuth = true;
+            this.enqueue(watcher);
+            this.restartStream('auth token on the watch stream was stale');
+            return;
+          }
+          this.fail(watcher, new WatchCanceledError(res.cancel_reason || 'create refused'));
+        },
+        (err: unknown) => {
+          if (watcher.state === 'done' || this.state === 'closed') return;
+          const typed = toEtcdError(err);
+          this.fail(watcher, typed);
+        },
+      )
+      .catch((err: unknown) => this.logger.error('watch probe failed', { error: String(err) }))
+      .finally(() => this.probes.delete(probe));
+    this.probes.add(probe);
+  }
+
+  /** Ends the current call on purpose and reconnects (every open watch resumes). */
+  private restartStream(reason: string): void {
+    if (this.state === 'open') this.onStreamLost(new UnavailableError(reason));
+    else if (this.state === 'idle') this.connect();
+  }
+
+  // ---- per-watcher control --------------------------------------------------------------------
+
+  /**
+   * The consumer fell behind its buffer limit: cancel the watch on etcd (dropping what is still in
+   * flight for it) and re-create it from its resume point once the consumer has drained half the
+   * buffer. Memory stays bounded and the other watches on the stream never wait for this consumer.
+   */
+  private pause(watcher: Watcher): void {
+    if (watcher.watchId !== undefined) {
+      this.byId.delete(watcher.watchId);
+      this.fragments.delete(watcher.watchId);
+      this.cancelId(watcher.watchId);
+    }
+    watcher.watchId = undefined;
+    watcher.state = 'paused';
+    this.logger.debug('watch paused, consumer behind', { startRevision: watcher.startRevision() });
+  }
+
+  /** WatcherHost: a paused watcher's consumer caught up. */
+  resumePaused(watcher: Watcher): void {
+    if (watcher.state !== 'paused' || this.state === 'closed') return;
+    this.enqueue(watcher);
+    if (this.state === 'idle') this.connect();
+    else this.sendNextCreate();
+  }
+
+  /** WatcherHost: the consumer canceled. Works with the stream down too (then there is nothing to tell etcd). */
+  cancelWatcher(watcher: Watcher): void {
+    if (watcher.watchId !== undefined && this.byId.get(watcher.watchId) === watcher) {
+      this.byId.delete(watcher.watchId);
+      this.cancelId(watcher.watchId);
+    }
+    this.queue = this.queue.filter((w) => w !== watcher);
+    this.live.delete(watcher);
+    watcher.finish();
+    // A create in flight for it is answered in onResponse, which then cancels the new id.
+  }
+
+  private fail(watcher: Watcher, err: EtcdError): void {
+    if (watcher.watchId !== undefined) this.byId.delete(watcher.watchId);
+    this.queue = this.queue.filter((w) => w !== watcher);
+    this.live.delete(watcher);
+    watcher.finish(err);
+  }
+
+  /** Ends every watch normally, cancels the call and timers, and waits for probes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state !== 'closed') {
+      this.state = 'closed';
+      if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
+      this.dropCall();
+      for (const w of this.live) w.finish();
+      this.live.clear();
+      this.queue = [];
+    }
+    await Promise.all([...this.probes]);
+  }
+}
