@@ -22,7 +22,7 @@ describe('sync format json', () => {
       '{\n  "db": {\n    "host": "db",\n    "port": "5432"\n  },\n  "name": "pay \\"ments\\"\\n"\n}\n',
     );
     assert.equal(result.keyCount, 3, 'keyCount counts etcd keys, not ConfigMap keys');
-    assert.equal(result.byteCount, Buffer.byteLength(result.data['config.json']!));
+    assert.equal(result.byteCount, Buffer.byteLength(result.data['config.json']));
   });
 
   it('keeps values as strings and orders members by code point, integer-like names included', () => {
