@@ -51,7 +51,7 @@ export function readable(problem: Problem): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(problem)) {
     if (Buffer.isBuffer(v)) out[k] = show(v);
-    else if (Array.isArray(v) && v.every((x) => Buffer.isBuffer(x))) out[k] = (v).map(show);
+    else if (Array.isArray(v) && v.every((x) => Buffer.isBuffer(x))) out[k] = v.map(show);
     else out[k] = v;
   }
   return out;
