@@ -1,13 +1,19 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ConsumerName, ConsumerResult, WatchSpec } from './protocol.js';
+import type { ChildMessage, ConsumerName, ConsumerResult, ParentMessage, WatchSpec } from './protocol.js';
 
 const CONSUMER_SCRIPT = fileURLToPath(new URL('./consumer.ts', import.meta.url));
 
 /** The benchmark's handle on one consumer process (see consumer.ts). */
 export class ConsumerProcess {
   /** Resolvers waiting for a message kind, in arrival order. */
-  private readonly waiters: { kind: ChildMessage['kind']; resolve: (m: ChildMessage) => void }[] = [];
+  private readonly waiters: {
+    kind: ChildMessage['kind'];
+    resolve: (m: ChildMessage) => void;
+    reject: (err: Error) => void;
+  }[] = [];
+  /** Set once the process has exited: every wait fails at once instead of at its deadline. */
+  private exitError: Error | undefined;
   /** Kinds that arrived with nobody waiting (e.g. `reached` before the wait began). */
   private readonly arrived: ChildMessage[] = [];
   private readonly exited: Promise<void>;
@@ -21,7 +27,13 @@ export class ConsumerProcess {
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m);
       else this.arrived.push(m);
     });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exitError = new Error(`${name} consumer exited (${code ?? signal})`);
+        for (const w of this.waiters.splice(0)) w.reject(this.exitError);
+        resolve();
+      }),
+    );
   }
 
   /** Forks a consumer; `nodeFlags` go to its node (e.g. `--cpu-prof`). Resolves once it is ready. */
@@ -39,12 +51,17 @@ export class ConsumerProcess {
   next(kind: ChildMessage['kind'], timeoutMs: number): Promise<ChildMessage> {
     const i = this.arrived.findIndex((m) => m.kind === kind);
     if (i >= 0) return Promise.resolve(this.arrived.splice(i, 1)[0]!);
+    if (this.exitError) return Promise.reject(this.exitError);
     return new Promise((resolve, reject) => {
       const waiter = {
         kind,
         resolve: (m: ChildMessage) => {
           clearTimeout(timer);
           resolve(m);
+        },
+        reject: (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
         },
       };
       const timer = setTimeout(() => {
@@ -55,15 +72,20 @@ export class ConsumerProcess {
     });
   }
 
+  private send(message: ParentMessage): void {
+    if (this.exitError) throw this.exitError;
+    this.child.send(message);
+  }
+
   /** Starts a watch; resolves once the consumer has started it. */
   async watch(spec: WatchSpec): Promise<void> {
     this.arrived.length = 0;
-    this.child.send({ cmd: 'watch', spec });
+    this.send({ cmd: 'watch', spec });
     await this.next('watching', 60_000);
   }
 
   expect(events: number): void {
-    this.child.send({ cmd: 'expect', events });
+    this.send({ cmd: 'expect', events });
   }
 
   /** Whether every expected event arrived within `timeoutMs`. */
@@ -76,7 +98,7 @@ export class ConsumerProcess {
 
   /** Stops the watch and returns what it measured. */
   async stop(): Promise<ConsumerResult> {
-    this.child.send({ cmd: 'stop' });
+    this.send({ cmd: 'stop' });
     const m = await this.next('result', 60_000);
     if (m.kind !== 'result') throw new Error('unexpected message');
     return m.result;

@@ -13,7 +13,12 @@ interface Subcommand {
 }
 
 /** Every subcommand, in the order `--help` lists them. Each lives in its own file in this folder. */
-const SUBCOMMANDS: Record<string, Subcommand> = {};
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  watch: {
+    summary: 'stream the changes under an etcd prefix, like etcdctl watch',
+    load: async () => (await import('./watch.js')).watchMain,
+  },
+};
 
 const PROGRAM = 'etcd-config-operator';
 

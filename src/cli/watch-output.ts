@@ -1,0 +1,62 @@
+import type { Writable } from 'node:stream';
+import { formatJsonLine, formatTextLine, type WatchLine } from './watch-format.js';
+import type { WatchOutput } from './watch-options.js';
+
+/**
+ * Writes `watch` lines to stdout/stderr in the chosen format. Writes to stdout respect backpressure
+ * (`write()` resolves once the stream can take more), so a slow pipe slows the watch instead of
+ * growing memory; a closed pipe (EPIPE) is remembered in {@link isClosed} rather than thrown.
+ */
+export class WatchPrinter {
+  /** Set once stdout failed (e.g. the reader of the pipe went away); nothing more is written. */
+  isClosed = false;
+
+  constructor(
+    private readonly format: WatchOutput,
+    private readonly stdout: Writable,
+    private readonly stderr: Writable,
+  ) {
+    stdout.on('error', () => {
+      this.isClosed = true;
+    });
+  }
+
+  /** Prints several lines with one write per stream; resolves when stdout can take more. */
+  async print(lines: readonly WatchLine[]): Promise<void> {
+    if (this.isClosed || lines.length === 0) return;
+    if (this.format === 'json') {
+      await this.writeOut(lines.map(formatJsonLine).join(''));
+      return;
+    }
+    const out: Buffer[] = [];
+    let err = '';
+    for (const line of lines) {
+      const text = formatTextLine(line);
+      if (text.stdout) out.push(text.stdout);
+      if (text.stderr) err += text.stderr;
+    }
+    if (err) this.stderr.write(err);
+    if (out.length > 0) await this.writeOut(Buffer.concat(out));
+  }
+
+  private async writeOut(chunk: string | Buffer): Promise<void> {
+    if (this.stdout.write(chunk)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stdout.off('drain', done);
+        this.stdout.off('error', done);
+        this.stdout.off('close', done);
+        resolve();
+      };
+      this.stdout.on('drain', done);
+      this.stdout.on('error', done);
+      this.stdout.on('close', done);
+    });
+  }
+
+  /** Resolves once everything written so far has been handed to the OS (or stdout failed). */
+  flush(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => this.stdout.write('', () => resolve()));
+  }
+}

@@ -1,0 +1,168 @@
+// `etcd-config-operator watch <prefix>`: the debugging tool platform teams reach for, like `etcdctl
+// watch --prefix`, on our own resumable watch client.
+import { readFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { CompactedError, EtcdClient, EtcdError, type WatchMessage } from '../etcd/index.js';
+import type { WatchLine } from './watch-format.js';
+import { parseWatchArgs, WATCH_USAGE, type WatchOptions } from './watch-options.js';
+import { WatchPrinter } from './watch-output.js';
+
+const COMMAND = 'etcd-config-operator watch';
+
+/** Exit statuses of `watch`. */
+export const EXIT_OK = 0;
+/** The watch ended on its own: compaction, a permanent error, or etcd never answered. */
+export const EXIT_FAILED = 1;
+/** Bad flags or unreadable files. */
+export const EXIT_USAGE = 2;
+/** A second SIGINT/SIGTERM while shutting down (the shell's convention for "killed by SIGINT"). */
+const EXIT_INTERRUPTED_TWICE = 130;
+
+/** Where `watch` talks to: injectable so that tests need no child process for pure cases. */
+export interface WatchIo {
+  stdout: Writable;
+  stderr: Writable;
+  /** Receives SIGINT/SIGTERM; default `process`. */
+  signals: Pick<NodeJS.Process, 'on' | 'off'>;
+}
+
+async function readTls(
+  tls: NonNullable<WatchOptions['tls']>,
+): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
+  const read = async (flag: string, file: string | undefined): Promise<Buffer | undefined> => {
+    if (file === undefined) return undefined;
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new UsageError(
+        `${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  };
+  return {
+    ca: await read('--cacert', tls.caFile),
+    cert: await read('--cert', tls.certFile),
+    key: await read('--key', tls.keyFile),
+  };
+}
+
+/** A problem with what the user asked for (exit 2), found after parsing (e.g. a file that cannot be read). */
+class UsageError extends Error {}
+
+/** What one watch message prints. */
+function linesOf(message: WatchMessage): WatchLine[] {
+  if (message.type === 'events') return message.events.map((event) => ({ type: 'event', event }));
+  return [{ type: message.type, revision: message.revision }];
+}
+
+/**
+ * Runs `watch` with its arguments (after the subcommand name) and resolves to the exit status:
+ * 0 after SIGINT/SIGTERM (the watch cancelled and the client closed) or when stdout's reader went
+ * away; 1 on compaction, a permanent error or no watch within `--dial-timeout`; 2 on bad flags. Never
+ * throws. Everything it prints to stdout has been flushed when it resolves.
+ */
+export async function watchMain(
+  argv: string[],
+  io: WatchIo = { stdout: process.stdout, stderr: process.stderr, signals: process },
+): Promise<number> {
+  const parsed = parseWatchArgs(argv);
+  if (parsed.kind === 'help') {
+    io.stdout.write(WATCH_USAGE);
+    return EXIT_OK;
+  }
+  if (parsed.kind === 'error') {
+    io.stderr.write(`${COMMAND}: ${parsed.message} (see --help)\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await runWatch(parsed.options, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`${COMMAND}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`${COMMAND}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+async function runWatch(options: WatchOptions, io: WatchIo): Promise<number> {
+  const tls = options.tls ? await readTls(options.tls) : undefined;
+  const client = new EtcdClient({ endpoints: options.endpoints, tls, auth: options.auth });
+  const printer = new WatchPrinter(options.output, io.stdout, io.stderr);
+  const stop = new AbortController();
+  /** Why we stopped the watch ourselves, if we did. */
+  let stopReason: 'signal' | 'dial-timeout' | 'stdout-closed' | undefined;
+  let signalCount = 0;
+  const onSignal = (): void => {
+    if (++signalCount > 1) process.exit(EXIT_INTERRUPTED_TWICE);
+    stopReason ??= 'signal';
+    stop.abort();
+  };
+  io.signals.on('SIGINT', onSignal);
+  io.signals.on('SIGTERM', onSignal);
+  // The client retries an unreachable endpoint for ever; a debugging tool should say so instead.
+  const dialTimer = setTimeout(() => {
+    stopReason ??= 'dial-timeout';
+    stop.abort();
+  }, options.dialTimeoutMs);
+
+  try {
+    const watch = client.watch({
+      key: options.prefix,
+      prefix: true,
+      fromRevision: options.fromRevision,
+      prevKv: options.isPrevKv,
+      progressNotify: true,
+      signal: stop.signal,
+    });
+    try {
+      for await (const message of watch) {
+        if (message.type === 'created') clearTimeout(dialTimer);
+        await printer.print(linesOf(message));
+        if (printer.isClosed) {
+          stopReason ??= 'stdout-closed';
+          break;
+        }
+      }
+    } catch (err) {
+      if (err instanceof CompactedError) {
+        await printer.print([{ type: 'compacted', compactRevision: err.compactRevision }]);
+        io.stderr.write(
+          `${COMMAND}: history before revision ${err.compactRevision} has been compacted; ` +
+            `watch again with --from-revision ${err.compactRevision} or later\n`,
+        );
+        return EXIT_FAILED;
+      }
+      if (stopReason === undefined) {
+        const name = err instanceof EtcdError ? err.name : 'error';
+        io.stderr.write(`${COMMAND}: ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+        return EXIT_FAILED;
+      }
+    } finally {
+      await watch.cancel();
+    }
+    switch (stopReason) {
+      case 'signal':
+      case 'stdout-closed':
+        return EXIT_OK;
+      case 'dial-timeout':
+        io.stderr.write(
+          `${COMMAND}: no watch established on ${options.endpoints.join(',')} within ${options.dialTimeoutMs} ms\n`,
+        );
+        return EXIT_FAILED;
+      case undefined:
+        io.stderr.write(`${COMMAND}: the watch ended unexpectedly\n`);
+        return EXIT_FAILED;
+    }
+  } finally {
+    clearTimeout(dialTimer);
+    io.signals.off('SIGINT', onSignal);
+    io.signals.off('SIGTERM', onSignal);
+    await client.close();
+    await printer.flush();
+  }
+}

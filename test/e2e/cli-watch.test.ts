@@ -1,0 +1,362 @@
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { EtcdClient } from '../../src/etcd/index.js';
+import { EtcdCluster, freeLoopbackPorts } from '../../src/envtest/etcd/index.js';
+
+const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
+/** Generous: the CLI starts through tsx on a loaded 2-core machine. */
+const DEADLINE_MS = 45_000;
+
+interface JsonLine {
+  type: string;
+  key?: string;
+  value?: string;
+  encoding?: string;
+  revision?: string;
+  modRevision?: string;
+  compactRevision?: string;
+  prevKv?: { key: string; value: string; modRevision: string };
+}
+
+/** `etcd-config-operator watch …` as a child process, its output collected as it comes. */
+class WatchProcess {
+  stdout = Buffer.alloc(0);
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(args: readonly string[]) {
+    this.child = spawn(process.execPath, [BIN, 'watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (c: Buffer) => {
+      this.stdout = Buffer.concat([this.stdout, c]);
+      this.notify();
+    });
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (c: string) => {
+      this.stderr += c;
+      this.notify();
+    });
+    this.exited = new Promise((resolve) =>
+      this.child.once('close', (code) => {
+        this.notify();
+        resolve(code);
+      }),
+    );
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** Complete JSON lines printed so far. */
+  get lines(): JsonLine[] {
+    return this.stdout
+      .toString('utf8')
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l) as JsonLine);
+  }
+
+  events(): JsonLine[] {
+    return this.lines.filter((l) => l.type === 'put' || l.type === 'delete');
+  }
+
+  /** Resolves once `condition` holds; fails with the output so far after the deadline. */
+  async until(condition: () => boolean, what: string): Promise<void> {
+    if (condition()) return;
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (!condition()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(
+          new Error(
+            `timed out waiting for ${what}\nstdout:\n${this.stdout.toString()}\nstderr:\n${this.stderr}`,
+          ),
+        );
+      }, DEADLINE_MS);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+      };
+      this.listeners.add(check);
+    });
+  }
+
+  untilCreated(): Promise<void> {
+    return this.until(() => this.lines.some((l) => l.type === 'created'), 'the created line');
+  }
+
+  interrupt(): void {
+    this.child.kill('SIGINT');
+  }
+
+  /** Kills the process if it still runs (cleanup after a failed test). */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+describe('etcd-config-operator watch', function () {
+  this.timeout(120_000);
+  let cluster: EtcdCluster;
+  let client: EtcdClient;
+  const running: WatchProcess[] = [];
+  const watch = (...args: string[]): WatchProcess => {
+    const p = new WatchProcess(args);
+    running.push(p);
+    return p;
+  };
+
+  before(async () => {
+    cluster = await EtcdCluster.start();
+    client = new EtcdClient({ endpoints: cluster.endpoints });
+  });
+  after(async () => {
+    await client?.close();
+    await cluster?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.kill()));
+  });
+
+  const unique = (): string => `/e2e/${randomUUID()}/`;
+  const endpoints = (): string => cluster.endpoints.join(',');
+
+  it('prints puts and deletes as JSON lines after a created line, revisions as strings', async () => {
+    const prefix = unique();
+    const w = watch(prefix, '--endpoints', endpoints(), '--output', 'json');
+    await w.untilCreated();
+    const put = await client.kv.put(`${prefix}a`, 'one');
+    await client.kv.put(`${prefix}b`, 'zwei');
+    await client.kv.put(`/elsewhere/${randomUUID()}`, 'not watched');
+    const del = await client.kv.delete({ key: `${prefix}a` });
+    await w.until(() => w.events().length >= 3, 'three events');
+    const [first, second, third] = w.events();
+    assert.equal(w.lines[0]!.type, 'created');
+    assert.match(w.lines[0]!.revision!, /^[0-9]+$/);
+    assert.deepEqual(
+      { type: first!.type, key: first!.key, value: first!.value, modRevision: first!.modRevision },
+      { type: 'put', key: `${prefix}a`, value: 'one', modRevision: put.revision.toString() },
+    );
+    assert.equal(second!.value, 'zwei');
+    assert.deepEqual(
+      { type: third!.type, key: third!.key, modRevision: third!.modRevision },
+      { type: 'delete', key: `${prefix}a`, modRevision: del.revision.toString() },
+    );
+    assert.equal(w.events().length, 3, 'nothing outside the prefix');
+    w.interrupt();
+    assert.equal(await w.exited, 0);
+  });
+
+  it('prints text like etcdctl: type, key and value on their own lines', async () => {
+    const prefix = unique();
+    const w = watch(prefix, '--endpoints', endpoints());
+    await w.until(() => w.stderr.includes('# watch created'), 'the created comment on stderr');
+    await client.kv.put(`${prefix}k`, 'hello world');
+    await client.kv.delete({ key: `${prefix}k` });
+    const expected = `PUT\n${prefix}k\nhello world\nDELETE\n${prefix}k\n\n`;
+    await w.until(() => w.stdout.toString() === expected, 'the text output');
+    w.interrupt();
+    assert.equal(await w.exited, 0);
+  });
+
+  it('base64-encodes a value that is not valid UTF-8 and marks it', async () => {
+    const prefix = unique();
+    const w = watch(prefix, '--endpoints', endpoints(), '--output', 'json');
+    await w.untilCreated();
+    const value = Buffer.from([0xff, 0x00, 0xfe, 0x41]);
+    await client.kv.put(`${prefix}bin`, value);
+    await w.until(() => w.events().length === 1, 'the event');
+    const e = w.events()[0]!;
+    assert.equal(e.encoding, 'base64');
+    assert.deepEqual(Buffer.from(e.value!, 'base64'), value);
+    assert.equal(Buffer.from(e.key!, 'base64').toString(), `${prefix}bin`);
+  });
+
+  it('replays history with --from-revision', async () => {
+    const prefix = unique();
+    const r1 = await client.kv.put(`${prefix}1`, 'a');
+    await client.kv.put(`${prefix}2`, 'b');
+    await client.kv.put(`${prefix}1`, 'c');
+    const w = watch(
+      prefix,
+      '--endpoints',
+      endpoints(),
+      '--output',
+      'json',
+      '--from-revision',
+      r1.revision.toString(),
+    );
+    await w.until(() => w.events().length >= 3, 'three replayed events');
+    assert.deepEqual(
+      w.events().map((e) => `${e.key}=${e.value}`),
+      [`${prefix}1=a`, `${prefix}2=b`, `${prefix}1=c`],
+    );
+    const live = await client.kv.put(`${prefix}3`, 'd');
+    await w.until(() => w.events().length === 4, 'the live event after the replay');
+    assert.equal(w.events()[3]!.modRevision, live.revision.toString());
+  });
+
+  it('shows the previous value with --prev-kv', async () => {
+    const prefix = unique();
+    const before = await client.kv.put(`${prefix}k`, 'old');
+    const w = watch(prefix, '--endpoints', endpoints(), '--output', 'json', '--prev-kv');
+    await w.untilCreated();
+    await client.kv.put(`${prefix}k`, 'new');
+    await w.until(() => w.events().length === 1, 'the event');
+    const e = w.events()[0]!;
+    assert.equal(e.value, 'new');
+    assert.deepEqual(
+      { key: e.prevKv?.key, value: e.prevKv?.value, modRevision: e.prevKv?.modRevision },
+      { key: `${prefix}k`, value: 'old', modRevision: before.revision.toString() },
+    );
+  });
+
+  it('prints a compacted line and exits 1 when its start revision was compacted', async () => {
+    const prefix = unique();
+    const first = await client.kv.put(`${prefix}k`, '1');
+    await client.kv.put(`${prefix}k`, '2');
+    const last = await client.kv.put(`${prefix}k`, '3');
+    await cluster.etcdctl(['compact', last.revision.toString()]);
+    const w = watch(
+      prefix,
+      '--endpoints',
+      endpoints(),
+      '--output',
+      'json',
+      '--from-revision',
+      first.revision.toString(),
+    );
+    assert.equal(await w.exited, 1);
+    const compacted = w.lines.find((l) => l.type === 'compacted');
+    assert.ok(compacted, `a compacted line in ${w.stdout.toString()}`);
+    assert.ok(BigInt(compacted.compactRevision!) >= last.revision);
+    assert.equal(w.events().length, 0);
+    assert.match(w.stderr, /compacted/);
+    assert.equal(w.stderr.trim().split('\n').length, 1, `one line on stderr: ${w.stderr}`);
+  });
+
+  it('ends cleanly on SIGINT with everything printed so far flushed', async () => {
+    const prefix = unique();
+    const w = watch(prefix, '--endpoints', endpoints(), '--output', 'json');
+    await w.untilCreated();
+    for (let i = 0; i < 50; i++) await client.kv.put(`${prefix}${i}`, 'x'.repeat(1000));
+    await w.until(() => w.events().length === 50, 'fifty events');
+    w.interrupt();
+    assert.equal(await w.exited, 0);
+    assert.equal(w.stderr, '');
+    assert.equal(w.events().length, 50);
+  });
+
+  it('refuses a bad flag with one line on stderr and exit 2', async () => {
+    const w = watch('/p/', '--output', 'yaml');
+    assert.equal(await w.exited, 2);
+    assert.equal(w.stdout.length, 0);
+    assert.match(
+      w.stderr,
+      /^etcd-config-operator watch: --output: 'yaml' is not one of text, json \(see --help\)\n$/,
+    );
+  });
+
+  it('gives up with exit 1 when no etcd answers within --dial-timeout', async () => {
+    const [port] = await freeLoopbackPorts(1);
+    const w = watch('/p/', '--endpoints', `127.0.0.1:${port}`, '--dial-timeout', '1s');
+    assert.equal(await w.exited, 1);
+    assert.match(w.stderr, /no watch established on 127\.0\.0\.1:\d+ within 1000 ms/);
+  });
+
+  describe('when etcd is killed and restarted', () => {
+    let own: EtcdCluster;
+    before(async () => {
+      own = await EtcdCluster.start();
+    });
+    after(async () => {
+      await own?.close();
+    });
+
+    it('goes on after a reconnected line, losing and repeating nothing', async () => {
+      const writer = new EtcdClient({ endpoints: own.endpoints });
+      try {
+        const prefix = unique();
+        const w = watch(prefix, '--endpoints', own.endpoints.join(','), '--output', 'json');
+        await w.untilCreated();
+        for (let i = 0; i < 5; i++) await writer.kv.put(`${prefix}${i}`, `v${i}`);
+        await w.until(() => w.events().length === 5, 'five events before the kill');
+        await own.members[0]!.restart({ signal: 'SIGKILL' });
+        // Written as soon as etcd is back, quite possibly before the watch has resumed.
+        for (let i = 5; i < 10; i++) await writer.kv.put(`${prefix}${i}`, `v${i}`);
+        await w.until(() => w.events().length >= 10, 'ten events after the restart');
+        assert.deepEqual(
+          w.events().map((e) => e.value),
+          Array.from({ length: 10 }, (_, i) => `v${i}`),
+        );
+        const types = w.lines.map((l) => (l.type === 'put' ? l.value : l.type));
+        const reconnectedAt = types.indexOf('reconnected');
+        assert.ok(
+          reconnectedAt > types.indexOf('v4') && reconnectedAt < types.indexOf('v5'),
+          types.join(' '),
+        );
+        w.interrupt();
+        assert.equal(await w.exited, 0);
+        assert.equal(w.events().length, 10, 'no duplicate after the stream ended');
+      } finally {
+        await writer.close();
+      }
+    });
+  });
+
+  describe('against an etcd with authentication', () => {
+    let own: EtcdCluster;
+    before(async () => {
+      own = await EtcdCluster.start();
+      await own.enableAuth({
+        rootPassword: 'root-pw',
+        roles: [{ name: 'app-reader', permissions: [{ type: 'read', key: '/app/', prefix: true }] }],
+        users: [{ name: 'alice', password: 's3cret', roles: ['app-reader'] }],
+      });
+    });
+    after(async () => {
+      await own?.close();
+    });
+
+    it('watches as --user name:password', async () => {
+      const w = watch(
+        '/app/',
+        '--endpoints',
+        own.endpoints.join(','),
+        '--output',
+        'json',
+        '--user',
+        'alice:s3cret',
+      );
+      await w.untilCreated();
+      await own.etcdctl(['put', '/app/feature', 'on']);
+      await w.until(() => w.events().length === 1, 'the event');
+      assert.equal(w.events()[0]!.value, 'on');
+      w.interrupt();
+      assert.equal(await w.exited, 0);
+    });
+
+    it('stops with exit 1 and one line when the user may not read the prefix', async () => {
+      const w = watch('/secret/', '--endpoints', own.endpoints.join(','), '--user', 'alice:s3cret');
+      assert.equal(await w.exited, 1);
+      assert.match(w.stderr, /permission denied/i);
+      assert.equal(
+        w.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('#')).length,
+        1,
+        w.stderr,
+      );
+    });
+  });
+});
