@@ -1,0 +1,6 @@
+/**
+ * The strict Kubernetes API-server simulator (DESIGN.md §6): an HTTP server that the real
+ * `@kubernetes/client-node` and kubectl talk to, for tests, benchmarks and `demo`.
+ */
+export { KubeSim, type KubeSimOptions } from './kube-sim.js';
+export type { SimFaults, FailNextOptions, DelayOptions, FaultTarget, Verb } from './faults.js';

@@ -1,0 +1,36 @@
+/** A JSON object as parsed from a request body or held in the store. */
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The object under `key`, or undefined when absent or not an object. */
+export function objectAt(o: JsonObject, key: string): JsonObject | undefined {
+  const v = o[key];
+  return isObject(v) ? v : undefined;
+}
+
+export function stringAt(o: JsonObject | undefined, key: string): string | undefined {
+  const v = o?.[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Deep copy of a JSON value (the store never shares structure with callers). */
+export function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+/** Structural equality of two JSON values (key order ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
+  }
+  return false;
+}

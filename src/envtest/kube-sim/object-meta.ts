@@ -1,0 +1,91 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { objectAt, stringAt, type JsonObject } from './json.js';
+
+/** The object's metadata, created empty when missing. */
+export function meta(o: JsonObject): JsonObject {
+  const m = objectAt(o, 'metadata');
+  if (m) return m;
+  const fresh: JsonObject = {};
+  o['metadata'] = fresh;
+  return fresh;
+}
+
+export function nameOf(o: JsonObject): string {
+  return stringAt(objectAt(o, 'metadata'), 'name') ?? '';
+}
+
+export function namespaceOf(o: JsonObject): string {
+  return stringAt(objectAt(o, 'metadata'), 'namespace') ?? '';
+}
+
+export function uidOf(o: JsonObject): string {
+  return stringAt(objectAt(o, 'metadata'), 'uid') ?? '';
+}
+
+export function finalizersOf(o: JsonObject): string[] {
+  const f = objectAt(o, 'metadata')?.['finalizers'];
+  return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export function isDeleting(o: JsonObject): boolean {
+  return typeof objectAt(o, 'metadata')?.['deletionTimestamp'] === 'string';
+}
+
+/** RFC 3339 in whole seconds, as metav1.Time serialises. */
+export function timestamp(now = new Date()): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function newUid(): string {
+  return randomUUID();
+}
+
+/** Five characters from the apiserver's generateName alphabet (no vowels, no confusable digits). */
+export function generatedSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export function ownerReferencesOf(o: JsonObject): OwnerReference[] {
+  const refs = objectAt(o, 'metadata')?.['ownerReferences'];
+  if (!Array.isArray(refs)) return [];
+  return refs.filter(
+    (r): r is OwnerReference =>
+      typeof r === 'object' &&
+      r !== null &&
+      typeof (r as OwnerReference).uid === 'string' &&
+      typeof (r as OwnerReference).kind === 'string' &&
+      typeof (r as OwnerReference).apiVersion === 'string' &&
+      typeof (r as OwnerReference).name === 'string',
+  );
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The apiserver's message when a name is not a DNS-1123 subdomain, or undefined when it is. */
+export function subdomainError(name: string): string | undefined {
+  if (name.length > 253) return 'must be no more than 253 characters';
+  if (!DNS1123_SUBDOMAIN.test(name)) {
+    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+  }
+  return undefined;
+}
+
+/** The apiserver's message when a name is not a DNS-1123 label (namespaces), or undefined when it is. */
+export function labelNameError(name: string): string | undefined {
+  if (name.length > 63) return 'must be no more than 63 characters';
+  if (!DNS1123_LABEL.test(name)) {
+    return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+  }
+  return undefined;
+}

@@ -1,0 +1,132 @@
+import type { ServerResponse } from 'node:http';
+import { objectAt, stringAt, type JsonObject } from './json.js';
+import { namespaceOf } from './object-meta.js';
+import { EXPIRED, type Change, type ObjectStore } from './object-store.js';
+import { present } from './resource-api.js';
+import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
+import type { Predicate } from './selectors.js';
+import { gone } from './status-error.js';
+import { toTable } from './table.js';
+
+/** What a watch request asked for, after parsing. */
+export interface WatchSpec {
+  type: ResourceType;
+  /** '' watches every namespace */
+  namespace: string;
+  /** '' or '0': synthetic ADDED events for the current objects first */
+  resourceVersion: string;
+  matches: Predicate;
+  asTable: boolean;
+  allowBookmarks: boolean;
+  timeoutSeconds?: number;
+}
+
+/** One open watch stream. `close()` ends it; it also ends when the client goes away. */
+interface OpenWatch {
+  close(): void;
+}
+
+/**
+ * Serves watch streams: NDJSON events over a chunked 200 response whose headers are flushed at once,
+ * held open until the client leaves, `timeoutSeconds` passes, or the simulator cuts it. A start
+ * resourceVersion older than the kept history gets the real server's answer: 200, one ERROR event
+ * carrying a 410 Expired Status, then the end of the stream.
+ */
+export class WatchHub {
+  private readonly open = new Set<OpenWatch>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly bookmarkIntervalMs: number,
+  ) {}
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  serve(spec: WatchSpec, res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    const resource = storageKey(spec.type);
+    const send = (type: string, object: JsonObject): void => {
+      res.write(JSON.stringify({ type, object }) + '\n');
+    };
+    const render = (obj: JsonObject): JsonObject => {
+      const shown = present(spec.type, obj);
+      if (!spec.asTable) return shown;
+      const rv = stringAt(objectAt(obj, 'metadata'), 'resourceVersion') ?? '';
+      return toTable(spec.type, [shown], rv);
+    };
+    const inScope = (o: JsonObject): boolean =>
+      (spec.namespace === '' || namespaceOf(o) === spec.namespace) && spec.matches(o);
+
+    const deliver = (c: Change): void => {
+      if (c.resource !== resource) return;
+      const now = inScope(c.object) && c.type !== 'DELETED';
+      const before = c.prev !== undefined && inScope(c.prev);
+      if (c.type === 'DELETED') {
+        if (before || inScope(c.object)) send('DELETED', render(c.object));
+      } else if (now && before) send('MODIFIED', render(c.object));
+      else if (now) send('ADDED', render(c.object));
+      else if (before && c.prev) {
+        // Left the selector: the watch cache reports the previous state, at this change's version.
+        const left = structuredClone(c.prev);
+        const m = objectAt(left, 'metadata');
+        if (m) m['resourceVersion'] = c.rv.toString();
+        send('DELETED', render(left));
+      }
+    };
+
+    let backlog: Change[] = [];
+    if (spec.resourceVersion === '' || spec.resourceVersion === '0') {
+      for (const o of this.store.list(resource, spec.namespace === '' ? undefined : spec.namespace)) {
+        if (spec.matches(o)) send('ADDED', render(o));
+      }
+    } else {
+      const from = /^\d+$/.test(spec.resourceVersion) ? BigInt(spec.resourceVersion) : -1n;
+      const since = from < 0n ? EXPIRED : this.store.changesSince(resource, from);
+      if (since === EXPIRED) {
+        const err = gone(
+          `too old resource version: ${spec.resourceVersion} (${this.store.oldestWatchableRv})`,
+        );
+        send('ERROR', err.toStatus());
+        res.end();
+        return;
+      }
+      backlog = since;
+    }
+    for (const c of backlog) deliver(c);
+    const unsubscribe = this.store.subscribe(deliver);
+
+    const timers: NodeJS.Timeout[] = [];
+    if (spec.allowBookmarks) {
+      timers.push(
+        setInterval(() => {
+          send('BOOKMARK', {
+            kind: spec.type.kind,
+            apiVersion: apiVersionOf(spec.type),
+            metadata: { resourceVersion: this.store.currentRv.toString() },
+          });
+        }, this.bookmarkIntervalMs),
+      );
+    }
+    const watch: OpenWatch = {
+      close: () => {
+        if (!this.open.delete(watch)) return;
+        unsubscribe();
+        for (const t of timers) clearTimeout(t);
+        res.end();
+      },
+    };
+    if (spec.timeoutSeconds !== undefined && spec.timeoutSeconds > 0) {
+      timers.push(setTimeout(() => watch.close(), spec.timeoutSeconds * 1000));
+    }
+    this.open.add(watch);
+    res.on('close', () => watch.close());
+  }
+
+  /** Ends every open stream cleanly (clients re-watch from their last resourceVersion). */
+  cutAll(): void {
+    for (const w of [...this.open]) w.close();
+  }
+}
