@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { renderConfigMap } from '../../../src/sync/index.js';
-import type { RenderFormat, RenderOptions } from '../../../src/sync/index.js';
+import type { RenderFormat } from '../../../src/sync/index.js';
 import { expectOk, expectProblems, readable, snapshot } from './helpers.js';
 
 const SNAP = snapshot('/p/', [['/p/bad key', 'x']]);
@@ -43,9 +43,7 @@ describe('sync render options', () => {
       ['format', 'maxBytes', 'separator'],
     );
     for (const maxBytes of [0, -1, 1.5, Number.NaN]) {
-      const r = expectProblems(
-        renderConfigMap(SNAP, { format: 'files', separator: '.', maxBytes } as RenderOptions),
-      );
+      const r = expectProblems(renderConfigMap(SNAP, { format: 'files', separator: '.', maxBytes }));
       assert.deepEqual(
         r.problems.map((p) => p.kind),
         ['InvalidOption'],
