@@ -18,6 +18,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'stream the changes under an etcd prefix, like etcdctl watch',
     load: async () => (await import('./watch.js')).watchMain,
   },
+  sim: { summary: 'run the Kubernetes API simulator', load: async () => (await import('./sim.js')).simMain },
 };
 
 const PROGRAM = 'etcd-config-operator';
