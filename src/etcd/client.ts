@@ -117,6 +117,11 @@ export class EtcdClient {
     return this.connection.endpoints;
   }
 
+  /** The endpoint the shared watch stream is connected to, undefined while it is down. */
+  get watchEndpoint(): string | undefined {
+    return this.watchStream.endpoint;
+  }
+
   /**
    * Starts a watch on the client's shared stream and returns it at once; messages arrive through
    * async iteration (see WatchMessage). The iteration ends normally after cancel()/close(), or throws

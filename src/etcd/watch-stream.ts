@@ -77,6 +77,11 @@ export class WatchStream implements WatcherHost {
     private readonly logger: Logger,
   ) {}
 
+  /** Endpoint of the stream while it is open (for diagnostics and tests). */
+  get endpoint(): string | undefined {
+    return this.state === 'open' ? this.callEndpoint : undefined;
+  }
+
   /** Next watcher sequence number. */
   allocateSeq(): number {
     return this.nextSeq++;

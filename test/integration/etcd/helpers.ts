@@ -1,0 +1,190 @@
+// Shared helpers of the etcd integration tests: waiting on conditions, a TCP proxy that can cut
+// connections, a watch collector and the "every event exactly once, in revision order" check.
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { EtcdClient, type Watch, type WatchEvent, type WatchMessage } from '../../../src/etcd/index.js';
+
+/** Resolves when `check` is true; throws after `timeoutMs` naming `what`. No fixed sleeps. */
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A prefix no other test uses. */
+export function uniquePrefix(name: string): string {
+  return `/test/${name}/${randomBytes(4).toString('hex')}/`;
+}
+
+/**
+ * A TCP proxy on a free loopback port to one target. `cut()` drops every connection; `block()` also
+ * refuses new ones until `unblock()`: a lost network without killing etcd.
+ */
+export class TcpProxy {
+  private readonly sockets = new Set<Socket>();
+  private isBlocked = false;
+  private readonly server: Server;
+  /** `127.0.0.1:<port>` to give the client; set by start(). */
+  endpoint = '';
+
+  private constructor(private readonly target: string) {
+    this.server = createServer((client) => this.onConnection(client));
+  }
+
+  static async start(target: string): Promise<TcpProxy> {
+    const proxy = new TcpProxy(target);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    const address = proxy.server.address();
+    if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+    proxy.endpoint = `127.0.0.1:${address.port}`;
+    return proxy;
+  }
+
+  private onConnection(client: Socket): void {
+    if (this.isBlocked) {
+      client.destroy();
+      return;
+    }
+    const [host, port] = this.target.split(':') as [string, string];
+    const upstream = connect(Number(port), host);
+    for (const s of [client, upstream]) {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  }
+
+  /** Drops every open connection. */
+  cut(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  /** Drops every connection and refuses new ones. */
+  block(): void {
+    this.isBlocked = true;
+    this.cut();
+  }
+
+  unblock(): void {
+    this.isBlocked = false;
+  }
+
+  async close(): Promise<void> {
+    this.block();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Collects everything a watch yields, for later assertions. */
+export class Collector {
+  readonly messages: WatchMessage[] = [];
+  readonly events: WatchEvent[] = [];
+  /** The error the iteration ended with, if any. */
+  error: unknown;
+  isDone = false;
+  readonly finished: Promise<void>;
+
+  constructor(readonly watch: Watch) {
+    this.finished = (async () => {
+      try {
+        for await (const m of watch) {
+          this.messages.push(m);
+          if (m.type === 'events') this.events.push(...m.events);
+        }
+      } catch (err) {
+        this.error = err;
+      } finally {
+        this.isDone = true;
+      }
+    })();
+  }
+
+  count(type: WatchMessage['type']): number {
+    return this.messages.filter((m) => m.type === type).length;
+  }
+
+  /** Revision of the last delivered event, 0n if none. */
+  get lastRevision(): bigint {
+    return this.events[this.events.length - 1]?.modRevision ?? 0n;
+  }
+
+  async waitForRevision(revision: bigint, timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      `events up to revision ${revision} (at ${this.lastRevision}, error ${String(this.error)})`,
+      () => this.lastRevision >= revision || this.isDone,
+      timeoutMs,
+    );
+    if (this.lastRevision < revision) throw new Error(`watch ended early: ${String(this.error)}`);
+  }
+}
+
+/** A comparable rendering of an event. */
+export function describeEvent(e: WatchEvent): string {
+  return `${e.modRevision}:${e.type}:${e.key.toString()}:${e.value.length}:${e.value.subarray(0, 16).toString('hex')}`;
+}
+
+/**
+ * etcd's true history of `prefix` in (afterRevision, toRevision], read by a fresh fault-free watch on
+ * its own client. `toRevision` must be the revision of a write under `prefix`.
+ */
+export async function historyOf(
+  endpoints: string[],
+  prefix: string,
+  afterRevision: bigint,
+  toRevision: bigint,
+): Promise<WatchEvent[]> {
+  const client = new EtcdClient({ endpoints });
+  try {
+    const watch = client.watch({ key: prefix, prefix: true, fromRevision: afterRevision + 1n });
+    const c = new Collector(watch);
+    await c.waitForRevision(toRevision);
+    await watch.cancel();
+    await c.finished;
+    return c.events.filter((e) => e.modRevision <= toRevision);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Every event exactly once, in revision order: `got` equals `expected` event for event. */
+export function assertExactlyOnce(got: readonly WatchEvent[], expected: readonly WatchEvent[]): void {
+  for (let i = 1; i < got.length; i++) {
+    assert.ok(
+      got[i]!.modRevision >= got[i - 1]!.modRevision,
+      `revision order broken at ${i}: ${got[i - 1]!.modRevision} then ${got[i]!.modRevision}`,
+    );
+  }
+  const g = got.map(describeEvent);
+  const e = expected.map(describeEvent);
+  if (g.length !== e.length || g.some((x, i) => x !== e[i])) {
+    const firstDiff = g.findIndex((x, i) => x !== e[i]);
+    assert.fail(
+      `got ${g.length} events, etcd has ${e.length}; first difference at ${firstDiff}: got ${g[firstDiff]} expected ${e[firstDiff]}`,
+    );
+  }
+}
+
+/** Runs `task` for 0..count-1 with at most `parallel` in flight. */
+export async function inParallel(
+  count: number,
+  parallel: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
