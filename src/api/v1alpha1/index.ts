@@ -75,7 +75,7 @@ export {
 } from './defaults.js';
 export type { DefaultedClusterEtcdSourceSpec, DefaultedPrefixSyncSpec } from './defaults.js';
 export { formatFieldErrors } from './field-error.js';
-export type { FieldError, Loose } from './field-error.js';
+export type { FieldError } from './field-error.js';
 export { formatDuration, parseDuration } from './duration.js';
 export type { DurationResult } from './duration.js';
 export {

@@ -1,13 +1,15 @@
 // The ClusterEtcdSource rules the operator relies on (see validate-prefix-sync.ts for why both the CRD
-// and this check them), plus what a schema cannot say: port ranges, duplicate endpoints and namespaces.
+// and this check them), plus what a schema cannot say: port ranges, one host:port spelt two ways.
 import type { ClusterEtcdSourceSpec } from './cluster-etcd-source-types.js';
 import { withClusterEtcdSourceDefaults } from './defaults.js';
 import type { DefaultedClusterEtcdSourceSpec } from './defaults.js';
 import { endpointUsesTls, parseEndpoint } from './endpoint.js';
-import type { FieldError, Loose } from './field-error.js';
+import { asRecord, optionalList, optionalRecord } from './field-error.js';
+import type { FieldError } from './field-error.js';
 import { validateLabelSelector } from './label-selector.js';
-import { configMapKeyProblem, dns1123LabelProblem, dns1123SubdomainProblem } from './names.js';
+import { configMapKeyProblem, dns1123LabelProblem } from './names.js';
 import { prefixProblem } from './prefix.js';
+import { checkObjectName } from './validate-prefix-sync.js';
 import type { ResolveResult } from './validate-prefix-sync.js';
 
 /** Most entries in `spec.endpoints` (the CRD's maxItems). */
@@ -15,26 +17,50 @@ export const MAX_ENDPOINTS = 16;
 /** Most rules in `spec.access` (the CRD's maxItems). */
 export const MAX_ACCESS_RULES = 64;
 
-function checkSecretName(errors: FieldError[], path: string, value: unknown): void {
-  if (typeof value !== 'string' || value === '') {
-    errors.push({ path, message: 'is required' });
-    return;
-  }
-  const problem = dns1123SubdomainProblem(value);
-  if (problem) errors.push({ path, message: problem });
-}
-
 /**
  * Every problem of a ClusterEtcdSource spec, as `{path, message}` with paths from the object root
  * (`spec.endpoints[0]`). An empty list means the spec is valid. Never throws, whatever the input.
  */
-export function validateClusterEtcdSourceSpec(spec: Loose<ClusterEtcdSourceSpec> | undefined): FieldError[] {
-  if (spec === undefined || spec === null || typeof spec !== 'object') {
-    return [{ path: 'spec', message: 'is required' }];
-  }
+export function validateClusterEtcdSourceSpec(spec: unknown): FieldError[] {
+  const s = asRecord(spec);
+  if (!s) return [{ path: 'spec', message: spec === undefined ? 'is required' : 'must be an object' }];
   const errors: FieldError[] = [];
-  const hasTls = spec.tls !== undefined;
-  const endpoints = spec.endpoints ?? [];
+  const tls = optionalRecord(s.tls, 'spec.tls', errors);
+  validateEndpoints(s.endpoints, tls !== undefined, errors);
+
+  if (tls) {
+    const ca = optionalRecord(tls.caSecretRef, 'spec.tls.caSecretRef', errors);
+    if (ca) {
+      checkObjectName(errors, 'spec.tls.caSecretRef.name', ca.name);
+      if (ca.key !== undefined) {
+        const problem = typeof ca.key === 'string' ? configMapKeyProblem(ca.key) : 'must be a string';
+        if (problem)
+          errors.push({ path: 'spec.tls.caSecretRef.key', message: `is not a valid Secret key: ${problem}` });
+      }
+    }
+    const cert = optionalRecord(tls.certSecretRef, 'spec.tls.certSecretRef', errors);
+    if (cert) checkObjectName(errors, 'spec.tls.certSecretRef.name', cert.name);
+    const { serverName } = tls;
+    if (
+      serverName !== undefined &&
+      (typeof serverName !== 'string' || serverName === '' || serverName.length > 253)
+    ) {
+      errors.push({ path: 'spec.tls.serverName', message: 'must be a host name of at most 253 characters' });
+    }
+  }
+  const auth = optionalRecord(s.auth, 'spec.auth', errors);
+  if (auth) checkObjectName(errors, 'spec.auth.secretRef.name', asRecord(auth.secretRef)?.name);
+
+  const access = optionalList(s.access, 'spec.access', errors);
+  if (access.length > MAX_ACCESS_RULES) {
+    errors.push({ path: 'spec.access', message: `must have at most ${MAX_ACCESS_RULES} items` });
+  }
+  access.forEach((rule, i) => validateAccessRule(rule, `spec.access[${i}]`, errors));
+  return errors;
+}
+
+function validateEndpoints(value: unknown, hasTls: boolean, errors: FieldError[]): void {
+  const endpoints = optionalList(value, 'spec.endpoints', errors);
   if (endpoints.length === 0)
     errors.push({ path: 'spec.endpoints', message: 'must list at least one endpoint' });
   if (endpoints.length > MAX_ENDPOINTS) {
@@ -69,79 +95,56 @@ export function validateClusterEtcdSourceSpec(spec: Loose<ClusterEtcdSourceSpec>
         'endpoints mix https:// and plaintext; use one scheme, or set tls to use TLS for every endpoint',
     });
   }
-
-  if (spec.tls !== undefined) {
-    const { caSecretRef, certSecretRef, serverName } = spec.tls;
-    if (caSecretRef !== undefined) {
-      checkSecretName(errors, 'spec.tls.caSecretRef.name', caSecretRef.name);
-      if (caSecretRef.key !== undefined) {
-        const problem =
-          typeof caSecretRef.key === 'string' ? configMapKeyProblem(caSecretRef.key) : 'must be a string';
-        if (problem)
-          errors.push({ path: 'spec.tls.caSecretRef.key', message: `is not a valid Secret key: ${problem}` });
-      }
-    }
-    if (certSecretRef !== undefined)
-      checkSecretName(errors, 'spec.tls.certSecretRef.name', certSecretRef.name);
-    if (
-      serverName !== undefined &&
-      (typeof serverName !== 'string' || serverName === '' || serverName.length > 253)
-    ) {
-      errors.push({ path: 'spec.tls.serverName', message: 'must be a host name of at most 253 characters' });
-    }
-  }
-  if (spec.auth !== undefined) checkSecretName(errors, 'spec.auth.secretRef.name', spec.auth.secretRef?.name);
-
-  const access = spec.access ?? [];
-  if (access.length > MAX_ACCESS_RULES) {
-    errors.push({ path: 'spec.access', message: `must have at most ${MAX_ACCESS_RULES} items` });
-  }
-  access.forEach((rule, i) => errors.push(...validateAccessRule(rule, `spec.access[${i}]`)));
-  return errors;
 }
 
-function validateAccessRule(
-  rule: Loose<NonNullable<ClusterEtcdSourceSpec['access']>[number]>,
-  at: string,
-): FieldError[] {
-  const errors: FieldError[] = [];
+function validateAccessRule(value: unknown, at: string, errors: FieldError[]): void {
+  const rule = asRecord(value);
+  if (!rule) {
+    errors.push({ path: at, message: 'must be an object' });
+    return;
+  }
   if ((rule.namespaces === undefined) === (rule.namespaceSelector === undefined)) {
     errors.push({ path: at, message: 'exactly one of namespaces or namespaceSelector must be set' });
   }
   if (rule.namespaces !== undefined) {
-    if (rule.namespaces.length === 0) errors.push({ path: `${at}.namespaces`, message: 'must not be empty' });
-    const seen = new Set<string>();
-    rule.namespaces.forEach((ns, j) => {
-      const problem = typeof ns === 'string' ? dns1123LabelProblem(ns) : 'must be a string';
-      if (problem) errors.push({ path: `${at}.namespaces[${j}]`, message: problem });
-      else if (seen.has(ns)) errors.push({ path: `${at}.namespaces[${j}]`, message: `duplicates '${ns}'` });
-      seen.add(ns);
-    });
+    const namespaces = optionalList(rule.namespaces, `${at}.namespaces`, errors);
+    if (Array.isArray(rule.namespaces) && namespaces.length === 0) {
+      errors.push({ path: `${at}.namespaces`, message: 'must not be empty' });
+    }
+    checkUniqueStrings(namespaces, `${at}.namespaces`, dns1123LabelProblem, errors);
   }
   if (rule.namespaceSelector !== undefined) {
     errors.push(...validateLabelSelector(rule.namespaceSelector, `${at}.namespaceSelector`));
   }
-  const prefixes = rule.prefixes ?? [];
+  const prefixes = optionalList(rule.prefixes, `${at}.prefixes`, errors);
   if (prefixes.length === 0)
     errors.push({ path: `${at}.prefixes`, message: 'must list at least one prefix' });
+  checkUniqueStrings(prefixes, `${at}.prefixes`, prefixProblem, errors);
+}
+
+function checkUniqueStrings(
+  items: readonly unknown[],
+  path: string,
+  problemOf: (value: string) => string | undefined,
+  errors: FieldError[],
+): void {
   const seen = new Set<string>();
-  prefixes.forEach((p, j) => {
-    const problem = typeof p === 'string' ? prefixProblem(p) : 'must be a string';
-    if (problem) errors.push({ path: `${at}.prefixes[${j}]`, message: problem });
-    else if (seen.has(p)) errors.push({ path: `${at}.prefixes[${j}]`, message: `duplicates '${p}'` });
-    seen.add(p);
+  items.forEach((item, j) => {
+    const problem = typeof item === 'string' ? problemOf(item) : 'must be a string';
+    if (problem) errors.push({ path: `${path}[${j}]`, message: problem });
+    else if (seen.has(item as string))
+      errors.push({ path: `${path}[${j}]`, message: `duplicates '${String(item)}'` });
+    else seen.add(item as string);
   });
-  return errors;
 }
 
 /**
  * Validates a spec and, when valid, returns it with defaults applied: the one call a reconciler needs
  * before acting on a ClusterEtcdSource. Never throws.
  */
-export function resolveClusterEtcdSourceSpec(
-  spec: ClusterEtcdSourceSpec | Loose<ClusterEtcdSourceSpec> | undefined,
-): ResolveResult<DefaultedClusterEtcdSourceSpec> {
+export function resolveClusterEtcdSourceSpec(spec: unknown): ResolveResult<DefaultedClusterEtcdSourceSpec> {
   const errors = validateClusterEtcdSourceSpec(spec);
   if (errors.length > 0) return { ok: false, errors };
+  // Valid means every field is present with the type ClusterEtcdSourceSpec declares.
   return { ok: true, spec: withClusterEtcdSourceDefaults(spec as ClusterEtcdSourceSpec) };
 }

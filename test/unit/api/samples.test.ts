@@ -34,13 +34,13 @@ const KINDS: Kind[] = [
   {
     kind: 'PrefixSync',
     samples: PREFIX_SYNC_SAMPLES,
-    validateSpec: (spec) => validatePrefixSyncSpec(spec as PrefixSyncSpec),
+    validateSpec: (spec) => validatePrefixSyncSpec(spec),
     defaults: (spec) => withPrefixSyncDefaults(spec as PrefixSyncSpec),
   },
   {
     kind: 'ClusterEtcdSource',
     samples: CLUSTER_ETCD_SOURCE_SAMPLES,
-    validateSpec: (spec) => validateClusterEtcdSourceSpec(spec as ClusterEtcdSourceSpec),
+    validateSpec: (spec) => validateClusterEtcdSourceSpec(spec),
     defaults: (spec) => withClusterEtcdSourceDefaults(spec as ClusterEtcdSourceSpec),
   },
 ];

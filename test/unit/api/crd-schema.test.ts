@@ -1,0 +1,286 @@
+// The CRD YAML is the source of truth: these tests keep it a structural schema a real API server accepts,
+// self-documenting (kubectl explain), bounded (CEL cost), and in agreement with src/api/v1alpha1.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import {
+  CATEGORY,
+  CLUSTER_ETCD_SOURCE,
+  ClusterEtcdSourceConditionType,
+  ClusterEtcdSourceReason,
+  DEFAULT_CA_SECRET_KEY,
+  DEFAULT_DEBOUNCE,
+  DEFAULT_DELETION_POLICY,
+  DEFAULT_KEY_SEPARATOR,
+  DEFAULT_ROLLOUT_MODE,
+  DEFAULT_SUSPEND,
+  DEFAULT_TARGET_FORMAT,
+  DELETION_POLICIES,
+  GROUP,
+  KEY_SEPARATORS,
+  LABEL_SELECTOR_OPERATORS,
+  MAX_ACCESS_RULES,
+  MAX_ENDPOINTS,
+  MAX_ROLLOUT_TARGETS,
+  PREFIX_MAX_LENGTH,
+  PREFIX_SYNC,
+  PrefixSyncConditionType,
+  PrefixSyncReason,
+  ROLLOUT_MODES,
+  TARGET_FORMATS,
+  VERSION,
+  WORKLOAD_KINDS,
+} from '../../../src/api/index.js';
+import { loadCrds } from './support/crd-validator.js';
+import type { Crd, SchemaNode } from './support/crd-validator.js';
+import { evalColumnPath, nodeAt, schemaSites, valuePaths } from './support/schema-walk.js';
+import { FULL_CLUSTER_ETCD_SOURCES, FULL_PREFIX_SYNCS } from './support/samples.js';
+
+const CRDS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../crds');
+const crds = loadCrds(CRDS);
+
+function crdOf(kind: string): Crd {
+  const crd = crds.find((c) => c.spec.names.kind === kind);
+  assert.ok(crd, `no CRD for ${kind} in ${CRDS}`);
+  return crd;
+}
+const schemaOf = (kind: string): SchemaNode => crdOf(kind).spec.versions[0]!.schema.openAPIV3Schema;
+
+const ALLOWED_RULE_REASONS = [
+  'FieldValueInvalid',
+  'FieldValueForbidden',
+  'FieldValueRequired',
+  'FieldValueDuplicate',
+];
+const ROOT_METADATA = new Set(['metadata', 'apiVersion', 'kind']);
+
+describe('crds/', () => {
+  it('holds exactly the two CRDs of etcdconfig.dev', () => {
+    assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
+      `${CLUSTER_ETCD_SOURCE.plural}.${GROUP}`,
+      `${PREFIX_SYNC.plural}.${GROUP}`,
+    ]);
+  });
+
+  for (const names of [PREFIX_SYNC, CLUSTER_ETCD_SOURCE]) {
+    describe(names.kind, () => {
+      const crd = crdOf(names.kind);
+      const version = crd.spec.versions[0]!;
+      const schema = version.schema.openAPIV3Schema;
+      const sites = schemaSites(schema);
+
+      it('names, scope and version agree with src/api', () => {
+        assert.equal(crd.apiVersion, 'apiextensions.k8s.io/v1');
+        assert.equal(crd.spec.group, GROUP);
+        assert.equal(crd.spec.scope, names.namespaced ? 'Namespaced' : 'Cluster');
+        assert.deepEqual(crd.spec.names, {
+          kind: names.kind,
+          listKind: names.listKind,
+          plural: names.plural,
+          singular: names.singular,
+          shortNames: [...names.shortNames],
+          categories: [CATEGORY],
+        });
+        assert.equal(crd.spec.versions.length, 1);
+        assert.equal(version.name, VERSION);
+        assert.ok(version.served && version.storage);
+        assert.deepEqual(version.subresources, { status: {} });
+      });
+
+      it('is structural: every node has a type; properties and additionalProperties never meet', () => {
+        for (const { path: p, node } of sites) {
+          assert.ok(node.type, `${p || '(root)'} has no type`);
+          assert.ok(
+            !(node.properties && node.additionalProperties),
+            `${p} has properties and additionalProperties`,
+          );
+          if (node.properties || node.additionalProperties) assert.equal(node.type, 'object', p);
+          if (node.items) assert.equal(node.type, 'array', p);
+        }
+        assert.deepEqual(
+          schema.properties?.metadata,
+          { type: 'object' },
+          'metadata must be left to the API server',
+        );
+      });
+
+      it('describes every field (kubectl explain prints these)', () => {
+        for (const { path: p, node } of sites) {
+          if (p === 'metadata') continue;
+          assert.ok(
+            typeof node.description === 'string' && node.description.length > 10,
+            `${p || '(root)'} lacks a description`,
+          );
+        }
+      });
+
+      it('bounds every string, array and map (the API server estimates CEL cost from these)', () => {
+        for (const { path: p, node } of sites) {
+          if (ROOT_METADATA.has(p)) continue;
+          if (node.type === 'string' && node.enum === undefined && node.format !== 'date-time') {
+            assert.ok(typeof node.maxLength === 'number', `${p} has no maxLength`);
+          }
+          if (node.type === 'array') assert.ok(typeof node.maxItems === 'number', `${p} has no maxItems`);
+          if (typeof node.additionalProperties === 'object') {
+            assert.ok(typeof node.maxProperties === 'number', `${p} has no maxProperties`);
+          }
+        }
+      });
+
+      it('keys map lists by required scalar fields, and sets hold scalars', () => {
+        for (const { path: p, node } of sites) {
+          const listType = node['x-kubernetes-list-type'];
+          if (listType === 'map') {
+            const keys = node['x-kubernetes-list-map-keys'] ?? [];
+            assert.ok(keys.length > 0, `${p} is a map list without keys`);
+            for (const k of keys) {
+              assert.ok(node.items?.required?.includes(k), `${p}: list-map key ${k} must be required`);
+              assert.ok(
+                ['string', 'integer'].includes(node.items?.properties?.[k]?.type ?? ''),
+                `${p}: ${k} not scalar`,
+              );
+            }
+          } else {
+            assert.equal(
+              node['x-kubernetes-list-map-keys'],
+              undefined,
+              `${p} has map keys but list-type ${listType}`,
+            );
+          }
+          if (listType === 'set')
+            assert.ok(['string', 'integer'].includes(node.items?.type ?? ''), `${p} set of non-scalars`);
+        }
+      });
+
+      it('writes CEL rules with a message, a reason the API server knows and a fieldPath that exists', () => {
+        for (const { path: p, node } of sites) {
+          for (const rule of node['x-kubernetes-validations'] ?? []) {
+            assert.ok(rule.message && rule.message.length > 10, `${p}: rule ${rule.rule} has no message`);
+            if (rule.reason !== undefined)
+              assert.ok(ALLOWED_RULE_REASONS.includes(rule.reason), `${p}: ${rule.reason}`);
+            if (rule.fieldPath !== undefined) {
+              const field = rule.fieldPath.replace(/^\./, '');
+              assert.ok(node.properties?.[field], `${p}: fieldPath ${rule.fieldPath} names no property`);
+            }
+          }
+        }
+      });
+
+      it('declares defaults that satisfy their own schema', () => {
+        const ajv = new Ajv({ strict: false });
+        for (const { path: p, node } of sites) {
+          if (node.default === undefined) continue;
+          const { default: value, ...rest } = node;
+          assert.ok(ajv.validate(rest, value), `${p}: default ${JSON.stringify(value)} is invalid`);
+        }
+      });
+
+      it('compiles every pattern both as a JavaScript and as an RE2-style regular expression', () => {
+        for (const { path: p, node } of sites) {
+          if (node.pattern === undefined) continue;
+          assert.doesNotThrow(() => new RegExp(node.pattern!, 'u'), p);
+          // Constructs RE2 (the API server's engine) lacks: lookaround and backreferences.
+          assert.doesNotMatch(
+            node.pattern,
+            /\(\?[=!<]|\\[1-9]/,
+            `${p}: pattern uses lookaround or backreferences`,
+          );
+        }
+      });
+
+      it('has printer columns whose JSONPaths resolve on a full object', () => {
+        const columns = version.additionalPrinterColumns ?? [];
+        const samples: unknown[] =
+          names.kind === 'PrefixSync' ? FULL_PREFIX_SYNCS : FULL_CLUSTER_ETCD_SOURCES;
+        for (const column of columns) {
+          if (column.jsonPath === '.metadata.creationTimestamp') continue;
+          if (column.jsonPath === '.spec.endpoints') continue;
+          assert.ok(
+            samples.some((s) => evalColumnPath(s, column.jsonPath) !== undefined),
+            `column ${column.name} (${column.jsonPath}) shows nothing`,
+          );
+        }
+      });
+    });
+  }
+
+  describe('PrefixSync schema agrees with the TypeScript API', () => {
+    const schema = schemaOf('PrefixSync');
+    it('has the columns PREFIX, CONFIGMAP, REVISION, KEYS, READY, AGE by default', () => {
+      const columns = crdOf('PrefixSync').spec.versions[0]!.additionalPrinterColumns ?? [];
+      const shown = columns.filter((c) => !c.priority).map((c) => c.name.toUpperCase());
+      assert.deepEqual(shown, ['PREFIX', 'CONFIGMAP', 'REVISION', 'KEYS', 'READY', 'AGE']);
+    });
+    it('enums match the exported constants', () => {
+      assert.deepEqual(nodeAt(schema, 'spec.target.format').enum, [...TARGET_FORMATS]);
+      assert.deepEqual(nodeAt(schema, 'spec.keys.separator').enum, [...KEY_SEPARATORS]);
+      assert.deepEqual(nodeAt(schema, 'spec.rollout.mode').enum, [...ROLLOUT_MODES]);
+      assert.deepEqual(nodeAt(schema, 'spec.rollout.targets[].kind').enum, [...WORKLOAD_KINDS]);
+      assert.deepEqual(nodeAt(schema, 'status.rolledOut[].kind').enum, [...WORKLOAD_KINDS]);
+      assert.deepEqual(nodeAt(schema, 'spec.deletionPolicy').enum, [...DELETION_POLICIES]);
+      assert.deepEqual(nodeAt(schema, 'spec.rollout.selector.matchExpressions[].operator').enum, [
+        ...LABEL_SELECTOR_OPERATORS,
+      ]);
+    });
+    it('defaults and bounds match the exported constants', () => {
+      assert.equal(nodeAt(schema, 'spec.target.format').default, DEFAULT_TARGET_FORMAT);
+      assert.equal(nodeAt(schema, 'spec.keys.separator').default, DEFAULT_KEY_SEPARATOR);
+      assert.equal(nodeAt(schema, 'spec.rollout.mode').default, DEFAULT_ROLLOUT_MODE);
+      assert.equal(nodeAt(schema, 'spec.debounce').default, DEFAULT_DEBOUNCE);
+      assert.equal(nodeAt(schema, 'spec.suspend').default, DEFAULT_SUSPEND);
+      assert.equal(nodeAt(schema, 'spec.deletionPolicy').default, DEFAULT_DELETION_POLICY);
+      assert.equal(nodeAt(schema, 'spec.deletionPolicy').default, 'Retain');
+      assert.equal(nodeAt(schema, 'spec.prefix').maxLength, PREFIX_MAX_LENGTH);
+      assert.equal(nodeAt(schema, 'spec.rollout.targets').maxItems, MAX_ROLLOUT_TARGETS);
+    });
+    it('every field of the CRD is set by the typed full samples', () => {
+      assertCovered(schema, FULL_PREFIX_SYNCS);
+    });
+    it('condition types and reasons fit the condition schema', () => {
+      assertConditionsFit(schema, Object.values(PrefixSyncConditionType), Object.values(PrefixSyncReason));
+    });
+  });
+
+  describe('ClusterEtcdSource schema agrees with the TypeScript API', () => {
+    const schema = schemaOf('ClusterEtcdSource');
+    it('enums, defaults and bounds match the exported constants', () => {
+      assert.equal(nodeAt(schema, 'spec.tls.caSecretRef.key').default, DEFAULT_CA_SECRET_KEY);
+      assert.equal(nodeAt(schema, 'spec.endpoints').maxItems, MAX_ENDPOINTS);
+      assert.equal(nodeAt(schema, 'spec.access').maxItems, MAX_ACCESS_RULES);
+      assert.equal(nodeAt(schema, 'spec.access[].prefixes[]').maxLength, PREFIX_MAX_LENGTH);
+      assert.deepEqual(nodeAt(schema, 'spec.access[].namespaceSelector.matchExpressions[].operator').enum, [
+        ...LABEL_SELECTOR_OPERATORS,
+      ]);
+    });
+    it('every field of the CRD is set by the typed full samples', () => {
+      assertCovered(schema, FULL_CLUSTER_ETCD_SOURCES);
+    });
+    it('condition types and reasons fit the condition schema', () => {
+      assertConditionsFit(
+        schema,
+        Object.values(ClusterEtcdSourceConditionType),
+        Object.values(ClusterEtcdSourceReason),
+      );
+    });
+  });
+});
+
+/** Every property path of the schema (maps' keys aside) is set by at least one sample. */
+function assertCovered(schema: SchemaNode, samples: readonly unknown[]): void {
+  const set = new Set<string>();
+  for (const s of samples) for (const p of valuePaths(s)) set.add(p);
+  const missing = schemaSites(schema)
+    .filter((site) => site.property !== undefined && !site.path.includes('{}'))
+    .map((site) => site.path)
+    .filter((p) => !p.startsWith('metadata.') && !set.has(p));
+  assert.deepEqual(missing, [], 'fields of the CRD that the TypeScript full samples never set');
+}
+
+function assertConditionsFit(schema: SchemaNode, types: string[], reasons: string[]): void {
+  const typePattern = new RegExp(nodeAt(schema, 'status.conditions[].type').pattern!, 'u');
+  const reasonPattern = new RegExp(nodeAt(schema, 'status.conditions[].reason').pattern!, 'u');
+  for (const t of types) assert.match(t, typePattern);
+  for (const r of reasons) assert.match(r, reasonPattern);
+  assert.equal(new Set(reasons).size, reasons.length, 'reasons are unique');
+}
