@@ -1,6 +1,6 @@
 // `etcd-config-operator sim`: the Kubernetes API simulator as a standalone server, for kubectl,
 // demos and acceptance checks.
-import { KubeSim } from '../envtest/kube-sim/index.js';
+import { KubeSim } from '../envtest/index.js';
 
 export const SIM_USAGE = `Usage: etcd-config-operator sim [flags]
 

@@ -8,7 +8,7 @@ const at = (file: string): string => path.join(root, 'src', file);
 const tester = new RuleTester({ languageOptions: { ecmaVersion: 2022, sourceType: 'module' } });
 
 describe('the layer lint rule (DESIGN.md §2)', () => {
-  tester.run('layers', layersRule as never, {
+  tester.run('layers', layersRule, {
     valid: [
       {
         filename: at('controller/prefixsync/reconciler.ts'),
