@@ -16,6 +16,7 @@ import {
 import { EXPIRED, type ObjectStore } from './object-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
+import { normalizeTimes } from './time-fields.js';
 import { parseFieldSelector, parseLabelSelector, type Predicate } from './selectors.js';
 import {
   alreadyExists,
@@ -622,6 +623,11 @@ export class ResourceApi {
   private decodeBody(type: ResourceType, body: unknown): JsonObject {
     if (!isObject(body)) throw badRequest('the request body is not a JSON object');
     const obj = clone(body);
+    const timeError = normalizeTimes(type, obj);
+    if (timeError)
+      throw badRequest(
+        `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: ${timeError}`,
+      );
     const apiVersion = obj['apiVersion'];
     const kind = obj['kind'];
     if (apiVersion !== undefined && apiVersion !== apiVersionOf(type)) {
