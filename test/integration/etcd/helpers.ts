@@ -131,7 +131,23 @@ export class Collector {
 
 /** A comparable rendering of an event. */
 export function describeEvent(e: WatchEvent): string {
-  return `${e.modRevision}:${e.type}:${e.key.toString()}:${e.value.length}:${e.value.subarray(0, 16).toString('hex')}`;
+  const prev = e.prevKv
+    ? `:prev=${e.prevKv.modRevision}/${e.prevKv.value.subarray(0, 16).toString('hex')}`
+    : '';
+  return `${e.modRevision}:${e.type}:${e.key.toString()}:${e.value.length}:${e.value.subarray(0, 16).toString('hex')}${prev}`;
+}
+
+/** Asserts that no etcd revision's events were split over two delivered messages. */
+export function assertNoSplitRevisions(messages: readonly WatchMessage[]): void {
+  const seen = new Set<bigint>();
+  for (const m of messages) {
+    if (m.type !== 'events') continue;
+    const inThis = new Set(m.events.map((e) => e.modRevision));
+    for (const r of inThis) {
+      assert.ok(!seen.has(r), `events of revision ${r} were split over two messages`);
+      seen.add(r);
+    }
+  }
 }
 
 /**
@@ -143,10 +159,16 @@ export async function historyOf(
   prefix: string,
   afterRevision: bigint,
   toRevision: bigint,
+  options: { prevKv?: boolean } = {},
 ): Promise<WatchEvent[]> {
   const client = new EtcdClient({ endpoints });
   try {
-    const watch = client.watch({ key: prefix, prefix: true, fromRevision: afterRevision + 1n });
+    const watch = client.watch({
+      key: prefix,
+      prefix: true,
+      fromRevision: afterRevision + 1n,
+      prevKv: options.prevKv,
+    });
     const c = new Collector(watch);
     await c.waitForRevision(toRevision);
     await watch.cancel();
