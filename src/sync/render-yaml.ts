@@ -7,6 +7,10 @@ const INDENT = '  ';
 const RESERVED_WORDS =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 
+// Made only of characters a number can have (`e0`, `E_1`): some readers' YAML 1.1 float patterns
+// need no digit before the exponent, so quote these too.
+const NUMBER_LIKE = /^[-+.0-9_:eE]+$/;
+
 // Written plain only if it starts with a letter or `_` (so it is never a number, date, `.inf`, `~` or an
 // indicator) and holds only word characters, `.`, `/`, `-` and single inner spaces (so never `: ` or ` #`).
 const PLAIN_SAFE = /^[A-Za-z_][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*$/;
@@ -70,7 +74,8 @@ function blockLiteral(text: string, depth: number): string {
 }
 
 function scalar(text: string): string {
-  return PLAIN_SAFE.test(text) && !RESERVED_WORDS.test(text) ? text : doubleQuoted(text);
+  const isPlain = PLAIN_SAFE.test(text) && !RESERVED_WORDS.test(text) && !NUMBER_LIKE.test(text);
+  return isPlain ? text : doubleQuoted(text);
 }
 
 // YAML allows an implicit (`key: value`) key of at most 1024 characters; longer keys are written in

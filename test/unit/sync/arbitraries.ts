@@ -86,29 +86,21 @@ export const textArb: fc.Arbitrary<string> = fc.oneof(
 
 /** Any value: UTF-8 text (mostly) or arbitrary bytes. */
 export const valueArb: fc.Arbitrary<Buffer> = fc.oneof(
-  { weight: 4, arbitrary: textArb.map((s) => Buffer.from(s, 'utf8')) },
+  { weight: 7, arbitrary: textArb.map((s) => Buffer.from(s, 'utf8')) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 16 }).map((a) => Buffer.from(a)) },
 );
 
-/** A path segment: from a tiny alphabet (so keys share parents and collide), or nasty text. */
+/**
+ * A path segment: mostly from a tiny alphabet (so keys share parents, and with the separators inside
+ * segments, `a.b` collides with `a/b`), sometimes nasty text that no ConfigMap key allows.
+ */
 export const segmentArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 5, arbitrary: fc.stringMatching(/^[a-c]{1,2}$/) },
-  { weight: 1, arbitrary: fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/) },
+  { weight: 12, arbitrary: fc.stringMatching(/^[a-c]{1,2}$/) },
+  { weight: 4, arbitrary: fc.stringMatching(/^[ab](?:__|[._-])[ab]$/) },
+  { weight: 2, arbitrary: fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/) },
   {
-    weight: 1,
-    arbitrary: fc.constantFrom(
-      '__proto__',
-      'constructor',
-      '1',
-      '10',
-      '2',
-      'yes',
-      'null',
-      '.',
-      '..',
-      'a.b',
-      'x-y',
-    ),
+    weight: 2,
+    arbitrary: fc.constantFrom('__proto__', 'constructor', '1', '10', '2', 'yes', 'null', '.', '..', 'x-y'),
   },
   { weight: 1, arbitrary: textArb.filter((s) => s !== '' && !s.includes('/')) },
 );
@@ -119,7 +111,10 @@ export const prefixArb: fc.Arbitrary<string> = fc
   .map((parts) => `/${parts.map((p) => `${p}/`).join('')}`);
 
 /** A path below the prefix, as segments. */
-export const pathArb: fc.Arbitrary<string[]> = fc.array(segmentArb, { minLength: 1, maxLength: 4 });
+export const pathArb: fc.Arbitrary<string[]> = fc.oneof(
+  { weight: 3, arbitrary: fc.array(fc.constantFrom('a', 'b'), { minLength: 1, maxLength: 2 }) },
+  { weight: 4, arbitrary: fc.array(segmentArb, { minLength: 1, maxLength: 3 }) },
+);
 
 function keyOf(prefix: string, segments: readonly string[]): Buffer {
   return Buffer.from(prefix + segments.join('/'), 'utf8');
@@ -140,40 +135,47 @@ function uniqueByKey(entries: SnapshotEntry[]): SnapshotEntry[] {
  * Any snapshot: random trees of keys (collisions and leaf/branch conflicts likely), random byte values,
  * and now and then a key that cannot map (the prefix itself, an empty segment, bad UTF-8, outside).
  */
-export const anySnapshotArb: fc.Arbitrary<PrefixSnapshot> = prefixArb.chain((prefix) =>
-  fc
+export const anySnapshotArb: fc.Arbitrary<PrefixSnapshot> = prefixArb.chain((prefix) => {
+  const pairArb: fc.Arbitrary<[Buffer, Buffer]> = fc.tuple(
+    pathArb.map((p) => keyOf(prefix, p)),
+    valueArb,
+  );
+  // A path and the single segment it joins to under one of the separators: a likely collision.
+  const collidingArb: fc.Arbitrary<[Buffer, Buffer][]> = fc
+    .tuple(
+      fc.array(fc.constantFrom('a', 'b'), { minLength: 2, maxLength: 3 }),
+      fc.constantFrom('.', '_', '-', '__'),
+      valueArb,
+      valueArb,
+    )
+    .map(([path, sep, v1, v2]) => [
+      [keyOf(prefix, path), v1],
+      [keyOf(prefix, [path.join(sep)]), v2],
+    ]);
+  const unmappableArb: fc.Arbitrary<[Buffer, Buffer]> = fc.tuple(
+    fc.oneof(
+      fc.constant(Buffer.from(prefix)),
+      pathArb.map((p) => Buffer.from(`${prefix}${p.join('/')}/`)),
+      pathArb.map((p) => Buffer.from(`${prefix}${p.join('//')}x`)),
+      fc.uint8Array({ minLength: 1, maxLength: 6 }).map((a) => Buffer.concat([Buffer.from(prefix), a])),
+    ),
+    valueArb,
+  );
+  return fc
     .array(
       fc.oneof(
-        {
-          weight: 12,
-          arbitrary: fc.tuple(
-            pathArb.map((p) => keyOf(prefix, p)),
-            valueArb,
-          ),
-        },
-        {
-          weight: 1,
-          arbitrary: fc.tuple(
-            fc.oneof(
-              fc.constant(Buffer.from(prefix)),
-              pathArb.map((p) => Buffer.from(`${prefix}${p.join('/')}/`)),
-              pathArb.map((p) => Buffer.from(`${prefix}${p.join('//')}x`)),
-              fc
-                .uint8Array({ minLength: 1, maxLength: 6 })
-                .map((a) => Buffer.concat([Buffer.from(prefix), a])),
-            ),
-            valueArb,
-          ),
-        },
+        { weight: 12, arbitrary: pairArb.map((pair) => [pair]) },
+        { weight: 1, arbitrary: collidingArb },
+        { weight: 1, arbitrary: unmappableArb.map((pair) => [pair]) },
       ),
-      { maxLength: 14 },
+      { maxLength: 10 },
     )
-    .map((pairs) => ({
+    .map((groups) => ({
       prefix,
       revision: 1n,
-      entries: uniqueByKey(pairs.map(([key, value]) => ({ key, value }))),
-    })),
-);
+      entries: uniqueByKey(groups.flat().map(([key, value]) => ({ key, value }))),
+    }));
+});
 
 /** A tree with text values and no key that is also a parent of another: renders in yaml and json. */
 export const textTreeArb: fc.Arbitrary<{ prefix: string; paths: string[][]; snapshot: PrefixSnapshot }> =

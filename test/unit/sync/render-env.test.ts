@@ -92,7 +92,10 @@ describe('sync format env', () => {
     // Lower-case names with a k prefix cannot clash with the shell's own variables.
     const nameArb = fc.stringMatching(/^k[a-z0-9_]{0,6}$/);
     const valueArb = textArb.map((s) => s.replaceAll('\0', ''));
-    const snaps = fc.sample(flatSnapshotArb(nameArb, valueArb), { numRuns: 120, seed: 11 });
+    const snaps = fc.sample(flatSnapshotArb(nameArb, valueArb), {
+      numRuns: Number(process.env.SYNC_PROPERTY_RUNS ?? 120),
+      seed: 11,
+    });
     const docs = snaps.map(doc);
     const read = await readEnvWithShell(docs);
     snaps.forEach((snap, i) => {

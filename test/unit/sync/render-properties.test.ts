@@ -87,7 +87,10 @@ describe('sync format properties', () => {
       textArb.filter((s) => s !== '' && !s.includes('/')),
       fc.stringMatching(/^[a-z]{1,3}$/),
     );
-    const snaps = fc.sample(flatSnapshotArb(nameArb, textArb), { numRuns: 120, seed: 7 });
+    const snaps = fc.sample(flatSnapshotArb(nameArb, textArb), {
+      numRuns: Number(process.env.SYNC_PROPERTY_RUNS ?? 120),
+      seed: 7,
+    });
     snaps.push(
       snapshot('/env/', [
         ['/env/ lead', ' lead'],

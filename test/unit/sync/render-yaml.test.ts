@@ -147,12 +147,14 @@ describe('sync format yaml', () => {
         assert.deepStrictEqual(parse(doc), expected);
         assert.deepStrictEqual(parse(doc, { version: '1.1' }), expected);
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.SYNC_PROPERTY_RUNS ?? 300) },
     );
   });
 
   it('reads back as the same tree of strings in PyYAML, for random trees and nasty strings', async () => {
-    const trees = fc.sample(textTreeArb, { numRuns: 150, seed: 4242 }).map((t) => t.snapshot);
+    const trees = fc
+      .sample(textTreeArb, { numRuns: Number(process.env.SYNC_PROPERTY_RUNS ?? 150), seed: 4242 })
+      .map((t) => t.snapshot);
     const edges = [
       ' lead\n  x\n\n',
       '\n\nx',
