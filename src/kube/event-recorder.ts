@@ -123,7 +123,8 @@ export class EventRecorder {
       return;
     }
     const key = [subjectKey, type, reason, message].join('\u0000');
-    const at = new Date(this.clock.now());
+    // metav1.Time has whole seconds: truncate so first and last timestamps compare as the server stores them.
+    const at = new Date(Math.floor(this.clock.now() / 1000) * 1000);
     this.tail = this.tail.then(() => this.write(key, subject, type, reason, message, at));
   }
 
