@@ -22,7 +22,11 @@ interface Seen {
 }
 
 /** A raw client-node Watch that records events and whether (and how) the stream ended. */
-async function record(kc: KubeConfig, path: string, params: Record<string, unknown>) {
+async function record(
+  kc: KubeConfig,
+  path: string,
+  params: Record<string, string | number | boolean | undefined>,
+) {
   const events: Seen[] = [];
   let ended: { err: unknown } | undefined;
   const controller = await new Watch(kc).watch(
@@ -313,7 +317,7 @@ describe('KubeSim list+watch', () => {
         },
       );
       const reader = res.body!.getReader();
-      const { value } = await reader.read();
+      const { value } = (await reader.read()) as { value: Uint8Array };
       await reader.cancel();
       const event = JSON.parse(new TextDecoder().decode(value).split('\n')[0]!) as {
         type: string;
