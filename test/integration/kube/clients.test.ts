@@ -1,10 +1,5 @@
 import { strict as assert } from 'node:assert';
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  type KubernetesObject,
-  type V1Deployment,
-} from '@kubernetes/client-node';
+import { ApiextensionsV1Api, AppsV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import {
   AlreadyExistsError,
