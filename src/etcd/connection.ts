@@ -88,8 +88,10 @@ export class Connection {
   private readonly clients = new Map<string, Client>();
   /** Index into endpoints of the endpoint tried first. */
   private current = 0;
-  /** The token in use, or a fetch in flight; undefined without auth or after invalidation. */
-  private token: Promise<string> | undefined;
+  /** The token in use; undefined without auth, before the first fetch and after invalidation. */
+  private token: string | undefined;
+  /** A token fetch in flight, shared by every caller that needs a token meanwhile. */
+  private tokenFetch: Promise<string> | undefined;
   /** Set by close(). */
   private isClosed = false;
   private readonly credentials: ChannelCredentials;
@@ -188,29 +190,23 @@ export class Connection {
   async currentToken(): Promise<string | undefined> {
     const auth = this.options.auth;
     if (!auth) return undefined;
-    if (!this.token) {
-      const fetching = this.call(authenticate, { name: auth.username, password: auth.password }, undefined, {
-        isIdempotent: true,
-      }).then((res) => res.token);
-      this.token = fetching;
-      // A failed fetch must not stick: the next caller fetches again.
-      fetching.catch(() => {
-        if (this.token === fetching) this.token = undefined;
+    if (this.token !== undefined) return this.token;
+    this.tokenFetch ??= this.call(authenticate, { name: auth.username, password: auth.password }, undefined, {
+      isIdempotent: true,
+    })
+      .then((res) => {
+        this.token = res.token;
+        return res.token;
+      })
+      .finally(() => {
+        this.tokenFetch = undefined; // a failed fetch must not stick: the next caller fetches again
       });
-    }
-    return this.token;
+    return this.tokenFetch;
   }
 
   /** Drops `token` (etcd said it is invalid) so that the next request fetches a fresh one. */
   invalidateToken(token: string | undefined): void {
-    if (token === undefined || !this.token) return;
-    const held = this.token;
-    held.then(
-      (t) => {
-        if (t === token && this.token === held) this.token = undefined;
-      },
-      () => undefined,
-    );
+    if (token !== undefined && this.token === token) this.token = undefined;
   }
 
   /**
