@@ -14,9 +14,25 @@ export function compareBytes(a: Buffer, b: Buffer): number {
   return Buffer.compare(a, b);
 }
 
-/** Orders strings by code point, i.e. by their UTF-8 bytes (JavaScript's `<` orders UTF-16 units). */
+// Maps a UTF-16 unit so that comparing mapped units orders strings by code point: surrogates (which
+// encode U+10000 and above) move above U+E000…U+FFFF instead of below them.
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
+/**
+ * Orders strings by code point — the order of their UTF-8 bytes — where JavaScript's `<` orders
+ * UTF-16 units (and so puts U+10000 and above before U+E000).
+ */
 export function compareCodePoints(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
 }
 
 /**

@@ -4,44 +4,40 @@ import { uniqueNames } from './mapped-entry.js';
 import type { MappedEntry } from './mapped-entry.js';
 import type { Problem } from './problems.js';
 
+// Units that Properties.store escapes (besides spaces, handled apart): its special characters, and
+// everything outside printable ASCII — UTF-16 units, so a surrogate pair becomes two escapes.
+const NEEDS_ESCAPE = /[\\=:#!\t\n\r\f]|[^\x20-\x7e]/g;
+
+function escapeUnit(unit: string): string {
+  switch (unit) {
+    case '\t':
+      return '\\t';
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    case '\f':
+      return '\\f';
+    case '\\':
+    case '=':
+    case ':':
+    case '#':
+    case '!':
+      return `\\${unit}`;
+  }
+  return `\\u${unit.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /**
- * Escapes text as `java.util.Properties.store` does, UTF-16 unit by unit: `\` `=` `:` `#` `!` get a
- * backslash; tab, newline, carriage return and form feed their letter escapes; every other unit
- * outside printable ASCII becomes `\uXXXX` (a surrogate pair as two). Spaces are escaped everywhere in
- * a key, but only in first position in a value (where the reader would otherwise skip them).
+ * Escapes text as `java.util.Properties.store` does: `\` `=` `:` `#` `!` get a backslash; tab, newline,
+ * carriage return and form feed their letter escapes; every other UTF-16 unit outside printable ASCII
+ * becomes `\uXXXX`. Spaces are escaped everywhere in a key, but in a value only in first position
+ * (where the reader would otherwise skip them).
  */
 function escapeProperties(text: string, isKey: boolean): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    const ch = text[i]!;
-    switch (ch) {
-      case ' ':
-        out += isKey || i === 0 ? '\\ ' : ' ';
-        continue;
-      case '\\':
-      case '=':
-      case ':':
-      case '#':
-      case '!':
-        out += `\\${ch}`;
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-    }
-    out += unit < 0x20 || unit > 0x7e ? `\\u${unit.toString(16).toUpperCase().padStart(4, '0')}` : ch;
-  }
-  return out;
+  const escaped = text.replace(NEEDS_ESCAPE, escapeUnit);
+  if (isKey) return escaped.replaceAll(' ', '\\ ');
+  return escaped.startsWith(' ') ? `\\${escaped}` : escaped;
 }
 
 /**

@@ -68,14 +68,17 @@ function compareProblems(a: Problem, b: Problem): number {
   const ka = problemKey(a);
   const kb = problemKey(b);
   if (ka !== undefined && kb !== undefined) return compareBytes(ka, kb);
-  if (a.kind === 'InvalidOption' && b.kind === 'InvalidOption') return a.option.localeCompare(b.option, 'en');
+  if (a.kind === 'InvalidOption' && b.kind === 'InvalidOption') {
+    return a.option < b.option ? -1 : a.option > b.option ? 1 : 0;
+  }
   return 0;
 }
 
 /**
  * The ConfigMap content for a prefix snapshot: a pure, deterministic function of the entries' bytes
  * and the options — entry order and `revision` do not matter. Never throws for any data; every key
- * either appears in the result or is named in a problem, never dropped.
+ * either appears in the result or is named in a problem, never dropped (a snapshot that
+ * repeats a key gets a `KeyCollision` naming it twice).
  *
  * Steps: validate `options` (`InvalidOption`, nothing else is checked then); map each key to its path
  * below the prefix (`InvalidKey`, see `keyPath`); lay the entries out in the format (see the

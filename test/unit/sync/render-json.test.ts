@@ -44,6 +44,23 @@ describe('sync format json', () => {
     assert.equal(parsed.b, 'true');
   });
 
+  it('orders members by code point (UTF-8 byte order), not by UTF-16 unit', () => {
+    const names = ['\u{1F30D}', '\uE000', 'z', 'é', 'Z'];
+    const result = expectOk(
+      renderConfigMap(
+        snapshot(
+          '/a/',
+          names.map((n) => [`/a/${n}`, n]),
+        ),
+        JSON_OPTS,
+      ),
+    );
+    const order = Object.keys(JSON.parse(result.data['config.json']!) as object);
+    const byBytes = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    assert.deepEqual(order, byBytes);
+    assert.deepEqual(order, ['Z', 'z', 'é', '\uE000', '\u{1F30D}']);
+  });
+
   it('renders an empty prefix as {}', () => {
     assert.equal(expectOk(renderConfigMap(snapshot('/a/', []), JSON_OPTS)).data['config.json'], '{}\n');
   });
