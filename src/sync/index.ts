@@ -24,6 +24,7 @@ export type {
   TreeConflictProblem,
 } from './problems.js';
 export { keyPath, joinPath } from './key-mapping.js';
+export { MAX_TREE_DEPTH } from './key-tree.js';
 export type { KeyPath } from './key-mapping.js';
 export { CONFIGMAP_KEY_MAX_BYTES, configMapKeyProblems, isConfigMapKey } from './configmap-key.js';
 export { CONTENT_HASH_HEX_LENGTH, contentHash } from './content-hash.js';

@@ -2,6 +2,9 @@ import { compareBytes, compareCodePoints, decodeUtf8 } from './bytes.js';
 import type { MappedEntry } from './mapped-entry.js';
 import type { Problem } from './problems.js';
 
+/** Most path segments a `yaml` / `json` key may have; a deeper key is `InvalidKey` (`too-deep`). */
+export const MAX_TREE_DEPTH = 100;
+
 /**
  * A node of the rendered tree: a string (an etcd value) or an object of child nodes, its children in
  * code point order of their names. A Map, so that any segment — `__proto__`, `1` — keeps its place.
@@ -29,7 +32,8 @@ function allLeaves(trie: Trie, into: MappedEntry[]): MappedEntry[] {
 /**
  * Builds the tree that `yaml` and `json` render: each path segment one level, each value a string.
  *
- * Problems, every offending key named: a value that is not UTF-8 (`InvalidValue`); two entries with
+ * Problems, every offending key named: a path deeper than {@link MAX_TREE_DEPTH} (`InvalidKey`,
+ * which also keeps every recursion here and in the renderers shallow); a value that is not UTF-8 (`InvalidValue`); two entries with
  * one path (`KeyCollision`, only possible when the snapshot repeats a key); a key with a value *and*
  * keys below it, e.g. `a` and `a/b` (`TreeConflict`, one per such key, naming all keys below it).
  */
@@ -39,6 +43,10 @@ export function buildKeyTree(
   const problems: Problem[] = [];
   const root = newTrie();
   for (const entry of entries) {
+    if (entry.segments.length > MAX_TREE_DEPTH) {
+      problems.push({ kind: 'InvalidKey', etcdKey: entry.etcdKey, reasons: ['too-deep'] });
+      continue;
+    }
     if (decodeUtf8(entry.value) === undefined) {
       problems.push({ kind: 'InvalidValue', etcdKey: entry.etcdKey, reason: 'not-utf8' });
     }

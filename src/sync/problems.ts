@@ -11,6 +11,8 @@ import { displayBytes } from './bytes.js';
  * - `too-long`: (`files`) the ConfigMap key is longer than 253 bytes.
  * - `dot-name`: (`files`) the ConfigMap key is `.` or `..` or starts with `..` (the kubelet would write
  *   it as a file name, so Kubernetes forbids these).
+ * - `too-deep`: (`yaml`, `json`) the path has more than `MAX_TREE_DEPTH` segments; readers limit nesting
+ *   (PyYAML and others recurse per level), and no real configuration nests that deep.
  */
 export type InvalidKeyReason =
   | 'outside-prefix'
@@ -19,7 +21,8 @@ export type InvalidKeyReason =
   | 'not-utf8'
   | 'illegal-characters'
   | 'too-long'
-  | 'dot-name';
+  | 'dot-name'
+  | 'too-deep';
 
 /** An etcd key that cannot be mapped to a name. */
 export interface InvalidKeyProblem {

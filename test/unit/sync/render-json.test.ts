@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { renderConfigMap } from '../../../src/sync/index.js';
+import { MAX_TREE_DEPTH, RENDER_FORMATS, renderConfigMap } from '../../../src/sync/index.js';
 import { expectOk, expectProblems, readable, snapshot } from './helpers.js';
 
 const JSON_OPTS = { format: 'json', key: 'config.json', separator: '.' } as const;
@@ -59,6 +59,28 @@ describe('sync format json', () => {
     const byBytes = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     assert.deepEqual(order, byBytes);
     assert.deepEqual(order, ['Z', 'z', 'é', '\uE000', '\u{1F30D}']);
+  });
+
+  it('refuses paths deeper than MAX_TREE_DEPTH, and renders one exactly that deep', () => {
+    const deep = (n: number): string => `/a/${Array.from({ length: n }, () => 'x').join('/')}`;
+    const ok = expectOk(renderConfigMap(snapshot('/a/', [[deep(MAX_TREE_DEPTH), 'v']]), JSON_OPTS));
+    assert.equal(JSON.stringify(JSON.parse(ok.data['config.json']!)).split('{').length - 1, MAX_TREE_DEPTH);
+    for (const format of ['json', 'yaml'] as const) {
+      const result = expectProblems(
+        renderConfigMap(snapshot('/a/', [[deep(MAX_TREE_DEPTH + 1), 'v']]), { ...JSON_OPTS, format }),
+      );
+      assert.deepEqual(result.problems.map(readable), [
+        { kind: 'InvalidKey', etcdKey: deep(MAX_TREE_DEPTH + 1), reasons: ['too-deep'] },
+      ]);
+    }
+  });
+
+  it('never throws, whatever the depth of a key, in any format', () => {
+    const key = `/a/${'x/'.repeat(300_000)}y`;
+    for (const format of RENDER_FORMATS) {
+      const result = renderConfigMap(snapshot('/a/', [[key, 'v']]), { format, key: 'k', separator: '_' });
+      assert.equal(typeof result.ok, 'boolean', format);
+    }
   });
 
   it('renders an empty prefix as {}', () => {
