@@ -70,6 +70,12 @@ for (const { kind, samples, validateSpec, defaults } of KINDS) {
             outcome.errors.some((e) => e.path === expected.schema),
             `the CRD should refuse ${expected.schema}; it said: ${show(outcome.errors)}`,
           );
+          const onlyListType = outcome.errors.every((e) => e.origin === 'list-type');
+          assert.equal(
+            sample.refusedFor === 'list-type',
+            onlyListType,
+            'refusedFor must say when only list-type refuses',
+          );
         }
         if (expected?.validator === undefined) {
           assert.deepEqual(validatorErrors, [], `the validator refused it: ${show(validatorErrors)}`);

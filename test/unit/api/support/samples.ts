@@ -9,6 +9,8 @@ export interface Sample {
   object: Record<string, unknown>;
   /** Absent for a good sample. Otherwise the path each refusing layer must report. */
   refused?: { schema?: string; validator?: string };
+  /** Set when the CRD refuses the sample only through x-kubernetes-list-type uniqueness. */
+  refusedFor?: 'list-type';
 }
 
 const API_VERSION = 'etcdconfig.dev/v1alpha1';
@@ -367,6 +369,7 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
       },
     }),
     refused: { schema: 'spec.rollout.targets[1]', validator: 'spec.rollout.targets[1]' },
+    refusedFor: 'list-type',
   },
   {
     name: 'rollout target of kind Pod',
@@ -510,6 +513,7 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
       },
     ),
     refused: { schema: 'status.conditions[1]' },
+    refusedFor: 'list-type',
   },
 ];
 
@@ -581,6 +585,7 @@ export const CLUSTER_ETCD_SOURCE_SAMPLES: Sample[] = [
     name: 'the same endpoint twice',
     object: clusterEtcdSource({ endpoints: ['a:2379', 'a:2379'] }),
     refused: { schema: 'spec.endpoints[1]', validator: 'spec.endpoints[1]' },
+    refusedFor: 'list-type',
   },
   {
     name: 'the same host and port in two spellings',
@@ -661,11 +666,13 @@ export const CLUSTER_ETCD_SOURCE_SAMPLES: Sample[] = [
     name: 'a namespace twice',
     object: clusterEtcdSource({ access: [{ namespaces: ['a', 'a'], prefixes: ['/a/'] }] }),
     refused: { schema: 'spec.access[0].namespaces[1]', validator: 'spec.access[0].namespaces[1]' },
+    refusedFor: 'list-type',
   },
   {
     name: 'a prefix twice',
     object: clusterEtcdSource({ access: [{ namespaces: ['a'], prefixes: ['/a/', '/a/'] }] }),
     refused: { schema: 'spec.access[0].prefixes[1]', validator: 'spec.access[0].prefixes[1]' },
+    refusedFor: 'list-type',
   },
   {
     name: 'DoesNotExist with values',
