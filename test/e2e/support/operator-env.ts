@@ -1,0 +1,168 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { EtcdClient } from '../../../src/etcd/index.js';
+import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
+import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
+import { KubeApi } from './kube-api.js';
+import { OperatorProcess } from './operator-process.js';
+import { waitFor } from './wait.js';
+
+const CRDS_DIR = fileURLToPath(new URL('../../../crds/', import.meta.url));
+
+/** Options of {@link OperatorEnv.start}. */
+export interface OperatorEnvOptions {
+  /** Extra etcd flags. */
+  etcdArgs?: readonly string[];
+  /** Start the operator right away (default true). */
+  startOperator?: boolean;
+  /** Operator log level (default `info`). */
+  logLevel?: string;
+}
+
+/**
+ * Everything an operator e2e test needs: a real etcd, the Kubernetes API simulator with our CRDs
+ * installed, a kubeconfig file on disk, client-node APIs to look at what the operator did (as a user
+ * with kubectl would), and the operator itself as a child process. `close()` stops all of it.
+ */
+export class OperatorEnv {
+  /** The running operator, if any (replaced by {@link restartOperator}). */
+  operator: OperatorProcess | undefined;
+  /** Every operator process started, so that close() can stop all of them. */
+  private readonly operators: OperatorProcess[] = [];
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly etcd: EtcdCluster,
+    readonly sim: KubeSim,
+    /** Temp dir holding the kubeconfig. */
+    readonly dir: string,
+    readonly kubeconfigPath: string,
+    readonly kc: KubeConfig,
+    /** An etcd client for the test's writes (the operator has its own). */
+    readonly etcdClient: EtcdClient,
+    readonly kube: KubeApi,
+    private readonly options: OperatorEnvOptions,
+  ) {}
+
+  /** Starts etcd and the simulator, installs the CRDs, and (by default) the operator. */
+  static async start(options: OperatorEnvOptions = {}): Promise<OperatorEnv> {
+    const dir = await mkdtemp(join(tmpdir(), 'operator-e2e-'));
+    let etcd: EtcdCluster | undefined;
+    let sim: KubeSim | undefined;
+    try {
+      etcd = await EtcdCluster.start({ extraArgs: options.etcdArgs ?? [] });
+      sim = await KubeSim.start({ port: 0 });
+      const kubeconfigPath = join(dir, 'kubeconfig');
+      await sim.writeKubeconfig(kubeconfigPath);
+      const kc = sim.kubeConfig();
+      await installCrds(kc);
+      const kube = new KubeApi(
+        kc.makeApiClient(CoreV1Api),
+        kc.makeApiClient(AppsV1Api),
+        kc.makeApiClient(CustomObjectsApi),
+        kc,
+      );
+      const etcdClient = new EtcdClient({ endpoints: etcd.endpoints });
+      const env = new OperatorEnv(etcd, sim, dir, kubeconfigPath, kc, etcdClient, kube, options);
+      if (options.startOperator ?? true) await env.startOperator();
+      return env;
+    } catch (e) {
+      await sim?.close();
+      await etcd?.close();
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** `127.0.0.1:<port>` of the etcd member, as a ClusterEtcdSource names it. */
+  get etcdEndpoint(): string {
+    return this.etcd.endpoints[0]!;
+  }
+
+  /** Starts an operator process (the previous one must be gone). */
+  async startOperator(extraArgs: readonly string[] = []): Promise<OperatorProcess> {
+    const op = await OperatorProcess.start({
+      kubeconfig: this.kubeconfigPath,
+      logLevel: this.options.logLevel,
+      extraArgs,
+    });
+    this.operators.push(op);
+    this.operator = op;
+    return op;
+  }
+
+  /** SIGKILLs the operator and starts a new one, as a crash and a pod restart would. */
+  async restartOperator(): Promise<OperatorProcess> {
+    await this.operator?.kill();
+    return this.startOperator();
+  }
+
+  /** The operator's recent log, for failure messages. */
+  get operatorLog(): string {
+    return this.operator?.log ?? '(no operator)';
+  }
+
+  /** The current etcd revision (a Range's header revision). */
+  async etcdRevision(): Promise<bigint> {
+    return (await this.etcdClient.kv.range({ key: '/' })).revision;
+  }
+
+  /** etcd's exact content under `prefix`, as ConfigMap `files` data with separator `.`. */
+  async etcdPrefix(prefix: string): Promise<{ revision: bigint; entries: Map<string, string> }> {
+    const r = await this.etcdClient.kv.range({ prefix });
+    return {
+      revision: r.revision,
+      entries: new Map(
+        r.kvs.map((kv) => [kv.key.toString('utf8').slice(prefix.length), kv.value.toString('utf8')]),
+      ),
+    };
+  }
+
+  /** Stops every operator process, the simulator and etcd, and removes the temp dir. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(this.operators.map((o) => o.kill()));
+      await this.etcdClient.close();
+      await this.sim.close();
+      await this.etcd.close();
+      await rm(this.dir, { recursive: true, force: true });
+    })();
+    return this.closing;
+  }
+}
+
+/** Creates every CRD in crds/ and waits until the simulator serves them. */
+export async function installCrds(kc: KubeConfig): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  for (const file of (await readdir(CRDS_DIR)).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const doc of parseAllDocuments(await readFile(join(CRDS_DIR, file), 'utf8'))) {
+      const body = doc.toJS() as V1CustomResourceDefinition | null;
+      if (body) await api.createCustomResourceDefinition({ body });
+    }
+  }
+  await waitFor('the CRDs to be served', async () => {
+    await custom.listClusterCustomObject({
+      group: 'etcdconfig.dev',
+      version: 'v1alpha1',
+      plural: 'prefixsyncs',
+    });
+    await custom.listClusterCustomObject({
+      group: 'etcdconfig.dev',
+      version: 'v1alpha1',
+      plural: 'clusteretcdsources',
+    });
+    return true;
+  });
+}
