@@ -1,7 +1,7 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from '../observability/index.js';
 import type { ExponentialBackoff } from './backoff.js';
-import type { Connection } from './connection.js';
+import type { OpenedStream, UnaryOptions } from './connection.js';
 import {
   AuthTokenInvalidError,
   ClientClosedError,
@@ -13,7 +13,7 @@ import {
   type EtcdError,
 } from './errors.js';
 import { toBigint } from './keys.js';
-import { etcdMethod } from './proto.js';
+import { etcdMethod, type EtcdMethod } from './proto.js';
 import type {
   RawEvent,
   RawRangeRequest,
@@ -25,6 +25,20 @@ import type { Watcher, WatcherHost } from './watcher.js';
 
 const WATCH = etcdMethod<RawWatchRequest, RawWatchResponse>('Watch', 'Watch');
 const RANGE = etcdMethod<RawRangeRequest, RawRangeResponse>('KV', 'Range');
+
+/** What the watch stream needs of the connection (implemented by Connection; faked in unit tests). */
+export interface WatchTransport {
+  /** Opens a Watch stream on a healthy endpoint (with hasleader and the auth token); throws EtcdError. */
+  openStream<Req, Res>(method: EtcdMethod<Req, Res>, deadline: number): Promise<OpenedStream<Req, Res>>;
+  /** The stream on `endpoint` failed: prefer another endpoint next time. */
+  markFailed(endpoint: string): void;
+  /** etcd rejected `token`: fetch a fresh one next time. */
+  invalidateToken(token: string | undefined): void;
+  /** The current auth token, undefined without auth. */
+  currentToken(): Promise<string | undefined>;
+  /** A unary request (used to classify a refused create). */
+  unary<Req, Res>(method: EtcdMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res>;
+}
 
 /** etcd's watch_id of a RequestProgress reply: it concerns every watch on the stream. */
 const BROADCAST_WATCH_ID = '-1';
@@ -71,7 +85,7 @@ export class WatchStream implements WatcherHost {
   private nextSeq = 0;
 
   constructor(
-    private readonly connection: Connection,
+    private readonly connection: WatchTransport,
     private readonly backoff: ExponentialBackoff,
     private readonly connectTimeoutMs: number,
     private readonly logger: Logger,
