@@ -6,6 +6,9 @@ import { flatSnapshotArb, textArb } from './arbitraries.js';
 import { readEnvWithShell } from './external-readers.js';
 import { expectOk, expectProblems, readable, snapshot } from './helpers.js';
 
+// A separate process reads the documents; generous for a machine shared by many test runs.
+const READER_TIMEOUT_MS = 180_000;
+
 const ENV = { format: 'env', key: '.env', separator: '_' } as const;
 
 function doc(snap: PrefixSnapshot): string {
@@ -104,5 +107,5 @@ describe('sync format env', () => {
       );
       assert.deepStrictEqual(read[i], expected, `document ${i}:\n${docs[i]}`);
     });
-  });
+  }).timeout(READER_TIMEOUT_MS);
 });

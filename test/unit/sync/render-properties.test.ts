@@ -6,6 +6,9 @@ import { flatSnapshotArb, textArb } from './arbitraries.js';
 import { readPropertiesWithJava } from './external-readers.js';
 import { expectOk, expectProblems, readable, snapshot } from './helpers.js';
 
+// A separate process reads the documents; generous for a machine shared by many test runs.
+const READER_TIMEOUT_MS = 180_000;
+
 const PROPS = { format: 'properties', key: 'application.properties', separator: '.' } as const;
 
 function doc(snap: PrefixSnapshot): string {
@@ -112,5 +115,5 @@ describe('sync format properties', () => {
         `document ${i}:\n${docs[i]}`,
       );
     });
-  });
+  }).timeout(READER_TIMEOUT_MS);
 });

@@ -8,6 +8,9 @@ import { readYamlWithPython } from './external-readers.js';
 import { expectedTree, expectOk, expectProblems, readable, snapshot } from './helpers.js';
 import type { PlainTree } from './helpers.js';
 
+// A separate process reads the documents; generous for a machine shared by many test runs.
+const READER_TIMEOUT_MS = 180_000;
+
 const YAML_OPTS = { format: 'yaml', key: 'config.yaml', separator: '.' } as const;
 
 function renderYamlDoc(snap: PrefixSnapshot): string {
@@ -201,5 +204,5 @@ describe('sync format yaml', () => {
       const tree = treeOf(snap);
       assert.deepStrictEqual(read[i], tree, `document ${i}:\n${docs[i]}`);
     });
-  });
+  }).timeout(READER_TIMEOUT_MS);
 });
