@@ -73,7 +73,7 @@ class FakeTransport implements WatchTransport {
   currentToken(): Promise<string | undefined> {
     return Promise.resolve(undefined);
   }
-  unary<Req, Res>(): Promise<Res> {
+  unary<_Req, Res>(): Promise<Res> {
     return this.unaryAnswer() as Promise<Res>;
   }
   get last(): FakeCall {
