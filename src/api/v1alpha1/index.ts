@@ -95,7 +95,9 @@ export { checkAccess } from './access.js';
 export type { AccessDecision, NamespaceIdentity } from './access.js';
 export {
   MAX_ROLLOUT_TARGETS,
+  PREFIX_SYNC_NAME_MAX_LENGTH,
   resolvePrefixSyncSpec,
+  validatePrefixSync,
   validatePrefixSyncSpec,
 } from './validate-prefix-sync.js';
 export type { ResolvedPrefixSyncSpec, ResolveResult } from './validate-prefix-sync.js';
@@ -103,5 +105,6 @@ export {
   MAX_ACCESS_RULES,
   MAX_ENDPOINTS,
   resolveClusterEtcdSourceSpec,
+  validateClusterEtcdSource,
   validateClusterEtcdSourceSpec,
 } from './validate-cluster-etcd-source.js';

@@ -17,6 +17,13 @@ export const MAX_ENDPOINTS = 16;
 /** Most rules in `spec.access` (the CRD's maxItems). */
 export const MAX_ACCESS_RULES = 64;
 
+/** Every problem of a whole ClusterEtcdSource object (its spec; any DNS-1123 name will do). Never throws. */
+export function validateClusterEtcdSource(object: unknown): FieldError[] {
+  const o = asRecord(object);
+  if (!o) return [{ path: '', message: 'must be an object' }];
+  return validateClusterEtcdSourceSpec(o.spec);
+}
+
 /**
  * Every problem of a ClusterEtcdSource spec, as `{path, message}` with paths from the object root
  * (`spec.endpoints[0]`). An empty list means the spec is valid. Never throws, whatever the input.

@@ -41,6 +41,27 @@ export function checkObjectName(errors: FieldError[], path: string, value: unkno
   if (problem) errors.push({ path, message: problem });
 }
 
+/** Longest PrefixSync name (the CRD's metadata.name maxLength): the name is a label value on its ConfigMap. */
+export const PREFIX_SYNC_NAME_MAX_LENGTH = 63;
+
+/**
+ * Every problem of a whole PrefixSync object: the length of its name and everything
+ * {@link validatePrefixSyncSpec} checks. Never throws, whatever the input.
+ */
+export function validatePrefixSync(object: unknown): FieldError[] {
+  const o = asRecord(object);
+  if (!o) return [{ path: '', message: 'must be an object' }];
+  const errors: FieldError[] = [];
+  const name = asRecord(o.metadata)?.name;
+  if (typeof name === 'string' && name.length > PREFIX_SYNC_NAME_MAX_LENGTH) {
+    errors.push({
+      path: 'metadata.name',
+      message: `must be at most ${PREFIX_SYNC_NAME_MAX_LENGTH} characters (it labels the ConfigMap)`,
+    });
+  }
+  return [...errors, ...validatePrefixSyncSpec(o.spec)];
+}
+
 /**
  * Every problem of a PrefixSync spec, as `{path, message}` with paths from the object root
  * (`spec.target.key`). An empty list means the spec is valid. Never throws, whatever the input.

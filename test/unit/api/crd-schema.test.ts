@@ -25,6 +25,7 @@ import {
   MAX_ROLLOUT_TARGETS,
   PREFIX_MAX_LENGTH,
   PREFIX_SYNC,
+  PREFIX_SYNC_NAME_MAX_LENGTH,
   PrefixSyncConditionType,
   PrefixSyncReason,
   ROLLOUT_MODES,
@@ -98,16 +99,21 @@ describe('crds/', () => {
           if (node.properties || node.additionalProperties) assert.equal(node.type, 'object', p);
           if (node.items) assert.equal(node.type, 'array', p);
         }
-        assert.deepEqual(
-          schema.properties?.metadata,
-          { type: 'object' },
-          'metadata must be left to the API server',
-        );
+        const metadata = schema.properties?.metadata;
+        assert.equal(metadata?.type, 'object');
+        for (const key of Object.keys(metadata ?? {}))
+          assert.ok(['type', 'properties'].includes(key), `metadata.${key}`);
+        for (const key of Object.keys(metadata?.properties ?? {})) {
+          assert.ok(
+            ['name', 'generateName'].includes(key),
+            `only name and generateName may be restricted, not ${key}`,
+          );
+        }
       });
 
       it('describes every field (kubectl explain prints these)', () => {
         for (const { path: p, node } of sites) {
-          if (p === 'metadata') continue;
+          if (p === 'metadata' || p.startsWith('metadata.')) continue;
           assert.ok(
             typeof node.description === 'string' && node.description.length > 10,
             `${p || '(root)'} lacks a description`,
@@ -117,7 +123,7 @@ describe('crds/', () => {
 
       it('bounds every string, array and map (the API server estimates CEL cost from these)', () => {
         for (const { path: p, node } of sites) {
-          if (ROOT_METADATA.has(p)) continue;
+          if (ROOT_METADATA.has(p) || p.startsWith('metadata.')) continue;
           if (node.type === 'string' && node.enum === undefined && node.format !== 'date-time') {
             assert.ok(typeof node.maxLength === 'number', `${p} has no maxLength`);
           }
@@ -233,6 +239,7 @@ describe('crds/', () => {
       assert.equal(nodeAt(schema, 'spec.deletionPolicy').default, 'Retain');
       assert.equal(nodeAt(schema, 'spec.prefix').maxLength, PREFIX_MAX_LENGTH);
       assert.equal(nodeAt(schema, 'spec.rollout.targets').maxItems, MAX_ROLLOUT_TARGETS);
+      assert.equal(nodeAt(schema, 'metadata.name').maxLength, PREFIX_SYNC_NAME_MAX_LENGTH);
     });
     it('every field of the CRD is set by the typed full samples', () => {
       assertCovered(schema, FULL_PREFIX_SYNCS);

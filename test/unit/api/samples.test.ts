@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   formatFieldErrors,
-  validateClusterEtcdSourceSpec,
-  validatePrefixSyncSpec,
+  validateClusterEtcdSource,
+  validatePrefixSync,
   withClusterEtcdSourceDefaults,
   withPrefixSyncDefaults,
 } from '../../../src/api/index.js';
@@ -26,7 +26,7 @@ function show(errors: readonly (FieldError | CrdFieldError)[]): string {
 interface Kind {
   kind: string;
   samples: Sample[];
-  validateSpec: (spec: unknown) => FieldError[];
+  validate: (object: unknown) => FieldError[];
   defaults: (spec: unknown) => unknown;
 }
 
@@ -34,18 +34,18 @@ const KINDS: Kind[] = [
   {
     kind: 'PrefixSync',
     samples: PREFIX_SYNC_SAMPLES,
-    validateSpec: (spec) => validatePrefixSyncSpec(spec),
+    validate: (object) => validatePrefixSync(object),
     defaults: (spec) => withPrefixSyncDefaults(spec as PrefixSyncSpec),
   },
   {
     kind: 'ClusterEtcdSource',
     samples: CLUSTER_ETCD_SOURCE_SAMPLES,
-    validateSpec: (spec) => validateClusterEtcdSourceSpec(spec),
+    validate: (object) => validateClusterEtcdSource(object),
     defaults: (spec) => withClusterEtcdSourceDefaults(spec as ClusterEtcdSourceSpec),
   },
 ];
 
-for (const { kind, samples, validateSpec, defaults } of KINDS) {
+for (const { kind, samples, validate, defaults } of KINDS) {
   describe(`${kind} samples: CRD schema and spec validator agree`, () => {
     const crd = validators.get(kind);
     it('the CRD is loaded', () => assert.ok(crd, `no CRD for ${kind} in ${CRDS}`));
@@ -55,7 +55,7 @@ for (const { kind, samples, validateSpec, defaults } of KINDS) {
       it(expected ? `refuses ${sample.name}` : `accepts ${sample.name}`, () => {
         const outcome = crd!.validate(sample.object);
         const spec = sample.object.spec;
-        const validatorErrors = validateSpec(spec);
+        const validatorErrors = validate(sample.object);
         const broken = outcome.errors.filter((e) => e.message.startsWith('rule evaluation error'));
         assert.deepEqual(
           broken,
@@ -88,7 +88,7 @@ for (const { kind, samples, validateSpec, defaults } of KINDS) {
         if (!expected) {
           // What the API server stores (defaults applied) is still valid and means the same.
           const stored = (outcome.object as { spec: unknown }).spec;
-          assert.deepEqual(validateSpec(stored), [], 'the defaulted spec is refused');
+          assert.deepEqual(validate(outcome.object), [], 'the defaulted object is refused');
           assert.deepEqual(defaults(stored), defaults(spec), 'the CRD and the defaults function disagree');
         }
       });

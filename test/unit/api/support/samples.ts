@@ -9,8 +9,11 @@ export interface Sample {
   object: Record<string, unknown>;
   /** Absent for a good sample. Otherwise the path each refusing layer must report. */
   refused?: { schema?: string; validator?: string };
-  /** Set when the CRD refuses the sample only through x-kubernetes-list-type uniqueness. */
-  refusedFor?: 'list-type';
+  /**
+   * How the CRD refuses it, when that is something the API simulator is known not to enforce yet:
+   * x-kubernetes-list-type uniqueness, or a restriction of metadata.name.
+   */
+  refusedFor?: 'list-type' | 'metadata';
 }
 
 const API_VERSION = 'etcdconfig.dev/v1alpha1';
@@ -168,6 +171,16 @@ const manyTargets = Array.from({ length: 33 }, (_, i) => ({ kind: 'Deployment', 
 /** PrefixSync samples. */
 export const PREFIX_SYNC_SAMPLES: Sample[] = [
   { name: 'minimal spec (defaults fill the rest)', object: prefixSync() },
+  {
+    name: 'a 63-character name',
+    object: prefixSync({}, { metadata: { name: long(63), namespace: 'default' } }),
+  },
+  {
+    name: 'a 64-character name (too long for the label on its ConfigMap)',
+    object: prefixSync({}, { metadata: { name: long(64), namespace: 'default' } }),
+    refused: { schema: 'metadata.name', validator: 'metadata.name' },
+    refusedFor: 'metadata',
+  },
   ...FULL_PREFIX_SYNCS.map((o, i) => ({
     name: `full sample ${i}`,
     object: o as unknown as Record<string, unknown>,
