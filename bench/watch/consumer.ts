@@ -1,13 +1,19 @@
 // One consumer process: watches with one client under test, as the benchmark tells it over IPC, so that
 // each client's CPU can be measured on its own (process.cpuUsage, or /proc for etcdctl).
+import { pathToFileURL } from 'node:url';
+import type * as OursAdapter from './consume-ours.js';
 import { ownCpuMicros, type RunningWatch, type StartWatch } from './consumer-adapter.js';
 import { CONSUMERS, type ChildMessage, type ConsumerName, type ParentMessage } from './protocol.js';
 import { Tally } from './tally.js';
 
 async function loadAdapter(name: ConsumerName): Promise<StartWatch> {
   switch (name) {
-    case 'ours':
+    case 'ours': {
+      // BENCH_WATCH_OURS_ADAPTER: a module exporting startOurWatch, to measure a patched client copy.
+      const override = process.env['BENCH_WATCH_OURS_ADAPTER'];
+      if (override) return ((await import(pathToFileURL(override).href)) as typeof OursAdapter).startOurWatch;
       return (await import('./consume-ours.js')).startOurWatch;
+    }
     case 'etcd3':
       return (await import('./consume-etcd3.js')).startEtcd3Watch;
     case 'etcdctl':

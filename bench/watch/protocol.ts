@@ -34,6 +34,11 @@ export interface ConsumerResult {
   cpuMicros: number;
   /** Put→event latencies in ms (only with isLatencyTracked), sorted ascending. */
   latenciesMs: number[];
+  /**
+   * With isLatencyTracked, one entry per event in arrival order: its revision and when it arrived
+   * (epoch ms), so that the benchmark can measure against when the writer's put was acknowledged.
+   */
+  receipts: { revisions: number[]; receivedAt: number[] };
   /** Reconnects the client reported (ours: `reconnected` messages; etcd3: `connected` after the first). */
   reconnects: number;
   /** How the watch ended early, if it did. */

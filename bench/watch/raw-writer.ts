@@ -3,6 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
+import { nowMs } from './protocol.js';
 
 const PROTO = fileURLToPath(new URL('../../proto/etcd/rpc.proto', import.meta.url));
 /** Deadline of one write attempt; a write during an etcd restart fails after this and is retried. */
@@ -59,6 +60,11 @@ export class RawWriter {
   private readonly kv: KvStub;
   /** Highest header revision of any acknowledged write; every later event has a higher one. */
   lastRevision = 0n;
+  /**
+   * For puts made with {@link putUntilAcknowledged}: revision → when the attempt that landed was sent
+   * and when it was acknowledged (epoch ms). Revisions are numbers: bench-local, far below 2^53.
+   */
+  readonly acks = new Map<number, { sentAt: number; ackedAt: number }>();
 
   constructor(endpoint: string) {
     const Kv = loadKvConstructor();
@@ -95,7 +101,10 @@ export class RawWriter {
   ): Promise<bigint> {
     for (;;) {
       try {
-        return await this.put(key, makeValue());
+        const sentAt = nowMs();
+        const revision = await this.put(key, makeValue());
+        this.acks.set(Number(revision), { sentAt, ackedAt: nowMs() });
+        return revision;
       } catch (err) {
         if (Date.now() > deadlineMs) throw err;
         await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));

@@ -18,6 +18,7 @@ export class Tally {
   private firstAt = 0;
   private lastAt = 0;
   private readonly latencies: number[] = [];
+  private readonly receipts = { revisions: [] as number[], receivedAt: [] as number[] };
   /** CPU at the moment the expected count was reached, µs; undefined until then. */
   private cpuAtReached: number | undefined;
   private hasReached = false;
@@ -53,6 +54,8 @@ export class Tally {
     if (this.isLatencyTracked) {
       const written = timestampOf(value());
       if (written !== undefined) this.latencies.push(now - written);
+      this.receipts.revisions.push(revision);
+      this.receipts.receivedAt.push(now);
     }
     this.checkReached();
   }
@@ -79,6 +82,7 @@ export class Tally {
       lastAt: this.lastAt,
       cpuMicros: (this.cpuAtReached ?? this.cpuMicros()) - this.startCpu,
       latenciesMs: this.latencies.sort((a, b) => a - b),
+      receipts: this.receipts,
       reconnects: this.reconnects,
       ...(this.error === undefined ? {} : { error: this.error }),
     };
