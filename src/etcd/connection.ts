@@ -8,7 +8,13 @@ import {
   type ClientDuplexStream,
 } from '@grpc/grpc-js';
 import type { Logger } from '../observability/index.js';
-import { AuthTokenInvalidError, ClientClosedError, UnavailableError, toEtcdError } from './errors.js';
+import {
+  AuthTokenInvalidError,
+  ClientClosedError,
+  DeadlineExceededError,
+  UnavailableError,
+  toEtcdError,
+} from './errors.js';
 import { etcdMethod, type EtcdMethod } from './proto.js';
 import type { RawAuthenticateRequest, RawAuthenticateResponse } from './raw-messages.js';
 
@@ -253,6 +259,8 @@ export class Connection {
           );
         });
       } catch (err) {
+        // A frozen member (TCP up, nothing answers) shows as a deadline: prefer another one next time.
+        if (err instanceof DeadlineExceededError) this.markFailed(endpoint);
         if (!(err instanceof UnavailableError)) throw err;
         this.markFailed(endpoint);
         if (!options.isIdempotent || Date.now() >= deadline) throw err;

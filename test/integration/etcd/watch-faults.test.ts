@@ -138,9 +138,12 @@ describe('etcd watch under faults', function () {
           upTo(noDelete),
           history.filter((e) => e.type === 'put').map(({ prevKv: _p, ...e }) => e),
         );
+        // Each round waited for `plain` to flow again before the next kill, so it resumed 10 times; the
+        // others may have been lost again while still being re-created, which yields one `reconnected`.
+        assert.equal(plain.count('reconnected'), 10);
         for (const c of all) {
           assertNoSplitRevisions(c.messages);
-          assert.ok(c.count('reconnected') >= 10, `reconnected ${c.count('reconnected')} times`);
+          assert.ok(c.count('reconnected') >= 1);
           assert.equal(c.error, undefined);
         }
         assert.ok(writer.txnRevisions.length > 5, 'some txns were written');
