@@ -19,6 +19,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     load: async () => (await import('./watch.js')).watchMain,
   },
   sim: { summary: 'run the Kubernetes API simulator', load: async () => (await import('./sim.js')).simMain },
+  demo: {
+    summary: 'run etcd, the simulator and the operator locally, and show what it does',
+    load: async () => (await import('./demo.js')).demoMain,
+  },
 };
 
 const PROGRAM = 'etcd-config-operator';

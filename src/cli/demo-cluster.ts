@@ -1,0 +1,247 @@
+// What `demo` starts and owns: etcd, the API simulator with the example objects, and the operator as a
+// child process. close() stops everything in reverse order and removes the demo's files.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import {
+  API_VERSION,
+  CLUSTER_ETCD_SOURCE,
+  GROUP,
+  PREFIX_SYNC,
+  VERSION,
+  type ClusterEtcdSource,
+  type PrefixSync,
+} from '../api/index.js';
+import { EtcdClient } from '../etcd/index.js';
+import { EtcdCluster, freeLoopbackPorts, KubeSim } from '../envtest/index.js';
+
+const CRDS_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
+/** How long the operator gets to exit after SIGTERM before it is killed. */
+const OPERATOR_STOP_TIMEOUT_MS = 10_000;
+/** How long the simulator gets to serve the CRDs after they are created. */
+const CRD_READY_TIMEOUT_MS = 15_000;
+
+/** The example the demo sets up. */
+export const DEMO = {
+  namespace: 'default',
+  source: 'local',
+  prefix: '/config/app/',
+  prefixSync: 'app',
+  configMap: 'app-config',
+  deployment: 'web',
+  /** The first keys, written before the PrefixSync exists. */
+  seed: { greeting: 'hello', 'log/level': 'info', 'feature/new-ui': 'false' } as Record<string, string>,
+  debounce: '500ms',
+} as const;
+
+/** Everything the demo runs. */
+export class DemoCluster {
+  /** Resolves with the operator's exit code (or signal) when it exits. */
+  readonly operatorExited: Promise<number | string>;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly dir: string,
+    readonly etcd: EtcdCluster,
+    readonly sim: KubeSim,
+    readonly kubeconfigPath: string,
+    readonly operatorLogPath: string,
+    readonly metricsUrl: string,
+    readonly kc: KubeConfig,
+    readonly etcdClient: EtcdClient,
+    private readonly operator: ChildProcess,
+  ) {
+    this.operatorExited = new Promise((resolve) =>
+      operator.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    );
+  }
+
+  /** The etcd URL to print in commands. */
+  get etcdUrl(): string {
+    return this.etcd.clientUrls[0]!;
+  }
+
+  /**
+   * Starts etcd, the simulator (kubeconfig at `<dir>/kubeconfig`), applies the CRDs and the example, and
+   * starts the operator. `step` is called after each part is up. Throws, leaving nothing behind.
+   */
+  static async start(
+    dir: string,
+    etcdBin: string,
+    step: (what: string, cluster: Partial<{ etcdUrl: string; simUrl: string }>) => void,
+  ): Promise<DemoCluster> {
+    await mkdir(dir, { recursive: true });
+    let etcd: EtcdCluster | undefined;
+    let sim: KubeSim | undefined;
+    let etcdClient: EtcdClient | undefined;
+    try {
+      etcd = await EtcdCluster.start({ etcdBin });
+      step('etcd', { etcdUrl: etcd.clientUrls[0]! });
+      sim = await KubeSim.start({ port: 0 });
+      const kubeconfigPath = join(dir, 'kubeconfig');
+      await sim.writeKubeconfig(kubeconfigPath);
+      step('sim', { simUrl: sim.url });
+      const kc = sim.kubeConfig();
+      await applyCrds(kc);
+      etcdClient = new EtcdClient({ endpoints: etcd.endpoints });
+      for (const [k, v] of Object.entries(DEMO.seed)) await etcdClient.kv.put(DEMO.prefix + k, v);
+      await applyExample(kc, etcd.endpoints[0]!);
+      step('objects', {});
+      const [metricsPort, probePort] = (await freeLoopbackPorts(2)) as [number, number];
+      const operatorLogPath = join(dir, 'operator.log');
+      const operator = await startOperator(kubeconfigPath, operatorLogPath, metricsPort, probePort);
+      step('operator', {});
+      return new DemoCluster(
+        dir,
+        etcd,
+        sim,
+        kubeconfigPath,
+        operatorLogPath,
+        `http://127.0.0.1:${metricsPort}/metrics`,
+        kc,
+        etcdClient,
+        operator,
+      );
+    } catch (e) {
+      await etcdClient?.close();
+      await sim?.close();
+      await etcd?.close();
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Stops the operator (SIGTERM, then SIGKILL after 10 s), the simulator and etcd; removes `dir`. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.operator.exitCode === null && this.operator.signalCode === null) {
+        this.operator.kill('SIGTERM');
+        const timer = setTimeout(() => this.operator.kill('SIGKILL'), OPERATOR_STOP_TIMEOUT_MS);
+        await this.operatorExited;
+        clearTimeout(timer);
+      }
+      await this.etcdClient.close();
+      await this.sim.close();
+      await this.etcd.close();
+      await rm(this.dir, { recursive: true, force: true });
+    })();
+    return this.closing;
+  }
+}
+
+async function startOperator(
+  kubeconfig: string,
+  logPath: string,
+  metricsPort: number,
+  probePort: number,
+): Promise<ChildProcess> {
+  const log = createWriteStream(logPath);
+  await new Promise<void>((resolve, reject) => log.once('open', () => resolve()).once('error', reject));
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'run',
+      '--kubeconfig',
+      kubeconfig,
+      '--leader-elect=false',
+      '--metrics-addr',
+      `:${metricsPort}`,
+      '--probe-addr',
+      `:${probePort}`,
+    ],
+    // Its own process group would survive our Ctrl-C; keep it in ours but stop it ourselves.
+    { stdio: ['ignore', log, log] },
+  );
+  child.once('exit', () => log.end());
+  return child;
+}
+
+async function applyCrds(kc: KubeConfig): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  for (const file of (await readdir(CRDS_DIR)).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const doc of parseAllDocuments(await readFile(join(CRDS_DIR, file), 'utf8'))) {
+      const body = doc.toJS() as V1CustomResourceDefinition | null;
+      if (body) await api.createCustomResourceDefinition({ body });
+    }
+  }
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const deadline = Date.now() + CRD_READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PREFIX_SYNC.plural });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error('the simulator did not serve the CRDs', { cause: e });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function applyExample(kc: KubeConfig, etcdEndpoint: string): Promise<void> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const source: ClusterEtcdSource = {
+    apiVersion: API_VERSION,
+    kind: 'ClusterEtcdSource',
+    metadata: { name: DEMO.source },
+    spec: { endpoints: [etcdEndpoint], access: [{ namespaces: [DEMO.namespace], prefixes: [DEMO.prefix] }] },
+  };
+  await custom.createClusterCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: CLUSTER_ETCD_SOURCE.plural,
+    body: source,
+  });
+  await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
+    namespace: DEMO.namespace,
+    body: {
+      metadata: { name: DEMO.deployment, namespace: DEMO.namespace },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: DEMO.deployment } },
+        template: {
+          metadata: { labels: { app: DEMO.deployment } },
+          spec: {
+            containers: [
+              { name: 'web', image: 'nginx', volumeMounts: [{ name: 'config', mountPath: '/etc/app' }] },
+            ],
+            volumes: [{ name: 'config', configMap: { name: DEMO.configMap } }],
+          },
+        },
+      },
+    },
+  });
+  const prefixSync: PrefixSync = {
+    apiVersion: API_VERSION,
+    kind: 'PrefixSync',
+    metadata: { name: DEMO.prefixSync, namespace: DEMO.namespace },
+    spec: {
+      sourceRef: { name: DEMO.source },
+      prefix: DEMO.prefix,
+      target: { name: DEMO.configMap },
+      rollout: { mode: 'targets', targets: [{ kind: 'Deployment', name: DEMO.deployment }] },
+      debounce: DEMO.debounce,
+    },
+  };
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: DEMO.namespace,
+    plural: PREFIX_SYNC.plural,
+    body: prefixSync,
+  });
+  // Read access for the live view (makes a bad kubeconfig fail here, not later).
+  await kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: DEMO.namespace });
+}

@@ -1,0 +1,72 @@
+// Flags of `etcd-config-operator demo`, parsed as a pure function so that they can be unit-tested.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Default deadline of the non-interactive run. */
+export const DEFAULT_DEMO_TIMEOUT_MS = 120_000;
+
+export const DEMO_USAGE = `Usage: etcd-config-operator demo [flags]
+
+Runs everything on this machine: a real etcd, a Kubernetes API simulator, the operator, and a small
+example (a PrefixSync mirroring /config/app/ into the ConfigMap app-config, mounted by the Deployment
+web). It then shows live what the operator does while you change keys with etcdctl in another
+terminal. Ctrl-C stops everything and removes what it created.
+
+Flags:
+  --dir DIR           where the kubeconfig and the operator's log go
+                      (default: <tmp>/etcd-config-operator-demo; removed on exit)
+  --exit-after-sync   non-interactive: wait for the first sync, change one key, wait for the
+                      rollout, then clean up and exit (0 on success)
+  --timeout DURATION  deadline of --exit-after-sync in seconds (default 120)
+  -h, --help          show this help
+`;
+
+/** Parsed flags of `demo`. */
+export interface DemoOptions {
+  dir: string;
+  exitAfterSync: boolean;
+  timeoutMs: number;
+}
+
+/** A flag `demo` does not understand, or a bad value. */
+export class DemoUsageError extends Error {}
+
+/** Parses `demo`'s flags; returns 'help' for -h/--help; throws DemoUsageError on a bad flag. */
+export function parseDemoArgs(argv: readonly string[]): DemoOptions | 'help' {
+  const options: DemoOptions = {
+    dir: join(tmpdir(), 'etcd-config-operator-demo'),
+    exitAfterSync: false,
+    timeoutMs: DEFAULT_DEMO_TIMEOUT_MS,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i] ?? '';
+    const eq = raw.indexOf('=');
+    const flag = eq > 0 ? raw.slice(0, eq) : raw;
+    const value = (): string => {
+      const v = eq > 0 ? raw.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new DemoUsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--dir':
+        options.dir = value();
+        break;
+      case '--exit-after-sync':
+        options.exitAfterSync = true;
+        break;
+      case '--timeout': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1)
+          throw new DemoUsageError(`--timeout: '${v}' is not a number of seconds`);
+        options.timeoutMs = Number(v) * 1000;
+        break;
+      }
+      default:
+        throw new DemoUsageError(`unknown flag '${raw}'`);
+    }
+  }
+  return options;
+}
