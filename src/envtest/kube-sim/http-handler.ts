@@ -13,6 +13,7 @@ import {
 import type { FaultBook, Verb } from './faults.js';
 import { objectAt, stringAt, type JsonObject } from './json.js';
 import type { ObjectStore } from './object-store.js';
+import { decodeProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf-body.js';
 import type { ResourceRegistry } from './registry.js';
 import type { ApiResult, ResourceApi, ResourceRequest } from './resource-api.js';
 import { apiVersionOf } from './resource-type.js';
@@ -69,7 +70,7 @@ function sendError(res: ServerResponse, err: ApiError): void {
   send(res, err.code, err.toStatus());
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -79,11 +80,13 @@ async function readBody(req: IncomingMessage): Promise<string> {
       throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-function decode(raw: string, contentType: string): unknown {
+function decode(body: Buffer, contentType: string): unknown {
   const media = contentType.split(';')[0]?.trim() ?? '';
+  if (media === PROTOBUF_CONTENT_TYPE) return decodeProtobuf(body);
+  const raw = body.toString('utf8');
   if (raw.trim() === '') return undefined;
   if (media === 'application/yaml' || media === 'application/apply-patch+yaml')
     return parseYaml(raw) as unknown;
@@ -330,7 +333,7 @@ export class HttpHandler {
       case 'update':
         return reply(api.update(request, decode(await readBody(req), contentType)));
       case 'patch':
-        return reply(api.patch(request, await readBody(req), contentType));
+        return reply(api.patch(request, (await readBody(req)).toString('utf8'), contentType));
       case 'delete':
         return reply(api.delete(request, decode(await readBody(req), contentType)));
       case 'deletecollection':

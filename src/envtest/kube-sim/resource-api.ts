@@ -628,6 +628,15 @@ export class ResourceApi {
       throw badRequest(
         `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: ${timeError}`,
       );
+    if (type.group === '' && type.plural === 'secrets' && isObject(obj['stringData'])) {
+      // The apiserver folds write-only stringData into data.
+      const data = isObject(obj['data']) ? obj['data'] : {};
+      for (const [k, v] of Object.entries(obj['stringData'])) {
+        data[k] = Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8').toString('base64');
+      }
+      obj['data'] = data;
+      delete obj['stringData'];
+    }
     const apiVersion = obj['apiVersion'];
     const kind = obj['kind'];
     if (apiVersion !== undefined && apiVersion !== apiVersionOf(type)) {
