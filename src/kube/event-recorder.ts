@@ -76,7 +76,7 @@ export class EventRecorder {
   private readonly clock: Clock;
   /** Aggregation key → the Event written for it; Map order is recency (LRU). */
   private readonly written = new Map<string, WrittenEvent>();
-  /** Subject key → its rate limiter. */
+  /** Subject key → its rate limiter; at most `maxCachedEvents` entries, oldest dropped first. */
   private readonly limiters = new Map<string, TokenBucket>();
   /** The chain of pending writes; each write starts after the previous one ends. */
   private tail: Promise<void> = Promise.resolve();
@@ -116,6 +116,11 @@ export class EventRecorder {
     if (!limiter) {
       limiter = new TokenBucket({ ratePerSecond: this.ratePerSecond, burst: this.burst, clock: this.clock });
       this.limiters.set(subjectKey, limiter);
+      // Bounded like the aggregation cache: forgetting an idle subject only refills its budget early.
+      if (this.limiters.size > this.maxCachedEvents) {
+        const oldest = this.limiters.keys().next();
+        if (!oldest.done) this.limiters.delete(oldest.value);
+      }
     }
     if (!limiter.tryTake()) {
       this.droppedCount++;

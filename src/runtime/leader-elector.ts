@@ -102,6 +102,8 @@ export class LeaderElector implements LeaderElection {
   private readonly closeController = new AbortController();
   /** While leading: aborted the moment leadership ends. */
   private leading: AbortController | undefined;
+  /** When the latest acquire/renew attempt started (clock ms); a success is dated from here. */
+  private lastAttemptStart = 0;
   /** While leading: cancels the renew-deadline timer. */
   private cancelDeadline: (() => void) | undefined;
   /** What onStartedLeading returned, settled (never rejects); awaited before leading again or releasing. */
@@ -225,9 +227,6 @@ export class LeaderElector implements LeaderElection {
       else this.logger.warn('failed to renew lease');
     }
   }
-
-  /** When the current attempt started; set by tryAcquireOrRenew. */
-  private lastAttemptStart = 0;
 
   /** (Re)sets the timer that ends leadership `renewDeadlineMs` after `renewStartedAt`. */
   private armDeadline(renewStartedAt: number): void {

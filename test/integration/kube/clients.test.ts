@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ApiextensionsV1Api, AppsV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api } from '@kubernetes/client-node';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import {
   AlreadyExistsError,
@@ -13,61 +13,10 @@ import {
   TransportError,
   WorkloadClient,
 } from '../../../src/kube/index.js';
+import { installWidgetCrd, widget, WIDGETS, type Widget } from './widget-crd.js';
 import { waitFor } from './support.js';
 
 const NS = 'default';
-
-interface Widget extends KubernetesObject {
-  spec?: { size?: number; color?: string };
-  status?: { phase?: string };
-}
-
-const WIDGETS = { group: 'test.example.com', version: 'v1', plural: 'widgets', namespaced: true } as const;
-
-async function installWidgetCrd(sim: KubeSim): Promise<void> {
-  const api = sim.kubeConfig().makeApiClient(ApiextensionsV1Api);
-  await api.createCustomResourceDefinition({
-    body: {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.test.example.com' },
-      spec: {
-        group: 'test.example.com',
-        scope: 'Namespaced',
-        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            subresources: { status: {} },
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: {
-                    type: 'object',
-                    properties: { size: { type: 'integer', minimum: 1 }, color: { type: 'string' } },
-                  },
-                  status: { type: 'object', properties: { phase: { type: 'string' } } },
-                },
-              },
-            },
-          },
-        ],
-      },
-    },
-  });
-}
-
-function widget(name: string, size = 1): Widget {
-  return {
-    apiVersion: 'test.example.com/v1',
-    kind: 'Widget',
-    metadata: { name, namespace: NS },
-    spec: { size, color: 'red' },
-  };
-}
 
 describe('typed clients (client-node over HTTP against the simulator)', function () {
   this.timeout(60_000);
