@@ -23,6 +23,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'run etcd, the simulator and the operator locally, and show what it does',
     load: async () => (await import('./demo.js')).demoMain,
   },
+  run: { summary: 'run the operator', load: async () => (await import('./run.js')).runMain },
 };
 
 const PROGRAM = 'etcd-config-operator';

@@ -1,2 +1,4 @@
 export { createLogger, silentLogger, LOG_LEVELS } from './logger.js';
 export type { Logger, LogFields, LogLevel, LoggerOptions } from './logger.js';
+export { OperatorMetrics } from './metrics.js';
+export type { OperatorMetricsOptions, ReconcileMetricsHooks, WorkQueueMetricsHooks } from './metrics.js';

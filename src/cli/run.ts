@@ -1,0 +1,289 @@
+// `etcd-config-operator run`: the operator (DESIGN.md §5). Flags win over environment variables,
+// which win over defaults.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parseDuration, validateLabelSelector } from '../api/index.js';
+import { LOG_LEVELS, createLogger, type LogLevel } from '../observability/index.js';
+import { DEFAULT_LEASE_NAME, Manager, parseBindAddress } from '../operator/index.js';
+
+/** Default operator namespace when neither --namespace nor POD_NAMESPACE is set. */
+export const DEFAULT_OPERATOR_NAMESPACE = 'etcd-config-operator';
+/** Shutdown must finish within this; past it the process exits anyway. */
+export const SHUTDOWN_DEADLINE_MS = 10_000;
+const ENV = 'ETCD_CONFIG_OPERATOR_';
+
+export const RUN_USAGE = `Usage: etcd-config-operator run [flags]
+
+Runs the operator: mirrors etcd prefixes (PrefixSync) into ConfigMaps and rolls the workloads that use
+them when their content changes. Stops cleanly on SIGTERM or SIGINT (within 10 s).
+
+Flags (environment variable in brackets; flags win):
+  --kubeconfig FILE        kubeconfig to use [KUBECONFIG]; default: in-cluster config, else ~/.kube/config
+  --namespace NS           operator namespace: Lease, and the Secrets ClusterEtcdSources refer to
+                           [${ENV}NAMESPACE, then POD_NAMESPACE]; default: the pod's own namespace
+                           in-cluster, else the kubeconfig context's namespace, else
+                           "${DEFAULT_OPERATOR_NAMESPACE}"
+  --leader-elect BOOL      campaign for a Lease and act only while leading; --leader-elect=false runs
+                           alone [${ENV}LEADER_ELECT] (default true)
+  --lease-name NAME        name of the Lease [${ENV}LEASE_NAME] (default "${DEFAULT_LEASE_NAME}")
+  --metrics-addr ADDR      where /metrics listens, ":PORT" or "HOST:PORT"; "0" disables
+                           [${ENV}METRICS_ADDR] (default ":8080")
+  --probe-addr ADDR        where /healthz and /readyz listen; "0" disables [${ENV}PROBE_ADDR] (default ":8081")
+  --log-level LEVEL        ${LOG_LEVELS.join(', ')} [${ENV}LOG_LEVEL] (default info); JSON lines on stderr
+  --shard-selector SEL     only handle PrefixSyncs whose labels match this selector, e.g. "shard=a"
+                           (run one release per shard) [${ENV}SHARD_SELECTOR] (default: all)
+  --workers N              PrefixSyncs reconciled in parallel [${ENV}WORKERS] (default 4)
+  --resync-period DUR      re-check every PrefixSync this often even without changes, e.g. 10m
+                           [${ENV}RESYNC_PERIOD] (default 10m)
+  --source-probe-period DUR
+                           probe each ClusterEtcdSource's etcd this often [${ENV}SOURCE_PROBE_PERIOD]
+                           (default 10s)
+  --identity NAME          leader-election identity [POD_NAME] (default: host name + random suffix)
+  -h, --help               show this help
+
+Requires the CRDs in crds/ to be installed; without them it logs what is missing and keeps retrying.
+`;
+
+/** Parsed `run` flags. */
+export interface RunArgs {
+  kubeconfig?: string;
+  /** Undefined: not given, decided once the kubeconfig is loaded (see {@link operatorNamespace}). */
+  namespace?: string;
+  leaderElect: boolean;
+  leaseName: string;
+  metricsAddr: string;
+  probeAddr: string;
+  logLevel: LogLevel;
+  shardSelector?: string;
+  workers: number;
+  resyncPeriodMs: number;
+  sourceProbePeriodMs: number;
+  identity?: string;
+}
+
+/** A bad flag or environment value; the message says which and why. */
+export class RunUsageError extends Error {}
+
+const FLAGS = {
+  '--kubeconfig': 'KUBECONFIG',
+  '--namespace': `${ENV}NAMESPACE`,
+  '--leader-elect': `${ENV}LEADER_ELECT`,
+  '--lease-name': `${ENV}LEASE_NAME`,
+  '--metrics-addr': `${ENV}METRICS_ADDR`,
+  '--probe-addr': `${ENV}PROBE_ADDR`,
+  '--log-level': `${ENV}LOG_LEVEL`,
+  '--shard-selector': `${ENV}SHARD_SELECTOR`,
+  '--workers': `${ENV}WORKERS`,
+  '--resync-period': `${ENV}RESYNC_PERIOD`,
+  '--source-probe-period': `${ENV}SOURCE_PROBE_PERIOD`,
+  '--identity': 'POD_NAME',
+} as const;
+type Flag = keyof typeof FLAGS;
+
+/** Parses flags over environment over defaults. Pure apart from reading `env`; throws {@link RunUsageError}. */
+export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): RunArgs | 'help' {
+  const given = new Map<Flag, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i] ?? '';
+    if (raw === '-h' || raw === '--help') return 'help';
+    const eq = raw.indexOf('=');
+    const name = eq > 0 ? raw.slice(0, eq) : raw;
+    if (!(name in FLAGS)) throw new RunUsageError(`unknown flag '${raw}'`);
+    const flag = name as Flag;
+    let value: string | undefined;
+    if (eq > 0) value = raw.slice(eq + 1);
+    else if (flag === '--leader-elect' && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('--')))
+      value = 'true';
+    else value = argv[++i];
+    if (value === undefined) throw new RunUsageError(`${flag} needs a value`);
+    given.set(flag, value);
+  }
+  const get = (flag: Flag): string | undefined => {
+    const fromFlag = given.get(flag);
+    if (fromFlag !== undefined) return fromFlag;
+    const fromEnv = env[FLAGS[flag]];
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  };
+  const where = (flag: Flag): string => (given.has(flag) ? flag : `${FLAGS[flag]} (for ${flag})`);
+
+  const namespace = get('--namespace') ?? nonEmpty(env['POD_NAMESPACE']);
+  const leaderElect = parseBool(get('--leader-elect') ?? 'true', where('--leader-elect'));
+  const logLevel = get('--log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new RunUsageError(`${where('--log-level')}: '${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const metricsAddr = get('--metrics-addr') ?? ':8080';
+  const probeAddr = get('--probe-addr') ?? ':8081';
+  for (const [flag, value] of [
+    ['--metrics-addr', metricsAddr],
+    ['--probe-addr', probeAddr],
+  ] as const) {
+    try {
+      parseBindAddress(value);
+    } catch (err) {
+      throw new RunUsageError(`${where(flag)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const shardSelector = get('--shard-selector');
+  if (shardSelector !== undefined && parseSelector(shardSelector) === undefined) {
+    throw new RunUsageError(
+      `${where('--shard-selector')}: '${shardSelector}' is not a label selector like "shard=a"`,
+    );
+  }
+  const workersText = get('--workers') ?? '4';
+  const workers = Number(workersText);
+  if (!/^\d+$/.test(workersText) || workers < 1 || workers > 256) {
+    throw new RunUsageError(`${where('--workers')}: '${workersText}' is not an integer in 1..256`);
+  }
+  const duration = (flag: Flag, fallback: string, minMs: number): number => {
+    const text = get(flag) ?? fallback;
+    const parsed = parseDuration(text);
+    if (!parsed.ok) throw new RunUsageError(`${where(flag)}: ${parsed.message}`);
+    if (parsed.ms < minMs) throw new RunUsageError(`${where(flag)}: must be at least ${minMs} ms`);
+    return parsed.ms;
+  };
+  const args: RunArgs = {
+    leaderElect,
+    leaseName: get('--lease-name') ?? DEFAULT_LEASE_NAME,
+    metricsAddr,
+    probeAddr,
+    logLevel: logLevel as LogLevel,
+    workers,
+    resyncPeriodMs: duration('--resync-period', '10m', 1_000),
+    sourceProbePeriodMs: duration('--source-probe-period', '10s', 100),
+  };
+  if (namespace !== undefined) args.namespace = namespace;
+  const kubeconfig = given.get('--kubeconfig');
+  if (kubeconfig !== undefined) args.kubeconfig = kubeconfig;
+  if (shardSelector !== undefined) args.shardSelector = shardSelector;
+  const identity = get('--identity');
+  if (identity !== undefined) args.identity = identity;
+  return args;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function parseBool(text: string, where: string): boolean {
+  if (/^(true|1|yes)$/i.test(text)) return true;
+  if (/^(false|0|no)$/i.test(text)) return false;
+  throw new RunUsageError(`${where}: '${text}' is not true or false`);
+}
+
+/**
+ * Checks a selector in kubectl's string form (`a=b,c!=d,e in (x,y),!f`) by turning the equality forms
+ * into a LabelSelector; set-based forms are passed through to the API server as written.
+ */
+function parseSelector(text: string): string | undefined {
+  const parts = text.split(/,(?![^(]*\))/).map((p) => p.trim());
+  if (parts.some((p) => p === '')) return undefined;
+  const matchLabels: Record<string, string> = {};
+  for (const part of parts) {
+    const eq = /^([^=!\s]+)\s*==?\s*([^=!\s]*)$/.exec(part);
+    if (eq) matchLabels[eq[1] ?? ''] = eq[2] ?? '';
+  }
+  return validateLabelSelector({ matchLabels }, 'selector').length === 0 ? text : undefined;
+}
+
+/** Where a pod finds its own namespace. */
+const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/**
+ * The operator namespace when no flag or variable names it: in a pod, its own namespace; run from a
+ * kubeconfig, the current context's namespace (as kubectl would use); else the default.
+ */
+export function operatorNamespace(kc: KubeConfig, readFile: (path: string) => string | undefined): string {
+  const own = readFile(SERVICE_ACCOUNT_NAMESPACE_FILE)?.trim();
+  if (own) return own;
+  const context = kc.getContextObject(kc.getCurrentContext());
+  return context?.namespace || DEFAULT_OPERATOR_NAMESPACE;
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path !== undefined) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  if (!kc.getCurrentCluster())
+    throw new Error('no cluster in the kubeconfig (set --kubeconfig or KUBECONFIG)');
+  return kc;
+}
+
+/** Runs the operator until SIGTERM/SIGINT; 0 on a clean stop, 2 on bad flags, 1 when it cannot start. */
+export async function runMain(argv: string[]): Promise<number> {
+  let args: RunArgs | 'help';
+  try {
+    args = parseRunArgs(argv, process.env);
+  } catch (err) {
+    if (!(err instanceof RunUsageError)) throw err;
+    process.stderr.write(`etcd-config-operator run: ${err.message}\n\n${RUN_USAGE}`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  const logger = createLogger({ level: args.logLevel });
+  let kubeConfig: KubeConfig;
+  try {
+    kubeConfig = loadKubeConfig(args.kubeconfig);
+  } catch (err) {
+    logger.error('cannot load kubeconfig', { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  }
+  const namespace = args.namespace ?? operatorNamespace(kubeConfig, readOptional);
+  const manager = new Manager({
+    kubeConfig,
+    namespace,
+    leaderElection: args.leaderElect,
+    leaseName: args.leaseName,
+    identity: args.identity ?? `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
+    metricsAddr: args.metricsAddr,
+    probeAddr: args.probeAddr,
+    workers: args.workers,
+    resyncPeriodMs: args.resyncPeriodMs,
+    sourceProbeIntervalMs: args.sourceProbePeriodMs,
+    logger,
+    ...(args.shardSelector !== undefined ? { shardSelector: args.shardSelector } : {}),
+  });
+  const stopRequested = new Promise<string>((resolve) => {
+    const onSignal = (signal: string): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // A second signal while stopping exits at once.
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  try {
+    await manager.start();
+  } catch (err) {
+    logger.error('cannot start', { error: err instanceof Error ? err.message : String(err) });
+    await manager.close();
+    return 1;
+  }
+  const signal = await stopRequested;
+  logger.info('shutting down', { signal });
+  const deadline = setTimeout(() => {
+    logger.error('shutdown took too long, exiting', { deadlineMs: SHUTDOWN_DEADLINE_MS });
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  deadline.unref();
+  await manager.close();
+  clearTimeout(deadline);
+  // Whatever a library left open must not keep a stopped operator alive.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
+  return 0;
+}

@@ -1,0 +1,119 @@
+// One PrefixMirror per prefix on one etcd client, shared by every PrefixSync that reads that prefix:
+// two PrefixSyncs on one prefix share one watch (and every watch of a client shares its one stream).
+import type { EtcdError, PrefixMirror } from '../../etcd/index.js';
+import type { Logger } from '../../observability/index.js';
+
+/** What a mirror tells the PrefixSyncs holding it. Called synchronously from the mirror's loop. */
+export interface MirrorListener {
+  /** The content or the known revision of `prefix` changed; `holders` should reconcile. */
+  onChange(holders: readonly string[], kind: 'update' | 'resync' | 'progress', eventCount: number): void;
+  /** The mirror's watch failed (it heals itself with backoff and a fresh snapshot). */
+  onError(holders: readonly string[], error: EtcdError): void;
+}
+
+/** A mirror and who holds it. */
+interface PooledMirror {
+  readonly mirror: PrefixMirror;
+  /** Settles when the first snapshot is loaded; rejects with the typed error if it failed. */
+  readonly started: Promise<void>;
+  /** Holder keys (PrefixSync `namespace/name`). Empty only while being removed. */
+  readonly holders: Set<string>;
+}
+
+/**
+ * The ref-counted mirrors of one etcd client. `acquire` opens (or joins) a mirror; `release` closes it
+ * when its last holder leaves. Owns every mirror it opened; close() ends them all.
+ */
+export class MirrorPool {
+  /** prefix → pooled mirror. */
+  private readonly mirrors = new Map<string, PooledMirror>();
+  /** holder → the prefix it holds (at most one each). */
+  private readonly held = new Map<string, string>();
+  /** Closes in flight, joined by close(). */
+  private readonly closing = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly newMirror: (prefix: string) => PrefixMirror,
+    private readonly listener: MirrorListener,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Number of open mirrors (= etcd watches). */
+  get size(): number {
+    return this.mirrors.size;
+  }
+
+  /** The holders of every mirror, e.g. to re-reconcile them all. */
+  holders(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /**
+   * Makes `holder` a holder of the mirror of `prefix` (leaving any other prefix it held) and resolves
+   * once that mirror has its first snapshot. Throws the typed EtcdError if the snapshot failed; the
+   * holder is then not recorded and a later call tries again.
+   */
+  async acquire(holder: string, prefix: string): Promise<PrefixMirror> {
+    if (this.closed) throw new Error('mirror pool is closed');
+    const current = this.held.get(holder);
+    if (current !== undefined && current !== prefix) this.release(holder);
+    let pooled = this.mirrors.get(prefix);
+    if (!pooled) pooled = this.open(prefix);
+    pooled.holders.add(holder);
+    this.held.set(holder, prefix);
+    try {
+      await pooled.started;
+    } catch (err) {
+      if (this.mirrors.get(prefix) === pooled) this.drop(prefix, pooled);
+      throw err;
+    }
+    return pooled.mirror;
+  }
+
+  /** Removes `holder`; the mirror closes in the background when it was the last one. */
+  release(holder: string): void {
+    const prefix = this.held.get(holder);
+    if (prefix === undefined) return;
+    this.held.delete(holder);
+    const pooled = this.mirrors.get(prefix);
+    if (!pooled) return;
+    pooled.holders.delete(holder);
+    if (pooled.holders.size === 0) this.drop(prefix, pooled);
+  }
+
+  /** Closes every mirror; resolves when all have ended. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const [prefix, pooled] of this.mirrors) this.drop(prefix, pooled);
+    this.held.clear();
+    await Promise.all(this.closing);
+  }
+
+  private open(prefix: string): PooledMirror {
+    const mirror = this.newMirror(prefix);
+    const holders = new Set<string>();
+    const snapshotHolders = (): string[] => [...holders];
+    mirror.on('update', (u) => this.listener.onChange(snapshotHolders(), 'update', u.changes.length));
+    mirror.on('resync', () => this.listener.onChange(snapshotHolders(), 'resync', 0));
+    mirror.on('progress', () => this.listener.onChange(snapshotHolders(), 'progress', 0));
+    mirror.on('error', (error) => this.listener.onError(snapshotHolders(), error));
+    const started = mirror.start();
+    // Observed here so that a failed start with no one awaiting yet is not an unhandled rejection.
+    started.catch(() => undefined);
+    const pooled: PooledMirror = { mirror, started, holders };
+    this.mirrors.set(prefix, pooled);
+    this.logger.debug('prefix mirror opened', { prefix });
+    return pooled;
+  }
+
+  private drop(prefix: string, pooled: PooledMirror): void {
+    this.mirrors.delete(prefix);
+    for (const holder of pooled.holders) if (this.held.get(holder) === prefix) this.held.delete(holder);
+    pooled.holders.clear();
+    const done = pooled.mirror.close().catch(() => undefined);
+    this.closing.add(done);
+    void done.finally(() => this.closing.delete(done));
+    this.logger.debug('prefix mirror closed', { prefix });
+  }
+}

@@ -1,0 +1,169 @@
+// The ClusterEtcdSource reconciler: keeps one etcd client per source connected with the settings of its
+// spec and Secrets, probes it periodically, and reports the outcome in status and to the PrefixSyncs.
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ClusterEtcdSourceConditionType,
+  ClusterEtcdSourceReason,
+  formatFieldErrors,
+  resolveClusterEtcdSourceSpec,
+  type ClusterEtcdSource,
+  type ClusterEtcdSourceStatus,
+} from '../../api/index.js';
+import { NotFoundError } from '../../kube/index.js';
+import {
+  TerminalError,
+  type ReconcileContext,
+  type Reconciler,
+  type Request,
+  type Result,
+} from '../../runtime/index.js';
+import { findCondition } from '../shared/conditions.js';
+import { subjectOf, type EventSink } from '../shared/events.js';
+import type { ResourceApi } from '../shared/resources.js';
+import { connectionSettings, type SecretLookup } from './connection-settings.js';
+import type { SourceConnections, SourceHealth } from './source-connections.js';
+import { failedHealth, readyHealth, sourceStatus } from './source-status.js';
+
+/** Default time between probes of a reachable source. */
+export const DEFAULT_PROBE_INTERVAL_MS = 10_000;
+
+/** Metrics the source reconciler reports (implemented by observability's OperatorMetrics). */
+export interface SourceMetrics {
+  setSourceReady(source: string, ready: boolean | undefined): void;
+  incReconnects(source: string): void;
+}
+
+/** Options of {@link EtcdSourceReconciler}. */
+export interface EtcdSourceReconcilerOptions {
+  sources: ResourceApi<ClusterEtcdSource>;
+  /** Secrets of the operator's namespace (an informer cache). */
+  secrets: SecretLookup;
+  /** The operator's namespace, where the Secrets live (for messages). */
+  namespace: string;
+  connections: SourceConnections;
+  events: EventSink;
+  /** Called when a source's health changes: the PrefixSyncs using it should reconcile. */
+  onHealthChange(source: string): void;
+  /** Time between probes while the source is reachable. Default {@link DEFAULT_PROBE_INTERVAL_MS}. */
+  probeIntervalMs?: number;
+  metrics?: SourceMetrics;
+  now?: () => Date;
+}
+
+/**
+ * Reconciles one ClusterEtcdSource: get → resolve spec (invalid: `InvalidSpec`, terminal) → read the
+ * Secrets (`SecretNotFound`) → connect (re-made only when settings change) → probe → status. Resolves
+ * with a requeue after the probe interval so status and health stay current.
+ */
+export class EtcdSourceReconciler implements Reconciler {
+  private readonly probeIntervalMs: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: EtcdSourceReconcilerOptions) {
+    this.probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async reconcile(request: Request, ctx: ReconcileContext): Promise<Result> {
+    const source = await this.getSource(request.name, ctx.signal);
+    if (!source) {
+      this.forget(request.name);
+      return {};
+    }
+    const resolved = resolveClusterEtcdSourceSpec(source.spec);
+    if (!resolved.ok) {
+      const message = `invalid spec: ${formatFieldErrors(resolved.errors)}`;
+      this.disconnect(request.name);
+      await this.finish(
+        source,
+        { state: 'failed', reason: ClusterEtcdSourceReason.InvalidSpec, message },
+        ctx,
+      );
+      throw new TerminalError(message);
+    }
+    const settings = connectionSettings(resolved.spec, this.options.secrets, this.options.namespace);
+    if (!settings.ok) {
+      this.disconnect(request.name);
+      await this.finish(
+        source,
+        { state: 'failed', reason: ClusterEtcdSourceReason.SecretNotFound, message: settings.message },
+        ctx,
+      );
+      return {}; // the Secret informer triggers the next attempt
+    }
+    if (this.options.connections.connect(request.name, settings.settings)) {
+      this.options.metrics?.incReconnects(request.name);
+    }
+    const health = await this.probe(request.name, settings.settings.auth !== undefined);
+    await this.finish(source, health, ctx);
+    return {
+      requeueAfterMs: health.state === 'ready' ? this.probeIntervalMs : Math.min(this.probeIntervalMs, 2_000),
+    };
+  }
+
+  private async getSource(name: string, signal: AbortSignal): Promise<ClusterEtcdSource | undefined> {
+    try {
+      return await this.options.sources.get({ name }, { signal });
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  private forget(name: string): void {
+    this.disconnect(name);
+    this.options.metrics?.setSourceReady(name, undefined);
+  }
+
+  private disconnect(name: string): void {
+    if (this.options.connections.get(name)) {
+      this.options.connections.remove(name);
+      this.options.onHealthChange(name);
+    }
+  }
+
+  /** Asks the cluster for its status and members; the client's request deadline bounds the wait. */
+  private async probe(name: string, usesAuth: boolean): Promise<SourceHealth> {
+    const connection = this.options.connections.get(name);
+    if (!connection) return { state: 'pending' };
+    try {
+      const [status, members] = await Promise.all([
+        connection.client.status(),
+        connection.client.memberList(),
+      ]);
+      return readyHealth(status, members.length);
+    } catch (err) {
+      return failedHealth(err, usesAuth);
+    }
+  }
+
+  /** Records health, tells dependents when it changed, emits an Event on transitions, writes status. */
+  private async finish(
+    source: ClusterEtcdSource,
+    health: SourceHealth,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const name = source.metadata.name ?? '';
+    const changed = this.options.connections.setHealth(name, health);
+    if (changed) this.options.onHealthChange(name);
+    this.options.metrics?.setSourceReady(name, health.state === 'ready');
+    const before = findCondition(source.status?.conditions, ClusterEtcdSourceConditionType.Ready);
+    const next = sourceStatus(source.status, health, source.metadata.generation, this.now());
+    const after = findCondition(next.conditions, ClusterEtcdSourceConditionType.Ready);
+    if (after && (before?.status !== after.status || before.reason !== after.reason)) {
+      this.options.events.record(
+        subjectOf(source, 'ClusterEtcdSource'),
+        after.status === 'True' ? 'Normal' : 'Warning',
+        after.reason,
+        after.message,
+      );
+      ctx.logger.info('source health changed', { reason: after.reason, detail: after.message });
+    }
+    if (sameStatus(source.status, next)) return;
+    await this.options.sources.replaceStatus({ ...source, status: next }, { signal: ctx.signal });
+  }
+}
+
+function sameStatus(a: ClusterEtcdSourceStatus | undefined, b: ClusterEtcdSourceStatus): boolean {
+  return isDeepStrictEqual(a ?? {}, b);
+}

@@ -1,0 +1,184 @@
+// The live side of ClusterEtcdSources: one EtcdClient per source (all of its PrefixSyncs' watches on
+// one gRPC stream), its health as last probed, and its pool of shared prefix mirrors.
+import type { ClusterEtcdSourceReason } from '../../api/index.js';
+import { EtcdClient, PrefixMirror, type EtcdClientOptions, type EtcdError } from '../../etcd/index.js';
+import { silentLogger, type Logger } from '../../observability/index.js';
+import type { ConnectionSettings } from './connection-settings.js';
+import { MirrorPool } from './mirror-pool.js';
+
+/** How a source's etcd cluster answered the last probe. */
+export type SourceHealth =
+  | { readonly state: 'pending' }
+  | {
+      readonly state: 'ready';
+      readonly clusterId: string;
+      readonly memberCount: number;
+      readonly revision: bigint;
+    }
+  | { readonly state: 'failed'; readonly reason: ClusterEtcdSourceReason; readonly message: string };
+
+/** One source's connection. */
+export interface SourceConnection {
+  readonly name: string;
+  readonly client: EtcdClient;
+  readonly fingerprint: string;
+  readonly health: SourceHealth;
+  readonly mirrors: MirrorPool;
+}
+
+/** What the connections report to the controllers. Called synchronously; must not throw. */
+export interface SourceConnectionEvents {
+  /** A mirror held by these PrefixSyncs (`namespace/name`) changed. */
+  onMirrorChange(
+    holders: readonly string[],
+    kind: 'update' | 'resync' | 'progress',
+    eventCount: number,
+  ): void;
+  /** A mirror's watch of `source` failed and is being re-made. */
+  onMirrorError?(source: string, holders: readonly string[], error: EtcdError): void;
+  /** A new client was made for `source` (first connection or changed settings). */
+  onConnect?(source: string): void;
+}
+
+/** Options of {@link SourceConnections}. */
+export interface SourceConnectionsOptions {
+  events: SourceConnectionEvents;
+  /** Client options besides endpoints/TLS/auth (timeouts). Default: the client's defaults. */
+  clientOptions?: Omit<EtcdClientOptions, 'endpoints' | 'tls' | 'auth' | 'logger'>;
+  /** Default silent. */
+  logger?: Logger;
+}
+
+interface Entry {
+  name: string;
+  client: EtcdClient;
+  fingerprint: string;
+  health: SourceHealth;
+  mirrors: MirrorPool;
+}
+
+/**
+ * Every source's client and mirrors, keyed by ClusterEtcdSource name. Written only by the
+ * ClusterEtcdSource reconciler (connect/setHealth/remove); read by PrefixSync reconcilers. Owns the
+ * clients and mirrors; close() ends them all.
+ */
+export class SourceConnections {
+  private readonly entries = new Map<string, Entry>();
+  private readonly events: SourceConnectionEvents;
+  private readonly clientOptions: SourceConnectionsOptions['clientOptions'];
+  private readonly logger: Logger;
+  /** Clients being closed, joined by close(). */
+  private readonly closing = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(options: SourceConnectionsOptions) {
+    this.events = options.events;
+    this.clientOptions = options.clientOptions;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** The connection of `source`, if one was made. */
+  get(source: string): SourceConnection | undefined {
+    return this.entries.get(source);
+  }
+
+  /** Names of the connected sources. */
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Open mirrors (etcd watches) across every source. */
+  get mirrorCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.mirrors.size;
+    return n;
+  }
+
+  /**
+   * Makes sure `source` has a client for `settings`. The same fingerprint keeps the existing client;
+   * a different one closes the old client and its mirrors (their holders are told to reconcile, and
+   * re-acquire on the new client). Returns whether a new client was made. Throws on invalid options.
+   */
+  connect(source: string, settings: ConnectionSettings): boolean {
+    if (this.closed) throw new Error('source connections are closed');
+    const existing = this.entries.get(source);
+    if (existing && existing.fingerprint === settings.fingerprint) return false;
+    const logger = this.logger.child({ source });
+    const client = new EtcdClient({
+      ...this.clientOptions,
+      endpoints: settings.endpoints,
+      ...(settings.tls ? { tls: settings.tls } : {}),
+      ...(settings.auth ? { auth: settings.auth } : {}),
+      logger,
+    });
+    const mirrors = new MirrorPool(
+      (prefix) => new PrefixMirror(client, prefix, { logger: logger.child({ prefix }) }),
+      {
+        onChange: (holders, kind, count) => this.events.onMirrorChange(holders, kind, count),
+        onError: (holders, error) => this.events.onMirrorError?.(source, holders, error),
+      },
+      logger,
+    );
+    const orphans = existing ? existing.mirrors.holders() : [];
+    if (existing) this.retire(existing);
+    this.entries.set(source, {
+      name: source,
+      client,
+      fingerprint: settings.fingerprint,
+      health: { state: 'pending' },
+      mirrors,
+    });
+    logger.info(existing ? 'etcd connection settings changed, reconnecting' : 'etcd client created', {
+      endpoints: settings.endpoints,
+    });
+    this.events.onConnect?.(source);
+    if (orphans.length > 0) this.events.onMirrorChange(orphans, 'resync', 0);
+    return true;
+  }
+
+  /** Records the last probe of `source`; returns whether the health state or reason changed. */
+  setHealth(source: string, health: SourceHealth): boolean {
+    const entry = this.entries.get(source);
+    if (!entry) return false;
+    const before = entry.health;
+    entry.health = health;
+    return (
+      before.state !== health.state ||
+      (before.state === 'failed' && health.state === 'failed' && before.message !== health.message)
+    );
+  }
+
+  /** Closes the client and mirrors of a deleted or invalid source. Holders are told to reconcile. */
+  remove(source: string): void {
+    const entry = this.entries.get(source);
+    if (!entry) return;
+    const holders = entry.mirrors.holders();
+    this.entries.delete(source);
+    this.retire(entry);
+    if (holders.length > 0) this.events.onMirrorChange(holders, 'resync', 0);
+  }
+
+  /** Releases whatever mirror `holder` holds on any source. */
+  release(holder: string): void {
+    for (const entry of this.entries.values()) entry.mirrors.release(holder);
+  }
+
+  /** Closes every client and mirror; resolves once all have ended. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const entry of this.entries.values()) this.retire(entry);
+    this.entries.clear();
+    await Promise.all(this.closing);
+  }
+
+  private retire(entry: Entry): void {
+    const done = (async () => {
+      await entry.mirrors.close();
+      await entry.client.close();
+    })().catch((err: unknown) =>
+      this.logger.warn('closing etcd client failed', { source: entry.name, error: String(err) }),
+    );
+    this.closing.add(done);
+    void done.finally(() => this.closing.delete(done));
+  }
+}

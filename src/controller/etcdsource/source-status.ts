@@ -1,0 +1,91 @@
+// Pure: what a ClusterEtcdSource's status says for a probe outcome.
+import {
+  ClusterEtcdSourceConditionType,
+  ClusterEtcdSourceReason,
+  ConditionStatus,
+  type ClusterEtcdSourceStatus,
+} from '../../api/index.js';
+import {
+  AuthTokenInvalidError,
+  InvalidArgumentError,
+  PermissionDeniedError,
+  type EtcdStatus,
+} from '../../etcd/index.js';
+import { setCondition } from '../shared/conditions.js';
+import type { SourceHealth } from './source-connections.js';
+
+/** etcd reports the cluster id as a decimal uint64; etcdctl prints it in lower-case hex. */
+export function clusterIdHex(decimal: string): string {
+  try {
+    return BigInt(decimal).toString(16);
+  } catch {
+    return decimal;
+  }
+}
+
+/** Health from a successful probe. */
+export function readyHealth(status: EtcdStatus, memberCount: number): SourceHealth {
+  return {
+    state: 'ready',
+    clusterId: clusterIdHex(status.clusterId),
+    memberCount,
+    revision: status.revision,
+  };
+}
+
+/**
+ * Health from a failed probe, by error class (never by message text): refused credentials are
+ * `AuthFailed` when the source uses auth; anything else is `SourceUnavailable` (retried).
+ */
+export function failedHealth(error: unknown, usesAuth: boolean): SourceHealth {
+  const message = error instanceof Error ? error.message : String(error);
+  const refused =
+    error instanceof InvalidArgumentError ||
+    error instanceof PermissionDeniedError ||
+    error instanceof AuthTokenInvalidError;
+  if (usesAuth && refused) {
+    return {
+      state: 'failed',
+      reason: ClusterEtcdSourceReason.AuthFailed,
+      message: `etcd refused the credentials: ${message}`,
+    };
+  }
+  return {
+    state: 'failed',
+    reason: ClusterEtcdSourceReason.SourceUnavailable,
+    message: `etcd unreachable: ${message}`,
+  };
+}
+
+/** The status for `health`, keeping unrelated fields and condition transition times. Pure. */
+export function sourceStatus(
+  previous: ClusterEtcdSourceStatus | undefined,
+  health: SourceHealth,
+  generation: number | undefined,
+  now: Date,
+): ClusterEtcdSourceStatus {
+  const status: ClusterEtcdSourceStatus = { ...previous };
+  if (generation !== undefined) status.observedGeneration = generation;
+  const update =
+    health.state === 'ready'
+      ? {
+          status: ConditionStatus.True,
+          reason: ClusterEtcdSourceReason.Connected,
+          message: `connected to etcd cluster ${health.clusterId} (${health.memberCount} members)`,
+        }
+      : health.state === 'pending'
+        ? { status: ConditionStatus.Unknown, reason: ClusterEtcdSourceReason.Pending, message: 'connecting' }
+        : { status: ConditionStatus.False, reason: health.reason, message: health.message };
+  status.conditions = setCondition(
+    previous?.conditions,
+    { type: ClusterEtcdSourceConditionType.Ready, ...update },
+    generation,
+    now,
+  );
+  if (health.state === 'ready') {
+    status.clusterId = health.clusterId;
+    status.memberCount = health.memberCount;
+    status.revision = health.revision.toString();
+  }
+  return status;
+}

@@ -1,0 +1,63 @@
+// Our reconcilers (DESIGN.md §2): PrefixSync and ClusterEtcdSource, each split by concern — reconciler,
+// desired object, rollout, status, triggers — and the live etcd connections they share.
+export { PrefixSyncReconciler, DEFAULT_RESYNC_PERIOD_MS, reasonOf } from './prefixsync/reconciler.js';
+export type {
+  ConfigMapApi,
+  PrefixSyncMetrics,
+  PrefixSyncReconcilerOptions,
+} from './prefixsync/reconciler.js';
+export {
+  CONTENT_HASH_ANNOTATION,
+  REVISION_ANNOTATION,
+  desiredConfigMap,
+  ownerReferenceTo,
+  ownershipOf,
+  planConfigMapWrite,
+  withoutOwner,
+} from './prefixsync/desired-configmap.js';
+export type { ConfigMapPlan, Ownership } from './prefixsync/desired-configmap.js';
+export {
+  autoTargets,
+  isRolloutDue,
+  podSpecUsesConfigMap,
+  rollOut,
+  templateHash,
+} from './prefixsync/rollout.js';
+export type { KindedWorkload, RolloutResult, WorkloadApi } from './prefixsync/rollout.js';
+export { nextStatus } from './prefixsync/status.js';
+export type { RolloutOutcome, SyncOutcome } from './prefixsync/status.js';
+export {
+  prefixSyncChanged,
+  requestForConfigMap,
+  requestOf,
+  requestsForNamespace,
+  requestsForSource,
+  routeMirrorChange,
+} from './prefixsync/triggers.js';
+export type { MirrorTriggerTarget } from './prefixsync/triggers.js';
+export { EtcdSourceReconciler, DEFAULT_PROBE_INTERVAL_MS } from './etcdsource/reconciler.js';
+export type { EtcdSourceReconcilerOptions, SourceMetrics } from './etcdsource/reconciler.js';
+export { connectionSettings, referencedSecrets } from './etcdsource/connection-settings.js';
+export type { ConnectionSettings, SecretLookup, SettingsResult } from './etcdsource/connection-settings.js';
+export { SourceConnections } from './etcdsource/source-connections.js';
+export type {
+  SourceConnection,
+  SourceConnectionEvents,
+  SourceConnectionsOptions,
+  SourceHealth,
+} from './etcdsource/source-connections.js';
+export { MirrorPool } from './etcdsource/mirror-pool.js';
+export type { MirrorListener } from './etcdsource/mirror-pool.js';
+export { clusterIdHex, failedHealth, readyHealth, sourceStatus } from './etcdsource/source-status.js';
+export { requestsForSecret, sourceChanged } from './etcdsource/triggers.js';
+export { findCondition, rfc3339, setCondition } from './shared/conditions.js';
+export type { ConditionUpdate } from './shared/conditions.js';
+export { subjectOf } from './shared/events.js';
+export type { EventSink } from './shared/events.js';
+export {
+  asClusterEtcdSource,
+  asPrefixSync,
+  clusterEtcdSourceResource,
+  prefixSyncResource,
+} from './shared/resources.js';
+export type { ResourceApi, TypedResource } from './shared/resources.js';

@@ -1,0 +1,623 @@
+// The PrefixSync reconciler: level-based, it makes the target ConfigMap a pure function of the
+// prefix's content at one etcd revision, rolls workloads only when the content hash changes, and
+// writes status once at the end.
+import { isDeepStrictEqual } from 'node:util';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import {
+  FORCE_SYNC_ANNOTATION,
+  PREFIX_SYNC_FINALIZER,
+  PrefixSyncConditionType,
+  PrefixSyncReason,
+  checkAccess,
+  formatFieldErrors,
+  resolveClusterEtcdSourceSpec,
+  resolvePrefixSyncSpec,
+  type ClusterEtcdSource,
+  type DeletionPolicy,
+  type PrefixSync,
+  type ResolvedPrefixSyncSpec,
+} from '../../api/index.js';
+import type { EtcdClient, MirrorSnapshot } from '../../etcd/index.js';
+import { ConflictError, NotFoundError, type CallOptions, type ObjectKey } from '../../kube/index.js';
+import {
+  TerminalError,
+  requestKey,
+  type ReconcileContext,
+  type Reconciler,
+  type Request,
+  type Result,
+} from '../../runtime/index.js';
+import { renderConfigMap, summarizeProblems, type Problem, type RenderSuccess } from '../../sync/index.js';
+import type { SourceConnections } from '../etcdsource/source-connections.js';
+import { findCondition } from '../shared/conditions.js';
+import { subjectOf, type EventSink } from '../shared/events.js';
+import type { ResourceApi } from '../shared/resources.js';
+import { desiredConfigMap, planConfigMapWrite, withoutOwner } from './desired-configmap.js';
+import { isRolloutDue, rollOut, type WorkloadApi } from './rollout.js';
+import { nextStatus, type RolloutOutcome, type SyncOutcome } from './status.js';
+
+/** Default safety-net resync of a healthy PrefixSync. */
+export const DEFAULT_RESYNC_PERIOD_MS = 10 * 60 * 1000;
+/** How many times a ConfigMap write is re-read and retried after 409 Conflict within one reconcile. */
+const WRITE_ATTEMPTS = 3;
+/** Wait before looking again when the mirror is behind the revision status already reports. */
+const MIRROR_BEHIND_RETRY_MS = 200;
+
+/** The ConfigMap operations a sync needs (the kube layer's ConfigMapClient). */
+export interface ConfigMapApi {
+  get(key: ObjectKey, options?: CallOptions): Promise<V1ConfigMap>;
+  create(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
+  replace(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
+  delete(key: ObjectKey, options?: CallOptions): Promise<void>;
+}
+
+/** Metrics the PrefixSync reconciler reports (implemented by observability's OperatorMetrics). */
+export interface PrefixSyncMetrics {
+  incSync(result: string): void;
+  incRollout(kind: string): void;
+  observeSyncLatencyMs(ms: number): void;
+  setRevisionLag(namespace: string, name: string, lag: bigint): void;
+  removePrefixSync(namespace: string, name: string): void;
+}
+
+/** Options of {@link PrefixSyncReconciler}. */
+export interface PrefixSyncReconcilerOptions {
+  prefixSyncs: ResourceApi<PrefixSync>;
+  configMaps: ConfigMapApi;
+  workloads: WorkloadApi;
+  /** ClusterEtcdSources by name (an informer cache). */
+  sources: (name: string) => ClusterEtcdSource | undefined;
+  /** A namespace's labels (an informer cache), undefined if the namespace is unknown. */
+  namespaceLabels: (name: string) => Record<string, string> | undefined;
+  connections: SourceConnections;
+  events: EventSink;
+  metrics?: PrefixSyncMetrics;
+  /** Safety-net resync of a healthy PrefixSync. Default {@link DEFAULT_RESYNC_PERIOD_MS}. */
+  resyncPeriodMs?: number;
+  now?: () => Date;
+}
+
+/** A failure that ends the sync with a named condition; `retry` says whether backoff retries it. */
+class SyncFailure extends Error {
+  constructor(
+    readonly reason: PrefixSyncReason,
+    message: string,
+    readonly retry: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The PrefixSync's own view, per key, kept across reconciles (memory only; a restart loses it harmlessly). */
+interface Memory {
+  /** `spec.debounce` in ms, for the triggers. */
+  debounceMs: number;
+  /** Last seen value of the force-sync annotation. */
+  forceSync: string | undefined;
+  /** Revision of the last snapshot taken, for the revision-lag metric. */
+  mirrorRevision: bigint | undefined;
+  /** When the first mirror change not yet in the ConfigMap arrived (ms since epoch), for the latency metric. */
+  pendingSince: number | undefined;
+}
+
+/**
+ * Reconciles one PrefixSync, in this order: get → finalizer → resolve spec (`InvalidSpec`, terminal)
+ * → suspend → source lookup (`SourceNotFound`) → access (`PrefixForbidden`) → source health
+ * (`SourceUnavailable`) → shared prefix mirror → render (`InvalidKey`, `KeyCollision`, `RenderFailed`,
+ * `TooLarge`) → write the ConfigMap (`TargetConflict`, `WriteFailed`) → roll out if the hash changed →
+ * status once → Event. Any failure leaves the last good ConfigMap untouched.
+ */
+export class PrefixSyncReconciler implements Reconciler {
+  private readonly resyncPeriodMs: number;
+  private readonly now: () => Date;
+  private readonly memory = new Map<string, Memory>();
+
+  constructor(private readonly options: PrefixSyncReconcilerOptions) {
+    this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** `spec.debounce` of `key` (`namespace/name`) as last reconciled; 0 if unknown. */
+  debounceOf(key: string): number {
+    return this.memory.get(key)?.debounceMs ?? 0;
+  }
+
+  /** Notes that the mirror of `key` changed now (starts the put→ConfigMap latency clock). */
+  noteChange(key: string): void {
+    const memory = this.memory.get(key);
+    if (memory && memory.pendingSince === undefined) memory.pendingSince = Date.now();
+  }
+
+  async reconcile(request: Request, ctx: ReconcileContext): Promise<Result> {
+    const key = requestKey(request);
+    let psync = await this.getPrefixSync(request, ctx.signal);
+    if (!psync) {
+      this.forget(key, request);
+      return {};
+    }
+    if (psync.metadata.deletionTimestamp) {
+      await this.finalize(psync, key, ctx);
+      return {};
+    }
+    psync = await this.ensureFinalizer(psync, ctx.signal);
+    const outcome = await this.sync(psync, key, ctx);
+    await this.report(psync, outcome, ctx);
+    if (outcome.kind === 'failed') {
+      if (outcome.reason === PrefixSyncReason.InvalidSpec) throw new TerminalError(outcome.message);
+      if (outcome.retry) throw new Error(`${outcome.reason}: ${outcome.message}`);
+    }
+    if (outcome.kind === 'synced' && outcome.rollout.kind === 'failed') {
+      throw new Error(`${outcome.rollout.reason}: ${outcome.rollout.message}`);
+    }
+    if (outcome.kind === 'retry-soon') return { requeueAfterMs: MIRROR_BEHIND_RETRY_MS };
+    return { requeueAfterMs: this.resyncPeriodMs };
+  }
+
+  // ---- the steps ----
+
+  /** Everything from the spec to the rollout; never writes status. */
+  private async sync(psync: PrefixSync, key: string, ctx: ReconcileContext): Promise<Outcome> {
+    try {
+      const spec = this.resolveSpec(psync, key);
+      if (spec.suspend) {
+        this.options.connections.release(key);
+        return { kind: 'suspended' };
+      }
+      const source = this.lookupSource(spec);
+      this.checkPrefixAccess(psync, spec, source);
+      const client = this.healthyClient(spec);
+      const snapshot = await this.takeSnapshot(psync, spec, key, client, ctx);
+      const synced = psync.status?.syncedRevision;
+      if (synced !== undefined && snapshot.revision < BigInt(synced)) {
+        // A shared mirror that is still catching up must not take the ConfigMap back in time.
+        return { kind: 'retry-soon' };
+      }
+      const content = this.render(spec, snapshot);
+      const wrote = await this.writeConfigMap(psync, spec, content, snapshot.revision, ctx);
+      this.observeWrite(key, wrote);
+      const rollout = await this.rollOutIfChanged(psync, spec, content.contentHash, ctx);
+      ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
+      return {
+        kind: 'synced',
+        configMap: spec.target.name,
+        prefix: spec.prefix,
+        revision: snapshot.revision,
+        contentHash: content.contentHash,
+        keyCount: content.keyCount,
+        byteCount: content.byteCount,
+        rollout,
+        wrote,
+      };
+    } catch (err) {
+      if (err instanceof SyncFailure) {
+        return { kind: 'failed', reason: err.reason, message: err.message, retry: err.retry };
+      }
+      if (err instanceof PendingSource) return { kind: 'pending', message: err.message };
+      throw err;
+    }
+  }
+
+  private resolveSpec(psync: PrefixSync, key: string): ResolvedPrefixSyncSpec {
+    const resolved = resolvePrefixSyncSpec(psync.spec);
+    if (!resolved.ok) {
+      throw new SyncFailure(
+        PrefixSyncReason.InvalidSpec,
+        `invalid spec: ${formatFieldErrors(resolved.errors)}`,
+        false,
+      );
+    }
+    const memory = this.remember(key);
+    memory.debounceMs = resolved.spec.debounceMs;
+    return resolved.spec;
+  }
+
+  private lookupSource(spec: ResolvedPrefixSyncSpec): ClusterEtcdSource {
+    const source = this.options.sources(spec.sourceRef.name);
+    if (!source) {
+      throw new SyncFailure(
+        PrefixSyncReason.SourceNotFound,
+        `ClusterEtcdSource ${spec.sourceRef.name} not found`,
+        false,
+      );
+    }
+    return source;
+  }
+
+  private checkPrefixAccess(
+    psync: PrefixSync,
+    spec: ResolvedPrefixSyncSpec,
+    source: ClusterEtcdSource,
+  ): void {
+    const namespace = psync.metadata.namespace ?? '';
+    const resolved = resolveClusterEtcdSourceSpec(source.spec);
+    const rules = resolved.ok ? resolved.spec.access : [];
+    const labels = this.options.namespaceLabels(namespace) ?? {};
+    if (!checkAccess(rules, { name: namespace, labels }, spec.prefix).allowed) {
+      throw new SyncFailure(
+        PrefixSyncReason.PrefixForbidden,
+        `no access rule of ClusterEtcdSource ${spec.sourceRef.name} lets namespace ${namespace} read ${spec.prefix}`,
+        false,
+      );
+    }
+  }
+
+  private healthyClient(spec: ResolvedPrefixSyncSpec): EtcdClient {
+    const name = spec.sourceRef.name;
+    const connection = this.options.connections.get(name);
+    const health = connection?.health;
+    if (!connection || !health || health.state === 'pending') {
+      throw new PendingSource(`waiting for ClusterEtcdSource ${name} to connect`);
+    }
+    if (health.state === 'failed') {
+      throw new SyncFailure(
+        PrefixSyncReason.SourceUnavailable,
+        `ClusterEtcdSource ${name} is not ready (${health.reason}): ${health.message}`,
+        false,
+      );
+    }
+    return connection.client;
+  }
+
+  /**
+   * The prefix's content at one revision: the shared mirror's snapshot, or — when the force-sync
+   * annotation changed — a fresh Range read straight from etcd.
+   */
+  private async takeSnapshot(
+    psync: PrefixSync,
+    spec: ResolvedPrefixSyncSpec,
+    key: string,
+    client: EtcdClient,
+    ctx: ReconcileContext,
+  ): Promise<MirrorSnapshot> {
+    const connection = this.options.connections.get(spec.sourceRef.name);
+    if (!connection)
+      throw new PendingSource(`waiting for ClusterEtcdSource ${spec.sourceRef.name} to connect`);
+    const unavailable = (err: unknown): SyncFailure =>
+      new SyncFailure(
+        PrefixSyncReason.SourceUnavailable,
+        `reading ${spec.prefix} from ClusterEtcdSource ${spec.sourceRef.name} failed: ${errorText(err)}`,
+        true,
+        { cause: err },
+      );
+    let mirror;
+    try {
+      mirror = await abortable(connection.mirrors.acquire(key, spec.prefix), ctx.signal);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    const memory = this.remember(key);
+    const force = psync.metadata.annotations?.[FORCE_SYNC_ANNOTATION];
+    const forced = memory.forceSync !== undefined && (force ?? '') !== memory.forceSync;
+    memory.forceSync = force ?? '';
+    if (!forced) {
+      const snapshot = mirror.snapshot();
+      memory.mirrorRevision = snapshot.revision;
+      return snapshot;
+    }
+    ctx.logger.info('force-sync annotation changed, reading a fresh snapshot', { prefix: spec.prefix });
+    try {
+      const fresh = await abortable(client.kv.range({ prefix: spec.prefix }), ctx.signal);
+      memory.mirrorRevision = fresh.revision;
+      return { revision: fresh.revision, entries: fresh.kvs };
+    } catch (err) {
+      memory.forceSync = undefined;
+      throw unavailable(err);
+    }
+  }
+
+  private render(spec: ResolvedPrefixSyncSpec, snapshot: MirrorSnapshot): RenderSuccess {
+    const rendered = renderConfigMap(
+      { prefix: spec.prefix, revision: snapshot.revision, entries: snapshot.entries },
+      {
+        format: spec.target.format,
+        separator: spec.keys.separator,
+        ...(spec.target.key !== undefined ? { key: spec.target.key } : {}),
+      },
+    );
+    if (rendered.ok) return rendered;
+    throw new SyncFailure(reasonOf(rendered.problems), summarizeProblems(rendered.problems), false);
+  }
+
+  /** Creates or replaces the ConfigMap; returns whether it wrote. 409 → re-read and retry. */
+  private async writeConfigMap(
+    psync: PrefixSync,
+    spec: ResolvedPrefixSyncSpec,
+    content: RenderSuccess,
+    revision: bigint,
+    ctx: ReconcileContext,
+  ): Promise<boolean> {
+    const namespace = psync.metadata.namespace ?? '';
+    const desired = desiredConfigMap(psync, spec.target.name, content, revision);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = await this.getConfigMap({ namespace, name: spec.target.name }, ctx.signal);
+        const plan = planConfigMapWrite(existing, desired, psync);
+        switch (plan.action) {
+          case 'none':
+            return false;
+          case 'conflict':
+            throw new SyncFailure(PrefixSyncReason.TargetConflict, plan.message, true);
+          case 'create':
+            await this.options.configMaps.create(plan.body, { signal: ctx.signal });
+            return true;
+          case 'replace':
+            await this.options.configMaps.replace(plan.body, { signal: ctx.signal });
+            return true;
+        }
+      } catch (err) {
+        if (err instanceof SyncFailure) throw err;
+        if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
+        throw new SyncFailure(
+          PrefixSyncReason.WriteFailed,
+          `writing ConfigMap ${namespace}/${spec.target.name} failed: ${errorText(err)}`,
+          true,
+          { cause: err },
+        );
+      }
+    }
+  }
+
+  /** Rolls the selected workloads when the content hash differs from the one in status. */
+  private async rollOutIfChanged(
+    psync: PrefixSync,
+    spec: ResolvedPrefixSyncSpec,
+    hash: string,
+    ctx: ReconcileContext,
+  ): Promise<RolloutOutcome> {
+    if (spec.rollout.mode === 'none') return { kind: 'disabled' };
+    const statusHash = psync.status?.contentHash;
+    if (!isRolloutDue(statusHash, hash)) {
+      const previous = findCondition(psync.status?.conditions, PrefixSyncConditionType.RolledOut);
+      const fresh = !statusHash || !previous || previous.reason === PrefixSyncReason.RolloutDisabled;
+      return fresh ? { kind: 'initial' } : { kind: 'unchanged' };
+    }
+    const namespace = psync.metadata.namespace ?? '';
+    let result;
+    try {
+      result = await rollOut(this.options.workloads, namespace, spec.rollout, spec.target.name, hash, {
+        signal: ctx.signal,
+      });
+    } catch (err) {
+      return {
+        kind: 'failed',
+        reason: 'RolloutFailed',
+        message: `listing workloads failed: ${errorText(err)}`,
+        rolled: [],
+      };
+    }
+    for (const w of result.patched) {
+      this.options.metrics?.incRollout(w.kind);
+      ctx.logger.info('rolled out workload', { workload: `${w.kind}/${w.name}`, hash });
+    }
+    if (!result.ok)
+      return { kind: 'failed', reason: result.reason, message: result.message, rolled: result.rolled };
+    if (spec.rollout.mode === 'auto' && result.rolled.length === 0) return { kind: 'no-workloads' };
+    return { kind: 'rolled', rolled: result.rolled, patched: result.patched };
+  }
+
+  /** markAsDone / markAsFailed: status once, an Event and a metric, together. */
+  private async report(psync: PrefixSync, outcome: Outcome, ctx: ReconcileContext): Promise<void> {
+    if (outcome.kind === 'retry-soon') return;
+    const namespace = psync.metadata.namespace ?? '';
+    const name = psync.metadata.name ?? '';
+    const subject = subjectOf(psync, 'PrefixSync');
+    const next = nextStatus(psync.status, outcome, psync.metadata.generation, this.now());
+    const before = findCondition(psync.status?.conditions, PrefixSyncConditionType.Ready);
+    const after = findCondition(next.conditions, PrefixSyncConditionType.Ready);
+    const transition = before?.status !== after?.status || before?.reason !== after?.reason;
+    switch (outcome.kind) {
+      case 'synced': {
+        this.options.metrics?.incSync(outcome.wrote ? 'written' : 'unchanged');
+        this.options.metrics?.setRevisionLag(namespace, name, 0n);
+        if (outcome.wrote) {
+          this.options.events.record(
+            subject,
+            'Normal',
+            'Synced',
+            `wrote ConfigMap ${outcome.configMap}: ${outcome.keyCount} keys at revision ${outcome.revision}`,
+          );
+          ctx.logger.info('configmap written', {
+            configMap: outcome.configMap,
+            revision: outcome.revision,
+            contentHash: outcome.contentHash,
+          });
+        }
+        const rollout = outcome.rollout;
+        if (rollout.kind === 'rolled' && rollout.patched.length > 0) {
+          const names = rollout.patched.map((w) => `${w.kind} ${w.name}`).join(', ');
+          this.options.events.record(
+            subject,
+            'Normal',
+            'RolledOut',
+            `restarted ${names} for content hash ${outcome.contentHash}`,
+          );
+        } else if (rollout.kind === 'failed') {
+          this.options.events.record(subject, 'Warning', rollout.reason, rollout.message);
+        }
+        break;
+      }
+      case 'failed': {
+        this.options.metrics?.incSync(outcome.reason);
+        const seen = this.memory.get(requestKey({ namespace, name }))?.mirrorRevision;
+        const synced = psync.status?.syncedRevision;
+        if (seen !== undefined && synced !== undefined) {
+          this.options.metrics?.setRevisionLag(namespace, name, seen - BigInt(synced));
+        }
+        this.options.events.record(subject, 'Warning', outcome.reason, outcome.message);
+        if (transition) ctx.logger.warn('sync failed', { reason: outcome.reason, error: outcome.message });
+        break;
+      }
+      case 'suspended':
+      case 'pending':
+        if (transition)
+          this.options.events.record(subject, 'Normal', after?.reason ?? outcome.kind, after?.message ?? '');
+        break;
+    }
+    if (isDeepStrictEqual(psync.status ?? {}, next)) return;
+    await this.options.prefixSyncs.replaceStatus({ ...psync, status: next }, { signal: ctx.signal });
+  }
+
+  // ---- finalizer and deletion ----
+
+  private async ensureFinalizer(psync: PrefixSync, signal: AbortSignal): Promise<PrefixSync> {
+    const finalizers = psync.metadata.finalizers ?? [];
+    if (finalizers.includes(PREFIX_SYNC_FINALIZER)) return psync;
+    return this.options.prefixSyncs.patchMerge(
+      keyOf(psync),
+      {
+        metadata: {
+          finalizers: [...finalizers, PREFIX_SYNC_FINALIZER],
+          resourceVersion: psync.metadata.resourceVersion,
+        },
+      },
+      { signal },
+    );
+  }
+
+  /** deletionPolicy Delete: delete our ConfigMap; Retain: drop our ownerReference. Then the finalizer. */
+  private async finalize(psync: PrefixSync, key: string, ctx: ReconcileContext): Promise<void> {
+    const finalizers = psync.metadata.finalizers ?? [];
+    this.options.connections.release(key);
+    if (!finalizers.includes(PREFIX_SYNC_FINALIZER)) return;
+    const policy = deletionPolicyOf(psync);
+    const targetName = typeof psync.spec?.target?.name === 'string' ? psync.spec.target.name : undefined;
+    if (targetName) {
+      const namespace = psync.metadata.namespace ?? '';
+      const cmKey = { namespace, name: targetName };
+      for (let attempt = 1; ; attempt++) {
+        const existing = await this.getConfigMap(cmKey, ctx.signal);
+        if (!existing) break;
+        try {
+          if (policy === 'Delete') {
+            if (existing.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) {
+              await this.options.configMaps.delete(cmKey, { signal: ctx.signal });
+              ctx.logger.info('configmap deleted with its PrefixSync', { configMap: targetName });
+            }
+          } else {
+            const released = withoutOwner(existing, psync);
+            if (released) {
+              await this.options.configMaps.replace(released, { signal: ctx.signal });
+              ctx.logger.info('configmap retained without owner', { configMap: targetName });
+            }
+          }
+          break;
+        } catch (err) {
+          if (err instanceof NotFoundError) break;
+          if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
+          throw err;
+        }
+      }
+    }
+    await this.options.prefixSyncs.patchMerge(
+      keyOf(psync),
+      {
+        metadata: {
+          finalizers: finalizers.filter((f) => f !== PREFIX_SYNC_FINALIZER),
+          resourceVersion: psync.metadata.resourceVersion,
+        },
+      },
+      { signal: ctx.signal },
+    );
+    this.forget(key, { namespace: psync.metadata.namespace ?? '', name: psync.metadata.name ?? '' });
+  }
+
+  // ---- helpers ----
+
+  private async getPrefixSync(request: Request, signal: AbortSignal): Promise<PrefixSync | undefined> {
+    try {
+      return await this.options.prefixSyncs.get(request, { signal });
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  private async getConfigMap(key: ObjectKey, signal: AbortSignal): Promise<V1ConfigMap | undefined> {
+    try {
+      return await this.options.configMaps.get(key, { signal });
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  private remember(key: string): Memory {
+    let memory = this.memory.get(key);
+    if (!memory) {
+      memory = { debounceMs: 0, forceSync: undefined, mirrorRevision: undefined, pendingSince: undefined };
+      this.memory.set(key, memory);
+    }
+    return memory;
+  }
+
+  private observeWrite(key: string, wrote: boolean): void {
+    const memory = this.memory.get(key);
+    if (!memory || memory.pendingSince === undefined) return;
+    if (wrote) this.options.metrics?.observeSyncLatencyMs(Date.now() - memory.pendingSince);
+    memory.pendingSince = undefined;
+  }
+
+  private forget(key: string, request: Request): void {
+    this.options.connections.release(key);
+    this.memory.delete(key);
+    this.options.metrics?.removePrefixSync(request.namespace ?? '', request.name);
+  }
+}
+
+/** Waiting for a source's first probe: not an error, the source's health change triggers us again. */
+class PendingSource extends Error {}
+
+/** The outcome of the sync step: the status outcomes, plus what the reconcile loop needs. */
+type Outcome =
+  | (Extract<SyncOutcome, { kind: 'synced' }> & { wrote: boolean })
+  | (Extract<SyncOutcome, { kind: 'failed' }> & { retry: boolean })
+  | Extract<SyncOutcome, { kind: 'suspended' | 'pending' }>
+  | { kind: 'retry-soon' };
+
+/** The condition reason for render problems: the first problem's kind (they come sorted). */
+export function reasonOf(problems: readonly Problem[]): PrefixSyncReason {
+  switch (problems[0]?.kind) {
+    case 'InvalidKey':
+      return PrefixSyncReason.InvalidKey;
+    case 'KeyCollision':
+      return PrefixSyncReason.KeyCollision;
+    case 'TooLarge':
+      return PrefixSyncReason.TooLarge;
+    case 'InvalidOption':
+      return PrefixSyncReason.InvalidSpec;
+    default:
+      return PrefixSyncReason.RenderFailed;
+  }
+}
+
+function deletionPolicyOf(psync: PrefixSync): DeletionPolicy {
+  return psync.spec?.deletionPolicy === 'Delete' ? 'Delete' : 'Retain';
+}
+
+function keyOf(psync: PrefixSync): ObjectKey {
+  return { namespace: psync.metadata.namespace ?? '', name: psync.metadata.name ?? '' };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Settles with `promise`, or rejects as soon as `signal` aborts (the work itself is not cancelled). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

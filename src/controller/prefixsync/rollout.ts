@@ -1,0 +1,169 @@
+// Rollout: which workloads a content change restarts (targets, or the ones that use the ConfigMap),
+// and the idempotent pod-template patch that restarts them.
+import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
+import {
+  CONFIG_HASH_ANNOTATION,
+  WORKLOAD_KINDS,
+  labelSelectorMatches,
+  type DefaultedPrefixSyncSpec,
+  type RolledOutWorkload,
+  type WorkloadKind,
+} from '../../api/index.js';
+import {
+  NotFoundError,
+  type CallOptions,
+  type ListOptions,
+  type ListResult,
+  type Workload,
+  type WorkloadRef,
+} from '../../kube/index.js';
+
+/** The workload operations a rollout needs (the kube layer's WorkloadClient). */
+export interface WorkloadApi {
+  get(ref: WorkloadRef, options?: CallOptions): Promise<Workload>;
+  list(kind: WorkloadKind, options: ListOptions & { namespace: string }): Promise<ListResult<Workload>>;
+  patchPodTemplateAnnotations(
+    ref: WorkloadRef,
+    annotations: Readonly<Record<string, string | null>>,
+    options?: CallOptions,
+  ): Promise<Workload>;
+}
+
+/**
+ * Whether a rollout is due: only when the content hash changed against the one recorded in status.
+ * An empty status hash is the first sync (nothing rolled); an equal one is a restart of the operator.
+ */
+export function isRolloutDue(statusHash: string | undefined, contentHash: string): boolean {
+  return statusHash !== undefined && statusHash !== '' && statusHash !== contentHash;
+}
+
+function containerUses(container: V1Container, name: string): boolean {
+  return (
+    (container.envFrom ?? []).some((source) => source.configMapRef?.name === name) ||
+    (container.env ?? []).some((env) => env.valueFrom?.configMapKeyRef?.name === name)
+  );
+}
+
+/**
+ * Whether a pod spec mounts or references ConfigMap `name`: a volume (plain or projected), `envFrom`,
+ * or an `env` `configMapKeyRef`, in containers or init containers. Pure.
+ */
+export function podSpecUsesConfigMap(spec: V1PodSpec | undefined, name: string): boolean {
+  if (!spec) return false;
+  const inVolumes = (spec.volumes ?? []).some(
+    (v) =>
+      v.configMap?.name === name ||
+      (v.projected?.sources ?? []).some((source) => source.configMap?.name === name),
+  );
+  return (
+    inVolumes || [...spec.containers, ...(spec.initContainers ?? [])].some((c) => containerUses(c, name))
+  );
+}
+
+/** A workload with its kind (list items carry none). */
+export interface KindedWorkload {
+  kind: WorkloadKind;
+  workload: Workload;
+}
+
+/** Mode `auto`: the workloads whose pod template uses ConfigMap `name` and whose labels match `selector`. Pure. */
+export function autoTargets(
+  workloads: readonly KindedWorkload[],
+  name: string,
+  selector: DefaultedPrefixSyncSpec['rollout']['selector'],
+): KindedWorkload[] {
+  return workloads.filter(
+    ({ workload }) =>
+      podSpecUsesConfigMap(workload.spec?.template.spec, name) &&
+      (selector === undefined || labelSelectorMatches(selector, workload.metadata?.labels ?? {})),
+  );
+}
+
+/** The config hash a workload's pod template carries now, if any. */
+export function templateHash(workload: Workload): string | undefined {
+  return workload.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+}
+
+/** How a rollout went. `rolled` lists the workloads that carry the hash now (patched or already equal). */
+export type RolloutResult =
+  | { ok: true; rolled: RolledOutWorkload[]; patched: RolledOutWorkload[] }
+  | {
+      ok: false;
+      reason: 'TargetNotFound' | 'RolloutFailed';
+      message: string;
+      rolled: RolledOutWorkload[];
+      patched: RolledOutWorkload[];
+    };
+
+/**
+ * Patches `etcdconfig.dev/config-hash: <hash>` into the pod template of every selected workload,
+ * skipping those that already carry it (so the same content never restarts anything twice). Carries on
+ * past a failing workload and reports every failure. Throws only if the workload list itself fails.
+ */
+export async function rollOut(
+  api: WorkloadApi,
+  namespace: string,
+  rollout: DefaultedPrefixSyncSpec['rollout'],
+  configMapName: string,
+  hash: string,
+  options: CallOptions = {},
+): Promise<RolloutResult> {
+  const missing: string[] = [];
+  const failures: string[] = [];
+  let selected: KindedWorkload[] = [];
+  if (rollout.mode === 'targets') {
+    for (const target of rollout.targets) {
+      try {
+        selected.push({ kind: target.kind, workload: await api.get({ ...target, namespace }, options) });
+      } catch (err) {
+        if (err instanceof NotFoundError) missing.push(`${target.kind} ${target.name}`);
+        else failures.push(`${target.kind} ${target.name}: ${errorText(err)}`);
+      }
+    }
+  } else if (rollout.mode === 'auto') {
+    const all: KindedWorkload[] = [];
+    for (const kind of WORKLOAD_KINDS) {
+      const list = await api.list(kind, { namespace, ...options });
+      all.push(...list.items.map((workload) => ({ kind, workload })));
+    }
+    selected = autoTargets(all, configMapName, rollout.selector);
+  }
+  const rolled: RolledOutWorkload[] = [];
+  const patched: RolledOutWorkload[] = [];
+  for (const { kind, workload } of selected) {
+    const name = workload.metadata?.name ?? '';
+    if (templateHash(workload) !== hash) {
+      try {
+        await api.patchPodTemplateAnnotations(
+          { kind, namespace, name },
+          { [CONFIG_HASH_ANNOTATION]: hash },
+          options,
+        );
+        patched.push({ kind, name, hash });
+      } catch (err) {
+        if (err instanceof NotFoundError) missing.push(`${kind} ${name}`);
+        else failures.push(`${kind} ${name}: ${errorText(err)}`);
+        continue;
+      }
+    }
+    rolled.push({ kind, name, hash });
+  }
+  if (missing.length > 0) {
+    const message = `rollout target${missing.length > 1 ? 's' : ''} not found in ${namespace}: ${missing.join(', ')}`;
+    return { ok: false, reason: 'TargetNotFound', message, rolled, patched };
+  }
+  if (failures.length > 0) {
+    return {
+      ok: false,
+      reason: 'RolloutFailed',
+      message: `patching failed: ${failures.join('; ')}`,
+      rolled,
+      patched,
+    };
+  }
+  return { ok: true, rolled, patched };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

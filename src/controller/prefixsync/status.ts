@@ -1,0 +1,194 @@
+// Pure: a PrefixSync's status for the outcome of one reconcile. Written once, at the end.
+import {
+  ConditionStatus,
+  PrefixSyncConditionType,
+  PrefixSyncReason,
+  type PrefixSyncStatus,
+  type RolledOutWorkload,
+} from '../../api/index.js';
+import { rfc3339, setCondition, type ConditionUpdate } from '../shared/conditions.js';
+
+/** What became of the rollout step of a successful sync. */
+export type RolloutOutcome =
+  /** `spec.rollout.mode: none`. */
+  | { kind: 'disabled' }
+  /** First sync, or first after an operator restart with unchanged content: recorded, nothing rolled. */
+  | { kind: 'initial' }
+  /** The hash did not change: the RolledOut condition stays as it was. */
+  | { kind: 'unchanged' }
+  /** Mode auto found no workload using the ConfigMap. */
+  | { kind: 'no-workloads' }
+  /** Every selected workload carries the new hash; `patched` were restarted by this reconcile. */
+  | { kind: 'rolled'; rolled: RolledOutWorkload[]; patched: RolledOutWorkload[] }
+  | {
+      kind: 'failed';
+      reason: 'TargetNotFound' | 'RolloutFailed';
+      message: string;
+      rolled: RolledOutWorkload[];
+    };
+
+/** The outcome of one reconcile, as status reports it. */
+export type SyncOutcome =
+  | {
+      kind: 'synced';
+      configMap: string;
+      prefix: string;
+      revision: bigint;
+      contentHash: string;
+      keyCount: number;
+      byteCount: number;
+      rollout: RolloutOutcome;
+    }
+  /** The sync failed; the ConfigMap (if any) is as it was. */
+  | { kind: 'failed'; reason: PrefixSyncReason; message: string }
+  | { kind: 'suspended' }
+  /** Waiting for something that will trigger the next reconcile (e.g. the source's first connection). */
+  | { kind: 'pending'; message: string };
+
+function rolloutCondition(rollout: RolloutOutcome, hash: string): Omit<ConditionUpdate, 'type'> | undefined {
+  switch (rollout.kind) {
+    case 'disabled':
+      return {
+        status: ConditionStatus.True,
+        reason: PrefixSyncReason.RolloutDisabled,
+        message: 'rollout mode is none',
+      };
+    case 'initial':
+      return {
+        status: ConditionStatus.True,
+        reason: PrefixSyncReason.InitialSync,
+        message: `recorded content hash ${hash} without restarting anything`,
+      };
+    case 'unchanged':
+      return undefined;
+    case 'no-workloads':
+      return {
+        status: ConditionStatus.True,
+        reason: PrefixSyncReason.NoWorkloads,
+        message: 'no Deployment, StatefulSet or DaemonSet uses the ConfigMap',
+      };
+    case 'rolled':
+      return {
+        status: ConditionStatus.True,
+        reason: PrefixSyncReason.RolledOut,
+        message: `${rollout.rolled.map((w) => `${w.kind} ${w.name}`).join(', ') || 'no workload'} run${rollout.rolled.length === 1 ? 's' : ''} content hash ${hash}`,
+      };
+    case 'failed':
+      return { status: ConditionStatus.False, reason: rollout.reason, message: rollout.message };
+  }
+}
+
+/**
+ * The next status: conditions Ready/Synced/RolledOut (Ready False carries the failing reason), and on
+ * success `syncedRevision`, `contentHash` (kept at the old value when the rollout failed, so that the
+ * next reconcile retries it), counts and times. Everything else is kept from `previous`. Pure.
+ */
+export function nextStatus(
+  previous: PrefixSyncStatus | undefined,
+  outcome: SyncOutcome,
+  generation: number | undefined,
+  now: Date,
+): PrefixSyncStatus {
+  const status: PrefixSyncStatus = { ...previous };
+  if (generation !== undefined) status.observedGeneration = generation;
+  let conditions = previous?.conditions;
+  const set = (type: string, update: Omit<ConditionUpdate, 'type'>): void => {
+    conditions = setCondition(conditions, { type, ...update }, generation, now);
+  };
+  switch (outcome.kind) {
+    case 'synced': {
+      const revisionText = outcome.revision.toString();
+      if (status.syncedRevision !== revisionText || status.contentHash !== outcome.contentHash) {
+        status.lastSyncTime = rfc3339(now);
+      }
+      status.syncedRevision = revisionText;
+      status.keyCount = outcome.keyCount;
+      status.byteCount = outcome.byteCount;
+      set(PrefixSyncConditionType.Synced, {
+        status: ConditionStatus.True,
+        reason: PrefixSyncReason.Synced,
+        message: `ConfigMap ${outcome.configMap} holds ${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'} of ${outcome.prefix} at revision ${revisionText}`,
+      });
+      const rollout = outcome.rollout;
+      const condition = rolloutCondition(rollout, outcome.contentHash);
+      if (condition) set(PrefixSyncConditionType.RolledOut, condition);
+      else if (!conditions?.some((c) => c.type === PrefixSyncConditionType.RolledOut)) {
+        set(PrefixSyncConditionType.RolledOut, {
+          status: ConditionStatus.True,
+          reason: PrefixSyncReason.InitialSync,
+          message: `content hash ${outcome.contentHash} unchanged`,
+        });
+      }
+      if (rollout.kind !== 'failed') status.contentHash = outcome.contentHash;
+      if (rollout.kind === 'rolled' && rollout.patched.length > 0) status.lastRolloutTime = rfc3339(now);
+      if (rollout.kind === 'rolled' || rollout.kind === 'failed') status.rolledOut = rollout.rolled;
+      const rolledOut = conditions?.find((c) => c.type === PrefixSyncConditionType.RolledOut);
+      set(
+        PrefixSyncConditionType.Ready,
+        rolledOut && rolledOut.status !== ConditionStatus.True
+          ? { status: ConditionStatus.False, reason: rolledOut.reason, message: rolledOut.message }
+          : {
+              status: ConditionStatus.True,
+              reason: PrefixSyncReason.Synced,
+              message: `synced at revision ${revisionText}`,
+            },
+      );
+      break;
+    }
+    case 'failed':
+      set(PrefixSyncConditionType.Synced, {
+        status: ConditionStatus.False,
+        reason: outcome.reason,
+        message: outcome.message,
+      });
+      set(PrefixSyncConditionType.Ready, {
+        status: ConditionStatus.False,
+        reason: outcome.reason,
+        message: outcome.message,
+      });
+      break;
+    case 'suspended': {
+      const message = 'spec.suspend is true: the ConfigMap is left as it is';
+      set(PrefixSyncConditionType.Synced, {
+        status: ConditionStatus.False,
+        reason: PrefixSyncReason.Suspended,
+        message,
+      });
+      set(PrefixSyncConditionType.Ready, {
+        status: ConditionStatus.False,
+        reason: PrefixSyncReason.Suspended,
+        message,
+      });
+      break;
+    }
+    case 'pending':
+      set(PrefixSyncConditionType.Synced, {
+        status: ConditionStatus.Unknown,
+        reason: PrefixSyncReason.Pending,
+        message: outcome.message,
+      });
+      set(PrefixSyncConditionType.Ready, {
+        status: ConditionStatus.Unknown,
+        reason: PrefixSyncReason.Pending,
+        message: outcome.message,
+      });
+      break;
+  }
+  status.conditions = sortConditions(conditions ?? []);
+  return status;
+}
+
+const ORDER: readonly string[] = [
+  PrefixSyncConditionType.Ready,
+  PrefixSyncConditionType.Synced,
+  PrefixSyncConditionType.RolledOut,
+];
+
+function sortConditions<T extends { type: string }>(list: T[]): T[] {
+  return [...list].sort((a, b) => rank(a.type) - rank(b.type));
+}
+
+function rank(type: string): number {
+  const i = ORDER.indexOf(type);
+  return i < 0 ? ORDER.length : i;
+}

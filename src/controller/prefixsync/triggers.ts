@@ -1,0 +1,71 @@
+// What makes a PrefixSync reconcile: its own changes, its ConfigMap's, its source's, its namespace's
+// labels, and its prefix's content (debounced). Pure mapping functions; the operator wires informers
+// and mirrors to them.
+import { isDeepStrictEqual } from 'node:util';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { PREFIX_SYNC_LABEL, type PrefixSync } from '../../api/index.js';
+import type { Request } from '../../runtime/index.js';
+
+/**
+ * Whether an update of a PrefixSync needs a reconcile: spec (generation), labels, annotations
+ * (force-sync), finalizers or deletion changed. Status-only updates — our own writes — do not.
+ */
+export function prefixSyncChanged(old: PrefixSync, current: PrefixSync): boolean {
+  const a = old.metadata;
+  const b = current.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    !isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) ||
+    !isDeepStrictEqual(a.labels ?? {}, b.labels ?? {}) ||
+    !isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? [])
+  );
+}
+
+/** The PrefixSync that writes a ConfigMap, from its label (so an edited or deleted ConfigMap is repaired). */
+export function requestForConfigMap(cm: V1ConfigMap): Request | undefined {
+  const name = cm.metadata?.labels?.[PREFIX_SYNC_LABEL];
+  const namespace = cm.metadata?.namespace;
+  return name && namespace ? { namespace, name } : undefined;
+}
+
+/** The PrefixSyncs that read ClusterEtcdSource `source`. */
+export function requestsForSource(source: string, psyncs: readonly PrefixSync[]): Request[] {
+  return psyncs.filter((p) => p.spec?.sourceRef?.name === source).map(requestOf);
+}
+
+/** The PrefixSyncs of a namespace (its labels feed access rules with a namespaceSelector). */
+export function requestsForNamespace(namespace: string, psyncs: readonly PrefixSync[]): Request[] {
+  return psyncs.filter((p) => p.metadata.namespace === namespace).map(requestOf);
+}
+
+/** Every PrefixSync (a source's access rules changed, or leadership began). */
+export function requestOf(psync: PrefixSync): Request {
+  return { namespace: psync.metadata.namespace ?? '', name: psync.metadata.name ?? '' };
+}
+
+/** Where a mirror change goes: at once, or after the PrefixSync's debounce (the queue keeps the earliest). */
+export interface MirrorTriggerTarget {
+  enqueue(request: Request): void;
+  enqueueAfter(request: Request, delayMs: number): void;
+}
+
+/**
+ * Routes a change of a shared mirror to its holders: each is queued after its own `spec.debounce`
+ * (a burst of changes within it coalesces into one reconcile, one write, at most one rollout), or at
+ * once with debounce 0. A resync (fresh snapshot) is queued at once.
+ */
+export function routeMirrorChange(
+  holders: readonly string[],
+  kind: 'update' | 'resync' | 'progress',
+  debounceOf: (key: string) => number,
+  target: MirrorTriggerTarget,
+): void {
+  for (const key of holders) {
+    const slash = key.indexOf('/');
+    const request = { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+    const delay = kind === 'resync' ? 0 : debounceOf(key);
+    if (delay > 0) target.enqueueAfter(request, delay);
+    else target.enqueue(request);
+  }
+}

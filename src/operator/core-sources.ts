@@ -1,0 +1,57 @@
+// List-watch sources for the two core kinds the kube layer has no typed client for: Namespaces (their
+// labels feed access rules) and Secrets (TLS material and credentials of ClusterEtcdSources).
+import { CoreV1Api, type KubeConfig, type V1Namespace, type V1Secret } from '@kubernetes/client-node';
+import { toKubeError, type ListOptions, type ListResult, type ListWatchSource } from '../kube/index.js';
+
+async function translated<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toKubeError(err, what);
+  }
+}
+
+/** Namespaces (cluster-scoped), for an informer. Failures are `KubeApiError`s. */
+export class NamespaceSource implements ListWatchSource<V1Namespace> {
+  readonly resource = 'namespaces';
+  private readonly api: CoreV1Api;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.api = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  watchPath(): string {
+    return '/api/v1/namespaces';
+  }
+
+  async list(options: ListOptions = {}): Promise<ListResult<V1Namespace>> {
+    const list = await translated('list namespaces', () =>
+      this.api.listNamespace({ labelSelector: options.labelSelector, fieldSelector: options.fieldSelector }),
+    );
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+}
+
+/** Secrets of one namespace, for an informer. Failures are `KubeApiError`s. */
+export class SecretSource implements ListWatchSource<V1Secret> {
+  readonly resource = 'secrets';
+  private readonly api: CoreV1Api;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.api = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  watchPath(namespace?: string): string {
+    return namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets';
+  }
+
+  async list(options: ListOptions = {}): Promise<ListResult<V1Secret>> {
+    const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+    const list = await translated('list secrets', () =>
+      options.namespace
+        ? this.api.listNamespacedSecret({ namespace: options.namespace, ...selectors })
+        : this.api.listSecretForAllNamespaces(selectors),
+    );
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+}
