@@ -1,4 +1,4 @@
-import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
 import type { Logger } from '../observability/index.js';
 import type { ExponentialBackoff } from './backoff.js';
 import type { OpenedStream, UnaryOptions } from './connection.js';
@@ -40,6 +40,18 @@ export interface WatchTransport {
   unary<Req, Res>(method: EtcdMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res>;
 }
 
+/** The typed error a call's final status stands for; an OK status means etcd ended the stream. */
+function statusError(s: StatusObject): EtcdError {
+  if (s.code === GrpcStatus.OK) return new UnavailableError('watch stream ended by etcd');
+  return toEtcdError(
+    Object.assign(new Error(s.details), {
+      code: s.code,
+      details: s.details,
+      metadata: s.metadata ?? new Metadata(),
+    }),
+  );
+}
+
 /** etcd's watch_id of a RequestProgress reply: it concerns every watch on the stream. */
 const BROADCAST_WATCH_ID = '-1';
 
@@ -79,8 +91,8 @@ export class WatchStream implements WatcherHost {
   private readonly fragments = new Map<string, RawEvent[]>();
   /** Pending reconnect timer while `backoff`. */
   private reconnectTimer: NodeJS.Timeout | undefined;
-  /** Ongoing probes (created+canceled classification); joined by close(). */
-  private readonly probes = new Set<Promise<void>>();
+  /** Stream opens and probes (created+canceled classification) in flight; joined by close(). */
+  private readonly pending = new Set<Promise<void>>();
   /** Counter for watcher `seq`. */
   private nextSeq = 0;
 
@@ -116,11 +128,18 @@ export class WatchStream implements WatcherHost {
   }
 
   private enqueue(watcher: Watcher): void {
-    watcher.state = 'queued';
+    watcher.moveTo('queued');
     this.queue.push(watcher);
     if (this.queue.length > 1 && this.queue[this.queue.length - 2]!.seq > watcher.seq) {
       this.queue.sort((a, b) => a.seq - b.seq);
     }
+  }
+
+  /** The one place the stream changes state; `closed` is terminal. */
+  private transition(next: StreamState): void {
+    if (this.state === 'closed' || this.state === next) return;
+    this.logger.debug('watch stream state', { from: this.state, to: next });
+    this.state = next;
   }
 
   private write(request: RawWatchRequest): void {
@@ -130,7 +149,7 @@ export class WatchStream implements WatcherHost {
   // ---- stream lifecycle ------------------------------------------------------------------------
 
   private connect(): void {
-    this.state = 'connecting';
+    this.transition('connecting');
     const opening = this.connection
       .openStream(WATCH, Date.now() + this.connectTimeoutMs)
       .then(({ call, endpoint, token }) => {
@@ -142,16 +161,18 @@ export class WatchStream implements WatcherHost {
         this.callEndpoint = endpoint;
         this.callToken = token;
         call.on('data', (res: RawWatchResponse) => this.onResponse(call, res));
-        call.on('error', (err: unknown) => this.onCallEnded(call, toEtcdError(err)));
-        call.on('end', () => this.onCallEnded(call, new UnavailableError('watch stream ended by etcd')));
-        this.state = 'open';
+        // 'status' ends every call, OK or not; the same failure also comes as 'error', handled there.
+        call.on('error', () => undefined);
+        call.on('status', (s: StatusObject) => this.onCallEnded(call, statusError(s)));
+        this.transition('open');
         this.logger.debug('watch stream open', { endpoint, watches: this.live.size });
         this.sendNextCreate();
       })
       .catch((err: unknown) => {
         if (this.state === 'connecting') this.onStreamLost(toEtcdError(err));
-      });
-    void opening;
+      })
+      .finally(() => this.pending.delete(opening));
+    this.pending.add(opening);
   }
 
   private onCallEnded(call: ClientDuplexStream<RawWatchRequest, RawWatchResponse>, err: EtcdError): void {
@@ -172,7 +193,7 @@ export class WatchStream implements WatcherHost {
     if (!isTokenProblem && !canHeal(err)) {
       this.logger.warn('watch stream failed', { error: err.message });
       for (const w of [...this.live]) this.fail(w, err);
-      this.state = 'idle';
+      this.transition('idle');
       return;
     }
     this.connection.markFailed(this.callEndpoint);
@@ -180,15 +201,14 @@ export class WatchStream implements WatcherHost {
       if (w.state === 'active' || w.state === 'creating') {
         // A watcher that was never created is not "resuming": it gets `created`, not `reconnected`.
         w.isResuming = w.state === 'active' || w.isResuming;
-        w.watchId = undefined;
         this.enqueue(w);
       }
     }
     if (this.live.size === 0) {
-      this.state = 'idle';
+      this.transition('idle');
       return;
     }
-    this.state = 'backoff';
+    this.transition('backoff');
     const delay = this.backoff.next();
     this.logger.debug('watch stream lost, reconnecting', { error: err.message, delayMs: delay });
     this.reconnectTimer = setTimeout(() => {
@@ -220,7 +240,7 @@ export class WatchStream implements WatcherHost {
     while (next && next.state !== 'queued') next = this.queue.shift();
     if (!next) return;
     this.creating = next;
-    next.state = 'creating';
+    next.moveTo('creating');
     const spec = next.spec;
     this.write({
       create_request: {
@@ -257,7 +277,7 @@ export class WatchStream implements WatcherHost {
       } else if (watcher.state !== 'creating') {
         this.cancelId(res.watch_id); // canceled by the consumer while its create was in flight
       } else {
-        watcher.state = 'active';
+        watcher.moveTo('active');
         watcher.watchId = res.watch_id;
         this.byId.set(res.watch_id, watcher);
         watcher.onCreated(headerRevision);
@@ -336,7 +356,7 @@ export class WatchStream implements WatcherHost {
       this.fail(watcher, new CompactedError('watch start revision compacted', compactRevision));
       return;
     }
-    watcher.state = 'paused'; // held aside while the probe runs
+    watcher.moveTo('probing');
     const streamToken = this.callToken;
     const probe = this.connection
       .unary(
@@ -363,8 +383,8 @@ export class WatchStream implements WatcherHost {
         },
       )
       .catch((err: unknown) => this.logger.error('watch probe failed', { error: String(err) }))
-      .finally(() => this.probes.delete(probe));
-    this.probes.add(probe);
+      .finally(() => this.pending.delete(probe));
+    this.pending.add(probe);
   }
 
   /** Ends the current call on purpose and reconnects (every open watch resumes). */
@@ -386,8 +406,7 @@ export class WatchStream implements WatcherHost {
       this.fragments.delete(watcher.watchId);
       this.cancelId(watcher.watchId);
     }
-    watcher.watchId = undefined;
-    watcher.state = 'paused';
+    watcher.moveTo('paused');
     this.logger.debug('watch paused, consumer behind', { startRevision: watcher.startRevision() });
   }
 
@@ -421,7 +440,7 @@ export class WatchStream implements WatcherHost {
   /** Ends every watch normally, cancels the call and timers, and waits for probes. Idempotent. */
   async close(): Promise<void> {
     if (this.state !== 'closed') {
-      this.state = 'closed';
+      this.transition('closed');
       if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
       this.reconnectTimer = undefined;
       this.dropCall();
@@ -429,6 +448,6 @@ export class WatchStream implements WatcherHost {
       this.live.clear();
       this.queue = [];
     }
-    await Promise.all([...this.probes]);
+    await Promise.all([...this.pending]);
   }
 }

@@ -26,9 +26,10 @@ export interface WatchBufferLimits {
  * - `creating`: its create is the one in flight;
  * - `active`: etcd knows it under `watchId` on the current stream;
  * - `paused`: canceled on etcd because the consumer fell behind; re-created once it drains;
+ * - `probing`: etcd refused its create; held aside while the refusal is classified;
  * - `done`: ended (canceled, failed or client closed). Terminal.
  */
-export type WatcherState = 'queued' | 'creating' | 'active' | 'paused' | 'done';
+export type WatcherState = 'queued' | 'creating' | 'active' | 'paused' | 'probing' | 'done';
 
 /** The stream's side of a watcher: what it calls back into. */
 export interface WatcherHost {
@@ -69,8 +70,8 @@ function messageBytes(message: WatchMessage): number {
 export class Watcher implements Watch {
   /** Order of creation; the stream re-creates watchers in this order after a lost stream. */
   readonly seq: number;
-  /** Current position with respect to the stream (see WatcherState). */
-  state: WatcherState = 'queued';
+  /** Current position with respect to the stream (see WatcherState); changed only by moveTo/finish. */
+  private currentState: WatcherState = 'queued';
   /** etcd's watch id on the current stream while `active`. */
   watchId: string | undefined;
   /** True while re-creating after a lost stream: the next created reply yields `reconnected`. */
@@ -109,6 +110,18 @@ export class Watcher implements Watch {
     } else {
       this.detachSignal = () => undefined;
     }
+  }
+
+  /** Where the watcher is with respect to the stream. */
+  get state(): WatcherState {
+    return this.currentState;
+  }
+
+  /** The one guarded transition used by the stream: `done` is terminal (only finish() enters it). */
+  moveTo(next: Exclude<WatcherState, 'done'>): void {
+    if (this.currentState === 'done') return;
+    this.currentState = next;
+    if (next !== 'active') this.watchId = undefined;
   }
 
   /**
@@ -174,8 +187,8 @@ export class Watcher implements Watch {
 
   /** Ends the watch: normally (no error) or with `error` after the buffered messages. */
   finish(error?: EtcdError): void {
-    if (this.state === 'done') return;
-    this.state = 'done';
+    if (this.currentState === 'done') return;
+    this.currentState = 'done';
     this.watchId = undefined;
     this.detachSignal();
     if (error === undefined) {

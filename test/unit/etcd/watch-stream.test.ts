@@ -50,8 +50,10 @@ class FakeCall extends EventEmitter {
       ...res,
     } satisfies RawWatchResponse);
   }
+  /** Ends the call as grpc-js does: 'error' (non-OK only), then 'status'. */
   fail(code: status, details: string): void {
     this.emit('error', grpcError(code, details));
+    this.emit('status', { code, details, metadata: new Metadata() });
   }
 }
 
