@@ -1,0 +1,273 @@
+// Test environment for the controllers: real etcd, the Kubernetes API simulator with our CRDs, and the
+// operator's Manager in this process, talking to both through the real clients.
+import { readFile } from 'node:fs/promises';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type V1ConfigMap,
+  type V1Deployment,
+  type V1PodSpec,
+} from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import type { ClusterEtcdSourceSpec, PrefixSync, PrefixSyncSpec } from '../../../src/api/index.js';
+import { EtcdClient } from '../../../src/etcd/index.js';
+import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
+import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
+import { createLogger, silentLogger } from '../../../src/observability/index.js';
+import { Manager, type ManagerOptions } from '../../../src/operator/index.js';
+
+const CRDS = new URL('../../../crds/', import.meta.url);
+
+/** Polls `check` every 20 ms until it returns something other than undefined/false; fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Installs the project's CRDs into the simulator as kubectl would (raw JSON keeps x-kubernetes-* keys). */
+export async function installCrds(sim: KubeSim): Promise<void> {
+  for (const file of ['etcdconfig.dev_prefixsyncs.yaml', 'etcdconfig.dev_clusteretcdsources.yaml']) {
+    const body = parse(await readFile(new URL(file, CRDS), 'utf8')) as object;
+    const res = await fetch(`${sim.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`installing ${file}: HTTP ${res.status} ${await res.text()}`);
+  }
+}
+
+/** etcd + simulator + clients for one test file. */
+export class TestEnv {
+  private managers: Manager[] = [];
+  private counter = 0;
+
+  private constructor(
+    readonly etcd: EtcdCluster,
+    readonly sim: KubeSim,
+    readonly kc: KubeConfig,
+    /** A client of our own etcd layer, to write test data. */
+    readonly etcdClient: EtcdClient,
+  ) {}
+
+  static async start(options: { crds?: boolean } = {}): Promise<TestEnv> {
+    const etcd = await EtcdCluster.start();
+    let sim: KubeSim | undefined;
+    try {
+      sim = await KubeSim.start();
+      if (options.crds ?? true) await installCrds(sim);
+      const kc = sim.kubeConfig();
+      return new TestEnv(etcd, sim, kc, new EtcdClient({ endpoints: etcd.endpoints }));
+    } catch (err) {
+      await sim?.close();
+      await etcd.close();
+      throw err;
+    }
+  }
+
+  get custom(): CustomObjectsApi {
+    return this.kc.makeApiClient(CustomObjectsApi);
+  }
+  get core(): CoreV1Api {
+    return this.kc.makeApiClient(CoreV1Api);
+  }
+  get apps(): AppsV1Api {
+    return this.kc.makeApiClient(AppsV1Api);
+  }
+
+  /** A fresh namespace (with `labels`) for one test: its own objects, its own etcd prefix. */
+  async namespace(labels: Record<string, string> = {}): Promise<string> {
+    const name = `t${++this.counter}-${Math.random().toString(36).slice(2, 7)}`;
+    await this.core.createNamespace({ body: { metadata: { name, labels } } });
+    return name;
+  }
+
+  /** Starts a Manager on this environment (silent unless OPERATOR_TEST_LOGS is set); closed by close(). */
+  async startManager(options: Partial<ManagerOptions> = {}): Promise<Manager> {
+    const manager = new Manager({
+      kubeConfig: this.kc,
+      namespace: 'default',
+      leaderElection: false,
+      sourceProbeIntervalMs: 300,
+      logger: process.env['OPERATOR_TEST_LOGS'] ? createLogger({ level: 'debug' }) : silentLogger,
+      ...options,
+    });
+    this.managers.push(manager);
+    await manager.start();
+    return manager;
+  }
+
+  async put(key: string, value: string | Buffer): Promise<bigint> {
+    return (await this.etcdClient.kv.put(key, value)).revision;
+  }
+
+  async createSource(name: string, spec: Partial<ClusterEtcdSourceSpec> = {}): Promise<void> {
+    await this.custom.createClusterCustomObject({
+      group: 'etcdconfig.dev',
+      version: 'v1alpha1',
+      plural: 'clusteretcdsources',
+      body: {
+        apiVersion: 'etcdconfig.dev/v1alpha1',
+        kind: 'ClusterEtcdSource',
+        metadata: { name },
+        spec: { endpoints: this.etcd.endpoints, ...spec },
+      },
+    });
+  }
+
+  async deleteSource(name: string): Promise<void> {
+    await this.custom.deleteClusterCustomObject({
+      group: 'etcdconfig.dev',
+      version: 'v1alpha1',
+      plural: 'clusteretcdsources',
+      name,
+    });
+  }
+
+  async createPrefixSync(
+    namespace: string,
+    name: string,
+    spec: PrefixSyncSpec,
+    metadata: Record<string, unknown> = {},
+  ): Promise<void> {
+    await this.custom.createNamespacedCustomObject({
+      group: 'etcdconfig.dev',
+      version: 'v1alpha1',
+      plural: 'prefixsyncs',
+      namespace,
+      body: {
+        apiVersion: 'etcdconfig.dev/v1alpha1',
+        kind: 'PrefixSync',
+        metadata: { name, ...metadata },
+        spec,
+      },
+    });
+  }
+
+  async patchPrefixSync(namespace: string, name: string, patch: object): Promise<void> {
+    const res = await fetch(
+      `${this.sim.url}/apis/etcdconfig.dev/v1alpha1/namespaces/${namespace}/prefixsyncs/${name}`,
+      {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json', Accept: 'application/json' },
+        body: JSON.stringify(patch),
+      },
+    );
+    if (res.status !== 200) throw new Error(`patch prefixsync: HTTP ${res.status} ${await res.text()}`);
+  }
+
+  async deletePrefixSync(namespace: string, name: string): Promise<void> {
+    await this.custom.deleteNamespacedCustomObject({
+      group: 'etcdconfig.dev',
+      version: 'v1alpha1',
+      plural: 'prefixsyncs',
+      namespace,
+      name,
+    });
+  }
+
+  async prefixSync(namespace: string, name: string): Promise<PrefixSync | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({
+        group: 'etcdconfig.dev',
+        version: 'v1alpha1',
+        plural: 'prefixsyncs',
+        namespace,
+        name,
+      })) as PrefixSync;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The condition of `type` of a PrefixSync, as `Status/Reason`, e.g. `False/InvalidKey`. */
+  async condition(namespace: string, name: string, type = 'Ready'): Promise<string | undefined> {
+    const c = (await this.prefixSync(namespace, name))?.status?.conditions?.find((x) => x.type === type);
+    return c ? `${c.status}/${c.reason}` : undefined;
+  }
+
+  async configMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+    try {
+      return await this.core.readNamespacedConfigMap({ namespace, name });
+    } catch {
+      return undefined;
+    }
+  }
+
+  async createDeployment(
+    namespace: string,
+    name: string,
+    podSpec: V1PodSpec,
+    labels: Record<string, string> = {},
+  ): Promise<void> {
+    await this.apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name, labels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: podSpec },
+        },
+      },
+    });
+  }
+
+  async deployment(namespace: string, name: string): Promise<V1Deployment> {
+    return this.apps.readNamespacedDeployment({ namespace, name });
+  }
+
+  /** Events about a PrefixSync, as `Type/Reason: message`. */
+  async events(namespace: string, name: string): Promise<string[]> {
+    const list = await this.core.listNamespacedEvent({ namespace });
+    return list.items
+      .filter((e) => e.involvedObject.kind === 'PrefixSync' && e.involvedObject.name === name)
+      .map((e) => `${e.type ?? ''}/${e.reason ?? ''}: ${e.message ?? ''}`);
+  }
+
+  async closeManagers(): Promise<void> {
+    const managers = this.managers;
+    this.managers = [];
+    await Promise.all(managers.map((m) => m.close()));
+  }
+
+  async close(): Promise<void> {
+    await this.closeManagers();
+    await this.etcdClient.close();
+    await this.sim.close();
+    await this.etcd.close();
+  }
+}
+
+/** A pod spec whose one container mounts ConfigMap `configMap` as a volume. */
+export function mountingPodSpec(configMap: string): V1PodSpec {
+  return {
+    containers: [{ name: 'app', image: 'nginx', volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }],
+    volumes: [{ name: 'cfg', configMap: { name: configMap } }],
+  };
+}
+
+/** The config-hash annotation of a Deployment's pod template. */
+export function templateHashOf(d: V1Deployment): string | undefined {
+  return d.spec?.template.metadata?.annotations?.['etcdconfig.dev/config-hash'];
+}
