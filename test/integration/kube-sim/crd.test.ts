@@ -352,6 +352,110 @@ describe('KubeSim custom resources (the project CRDs in crds/)', () => {
     });
   });
 
+  describe('a CRD without a status subresource, with two versions', () => {
+    const widgets = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Widget', plural: 'widgets' },
+        versions: ['v1', 'v1beta1'].map((name) => ({
+          name,
+          served: true,
+          storage: name === 'v1',
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', properties: { size: { type: 'integer', minimum: 1 } } },
+                status: { type: 'object', properties: { ok: { type: 'boolean' } } },
+                extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              },
+            },
+          },
+        })),
+      },
+    };
+    const url = (version: string, name = '') =>
+      `${sim.url}/apis/example.com/${version}/namespaces/default/widgets${name ? `/${name}` : ''}`;
+
+    beforeEach(async () => {
+      const res = await http(`${sim.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {
+        method: 'POST',
+        body: widgets,
+      });
+      assert.equal(res.status, 201);
+    });
+
+    it('bumps generation on status changes too, as the main endpoint owns status', async () => {
+      const created = await http(url('v1'), {
+        method: 'POST',
+        body: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { name: 'w' },
+          spec: { size: 1 },
+          status: { ok: true },
+        },
+      });
+      assert.equal(created.status, 201);
+      assert.deepEqual(
+        created.json['status'],
+        { ok: true },
+        'status was dropped without a status subresource',
+      );
+      const patched = await http(url('v1', 'w'), {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: { status: { ok: false } },
+      });
+      assert.equal((patched.json['metadata'] as Record<string, unknown>)['generation'], 2);
+      assert.equal((await http(url('v1', 'w/status'))).status, 404);
+    });
+
+    it('serves the same objects at every served version and keeps unknown fields under preserve-unknown-fields', async () => {
+      await http(url('v1'), {
+        method: 'POST',
+        body: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { name: 'w' },
+          spec: { size: 2 },
+          extra: { any: { thing: 1 } },
+        },
+      });
+      const beta = await http(url('v1beta1', 'w'));
+      assert.equal(beta.json['apiVersion'], 'example.com/v1beta1');
+      assert.deepEqual(beta.json['extra'], { any: { thing: 1 } });
+      const invalid = await http(url('v1beta1'), {
+        method: 'POST',
+        body: {
+          apiVersion: 'example.com/v1beta1',
+          kind: 'Widget',
+          metadata: { name: 'z' },
+          spec: { size: 0 },
+        },
+      });
+      assert.equal(invalid.status, 422);
+      assert.equal(
+        (invalid.json as { message: string }).message,
+        'Widget.example.com "z" is invalid: spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1',
+      );
+    });
+
+    it('renders Name and Age when the CRD declares no printer columns', async () => {
+      await http(url('v1'), {
+        method: 'POST',
+        body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+      });
+      const table = await http(url('v1'), { headers: { Accept: TABLE_ACCEPT } });
+      const cols = (table.json['columnDefinitions'] as Array<{ name: string }>).map((c) => c.name);
+      assert.deepEqual(cols, ['Name', 'Age']);
+    });
+  });
+
   describe('Table output (kubectl get)', () => {
     it('renders the CRD additionalPrinterColumns', async () => {
       await create(psync('t'));

@@ -445,6 +445,101 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
       );
     });
 
+    it('with propagationPolicy Foreground deletes the dependents first, then the owner', async () => {
+      const owner = await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('fg') });
+      const ref = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'fg',
+        uid: owner.metadata!.uid!,
+        blockOwnerDeletion: true,
+      };
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'fg-dep', ownerReferences: [ref], finalizers: ['example.com/hold'] } },
+      });
+      await apps.deleteNamespacedDeployment({
+        namespace: 'default',
+        name: 'fg',
+        propagationPolicy: 'Foreground',
+      });
+      const dep = await waitFor('the dependent to be marked', async () => {
+        const cm = await core.readNamespacedConfigMap({ namespace: 'default', name: 'fg-dep' });
+        return cm.metadata!.deletionTimestamp ? cm : undefined;
+      });
+      assert.ok(dep);
+      const waiting = await apps.readNamespacedDeployment({ namespace: 'default', name: 'fg' });
+      assert.ok(
+        waiting.metadata!.finalizers!.includes('foregroundDeletion'),
+        'the owner went before its dependent',
+      );
+      await core.patchNamespacedConfigMap(
+        { namespace: 'default', name: 'fg-dep', body: { metadata: { finalizers: null } } },
+        MERGE,
+      );
+      await waitFor(
+        'the owner to go',
+        async () => (await apps.listNamespacedDeployment({ namespace: 'default' })).items.length === 0,
+      );
+    });
+
+    it('collects a dependent whose owner never existed (dangling ownerReference)', async () => {
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: {
+          metadata: {
+            name: 'dangling',
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: 'Deployment',
+                name: 'ghost',
+                uid: '00000000-0000-0000-0000-000000000000',
+              },
+            ],
+          },
+        },
+      });
+      await waitFor('the dangling dependent to be collected', async () => {
+        const names = (await core.listNamespacedConfigMap({ namespace: 'default' })).items.map(
+          (c) => c.metadata!.name,
+        );
+        return !names.includes('dangling');
+      });
+    });
+
+    it('keeps a terminating namespace while content holds finalizers, refusing new content with 403', async () => {
+      await core.createNamespace({ body: { metadata: { name: 'ending' } } });
+      await core.createNamespacedConfigMap({
+        namespace: 'ending',
+        body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } },
+      });
+      await core.deleteNamespace({ name: 'ending' });
+      const ns = await core.readNamespace({ name: 'ending' });
+      assert.equal(ns.status!.phase, 'Terminating');
+      const st = await expectStatus(403, () =>
+        core.createNamespacedConfigMap({ namespace: 'ending', body: { metadata: { name: 'new' } } }),
+      );
+      assert.match(
+        st.message,
+        /unable to create new content in namespace ending because it is being terminated/,
+      );
+      await waitFor('the content to be marked', async () =>
+        Boolean(
+          (await core.readNamespacedConfigMap({ namespace: 'ending', name: 'held' })).metadata!
+            .deletionTimestamp,
+        ),
+      );
+      await core.patchNamespacedConfigMap(
+        { namespace: 'ending', name: 'held', body: { metadata: { finalizers: null } } },
+        MERGE,
+      );
+      await waitFor(
+        'the namespace to go',
+        async () => !(await core.listNamespace()).items.some((n) => n.metadata!.name === 'ending'),
+      );
+    });
+
     it('deletes a collection by label selector', async () => {
       for (const [name, app] of [
         ['c1', 'x'],
@@ -543,6 +638,15 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
         }),
       );
       assert.equal(st.reason, 'Expired');
+    });
+
+    it('waits for a resourceVersion newer than the store, then answers 504 Too large resource version', async () => {
+      const now = await core.listNamespacedConfigMap({ namespace: 'default' });
+      const future = (BigInt(now.metadata!.resourceVersion!) + 1000n).toString();
+      const st = await expectStatus(504, () =>
+        core.listNamespacedConfigMap({ namespace: 'default', resourceVersion: future }),
+      );
+      assert.match(st.message, /Too large resource version/);
     });
 
     it('serves resourceVersionMatch=Exact from history, and 410 once it has left it', async () => {
