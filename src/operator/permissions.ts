@@ -1,0 +1,247 @@
+// What the operator may do in the Kubernetes API, and why: the single source of the chart's ClusterRole
+// and Role. Each need names the call sites that need it (`file#callee`, as found by the type checker);
+// test/unit/chart keeps this list, the rendered chart and the code in agreement, so a new call without a
+// permission, or a permission no code uses, fails the build.
+
+/** An RBAC verb the operator uses. */
+export type PermissionVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+/** One RBAC need of the operator. */
+export interface PermissionNeed {
+  /** API group; `''` is the core group. */
+  readonly apiGroup: string;
+  /** Resource, or `resource/subresource`. */
+  readonly resource: string;
+  readonly verbs: readonly PermissionVerb[];
+  /** `cluster`: ClusterRole (any namespace); `namespace`: Role in the operator's own namespace only. */
+  readonly scope: 'cluster' | 'namespace';
+  /** What the operator does with it, in a user's words. */
+  readonly why: string;
+  /** The code that needs it: `src/<file>#<callee>` call sites of the operator's code. */
+  readonly calls: readonly string[];
+  /**
+   * Needs that no call shows because the API server derives them from a request's content: the
+   * `text` must occur in `file` for the need to stay.
+   */
+  readonly evidence?: { readonly file: string; readonly text: string };
+}
+
+const PRESYNC = 'src/controller/prefixsync/reconciler.ts';
+const SOURCE = 'src/controller/etcdsource/reconciler.ts';
+const RESOURCES = 'src/controller/shared/resources.ts';
+const CUSTOM = 'src/kube/custom-resources.ts';
+const MANAGER = 'src/operator/manager.ts';
+const INFORMER = 'src/kube/informer.ts';
+
+/** Every permission the operator needs: nothing more (a test checks each is used), nothing less. */
+export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
+  {
+    apiGroup: 'etcdconfig.dev',
+    resource: 'prefixsyncs',
+    verbs: ['get', 'list', 'watch', 'patch'],
+    scope: 'cluster',
+    why: 'watch PrefixSyncs in every namespace (informer), re-read one before a sync, add and remove the etcdconfig.dev/configmap finalizer (JSON merge patch)',
+    calls: [
+      `${MANAGER}#informer(this.psyncResource.raw)`,
+      `${INFORMER}#this.source.list`,
+      `${INFORMER}#this.watcher.watch`,
+      `${CUSTOM}#this.api.listClusterCustomObject`,
+      `${PRESYNC}#this.options.prefixSyncs.get`,
+      `${RESOURCES}#raw.get`,
+      `${CUSTOM}#this.api.getNamespacedCustomObject`,
+      `${PRESYNC}#this.options.prefixSyncs.patchMerge`,
+      `${RESOURCES}#raw.patchMerge`,
+      `${CUSTOM}#this.api.patchNamespacedCustomObject`,
+    ],
+  },
+  {
+    apiGroup: 'etcdconfig.dev',
+    resource: 'prefixsyncs/status',
+    verbs: ['update'],
+    scope: 'cluster',
+    why: 'write status (conditions, syncedRevision, contentHash, ...) once per reconcile',
+    calls: [
+      `${PRESYNC}#this.options.prefixSyncs.replaceStatus`,
+      `${RESOURCES}#raw.replaceStatus`,
+      `${CUSTOM}#this.api.replaceNamespacedCustomObjectStatus`,
+    ],
+  },
+  {
+    apiGroup: 'etcdconfig.dev',
+    resource: 'prefixsyncs/finalizers',
+    verbs: ['update'],
+    scope: 'cluster',
+    why: "the ConfigMap names its PrefixSync as owner with blockOwnerDeletion: true, which the OwnerReferencesPermissionEnforcement admission plugin allows only to who may update the owner's finalizers",
+    calls: [`${PRESYNC}#this.options.configMaps.create`, `${PRESYNC}#this.options.configMaps.replace`],
+    evidence: { file: 'src/controller/prefixsync/desired-configmap.ts', text: 'blockOwnerDeletion: true' },
+  },
+  {
+    apiGroup: 'etcdconfig.dev',
+    resource: 'clusteretcdsources',
+    verbs: ['get', 'list', 'watch'],
+    scope: 'cluster',
+    why: 'watch ClusterEtcdSources (informer: endpoints, TLS and access rules) and re-read one before probing it',
+    calls: [
+      `${MANAGER}#informer(this.sourceResource.raw)`,
+      `${INFORMER}#this.source.list`,
+      `${INFORMER}#this.watcher.watch`,
+      `${CUSTOM}#this.api.listClusterCustomObject`,
+      `${SOURCE}#this.options.sources.get`,
+      `${RESOURCES}#raw.get`,
+      `${CUSTOM}#this.api.getClusterCustomObject`,
+    ],
+  },
+  {
+    apiGroup: 'etcdconfig.dev',
+    resource: 'clusteretcdsources/status',
+    verbs: ['update'],
+    scope: 'cluster',
+    why: 'write the Ready condition, clusterId, memberCount and revision',
+    calls: [
+      `${SOURCE}#this.options.sources.replaceStatus`,
+      `${RESOURCES}#raw.replaceStatus`,
+      `${CUSTOM}#this.api.replaceClusterCustomObjectStatus`,
+    ],
+  },
+  {
+    apiGroup: '',
+    resource: 'configmaps',
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+    scope: 'cluster',
+    why: "write each PrefixSync's ConfigMap in its namespace (create, or replace with resourceVersion), watch the ConfigMaps it manages (label selector) to repair drift, delete them under deletionPolicy Delete",
+    calls: [
+      `${MANAGER}#informer(this.configMaps)`,
+      `${INFORMER}#this.source.list`,
+      `${INFORMER}#this.watcher.watch`,
+      'src/kube/config-maps.ts#this.api.listConfigMapForAllNamespaces',
+      'src/kube/config-maps.ts#this.api.listNamespacedConfigMap',
+      `${PRESYNC}#this.getConfigMap`,
+      `${PRESYNC}#this.options.configMaps.get`,
+      'src/kube/config-maps.ts#this.api.readNamespacedConfigMap',
+      `${PRESYNC}#this.options.configMaps.create`,
+      'src/kube/config-maps.ts#this.api.createNamespacedConfigMap',
+      `${PRESYNC}#this.options.configMaps.replace`,
+      'src/kube/config-maps.ts#this.api.replaceNamespacedConfigMap',
+      `${PRESYNC}#this.options.configMaps.delete`,
+      'src/kube/config-maps.ts#this.api.deleteNamespacedConfigMap',
+    ],
+  },
+  {
+    apiGroup: '',
+    resource: 'namespaces',
+    verbs: ['list', 'watch'],
+    scope: 'cluster',
+    why: 'read namespace labels for access rules with a namespaceSelector (informer)',
+    calls: [
+      `${MANAGER}#informer(newNamespaceSource(kc))`,
+      `${INFORMER}#this.source.list`,
+      `${INFORMER}#this.watcher.watch`,
+      'src/operator/core-sources.ts#this.api.listNamespace',
+    ],
+  },
+  {
+    apiGroup: '',
+    resource: 'events',
+    verbs: ['create', 'patch'],
+    scope: 'cluster',
+    why: 'record Events on PrefixSyncs (in their namespaces) and on ClusterEtcdSources (in default); a repeat patches count and lastTimestamp',
+    calls: [
+      'src/kube/event-recorder.ts#this.sink.create',
+      'src/kube/events.ts#this.api.createNamespacedEvent',
+      'src/kube/event-recorder.ts#this.sink.patchRepeat',
+      'src/kube/events.ts#this.api.patchNamespacedEvent',
+    ],
+  },
+  {
+    apiGroup: 'apps',
+    resource: 'deployments',
+    verbs: ['get', 'list', 'patch'],
+    scope: 'cluster',
+    why: 'rollout: find (mode auto) or read (mode targets) the workloads using a ConfigMap, and patch their pod-template config-hash annotation',
+    calls: [
+      `${PRESYNC}#rollOut`,
+      'src/controller/prefixsync/rollout.ts#api.get',
+      'src/kube/workloads.ts#this.api.readNamespacedDeployment',
+      'src/controller/prefixsync/rollout.ts#api.list',
+      'src/kube/workloads.ts#this.api.listNamespacedDeployment',
+      'src/controller/prefixsync/rollout.ts#api.patchPodTemplateAnnotations',
+      'src/kube/workloads.ts#this.api.patchNamespacedDeployment',
+    ],
+  },
+  {
+    apiGroup: 'apps',
+    resource: 'statefulsets',
+    verbs: ['get', 'list', 'patch'],
+    scope: 'cluster',
+    why: 'rollout of StatefulSets, as for Deployments',
+    calls: [
+      `${PRESYNC}#rollOut`,
+      'src/kube/workloads.ts#this.api.readNamespacedStatefulSet',
+      'src/kube/workloads.ts#this.api.listNamespacedStatefulSet',
+      'src/kube/workloads.ts#this.api.patchNamespacedStatefulSet',
+    ],
+  },
+  {
+    apiGroup: 'apps',
+    resource: 'daemonsets',
+    verbs: ['get', 'list', 'patch'],
+    scope: 'cluster',
+    why: 'rollout of DaemonSets, as for Deployments',
+    calls: [
+      `${PRESYNC}#rollOut`,
+      'src/kube/workloads.ts#this.api.readNamespacedDaemonSet',
+      'src/kube/workloads.ts#this.api.listNamespacedDaemonSet',
+      'src/kube/workloads.ts#this.api.patchNamespacedDaemonSet',
+    ],
+  },
+  {
+    apiGroup: 'coordination.k8s.io',
+    resource: 'leases',
+    verbs: ['get', 'create', 'update'],
+    scope: 'namespace',
+    why: "leader election: read, create and renew (replace with resourceVersion) the Lease in the operator's namespace",
+    calls: [
+      'src/runtime/leader-elector.ts#this.leases.get',
+      'src/kube/leases.ts#this.api.readNamespacedLease',
+      'src/runtime/leader-elector.ts#this.leases.create',
+      'src/kube/leases.ts#this.api.createNamespacedLease',
+      'src/runtime/leader-elector.ts#this.leases.replace',
+      'src/kube/leases.ts#this.api.replaceNamespacedLease',
+    ],
+  },
+  {
+    apiGroup: '',
+    resource: 'secrets',
+    verbs: ['list', 'watch'],
+    scope: 'namespace',
+    why: "TLS material and etcd credentials named by ClusterEtcdSources, read only from the operator's own namespace (informer)",
+    calls: [
+      `${MANAGER}#informer(newSecretSource(kc))`,
+      `${INFORMER}#this.source.list`,
+      `${INFORMER}#this.watcher.watch`,
+      'src/operator/core-sources.ts#this.api.listNamespacedSecret',
+    ],
+  },
+];
+
+/**
+ * Call sites in the operator's code that the operator never reaches (methods of the kube layer kept
+ * for tests and tools), with the reason; they need no permission.
+ */
+export const UNREACHED_CALLS: Readonly<Record<string, string>> = {
+  'src/operator/core-sources.ts#this.api.listSecretForAllNamespaces':
+    'the Secret informer is always given the operator namespace (manager.ts), never all namespaces',
+  'src/kube/events.ts#this.api.listEventForAllNamespaces':
+    'EventClient.list: the operator never lists Events',
+  'src/kube/events.ts#this.api.listNamespacedEvent': 'EventClient.list: the operator never lists Events',
+  [`${CUSTOM}#this.api.createClusterCustomObject`]: 'the operator never creates custom resources',
+  [`${CUSTOM}#this.api.createNamespacedCustomObject`]: 'the operator never creates custom resources',
+  [`${CUSTOM}#this.api.deleteClusterCustomObject`]: 'the operator never deletes custom resources',
+  [`${CUSTOM}#this.api.deleteNamespacedCustomObject`]: 'the operator never deletes custom resources',
+  [`${CUSTOM}#this.api.replaceClusterCustomObject`]:
+    'the operator replaces only the status of custom resources',
+  [`${CUSTOM}#this.api.replaceNamespacedCustomObject`]:
+    'the operator replaces only the status of custom resources',
+  [`${CUSTOM}#this.api.patchClusterCustomObject`]: 'the operator patches only PrefixSyncs (their finalizer)',
+  [`${CUSTOM}#this.api.listNamespacedCustomObject`]: 'informers list custom resources across all namespaces',
+};

@@ -1,0 +1,312 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
+import { OPERATOR_PERMISSIONS } from '../../../src/operator/permissions.js';
+import { validatorsFor } from '../../unit/api/support/crd-validator.js';
+import {
+  ALL_ON,
+  CHART,
+  KUBECTL,
+  helms,
+  parseManifests,
+  run,
+  template,
+  type Manifest,
+} from './support/helm.js';
+
+const CRD_VALIDATORS = validatorsFor(join(CHART, 'crds'));
+
+/** Validates one rendered object against Kubernetes' schemas (kubernetes-models) or our CRDs. */
+async function validate(obj: Manifest): Promise<void> {
+  const crd = CRD_VALIDATORS.get(obj.kind);
+  if (obj.apiVersion.startsWith('etcdconfig.dev/') && crd) {
+    const { errors } = crd.validate(obj);
+    assert.deepEqual(errors, [], `${obj.kind} ${obj.metadata.name} breaks its CRD schema`);
+    return;
+  }
+  if (obj.apiVersion === 'monitoring.coreos.com/v1') {
+    // Not in kubernetes-models: check the shape Prometheus Operator reads.
+    const spec = obj['spec'] as { selector?: { matchLabels?: object }; endpoints?: Array<{ port?: string }> };
+    assert.ok(spec.selector?.matchLabels, 'ServiceMonitor selects the metrics Service');
+    assert.equal(spec.endpoints?.[0]?.port, 'metrics');
+    return;
+  }
+  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
+  const modulePath = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
+  const models = (await import(modulePath)) as Record<string, new (o: unknown) => { validate(): void }>;
+  const Model = models[obj.kind];
+  if (!Model) throw new Error(`kubernetes-models has no ${obj.apiVersion} ${obj.kind}`);
+  new Model(obj).validate();
+}
+
+function byKind(objs: Manifest[], kind: string): Manifest[] {
+  return objs.filter((o) => o.kind === kind);
+}
+
+function one(objs: Manifest[], kind: string): Manifest {
+  const found = byKind(objs, kind);
+  assert.equal(found.length, 1, `expected one ${kind}, got ${found.length}`);
+  return found[0] as Manifest;
+}
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+/** RBAC rules flattened to `group resource verb` lines, sorted. */
+function grants(rules: Rule[]): string[] {
+  return rules
+    .flatMap((r) =>
+      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g} ${res} ${v}`))),
+    )
+    .sort();
+}
+
+function needs(scope: 'cluster' | 'namespace'): string[] {
+  return OPERATOR_PERMISSIONS.filter((n) => n.scope === scope)
+    .flatMap((n) => n.verbs.map((v) => `${n.apiGroup} ${n.resource} ${v}`))
+    .sort();
+}
+
+interface Container {
+  args: string[];
+  env: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+  ports: Array<{ name: string; containerPort: number }>;
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  resources: { requests?: object; limits?: object };
+  securityContext: {
+    allowPrivilegeEscalation: boolean;
+    readOnlyRootFilesystem: boolean;
+    runAsNonRoot: boolean;
+    capabilities: { drop: string[] };
+    seccompProfile: { type: string };
+  };
+}
+
+interface PodSpec {
+  serviceAccountName: string;
+  automountServiceAccountToken: boolean;
+  securityContext: { runAsNonRoot: boolean; runAsUser: number; seccompProfile: { type: string } };
+  containers: Container[];
+}
+
+function podSpec(deploy: Manifest): PodSpec {
+  return (deploy['spec'] as { template: { spec: PodSpec } }).template.spec;
+}
+
+for (const helm of helms()) {
+  describe(`the Helm chart with ${helm.label}`, function () {
+    // Each helm/kubectl run is a process start on a loaded 2-core machine.
+    this.timeout(180_000);
+    let home: string;
+
+    before(async () => {
+      home = await mkdtemp(join(tmpdir(), 'chart-helm-'));
+    });
+    after(async () => {
+      await rm(home, { recursive: true, force: true });
+    });
+
+    it('passes helm lint, with default values and with every optional object on', async () => {
+      for (const args of [[], ALL_ON]) {
+        const result = await run(helm.path, ['lint', CHART, '--strict', ...args], home);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+      }
+    });
+
+    describe('with default values', () => {
+      let objs: Manifest[];
+      before(async () => {
+        objs = await template(helm, home);
+      });
+
+      it('renders the operator, its identity, RBAC and metrics Service, and no optional object', () => {
+        assert.deepEqual(objs.map((o) => o.kind).sort(), [
+          'ClusterRole',
+          'ClusterRoleBinding',
+          'Deployment',
+          'Role',
+          'RoleBinding',
+          'Service',
+          'ServiceAccount',
+        ]);
+      });
+
+      it('renders objects that Kubernetes schemas accept', async () => {
+        for (const obj of objs) await validate(obj);
+      });
+
+      it('runs two replicas with leader election, probes on the probe port, and a hardened pod', () => {
+        const deploy = one(objs, 'Deployment');
+        assert.equal((deploy['spec'] as { replicas: number }).replicas, 2);
+        const pod = podSpec(deploy);
+        const [c] = pod.containers;
+        assert.ok(c);
+        assert.equal(c.args[0], 'run');
+        assert.ok(c.args.includes('--leader-elect=true'));
+        assert.ok(c.args.includes('--probe-addr=:8081') && c.args.includes('--metrics-addr=:8080'));
+        assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'probes' });
+        assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'probes' });
+        assert.equal(c.ports.find((p) => p.name === 'probes')?.containerPort, 8081);
+        assert.ok(c.resources.requests && c.resources.limits);
+        assert.equal(pod.securityContext.runAsNonRoot, true);
+        assert.ok(pod.securityContext.runAsUser > 0);
+        assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+        assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
+        assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+        assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+        assert.equal(c.securityContext.seccompProfile.type, 'RuntimeDefault');
+        assert.equal(pod.automountServiceAccountToken, true);
+        assert.equal(pod.serviceAccountName, one(objs, 'ServiceAccount').metadata.name);
+        const ns = c.env.find((e) => e.name === 'POD_NAMESPACE');
+        assert.equal(ns?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace');
+      });
+
+      it('grants in its ClusterRole exactly the cluster-wide needs of src/operator/permissions.ts', () => {
+        assert.deepEqual(grants(one(objs, 'ClusterRole')['rules'] as Rule[]), needs('cluster'));
+      });
+
+      it('grants in its Role, in the release namespace only, exactly the namespace needs', () => {
+        const role = one(objs, 'Role');
+        assert.equal(role.metadata.namespace, 'eco-system');
+        assert.deepEqual(grants(role['rules'] as Rule[]), needs('namespace'));
+      });
+
+      it('binds both roles to the operator ServiceAccount', () => {
+        const sa = one(objs, 'ServiceAccount').metadata.name;
+        for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
+          const binding = one(objs, kind) as Manifest & {
+            subjects: Array<{ name: string; namespace: string }>;
+          };
+          assert.deepEqual(
+            binding.subjects.map((s) => [s.name, s.namespace]),
+            [[sa, 'eco-system']],
+          );
+        }
+      });
+    });
+
+    describe('with every optional object on', () => {
+      let objs: Manifest[];
+      before(async () => {
+        objs = await template(helm, home, ALL_ON);
+      });
+
+      it('adds the ServiceMonitor, PodDisruptionBudget, NetworkPolicy and the default ClusterEtcdSource', () => {
+        for (const kind of ['ServiceMonitor', 'PodDisruptionBudget', 'NetworkPolicy', 'ClusterEtcdSource'])
+          one(objs, kind);
+      });
+
+      it('renders objects that Kubernetes schemas and our CRD accept', async () => {
+        for (const obj of objs) await validate(obj);
+      });
+
+      it('builds the ClusterEtcdSource from defaultSource values', () => {
+        const source = one(objs, 'ClusterEtcdSource');
+        assert.equal(source.metadata.name, 'platform-etcd');
+        assert.deepEqual(source['spec'], {
+          endpoints: ['https://etcd-0.etcd:2379', 'https://etcd-1.etcd:2379'],
+          tls: {
+            caSecretRef: { name: 'etcd-ca', key: 'ca.crt' },
+            certSecretRef: { name: 'etcd-client-tls' },
+            serverName: 'etcd.platform.svc',
+          },
+          auth: { secretRef: { name: 'etcd-credentials' } },
+          access: [
+            { namespaces: ['shop', 'shop-staging'], prefixes: ['/config/shop/'] },
+            { namespaceSelector: { matchLabels: { tenant: 'true' } }, prefixes: ['/config/shared/'] },
+          ],
+        });
+      });
+
+      it('passes the shard selector and the replica count to the operator', () => {
+        const deploy = one(objs, 'Deployment');
+        assert.equal((deploy['spec'] as { replicas: number }).replicas, 3);
+        assert.ok(podSpec(deploy).containers[0]?.args.includes('--shard-selector=shard=a'));
+      });
+    });
+
+    it('renders a valid ClusterEtcdSource from --set defaultSource.endpoints=<one endpoint>', async () => {
+      const objs = await template(helm, home, ['--set', 'defaultSource.endpoints=etcd.platform.svc:2379']);
+      const source = one(objs, 'ClusterEtcdSource');
+      assert.deepEqual(source['spec'], { endpoints: ['etcd.platform.svc:2379'] });
+      await validate(source);
+    });
+
+    it('refuses bad values through values.schema.json, saying which', async () => {
+      const cases: Array<[string[], RegExp]> = [
+        [['--set', 'replicaCount=two'], /replicaCount/],
+        [['--set', 'logLevel=loud'], /logLevel/],
+        [['--set', 'defaultSource.endpoints={etcd 0}'], /endpoints/],
+        [['--set', 'defaultSource.access[0].prefixes={config}'], /prefixes/],
+        [['--set', 'replicas=2'], /replicas/],
+        [['--set', 'workers=0'], /workers/],
+      ];
+      for (const [args, mentions] of cases) {
+        const result = await run(helm.path, ['template', 'eco', CHART, ...args], home);
+        assert.notEqual(result.code, 0, `accepted ${args.join(' ')}`);
+        assert.match(result.stderr, mentions);
+      }
+    });
+  });
+}
+
+describe('the rendered chart applied to the API simulator with kubectl', function () {
+  this.timeout(300_000);
+  let sim: KubeSim;
+  let dir: string;
+  const kubectl = (...args: string[]) =>
+    run(KUBECTL, ['--kubeconfig', join(dir, 'kubeconfig'), '--request-timeout=30s', ...args], dir);
+
+  before(async function () {
+    if (helms().length === 0) this.skip();
+    dir = await mkdtemp(join(tmpdir(), 'chart-apply-'));
+    sim = await KubeSim.start({ port: 0 });
+    await sim.writeKubeconfig(join(dir, 'kubeconfig'));
+  });
+  after(async () => {
+    await sim?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('installs the CRDs, then every rendered kind the simulator serves, and reads them back', async () => {
+    const [helm] = helms();
+    assert.ok(helm);
+    const crds = await kubectl('apply', '-f', join(CHART, 'crds'));
+    assert.equal(crds.code, 0, crds.stderr);
+    const ns = await kubectl('create', 'namespace', 'eco-system');
+    assert.equal(ns.code, 0, ns.stderr);
+
+    const objs = await template(helm, dir, ALL_ON);
+    const served = await kubectl('api-resources', '--no-headers');
+    assert.equal(served.code, 0, served.stderr);
+    const kinds = new Set(
+      served.stdout
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .map((f) => f[f.length - 1] ?? ''),
+    );
+    // The simulator serves the kinds the operator uses (DESIGN.md §6), not Services, RBAC, PDBs,
+    // NetworkPolicies or ServiceMonitors: those are checked against Kubernetes' schemas above instead.
+    const applicable = objs.filter((o) => kinds.has(o.kind));
+    assert.deepEqual(applicable.map((o) => o.kind).sort(), [
+      'ClusterEtcdSource',
+      'Deployment',
+      'ServiceAccount',
+    ]);
+    const file = join(dir, 'rendered.yaml');
+    await writeFile(file, applicable.map((o) => stringify(o)).join('---\n'));
+    const applied = await kubectl('apply', '--validate=strict', '-f', file);
+    assert.equal(applied.code, 0, applied.stderr);
+
+    const source = await kubectl('get', 'clusteretcdsource', 'platform-etcd', '-o', 'yaml');
+    assert.equal(source.code, 0, source.stderr);
+    const [back] = parseManifests(source.stdout);
+    assert.deepEqual(back?.['spec'], one(objs, 'ClusterEtcdSource')['spec']);
+    const deploy = await kubectl('-n', 'eco-system', 'get', 'deployment', '-o', 'name');
+    assert.equal(deploy.stdout.trim(), 'deployment.apps/eco-etcd-config-operator');
+  });
+});
