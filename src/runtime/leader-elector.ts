@@ -1,4 +1,4 @@
-import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import { V1MicroTime, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 import {
   ConflictError,
   NotFoundError,
@@ -280,8 +280,9 @@ export class LeaderElector implements LeaderElection {
     return {
       holderIdentity: this.identity,
       leaseDurationSeconds: this.leaseDurationMs / 1000,
-      acquireTime: wasMine && previous?.acquireTime ? previous.acquireTime : new Date(now),
-      renewTime: new Date(now),
+      // MicroTime on the wire has exactly six fractional digits; a plain Date would send three.
+      acquireTime: wasMine && previous?.acquireTime ? previous.acquireTime : new V1MicroTime(now),
+      renewTime: new V1MicroTime(now),
       leaseTransitions: previous === undefined ? 0 : wasMine ? transitions : transitions + 1,
     };
   }
@@ -344,7 +345,7 @@ export class LeaderElector implements LeaderElection {
     try {
       const lease = await this.leases.get(this.namespace, this.name, { signal });
       if (lease.spec?.holderIdentity !== this.identity) return;
-      const now = new Date(this.clock.now());
+      const now = new V1MicroTime(this.clock.now());
       await this.leases.replace(
         {
           ...lease,

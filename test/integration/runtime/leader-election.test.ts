@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import { LeaseClient } from '../../../src/kube/index.js';
 import { LeaderElector } from '../../../src/runtime/index.js';
@@ -95,7 +95,42 @@ describe('LeaderElector on a coordination.k8s.io/v1 Lease (client-node against t
     assert.equal(l.spec?.leaseDurationSeconds, 3);
     assert.equal(l.spec?.leaseTransitions, 0);
     assert.ok(new Date(l.spec.renewTime!).getTime() > Date.now() - 2 * TIMING.retryPeriodMs - SLACK_MS);
+    const raw = (await (
+      await fetch(`${sim.url}/apis/coordination.k8s.io/v1/namespaces/default/leases/lock`)
+    ).json()) as {
+      spec: { renewTime: string; acquireTime: string };
+    };
+    assert.match(raw.spec.renewTime, /T\d\d:\d\d:\d\d\.\d{6}Z$/, 'MicroTime carries six fractional digits');
+    assert.match(raw.spec.acquireTime, /\.\d{6}Z$/);
     intervals.assertNoOverlap();
+  });
+
+  it('takes over a lease whose holder vanished before it started, once it has watched it stay unchanged', async () => {
+    const stale = new V1MicroTime(Date.now() - 60_000);
+    await new LeaseClient(sim.kubeConfig()).create({
+      metadata: { name: 'lock', namespace: 'default' },
+      spec: {
+        holderIdentity: 'ghost',
+        leaseDurationSeconds: 3,
+        renewTime: stale,
+        acquireTime: stale,
+        leaseTransitions: 4,
+      },
+    });
+    const b = candidate('b', sim.kubeConfig());
+    const startedAt = Date.now();
+    b.start();
+    await waitFor('b to lead', () => b.isLeader());
+    const waited = Date.now() - startedAt;
+    // Clocks of other machines are not trusted: the lease must be seen unchanged for its whole duration.
+    assert.ok(waited >= TIMING.leaseDurationMs, `took over after ${waited} ms`);
+    assert.ok(
+      waited <= TIMING.leaseDurationMs + 2 * TIMING.retryPeriodMs * 1.2 + SLACK_MS,
+      `took ${waited} ms`,
+    );
+    const l = await lease();
+    assert.equal(l.spec?.holderIdentity, 'b');
+    assert.equal(l.spec?.leaseTransitions, 5);
   });
 
   it('hands over at once when the leader releases the lease on shutdown', async () => {
