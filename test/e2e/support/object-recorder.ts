@@ -13,6 +13,8 @@ export interface RecordedChange<T> {
  */
 export class ObjectRecorder<T extends KubernetesObject> {
   readonly changes: RecordedChange<T>[] = [];
+  /** Called synchronously for every recorded change. */
+  private readonly listeners = new Set<(c: RecordedChange<T>) => void>();
   private abort: AbortController | undefined;
   private error: unknown;
 
@@ -37,7 +39,9 @@ export class ObjectRecorder<T extends KubernetesObject> {
       (type: string, obj: T) => {
         if (obj.metadata?.name !== rec.name) return;
         if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
-        rec.changes.push({ type, object: obj, resourceVersion: obj.metadata.resourceVersion ?? '' });
+        const change = { type, object: obj, resourceVersion: obj.metadata.resourceVersion ?? '' } as const;
+        rec.changes.push(change);
+        for (const l of rec.listeners) l(change);
       },
       (err: unknown) => {
         // A watch that ends on its own (not through stop()) would silently undercount: remember it.
@@ -65,6 +69,18 @@ export class ObjectRecorder<T extends KubernetesObject> {
         { cause: this.error },
       );
     }
+  }
+
+  /** Resolves with the first change from now on that satisfies `predicate` (no timeout: race it). */
+  next(predicate: (c: RecordedChange<T>) => boolean): Promise<RecordedChange<T>> {
+    return new Promise((resolve) => {
+      const l = (c: RecordedChange<T>): void => {
+        if (!predicate(c)) return;
+        this.listeners.delete(l);
+        resolve(c);
+      };
+      this.listeners.add(l);
+    });
   }
 
   /** Ends the watch. Idempotent. */

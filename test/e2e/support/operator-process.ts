@@ -72,6 +72,11 @@ export class OperatorProcess {
     return this.logTail;
   }
 
+  /** The operator's process id (undefined if it could not be spawned). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Whether the process still runs. */
   get isRunning(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;

@@ -1,0 +1,195 @@
+// `npm run bench:operator`: the operator end to end (real etcd, the API simulator, the operator as a
+// child process) — put→ConfigMap latency, a put burst, and many PrefixSyncs. See bench/README.md.
+import { OperatorEnv } from '../../test/e2e/support/operator-env.js';
+import { formatNumber, median, renderTable } from '../watch/stats.js';
+import { measureBurst, type BurstResult } from './burst.js';
+import { measureLatency, type LatencyResult } from './latency.js';
+import { measureScale, type ScaleResult } from './scale.js';
+
+const USAGE = `Usage: npm run bench:operator -- [flags]
+
+  --runs N              repeat everything N times (fresh etcd, simulator and operator each run) and
+                        print the median of each metric (default 1)
+  --prefixsyncs N       PrefixSyncs in the scale phase (default 1000; the issue's large case: 10000)
+  --samples N           put→ConfigMap latency samples (default 200)
+  --burst N             puts in the burst (default 10000)
+  --phases LIST         comma-separated subset of latency,burst,scale (default all)
+  -h, --help            this help
+`;
+
+interface Args {
+  runs: number;
+  prefixSyncs: number;
+  samples: number;
+  burst: number;
+  phases: Set<string>;
+}
+
+function parseArgs(argv: readonly string[]): Args | undefined {
+  const args: Args = {
+    runs: 1,
+    prefixSyncs: 1000,
+    samples: 200,
+    burst: 10_000,
+    phases: new Set(['latency', 'burst', 'scale']),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const int = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} needs a positive integer`);
+      return v;
+    };
+    if (flag === '-h' || flag === '--help') return undefined;
+    else if (flag === '--runs') args.runs = int();
+    else if (flag === '--prefixsyncs') args.prefixSyncs = int();
+    else if (flag === '--samples') args.samples = int();
+    else if (flag === '--burst') args.burst = int();
+    else if (flag === '--phases') args.phases = new Set((argv[++i] ?? '').split(','));
+    else throw new Error(`unknown flag ${flag}`);
+  }
+  return args;
+}
+
+interface RunResult {
+  latency?: LatencyResult;
+  burst?: BurstResult;
+  scale?: ScaleResult;
+}
+
+const progress = (msg: string): void => {
+  process.stderr.write(`[bench:operator ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+};
+
+/** One run: each phase gets its own etcd, simulator and operator, so that none disturbs another. */
+async function runOnce(args: Args, run: number): Promise<RunResult> {
+  const result: RunResult = {};
+  const withEnv = async <T>(
+    phase: string,
+    body: (env: OperatorEnv) => Promise<T>,
+    startOperator = true,
+  ): Promise<T> => {
+    progress(`run ${run}: ${phase}`);
+    const env = await OperatorEnv.start({ startOperator, logLevel: 'info' });
+    try {
+      if (startOperator) await env.operator!.waitReady(120_000);
+      return await body(env);
+    } catch (e) {
+      progress(`run ${run}: ${phase} failed; operator log tail:\n${env.operatorLog.slice(-3000)}`);
+      throw e;
+    } finally {
+      await env.close();
+    }
+  };
+  if (args.phases.has('latency'))
+    result.latency = await withEnv('latency', (env) => measureLatency(env, args.samples));
+  if (args.phases.has('burst')) result.burst = await withEnv('burst', (env) => measureBurst(env, args.burst));
+  if (args.phases.has('scale'))
+    result.scale = await withEnv('scale', (env) => measureScale(env, args.prefixSyncs, progress), false);
+  progress(`run ${run}: ${JSON.stringify(result)}`);
+  return result;
+}
+
+interface Metric {
+  name: string;
+  goal: string;
+  digits: number;
+  pick: (r: RunResult) => number | undefined;
+  /** Whether a value meets the goal (undefined: no goal). */
+  meets?: (v: number) => boolean;
+}
+
+function metrics(args: Args): Metric[] {
+  const n = args.prefixSyncs.toLocaleString('en-US');
+  const b = args.burst.toLocaleString('en-US');
+  return [
+    { name: 'put→ConfigMap p50 (ms), debounce 0', goal: '', digits: 1, pick: (r) => r.latency?.p50 },
+    {
+      name: 'put→ConfigMap p99 (ms), debounce 0',
+      goal: '≤ 50',
+      digits: 1,
+      pick: (r) => r.latency?.p99,
+      meets: (v) => v <= 50,
+    },
+    { name: 'put→ConfigMap max (ms)', goal: '', digits: 1, pick: (r) => r.latency?.max },
+    { name: `burst of ${b} puts: duration (ms)`, goal: '', digits: 0, pick: (r) => r.burst?.burstMs },
+    { name: `burst: first put → converged (ms)`, goal: '', digits: 0, pick: (r) => r.burst?.convergeMs },
+    {
+      name: 'burst: ConfigMap writes',
+      goal: '≤ 5',
+      digits: 0,
+      pick: (r) => r.burst?.configMapWrites,
+      meets: (v) => v <= 5,
+    },
+    {
+      name: 'burst: rollouts',
+      goal: '= 1',
+      digits: 0,
+      pick: (r) => r.burst?.rollouts,
+      meets: (v) => v === 1,
+    },
+    {
+      name: `${n} PrefixSyncs: operator start → /readyz (ms)`,
+      goal: '',
+      digits: 0,
+      pick: (r) => r.scale?.startMs,
+    },
+    {
+      name: `${n} PrefixSyncs: start → all synced (s)`,
+      goal: args.prefixSyncs <= 1000 ? '≤ 10' : '',
+      digits: 2,
+      pick: (r) => (r.scale ? r.scale.initialSyncMs / 1000 : undefined),
+      meets: args.prefixSyncs <= 1000 ? (v) => v <= 10 : undefined,
+    },
+    { name: `${n} PrefixSyncs: operator RSS (MiB)`, goal: '', digits: 0, pick: (r) => r.scale?.rssMiB },
+    { name: `${n} PrefixSyncs: etcd watchers`, goal: `${n}`, digits: 0, pick: (r) => r.scale?.etcdWatchers },
+    {
+      name: `${n} PrefixSyncs: etcd watch streams`,
+      goal: '1',
+      digits: 0,
+      pick: (r) => r.scale?.etcdWatchStreams,
+      meets: (v) => v === 1,
+    },
+  ];
+}
+
+async function main(): Promise<number> {
+  let args: Args | undefined;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!args) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const runs: RunResult[] = [];
+  for (let i = 1; i <= args.runs; i++) runs.push(await runOnce(args, i));
+  const header = [
+    'metric',
+    'goal',
+    ...runs.map((_, i) => `run ${i + 1}`),
+    ...(runs.length > 1 ? ['median'] : []),
+    'ok',
+  ];
+  const rows = metrics(args)
+    .filter((m) => runs.some((r) => m.pick(r) !== undefined))
+    .map((m) => {
+      const values = runs.map((r) => m.pick(r) ?? Number.NaN);
+      const med = median(values);
+      const ok = m.meets === undefined || Number.isNaN(med) ? '' : m.meets(med) ? 'yes' : 'NO';
+      return [
+        m.name,
+        m.goal,
+        ...values.map((v) => formatNumber(v, m.digits)),
+        ...(runs.length > 1 ? [formatNumber(med, m.digits)] : []),
+        ok,
+      ];
+    });
+  process.stdout.write(`\n${renderTable(header, rows)}\n`);
+  return 0;
+}
+
+process.exitCode = await main();
