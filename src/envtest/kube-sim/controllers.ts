@@ -8,7 +8,7 @@ import {
   ownerReferencesOf,
   uidOf,
 } from './object-meta.js';
-import type { ObjectStore } from './object-store.js';
+import type { Change, ObjectStore } from './object-store.js';
 import type { ResourceRegistry } from './registry.js';
 import type { ResourceApi } from './resource-api.js';
 import { storageKey, type ResourceType } from './resource-type.js';
@@ -19,7 +19,11 @@ const FOREGROUND = 'foregroundDeletion';
 const CRD_CLEANUP = 'customresourcecleanup.apiextensions.k8s.io';
 const CRDS = 'apiextensions.k8s.io/customresourcedefinitions';
 /** A bound on one settle pass, so that a bug can never spin the event loop forever. */
-const MAX_ROUNDS = 100;
+const MAX_ROUNDS = 1000;
+
+function key(resource: string, namespace: string, name: string): string {
+  return `${resource}\u0000${namespace}\u0000${name}`;
+}
 
 /**
  * The cluster's background controllers, in miniature: the garbage collector (ownerReferences with
@@ -30,16 +34,25 @@ const MAX_ROUNDS = 100;
 export class Controllers {
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
+  /** Objects (`key()`) to look at in the next settle pass: written, deleting, or touched by a deletion. */
+  private readonly dirty = new Set<string>();
+  /** uid → key of every stored object */
+  private readonly byUid = new Map<string, string>();
+  /** owner uid → keys of the objects whose ownerReferences name it */
+  private readonly dependents = new Map<string, Set<string>>();
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly registry: ResourceRegistry,
     private readonly api: () => ResourceApi,
-  ) {}
+  ) {
+    this.unsubscribe = store.subscribe((c) => this.track(c));
+  }
 
   /** Schedules a settle pass (coalesced) on the next turn of the event loop. */
   kick(): void {
-    if (this.closed || this.scheduled) return;
+    if (this.closed || this.scheduled || this.dirty.size === 0) return;
     this.scheduled = setImmediate(() => {
       this.scheduled = undefined;
       this.settle();
@@ -48,28 +61,58 @@ export class Controllers {
 
   close(): void {
     this.closed = true;
+    this.unsubscribe();
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
   }
 
-  private settle(): void {
-    for (let round = 0; round < MAX_ROUNDS && !this.closed; round++) {
-      if (!this.step()) return;
+  /** Keeps the owner index and marks what a change may concern: the object, its dependents, its owners, its namespace, its CRD. */
+  private track(c: Change): void {
+    const k = key(c.resource, namespaceOf(c.object), nameOf(c.object));
+    const uid = uidOf(c.object);
+    for (const r of c.prev ? ownerReferencesOf(c.prev) : []) this.dependents.get(r.uid)?.delete(k);
+    if (c.type === 'DELETED') {
+      this.byUid.delete(uid);
+      for (const d of this.dependents.get(uid) ?? []) this.dirty.add(d);
+      for (const r of ownerReferencesOf(c.object)) {
+        const owner = this.byUid.get(r.uid);
+        if (owner) this.dirty.add(owner);
+      }
+      const ns = namespaceOf(c.object);
+      if (ns !== '') this.dirty.add(key('/namespaces', '', ns));
+      const [group = '', plural = ''] = c.resource.split('/');
+      if (group !== '') this.dirty.add(key(CRDS, '', `${plural}.${group}`));
+    } else {
+      this.byUid.set(uid, k);
+      const refs = ownerReferencesOf(c.object);
+      for (const r of refs) {
+        let set = this.dependents.get(r.uid);
+        if (!set) {
+          set = new Set();
+          this.dependents.set(r.uid, set);
+        }
+        set.add(k);
+      }
+      if (refs.length > 0 || isDeleting(c.object)) this.dirty.add(k);
+      if (isDeleting(c.object)) for (const d of this.dependents.get(uid) ?? []) this.dirty.add(d);
     }
+    this.kick();
   }
 
-  /** One round over every object; true when it changed something. */
-  private step(): boolean {
-    let changed = false;
-    for (const resource of this.store.resources()) {
+  private settle(): void {
+    for (let round = 0; round < MAX_ROUNDS && !this.closed && this.dirty.size > 0; round++) this.step();
+  }
+
+  /** One pass over the dirty objects (writes during the pass mark more for the next one). */
+  private step(): void {
+    const batch = [...this.dirty];
+    this.dirty.clear();
+    for (const k of batch) {
+      const [resource = '', namespace = '', name = ''] = k.split('\u0000');
+      const obj = this.store.get(resource, namespace, name);
       const type = this.typeOfResource(resource);
-      if (!type) continue;
-      for (const obj of this.store.list(resource)) {
-        if (!this.store.get(resource, namespaceOf(obj), nameOf(obj))) continue;
-        changed = this.collect(type, obj) || changed;
-      }
+      if (obj && type) this.collect(type, obj);
     }
-    return changed;
   }
 
   private typeOfResource(resource: string): ResourceType | undefined {
@@ -124,14 +167,12 @@ export class Controllers {
   }
 
   private dependentsOf(owner: JsonObject): Array<{ type: ResourceType; obj: JsonObject }> {
-    const uid = uidOf(owner);
     const out: Array<{ type: ResourceType; obj: JsonObject }> = [];
-    for (const resource of this.store.resources()) {
+    for (const k of this.dependents.get(uidOf(owner)) ?? []) {
+      const [resource = '', namespace = '', name = ''] = k.split('\u0000');
+      const obj = this.store.get(resource, namespace, name);
       const type = this.typeOfResource(resource);
-      if (!type) continue;
-      for (const obj of this.store.list(resource)) {
-        if (ownerReferencesOf(obj).some((r) => r.uid === uid)) out.push({ type, obj });
-      }
+      if (obj && type) out.push({ type, obj });
     }
     return out;
   }
