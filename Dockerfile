@@ -1,0 +1,37 @@
+# etcd-config-operator image. Two stages: build with dev dependencies (TypeScript → dist/), then a
+# runtime with production dependencies only, running as a non-root user with an exec-form entrypoint
+# (no shell is needed at run time). Build: docker build -t etcd-config-operator:0.1.0 .
+#
+# Node 22 LTS: Node 20 reached its end of life in April 2026. @kubernetes/client-node stays on 1.4.x
+# (its 2.x needs Node >= 22.19 and we still test on Node 20).
+
+FROM node:22.21.1-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src/ src/
+RUN npm run build
+
+FROM node:22.21.1-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:22.21.1-bookworm-slim AS runtime
+LABEL org.opencontainers.image.title="etcd-config-operator" \
+      org.opencontainers.image.description="Keeps Kubernetes ConfigMaps in step with etcd prefixes" \
+      org.opencontainers.image.licenses="Apache-2.0"
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules/ node_modules/
+COPY --from=build /src/dist/ dist/
+COPY package.json ./
+COPY bin/ bin/
+COPY proto/ proto/
+COPY crds/ crds/
+# The files stay owned by root and read-only to the operator; it writes nothing but /tmp.
+USER 65532:65532
+EXPOSE 8080 8081
+ENTRYPOINT ["node", "bin/etcd-config-operator.js"]
+CMD ["run"]

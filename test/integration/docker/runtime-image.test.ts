@@ -1,0 +1,260 @@
+// No Docker engine exists here, so this replays the Dockerfile's runtime stage by hand: build dist/ like
+// the build stage, `npm pack` the package, install it with production dependencies only (`npm ci
+// --omit=dev`, as the deps stage does), and run it as the image would (non-root when we can), against
+// the API simulator.
+import { strict as assert } from 'node:assert';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const require_ = (pkg: string): string => join(ROOT, 'node_modules', pkg);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(bin: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<Run> {
+  return new Promise((done) => {
+    execFile(bin, args, { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const req = get(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', fail);
+    req.setTimeout(5_000, () => req.destroy(new Error('timeout')));
+  });
+}
+
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  ms: number,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The instructions of one stage of the Dockerfile, as `INSTRUCTION args` lines. */
+function stage(dockerfile: string, name: string): string[] {
+  const lines = dockerfile
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  const start = lines.findIndex((l) => new RegExp(`^FROM .* AS ${name}$`, 'i').test(l));
+  assert.ok(start >= 0, `no stage ${name}`);
+  const end = lines.findIndex((l, i) => i > start && /^FROM /i.test(l));
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+describe('the container image (Dockerfile replayed without Docker)', function () {
+  // tsc, npm pack and npm ci on a loaded 2-core machine.
+  this.timeout(600_000);
+  let dockerfile: string;
+  let dir: string;
+  let app: string;
+
+  before(async () => {
+    dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+    dir = await mkdtemp(join(tmpdir(), 'docker-replay-'));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes dockerfilelint', async () => {
+    const result = await exec(
+      process.execPath,
+      [require_('dockerfilelint/bin/dockerfilelint'), 'Dockerfile'],
+      ROOT,
+    );
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+  });
+
+  it('builds in one stage and runs production dependencies only, non-root, without a shell', () => {
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1] ?? '');
+    for (const base of bases)
+      assert.match(base, /^node:(20|22)\.\d+\.\d+-(bookworm|trixie)-slim$/, 'a pinned Node LTS slim tag');
+    assert.ok(stage(dockerfile, 'build').includes('RUN npm run build'));
+    assert.ok(stage(dockerfile, 'deps').some((l) => l.startsWith('RUN npm ci --omit=dev')));
+    const runtime = stage(dockerfile, 'runtime');
+    const copies = runtime.filter((l) => l.startsWith('COPY')).map((l) => l.split(/\s+/).slice(-1)[0]);
+    for (const path of ['node_modules/', 'dist/', 'package.json', './', 'bin/', 'proto/', 'crds/']) {
+      if (path !== './')
+        assert.ok(
+          copies.includes(path) || runtime.some((l) => l.startsWith(`COPY ${path}`)),
+          `copies ${path}`,
+        );
+    }
+    assert.ok(
+      runtime.some((l) => /^USER [1-9]\d*(:\d+)?$/.test(l)),
+      'a numeric non-root USER',
+    );
+    assert.ok(runtime.includes('ENTRYPOINT ["node", "bin/etcd-config-operator.js"]'));
+    assert.ok(runtime.includes('CMD ["run"]'));
+    assert.ok(!runtime.some((l) => l.startsWith('RUN')), 'the runtime stage runs nothing (needs no shell)');
+  });
+
+  it("builds dist/ with npm run build's compiler settings", async () => {
+    const stageDir = join(dir, 'stage');
+    await mkdir(stageDir);
+    const tsc = await exec(
+      process.execPath,
+      [require_('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(stageDir, 'dist')],
+      ROOT,
+    );
+    assert.equal(tsc.code, 0, tsc.stdout + tsc.stderr);
+    for (const path of ['package.json', 'package-lock.json', 'bin', 'proto', 'crds']) {
+      await cp(join(ROOT, path), join(stageDir, path), { recursive: true });
+    }
+    const pack = await exec('npm', ['pack', '--silent', '--pack-destination', dir], stageDir);
+    assert.equal(pack.code, 0, pack.stderr);
+    const tarball = join(dir, pack.stdout.trim().split('\n').pop() ?? '');
+    const untar = await exec('tar', ['xzf', tarball], dir);
+    assert.equal(untar.code, 0, untar.stderr);
+    app = join(dir, 'package');
+    assert.deepEqual((await readdir(app)).sort(), ['bin', 'crds', 'dist', 'package.json', 'proto']);
+  });
+
+  it('installs with production dependencies only (npm ci --omit=dev): no tsx, TypeScript or test tools', async () => {
+    assert.ok(app, 'needs the packed build');
+    await cp(join(ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
+    const ci = await exec('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], app);
+    assert.equal(ci.code, 0, ci.stderr);
+    for (const dev of ['tsx', 'typescript', 'mocha', 'eslint', 'kubernetes-models']) {
+      assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} is installed`);
+    }
+    assert.ok(existsSync(join(app, 'node_modules/@kubernetes/client-node')));
+    // Like the image: root-owned files the operator can read but not write.
+    await chmod(dir, 0o755);
+  });
+
+  describe('running the installed package as the image does', () => {
+    const children: ChildProcess[] = [];
+    let sim: KubeSim | undefined;
+    afterEach(async () => {
+      for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+      await sim?.close();
+      sim = undefined;
+    });
+
+    /** `node bin/etcd-config-operator.js …` in the package, as UID 65532 when we are root. */
+    function launch(args: string[]): ChildProcess {
+      assert.ok(app, 'needs the installed package');
+      const asUser = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
+      const [bin, argv] = asUser
+        ? [
+            '/usr/bin/setpriv',
+            [
+              '--reuid=65532',
+              '--regid=65532',
+              '--clear-groups',
+              process.execPath,
+              'bin/etcd-config-operator.js',
+              ...args,
+            ],
+          ]
+        : [process.execPath, ['bin/etcd-config-operator.js', ...args]];
+      const child = spawn(bin, argv, {
+        cwd: app,
+        env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', HOME: '/nonexistent' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      return child;
+    }
+
+    function collect(child: ChildProcess): {
+      out: () => string;
+      err: () => string;
+      exit: Promise<number | null>;
+    } {
+      let out = '';
+      let err = '';
+      child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c));
+      const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+      return { out: () => out, err: () => err, exit };
+    }
+
+    it('answers --help (the built CLI, without tsx)', async () => {
+      const child = collect(launch(['--help']));
+      assert.equal(await child.exit, 0, child.err());
+      assert.match(child.out(), /Usage: etcd-config-operator <command>/);
+      assert.match(child.out(), /\brun\b/);
+    });
+
+    it('runs the operator against the API simulator until /readyz answers, then stops on SIGTERM', async function () {
+      sim = await KubeSim.start({ port: 0 });
+      const api = sim.kubeConfig().makeApiClient(ApiextensionsV1Api);
+      for (const file of await readdir(join(ROOT, 'crds'))) {
+        for (const doc of parseAllDocuments(await readFile(join(ROOT, 'crds', file), 'utf8'))) {
+          await api.createCustomResourceDefinition({ body: doc.toJS() as V1CustomResourceDefinition });
+        }
+      }
+      const kubeconfig = join(dir, 'kubeconfig');
+      await sim.writeKubeconfig(kubeconfig);
+      await chmod(kubeconfig, 0o644);
+      const proc = launch([
+        'run',
+        `--kubeconfig=${kubeconfig}`,
+        '--namespace=default',
+        '--leader-elect=true',
+        '--metrics-addr=127.0.0.1:0',
+        '--probe-addr=127.0.0.1:0',
+      ]);
+      const child = collect(proc);
+      const probePort = await waitFor(
+        'the "serving probes" log line',
+        () => {
+          if (proc.exitCode !== null) throw new Error(`exited ${proc.exitCode}: ${child.err()}`);
+          const line = child
+            .err()
+            .split('\n')
+            .find((l) => l.includes('"serving probes"'));
+          return line ? (JSON.parse(line) as { port: number }).port : undefined;
+        },
+        60_000,
+      );
+      await waitFor(
+        '/readyz 200',
+        async () =>
+          (await httpGet(`http://127.0.0.1:${probePort}/readyz`)).status === 200 ? true : undefined,
+        120_000,
+      );
+      assert.equal((await httpGet(`http://127.0.0.1:${probePort}/healthz`)).status, 200);
+      proc.kill('SIGTERM');
+      assert.equal(await child.exit, 0, child.err());
+    });
+  });
+});
