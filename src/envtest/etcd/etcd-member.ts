@@ -6,6 +6,12 @@ import { guardProcess, releaseProcess } from './process-guard.js';
 const HEALTH_POLL_INTERVAL_MS = 50;
 /** Per-request timeout of one readiness probe. */
 const HEALTH_PROBE_TIMEOUT_MS = 1_000;
+/** Every start attempt gets at least this long to become healthy, even close to a restart deadline. */
+const MIN_HEALTH_WAIT_MS = 5_000;
+/** Pause before retrying a restart whose port was taken. */
+const PORT_RETRY_PAUSE_MS = 200;
+/** What etcd logs when another process holds one of its ports. */
+const BIND_FAILURE = /address already in use/;
 /** How much of a member's stderr is kept for error messages. */
 const STDERR_TAIL_BYTES = 16 * 1024;
 
@@ -199,12 +205,14 @@ export class EtcdMember {
   async waitHealthy(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.currentState === 'stopped') {
+      if (BIND_FAILURE.test(this.stderrTail)) {
+        // etcd exits right after logging this; make sure it has before reporting.
         const tail = this.stderrTail;
-        if (/address already in use/.test(tail)) {
-          throw new PortInUseError(`etcd member ${this.name} could not bind its ports:\n${tail}`);
-        }
-        throw new Error(`etcd member ${this.name} exited before becoming healthy:\n${tail}`);
+        await this.kill();
+        throw new PortInUseError(`etcd member ${this.name} could not bind its ports:\n${tail}`);
+      }
+      if (this.currentState === 'stopped') {
+        throw new Error(`etcd member ${this.name} exited before becoming healthy:\n${this.stderrTail}`);
       }
       if (this.currentState === 'running' && (await this.isHealthy())) return;
       if (Date.now() > deadline) {
@@ -277,12 +285,13 @@ export class EtcdMember {
     for (;;) {
       try {
         await this.start({ waitForHealth: false });
-        if (options.waitForHealth ?? true) await this.waitHealthy(Math.max(0, deadline - Date.now()));
-        else await this.waitUntilListening(deadline);
+        if (options.waitForHealth ?? true)
+          await this.waitHealthy(Math.max(MIN_HEALTH_WAIT_MS, deadline - Date.now()));
+        else await this.waitUntilListening(Math.max(deadline, Date.now() + MIN_HEALTH_WAIT_MS));
         return;
       } catch (err) {
-        if (!(err instanceof PortInUseError) || Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 200));
+        if (!(err instanceof PortInUseError) || Date.now() + PORT_RETRY_PAUSE_MS > deadline) throw err;
+        await new Promise((r) => setTimeout(r, PORT_RETRY_PAUSE_MS));
       }
     }
   }
@@ -290,11 +299,13 @@ export class EtcdMember {
   /** Without waiting for health, still fail fast on a bind race: wait until /health answers at all. */
   private async waitUntilListening(deadline: number): Promise<void> {
     for (;;) {
-      if (this.currentState === 'stopped') {
+      if (BIND_FAILURE.test(this.stderrTail)) {
         const tail = this.stderrTail;
-        if (/address already in use/.test(tail)) throw new PortInUseError(tail);
-        throw new Error(`etcd member ${this.name} exited:\n${tail}`);
+        await this.kill();
+        throw new PortInUseError(`etcd member ${this.name} could not bind its ports:\n${tail}`);
       }
+      if (this.currentState === 'stopped')
+        throw new Error(`etcd member ${this.name} exited:\n${this.stderrTail}`);
       const answered = await new Promise<boolean>((resolve) => {
         const req = request({ host: '127.0.0.1', port: this.spec.metricsPort, path: '/health' }, (res) => {
           res.resume();

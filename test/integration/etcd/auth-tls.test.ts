@@ -186,9 +186,20 @@ describe('etcd client security', function () {
 
     it('fetches a new token when etcd invalidates the old one, for requests and for new watches', async () => {
       const prefix = uniquePrefix('token').replace('/test/', '/allowed/');
+      const logged: string[] = [];
+      const logger = {
+        error: (m: string) => void logged.push(m),
+        warn: (m: string) => void logged.push(m),
+        info: (m: string) => void logged.push(m),
+        debug: (m: string) => void logged.push(m),
+        child: () => logger,
+      };
+      const refreshes = (): number =>
+        logged.filter((m) => m === 'auth token rejected, fetching a new one').length;
       const client = new EtcdClient({
         endpoints: cluster.endpoints,
         auth: { username: 'alice', password: 'alicepw' },
+        logger,
       });
       try {
         const before = new Collector(client.watch({ key: `${prefix}a` }));
@@ -198,6 +209,7 @@ describe('etcd client security', function () {
         await cluster.etcdctl(['auth', 'disable']);
         await cluster.etcdctl(['auth', 'enable']);
         const { revision } = await client.kv.put(`${prefix}a`, '2'); // refreshed and retried
+        assert.equal(refreshes(), 1);
         await before.waitForRevision(revision);
         // A watch created on the stream opened with the dead token is retried on a fresh stream.
         const after = new Collector(client.watch({ key: `${prefix}b` }));
@@ -205,9 +217,12 @@ describe('etcd client security', function () {
         assert.equal(after.error, undefined);
         const { revision: r2 } = await client.kv.put(`${prefix}b`, '1');
         await after.waitForRevision(r2);
-        // The token also expires with --auth-token-ttl 1 once idle for over a second.
+        // The token also expires with --auth-token-ttl 1 once unused for over a second: this wait is the
+        // expiry under test, not a stand-in for synchronisation.
+        const beforeIdle = refreshes();
         await new Promise((r) => setTimeout(r, 2_500));
         assert.equal((await client.kv.get(`${prefix}b`))?.value.toString(), '1');
+        assert.equal(refreshes(), beforeIdle + 1, 'the expired token was replaced');
       } finally {
         await client.close();
       }

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
+import { createServer } from 'node:net';
+import { EtcdCluster, PortInUseError } from '../../../src/envtest/etcd/index.js';
 
 const run = promisify(execFile);
 
@@ -55,6 +56,24 @@ describe('envtest etcd launcher', function () {
       assert.equal(member.pid, undefined);
       assert.equal(isAlive(pid), false);
       await cluster.close(); // idempotent
+    });
+
+    it('reports its port taken by another process as PortInUseError, and restarts once it is free', async () => {
+      const cluster = await EtcdCluster.start();
+      const member = cluster.members[0]!;
+      const blocker = createServer();
+      try {
+        await member.kill();
+        const port = Number(member.endpoint.split(':')[1]);
+        await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+        await assert.rejects(member.restart({ timeoutMs: 1_500 }), PortInUseError);
+        await new Promise<void>((resolve) => blocker.close(() => resolve()));
+        await member.restart();
+        assert.equal(await member.isHealthy(), true);
+      } finally {
+        blocker.close();
+        await cluster.close();
+      }
     });
 
     it('pauses and resumes a member (SIGSTOP/SIGCONT)', async () => {
