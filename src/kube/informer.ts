@@ -12,6 +12,8 @@ export interface InformerHandlers<T extends KubernetesObject> {
   /** Called only when the `resourceVersion` changed. */
   onUpdate?(old: T, current: T): void;
   onDelete?(obj: T): void;
+  /** Called for every cached object each resync period (see `resyncPeriodMs`), changed or not. */
+  onResync?(obj: T): void;
 }
 
 /** Options of {@link Informer}. */
@@ -32,6 +34,11 @@ export interface InformerOptions<T extends KubernetesObject> {
    * Default 1 000 ms.
    */
   minWatchDurationMs?: number;
+  /**
+   * Every this many ms, hand every cached object to `onResync` so that level-based controllers re-check
+   * the world even when nothing changed (drift of things they do not watch). Default 0: never.
+   */
+  resyncPeriodMs?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -63,6 +70,9 @@ export class Informer<T extends KubernetesObject> {
   private readonly labelSelector: string | undefined;
   private readonly fieldSelector: string | undefined;
   private readonly minWatchDurationMs: number;
+  private readonly resyncPeriodMs: number;
+  /** Cancels the pending resync timer; set while started and resyncing is on. */
+  private cancelResync: (() => void) | undefined;
   private readonly backoff: Backoff;
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -100,6 +110,8 @@ export class Informer<T extends KubernetesObject> {
     this.labelSelector = options.labelSelector;
     this.fieldSelector = options.fieldSelector;
     this.minWatchDurationMs = options.minWatchDurationMs ?? 1_000;
+    this.resyncPeriodMs = options.resyncPeriodMs ?? 0;
+    if (!(this.resyncPeriodMs >= 0)) throw new RangeError('Informer: resyncPeriodMs must be >= 0');
     this.backoff = new Backoff(options.backoff);
     this.clock = options.clock ?? realClock;
     this.logger = (options.logger ?? silentLogger).child({
@@ -183,6 +195,15 @@ export class Informer<T extends KubernetesObject> {
   start(): void {
     if (this.state !== 'idle') throw new Error(`informer ${this.source.resource} already started`);
     this.loop = this.run();
+    if (this.resyncPeriodMs > 0) this.scheduleResync();
+  }
+
+  private scheduleResync(): void {
+    this.cancelResync = this.clock.setTimer(() => {
+      if (this.closed) return;
+      if (this.synced) for (const obj of this.cache.list()) this.dispatch((h) => h.onResync?.(obj));
+      this.scheduleResync();
+    }, this.resyncPeriodMs);
   }
 
   /** Stops the loop and the watch; resolves once both have ended. Idempotent. */
@@ -191,6 +212,7 @@ export class Informer<T extends KubernetesObject> {
       this.transition('closed');
       this.stopController.abort();
       this.activeWatch?.abort();
+      this.cancelResync?.();
     }
     await this.loop;
     await this.pendingWatch;
@@ -225,15 +247,16 @@ export class Informer<T extends KubernetesObject> {
         this.resourceVersion = '';
         continue;
       }
-      const brief = this.clock.now() - startedAt < this.minWatchDurationMs;
+      // A watch that delivered something or stayed open a while was healthy: the next failure starts
+      // the backoff over. One that ended at once with nothing counts as a failure even if it ended cleanly.
+      const healthy = end.delivered || this.clock.now() - startedAt >= this.minWatchDurationMs;
+      if (healthy) this.backoff.reset();
       if (end.kind === 'failed') {
         this.logger.warn('watch failed', { error: end.error.message, status: end.error.status });
-        if (end.delivered) this.backoff.reset();
         await this.pause();
-      } else if (!end.delivered && brief) {
+      } else if (!healthy) {
         await this.pause();
       } else {
-        if (end.delivered) this.backoff.reset();
         this.logger.debug('watch ended, rewatching', { resourceVersion: this.resourceVersion });
       }
     }

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import { ConfigMapClient, Informer } from '../../../src/kube/index.js';
+import { FakeClock } from '../../../src/runtime/index.js';
 import { waitFor } from './support.js';
 
 const NS = 'default';
@@ -156,6 +157,35 @@ describe('Informer (client-node over HTTP against the simulator)', function () {
       'the cache to match the server',
       () => JSON.stringify(cacheState(inf)) === JSON.stringify(expected),
     );
+  });
+
+  it('hands every cached object to onResync each resync period, and stops on close()', async () => {
+    await cms.create(cm('a'));
+    await cms.create(cm('b'));
+    const clock = new FakeClock(Date.now());
+    const inf = new Informer<V1ConfigMap>({
+      source: cms,
+      kubeConfig: sim.kubeConfig(),
+      namespace: NS,
+      labelSelector: 'app=informer-test',
+      resyncPeriodMs: 60_000,
+      clock,
+    });
+    informers.push(inf);
+    const resynced: string[] = [];
+    inf.addHandlers({ onResync: (o) => resynced.push(o.metadata!.name!) });
+    inf.start();
+    await inf.waitForSync(AbortSignal.timeout(15_000));
+    clock.advance(59_999);
+    assert.deepEqual(resynced, []);
+    clock.advance(1);
+    assert.deepEqual(resynced.sort(), ['a', 'b']);
+    clock.advance(60_000);
+    assert.equal(resynced.length, 4);
+    await inf.close();
+    clock.advance(600_000);
+    assert.equal(resynced.length, 4, 'no resync after close()');
+    assert.equal(clock.pendingTimers, 0);
   });
 
   it('closes its watch and stops retrying on close()', async () => {
