@@ -1,0 +1,104 @@
+// `run` flag parsing lives in src/cli/run.ts (owned with the operator); tested here beside it.
+import { strict as assert } from 'node:assert';
+import { KubeConfig } from '@kubernetes/client-node';
+import { RunUsageError, operatorNamespace, parseRunArgs } from '../../../src/cli/run.js';
+
+describe('run flags', () => {
+  it('has the documented defaults', () => {
+    const args = parseRunArgs([], {});
+    assert.notEqual(args, 'help');
+    if (args === 'help') return;
+    assert.deepEqual(args, {
+      leaderElect: true,
+      leaseName: 'etcd-config-operator',
+      metricsAddr: ':8080',
+      probeAddr: ':8081',
+      logLevel: 'info',
+      workers: 4,
+      resyncPeriodMs: 600_000,
+      sourceProbePeriodMs: 10_000,
+    });
+  });
+
+  it('takes flags over environment over defaults', () => {
+    const env = {
+      ETCD_CONFIG_OPERATOR_WORKERS: '8',
+      ETCD_CONFIG_OPERATOR_LEADER_ELECT: 'false',
+      POD_NAMESPACE: 'pod-ns',
+      ETCD_CONFIG_OPERATOR_METRICS_ADDR: '0',
+    };
+    const fromEnv = parseRunArgs([], env);
+    assert.ok(fromEnv !== 'help');
+    assert.equal(fromEnv.workers, 8);
+    assert.equal(fromEnv.leaderElect, false);
+    assert.equal(fromEnv.namespace, 'pod-ns');
+    assert.equal(fromEnv.metricsAddr, '0');
+    const flags = parseRunArgs(
+      [
+        '--workers=2',
+        '--leader-elect',
+        '--namespace',
+        'ops',
+        '--shard-selector',
+        'shard=a',
+        '--resync-period',
+        '30s',
+        '--kubeconfig',
+        '/k',
+      ],
+      env,
+    );
+    assert.ok(flags !== 'help');
+    assert.equal(flags.workers, 2);
+    assert.equal(flags.leaderElect, true);
+    assert.equal(flags.namespace, 'ops');
+    assert.equal(flags.shardSelector, 'shard=a');
+    assert.equal(flags.resyncPeriodMs, 30_000);
+    assert.equal(flags.kubeconfig, '/k');
+  });
+
+  it('refuses bad values with a message naming the flag or variable', () => {
+    assert.throws(
+      () => parseRunArgs(['--workers', '0'], {}),
+      (e: Error) => e instanceof RunUsageError && /--workers/.test(e.message),
+    );
+    assert.throws(() => parseRunArgs(['--leader-elect=maybe'], {}), /--leader-elect/);
+    assert.throws(
+      () => parseRunArgs([], { ETCD_CONFIG_OPERATOR_LOG_LEVEL: 'loud' }),
+      /ETCD_CONFIG_OPERATOR_LOG_LEVEL/,
+    );
+    assert.throws(() => parseRunArgs(['--metrics-addr', 'nope'], {}), /--metrics-addr/);
+    assert.throws(() => parseRunArgs(['--resync-period', 'soon'], {}), /--resync-period/);
+    assert.throws(() => parseRunArgs(['--bogus'], {}), /unknown flag/);
+    assert.equal(parseRunArgs(['--help'], {}), 'help');
+  });
+
+  it("defaults the namespace to the pod's own, then the kubeconfig context's, then etcd-config-operator", () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: 'http://127.0.0.1:1' }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u', namespace: 'ctx-ns' }],
+      currentContext: 'x',
+    });
+    assert.equal(
+      operatorNamespace(kc, () => 'own-ns\n'),
+      'own-ns',
+    );
+    assert.equal(
+      operatorNamespace(kc, () => undefined),
+      'ctx-ns',
+    );
+    const bare = new KubeConfig();
+    bare.loadFromOptions({
+      clusters: [{ name: 'c', server: 'http://127.0.0.1:1' }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    assert.equal(
+      operatorNamespace(bare, () => undefined),
+      'etcd-config-operator',
+    );
+  });
+});

@@ -1,0 +1,47 @@
+import { strict as assert } from 'node:assert';
+import { prefixSyncChanged, requestForConfigMap, routeMirrorChange } from '../../../src/controller/index.js';
+import type { Request } from '../../../src/runtime/index.js';
+import { prefixSync } from './fixtures.js';
+
+describe('PrefixSync triggers', () => {
+  it('a mirror change reaches each holder after its own debounce, a resync at once', () => {
+    const calls: string[] = [];
+    const target = {
+      enqueue: (r: Request) => calls.push(`now ${r.namespace}/${r.name}`),
+      enqueueAfter: (r: Request, ms: number) => calls.push(`${ms}ms ${r.namespace}/${r.name}`),
+    };
+    const debounce = (key: string): number => (key === 'a/slow' ? 1000 : 0);
+    routeMirrorChange(['a/slow', 'b/fast'], 'update', debounce, target);
+    routeMirrorChange(['a/slow'], 'resync', debounce, target);
+    assert.deepEqual(calls, ['1000ms a/slow', 'now b/fast', 'now a/slow']);
+  });
+
+  it('ignores status-only updates of a PrefixSync (our own writes)', () => {
+    const a = prefixSync();
+    const statusOnly = {
+      ...a,
+      metadata: { ...a.metadata, resourceVersion: '11' },
+      status: { syncedRevision: '5' },
+    };
+    assert.equal(prefixSyncChanged(a, statusOnly), false);
+    const specChange = { ...a, metadata: { ...a.metadata, generation: 4 } };
+    assert.equal(prefixSyncChanged(a, specChange), true);
+    const forced = { ...a, metadata: { ...a.metadata, annotations: { 'etcdconfig.dev/force-sync': 'x' } } };
+    assert.equal(prefixSyncChanged(a, forced), true);
+    const deleting = { ...a, metadata: { ...a.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    assert.equal(prefixSyncChanged(a, deleting), true);
+  });
+
+  it('maps a ConfigMap to its PrefixSync by label', () => {
+    assert.deepEqual(
+      requestForConfigMap({
+        metadata: { namespace: 'ns', name: 'cfg', labels: { 'etcdconfig.dev/prefixsync': 'app' } },
+      }),
+      {
+        namespace: 'ns',
+        name: 'app',
+      },
+    );
+    assert.equal(requestForConfigMap({ metadata: { namespace: 'ns', name: 'cfg' } }), undefined);
+  });
+});
