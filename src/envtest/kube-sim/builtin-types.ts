@@ -1,3 +1,4 @@
+import { eventFromCore, eventToCore } from './event-conversion.js';
 import { ageOf } from './human-duration.js';
 import { isObject, objectAt, stringAt, type JsonObject } from './json.js';
 import type { FieldGetter, ResourceType, TableColumn } from './resource-type.js';
@@ -239,6 +240,7 @@ export function builtinTypes(): ResourceType[] {
       namespaced: true,
       shortNames: ['ev'],
       allowCreateOnUpdate: true,
+      storage: { resource: '/events', toStorage: eventToCore, fromStorage: eventFromCore },
       fieldSelectors: EVENT_FIELDS,
       columns: EVENT_COLUMNS,
     }),

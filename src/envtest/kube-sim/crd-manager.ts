@@ -77,6 +77,7 @@ export class CrdManager implements Admission {
   /** CRD name → compiled schemas by version */
   private readonly schemas = new Map<string, Map<string, CrSchema>>();
   private readonly unsubscribe: () => void;
+  private readonly removedListeners: Array<(resource: string) => void> = [];
 
   constructor(
     private readonly registry: ResourceRegistry,
@@ -87,6 +88,11 @@ export class CrdManager implements Admission {
 
   close(): void {
     this.unsubscribe();
+  }
+
+  /** Calls `listener` with the storage key (`group/plural`) of every CRD that is deleted. */
+  onCrdRemoved(listener: (resource: string) => void): void {
+    this.removedListeners.push(listener);
   }
 
   checkCreatable(type: ResourceType): void {
@@ -236,10 +242,13 @@ export class CrdManager implements Admission {
     const name = nameOf(c.object);
     this.registry.removeCrd(name);
     this.schemas.delete(name);
-    if (c.type === 'DELETED') return;
     const spec = objectAt(c.object, 'spec') ?? {};
     const names = objectAt(spec, 'names') ?? {};
     const group = stringAt(spec, 'group') ?? '';
+    if (c.type === 'DELETED') {
+      for (const l of this.removedListeners) l(`${group}/${stringAt(names, 'plural') ?? ''}`);
+      return;
+    }
     const kind = stringAt(names, 'kind') ?? '';
     const byVersion = new Map<string, CrSchema>();
     for (const v of Array.isArray(spec['versions']) ? spec['versions'].filter(isObject) : []) {

@@ -83,6 +83,7 @@ export class KubeSim {
     const controllers: Controllers = new Controllers(store, registry, () => api);
     const api: ResourceApi = new ResourceApi(store, crds, () => controllers.kick());
     const watches = new WatchHub(store, options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
+    crds.onCrdRemoved((resource) => watches.cutResource(resource));
     const book = new FaultBook();
     let address = '';
     const handler = new HttpHandler({

@@ -57,7 +57,7 @@ export class ResourceRegistry {
   /** Every served version of the resource stored under `group/plural`, preferred first. */
   versionsOf(group: string, plural: string): ResourceType[] {
     return this.all()
-      .filter((t) => storageKey(t) === `${group}/${plural}`)
+      .filter((t) => t.group === group && t.plural === plural && storageKey(t) === `${group}/${plural}`)
       .sort((a, b) => compareKubeVersions(a.version, b.version));
   }
 

@@ -83,6 +83,7 @@ function deletedStatus(type: ResourceType, obj: JsonObject): JsonObject {
 
 /** The object as served at the request's version (CRD versions convert with strategy None). */
 export function present(type: ResourceType, obj: JsonObject): JsonObject {
+  if (type.storage) return type.storage.fromStorage(obj);
   const apiVersion = apiVersionOf(type);
   if (obj['apiVersion'] === apiVersion && obj['kind'] === type.kind) return obj;
   return { ...obj, apiVersion, kind: type.kind };
@@ -524,9 +525,8 @@ export class ResourceApi {
       if (req.subresource === 'status') throw notFound(type, req.name ?? '');
       return { code: 201, body: present(type, this.writeCreate(req, obj)), warnings };
     }
-    const merged = type.strategicMerge
-      ? strategicMergePatch(present(type, old), applied)
-      : mergePatch(present(type, old), applied);
+    // Both in the stored form (decodeBody converted the applied configuration).
+    const merged = type.strategicMerge ? strategicMergePatch(old, applied) : mergePatch(old, applied);
     if (!isObject(merged)) throw badRequest('the applied configuration did not produce an object');
     return this.writeUpdate(req, merged, old);
   }
@@ -652,7 +652,7 @@ export class ResourceApi {
     obj['apiVersion'] = apiVersionOf(type);
     obj['kind'] = type.kind;
     meta(obj);
-    return obj;
+    return type.storage ? type.storage.toStorage(obj) : obj;
   }
 
   /** Namespaced requests fix the namespace; a different one in the body is refused (400) as upstream. */

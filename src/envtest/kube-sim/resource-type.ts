@@ -56,11 +56,20 @@ export interface ResourceType {
   columns: TableColumn[];
   /** Set for kinds a CRD defines: the CRD's name. */
   crdName?: string;
+  /**
+   * For a kind stored under another resource (events.k8s.io Events are core Events): that storage key
+   * and the conversions between the served and the stored form.
+   */
+  storage?: {
+    resource: string;
+    toStorage(obj: JsonObject): JsonObject;
+    fromStorage(obj: JsonObject): JsonObject;
+  };
 }
 
 /** `group/plural`: the storage identity of a resource across its versions. */
-export function storageKey(t: { group: string; plural: string }): string {
-  return `${t.group}/${t.plural}`;
+export function storageKey(t: { group: string; plural: string; storage?: { resource: string } }): string {
+  return t.storage?.resource ?? `${t.group}/${t.plural}`;
 }
 
 /** `v1` for the core group, otherwise `group/version`. */

@@ -23,6 +23,8 @@ export interface WatchSpec {
 
 /** One open watch stream. `close()` ends it; it also ends when the client goes away. */
 interface OpenWatch {
+  /** storage key of the watched resource */
+  resource: string;
   close(): void;
 }
 
@@ -111,6 +113,7 @@ export class WatchHub {
       );
     }
     const watch: OpenWatch = {
+      resource,
       close: () => {
         if (!this.open.delete(watch)) return;
         unsubscribe();
@@ -123,6 +126,11 @@ export class WatchHub {
     }
     this.open.add(watch);
     res.on('close', () => watch.close());
+  }
+
+  /** Ends the streams on one resource, as the apiserver does when a CRD's storage goes away. */
+  cutResource(resource: string): void {
+    for (const w of [...this.open]) if (w.resource === resource) w.close();
   }
 
   /** Ends every open stream cleanly (clients re-watch from their last resourceVersion). */

@@ -698,14 +698,14 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
       assert.match(String(renewed.spec!.renewTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     });
 
-    it('accepts v1 and events.k8s.io/v1 Events', async () => {
+    it('serves one set of Events through v1 and events.k8s.io/v1, converting between them', async () => {
       await core.createNamespacedEvent({
         namespace: 'default',
         body: {
           metadata: { generateName: 'x.' },
           involvedObject: { kind: 'ConfigMap', name: 'x', namespace: 'default' },
           reason: 'Synced',
-          message: 'ok',
+          message: 'from core',
           type: 'Normal',
         },
       });
@@ -718,7 +718,7 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
           reportingInstance: 'op-1',
           action: 'Sync',
           reason: 'Synced',
-          note: 'ok',
+          note: 'from events.k8s.io',
           type: 'Normal',
           regarding: { kind: 'ConfigMap', name: 'x' },
         },
@@ -727,11 +727,13 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
         namespace: 'default',
         fieldSelector: 'reason=Synced',
       });
-      assert.equal(byReason.items.length, 1);
-      assert.equal(
-        (await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: 'default' })).items.length,
-        1,
-      );
+      assert.deepEqual(byReason.items.map((e) => e.message).sort(), ['from core', 'from events.k8s.io']);
+      const converted = byReason.items.find((e) => e.message === 'from events.k8s.io')!;
+      assert.equal(converted.involvedObject.name, 'x');
+      assert.equal(converted.reportingComponent, 'etcdconfig.dev/operator');
+      const viaEvents = await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: 'default' });
+      assert.deepEqual(viaEvents.items.map((e) => e.note).sort(), ['from core', 'from events.k8s.io']);
+      assert.ok(viaEvents.items.every((e) => e.regarding?.name === 'x'));
     });
 
     it('serves StatefulSets and DaemonSets with generation and status', async () => {
