@@ -127,10 +127,13 @@ export class EtcdClient {
    * async iteration (see WatchMessage). The iteration ends normally after cancel()/close(), or throws
    * CompactedError, PermissionDeniedError, InvalidArgumentError… when etcd refuses the watch for good.
    * Lost connections are healed invisibly except for a `reconnected` message. Throws
-   * ClientClosedError if the client is closed.
+   * ClientClosedError if the client is closed, RangeError for a fromRevision below 1.
    */
   watch(options: WatchOptions): Watch {
     if (this.closing) throw new ClientClosedError();
+    if (options.fromRevision !== undefined && options.fromRevision < 1n) {
+      throw new RangeError('watch: fromRevision must be >= 1 (leave it out to watch from now)');
+    }
     const key = toBytes(options.key);
     const filters = (options.filters ?? []).map((f) => (f === 'noput' ? 'NOPUT' : 'NODELETE'));
     const watcher = new Watcher(
@@ -191,8 +194,11 @@ export class EtcdClient {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.watchStream.close();
+      // Stop the stream first (synchronously), then the channels — which also cuts short any stream
+      // open still waiting for a connection — and only then wait for what the stream had in flight.
+      const stream = this.watchStream.close();
       this.connection.close();
+      await stream;
     })();
     return this.closing;
   }

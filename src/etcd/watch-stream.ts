@@ -187,6 +187,7 @@ export class WatchStream implements WatcherHost {
    */
   private onStreamLost(err: EtcdError): void {
     if (this.state === 'closed') return;
+    const hadCall = this.call !== undefined;
     this.dropCall();
     const isTokenProblem = err instanceof AuthTokenInvalidError && this.callToken !== undefined;
     if (isTokenProblem) this.connection.invalidateToken(this.callToken);
@@ -196,7 +197,8 @@ export class WatchStream implements WatcherHost {
       this.transition('idle');
       return;
     }
-    this.connection.markFailed(this.callEndpoint);
+    // Only a call that was open says something about its endpoint; a failed open already rotated.
+    if (hadCall) this.connection.markFailed(this.callEndpoint);
     for (const w of this.live) {
       if (w.state === 'active' || w.state === 'creating') {
         // A watcher that was never created is not "resuming": it gets `created`, not `reconnected`.
