@@ -141,6 +141,12 @@ function metrics(args: Args): Metric[] {
       pick: (r) => (r.scale ? r.scale.initialSyncMs / 1000 : undefined),
       meets: args.prefixSyncs <= 1000 ? (v) => v <= 10 : undefined,
     },
+    {
+      name: `${n} PrefixSyncs: /readyz → all synced (s)`,
+      goal: '',
+      digits: 2,
+      pick: (r) => (r.scale ? (r.scale.initialSyncMs - r.scale.startMs) / 1000 : undefined),
+    },
     { name: `${n} PrefixSyncs: operator RSS (MiB)`, goal: '', digits: 0, pick: (r) => r.scale?.rssMiB },
     { name: `${n} PrefixSyncs: etcd watchers`, goal: `${n}`, digits: 0, pick: (r) => r.scale?.etcdWatchers },
     {

@@ -26,6 +26,9 @@ const BURST_PUTS = 1_000;
  * observation window for asserting that nothing *more* happens, not a wait for something to happen.
  */
 const QUIET_WINDOW_MS = 3_000;
+/** The drawn-out burst: puts this far apart (well under the 1 s debounce), this many. */
+const SPREAD_GAP_MS = 100;
+const SPREAD_PUTS = 25;
 
 describe('operator e2e: an etcd prefix mirrored into a ConfigMap', function () {
   this.timeout(180_000);
@@ -168,6 +171,35 @@ describe('operator e2e: an etcd prefix mirrored into a ConfigMap', function () {
       assert.ok(writes >= 1 && writes <= 5, `the burst gave ${writes} ConfigMap writes; want 1..5`);
       assert.equal(rollouts, 1, `the burst gave ${rollouts} rollouts; want exactly 1`);
       assert.equal(Object.keys(synced.configMap.data ?? {}).length, BURST_PUTS + 2);
+    } finally {
+      rec.stop();
+    }
+  });
+
+  it('rolls out exactly once for a burst longer than the debounce (a put every 100 ms for 2.5 s, debounce 1s)', async () => {
+    const { t } = await syncedTenant({ debounce: '1s' });
+    const gen0 = (await rolloutState(e(), t)).generation;
+    const rec = await recordWrites(e(), t);
+    try {
+      let last = 0n;
+      // The spacing shapes the workload (no gap reaches the debounce); it synchronises nothing.
+      for (let i = 0; i < SPREAD_PUTS; i++) {
+        last = (await e().etcdClient.kv.put(`${t.prefix}spread/k${i}`, `v${i}`)).revision;
+        await new Promise((r) => setTimeout(r, SPREAD_GAP_MS));
+      }
+      const synced = await waitForExactSync(e(), t, { exactRevision: last });
+      await waitFor('the rollout of the burst', async () => {
+        const r = await rolloutState(e(), t);
+        return r.hash === synced.prefixSync.status?.contentHash || `annotation ${r.hash}`;
+      });
+      await new Promise((r) => setTimeout(r, QUIET_WINDOW_MS));
+      const writes = rec.configMap.writes;
+      const rollouts = (await rolloutState(e(), t)).generation - gen0;
+      console.log(
+        `      ${SPREAD_PUTS} puts ${SPREAD_GAP_MS} ms apart -> ${writes} ConfigMap writes, ${rollouts} rollouts`,
+      );
+      assert.ok(writes >= 1 && writes <= 5, `${writes} ConfigMap writes; want 1..5`);
+      assert.equal(rollouts, 1, `${rollouts} rollouts for one burst; want exactly 1`);
     } finally {
       rec.stop();
     }
