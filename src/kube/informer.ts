@@ -49,7 +49,7 @@ export type InformerState = 'idle' | 'listing' | 'watching' | 'backoff' | 'close
 /** How one watch request ended. */
 type WatchEnd =
   | { kind: 'closed'; delivered: boolean }
-  | { kind: 'gone' }
+  | { kind: 'gone'; delivered: boolean }
   | { kind: 'failed'; error: KubeApiError; delivered: boolean };
 
 /**
@@ -98,6 +98,8 @@ export class Informer<T extends KubernetesObject> {
   private loop: Promise<void> | undefined;
   /** Restarts after failures since start(); for tests and metrics. */
   private restartCount = 0;
+  /** Watches in a row that ended with 410 Gone; the second one in a row waits out a backoff delay. */
+  private consecutiveGone = 0;
   /** Full lists done since start(). */
   private listCount = 0;
 
@@ -242,14 +244,17 @@ export class Informer<T extends KubernetesObject> {
       const startedAt = this.clock.now();
       const end = await this.watchOnce();
       if (this.closed) break;
-      if (end.kind === 'gone') {
-        this.logger.info('watch expired, relisting', { resourceVersion: this.resourceVersion });
-        this.resourceVersion = '';
-        continue;
-      }
       // A watch that delivered something or stayed open a while was healthy: the next failure starts
       // the backoff over. One that ended at once with nothing counts as a failure even if it ended cleanly.
       const healthy = end.delivered || this.clock.now() - startedAt >= this.minWatchDurationMs;
+      if (healthy) this.consecutiveGone = 0;
+      if (end.kind === 'gone') {
+        this.logger.info('watch expired, relisting', { resourceVersion: this.resourceVersion });
+        this.resourceVersion = '';
+        // Relist at once; but if a fresh list's version is gone again at once, back off first.
+        if (++this.consecutiveGone > 1) await this.pause();
+        continue;
+      }
       if (healthy) this.backoff.reset();
       if (end.kind === 'failed') {
         this.logger.warn('watch failed', { error: end.error.message, status: end.error.status });
@@ -329,7 +334,7 @@ export class Informer<T extends KubernetesObject> {
           const code = (obj as { code?: unknown } | null)?.code;
           if (code === 410) {
             gone = true;
-            finish({ kind: 'gone' });
+            finish({ kind: 'gone', delivered });
           } else {
             const error = toKubeError(
               Object.assign(new Error('watch error event'), { statusCode: code ?? 500 }),
@@ -363,10 +368,10 @@ export class Informer<T extends KubernetesObject> {
         if (rv) this.resourceVersion = rv;
       };
       const onDone = (err: unknown): void => {
-        if (gone || settled) return finish({ kind: 'gone' });
+        if (gone || settled) return finish({ kind: 'gone', delivered });
         if (!err) return finish({ kind: 'closed', delivered });
         const error = toKubeError(err, `watch ${this.source.resource}`);
-        if (error instanceof GoneError) return finish({ kind: 'gone' });
+        if (error instanceof GoneError) return finish({ kind: 'gone', delivered });
         finish({ kind: 'failed', error, delivered });
       };
       const params: Record<string, string | boolean> = {
