@@ -108,6 +108,13 @@ function decode(body: Buffer, contentType: string): unknown {
   }
 }
 
+function withoutTypeMeta(obj: JsonObject): JsonObject {
+  const rest = { ...obj };
+  delete rest['apiVersion'];
+  delete rest['kind'];
+  return rest;
+}
+
 /** A routed resource request and its verb. */
 interface Routed {
   request: ResourceRequest;
@@ -307,7 +314,9 @@ export class HttpHandler {
           kind: request.type.listKind,
           apiVersion: apiVersionOf(request.type),
           metadata,
-          items: list.items,
+          // Typed lists carry no kind/apiVersion on their items (a known apiserver quirk); custom
+          // resources, served unstructured, do.
+          items: request.type.crdName !== undefined ? list.items : list.items.map(withoutTypeMeta),
         });
       }
       case 'watch': {

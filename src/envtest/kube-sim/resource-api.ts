@@ -101,6 +101,9 @@ function parseRv(raw: string, what: string): bigint {
  * paging. Garbage collection and namespace/CRD teardown happen in `Controllers`, after the write.
  */
 export class ResourceApi {
+  /** `uid\0fieldManager` → the configuration that manager last applied (server-side apply). */
+  private readonly appliedBy = new Map<string, JsonObject>();
+
   constructor(
     private readonly store: ObjectStore,
     private readonly admission: Admission,
@@ -507,7 +510,8 @@ export class ResourceApi {
    */
   private apply(req: ResourceRequest, body: unknown, old: JsonObject | undefined): ApiResult {
     const type = req.type;
-    if ((req.query.get('fieldManager') ?? '') === '')
+    const manager = req.query.get('fieldManager') ?? '';
+    if (manager === '')
       throw badRequest(
         'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
       );
@@ -523,12 +527,21 @@ export class ResourceApi {
       this.checkNamespace(req, meta(obj));
       const warnings = this.prepareCreate(req, obj);
       if (req.subresource === 'status') throw notFound(type, req.name ?? '');
-      return { code: 201, body: present(type, this.writeCreate(req, obj)), warnings };
+      const created = this.writeCreate(req, obj);
+      if (!this.isDryRun(req)) this.appliedBy.set(`${uidOf(created)}\u0000${manager}`, applied);
+      return { code: 201, body: present(type, created), warnings };
     }
+    // Fields this manager applied before and no longer applies are removed, as server-side apply does
+    // for fields a manager owns (ownership shared with other managers is not tracked).
+    const live = clone(old);
+    const previous = this.appliedBy.get(`${uidOf(old)}\u0000${manager}`);
+    if (previous) dropUnapplied(live, previous, applied);
     // Both in the stored form (decodeBody converted the applied configuration).
-    const merged = type.strategicMerge ? strategicMergePatch(old, applied) : mergePatch(old, applied);
+    const merged = type.strategicMerge ? strategicMergePatch(live, applied) : mergePatch(live, applied);
     if (!isObject(merged)) throw badRequest('the applied configuration did not produce an object');
-    return this.writeUpdate(req, merged, old);
+    const result = this.writeUpdate(req, merged, old);
+    if (!this.isDryRun(req)) this.appliedBy.set(`${uidOf(old)}\u0000${manager}`, applied);
+    return result;
   }
 
   /**
@@ -668,6 +681,15 @@ export class ResourceApi {
       );
     }
     m['namespace'] = req.namespace;
+  }
+}
+
+/** Removes from `live` what `previous` applied and `next` no longer does (maps recursively; lists whole). */
+function dropUnapplied(live: JsonObject, previous: JsonObject, next: JsonObject): void {
+  for (const [k, v] of Object.entries(previous)) {
+    if (k === 'apiVersion' || k === 'kind') continue;
+    if (!(k in next)) delete live[k];
+    else if (isObject(v) && isObject(next[k]) && isObject(live[k])) dropUnapplied(live[k], v, next[k]);
   }
 }
 

@@ -211,6 +211,20 @@ describe('KubeSim custom resources (the project CRDs in crds/)', () => {
       );
     });
 
+    it('refuses duplicate entries of an x-kubernetes-list-type map', async () => {
+      const targets = [
+        { kind: 'Deployment', name: 'web' },
+        { kind: 'Deployment', name: 'web' },
+      ];
+      const st = await expectStatus(422, () =>
+        create(psync('dups', { rollout: { mode: 'targets', targets } })),
+      );
+      assert.match(
+        st.message,
+        /spec\.rollout\.targets\[1\]: Duplicate value: map\[string\]interface \{\}\{"kind":"Deployment", "name":"web"\}/,
+      );
+    });
+
     it('evaluates CEL rules with fieldPath and reason', async () => {
       const st = await expectStatus(422, () => create(psync('k', { target: { name: 'x', format: 'yaml' } })));
       assert.match(st.message, /spec\.target\.key: Required value: key is required when format is yaml/);

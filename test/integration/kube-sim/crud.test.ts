@@ -285,6 +285,26 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
       );
     });
 
+    it('server-side apply removes the fields a manager stops applying, and keeps the fields of others', async () => {
+      const url = `${sim.url}/api/v1/namespaces/default/configmaps/owned`;
+      const apply = (manager: string, data: Record<string, string>) =>
+        http(`${url}?fieldManager=${manager}`, {
+          method: 'PATCH',
+          headers: { 'Content-Type': 'application/apply-patch+yaml' },
+          body: {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'owned', namespace: 'default' },
+            data,
+          },
+        });
+      assert.equal((await apply('one', { a: '1', b: '2' })).status, 201);
+      await apply('two', { c: '3' });
+      const after = await apply('one', { a: '1' });
+      assert.equal(after.status, 200);
+      assert.deepEqual(after.json['data'], { a: '1', c: '3' });
+    });
+
     it('answers a patch carrying a stale resourceVersion with 409', async () => {
       const cm = await core.createNamespacedConfigMap({
         namespace: 'default',
@@ -605,6 +625,14 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
         core.listNamespacedConfigMap({ namespace: 'default', fieldSelector: 'data.x=1' }),
       );
       assert.match(st.message, /field label not supported: data\.x/);
+    });
+
+    it('leaves kind and apiVersion off the items of a typed list, as the apiserver does', async () => {
+      const raw = await http(`${sim.url}/api/v1/namespaces/default/configmaps`);
+      assert.equal(raw.json['kind'], 'ConfigMapList');
+      const items = raw.json['items'] as Array<Record<string, unknown>>;
+      assert.ok(items.length > 0);
+      assert.ok(items.every((i) => i['kind'] === undefined && i['apiVersion'] === undefined));
     });
 
     it('lists across namespaces', async () => {
