@@ -214,13 +214,13 @@ function checkListTypes(
       ? (s['x-kubernetes-list-map-keys'] as string[])
       : [];
     const seen = new Set<string>();
-    value.forEach((item, i) => {
+    (value as unknown[]).forEach((item, i) => {
       let id: string | undefined;
       if (listType === 'set') id = JSON.stringify(item);
       else if (listType === 'map' && isObject(item)) id = JSON.stringify(keys.map((k) => item[k] ?? null));
       if (id === undefined) return;
       if (seen.has(id)) {
-        const shownValue =
+        const shownValue: unknown =
           listType === 'map' && isObject(item)
             ? Object.fromEntries(keys.filter((k) => k in item).map((k) => [k, item[k]]))
             : item;
