@@ -244,6 +244,7 @@ for (const helm of helms()) {
         [['--set', 'defaultSource.access[0].prefixes={config}'], /prefixes/],
         [['--set', 'replicas=2'], /replicas/],
         [['--set', 'workers=0'], /workers/],
+        [['--set', 'leaderElection.enabled=false'], /needs leaderElection.enabled=true/],
       ];
       for (const [args, mentions] of cases) {
         const result = await run(helm.path, ['template', 'eco', CHART, ...args], home);

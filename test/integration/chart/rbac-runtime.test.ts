@@ -1,0 +1,373 @@
+// The chart's RBAC against what the operator really asks for: the real Manager runs against real etcd and
+// the API simulator through a recording proxy, through a PrefixSync's whole life (sync, change, rollout,
+// deletion) and a leader election; every request it made must be allowed by the rendered ClusterRole and
+// Role, exactly as the API server's RBAC authorizer would decide it.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type V1ConfigMap,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { EtcdClient } from '../../../src/etcd/index.js';
+import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
+import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
+import { Manager } from '../../../src/operator/index.js';
+import { CHART, helms, template, type Manifest } from './support/helm.js';
+
+const OPERATOR_NS = 'eco-system';
+const APP_NS = 'shop';
+const GROUP = 'etcdconfig.dev';
+const VERSION = 'v1alpha1';
+
+/** One API request as the RBAC authorizer sees it. */
+interface ResourceRequest {
+  readonly verb: string;
+  readonly apiGroup: string;
+  /** `resource` or `resource/subresource`. */
+  readonly resource: string;
+  /** Undefined for cluster-scoped resources and requests across all namespaces. */
+  readonly namespace: string | undefined;
+  readonly line: string;
+}
+
+/** Paths every authenticated user may GET (Kubernetes' system:discovery and system:public-info-viewer). */
+const DISCOVERY = /^\/(api|apis|version|openapi|healthz|livez|readyz)(\/|$)/;
+
+/** Reads a request the way kube-apiserver's RequestInfoFactory does; undefined for discovery paths. */
+function requestInfo(method: string, url: string): ResourceRequest | undefined {
+  const { pathname, searchParams } = new URL(url, 'http://x');
+  const parts = pathname.split('/').filter(Boolean);
+  let apiGroup: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 3) {
+    apiGroup = '';
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts.length >= 4) {
+    apiGroup = parts[1] ?? '';
+    rest = parts.slice(3);
+  } else if (method === 'GET' && DISCOVERY.test(pathname)) {
+    return undefined;
+  } else {
+    throw new Error(`not a resource request: ${method} ${url}`);
+  }
+  let namespace: string | undefined;
+  // /namespaces/{ns}/{resource}... (but /namespaces/{name} alone is the Namespace itself)
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [resource = '', name, subresource] = rest;
+  const isWatch = searchParams.get('watch') === 'true' || searchParams.get('watch') === '1';
+  const verb =
+    method === 'GET'
+      ? name === undefined
+        ? isWatch
+          ? 'watch'
+          : 'list'
+        : 'get'
+      : ({
+          POST: 'create',
+          PUT: 'update',
+          PATCH: 'patch',
+          DELETE: name === undefined ? 'deletecollection' : 'delete',
+        }[method] ?? method.toLowerCase());
+  return {
+    verb,
+    apiGroup,
+    resource: subresource ? `${resource}/${subresource}` : resource,
+    namespace,
+    line: `${method} ${url}`,
+  };
+}
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+function ruleAllows(rule: Rule, req: ResourceRequest): boolean {
+  const has = (list: string[], v: string): boolean => list.includes('*') || list.includes(v);
+  return has(rule.apiGroups, req.apiGroup) && has(rule.resources, req.resource) && has(rule.verbs, req.verb);
+}
+
+/** RBAC: a ClusterRole binding allows anywhere; a RoleBinding only inside the Role's namespace. */
+function authorize(
+  req: ResourceRequest,
+  clusterRules: Rule[],
+  role: { namespace: string; rules: Rule[] },
+): boolean {
+  if (clusterRules.some((r) => ruleAllows(r, req))) return true;
+  return req.namespace === role.namespace && role.rules.some((r) => ruleAllows(r, req));
+}
+
+/** An HTTP proxy in front of the simulator that records every request (watches stream through). */
+class RecordingProxy {
+  private readonly sockets = new Set<Socket>();
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    /** Every request received, in order. */
+    readonly requests: ReadonlyArray<{ method: string; url: string }>,
+  ) {
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  static async start(target: string): Promise<RecordingProxy> {
+    const upstream = new URL(target);
+    const requests: Array<{ method: string; url: string }> = [];
+    const server = createServer((req: IncomingMessage, res) => {
+      requests.push({ method: req.method ?? 'GET', url: req.url ?? '/' });
+      const up = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (upRes) => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      res.on('close', () => up.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no address');
+    return new RecordingProxy(server, `http://127.0.0.1:${address.port}`, requests);
+  }
+
+  close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    return closed;
+  }
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last = '';
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the chart RBAC against the requests of the running operator', function () {
+  // etcd, the simulator and the operator's whole PrefixSync lifecycle on a loaded 2-core machine.
+  this.timeout(300_000);
+  let dir: string;
+  let etcd: EtcdCluster | undefined;
+  let sim: KubeSim | undefined;
+  let proxy: RecordingProxy | undefined;
+  let manager: Manager | undefined;
+  let etcdClient: EtcdClient | undefined;
+
+  before(async function () {
+    if (helms().length === 0) this.skip();
+    dir = await mkdtemp(join(tmpdir(), 'chart-rbac-'));
+  });
+  after(async () => {
+    await manager?.close();
+    await etcdClient?.close();
+    await proxy?.close();
+    await sim?.close();
+    await etcd?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('allows every request of a PrefixSync lifecycle and a leader election, and nothing is refused', async () => {
+    const [helm] = helms();
+    assert.ok(helm);
+    const objs: Manifest[] = await template(helm, dir, ['--namespace', OPERATOR_NS]);
+    const clusterRules = objs.find((o) => o.kind === 'ClusterRole')?.['rules'] as Rule[];
+    const role = objs.find((o) => o.kind === 'Role');
+    assert.ok(clusterRules && role);
+    assert.equal(role.metadata.namespace, OPERATOR_NS);
+
+    etcd = await EtcdCluster.start();
+    sim = await KubeSim.start({ port: 0 });
+    const admin = sim.kubeConfig();
+    const crdApi = admin.makeApiClient(ApiextensionsV1Api);
+    const crdDir = join(CHART, 'crds');
+    for (const file of await readdir(crdDir)) {
+      for (const doc of parseAllDocuments(await readFile(join(crdDir, file), 'utf8'))) {
+        await crdApi.createCustomResourceDefinition({ body: doc.toJS() as V1CustomResourceDefinition });
+      }
+    }
+    const core = admin.makeApiClient(CoreV1Api);
+    const apps = admin.makeApiClient(AppsV1Api);
+    const custom = admin.makeApiClient(CustomObjectsApi);
+    await core.createNamespace({ body: { metadata: { name: OPERATOR_NS } } });
+    await core.createNamespace({ body: { metadata: { name: APP_NS, labels: { tenant: 'true' } } } });
+    await core.createNamespacedSecret({
+      namespace: OPERATOR_NS,
+      body: { metadata: { name: 'unrelated' }, stringData: { a: 'b' } },
+    });
+    await custom.createClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'clusteretcdsources',
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'ClusterEtcdSource',
+        metadata: { name: 'local' },
+        spec: {
+          endpoints: etcd.endpoints,
+          access: [{ namespaceSelector: { matchLabels: { tenant: 'true' } }, prefixes: ['/config/shop/'] }],
+        },
+      },
+    });
+    await apps.createNamespacedDeployment({
+      namespace: APP_NS,
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: {
+              containers: [
+                { name: 'web', image: 'web:1', volumeMounts: [{ name: 'c', mountPath: '/etc/web' }] },
+              ],
+              volumes: [{ name: 'c', configMap: { name: 'shop-config' } }],
+            },
+          },
+        },
+      },
+    });
+    etcdClient = new EtcdClient({ endpoints: etcd.endpoints });
+    await etcdClient.kv.put('/config/shop/greeting', 'hello');
+
+    // The operator sees the API only through the recording proxy.
+    proxy = await RecordingProxy.start(sim.url);
+    const operatorConfig = new KubeConfig();
+    operatorConfig.loadFromOptions({
+      clusters: [{ name: 'proxy', server: proxy.url, skipTLSVerify: true }],
+      users: [{ name: 'operator', token: 'operator' }],
+      contexts: [{ name: 'proxy', cluster: 'proxy', user: 'operator' }],
+      currentContext: 'proxy',
+    });
+    manager = new Manager({
+      kubeConfig: operatorConfig,
+      namespace: OPERATOR_NS,
+      leaderElection: true,
+      leaseDurationMs: 4_000,
+      renewDeadlineMs: 3_000,
+      retryPeriodMs: 500,
+    });
+    await manager.start();
+
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'prefixsyncs',
+      namespace: APP_NS,
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'PrefixSync',
+        metadata: { name: 'shop' },
+        spec: {
+          sourceRef: { name: 'local' },
+          prefix: '/config/shop/',
+          target: { name: 'shop-config' },
+          rollout: { mode: 'auto' },
+          debounce: '0s',
+          deletionPolicy: 'Delete',
+        },
+      },
+    });
+    const configMap = (): Promise<V1ConfigMap> =>
+      core.readNamespacedConfigMap({ namespace: APP_NS, name: 'shop-config' });
+    await waitFor('the first sync', async () =>
+      (await configMap()).data?.['greeting'] === 'hello' ? true : undefined,
+    );
+
+    await etcdClient.kv.put('/config/shop/greeting', 'bonjour');
+    await waitFor('the rollout of web', async () => {
+      const web = await apps.readNamespacedDeployment({ namespace: APP_NS, name: 'web' });
+      return web.spec?.template.metadata?.annotations?.['etcdconfig.dev/config-hash'] ? true : undefined;
+    });
+    assert.equal((await configMap()).data?.['greeting'], 'bonjour');
+
+    await custom.deleteNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'prefixsyncs',
+      namespace: APP_NS,
+      name: 'shop',
+    });
+    await waitFor('the ConfigMap deleted with its PrefixSync', async () => {
+      try {
+        await configMap();
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    await manager.close(); // releases the Lease
+
+    const seen = proxy.requests.map((r) => requestInfo(r.method, r.url)).filter((r) => r !== undefined);
+    const refused = seen.filter(
+      (r) => !authorize(r, clusterRules, { namespace: OPERATOR_NS, rules: role['rules'] as Rule[] }),
+    );
+    assert.deepEqual(
+      refused.map((r) => r.line),
+      [],
+      'requests the chart does not allow',
+    );
+
+    // The lifecycle above touched the core of what the ClusterRole and Role grant.
+    const used = new Set(seen.map((r) => `${r.verb} ${r.apiGroup}/${r.resource}`));
+    for (const expected of [
+      'list etcdconfig.dev/prefixsyncs',
+      'watch etcdconfig.dev/prefixsyncs',
+      'patch etcdconfig.dev/prefixsyncs',
+      'update etcdconfig.dev/prefixsyncs/status',
+      'update etcdconfig.dev/clusteretcdsources/status',
+      'create /configmaps',
+      'update /configmaps',
+      'delete /configmaps',
+      'list /namespaces',
+      'list /secrets',
+      'create /events',
+      'list apps/deployments',
+      'patch apps/deployments',
+      'create coordination.k8s.io/leases',
+      'update coordination.k8s.io/leases',
+    ]) {
+      assert.ok(
+        used.has(expected),
+        `the scenario never did ${expected}; seen: ${[...used].sort().join(', ')}`,
+      );
+    }
+    // Secrets were only ever read in the operator's namespace.
+    assert.deepEqual(
+      [...new Set(seen.filter((r) => r.resource === 'secrets').map((r) => r.namespace))],
+      [OPERATOR_NS],
+    );
+  });
+});
