@@ -57,6 +57,9 @@ export interface LeaderElectorOptions {
   random?: () => number;
 }
 
+/** How one acquire/renew attempt ended. */
+type AttemptOutcome = 'held' | 'held-by-other' | 'failed';
+
 /** The elector's lifecycle; changed only through `transition()`. */
 export type ElectorState = 'idle' | 'candidate' | 'leading' | 'closed';
 
@@ -190,9 +193,9 @@ export class LeaderElector implements LeaderElection {
     while (!this.closed) {
       await this.leaderWork; // never run two leadership terms' work at once
       if (this.closed) break;
-      const acquired = await this.tryAcquireOrRenew(closeSignal);
+      const outcome = await this.tryAcquireOrRenew(closeSignal);
       if (this.closed) break;
-      if (acquired) {
+      if (outcome === 'held') {
         await this.lead();
         continue;
       }
@@ -221,9 +224,10 @@ export class LeaderElector implements LeaderElection {
       await sleep(this.clock, this.retryPeriodMs, term.signal);
       if (term.signal.aborted) break;
       const attemptStart = this.clock.now();
-      const renewed = await this.tryAcquireOrRenew(term.signal);
+      const outcome = await this.tryAcquireOrRenew(term.signal);
       if (term.signal.aborted) break;
-      if (renewed) this.armDeadline(attemptStart);
+      if (outcome === 'held') this.armDeadline(attemptStart);
+      else if (outcome === 'held-by-other') this.stopLeading('lease held by another candidate');
       else this.logger.warn('failed to renew lease');
     }
   }
@@ -288,10 +292,11 @@ export class LeaderElector implements LeaderElection {
   }
 
   /**
-   * One attempt to create, take over or renew the Lease. Returns whether this process holds it now.
-   * Never throws: failures are logged and count as "not held".
+   * One attempt to create, take over or renew the Lease: `held` if this process holds it now,
+   * `held-by-other` if another candidate validly holds it, `failed` if the attempt failed (logged).
+   * Never throws.
    */
-  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<AttemptOutcome> {
     const now = this.clock.now();
     this.lastAttemptStart = now;
     try {
@@ -310,14 +315,14 @@ export class LeaderElector implements LeaderElection {
           { signal },
         );
         this.observe(created);
-        return true;
+        return 'held';
       }
       const seen = this.observe(lease);
       const heldByOther =
         seen.holder !== '' &&
         seen.holder !== this.identity &&
         seen.observedAt + seen.leaseDurationMs > this.clock.now();
-      if (heldByOther) return false;
+      if (heldByOther) return 'held-by-other';
       const updated = await this.leases.replace(
         { ...lease, spec: this.leaseSpec(now, lease.spec) },
         { signal },
@@ -326,16 +331,16 @@ export class LeaderElector implements LeaderElection {
         this.logger.info('took over lease', { previousHolder: seen.holder || undefined });
       }
       this.observe(updated);
-      return true;
+      return 'held';
     } catch (err) {
-      if (signal.aborted) return false;
+      if (signal.aborted) return 'failed';
       const error = toKubeError(err, 'lease');
       if (error instanceof ConflictError) {
         this.logger.debug('lease changed under us, will re-read', { error: error.message });
       } else {
         this.logger.warn('lease request failed', { error: error.message, status: error.status });
       }
-      return false;
+      return 'failed';
     }
   }
 

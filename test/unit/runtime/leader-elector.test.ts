@@ -213,6 +213,23 @@ describe('LeaderElector (in-memory Lease, fake clock)', () => {
     await a.elector.close();
   });
 
+  it('stops at once, without waiting for the deadline, when a renewal finds another holder', async () => {
+    const clock = new FakeClock();
+    const leases = new MemoryLeases();
+    const intervals: [string, number, number][] = [];
+    const a = candidate('a', leases, clock, intervals);
+    a.elector.start();
+    await until(clock, () => a.elector.isLeader(), 100);
+    await tick(clock, 300);
+    const intruder = leases.view('intruder');
+    const current = await intruder.get('ns', 'lock');
+    await intruder.replace({ ...current, spec: { ...current.spec, holderIdentity: 'intruder' } });
+    const waited = await until(clock, () => !a.elector.isLeader(), 3_000);
+    assert.ok(waited <= TIMING.retryPeriodMs + 20, `kept acting ${waited} ms after losing the lease`);
+    await a.elector.close();
+    assert.equal(leases.lease?.spec?.holderIdentity, 'intruder', 'close() does not release a lease it lost');
+  });
+
   it('lets exactly one of two candidates win a free lease', async () => {
     const clock = new FakeClock();
     const leases = new MemoryLeases();
