@@ -323,11 +323,11 @@ export class Manager {
       clientOptions: { ...DEFAULT_ETCD_CLIENT_OPTIONS, ...this.options.etcdClientOptions },
       logger: logger.child({ component: 'etcd' }),
       events: {
-        onMirrorChange: (holders, kind, eventCount) => {
+        onMirrorChange: (holders, kind, eventCount, revision) => {
           const source = holders.length > 0 ? this.sourceOfHolder(holders[0] ?? '') : undefined;
           if (source && eventCount > 0) this.metrics.addWatchEvents(source, eventCount);
           if (source && kind === 'resync') this.metrics.incResyncs(source);
-          if (kind === 'update') for (const h of holders) reconciler.noteChange(h);
+          if (kind === 'update') for (const h of holders) reconciler.noteChange(h, revision);
           if (queue.controller) {
             routeMirrorChange(holders, kind, (k) => reconciler.debounceOf(k), queue.controller);
           }

@@ -6,7 +6,12 @@ import type { Logger } from '../../observability/index.js';
 /** What a mirror tells the PrefixSyncs holding it. Called synchronously from the mirror's loop. */
 export interface MirrorListener {
   /** The content or the known revision of `prefix` changed; `holders` should reconcile. */
-  onChange(holders: readonly string[], kind: 'update' | 'resync' | 'progress', eventCount: number): void;
+  onChange(
+    holders: readonly string[],
+    kind: 'update' | 'resync' | 'progress',
+    eventCount: number,
+    revision: bigint,
+  ): void;
   /** The mirror's watch failed (it heals itself with backoff and a fresh snapshot). */
   onError(holders: readonly string[], error: EtcdError): void;
 }
@@ -94,9 +99,11 @@ export class MirrorPool {
     const mirror = this.newMirror(prefix);
     const holders = new Set<string>();
     const snapshotHolders = (): string[] => [...holders];
-    mirror.on('update', (u) => this.listener.onChange(snapshotHolders(), 'update', u.changes.length));
-    mirror.on('resync', () => this.listener.onChange(snapshotHolders(), 'resync', 0));
-    mirror.on('progress', () => this.listener.onChange(snapshotHolders(), 'progress', 0));
+    mirror.on('update', (u) =>
+      this.listener.onChange(snapshotHolders(), 'update', u.changes.length, u.revision),
+    );
+    mirror.on('resync', (s) => this.listener.onChange(snapshotHolders(), 'resync', 0, s.revision));
+    mirror.on('progress', (p) => this.listener.onChange(snapshotHolders(), 'progress', 0, p.revision));
     mirror.on('error', (error) => this.listener.onError(snapshotHolders(), error));
     const started = mirror.start();
     // Observed here so that a failed start with no one awaiting yet is not an unhandled rejection.

@@ -33,6 +33,8 @@ export interface SourceConnectionEvents {
     holders: readonly string[],
     kind: 'update' | 'resync' | 'progress',
     eventCount: number,
+    /** The mirror's revision after the change (0 when the connection itself changed). */
+    revision: bigint,
   ): void;
   /** A mirror's watch of `source` failed and is being re-made. */
   onMirrorError?(source: string, holders: readonly string[], error: EtcdError): void;
@@ -114,7 +116,8 @@ export class SourceConnections {
     const mirrors = new MirrorPool(
       (prefix) => new PrefixMirror(client, prefix, { logger: logger.child({ prefix }) }),
       {
-        onChange: (holders, kind, count) => this.events.onMirrorChange(holders, kind, count),
+        onChange: (holders, kind, count, revision) =>
+          this.events.onMirrorChange(holders, kind, count, revision),
         onError: (holders, error) => this.events.onMirrorError?.(source, holders, error),
       },
       logger,
@@ -132,7 +135,7 @@ export class SourceConnections {
       endpoints: settings.endpoints,
     });
     this.events.onConnect?.(source);
-    if (orphans.length > 0) this.events.onMirrorChange(orphans, 'resync', 0);
+    if (orphans.length > 0) this.events.onMirrorChange(orphans, 'resync', 0, 0n);
     return true;
   }
 
@@ -155,7 +158,19 @@ export class SourceConnections {
     const holders = entry.mirrors.holders();
     this.entries.delete(source);
     this.retire(entry);
-    if (holders.length > 0) this.events.onMirrorChange(holders, 'resync', 0);
+    if (holders.length > 0) this.events.onMirrorChange(holders, 'resync', 0, 0n);
+  }
+
+  /**
+   * Makes `holder` hold the mirror of `prefix` on `source` — leaving whatever it held elsewhere — and
+   * resolves once the mirror has its first snapshot. Throws the typed EtcdError if that failed, or an
+   * Error if `source` has no connection.
+   */
+  async acquireMirror(holder: string, source: string, prefix: string): Promise<PrefixMirror> {
+    const entry = this.entries.get(source);
+    if (!entry) throw new Error(`no connection for ClusterEtcdSource ${source}`);
+    for (const other of this.entries.values()) if (other !== entry) other.mirrors.release(holder);
+    return entry.mirrors.acquire(holder, prefix);
   }
 
   /** Releases whatever mirror `holder` holds on any source. */

@@ -99,6 +99,8 @@ interface Memory {
   mirrorRevision: bigint | undefined;
   /** When the first mirror change not yet in the ConfigMap arrived (ms since epoch), for the latency metric. */
   pendingSince: number | undefined;
+  /** The mirror revision of the latest such change: a write of a snapshot at or past it ends the wait. */
+  pendingRevision: bigint;
 }
 
 /**
@@ -123,14 +125,17 @@ export class PrefixSyncReconciler implements Reconciler {
     return this.memory.get(key)?.debounceMs ?? 0;
   }
 
-  /** Notes that the mirror of `key` changed now (starts the put→ConfigMap latency clock). */
-  noteChange(key: string): void {
+  /** Notes that the mirror of `key` reached `revision` now (starts the put→ConfigMap latency clock). */
+  noteChange(key: string, revision: bigint): void {
     const memory = this.memory.get(key);
-    if (memory && memory.pendingSince === undefined) memory.pendingSince = Date.now();
+    if (!memory) return;
+    memory.pendingSince ??= Date.now();
+    if (revision > memory.pendingRevision) memory.pendingRevision = revision;
   }
 
-  async reconcile(request: Request, ctx: ReconcileContext): Promise<Result> {
+  async reconcile(request: Request, context: ReconcileContext): Promise<Result> {
     const key = requestKey(request);
+    const ctx = { ...context, logger: context.logger.child({ prefixsync: request.name }) };
     let psync = await this.getPrefixSync(request, ctx.signal);
     if (!psync) {
       this.forget(key, request);
@@ -175,7 +180,7 @@ export class PrefixSyncReconciler implements Reconciler {
       }
       const content = this.render(spec, snapshot);
       const wrote = await this.writeConfigMap(psync, spec, content, snapshot.revision, ctx);
-      this.observeWrite(key, wrote);
+      this.observeWrite(key, wrote, snapshot.revision);
       const rollout = await this.rollOutIfChanged(psync, spec, content.contentHash, ctx);
       ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
       return {
@@ -191,6 +196,8 @@ export class PrefixSyncReconciler implements Reconciler {
       };
     } catch (err) {
       if (err instanceof SyncFailure) {
+        // Nothing to watch for a PrefixSync that may not or cannot read its prefix.
+        if (RELEASING_REASONS.has(err.reason)) this.options.connections.release(key);
         return { kind: 'failed', reason: err.reason, message: err.message, retry: err.retry };
       }
       if (err instanceof PendingSource) return { kind: 'pending', message: err.message };
@@ -270,9 +277,6 @@ export class PrefixSyncReconciler implements Reconciler {
     client: EtcdClient,
     ctx: ReconcileContext,
   ): Promise<MirrorSnapshot> {
-    const connection = this.options.connections.get(spec.sourceRef.name);
-    if (!connection)
-      throw new PendingSource(`waiting for ClusterEtcdSource ${spec.sourceRef.name} to connect`);
     const unavailable = (err: unknown): SyncFailure =>
       new SyncFailure(
         PrefixSyncReason.SourceUnavailable,
@@ -282,7 +286,10 @@ export class PrefixSyncReconciler implements Reconciler {
       );
     let mirror;
     try {
-      mirror = await abortable(connection.mirrors.acquire(key, spec.prefix), ctx.signal);
+      mirror = await abortable(
+        this.options.connections.acquireMirror(key, spec.sourceRef.name, spec.prefix),
+        ctx.signal,
+      );
     } catch (err) {
       throw unavailable(err);
     }
@@ -545,15 +552,22 @@ export class PrefixSyncReconciler implements Reconciler {
   private remember(key: string): Memory {
     let memory = this.memory.get(key);
     if (!memory) {
-      memory = { debounceMs: 0, forceSync: undefined, mirrorRevision: undefined, pendingSince: undefined };
+      memory = {
+        debounceMs: 0,
+        forceSync: undefined,
+        mirrorRevision: undefined,
+        pendingSince: undefined,
+        pendingRevision: 0n,
+      };
       this.memory.set(key, memory);
     }
     return memory;
   }
 
-  private observeWrite(key: string, wrote: boolean): void {
+  private observeWrite(key: string, wrote: boolean, revision: bigint): void {
     const memory = this.memory.get(key);
-    if (!memory || memory.pendingSince === undefined) return;
+    // A snapshot older than the change (a reconcile that began before it) does not end the wait.
+    if (!memory || memory.pendingSince === undefined || revision < memory.pendingRevision) return;
     if (wrote) this.options.metrics?.observeSyncLatencyMs(Date.now() - memory.pendingSince);
     memory.pendingSince = undefined;
   }
@@ -564,6 +578,13 @@ export class PrefixSyncReconciler implements Reconciler {
     this.options.metrics?.removePrefixSync(request.namespace ?? '', request.name);
   }
 }
+
+/** Failures after which the PrefixSync's mirror (if any) is released. */
+const RELEASING_REASONS: ReadonlySet<PrefixSyncReason> = new Set<PrefixSyncReason>([
+  PrefixSyncReason.InvalidSpec,
+  PrefixSyncReason.SourceNotFound,
+  PrefixSyncReason.PrefixForbidden,
+]);
 
 /** Waiting for a source's first probe: not an error, the source's health change triggers us again. */
 class PendingSource extends Error {}

@@ -303,6 +303,37 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       );
     });
 
+    it('re-checks access when the namespace labels change', async () => {
+      const ns = await env.namespace();
+      const prefix = `/${ns}/`;
+      await env.createSource(`labels-${ns}`, {
+        access: [{ namespaceSelector: { matchLabels: { 'etcd-access': 'yes' } }, prefixes: [prefix] }],
+      });
+      await env.put(`${prefix}a`, '1');
+      await env.createPrefixSync(ns, 'app', {
+        sourceRef: { name: `labels-${ns}` },
+        prefix,
+        target: { name: 'cfg' },
+        debounce: '0s',
+      });
+      await waitFor(
+        'PrefixForbidden',
+        async () => (await env.condition(ns, 'app')) === 'False/PrefixForbidden',
+      );
+      const current = await env.core.readNamespace({ name: ns });
+      await env.core.replaceNamespace({
+        name: ns,
+        body: {
+          ...current,
+          metadata: { ...current.metadata, labels: { ...current.metadata?.labels, 'etcd-access': 'yes' } },
+        },
+      });
+      await waitFor(
+        'synced once labelled',
+        async () => (await env.configMap(ns, 'cfg'))?.data?.['a'] === '1',
+      );
+    });
+
     it('SourceUnavailable while etcd is down; the ConfigMap stays, and it recovers', async () => {
       const { ns, prefix } = await fresh();
       await synced(ns, prefix);

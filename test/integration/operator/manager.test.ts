@@ -74,6 +74,7 @@ describe('Manager (real etcd + simulator)', function () {
       assert.equal((await env.configMap(ns, 'cfg'))?.data?.['a'], '2');
     });
     it('stops acting at once when it cannot renew the lease, and resumes when it can', async () => {
+      await env.closeManagers();
       const m = await env.startManager({
         leaderElection: true,
         identity: 'solo',

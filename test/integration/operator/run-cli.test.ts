@@ -74,6 +74,7 @@ describe('etcd-config-operator run (child process)', function () {
     assert.ok(written, `no 'configmap written' line in:\n${stderr}`);
     assert.equal(written['namespace'], ns);
     assert.equal(written['name'], 'app');
+    assert.equal(written['prefixsync'], 'app');
     assert.equal(written['revision'], rev.toString());
     assert.equal(written['controller'], 'prefixsync');
 
