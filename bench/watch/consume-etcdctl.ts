@@ -1,25 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { StartWatch } from './consumer-adapter.js';
+import { procCpuMicros } from './proc-cpu.js';
 
-/** Kernel clock ticks per second for /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
-const CLOCK_TICKS_PER_SECOND = 100;
 const STDERR_TAIL_BYTES = 2_000;
-
-/** utime + stime of a process from /proc/<pid>/stat, µs; the last reading once the process is gone. */
-function procCpuMicros(pid: number, last: { value: number }): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // Fields after the command name, which sits in parentheses and may itself contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    last.value = (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    // exited: keep the last reading
-  }
-  return last.value;
-}
 
 interface EtcdctlEvent {
   kv: { mod_revision: number; value?: string };

@@ -8,6 +8,7 @@ import { ConsumerProcess } from './consumer-process.js';
 import { CONSUMERS, TIMESTAMP_PREFIX, nowMs, type ConsumerName, type ConsumerResult } from './protocol.js';
 import { RawWriter } from './raw-writer.js';
 import { formatNumber, median, quantile, renderTable } from './stats.js';
+import { procCpuMicros } from './proc-cpu.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const { values: flags } = parseArgs({
@@ -104,10 +105,38 @@ function noteError(phase: string, c: ConsumerProcess, r: ConsumerResult): void {
   if (r.error) notes.add(`${phase}, ${c.name}: ${r.error.split('\n')[0]!.slice(0, 160)}`);
 }
 
+/** etcd counts as settled when it used less than this share of one core over a sample. */
+const ETCD_QUIET_SHARE = 0.1;
+const ETCD_QUIET_SAMPLE_MS = 250;
+const ETCD_SETTLE_TIMEOUT_MS = 60_000;
+
+/**
+ * Waits until etcd is idle, so that server work left over from one consumer's watch (etcd keeps
+ * building a response after its watcher is gone) is not charged to the next consumer measured.
+ */
+async function settleEtcd(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  const started = Date.now();
+  let before = procCpuMicros(pid);
+  for (;;) {
+    await sleep(ETCD_QUIET_SAMPLE_MS);
+    const now = procCpuMicros(pid);
+    if (now - before < ETCD_QUIET_SHARE * ETCD_QUIET_SAMPLE_MS * 1000) break;
+    before = now;
+    if (Date.now() - started > ETCD_SETTLE_TIMEOUT_MS) {
+      notes.add(`etcd still busy ${ETCD_SETTLE_TIMEOUT_MS / 1000} s after a consumer finished`);
+      break;
+    }
+  }
+  const waited = Date.now() - started;
+  if (waited > 2_000) log(`waited ${(waited / 1000).toFixed(1)} s for etcd to settle`);
+}
+
 /** Phases 1 and 2: each consumer alone, watching a history from its first revision. */
 async function replay(
   phase: string,
   consumers: ConsumerProcess[],
+  etcdPid: () => number | undefined,
   endpoint: string,
   prefix: string,
   fromRevision: bigint,
@@ -116,6 +145,7 @@ async function replay(
   isCpuRecorded: boolean,
 ): Promise<void> {
   for (const c of consumers) {
+    await settleEtcd(etcdPid());
     await c.watch({
       endpoints: [endpoint],
       prefix,
@@ -151,11 +181,13 @@ async function replay(
  * (warm-up) event, so that the measured writes find every watch established.
  */
 async function startLive(
+  etcdPid: number | undefined,
   consumers: ConsumerProcess[],
   writer: RawWriter,
   endpointOf: (c: ConsumerProcess) => string,
   prefix: string,
 ): Promise<bigint> {
+  await settleEtcd(etcdPid);
   const base = await writer.currentRevision();
   for (const c of consumers) {
     await c.watch({
@@ -245,7 +277,17 @@ async function runOnce(run: number, consumers: ConsumerProcess[]): Promise<void>
       await writeConcurrently(REPLAY_REVISIONS, LOAD_CONCURRENCY, (i) =>
         writer.put(`/replay/k${i % 1000}`, 'v'.repeat(32)),
       );
-      await replay('1 replay', consumers, endpoint, '/replay/', first, REPLAY_REVISIONS, 1, false);
+      await replay(
+        '1 replay',
+        consumers,
+        () => member.pid,
+        endpoint,
+        '/replay/',
+        first,
+        REPLAY_REVISIONS,
+        1,
+        false,
+      );
     }
 
     if (PHASES.has(2)) {
@@ -255,12 +297,22 @@ async function runOnce(run: number, consumers: ConsumerProcess[]): Promise<void>
       // etcd3 (which does not raise it) can take part; what is measured is per-event client cost.
       const pairs = Array.from({ length: TXN_SIZE }, (_, j) => [`/b/${j}`, 'v0123456'] as [string, string]);
       await writeConcurrently(BURST_TXNS, 8, () => writer.txnPuts(pairs));
-      await replay('2 burst', consumers, endpoint, '/b/', first, BURST_TXNS * TXN_SIZE, TXN_SIZE, true);
+      await replay(
+        '2 burst',
+        consumers,
+        () => member.pid,
+        endpoint,
+        '/b/',
+        first,
+        BURST_TXNS * TXN_SIZE,
+        TXN_SIZE,
+        true,
+      );
     }
 
     if (PHASES.has(3)) {
       log(`phase 3: ${PUTS_PER_SECOND} puts/s for ${LATENCY_SECONDS} s`);
-      const base = await startLive(consumers, writer, () => endpoint, '/latency/');
+      const base = await startLive(member.pid, consumers, writer, () => endpoint, '/latency/');
       await writePaced(writer, '/latency/', LATENCY_SECONDS);
       const results = await finishLive(
         '3 latency',
@@ -278,7 +330,7 @@ async function runOnce(run: number, consumers: ConsumerProcess[]): Promise<void>
 
     if (PHASES.has(4)) {
       log(`phase 4: ${PUTS_PER_SECOND} puts/s for ${RESUME_SECONDS} s through ${KILLS} SIGKILLs of etcd`);
-      const base = await startLive(consumers, writer, () => endpoint, '/resume/');
+      const base = await startLive(member.pid, consumers, writer, () => endpoint, '/resume/');
       const gaps: number[] = [];
       await writePaced(writer, '/resume/', RESUME_SECONDS, async () => {
         for (let k = 1; k <= KILLS; k++) {
@@ -310,7 +362,13 @@ async function runOnce(run: number, consumers: ConsumerProcess[]): Promise<void>
         proxies.push(p);
         proxyOf.set(c.name, p);
       }
-      const base = await startLive(consumers, writer, (c) => proxyOf.get(c.name)!.endpoint, '/catchup/');
+      const base = await startLive(
+        member.pid,
+        consumers,
+        writer,
+        (c) => proxyOf.get(c.name)!.endpoint,
+        '/catchup/',
+      );
       for (const p of proxies) p.cut();
       for (let i = 0; i < CATCHUP_VALUES; i++)
         await writer.put(`/catchup/v${i}`, timestamped(CATCHUP_VALUE_BYTES));

@@ -3,7 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { EtcdClient } from '../../src/etcd/index.js';
-import { EtcdCluster, freeLoopbackPorts } from '../../src/envtest/etcd/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EtcdCluster, createTestCertificates, freeLoopbackPorts } from '../../src/envtest/etcd/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
 /** Generous: the CLI starts through tsx on a loaded 2-core machine. */
@@ -345,6 +348,13 @@ describe('etcd-config-operator watch', function () {
       assert.equal(await w.exited, 0);
     });
 
+    it('stops with exit 1 and one line on a wrong password', async () => {
+      const w = watch('/app/', '--endpoints', own.endpoints.join(','), '--user', 'alice:wrong');
+      assert.equal(await w.exited, 1);
+      assert.equal(w.stdout.length, 0);
+      assert.match(w.stderr, /^etcd-config-operator watch: \w+: .*authentication failed.*\n$/i);
+    });
+
     it('stops with exit 1 and one line when the user may not read the prefix', async () => {
       const w = watch('/secret/', '--endpoints', own.endpoints.join(','), '--user', 'alice:s3cret');
       assert.equal(await w.exited, 1);
@@ -357,6 +367,57 @@ describe('etcd-config-operator watch', function () {
         1,
         w.stderr,
       );
+    });
+  });
+
+  describe('against an etcd that requires client certificates', () => {
+    let own: EtcdCluster;
+    let dir: string;
+    let certs: Awaited<ReturnType<typeof createTestCertificates>>;
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'cli-watch-tls-'));
+      certs = await createTestCertificates(dir);
+      own = await EtcdCluster.start({
+        tls: {
+          certFile: certs.serverCertFile,
+          keyFile: certs.serverKeyFile,
+          trustedCaFile: certs.caFile,
+          clientCertAuth: true,
+        },
+        etcdctlTls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile },
+      });
+    });
+    after(async () => {
+      await own?.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('watches with --cacert, --cert and --key', async () => {
+      const w = watch(
+        '/tls/',
+        '--endpoints',
+        own.endpoints.join(','),
+        '--output',
+        'json',
+        '--cacert',
+        certs.caFile,
+        '--cert',
+        certs.clientCertFile,
+        '--key',
+        certs.clientKeyFile,
+      );
+      await w.untilCreated();
+      await own.etcdctl(['put', '/tls/k', 'secure']);
+      await w.until(() => w.events().length === 1, 'the event');
+      assert.equal(w.events()[0]!.value, 'secure');
+      w.interrupt();
+      assert.equal(await w.exited, 0);
+    });
+
+    it('refuses an unreadable --cacert with exit 2', async () => {
+      const w = watch('/tls/', '--endpoints', own.endpoints.join(','), '--cacert', join(dir, 'missing.pem'));
+      assert.equal(await w.exited, 2);
+      assert.match(w.stderr, /--cacert: cannot read .*missing\.pem: ENOENT/);
     });
   });
 });
