@@ -14,6 +14,8 @@ const USAGE = `Usage: npm run bench:operator -- [flags]
   --samples N           put→ConfigMap latency samples (default 200)
   --burst N             puts in the burst (default 10000)
   --phases LIST         comma-separated subset of latency,burst,scale (default all)
+  --operator-args ARGS  extra flags for 'etcd-config-operator run', space-separated
+                        (e.g. "--workers 16")
   -h, --help            this help
 `;
 
@@ -23,6 +25,7 @@ interface Args {
   samples: number;
   burst: number;
   phases: Set<string>;
+  operatorArgs: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args | undefined {
@@ -32,6 +35,7 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     samples: 200,
     burst: 10_000,
     phases: new Set(['latency', 'burst', 'scale']),
+    operatorArgs: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -46,6 +50,7 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     else if (flag === '--samples') args.samples = int();
     else if (flag === '--burst') args.burst = int();
     else if (flag === '--phases') args.phases = new Set((argv[++i] ?? '').split(','));
+    else if (flag === '--operator-args') args.operatorArgs = (argv[++i] ?? '').split(/\s+/).filter(Boolean);
     else throw new Error(`unknown flag ${flag}`);
   }
   return args;
@@ -70,7 +75,7 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
     startOperator = true,
   ): Promise<T> => {
     progress(`run ${run}: ${phase}`);
-    const env = await OperatorEnv.start({ startOperator, logLevel: 'info' });
+    const env = await OperatorEnv.start({ startOperator, logLevel: 'info', operatorArgs: args.operatorArgs });
     try {
       if (startOperator) await env.operator!.waitReady(120_000);
       return await body(env);
@@ -147,8 +152,31 @@ function metrics(args: Args): Metric[] {
       digits: 2,
       pick: (r) => (r.scale ? (r.scale.initialSyncMs - r.scale.startMs) / 1000 : undefined),
     },
+    {
+      name: `${n} PrefixSyncs: all synced → all watches open (ms)`,
+      goal: '',
+      digits: 0,
+      pick: (r) => r.scale?.watchesOpenMs,
+    },
+    {
+      name: `${n} PrefixSyncs: operator CPU until synced (s)`,
+      goal: '',
+      digits: 1,
+      pick: (r) => r.scale?.operatorCpuS,
+    },
+    {
+      name: `${n} PrefixSyncs: simulator CPU meanwhile (s)`,
+      goal: '',
+      digits: 1,
+      pick: (r) => r.scale?.simCpuS,
+    },
     { name: `${n} PrefixSyncs: operator RSS (MiB)`, goal: '', digits: 0, pick: (r) => r.scale?.rssMiB },
-    { name: `${n} PrefixSyncs: etcd watchers`, goal: `${n}`, digits: 0, pick: (r) => r.scale?.etcdWatchers },
+    {
+      name: `${n} PrefixSyncs: etcd watchers (when all watches open)`,
+      goal: `${n}`,
+      digits: 0,
+      pick: (r) => r.scale?.etcdWatchers,
+    },
     {
       name: `${n} PrefixSyncs: etcd watch streams`,
       goal: '1',

@@ -19,6 +19,12 @@ export interface ScaleResult {
   /** Operator spawn → every PrefixSync Ready=True with a syncedRevision. */
   initialSyncMs: number;
   rssMiB: number;
+  /** CPU seconds the operator process used from spawn to all synced. */
+  operatorCpuS: number;
+  /** CPU seconds this process (the API simulator and the watch counting) used meanwhile. */
+  simCpuS: number;
+  /** All synced → etcd's watcher gauge reaching one watcher per PrefixSync (NaN if not within 60 s). */
+  watchesOpenMs: number;
   /** etcd's own gauges once everything is synced (the test's client never watches). */
   etcdWatchers: number;
   etcdWatchStreams: number;
@@ -31,6 +37,13 @@ async function inParallel(count: number, work: (i: number) => Promise<void>): Pr
       while (next < count) await work(next++);
     }),
   );
+}
+
+/** utime + stime of `pid` in seconds (Linux /proc; USER_HZ is 100 on every Linux we run). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function rssMiB(pid: number): Promise<number> {
@@ -89,6 +102,7 @@ export async function measureScale(
   );
   try {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const op = await env.startOperator();
     let startMs = Number.NaN;
     const ready = op.waitReady(120_000).then(() => (startMs = performance.now() - t0));
@@ -109,9 +123,22 @@ export async function measureScale(
       }),
     ]).finally(() => clearTimeout(timer));
     const initialSyncMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const operatorCpuS = await cpuSeconds(op.pid!);
     await ready;
     const metrics = `${env.etcd.clientUrls[0]!}/metrics`;
+    const watchesOpenMs = await waitFor(
+      'one etcd watcher per PrefixSync',
+      async () => {
+        const w = (await scrapeMetric(metrics, 'etcd_debugging_mvcc_watcher_total')) ?? 0;
+        return (w >= count && performance.now() - t0 - initialSyncMs) || `${w}`;
+      },
+      60_000,
+    ).catch(() => Number.NaN);
     return {
+      operatorCpuS,
+      simCpuS: (cpu.user + cpu.system) / 1e6,
+      watchesOpenMs,
       prefixSyncs: count,
       startMs,
       initialSyncMs,

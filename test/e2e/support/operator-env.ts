@@ -28,6 +28,8 @@ export interface OperatorEnvOptions {
   startOperator?: boolean;
   /** Operator log level (default `info`). */
   logLevel?: string;
+  /** Extra flags for every operator started (e.g. `['--workers', '16']`). */
+  operatorArgs?: readonly string[];
 }
 
 /**
@@ -95,7 +97,7 @@ export class OperatorEnv {
     const op = await OperatorProcess.start({
       kubeconfig: this.kubeconfigPath,
       logLevel: this.options.logLevel,
-      extraArgs,
+      extraArgs: [...(this.options.operatorArgs ?? []), ...extraArgs],
     });
     this.operators.push(op);
     this.operator = op;
