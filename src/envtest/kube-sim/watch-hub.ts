@@ -5,7 +5,7 @@ import { EXPIRED, type Change, type ObjectStore } from './object-store.js';
 import { present } from './resource-api.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
 import type { Predicate } from './selectors.js';
-import { gone } from './status-error.js';
+import { badRequest, gone } from './status-error.js';
 import { toTable } from './table.js';
 
 /** What a watch request asked for, after parsing. */
@@ -46,7 +46,11 @@ export class WatchHub {
     return this.open.size;
   }
 
+  /** Starts streaming; throws ApiError (before any header is sent) for a malformed resourceVersion. */
   serve(spec: WatchSpec, res: ServerResponse): void {
+    if (spec.resourceVersion !== '' && !/^\d+$/.test(spec.resourceVersion)) {
+      throw badRequest(`invalid resource version: ${JSON.stringify(spec.resourceVersion)}`);
+    }
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
     const resource = storageKey(spec.type);
@@ -80,13 +84,16 @@ export class WatchHub {
     };
 
     let backlog: Change[] = [];
+    /** Live changes at or below this version are not news to the client (a watch from a future rv). */
+    let startAfter = -1n;
     if (spec.resourceVersion === '' || spec.resourceVersion === '0') {
       for (const o of this.store.list(resource, spec.namespace === '' ? undefined : spec.namespace)) {
         if (spec.matches(o)) send('ADDED', render(o));
       }
     } else {
-      const from = /^\d+$/.test(spec.resourceVersion) ? BigInt(spec.resourceVersion) : -1n;
-      const since = from < 0n ? EXPIRED : this.store.changesSince(resource, from);
+      const from = BigInt(spec.resourceVersion);
+      startAfter = from;
+      const since = this.store.changesSince(resource, from);
       if (since === EXPIRED) {
         const err = gone(
           `too old resource version: ${spec.resourceVersion} (${this.store.oldestWatchableRv})`,
@@ -98,7 +105,9 @@ export class WatchHub {
       backlog = since;
     }
     for (const c of backlog) deliver(c);
-    const unsubscribe = this.store.subscribe(deliver);
+    const unsubscribe = this.store.subscribe((c) => {
+      if (c.rv > startAfter) deliver(c);
+    });
 
     const timers: NodeJS.Timeout[] = [];
     if (spec.allowBookmarks) {

@@ -282,6 +282,14 @@ describe('KubeSim list+watch', () => {
       assert.match(event.object.message, /^too old resource version: \d+ \(\d+\)$/);
     });
 
+    it('refuses a malformed resourceVersion with 400 before streaming', async () => {
+      const res = await fetch(
+        `${sim.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=abc`,
+      );
+      assert.equal(res.status, 400);
+      assert.equal(((await res.json()) as { reason: string }).reason, 'BadRequest');
+    });
+
     it('drops history beyond historyLimit', async () => {
       const small = await KubeSim.start({ historyLimit: 3 });
       try {
