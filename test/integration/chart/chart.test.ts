@@ -19,7 +19,7 @@ import {
 
 const CRD_VALIDATORS = validatorsFor(join(CHART, 'crds'));
 
-/** Validates one rendered object against Kubernetes' schemas (kubernetes-models) or our CRDs. */
+/** Validates one rendered object against Kubernetes' (and Prometheus Operator's) schemas, or our CRDs. */
 async function validate(obj: Manifest): Promise<void> {
   const crd = CRD_VALIDATORS.get(obj.kind);
   if (obj.apiVersion.startsWith('etcdconfig.dev/') && crd) {
@@ -27,15 +27,14 @@ async function validate(obj: Manifest): Promise<void> {
     assert.deepEqual(errors, [], `${obj.kind} ${obj.metadata.name} breaks its CRD schema`);
     return;
   }
-  if (obj.apiVersion === 'monitoring.coreos.com/v1') {
-    // Not in kubernetes-models: check the shape Prometheus Operator reads.
-    const spec = obj['spec'] as { selector?: { matchLabels?: object }; endpoints?: Array<{ port?: string }> };
-    assert.ok(spec.selector?.matchLabels, 'ServiceMonitor selects the metrics Service');
-    assert.equal(spec.endpoints?.[0]?.port, 'metrics');
-    return;
-  }
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
-  const modulePath = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
+  // Prometheus Operator's kinds come from its own models package (same validator, its CRD schemas).
+  const modulePath =
+    group === 'monitoring.coreos.com'
+      ? `@kubernetes-models/prometheus-operator/${group}/${version}`
+      : group
+        ? `kubernetes-models/${group}/${version}`
+        : `kubernetes-models/${version}`;
   const models = (await import(modulePath)) as Record<string, new (o: unknown) => { validate(): void }>;
   const Model = models[obj.kind];
   if (!Model) throw new Error(`kubernetes-models has no ${obj.apiVersion} ${obj.kind}`);
