@@ -101,6 +101,8 @@ export class WatchStream implements WatcherHost {
     private readonly backoff: ExponentialBackoff,
     private readonly connectTimeoutMs: number,
     private readonly logger: Logger,
+    /** Whether creates ask etcd to fragment big responses (see EtcdClientOptions.watchFragment). */
+    private readonly isFragmentRequested = false,
   ) {}
 
   /** Endpoint of the stream while it is open (for diagnostics and tests). */
@@ -252,8 +254,8 @@ export class WatchStream implements WatcherHost {
         progress_notify: spec.progressNotify,
         filters: spec.filters,
         prev_kv: spec.prevKv,
-        // Ask etcd to split big responses rather than exceed its message limit; rejoined in onResponse.
-        fragment: true,
+        // Fragments are rejoined in onResponse; off by default, see EtcdClientOptions.watchFragment.
+        fragment: this.isFragmentRequested,
       },
     });
   }
@@ -321,6 +323,7 @@ export class WatchStream implements WatcherHost {
     }
 
     if (res.fragment) {
+      this.logger.debug('watch response fragment held', { watchId: res.watch_id, events: res.events.length });
       const held = this.fragments.get(res.watch_id);
       if (held) held.push(...res.events);
       else this.fragments.set(res.watch_id, [...res.events]);

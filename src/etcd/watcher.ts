@@ -156,6 +156,7 @@ export class Watcher implements Watch {
       this.push({ type: 'reconnected', revision: this.resumedAfter() });
     }
     this.isResuming = false;
+    this.hasRetriedAuth = false; // a later stale token on another stream deserves its own retry
   }
 
   /**

@@ -269,8 +269,13 @@ describe('etcd watch under faults', function () {
   });
 
   for (const variant of [
-    { name: 'in one message over 4 MiB', maxRequestBytes: 8 * 1024 * 1024, expectOneMessage: true },
-    { name: 'in fragments (small --max-request-bytes)', maxRequestBytes: 256 * 1024, expectOneMessage: true },
+    { name: 'in one message over 4 MiB', maxRequestBytes: 8 * 1024 * 1024, watchFragment: false },
+    {
+      name: 'in one message over 4 MiB, fragment requested',
+      maxRequestBytes: 8 * 1024 * 1024,
+      watchFragment: true,
+    },
+    { name: 'in fragments (small --max-request-bytes)', maxRequestBytes: 256 * 1024, watchFragment: true },
   ]) {
     describe(`a catch-up of 60 × 100 KiB after a disconnect, ${variant.name}`, () => {
       let cluster: EtcdCluster;
@@ -285,7 +290,20 @@ describe('etcd watch under faults', function () {
         const prefix = uniquePrefix('catchup');
         const direct = new EtcdClient({ endpoints: cluster.endpoints });
         const proxy = await TcpProxy.start(cluster.endpoints[0]!);
-        const viaProxy = new EtcdClient({ endpoints: [proxy.endpoint], connectTimeoutMs: 500 });
+        const logged: string[] = [];
+        const logger = {
+          error: () => undefined,
+          warn: () => undefined,
+          info: () => undefined,
+          debug: (m: string) => void logged.push(m),
+          child: () => logger,
+        };
+        const viaProxy = new EtcdClient({
+          endpoints: [proxy.endpoint],
+          connectTimeoutMs: 500,
+          watchFragment: variant.watchFragment,
+          logger,
+        });
         try {
           const c = new Collector(viaProxy.watch({ key: prefix, prefix: true }));
           await waitFor('created', () => c.count('created') === 1);
@@ -300,8 +318,10 @@ describe('etcd watch under faults', function () {
           assertExactlyOnce(c.events, await historyOf(cluster.endpoints, prefix, start, last));
           assert.ok(c.events.every((e) => e.value.length === 100 * 1024));
           const batches = c.messages.filter((m) => m.type === 'events');
-          if (variant.expectOneMessage)
-            assert.equal(batches.length, 1, 'one etcd response, fragments rejoined');
+          assert.equal(batches.length, 1, 'one etcd response (fragments rejoined)');
+          const fragments = logged.filter((m) => m === 'watch response fragment held').length;
+          if (variant.maxRequestBytes < 6 * 1024 * 1024) assert.ok(fragments >= 2, `${fragments} fragments`);
+          else assert.equal(fragments, 0);
           assert.equal(c.count('reconnected'), 1);
         } finally {
           await viaProxy.close();

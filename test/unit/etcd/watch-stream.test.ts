@@ -190,7 +190,21 @@ describe('WatchStream', () => {
     assert.deepEqual(b.seen[1], { type: 'progress', revision: 150n });
   });
 
-  it('joins fragments into one message', async () => {
+  it('does not ask for fragments unless configured to', async () => {
+    track(stream);
+    await until('create', () => transport.last?.creates().length === 1);
+    assert.equal(transport.last.creates()[0]!.fragment, false);
+  });
+
+  it('when configured to, asks for fragments and joins them into one message', async () => {
+    await stream.close();
+    stream = new WatchStream(
+      transport,
+      new ExponentialBackoff({ initialMs: 1, maxMs: 1 }),
+      1_000,
+      silentLogger,
+      true,
+    );
     const a = track(stream);
     await until('create', () => transport.last?.creates().length === 1);
     assert.equal(transport.last.creates()[0]!.fragment, true);
