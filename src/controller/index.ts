@@ -27,6 +27,8 @@ export type { KindedWorkload, RolloutResult, WorkloadApi } from './prefixsync/ro
 export { nextStatus } from './prefixsync/status.js';
 export type { RolloutOutcome, SyncOutcome } from './prefixsync/status.js';
 export {
+  MAX_DEBOUNCE_FACTOR,
+  debounceRemaining,
   prefixSyncChanged,
   requestForConfigMap,
   requestOf,

@@ -35,6 +35,7 @@ import type { ResourceApi } from '../shared/resources.js';
 import { desiredConfigMap, planConfigMapWrite, withoutOwner } from './desired-configmap.js';
 import { isRolloutDue, rollOut, type WorkloadApi } from './rollout.js';
 import { nextStatus, type RolloutOutcome, type SyncOutcome } from './status.js';
+import { debounceRemaining } from './triggers.js';
 
 /** Default safety-net resync of a healthy PrefixSync. */
 export const DEFAULT_RESYNC_PERIOD_MS = 10 * 60 * 1000;
@@ -101,6 +102,8 @@ interface Memory {
   pendingSince: number | undefined;
   /** The mirror revision of the latest such change: a write of a snapshot at or past it ends the wait. */
   pendingRevision: bigint;
+  /** The burst of changes not yet in a snapshot (ms since epoch), for the trailing debounce. */
+  burst: { firstAt: number; lastAt: number; revision: bigint } | undefined;
 }
 
 /**
@@ -129,8 +132,12 @@ export class PrefixSyncReconciler implements Reconciler {
   noteChange(key: string, revision: bigint): void {
     const memory = this.memory.get(key);
     if (!memory) return;
-    memory.pendingSince ??= Date.now();
+    const now = Date.now();
+    memory.pendingSince ??= now;
     if (revision > memory.pendingRevision) memory.pendingRevision = revision;
+    const burst = (memory.burst ??= { firstAt: now, lastAt: now, revision });
+    burst.lastAt = now;
+    if (revision > burst.revision) burst.revision = revision;
   }
 
   async reconcile(request: Request, context: ReconcileContext): Promise<Result> {
@@ -146,6 +153,8 @@ export class PrefixSyncReconciler implements Reconciler {
       return {};
     }
     psync = await this.ensureFinalizer(psync, ctx.signal);
+    const wait = this.debounceWait(key);
+    if (wait > 0) return { requeueAfterMs: wait };
     const outcome = await this.sync(psync, key, ctx);
     await this.report(psync, outcome, ctx);
     if (outcome.kind === 'failed') {
@@ -300,12 +309,14 @@ export class PrefixSyncReconciler implements Reconciler {
     if (!forced) {
       const snapshot = mirror.snapshot();
       memory.mirrorRevision = snapshot.revision;
+      if (memory.burst && snapshot.revision >= memory.burst.revision) memory.burst = undefined;
       return snapshot;
     }
     ctx.logger.info('force-sync annotation changed, reading a fresh snapshot', { prefix: spec.prefix });
     try {
       const fresh = await abortable(client.kv.range({ prefix: spec.prefix }), ctx.signal);
       memory.mirrorRevision = fresh.revision;
+      if (memory.burst && fresh.revision >= memory.burst.revision) memory.burst = undefined;
       return { revision: fresh.revision, entries: fresh.kvs };
     } catch (err) {
       memory.forceSync = undefined;
@@ -558,10 +569,18 @@ export class PrefixSyncReconciler implements Reconciler {
         mirrorRevision: undefined,
         pendingSince: undefined,
         pendingRevision: 0n,
+        burst: undefined,
       };
       this.memory.set(key, memory);
     }
     return memory;
+  }
+
+  /** Time left in the current burst's debounce; 0 when there is none or it is over. */
+  private debounceWait(key: string): number {
+    const memory = this.memory.get(key);
+    if (!memory?.burst) return 0;
+    return debounceRemaining(Date.now(), memory.burst.firstAt, memory.burst.lastAt, memory.debounceMs);
   }
 
   private observeWrite(key: string, wrote: boolean, revision: bigint): void {

@@ -44,6 +44,24 @@ export function requestOf(psync: PrefixSync): Request {
   return { namespace: psync.metadata.namespace ?? '', name: psync.metadata.name ?? '' };
 }
 
+/**
+ * A burst may postpone a write by at most this many debounce periods: a prefix that never goes quiet
+ * is still written at least every `MAX_DEBOUNCE_FACTOR × spec.debounce`.
+ */
+export const MAX_DEBOUNCE_FACTOR = 10;
+
+/**
+ * Trailing debounce: how long a reconcile should still wait (0 = go) when changes arrived from
+ * `firstAt` to `lastAt` (ms): until the prefix has been quiet for `debounceMs`, but no longer than
+ * {@link MAX_DEBOUNCE_FACTOR} debounce periods after the first change. Pure.
+ */
+export function debounceRemaining(now: number, firstAt: number, lastAt: number, debounceMs: number): number {
+  if (debounceMs <= 0) return 0;
+  const quietAt = lastAt + debounceMs;
+  const deadline = firstAt + debounceMs * MAX_DEBOUNCE_FACTOR;
+  return Math.max(0, Math.min(quietAt, deadline) - now);
+}
+
 /** Where a mirror change goes: at once, or after the PrefixSync's debounce (the queue keeps the earliest). */
 export interface MirrorTriggerTarget {
   enqueue(request: Request): void;
@@ -52,8 +70,8 @@ export interface MirrorTriggerTarget {
 
 /**
  * Routes a change of a shared mirror to its holders: each is queued after its own `spec.debounce`
- * (a burst of changes within it coalesces into one reconcile, one write, at most one rollout), or at
- * once with debounce 0. A resync (fresh snapshot) is queued at once.
+ * (the reconcile then waits out the rest of the burst, see {@link debounceRemaining}), or at once with
+ * debounce 0. A resync (fresh snapshot) is queued at once.
  */
 export function routeMirrorChange(
   holders: readonly string[],

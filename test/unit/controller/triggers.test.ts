@@ -1,5 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { prefixSyncChanged, requestForConfigMap, routeMirrorChange } from '../../../src/controller/index.js';
+import {
+  MAX_DEBOUNCE_FACTOR,
+  debounceRemaining,
+  prefixSyncChanged,
+  requestForConfigMap,
+  routeMirrorChange,
+} from '../../../src/controller/index.js';
 import type { Request } from '../../../src/runtime/index.js';
 import { prefixSync } from './fixtures.js';
 
@@ -43,5 +49,18 @@ describe('PrefixSync triggers', () => {
       },
     );
     assert.equal(requestForConfigMap({ metadata: { namespace: 'ns', name: 'cfg' } }), undefined);
+  });
+
+  describe('debounceRemaining (trailing debounce)', () => {
+    it('waits until the prefix has been quiet for the debounce', () => {
+      assert.equal(debounceRemaining(1_000, 0, 900, 1_000), 900);
+      assert.equal(debounceRemaining(1_900, 0, 900, 1_000), 0);
+      assert.equal(debounceRemaining(5_000, 0, 900, 0), 0, 'debounce 0 never waits');
+    });
+    it('never postpones a write past MAX_DEBOUNCE_FACTOR periods after the first change', () => {
+      const deadline = 1_000 * MAX_DEBOUNCE_FACTOR;
+      assert.equal(debounceRemaining(deadline - 100, 0, deadline - 200, 1_000), 100);
+      assert.equal(debounceRemaining(deadline, 0, deadline - 1, 1_000), 0);
+    });
   });
 });
