@@ -1,7 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
 import { EtcdClient, type TxnOp } from '../../../src/etcd/index.js';
-import { Collector, assertExactlyOnce, historyOf, inParallel, uniquePrefix, waitFor } from './helpers.js';
+import {
+  Collector,
+  assertExactlyOnce,
+  assertNoSplitRevisions,
+  historyOf,
+  inParallel,
+  uniquePrefix,
+  waitFor,
+} from './helpers.js';
 
 describe('etcd watch (single member)', function () {
   this.timeout(120_000);
@@ -45,6 +53,33 @@ describe('etcd watch (single member)', function () {
     } finally {
       await writer.close();
     }
+  });
+
+  it('takes a 100,000-event catch-up (1,000 txns of 100 puts) whole, txns unsplit', async () => {
+    const prefix = uniquePrefix('burst');
+    let first = 0n;
+    let last = 0n;
+    await inParallel(1000, 8, async (t) => {
+      const ops: TxnOp[] = Array.from({ length: 100 }, (_, k) => ({
+        type: 'put',
+        key: `${prefix}${k}`,
+        value: `${t}`,
+      }));
+      const { revision } = await client.kv.txn({ success: ops });
+      if (first === 0n || revision < first) first = revision;
+      if (revision > last) last = revision;
+    });
+    const t0 = Date.now();
+    const c = new Collector(client.watch({ key: prefix, prefix: true, fromRevision: first }));
+    await c.waitForRevision(last);
+    console.log(`      100k-event catch-up delivered in ${Date.now() - t0} ms`);
+    assert.equal(c.events.length, 100_000);
+    assertExactlyOnce(c.events, await historyOf(cluster.endpoints, prefix, first - 1n, last));
+    assertNoSplitRevisions(c.messages);
+    const perRevision = new Map<bigint, number>();
+    for (const e of c.events) perRevision.set(e.modRevision, (perRevision.get(e.modRevision) ?? 0) + 1);
+    assert.ok([...perRevision.values()].every((n) => n === 100));
+    await c.watch.cancel();
   });
 
   it('delivers the 10 puts of a txn as one message, never split', async () => {
