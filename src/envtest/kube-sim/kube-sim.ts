@@ -11,7 +11,8 @@ import { HttpHandler } from './http-handler.js';
 import { ObjectStore } from './object-store.js';
 import { OpenApiDocs } from './openapi.js';
 import { ResourceRegistry } from './registry.js';
-import { ResourceApi } from './resource-api.js';
+import { ResourceApi, type Admission } from './resource-api.js';
+import { BuiltinValidation } from './builtin-validation.js';
 import { WatchHub } from './watch-hub.js';
 
 /** Options of `KubeSim.start`. */
@@ -81,7 +82,15 @@ export class KubeSim {
     const crds = new CrdManager(registry, store);
     openapi.useCrdSchemas(crds);
     const controllers: Controllers = new Controllers(store, registry, () => api);
-    const api: ResourceApi = new ResourceApi(store, crds, () => controllers.kick());
+    const builtinValidation = new BuiltinValidation();
+    const admission: Admission = {
+      admit: (type, obj, old, fieldValidation) => [
+        ...builtinValidation.admit(type, obj, old),
+        ...crds.admit(type, obj, old, fieldValidation),
+      ],
+      checkCreatable: (type) => crds.checkCreatable(type),
+    };
+    const api: ResourceApi = new ResourceApi(store, admission, () => controllers.kick());
     const watches = new WatchHub(store, options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
     crds.onCrdRemoved((resource) => watches.cutResource(resource));
     const book = new FaultBook();

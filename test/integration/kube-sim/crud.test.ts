@@ -118,6 +118,60 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
       );
     });
 
+    it('validates ConfigMaps like kube-apiserver: keys, the 1 MiB limit, value types, immutable', async () => {
+      const bad = await expectStatus(422, () =>
+        core.createNamespacedConfigMap({
+          namespace: 'default',
+          body: { metadata: { name: 'k' }, data: { 'bad key': 'x' } },
+        }),
+      );
+      assert.match(
+        bad.message,
+        /^ConfigMap "k" is invalid: data\[bad key\]: Invalid value: "bad key": a valid config key must consist of alphanumeric characters/,
+      );
+      const big = await expectStatus(422, () =>
+        core.createNamespacedConfigMap({
+          namespace: 'default',
+          body: { metadata: { name: 'big' }, data: { a: 'x'.repeat(1024 * 1024) } },
+        }),
+      );
+      assert.equal(big.message, 'ConfigMap "big" is invalid: []: Too long: must have at most 1048576 bytes');
+      const typed = await http(`${sim.url}/api/v1/namespaces/default/configmaps`, {
+        method: 'POST',
+        body: { metadata: { name: 'num' }, data: { a: 1 } },
+      });
+      assert.equal(typed.status, 400);
+      assert.match(
+        String(typed.json['message']),
+        /cannot unmarshal number into Go struct field ConfigMap\.data of type string/,
+      );
+      const frozen = await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'frozen' }, data: { a: '1' }, immutable: true },
+      });
+      const st = await expectStatus(422, () =>
+        core.replaceNamespacedConfigMap({
+          namespace: 'default',
+          name: 'frozen',
+          body: { ...frozen, data: { a: '2' } },
+        }),
+      );
+      assert.match(st.message, /data: Forbidden: field is immutable when `immutable` is set/);
+    });
+
+    it('validates label values', async () => {
+      const st = await expectStatus(422, () =>
+        core.createNamespacedConfigMap({
+          namespace: 'default',
+          body: { metadata: { name: 'l', labels: { app: 'not valid!' } } },
+        }),
+      );
+      assert.match(
+        st.message,
+        /metadata\.labels: Invalid value: "not valid!": a valid label must be an empty string/,
+      );
+    });
+
     it('refuses a create that carries a resourceVersion, as etcd3 storage does', async () => {
       const st = await expectStatus(500, () =>
         core.createNamespacedConfigMap({
