@@ -54,9 +54,9 @@ export interface EtcdClientOptions {
    * Ask etcd to split watch responses bigger than its --max-request-bytes into fragments (rejoined
    * here before delivery, so a batch is never split). Default false: this client has no receive limit,
    * so it takes any response whole, and etcd's fragmenting (v3rpc sendFragments, 3.4 and 3.5) is
-   * quadratic in the events per fragment — a 100,000-event catch-up of small values took over a minute
-   * instead of 4 s and stalled every other watch on the stream meanwhile. Turn it on behind a proxy
-   * that limits message size.
+   * quadratic in the events per fragment — here a 100,000-event catch-up of small values (1,000 txns of
+   * 100 puts) took 198 s instead of 1.8 s, stalling every other watch on the stream meanwhile. Turn it
+   * on behind a proxy that limits message size.
    */
   watchFragment?: boolean;
 }
