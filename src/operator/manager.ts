@@ -292,9 +292,9 @@ export class Manager {
     this.metrics.setLeader(this.leaseName, true);
     const session = this.newSession();
     this.session = session;
-    await Promise.all(
-      [this.psyncInformer, this.sourceInformer].map((i) => i.waitForSync(signal).catch(() => undefined)),
-    );
+    // Every cache first: a reconcile must not see a namespace without its labels or a source
+    // without its Secrets and report a false PrefixForbidden or SecretNotFound.
+    await Promise.all(this.allInformers().map((i) => i.waitForSync(signal).catch(() => undefined)));
     if (!signal.aborted) {
       session.sources.start();
       session.prefixSyncs.start();
@@ -345,6 +345,14 @@ export class Manager {
       connections,
       events: this.recorder,
       metrics: this.metrics,
+      // With a shard selector, the informer's cache is the shard: a PrefixSync that left it (or a
+      // ConfigMap event about another shard's PrefixSync) is not ours to touch.
+      ...(this.options.shardSelector
+        ? {
+            owns: (p: PrefixSync) =>
+              this.psyncInformer.store.get(p.metadata.name ?? '', p.metadata.namespace) !== undefined,
+          }
+        : {}),
       ...(this.options.resyncPeriodMs !== undefined ? { resyncPeriodMs: this.options.resyncPeriodMs } : {}),
     });
     const prefixSyncs = new Controller({

@@ -73,6 +73,11 @@ export interface PrefixSyncReconcilerOptions {
   connections: SourceConnections;
   events: EventSink;
   metrics?: PrefixSyncMetrics;
+  /**
+   * Whether this process handles `psync` (sharding): one it does not is treated like a deleted one —
+   * its mirror released, nothing written. Default: every PrefixSync.
+   */
+  owns?: (psync: PrefixSync) => boolean;
   /** Safety-net resync of a healthy PrefixSync. Default {@link DEFAULT_RESYNC_PERIOD_MS}. */
   resyncPeriodMs?: number;
   now?: () => Date;
@@ -144,7 +149,7 @@ export class PrefixSyncReconciler implements Reconciler {
     const key = requestKey(request);
     const ctx = { ...context, logger: context.logger.child({ prefixsync: request.name }) };
     let psync = await this.getPrefixSync(request, ctx.signal);
-    if (!psync) {
+    if (!psync || (this.options.owns && !this.options.owns(psync))) {
       this.forget(key, request);
       return {};
     }

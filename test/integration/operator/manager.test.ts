@@ -160,6 +160,54 @@ describe('Manager (real etcd + simulator)', function () {
     });
   });
 
+  describe('sharding by label selector', () => {
+    let env: TestEnv;
+    before(async () => {
+      env = await TestEnv.start();
+      await env.createSource('main', { access: [{ namespaceSelector: {}, prefixes: ['/'] }] });
+    });
+    after(async () => {
+      await env?.close();
+    });
+
+    it('each replica handles only the PrefixSyncs its selector matches', async () => {
+      const a = await env.startManager({ shardSelector: 'shard=a' });
+      const b = await env.startManager({ shardSelector: 'shard=b' });
+      await waitFor('both ready', () => a.isReady() && b.isReady());
+      const ns = await env.namespace();
+      await env.put(`/${ns}/k`, '1');
+      await env.createPrefixSync(
+        ns,
+        'in-a',
+        { sourceRef: { name: 'main' }, prefix: `/${ns}/`, target: { name: 'cfg-a' }, debounce: '0s' },
+        { labels: { shard: 'a' } },
+      );
+      await env.createPrefixSync(ns, 'unsharded', {
+        sourceRef: { name: 'main' },
+        prefix: `/${ns}/`,
+        target: { name: 'cfg-none' },
+        debounce: '0s',
+      });
+      await waitFor('shard a synced', async () => (await env.configMap(ns, 'cfg-a'))?.data?.['k'] === '1');
+      assert.equal(a.connections?.mirrorCount, 1);
+      assert.equal(b.connections?.mirrorCount ?? 0, 0, 'shard b opened a watch for shard a');
+      // Moving the PrefixSync to shard b hands it over: b syncs the next change, a lets go of its watch.
+      await env.patchPrefixSync(ns, 'in-a', { metadata: { labels: { shard: 'b' } } });
+      await waitFor('b took it', () => b.connections?.mirrorCount === 1);
+      await waitFor('a let go', () => a.connections?.mirrorCount === 0);
+      const rev = await env.put(`/${ns}/k`, '2');
+      await waitFor(
+        'synced by b',
+        async () => (await env.prefixSync(ns, 'in-a'))?.status?.syncedRevision === rev.toString(),
+      );
+      assert.equal(
+        await env.configMap(ns, 'cfg-none'),
+        undefined,
+        'a PrefixSync outside every shard was synced',
+      );
+    });
+  });
+
   describe('started before the CRDs exist', () => {
     let env: TestEnv;
     before(async () => {
