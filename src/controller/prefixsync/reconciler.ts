@@ -187,11 +187,7 @@ export class PrefixSyncReconciler implements Reconciler {
       this.checkPrefixAccess(psync, spec, source);
       const client = this.healthyClient(spec);
       const snapshot = await this.takeSnapshot(psync, spec, key, client, ctx);
-      const synced = psync.status?.syncedRevision;
-      if (synced !== undefined && snapshot.revision < BigInt(synced)) {
-        // A shared mirror that is still catching up must not take the ConfigMap back in time.
-        return { kind: 'retry-soon' };
-      }
+      if (this.isMirrorBehind(psync, spec, snapshot.revision)) return { kind: 'retry-soon' };
       const content = this.render(spec, snapshot);
       const wrote = await this.writeConfigMap(psync, spec, content, snapshot.revision, ctx);
       this.observeWrite(key, wrote, snapshot.revision);
@@ -329,6 +325,18 @@ export class PrefixSyncReconciler implements Reconciler {
     }
   }
 
+  /**
+   * Whether the snapshot is older than what status already reports while etcd itself is not: a shared
+   * mirror still catching up must not take the ConfigMap back in time. (When etcd's own revision is
+   * lower — restored from a backup — the snapshot is the truth and is applied.)
+   */
+  private isMirrorBehind(psync: PrefixSync, spec: ResolvedPrefixSyncSpec, revision: bigint): boolean {
+    const synced = psync.status?.syncedRevision;
+    if (synced === undefined || !/^\d+$/.test(synced) || revision >= BigInt(synced)) return false;
+    const health = this.options.connections.get(spec.sourceRef.name)?.health;
+    return health?.state === 'ready' && health.revision >= BigInt(synced);
+  }
+
   private render(spec: ResolvedPrefixSyncSpec, snapshot: MirrorSnapshot): RenderSuccess {
     const rendered = renderConfigMap(
       { prefix: spec.prefix, revision: snapshot.revision, entries: snapshot.entries },
@@ -464,7 +472,7 @@ export class PrefixSyncReconciler implements Reconciler {
         this.options.metrics?.incSync(outcome.reason);
         const seen = this.memory.get(requestKey({ namespace, name }))?.mirrorRevision;
         const synced = psync.status?.syncedRevision;
-        if (seen !== undefined && synced !== undefined) {
+        if (seen !== undefined && synced !== undefined && /^\d+$/.test(synced)) {
           this.options.metrics?.setRevisionLag(namespace, name, seen - BigInt(synced));
         }
         this.options.events.record(subject, 'Warning', outcome.reason, outcome.message);
