@@ -92,12 +92,19 @@ export class OperatorEnv {
     return this.etcd.endpoints[0]!;
   }
 
-  /** Starts an operator process (the previous one must be gone). */
-  async startOperator(extraArgs: readonly string[] = []): Promise<OperatorProcess> {
+  /**
+   * Starts an operator process and makes it {@link operator}. Without leader election the previous one
+   * must be gone; with it, several replicas may run side by side.
+   */
+  async startOperator(
+    extraArgs: readonly string[] = [],
+    options: { leaderElect?: boolean } = {},
+  ): Promise<OperatorProcess> {
     const op = await OperatorProcess.start({
       kubeconfig: this.kubeconfigPath,
       logLevel: this.options.logLevel,
       extraArgs: [...(this.options.operatorArgs ?? []), ...extraArgs],
+      leaderElect: options.leaderElect,
     });
     this.operators.push(op);
     this.operator = op;

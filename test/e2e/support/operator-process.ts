@@ -14,11 +14,14 @@ export interface OperatorProcessOptions {
   logLevel?: string;
   /** Extra flags after the standard ones. */
   extraArgs?: readonly string[];
+  /** Campaign for the Lease as a replica would (the default of `run`); default false (run alone). */
+  leaderElect?: boolean;
 }
 
 /**
  * `etcd-config-operator run` as a child process, exactly as a user starts it (the package's bin), with
- * leader election off and metrics/probes on free loopback ports. Keeps the tail of its JSON log.
+ * leader election off unless asked for, and metrics/probes on free loopback ports. Keeps the tail of
+ * its JSON log.
  */
 export class OperatorProcess {
   /** Last bytes of stderr (JSON log lines). */
@@ -54,7 +57,7 @@ export class OperatorProcess {
       'run',
       '--kubeconfig',
       options.kubeconfig,
-      '--leader-elect=false',
+      ...(options.leaderElect ? [] : ['--leader-elect=false']),
       '--metrics-addr',
       `:${metricsPort}`,
       '--probe-addr',
