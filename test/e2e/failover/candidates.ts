@@ -1,0 +1,92 @@
+import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { isStatus } from '../support/kube-api.js';
+import { ObjectRecorder } from '../support/object-recorder.js';
+import type { OperatorEnv } from '../support/operator-env.js';
+import type { OperatorProcess } from '../support/operator-process.js';
+
+/** One leader-elected operator process and the identity it campaigns with. */
+export interface Candidate {
+  identity: string;
+  process: OperatorProcess;
+}
+
+/** Where the candidates' Lease lives. */
+export interface LeaseRef {
+  namespace: string;
+  name: string;
+}
+
+/** Starts `etcd-config-operator run --leader-elect` with a fixed identity, as a second replica would run. */
+export async function startCandidate(
+  env: OperatorEnv,
+  lease: LeaseRef,
+  identity: string,
+): Promise<Candidate> {
+  const process = await env.startOperator([
+    '--leader-elect=true',
+    '--namespace',
+    lease.namespace,
+    '--lease-name',
+    lease.name,
+    '--identity',
+    identity,
+  ]);
+  return { identity, process };
+}
+
+/** The Lease as the API server holds it (read with client-node), or undefined before anyone created it. */
+export async function readLease(env: OperatorEnv, lease: LeaseRef): Promise<V1Lease | undefined> {
+  try {
+    return await env.kc.makeApiClient(CoordinationV1Api).readNamespacedLease(lease);
+  } catch (e) {
+    if (isStatus(e, 404)) return undefined;
+    throw e;
+  }
+}
+
+/** Milliseconds since the epoch of a Lease MicroTime as it arrives over JSON (or as client-node's Date). */
+export function microTimeMs(value: unknown): number | undefined {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Records every change of the Lease from `resourceVersion` on; each change is a write by some candidate. */
+export function recordLease(
+  env: OperatorEnv,
+  lease: LeaseRef,
+  resourceVersion: string,
+): Promise<ObjectRecorder<V1Lease>> {
+  return ObjectRecorder.start<V1Lease>(
+    env.kc,
+    `/apis/coordination.k8s.io/v1/namespaces/${lease.namespace}/leases`,
+    lease.name,
+    resourceVersion,
+  );
+}
+
+/**
+ * `leader_election_master_status{name=<lease>}` from the process's /metrics: 1 while it leads, 0 (or
+ * absent, before it ever led) otherwise.
+ */
+export async function leaderGauge(c: Candidate, leaseName: string): Promise<number> {
+  const { status, body } = await c.process.httpGet(c.process.metricsPort, '/metrics');
+  if (status !== 200) throw new Error(`/metrics of ${c.identity}: HTTP ${status}`);
+  const line = body
+    .split('\n')
+    .find((l) => l.startsWith('leader_election_master_status{') && l.includes(`name="${leaseName}"`));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/** HTTP status of /healthz and /readyz; `down` when nothing answers. */
+export async function probes(c: Candidate): Promise<{ healthz: number | 'down'; readyz: number | 'down' }> {
+  const get = async (path: string): Promise<number | 'down'> => {
+    try {
+      return (await c.process.httpGet(c.process.probePort, path)).status;
+    } catch {
+      return 'down';
+    }
+  };
+  return { healthz: await get('/healthz'), readyz: await get('/readyz') };
+}
