@@ -42,6 +42,7 @@ Flags (environment variable in brackets; flags win):
   --identity NAME          leader-election identity [POD_NAME] (default: host name + random suffix)
   -h, --help               show this help
 
+A metrics or probe port that is taken is logged as an error and that endpoint stays off; syncing goes on.
 Requires the CRDs in crds/ to be installed; without them it logs what is missing and keeps retrying.
 `;
 
