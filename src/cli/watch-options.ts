@@ -100,8 +100,10 @@ export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
       },
     });
   } catch (err) {
-    // parseArgs' messages are already one line and name the flag ("Unknown option '--x'").
-    return { kind: 'error', message: (err as Error).message.split('\n')[0] ?? 'invalid arguments' };
+    // parseArgs names the flag in its first sentence ("Unknown option '--x'"); the rest is advice
+    // about '--' that does not help here.
+    const first = (err as Error).message.split('\n')[0]!.split(/\. (?=[A-Z])/)[0]!;
+    return { kind: 'error', message: first };
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
+import { PassThrough, Writable } from 'node:stream';
 import { parseWatchArgs, DEFAULT_ENDPOINT, DEFAULT_DIAL_TIMEOUT_MS } from '../../src/cli/watch-options.js';
 import { formatJsonLine, formatTextLine, type FormattableEvent } from '../../src/cli/watch-format.js';
+import { WatchPrinter } from '../../src/cli/watch-output.js';
 
 function options(argv: string[]) {
   const parsed = parseWatchArgs(argv);
@@ -191,5 +193,46 @@ describe('watch output', () => {
         assert.match(out.stderr ?? '', /^# .*\n$/);
       }
     });
+  });
+});
+
+describe('watch printer', () => {
+  const created = { type: 'created', revision: 1n } as const;
+
+  it('waits for a slow stdout to drain before taking more', async () => {
+    const chunks: string[] = [];
+    let release: (() => void) | undefined;
+    const stdout = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk.toString());
+        release = done; // held until the test lets it go
+      },
+    });
+    const printer = new WatchPrinter('json', stdout, new PassThrough());
+    let isPrinted = false;
+    const printing = printer.print([created]).then(() => (isPrinted = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(isPrinted, false, 'print() resolved while stdout was full');
+    release!();
+    await printing;
+    assert.deepEqual(chunks, ['{"type":"created","revision":"1"}\n']);
+  });
+
+  it('notes a stdout that failed (EPIPE) and writes nothing more', async () => {
+    let writes = 0;
+    const stdout = new Writable({
+      write(_chunk, _enc, done) {
+        writes++;
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const printer = new WatchPrinter('json', stdout, new PassThrough());
+    await printer.print([created]);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(printer.isClosed, true);
+    await printer.print([created]);
+    await printer.flush();
+    assert.equal(writes, 1);
   });
 });
