@@ -252,6 +252,45 @@ export function builtinTypes(): ResourceType[] {
       namespaced: true,
       columns: [col('Holder', 'string', (o) => stringAt(objectAt(o, 'spec'), 'holderIdentity') ?? ''), AGE],
     }),
+    // Kinds the operator's Helm chart installs (Service, RBAC, PodDisruptionBudget, NetworkPolicy), so
+    // `kubectl apply` of the rendered chart works as on a real server. Stored as sent; nothing acts on them.
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Service',
+      plural: 'services',
+      namespaced: true,
+      shortNames: ['svc'],
+      categories: ['all'],
+      hasStatus: true,
+    }),
+    ...(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'] as const).map((kind) =>
+      builtin({
+        group: 'rbac.authorization.k8s.io',
+        version: 'v1',
+        kind,
+        plural: `${kind.toLowerCase()}s`,
+        namespaced: kind.startsWith('Role'),
+      }),
+    ),
+    builtin({
+      group: 'policy',
+      version: 'v1',
+      kind: 'PodDisruptionBudget',
+      plural: 'poddisruptionbudgets',
+      namespaced: true,
+      shortNames: ['pdb'],
+      hasStatus: true,
+      generation: 'spec',
+    }),
+    builtin({
+      group: 'networking.k8s.io',
+      version: 'v1',
+      kind: 'NetworkPolicy',
+      plural: 'networkpolicies',
+      namespaced: true,
+      shortNames: ['netpol'],
+    }),
     ...(['Deployment', 'StatefulSet', 'DaemonSet'] as const).map((kind) =>
       builtin({
         group: 'apps',

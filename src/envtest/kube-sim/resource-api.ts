@@ -13,17 +13,18 @@ import {
   timestamp,
   uidOf,
 } from './object-meta.js';
-import { EXPIRED, type ObjectStore } from './object-store.js';
+import type { ObjectStore } from './object-store.js';
+import { listObjects, type ListResult } from './list-objects.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
 import { normalizeTimes } from './time-fields.js';
+import { present } from './present.js';
 import { parseFieldSelector, parseLabelSelector, type Predicate } from './selectors.js';
 import {
   alreadyExists,
   ApiError,
   badRequest,
   conflict,
-  gone,
   internalError,
   invalid,
   notFound,
@@ -81,20 +82,6 @@ function deletedStatus(type: ResourceType, obj: JsonObject): JsonObject {
   };
 }
 
-/** The object as served at the request's version (CRD versions convert with strategy None). */
-export function present(type: ResourceType, obj: JsonObject): JsonObject {
-  if (type.storage) return type.storage.fromStorage(obj);
-  const apiVersion = apiVersionOf(type);
-  if (obj['apiVersion'] === apiVersion && obj['kind'] === type.kind) return obj;
-  return { ...obj, apiVersion, kind: type.kind };
-}
-
-function parseRv(raw: string, what: string): bigint {
-  if (!/^\d+$/.test(raw))
-    throw badRequest(`${what}: Invalid value: "${raw}": must be a non-negative integer`);
-  return BigInt(raw);
-}
-
 /**
  * The CRUD verbs of every resource, over one ObjectStore: resourceVersion preconditions (409),
  * generation rules, the status subresource, finalizers and deletionTimestamp, patches, selectors,
@@ -123,119 +110,9 @@ export class ResourceApi {
     return (o) => labels(o) && fields(o);
   }
 
-  /**
-   * A list: at the latest version unless `resourceVersionMatch=Exact` or a continue token pins an
-   * older one (410 once it has left the history); `limit` pages (ignored with resourceVersion=0, which
-   * is served whole from the watch cache upstream).
-   */
-  async list(
-    req: ResourceRequest,
-  ): Promise<{ items: JsonObject[]; rv: bigint; continueToken?: string; remaining?: number }> {
-    const pred = this.selectors(req);
-    const rvParam = req.query.get('resourceVersion') ?? '';
-    const match = req.query.get('resourceVersionMatch') ?? '';
-    const limitParam = req.query.get('limit');
-    const continueParam = req.query.get('continue') ?? '';
-    const resource = storageKey(req.type);
-    const namespace = req.namespace === '' ? undefined : req.namespace;
-    if (match !== '' && rvParam === '') {
-      throw invalid('ListOptions', 'meta.k8s.io', '', [
-        {
-          field: 'resourceVersionMatch',
-          reason: 'FieldValueForbidden',
-          message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
-        },
-      ]);
-    }
-    if (match !== '' && match !== 'Exact' && match !== 'NotOlderThan') {
-      throw invalid('ListOptions', 'meta.k8s.io', '', [
-        {
-          field: 'resourceVersionMatch',
-          reason: 'FieldValueNotSupported',
-          message: `Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
-        },
-      ]);
-    }
-    let atRv: bigint;
-    let startAfter = '';
-    let items: JsonObject[];
-    if (continueParam !== '') {
-      const token = decodeContinue(continueParam);
-      atRv = token.rv;
-      startAfter = token.start;
-      const state = this.store.stateAt(resource, atRv, namespace);
-      if (state === EXPIRED) {
-        throw gone(
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
-        );
-      }
-      items = state;
-    } else if (match === 'Exact') {
-      atRv = parseRv(rvParam, 'resourceVersion');
-      const state = this.store.stateAt(resource, atRv, namespace);
-      if (state === EXPIRED) {
-        if (atRv > this.store.currentRv) await this.waitForRv(atRv);
-        else throw gone(`The resourceVersion for the provided list is too old.`);
-        const later = this.store.stateAt(resource, atRv, namespace);
-        items = later === EXPIRED ? [] : later;
-      } else items = state;
-    } else {
-      if (rvParam !== '' && rvParam !== '0') {
-        const wanted = parseRv(rvParam, 'resourceVersion');
-        if (wanted > this.store.currentRv) await this.waitForRv(wanted);
-      }
-      atRv = this.store.currentRv;
-      items = this.store.list(resource, namespace);
-    }
-    const keyOf = (o: JsonObject): string => `${namespaceOf(o)}/${nameOf(o)}`;
-    let matching = items.filter(pred).filter((o) => startAfter === '' || keyOf(o) > startAfter);
-    const limit = limitParam === null ? 0 : Number(limitParam);
-    let continueToken: string | undefined;
-    let remaining: number | undefined;
-    if (limit > 0 && rvParam !== '0' && matching.length > limit) {
-      const rest = matching.length - limit;
-      matching = matching.slice(0, limit);
-      const last = matching[matching.length - 1];
-      continueToken = encodeContinue(atRv, last ? keyOf(last) : '');
-      const selective =
-        (req.query.get('labelSelector') ?? '') !== '' || (req.query.get('fieldSelector') ?? '') !== '';
-      if (!selective) remaining = rest;
-    }
-    return {
-      items: matching.map((o) => present(req.type, o)),
-      rv: atRv,
-      ...(continueToken ? { continueToken } : {}),
-      ...(remaining !== undefined ? { remaining } : {}),
-    };
-  }
-
-  /** Waits up to 3 s (the apiserver's freshness wait) for the store to reach `rv`; else 504 as upstream. */
-  private async waitForRv(rv: bigint): Promise<void> {
-    if (this.store.currentRv >= rv) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        unsubscribe();
-        resolve();
-      }, 3000);
-      const unsubscribe = this.store.subscribe((c) => {
-        if (c.rv >= rv) {
-          clearTimeout(timer);
-          unsubscribe();
-          resolve();
-        }
-      });
-    });
-    if (this.store.currentRv < rv) {
-      throw new ApiError(
-        504,
-        'Timeout',
-        `Timeout: Too large resource version: ${rv}, current: ${this.store.currentRv}`,
-        {
-          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-          retryAfterSeconds: 1,
-        },
-      );
-    }
+  /** A list of the request's objects; see `listObjects`. */
+  list(req: ResourceRequest): Promise<ListResult> {
+    return listObjects(this.store, req, this.selectors(req));
   }
 
   create(req: ResourceRequest, body: unknown): ApiResult {
@@ -691,22 +568,6 @@ function dropUnapplied(live: JsonObject, previous: JsonObject, next: JsonObject)
     if (!(k in next)) delete live[k];
     else if (isObject(v) && isObject(next[k]) && isObject(live[k])) dropUnapplied(live[k], v, next[k]);
   }
-}
-
-function encodeContinue(rv: bigint, start: string): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(rv), start })).toString('base64url');
-}
-
-function decodeContinue(token: string): { rv: bigint; start: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (isObject(parsed) && typeof parsed['rv'] === 'number' && typeof parsed['start'] === 'string') {
-      return { rv: BigInt(parsed['rv']), start: parsed['start'] };
-    }
-  } catch {
-    // fall through to the 400 below
-  }
-  throw badRequest('continue key is not valid: invalid continue token');
 }
 
 /** Field errors of a 422 in the shape `invalid()` takes, re-exported for admission code. */

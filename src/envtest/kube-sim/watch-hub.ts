@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { objectAt, stringAt, type JsonObject } from './json.js';
 import { namespaceOf } from './object-meta.js';
 import { EXPIRED, type Change, type ObjectStore } from './object-store.js';
-import { present } from './resource-api.js';
+import { present } from './present.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
 import type { Predicate } from './selectors.js';
 import { badRequest, gone } from './status-error.js';
