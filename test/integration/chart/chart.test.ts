@@ -295,6 +295,18 @@ for (const helm of helms()) {
       assert.match(withSource.stdout, /no access rules yet/);
     });
 
+    it('renders defaultSource.tls.enabled alone as TLS with the system CAs (tls: {})', async () => {
+      const objs = await template(helm, home, [
+        '--set',
+        'defaultSource.endpoints=etcd.example.com:2379',
+        '--set',
+        'defaultSource.tls.enabled=true',
+      ]);
+      const source = one(objs, 'ClusterEtcdSource');
+      assert.deepEqual(source['spec'], { endpoints: ['etcd.example.com:2379'], tls: {} });
+      await validate(source);
+    });
+
     it('refuses bad values through values.schema.json, saying which', async () => {
       const cases: Array<[string[], RegExp]> = [
         [['--set', 'replicaCount=two'], /replicaCount/],
