@@ -44,6 +44,8 @@ export interface HandlerDeps {
   openapi: OpenApiSource;
   /** The address clients reach us at, for legacy `/api`'s serverAddressByClientCIDRs. */
   address: () => string;
+  /** Aborted when the simulator closes: cuts injected delays short. */
+  signal: AbortSignal;
 }
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -269,7 +271,18 @@ export class HttpHandler {
   private async applyFaults({ request, verb }: Routed): Promise<void> {
     const { faults } = this.deps;
     const ms = faults.delayFor(verb, request.type.plural);
-    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+    if (ms > 0) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.deps.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        this.deps.signal.addEventListener('abort', done);
+        if (this.deps.signal.aborted) done();
+      });
+    }
     const failure = faults.takeFailure(verb, request.type.plural);
     if (failure) {
       const message =

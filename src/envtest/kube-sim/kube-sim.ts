@@ -56,6 +56,8 @@ export class KubeSim {
     private readonly watches: WatchHub,
     private readonly controllers: Controllers,
     private readonly crds: CrdManager,
+    /** Aborted by close(): ends waits and injected delays of requests in flight. */
+    private readonly lifetime: AbortController,
     store: ObjectStore,
     book: FaultBook,
     url: string,
@@ -90,7 +92,8 @@ export class KubeSim {
       ],
       checkCreatable: (type) => crds.checkCreatable(type),
     };
-    const api: ResourceApi = new ResourceApi(store, admission, () => controllers.kick());
+    const lifetime = new AbortController();
+    const api: ResourceApi = new ResourceApi(store, admission, () => controllers.kick(), lifetime.signal);
     const watches = new WatchHub(store, options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
     crds.onCrdRemoved((resource) => watches.cutResource(resource));
     const book = new FaultBook();
@@ -103,6 +106,7 @@ export class KubeSim {
       faults: book,
       openapi,
       address: () => address,
+      signal: lifetime.signal,
     });
     const sockets = new Set<Socket>();
     const server = createServer((req, res) => void handler.handle(req, res));
@@ -121,7 +125,7 @@ export class KubeSim {
     if (bound === null || typeof bound === 'string') throw new Error('kube-sim: no TCP address');
     address = `${host}:${bound.port}`;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
-    const sim = new KubeSim(server, sockets, watches, controllers, crds, store, book, url);
+    const sim = new KubeSim(server, sockets, watches, controllers, crds, lifetime, store, book, url);
     for (const name of ['default', 'kube-system', 'kube-public']) {
       api.create(
         { type: registry.lookup('', 'v1', 'namespaces')!, namespace: '', query: new URLSearchParams() },
@@ -171,6 +175,7 @@ export class KubeSim {
     if (this.closing) return this.closing;
     this.state = 'closing';
     this.closing = (async () => {
+      this.lifetime.abort();
       this.controllers.close();
       this.crds.close();
       this.watches.cutAll();

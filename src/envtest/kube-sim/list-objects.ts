@@ -31,6 +31,7 @@ export async function listObjects(
   store: ObjectStore,
   req: ResourceRequest,
   pred: Predicate,
+  signal: AbortSignal,
 ): Promise<ListResult> {
   const rvParam = req.query.get('resourceVersion') ?? '';
   const match = req.query.get('resourceVersionMatch') ?? '';
@@ -74,7 +75,7 @@ export async function listObjects(
     atRv = parseRv(rvParam, 'resourceVersion');
     const state = store.stateAt(resource, atRv, namespace);
     if (state === EXPIRED) {
-      if (atRv > store.currentRv) await waitForRv(store, atRv);
+      if (atRv > store.currentRv) await waitForRv(store, atRv, signal);
       else throw gone(`The resourceVersion for the provided list is too old.`);
       const later = store.stateAt(resource, atRv, namespace);
       items = later === EXPIRED ? [] : later;
@@ -82,7 +83,7 @@ export async function listObjects(
   } else {
     if (rvParam !== '' && rvParam !== '0') {
       const wanted = parseRv(rvParam, 'resourceVersion');
-      if (wanted > store.currentRv) await waitForRv(store, wanted);
+      if (wanted > store.currentRv) await waitForRv(store, wanted, signal);
     }
     atRv = store.currentRv;
     items = store.list(resource, namespace);
@@ -110,20 +111,22 @@ export async function listObjects(
 }
 
 /** Waits up to 3 s (the apiserver's freshness wait) for the store to reach `rv`; else 504 as upstream. */
-async function waitForRv(store: ObjectStore, rv: bigint): Promise<void> {
+async function waitForRv(store: ObjectStore, rv: bigint, signal: AbortSignal): Promise<void> {
   if (store.currentRv >= rv) return;
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
+    const done = (): void => {
+      clearTimeout(timer);
       unsubscribe();
+      signal.removeEventListener('abort', done);
       resolve();
-    }, 3000);
+    };
+    const timer = setTimeout(done, 3000);
     const unsubscribe = store.subscribe((c) => {
-      if (c.rv >= rv) {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve();
-      }
+      if (c.rv >= rv) done();
     });
+    // The simulator closing ends the wait at once (close() leaves no timer behind).
+    signal.addEventListener('abort', done);
+    if (signal.aborted) done();
   });
   if (store.currentRv < rv) {
     throw new ApiError(

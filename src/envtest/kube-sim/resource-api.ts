@@ -95,6 +95,8 @@ export class ResourceApi {
     private readonly store: ObjectStore,
     private readonly admission: Admission,
     private readonly onWrite: () => void,
+    /** Aborted when the simulator closes: ends waits for a future resourceVersion. */
+    private readonly signal: AbortSignal,
   ) {}
 
   get(req: ResourceRequest): JsonObject {
@@ -112,7 +114,7 @@ export class ResourceApi {
 
   /** A list of the request's objects; see `listObjects`. */
   list(req: ResourceRequest): Promise<ListResult> {
-    return listObjects(this.store, req, this.selectors(req));
+    return listObjects(this.store, req, this.selectors(req), this.signal);
   }
 
   create(req: ResourceRequest, body: unknown): ApiResult {

@@ -66,6 +66,18 @@ describe('KubeSim faults', () => {
     assert.ok(Date.now() - t < 5_000);
   });
 
+  it('close() returns promptly with delayed and waiting requests in flight', async () => {
+    sim.faults.delay({ verb: 'get', ms: 120_000 });
+    const delayed = fetch(`${sim.url}/api/v1/namespaces/default/configmaps/x`).catch((e: unknown) => e);
+    const future = fetch(`${sim.url}/api/v1/namespaces/default/configmaps?resourceVersion=999999`).catch(
+      (e: unknown) => e,
+    );
+    const started = Date.now();
+    await sim.close();
+    await Promise.all([delayed, future]);
+    assert.ok(Date.now() - started < 30_000, 'close() waited for a pending delay');
+  });
+
   it('refuses nonsense fault options', () => {
     assert.throws(() => sim.faults.failNext({ count: 0, status: 500 }), RangeError);
     assert.throws(() => sim.faults.delay({ ms: -1 }), RangeError);
