@@ -26,8 +26,8 @@ export interface PermissionNeed {
   readonly evidence?: { readonly file: string; readonly text: string };
 }
 
-const PRESYNC = 'src/controller/prefixsync/reconciler.ts';
-const SOURCE = 'src/controller/etcdsource/reconciler.ts';
+const PSYNC_RECONCILER = 'src/controller/prefixsync/reconciler.ts';
+const SOURCE_RECONCILER = 'src/controller/etcdsource/reconciler.ts';
 const RESOURCES = 'src/controller/shared/resources.ts';
 const CUSTOM = 'src/kube/custom-resources.ts';
 const MANAGER = 'src/operator/manager.ts';
@@ -46,10 +46,10 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${INFORMER}#this.source.list`,
       `${INFORMER}#this.watcher.watch`,
       `${CUSTOM}#this.api.listClusterCustomObject`,
-      `${PRESYNC}#this.options.prefixSyncs.get`,
+      `${PSYNC_RECONCILER}#this.options.prefixSyncs.get`,
       `${RESOURCES}#raw.get`,
       `${CUSTOM}#this.api.getNamespacedCustomObject`,
-      `${PRESYNC}#this.options.prefixSyncs.patchMerge`,
+      `${PSYNC_RECONCILER}#this.options.prefixSyncs.patchMerge`,
       `${RESOURCES}#raw.patchMerge`,
       `${CUSTOM}#this.api.patchNamespacedCustomObject`,
     ],
@@ -61,7 +61,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'write status (conditions, syncedRevision, contentHash, ...) once per reconcile',
     calls: [
-      `${PRESYNC}#this.options.prefixSyncs.replaceStatus`,
+      `${PSYNC_RECONCILER}#this.options.prefixSyncs.replaceStatus`,
       `${RESOURCES}#raw.replaceStatus`,
       `${CUSTOM}#this.api.replaceNamespacedCustomObjectStatus`,
     ],
@@ -72,7 +72,10 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     verbs: ['update'],
     scope: 'cluster',
     why: "the ConfigMap names its PrefixSync as owner with blockOwnerDeletion: true, which the OwnerReferencesPermissionEnforcement admission plugin allows only to who may update the owner's finalizers",
-    calls: [`${PRESYNC}#this.options.configMaps.create`, `${PRESYNC}#this.options.configMaps.replace`],
+    calls: [
+      `${PSYNC_RECONCILER}#this.options.configMaps.create`,
+      `${PSYNC_RECONCILER}#this.options.configMaps.replace`,
+    ],
     evidence: { file: 'src/controller/prefixsync/desired-configmap.ts', text: 'blockOwnerDeletion: true' },
   },
   {
@@ -86,7 +89,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${INFORMER}#this.source.list`,
       `${INFORMER}#this.watcher.watch`,
       `${CUSTOM}#this.api.listClusterCustomObject`,
-      `${SOURCE}#this.options.sources.get`,
+      `${SOURCE_RECONCILER}#this.options.sources.get`,
       `${RESOURCES}#raw.get`,
       `${CUSTOM}#this.api.getClusterCustomObject`,
     ],
@@ -98,7 +101,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'write the Ready condition, clusterId, memberCount and revision',
     calls: [
-      `${SOURCE}#this.options.sources.replaceStatus`,
+      `${SOURCE_RECONCILER}#this.options.sources.replaceStatus`,
       `${RESOURCES}#raw.replaceStatus`,
       `${CUSTOM}#this.api.replaceClusterCustomObjectStatus`,
     ],
@@ -115,14 +118,14 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${INFORMER}#this.watcher.watch`,
       'src/kube/config-maps.ts#this.api.listConfigMapForAllNamespaces',
       'src/kube/config-maps.ts#this.api.listNamespacedConfigMap',
-      `${PRESYNC}#this.getConfigMap`,
-      `${PRESYNC}#this.options.configMaps.get`,
+      `${PSYNC_RECONCILER}#this.getConfigMap`,
+      `${PSYNC_RECONCILER}#this.options.configMaps.get`,
       'src/kube/config-maps.ts#this.api.readNamespacedConfigMap',
-      `${PRESYNC}#this.options.configMaps.create`,
+      `${PSYNC_RECONCILER}#this.options.configMaps.create`,
       'src/kube/config-maps.ts#this.api.createNamespacedConfigMap',
-      `${PRESYNC}#this.options.configMaps.replace`,
+      `${PSYNC_RECONCILER}#this.options.configMaps.replace`,
       'src/kube/config-maps.ts#this.api.replaceNamespacedConfigMap',
-      `${PRESYNC}#this.options.configMaps.delete`,
+      `${PSYNC_RECONCILER}#this.options.configMaps.delete`,
       'src/kube/config-maps.ts#this.api.deleteNamespacedConfigMap',
     ],
   },
@@ -159,7 +162,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'rollout: find (mode auto) or read (mode targets) the workloads using a ConfigMap, and patch their pod-template config-hash annotation',
     calls: [
-      `${PRESYNC}#rollOut`,
+      `${PSYNC_RECONCILER}#rollOut`,
       'src/controller/prefixsync/rollout.ts#api.get',
       'src/kube/workloads.ts#this.api.readNamespacedDeployment',
       'src/controller/prefixsync/rollout.ts#api.list',
@@ -175,7 +178,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'rollout of StatefulSets, as for Deployments',
     calls: [
-      `${PRESYNC}#rollOut`,
+      `${PSYNC_RECONCILER}#rollOut`,
       'src/kube/workloads.ts#this.api.readNamespacedStatefulSet',
       'src/kube/workloads.ts#this.api.listNamespacedStatefulSet',
       'src/kube/workloads.ts#this.api.patchNamespacedStatefulSet',
@@ -188,7 +191,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'rollout of DaemonSets, as for Deployments',
     calls: [
-      `${PRESYNC}#rollOut`,
+      `${PSYNC_RECONCILER}#rollOut`,
       'src/kube/workloads.ts#this.api.readNamespacedDaemonSet',
       'src/kube/workloads.ts#this.api.listNamespacedDaemonSet',
       'src/kube/workloads.ts#this.api.patchNamespacedDaemonSet',
