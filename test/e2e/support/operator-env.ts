@@ -24,6 +24,8 @@ const CRDS_DIR = fileURLToPath(new URL('../../../crds/', import.meta.url));
 export interface OperatorEnvOptions {
   /** Extra etcd flags. */
   etcdArgs?: readonly string[];
+  /** etcd members (default 1). */
+  etcdMembers?: 1 | 3;
   /** Start the operator right away (default true). */
   startOperator?: boolean;
   /** Operator log level (default `info`). */
@@ -63,7 +65,10 @@ export class OperatorEnv {
     let etcd: EtcdCluster | undefined;
     let sim: KubeSim | undefined;
     try {
-      etcd = await EtcdCluster.start({ extraArgs: options.etcdArgs ?? [] });
+      etcd = await EtcdCluster.start({
+        members: options.etcdMembers ?? 1,
+        extraArgs: options.etcdArgs ?? [],
+      });
       sim = await KubeSim.start({ port: 0 });
       const kubeconfigPath = join(dir, 'kubeconfig');
       await sim.writeKubeconfig(kubeconfigPath);

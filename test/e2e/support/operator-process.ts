@@ -104,10 +104,21 @@ export class OperatorProcess {
     );
   }
 
+  /** SIGSTOP: the process holds its connections but reads nothing (a stalled or throttled pod). */
+  pause(): void {
+    if (this.isRunning) this.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after {@link pause}. */
+  resume(): void {
+    if (this.isRunning) this.child.kill('SIGCONT');
+  }
+
   /** SIGKILL, as a crash or an OOM kill would; resolves once the process is gone. */
   async kill(): Promise<void> {
     if (this.isRunning) this.child.kill('SIGKILL');
     await this.exited;
+    // (SIGKILL also ends a stopped process.)
   }
 
   /** SIGTERM; resolves with the exit code and how long the exit took. */

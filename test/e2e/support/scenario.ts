@@ -39,7 +39,7 @@ export async function newTenant(env: OperatorEnv, label = 't'): Promise<Tenant> 
   };
   await env.kube.createNamespace(t.namespace);
   await env.kube.createSource(t.source, {
-    endpoints: [env.etcdEndpoint],
+    endpoints: [...env.etcd.endpoints],
     access: [{ namespaces: [t.namespace], prefixes: [t.prefix] }],
   });
   return t;
