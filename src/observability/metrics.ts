@@ -50,6 +50,7 @@ export class OperatorMetrics {
   private readonly leaderStatus: Gauge<'name'>;
   private readonly watchEvents: Counter<'source'>;
   private readonly reconnects: Counter<'source'>;
+  private readonly resyncs: Counter<'source'>;
   private readonly compactions: Counter<'source'>;
   private readonly revisionLag: Gauge<'namespace' | 'name'>;
   private readonly syncLatency: Histogram;
@@ -142,6 +143,12 @@ export class OperatorMetrics {
       registers,
     });
     this.compactions = new Counter({
+      name: 'etcdconfig_etcd_compactions_total',
+      help: 'Watches whose history etcd compacted away, answered with a fresh snapshot, per ClusterEtcdSource',
+      labelNames: ['source'],
+      registers,
+    });
+    this.resyncs = new Counter({
       name: 'etcdconfig_etcd_resyncs_total',
       help: 'Fresh prefix snapshots taken after a compaction or a failed watch, per ClusterEtcdSource',
       labelNames: ['source'],
@@ -227,6 +234,11 @@ export class OperatorMetrics {
 
   /** A mirror of `source` took a fresh snapshot (compaction or recovery). */
   incResyncs(source: string): void {
+    this.resyncs.inc({ source });
+  }
+
+  /** A watch of `source` hit a compaction (its mirror then resyncs). */
+  incCompactions(source: string): void {
     this.compactions.inc({ source });
   }
 

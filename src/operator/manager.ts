@@ -334,6 +334,7 @@ export class Manager {
           this.metrics.setMirrorCount(connections.mirrorCount);
         },
         onMirrorError: (source) => this.metrics.incReconnects(source),
+        onCompaction: (source) => this.metrics.incCompactions(source),
       },
     });
     const reconciler = new PrefixSyncReconciler({

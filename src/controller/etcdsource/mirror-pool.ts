@@ -14,6 +14,8 @@ export interface MirrorListener {
   ): void;
   /** The mirror's watch failed (it heals itself with backoff and a fresh snapshot). */
   onError(holders: readonly string[], error: EtcdError): void;
+  /** The mirror's history was compacted past it: it took a fresh snapshot (also sent as `resync`). */
+  onCompaction?(holders: readonly string[]): void;
 }
 
 /** A mirror and who holds it. */
@@ -102,9 +104,18 @@ export class MirrorPool {
     mirror.on('update', (u) =>
       this.listener.onChange(snapshotHolders(), 'update', u.changes.length, u.revision),
     );
-    mirror.on('resync', (s) => this.listener.onChange(snapshotHolders(), 'resync', 0, s.revision));
+    // A resync without a failure before it answers a compaction; after one, it is the recovery.
+    let failed = false;
+    mirror.on('resync', (s) => {
+      if (!failed) this.listener.onCompaction?.(snapshotHolders());
+      failed = false;
+      this.listener.onChange(snapshotHolders(), 'resync', 0, s.revision);
+    });
     mirror.on('progress', (p) => this.listener.onChange(snapshotHolders(), 'progress', 0, p.revision));
-    mirror.on('error', (error) => this.listener.onError(snapshotHolders(), error));
+    mirror.on('error', (error) => {
+      failed = true;
+      this.listener.onError(snapshotHolders(), error);
+    });
     const started = mirror.start();
     // Observed here so that a failed start with no one awaiting yet is not an unhandled rejection.
     started.catch(() => undefined);

@@ -38,6 +38,8 @@ export interface SourceConnectionEvents {
   ): void;
   /** A mirror's watch of `source` failed and is being re-made. */
   onMirrorError?(source: string, holders: readonly string[], error: EtcdError): void;
+  /** A mirror of `source` answered a compaction with a fresh snapshot. */
+  onCompaction?(source: string): void;
   /** A new client was made for `source` (first connection or changed settings). */
   onConnect?(source: string): void;
 }
@@ -119,6 +121,7 @@ export class SourceConnections {
         onChange: (holders, kind, count, revision) =>
           this.events.onMirrorChange(holders, kind, count, revision),
         onError: (holders, error) => this.events.onMirrorError?.(source, holders, error),
+        onCompaction: () => this.events.onCompaction?.(source),
       },
       logger,
     );
