@@ -5,3 +5,5 @@ export type { ManagerOptions, ManagerState } from './manager.js';
 export { HttpEndpoint, parseBindAddress } from './http-endpoint.js';
 export type { HttpAnswer, Routes } from './http-endpoint.js';
 export { NamespaceSource, SecretSource } from './core-sources.js';
+export { OPERATOR_PERMISSIONS, UNREACHED_CALLS } from './permissions.js';
+export type { PermissionNeed, PermissionVerb } from './permissions.js';

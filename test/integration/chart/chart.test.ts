@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
-import { OPERATOR_PERMISSIONS } from '../../../src/operator/permissions.js';
+import { OPERATOR_PERMISSIONS } from '../../../src/operator/index.js';
 import { validatorsFor } from '../../unit/api/support/crd-validator.js';
 import {
   ALL_ON,

@@ -10,7 +10,7 @@ import {
 } from '../../../src/api/index.js';
 import { RUN_USAGE } from '../../../src/cli/run.js';
 import { OperatorMetrics } from '../../../src/observability/index.js';
-import { OPERATOR_PERMISSIONS } from '../../../src/operator/permissions.js';
+import { OPERATOR_PERMISSIONS } from '../../../src/operator/index.js';
 import { REPO_ROOT } from './support/kube-call-sites.js';
 
 const read = (path: string): string => readFileSync(join(REPO_ROOT, path), 'utf8');

@@ -2,11 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import {
-  OPERATOR_PERMISSIONS,
-  UNREACHED_CALLS,
-  type PermissionNeed,
-} from '../../../src/operator/permissions.js';
+import { OPERATOR_PERMISSIONS, UNREACHED_CALLS, type PermissionNeed } from '../../../src/operator/index.js';
 import { REPO_ROOT, findKubeCallSites, type KubeCallSite } from './support/kube-call-sites.js';
 
 /** What one client-node call asks of RBAC, read from the generated method's name. */
