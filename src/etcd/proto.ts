@@ -40,8 +40,11 @@ function packageDefinition(): protoLoader.PackageDefinition {
   return cached;
 }
 
-/** A method of etcd's gRPC API: its path and (de)serializers, typed by our raw message shapes. */
-export type EtcdMethod<Req, Res> = MethodDefinition<Req, Res>;
+/** A method of etcd's gRPC API as a client calls it: its path, request encoder and response decoder. */
+export type EtcdMethod<Req, Res> = Pick<
+  MethodDefinition<Req, Res>,
+  'path' | 'requestSerialize' | 'responseDeserialize'
+>;
 
 /** Looks up `etcdserverpb.<service>.<method>`; throws if our proto lacks it (a programming error). */
 export function etcdMethod<Req, Res>(service: string, method: string): EtcdMethod<Req, Res> {

@@ -12,18 +12,18 @@ import {
   toEtcdError,
   type EtcdError,
 } from './errors.js';
-import { toBigint } from './keys.js';
 import { etcdMethod, type EtcdMethod } from './proto.js';
-import type {
-  RawEvent,
-  RawRangeRequest,
-  RawRangeResponse,
-  RawWatchRequest,
-  RawWatchResponse,
-} from './raw-messages.js';
+import type { RawRangeRequest, RawRangeResponse, RawWatchRequest, RawWatchResponse } from './raw-messages.js';
+import type { WatchEvent } from './types.js';
+import { decodeWatchResponse, type WatchResponseMessage } from './watch-response-decoder.js';
 import type { Watcher, WatcherHost } from './watcher.js';
 
-const WATCH = etcdMethod<RawWatchRequest, RawWatchResponse>('Watch', 'Watch');
+/** The Watch method, its responses decoded by our own decoder (see watch-response-decoder.ts). */
+const WATCH: EtcdMethod<RawWatchRequest, WatchResponseMessage> = {
+  path: etcdMethod<RawWatchRequest, RawWatchResponse>('Watch', 'Watch').path,
+  requestSerialize: etcdMethod<RawWatchRequest, RawWatchResponse>('Watch', 'Watch').requestSerialize,
+  responseDeserialize: decodeWatchResponse,
+};
 const RANGE = etcdMethod<RawRangeRequest, RawRangeResponse>('KV', 'Range');
 
 /** What the watch stream needs of the connection (implemented by Connection; faked in unit tests). */
@@ -73,7 +73,7 @@ type StreamState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
 export class WatchStream implements WatcherHost {
   private state: StreamState = 'idle';
   /** The current gRPC call while `open`; callbacks from any other (older) call are ignored. */
-  private call: ClientDuplexStream<RawWatchRequest, RawWatchResponse> | undefined;
+  private call: ClientDuplexStream<RawWatchRequest, WatchResponseMessage> | undefined;
   /** Endpoint and auth token of the current call. */
   private callEndpoint = '';
   private callToken: string | undefined;
@@ -88,7 +88,7 @@ export class WatchStream implements WatcherHost {
   /** Ids we canceled on the current call (or found unknown): late responses for them are dropped. */
   private readonly canceledIds = new Set<string>();
   /** Events of fragmented responses not yet complete, by watch id. */
-  private readonly fragments = new Map<string, RawEvent[]>();
+  private readonly fragments = new Map<string, WatchEvent[]>();
   /** Pending reconnect timer while `backoff`. */
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** Stream opens and probes (created+canceled classification) in flight; joined by close(). */
@@ -162,7 +162,7 @@ export class WatchStream implements WatcherHost {
         this.call = call;
         this.callEndpoint = endpoint;
         this.callToken = token;
-        call.on('data', (res: RawWatchResponse) => this.onResponse(call, res));
+        call.on('data', (res: WatchResponseMessage) => this.onResponse(call, res));
         // 'status' ends every call, OK or not; the same failure also comes as 'error', handled there.
         call.on('error', () => undefined);
         call.on('status', (s: StatusObject) => this.onCallEnded(call, statusError(s)));
@@ -177,7 +177,7 @@ export class WatchStream implements WatcherHost {
     this.pending.add(opening);
   }
 
-  private onCallEnded(call: ClientDuplexStream<RawWatchRequest, RawWatchResponse>, err: EtcdError): void {
+  private onCallEnded(call: ClientDuplexStream<RawWatchRequest, WatchResponseMessage>, err: EtcdError): void {
     if (call !== this.call) return; // an older call, already handled
     this.onStreamLost(err);
   }
@@ -263,27 +263,27 @@ export class WatchStream implements WatcherHost {
   // ---- responses ------------------------------------------------------------------------------
 
   private onResponse(
-    call: ClientDuplexStream<RawWatchRequest, RawWatchResponse>,
-    res: RawWatchResponse,
+    call: ClientDuplexStream<RawWatchRequest, WatchResponseMessage>,
+    res: WatchResponseMessage,
   ): void {
     if (call !== this.call) return;
-    const headerRevision = toBigint(res.header?.revision);
+    const headerRevision = res.headerRevision;
 
     if (res.created) {
       const watcher = this.creating;
       this.creating = undefined;
       if (!watcher) {
         // Cannot happen with one create in flight; never throw from a stream callback.
-        this.cancelId(res.watch_id);
+        this.cancelId(res.watchId);
       } else if (res.canceled) {
         // Created and canceled at once: this watch alone fails.
         this.onCreateRefused(watcher, res);
       } else if (watcher.state !== 'creating') {
-        this.cancelId(res.watch_id); // canceled by the consumer while its create was in flight
+        this.cancelId(res.watchId); // canceled by the consumer while its create was in flight
       } else {
         watcher.moveTo('active');
-        watcher.watchId = res.watch_id;
-        this.byId.set(res.watch_id, watcher);
+        watcher.watchId = res.watchId;
+        this.byId.set(res.watchId, watcher);
         watcher.onCreated(headerRevision);
         this.backoff.reset();
       }
@@ -291,23 +291,23 @@ export class WatchStream implements WatcherHost {
       return;
     }
 
-    if (res.watch_id === BROADCAST_WATCH_ID) {
+    if (res.watchId === BROADCAST_WATCH_ID) {
       // A RequestProgress reply concerns every watch on the stream.
-      for (const w of this.byId.values()) w.onProgress(res.header?.revision ?? '0');
+      for (const w of this.byId.values()) w.onProgress(res.headerRevision);
       return;
     }
 
-    const watcher = this.byId.get(res.watch_id);
+    const watcher = this.byId.get(res.watchId);
     if (!watcher) {
-      if (res.canceled) this.canceledIds.delete(res.watch_id);
-      else this.cancelId(res.watch_id); // unknown id: tell etcd to stop, never throw
+      if (res.canceled) this.canceledIds.delete(res.watchId);
+      else this.cancelId(res.watchId); // unknown id: tell etcd to stop, never throw
       return;
     }
 
     if (res.canceled) {
-      this.byId.delete(res.watch_id);
-      this.fragments.delete(res.watch_id);
-      const compactRevision = toBigint(res.compact_revision);
+      this.byId.delete(res.watchId);
+      this.fragments.delete(res.watchId);
+      const compactRevision = res.compactRevision;
       if (compactRevision > 0n) {
         this.fail(
           watcher,
@@ -317,27 +317,27 @@ export class WatchStream implements WatcherHost {
           ),
         );
       } else {
-        this.fail(watcher, new WatchCanceledError(res.cancel_reason || 'no reason given'));
+        this.fail(watcher, new WatchCanceledError(res.cancelReason || 'no reason given'));
       }
       return;
     }
 
     if (res.fragment) {
-      this.logger.debug('watch response fragment held', { watchId: res.watch_id, events: res.events.length });
-      const held = this.fragments.get(res.watch_id);
+      this.logger.debug('watch response fragment held', { watchId: res.watchId, events: res.events.length });
+      const held = this.fragments.get(res.watchId);
       if (held) held.push(...res.events);
-      else this.fragments.set(res.watch_id, [...res.events]);
+      else this.fragments.set(res.watchId, [...res.events]);
       return;
     }
-    const held = this.fragments.get(res.watch_id);
+    const held = this.fragments.get(res.watchId);
     const events = held ? held.concat(res.events) : res.events;
-    this.fragments.delete(res.watch_id);
+    this.fragments.delete(res.watchId);
 
     if (events.length > 0) {
       watcher.onEvents(events);
       if (watcher.isOverLimit()) this.pause(watcher);
     } else {
-      watcher.onProgress(res.header?.revision ?? '0');
+      watcher.onProgress(res.headerRevision);
     }
   }
 
@@ -355,8 +355,8 @@ export class WatchStream implements WatcherHost {
    * with that error; if reading is allowed and the stream carried an old token, the stream is reopened
    * once with a fresh one; otherwise the watch ends with WatchCanceledError(cancel_reason).
    */
-  private onCreateRefused(watcher: Watcher, res: RawWatchResponse): void {
-    const compactRevision = toBigint(res.compact_revision);
+  private onCreateRefused(watcher: Watcher, res: WatchResponseMessage): void {
+    const compactRevision = res.compactRevision;
     if (compactRevision > 0n) {
       this.fail(watcher, new CompactedError('watch start revision compacted', compactRevision));
       return;
@@ -379,7 +379,7 @@ export class WatchStream implements WatcherHost {
             this.restartStream('auth token on the watch stream was stale');
             return;
           }
-          this.fail(watcher, new WatchCanceledError(res.cancel_reason || 'create refused'));
+          this.fail(watcher, new WatchCanceledError(res.cancelReason || 'create refused'));
         },
         (err: unknown) => {
           if (watcher.state === 'done' || this.state === 'closed') return;

@@ -1,5 +1,3 @@
-import type { RawEvent } from './raw-messages.js';
-import { toBigint, toKeyValue } from './keys.js';
 import type { EtcdError } from './errors.js';
 import type { Watch, WatchEvent, WatchMessage } from './types.js';
 
@@ -37,21 +35,6 @@ export interface WatcherHost {
   resumePaused(watcher: Watcher): void;
   /** The consumer canceled. */
   cancelWatcher(watcher: Watcher): void;
-}
-
-function toWatchEvent(raw: RawEvent): WatchEvent {
-  const kv = raw.kv ? toKeyValue(raw.kv) : undefined;
-  const event: WatchEvent = {
-    type: raw.type === 'DELETE' ? 'delete' : 'put',
-    key: kv?.key ?? Buffer.alloc(0),
-    value: kv?.value ?? Buffer.alloc(0),
-    modRevision: kv?.modRevision ?? 0n,
-    createRevision: kv?.createRevision ?? 0n,
-    version: kv?.version ?? 0n,
-    lease: kv?.lease ?? 0n,
-  };
-  if (raw.prev_kv) event.prevKv = toKeyValue(raw.prev_kv);
-  return event;
 }
 
 function messageBytes(message: WatchMessage): number {
@@ -163,13 +146,9 @@ export class Watcher implements Watch {
    * Hands one etcd response's events (fragments already joined) to the consumer as one message. Events
    * at or below the last delivered revision are dropped: they were delivered before a resume.
    */
-  onEvents(raw: readonly RawEvent[]): void {
+  onEvents(received: readonly WatchEvent[]): void {
     const last = this.lastDeliveredRevision;
-    const events: WatchEvent[] = [];
-    for (const r of raw) {
-      const e = toWatchEvent(r);
-      if (last === undefined || e.modRevision > last) events.push(e);
-    }
+    const events = last === undefined ? [...received] : received.filter((e) => e.modRevision > last);
     const tail = events[events.length - 1];
     if (!tail) return;
     this.lastDeliveredRevision = tail.modRevision;
@@ -177,8 +156,8 @@ export class Watcher implements Watch {
   }
 
   /** etcd reports the watch current up to `revision`. */
-  onProgress(revision: string): void {
-    this.push({ type: 'progress', revision: toBigint(revision) });
+  onProgress(revision: bigint): void {
+    this.push({ type: 'progress', revision });
   }
 
   /** True when the consumer is too far behind and the stream should pause this watch. */

@@ -8,11 +8,13 @@ import {
   CompactedError,
   ExponentialBackoff,
   PermissionDeniedError,
+  type WatchEvent,
   type WatchMessage,
 } from '../../../src/etcd/index.js';
 import { silentLogger } from '../../../src/observability/index.js';
 import type { OpenedStream } from '../../../src/etcd/connection.js';
-import type { RawEvent, RawWatchRequest, RawWatchResponse } from '../../../src/etcd/raw-messages.js';
+import type { RawWatchRequest } from '../../../src/etcd/raw-messages.js';
+import type { WatchResponseMessage } from '../../../src/etcd/watch-response-decoder.js';
 import { WatchStream, type WatchTransport } from '../../../src/etcd/watch-stream.js';
 import { Watcher, type WatchSpec } from '../../../src/etcd/watcher.js';
 
@@ -37,18 +39,18 @@ class FakeCall extends EventEmitter {
   cancels(): string[] {
     return this.written.filter((r) => r.cancel_request).map((r) => r.cancel_request!.watch_id);
   }
-  reply(res: Partial<RawWatchResponse>): void {
+  reply(res: Partial<WatchResponseMessage>): void {
     this.emit('data', {
-      header: { cluster_id: '1', member_id: '1', revision: '100', raft_term: '1' },
-      watch_id: '0',
+      headerRevision: 100n,
+      watchId: '0',
       created: false,
       canceled: false,
-      compact_revision: '0',
-      cancel_reason: '',
+      compactRevision: 0n,
+      cancelReason: '',
       fragment: false,
       events: [],
       ...res,
-    } satisfies RawWatchResponse);
+    } satisfies WatchResponseMessage);
   }
   /** Ends the call as grpc-js does: 'error' (non-OK only), then 'status'. */
   fail(code: status, details: string): void {
@@ -83,16 +85,17 @@ class FakeTransport implements WatchTransport {
   }
 }
 
-function event(revision: number, key: string, value = 'v'): RawEvent {
-  const kv = {
+function event(revision: number, key: string, value = 'v'): WatchEvent {
+  const r = BigInt(revision);
+  return {
+    type: 'put',
     key: Buffer.from(key),
     value: Buffer.from(value),
-    create_revision: String(revision),
-    mod_revision: String(revision),
-    version: '1',
-    lease: '0',
+    createRevision: r,
+    modRevision: r,
+    version: 1n,
+    lease: 0n,
   };
-  return { type: 'PUT', kv, prev_kv: null };
 }
 
 async function until(what: string, check: () => boolean): Promise<void> {
@@ -154,11 +157,11 @@ describe('WatchStream', () => {
     await until('stream open', () => transport.calls.length === 1 && transport.last.creates().length === 1);
     const call = transport.last;
     assert.equal(call.creates()[0]!.key.toString(), '/a');
-    call.reply({ created: true, watch_id: '7' });
+    call.reply({ created: true, watchId: '7' });
     assert.equal(call.creates().length, 2);
     assert.equal(call.creates()[1]!.key.toString(), '/b');
-    call.reply({ created: true, watch_id: '8' });
-    call.reply({ watch_id: '8', events: [event(101, '/b')] });
+    call.reply({ created: true, watchId: '8' });
+    call.reply({ watchId: '8', events: [event(101, '/b')] });
     await until('b sees its event', () => b.seen.length === 2);
     assert.deepEqual(
       a.seen.map((m) => m.type),
@@ -169,9 +172,9 @@ describe('WatchStream', () => {
   it('sends a cancel for a response to an unknown watch id instead of throwing', async () => {
     track(stream);
     await until('create', () => transport.last?.creates().length === 1);
-    transport.last.reply({ created: true, watch_id: '1' });
-    transport.last.reply({ watch_id: '42', events: [event(101, '/x')] });
-    transport.last.reply({ watch_id: '42', events: [event(102, '/x')] });
+    transport.last.reply({ created: true, watchId: '1' });
+    transport.last.reply({ watchId: '42', events: [event(101, '/x')] });
+    transport.last.reply({ watchId: '42', events: [event(102, '/x')] });
     assert.deepEqual(transport.last.cancels(), ['42'], 'one cancel, however many stray responses');
   });
 
@@ -179,11 +182,11 @@ describe('WatchStream', () => {
     const a = track(stream);
     const b = track(stream);
     await until('create', () => transport.last?.creates().length === 1);
-    transport.last.reply({ created: true, watch_id: '1' });
-    transport.last.reply({ created: true, watch_id: '2' });
+    transport.last.reply({ created: true, watchId: '1' });
+    transport.last.reply({ created: true, watchId: '2' });
     transport.last.reply({
-      watch_id: '-1',
-      header: { cluster_id: '1', member_id: '1', revision: '150', raft_term: '1' },
+      watchId: '-1',
+      headerRevision: 150n,
     });
     await until('progress on both', () => a.seen.length === 2 && b.seen.length === 2);
     assert.deepEqual(a.seen[1], { type: 'progress', revision: 150n });
@@ -208,10 +211,10 @@ describe('WatchStream', () => {
     const a = track(stream);
     await until('create', () => transport.last?.creates().length === 1);
     assert.equal(transport.last.creates()[0]!.fragment, true);
-    transport.last.reply({ created: true, watch_id: '1' });
-    transport.last.reply({ watch_id: '1', fragment: true, events: [event(101, '/a'), event(101, '/b')] });
-    transport.last.reply({ watch_id: '1', fragment: true, events: [event(101, '/c')] });
-    transport.last.reply({ watch_id: '1', events: [event(101, '/d')] });
+    transport.last.reply({ created: true, watchId: '1' });
+    transport.last.reply({ watchId: '1', fragment: true, events: [event(101, '/a'), event(101, '/b')] });
+    transport.last.reply({ watchId: '1', fragment: true, events: [event(101, '/c')] });
+    transport.last.reply({ watchId: '1', events: [event(101, '/d')] });
     await until('events', () => a.seen.length === 2);
     const m = a.seen[1]!;
     assert.equal(m.type === 'events' && m.events.map((e) => e.key.toString()).join(), '/a,/b,/c,/d');
@@ -226,13 +229,13 @@ describe('WatchStream', () => {
     transport.last.reply({
       created: true,
       canceled: true,
-      watch_id: '-1',
-      cancel_reason: 'permission denied',
+      watchId: '-1',
+      cancelReason: 'permission denied',
     });
     await until('denied ends', () => denied.result.isDone);
     assert.ok(denied.result.error instanceof PermissionDeniedError);
     assert.equal(transport.last.creates().length, 2, 'the next create goes on');
-    transport.last.reply({ created: true, watch_id: '3' });
+    transport.last.reply({ created: true, watchId: '3' });
     await until('ok created', () => ok.seen.length === 1);
     assert.equal(ok.result.isDone, false);
   });
@@ -240,8 +243,8 @@ describe('WatchStream', () => {
   it('ends a compacted watch once with CompactedError and does not re-create it', async () => {
     const a = track(stream, { fromRevision: 5n });
     await until('create', () => transport.last?.creates().length === 1);
-    transport.last.reply({ created: true, watch_id: '1' });
-    transport.last.reply({ watch_id: '1', canceled: true, compact_revision: '50' });
+    transport.last.reply({ created: true, watchId: '1' });
+    transport.last.reply({ watchId: '1', canceled: true, compactRevision: 50n });
     await until('ended', () => a.result.isDone);
     assert.ok(a.result.error instanceof CompactedError);
     assert.equal(a.result.error.compactRevision, 50n);
@@ -257,20 +260,20 @@ describe('WatchStream', () => {
       const first = transport.last;
       first.reply({
         created: true,
-        watch_id: '1',
-        header: { cluster_id: '1', member_id: '1', revision: '100', raft_term: '1' },
+        watchId: '1',
+        headerRevision: 100n,
       });
       first.reply({
         created: true,
-        watch_id: '2',
-        header: { cluster_id: '1', member_id: '1', revision: '103', raft_term: '1' },
+        watchId: '2',
+        headerRevision: 103n,
       });
-      first.reply({ created: true, watch_id: '3' });
-      first.reply({ watch_id: '1', events: [event(104, '/d'), event(104, '/d2')] });
+      first.reply({ created: true, watchId: '3' });
+      first.reply({ watchId: '1', events: [event(104, '/d'), event(104, '/d2')] });
       // A progress header must not move the resume point.
       first.reply({
-        watch_id: '2',
-        header: { cluster_id: '1', member_id: '1', revision: '120', raft_term: '1' },
+        watchId: '2',
+        headerRevision: 120n,
       });
       first.fail(status.UNAVAILABLE, 'connection dropped');
       await until(
@@ -281,15 +284,15 @@ describe('WatchStream', () => {
       assert.equal(second.creates()[0]!.start_revision, '105');
       second.reply({
         created: true,
-        watch_id: '1',
-        header: { cluster_id: '1', member_id: '1', revision: '130', raft_term: '1' },
+        watchId: '1',
+        headerRevision: 130n,
       });
       assert.equal(second.creates()[1]!.start_revision, '104');
-      second.reply({ created: true, watch_id: '2' });
+      second.reply({ created: true, watchId: '2' });
       assert.equal(second.creates()[2]!.start_revision, '500');
-      second.reply({ created: true, watch_id: '3' });
+      second.reply({ created: true, watchId: '3' });
       // An event already delivered before the loss is never delivered twice.
-      second.reply({ watch_id: '1', events: [event(104, '/d'), event(106, '/d')] });
+      second.reply({ watchId: '1', events: [event(104, '/d'), event(106, '/d')] });
       await until('reconnected + events', () => delivered.seen.length === 4);
       assert.deepEqual(delivered.seen[2], { type: 'reconnected', revision: 104n });
       const m = delivered.seen[3]!;
@@ -304,7 +307,7 @@ describe('WatchStream', () => {
     it('halts every watch with the typed error when the failure cannot heal', async () => {
       const a = track(stream);
       await until('create', () => transport.last?.creates().length === 1);
-      transport.last.reply({ created: true, watch_id: '1' });
+      transport.last.reply({ created: true, watchId: '1' });
       transport.last.fail(status.PERMISSION_DENIED, 'etcdserver: permission denied');
       await until('ended', () => a.result.isDone);
       assert.ok(a.result.error instanceof PermissionDeniedError);
@@ -315,8 +318,8 @@ describe('WatchStream', () => {
       const a = track(stream, { key: Buffer.from('/a') });
       const b = track(stream, { key: Buffer.from('/b') });
       await until('create', () => transport.last?.creates().length === 1);
-      transport.last.reply({ created: true, watch_id: '1' });
-      transport.last.reply({ created: true, watch_id: '2' });
+      transport.last.reply({ created: true, watchId: '1' });
+      transport.last.reply({ created: true, watchId: '2' });
       transport.last.fail(status.UNAVAILABLE, 'gone');
       await a.watcher.cancel();
       await until('a ends', () => a.result.isDone);

@@ -1,18 +1,18 @@
 import { strict as assert } from 'node:assert';
-import { UnavailableError, type WatchMessage } from '../../../src/etcd/index.js';
-import type { RawEvent } from '../../../src/etcd/raw-messages.js';
+import { UnavailableError, type WatchEvent, type WatchMessage } from '../../../src/etcd/index.js';
 import { Watcher, type WatcherHost, type WatchSpec } from '../../../src/etcd/watcher.js';
 
-function event(revision: number): RawEvent {
-  const kv = {
+function event(revision: number): WatchEvent {
+  const r = BigInt(revision);
+  return {
+    type: 'put',
     key: Buffer.from('/k'),
     value: Buffer.from('v'),
-    create_revision: '1',
-    mod_revision: String(revision),
-    version: '1',
-    lease: '0',
+    createRevision: 1n,
+    modRevision: r,
+    version: 1n,
+    lease: 0n,
   };
-  return { type: 'PUT', kv, prev_kv: null };
 }
 
 class FakeHost implements WatcherHost {
@@ -61,7 +61,7 @@ describe('Watcher', () => {
       const w = new Watcher(spec(10n), 0, { maxBytes: 1e6, maxMessages: 100 }, new FakeHost(), undefined);
       w.onCreated(50n);
       assert.equal(w.startRevision(), 10n);
-      w.onProgress('60'); // progress does not move the resume point
+      w.onProgress(60n); // progress does not move the resume point
       assert.equal(w.startRevision(), 10n);
       w.onEvents([event(12), event(12), event(15)]);
       assert.equal(w.startRevision(), 16n);
