@@ -9,6 +9,7 @@ import { EtcdClient } from '../../../src/etcd/index.js';
 import {
   EtcdCluster,
   createTestCertificates,
+  freeLoopbackPorts,
   type TestCertificates,
 } from '../../../src/envtest/etcd/index.js';
 import { TestEnv, waitFor } from './support.js';
@@ -75,6 +76,34 @@ describe('ClusterEtcdSource controller (real etcd + simulator)', function () {
     await env.deleteSource(`gone-${ns}`);
     await waitFor('SourceNotFound', async () => (await env.condition(ns, 'app')) === 'False/SourceNotFound');
     assert.equal((await env.configMap(ns, 'cfg'))?.data?.['a'], '1');
+  });
+
+  it('reports an unreachable endpoint, and reconnects when the spec is fixed', async () => {
+    const [closed] = await freeLoopbackPorts(1);
+    const ns = await env.namespace();
+    await env.createSource(`moved-${ns}`, {
+      endpoints: [`127.0.0.1:${closed}`],
+      access: [{ namespaces: [ns], prefixes: [`/${ns}/`] }],
+    });
+    await env.put(`/${ns}/a`, '1');
+    await env.createPrefixSync(ns, 'app', {
+      sourceRef: { name: `moved-${ns}` },
+      prefix: `/${ns}/`,
+      target: { name: 'cfg' },
+      debounce: '0s',
+    });
+    await waitFor(
+      'source SourceUnavailable',
+      async () => (await ready(`moved-${ns}`)) === 'False/SourceUnavailable',
+    );
+    await waitFor(
+      'PrefixSync SourceUnavailable',
+      async () => (await env.condition(ns, 'app')) === 'False/SourceUnavailable',
+    );
+    assert.equal(await env.configMap(ns, 'cfg'), undefined);
+    await env.patchSource(`moved-${ns}`, { spec: { endpoints: env.etcd.endpoints } });
+    await waitFor('Connected', async () => (await ready(`moved-${ns}`)) === 'True/Connected');
+    await waitFor('synced', async () => (await env.configMap(ns, 'cfg'))?.data?.['a'] === '1');
   });
 
   describe('with TLS (mutual) and username/password from Secrets', () => {

@@ -135,6 +135,16 @@ export class TestEnv {
     });
   }
 
+  async patchSource(name: string, patch: object): Promise<void> {
+    const res = await fetch(`${this.sim.url}/apis/etcdconfig.dev/v1alpha1/clusteretcdsources/${name}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/merge-patch+json', Accept: 'application/json' },
+      body: JSON.stringify(patch),
+    });
+    if (res.status !== 200)
+      throw new Error(`patch clusteretcdsource: HTTP ${res.status} ${await res.text()}`);
+  }
+
   async deleteSource(name: string): Promise<void> {
     await this.custom.deleteClusterCustomObject({
       group: 'etcdconfig.dev',
