@@ -7,6 +7,7 @@ export interface FaultTarget {
   resource?: string;
 }
 
+/** Options of `SimFaults.failNext`. */
 export interface FailNextOptions extends FaultTarget {
   /** How many matching requests fail. */
   count: number;
@@ -16,6 +17,7 @@ export interface FailNextOptions extends FaultTarget {
   message?: string;
 }
 
+/** Options of `SimFaults.delay`. */
 export interface DelayOptions extends FaultTarget {
   ms: number;
 }

@@ -1,6 +1,7 @@
 /** A JSON object as parsed from a request body or held in the store. */
 export type JsonObject = Record<string, unknown>;
 
+/** True for a JSON object (not null, not an array). */
 export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -11,6 +12,7 @@ export function objectAt(o: JsonObject, key: string): JsonObject | undefined {
   return isObject(v) ? v : undefined;
 }
 
+/** The string under `key`, or undefined when absent or not a string. */
 export function stringAt(o: JsonObject | undefined, key: string): string | undefined {
   const v = o?.[key];
   return typeof v === 'string' ? v : undefined;

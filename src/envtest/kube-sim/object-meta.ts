@@ -10,23 +10,28 @@ export function meta(o: JsonObject): JsonObject {
   return fresh;
 }
 
+/** metadata.name, or '' when missing. */
 export function nameOf(o: JsonObject): string {
   return stringAt(objectAt(o, 'metadata'), 'name') ?? '';
 }
 
+/** metadata.namespace, or '' (cluster-scoped or missing). */
 export function namespaceOf(o: JsonObject): string {
   return stringAt(objectAt(o, 'metadata'), 'namespace') ?? '';
 }
 
+/** metadata.uid, or '' when missing. */
 export function uidOf(o: JsonObject): string {
   return stringAt(objectAt(o, 'metadata'), 'uid') ?? '';
 }
 
+/** metadata.finalizers (strings only), empty when missing. */
 export function finalizersOf(o: JsonObject): string[] {
   const f = objectAt(o, 'metadata')?.['finalizers'];
   return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
 }
 
+/** Whether the object is marked for deletion (metadata.deletionTimestamp is set). */
 export function isDeleting(o: JsonObject): boolean {
   return typeof objectAt(o, 'metadata')?.['deletionTimestamp'] === 'string';
 }
@@ -36,6 +41,7 @@ export function timestamp(now = new Date()): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** A fresh metadata.uid (a random UUID, as the apiserver assigns). */
 export function newUid(): string {
   return randomUUID();
 }
@@ -46,6 +52,7 @@ export function generatedSuffix(): string {
   return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
+/** One metadata.ownerReferences entry, as far as garbage collection reads it. */
 export interface OwnerReference {
   apiVersion: string;
   kind: string;
@@ -55,6 +62,7 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
+/** The well-formed ownerReferences of an object (malformed entries are skipped). */
 export function ownerReferencesOf(o: JsonObject): OwnerReference[] {
   const refs = objectAt(o, 'metadata')?.['ownerReferences'];
   if (!Array.isArray(refs)) return [];

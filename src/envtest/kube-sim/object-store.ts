@@ -1,5 +1,6 @@
 import { clone, objectAt, stringAt, type JsonObject } from './json.js';
 
+/** The kind of a committed write, named as watch events name it. */
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /** One committed write, as watchers and the history see it. Objects are never mutated once stored. */
@@ -14,6 +15,7 @@ export interface Change {
   prev?: JsonObject;
 }
 
+/** Called synchronously after each commit, in commit order. */
 export type ChangeListener = (change: Change) => void;
 
 /** The outcome of asking for history older than what is kept. */

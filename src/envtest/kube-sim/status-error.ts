@@ -59,6 +59,7 @@ function qualifiedName(r: Qualified): string {
   return r.group === '' ? r.plural : `${r.plural}.${r.group}`;
 }
 
+/** 404 NotFound: `configmaps "x" not found`. */
 export function notFound(r: Qualified, name: string): ApiError {
   return new ApiError(404, 'NotFound', `${qualifiedName(r)} "${name}" not found`, {
     name,
@@ -67,6 +68,7 @@ export function notFound(r: Qualified, name: string): ApiError {
   });
 }
 
+/** 409 AlreadyExists: `configmaps "x" already exists`. */
 export function alreadyExists(r: Qualified, name: string): ApiError {
   return new ApiError(409, 'AlreadyExists', `${qualifiedName(r)} "${name}" already exists`, {
     name,
@@ -75,6 +77,7 @@ export function alreadyExists(r: Qualified, name: string): ApiError {
   });
 }
 
+/** 409 Conflict: `Operation cannot be fulfilled on configmaps "x": <why>`. */
 export function conflict(r: Qualified, name: string, why: string): ApiError {
   return new ApiError(
     409,
@@ -88,19 +91,23 @@ export function conflict(r: Qualified, name: string, why: string): ApiError {
   );
 }
 
+/** The `why` of a 409 for a stale resourceVersion. */
 export const STALE_OBJECT =
   'the object has been modified; please apply your changes to the latest version and try again';
 
+/** 400 BadRequest with the given message. */
 export function badRequest(message: string): ApiError {
   return new ApiError(400, 'BadRequest', message);
 }
 
+/** 405 MethodNotAllowed. */
 export function methodNotAllowed(
   message = 'the server does not allow this method on the requested resource',
 ): ApiError {
   return new ApiError(405, 'MethodNotAllowed', message);
 }
 
+/** 415 UnsupportedMediaType, listing the accepted media types as upstream does. */
 export function unsupportedMediaType(accepted: string[]): ApiError {
   return new ApiError(
     415,
@@ -109,10 +116,12 @@ export function unsupportedMediaType(accepted: string[]): ApiError {
   );
 }
 
+/** 410 Expired (a resourceVersion that has left the history). */
 export function gone(message: string): ApiError {
   return new ApiError(410, 'Expired', message);
 }
 
+/** 500 InternalError: `Internal error occurred: <message>`. */
 export function internalError(message: string, cause?: unknown): ApiError {
   return new ApiError(
     500,
@@ -123,6 +132,7 @@ export function internalError(message: string, cause?: unknown): ApiError {
   );
 }
 
+/** 404 for a path nothing is served at: `the server could not find the requested resource`. */
 export function pathNotFound(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
