@@ -1,14 +1,15 @@
-// No Docker engine exists here, so this replays the Dockerfile's runtime stage by hand: build dist/ like
-// the build stage, `npm pack` the package, install it with production dependencies only (`npm ci
-// --omit=dev`, as the deps stage does), and run it as the image would (non-root when we can), against
-// the API simulator.
+// No Docker engine exists here, so this replays the Dockerfile by hand, stage by stage, from its own COPY
+// and RUN lines: the build stage's files are enough for `npm run build`, the deps stage installs
+// production dependencies only (`npm ci --omit=dev`), the runtime stage's folder holds the same files as
+// the npm package (`npm pack`) plus node_modules, and that folder runs — on the base image's exact Node
+// version, as its non-root UID — with `--help` and as the operator against the API simulator.
 import { strict as assert } from 'node:assert';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
@@ -16,6 +17,7 @@ import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const require_ = (pkg: string): string => join(ROOT, 'node_modules', pkg);
+const DOCKERFILE_TEXT = (): string => readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
 interface Run {
   code: number;
@@ -99,17 +101,73 @@ function stage(dockerfile: string, name: string): string[] {
   return lines.slice(start, end < 0 ? undefined : end);
 }
 
+/** One `COPY [--from=stage] source... dest` instruction. */
+interface Copy {
+  readonly from: string | undefined;
+  readonly sources: string[];
+  readonly dest: string;
+}
+
+function copiesOf(lines: readonly string[]): Copy[] {
+  return lines
+    .filter((l) => l.startsWith('COPY '))
+    .map((l) => {
+      const words = l.split(/\s+/).slice(1);
+      const from = words[0]?.startsWith('--from=') ? words.shift()?.slice('--from='.length) : undefined;
+      const dest = words.pop() ?? '';
+      return { from, sources: words, dest };
+    });
+}
+
+/**
+ * Replays a stage's COPY lines into `root` (its WORKDIR): sources from the build context (the checkout,
+ * minus .dockerignore) or, with --from, from an earlier stage's folder (absolute paths below its WORKDIR).
+ */
+async function replayCopies(
+  lines: readonly string[],
+  root: string,
+  stages: Record<string, string>,
+): Promise<void> {
+  const workdirOf = (stageLines: readonly string[]): string =>
+    stageLines.find((l) => l.startsWith('WORKDIR '))?.slice('WORKDIR '.length) ?? '/';
+  const ignored = (await readFile(join(ROOT, '.dockerignore'), 'utf8'))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  await mkdir(root, { recursive: true });
+  for (const copy of copiesOf(lines)) {
+    for (const source of copy.sources) {
+      let from: string;
+      if (copy.from !== undefined) {
+        const base = stages[copy.from];
+        assert.ok(base, `COPY --from=${copy.from}: stage not replayed`);
+        const workdir = workdirOf(stage(DOCKERFILE_TEXT(), copy.from));
+        from = join(base, source.replace(new RegExp(`^${workdir}/?`), ''));
+      } else {
+        const top = source.replace(/\/$/, '').split('/')[0] ?? '';
+        assert.ok(!ignored.includes(top), `${source} is excluded by .dockerignore`);
+        from = join(ROOT, source);
+      }
+      const isDir = (await stat(from)).isDirectory();
+      const to =
+        isDir || !copy.dest.endsWith('/') ? join(root, copy.dest) : join(root, copy.dest, basename(source));
+      await cp(from, to, { recursive: true, verbatimSymlinks: false, dereference: true });
+    }
+  }
+}
+
 describe('the container image (Dockerfile replayed without Docker)', function () {
   // tsc, npm pack and npm ci on a loaded 2-core machine.
   this.timeout(600_000);
   let dockerfile: string;
   let dir: string;
   let app: string;
+  const stageDir = (name: string): string => join(dir, name);
   /** The Node.js that runs the package: the image's version when it can be had, else this one. */
   let node = process.execPath;
 
   before(async () => {
-    dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+    dockerfile = DOCKERFILE_TEXT();
     dir = await mkdtemp(join(tmpdir(), 'docker-replay-'));
     await mkdir(join(ROOT, '.tools'), { recursive: true });
   });
@@ -150,36 +208,50 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
     assert.ok(!runtime.some((l) => l.startsWith('RUN')), 'the runtime stage runs nothing (needs no shell)');
   });
 
-  it("builds dist/ with npm run build's compiler settings", async () => {
-    const stageDir = join(dir, 'stage');
-    await mkdir(stageDir);
-    const tsc = await exec(
-      process.execPath,
-      [require_('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(stageDir, 'dist')],
-      ROOT,
-    );
-    assert.equal(tsc.code, 0, tsc.stdout + tsc.stderr);
-    for (const path of ['package.json', 'package-lock.json', 'bin', 'proto', 'crds']) {
-      await cp(join(ROOT, path), join(stageDir, path), { recursive: true });
-    }
-    const pack = await exec('npm', ['pack', '--silent', '--pack-destination', dir], stageDir);
-    assert.equal(pack.code, 0, pack.stderr);
-    const tarball = join(dir, pack.stdout.trim().split('\n').pop() ?? '');
-    const untar = await exec('tar', ['xzf', tarball], dir);
-    assert.equal(untar.code, 0, untar.stderr);
-    app = join(dir, 'package');
-    assert.deepEqual((await readdir(app)).sort(), ['bin', 'crds', 'dist', 'package.json', 'proto']);
+  it('builds like the build stage: its COPY lines are enough for npm run build', async () => {
+    const lines = stage(dockerfile, 'build');
+    await replayCopies(lines, stageDir('build'), {});
+    // Stand-in for `RUN npm ci` (all dependencies, from the same lock): the checkout's node_modules.
+    assert.ok(lines.some((l) => l.startsWith('RUN npm ci ')));
+    await symlink(join(ROOT, 'node_modules'), join(stageDir('build'), 'node_modules'), 'dir');
+    const build = await exec('npm', ['run', 'build'], stageDir('build'));
+    assert.equal(build.code, 0, build.stdout + build.stderr);
+    assert.ok(existsSync(join(stageDir('build'), 'dist/main.js')));
   });
 
-  it('installs with production dependencies only (npm ci --omit=dev): no tsx, TypeScript or test tools', async () => {
-    assert.ok(app, 'needs the packed build');
-    await cp(join(ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
-    const ci = await exec('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], app);
+  it('installs like the deps stage: production dependencies only, no tsx, TypeScript or test tools', async () => {
+    const lines = stage(dockerfile, 'deps');
+    await replayCopies(lines, stageDir('deps'), {});
+    const run = lines.find((l) => l.startsWith('RUN npm ci '));
+    assert.ok(run, 'the deps stage runs npm ci');
+    // Only the install: `npm cache clean` would empty this machine's npm cache.
+    const args = (run.slice('RUN npm '.length).split('&&')[0] ?? '').trim().split(/\s+/);
+    assert.ok(args.includes('--omit=dev'));
+    const ci = await exec('npm', args, stageDir('deps'));
     assert.equal(ci.code, 0, ci.stderr);
     for (const dev of ['tsx', 'typescript', 'mocha', 'eslint', 'kubernetes-models']) {
-      assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} is installed`);
+      assert.ok(!existsSync(join(stageDir('deps'), 'node_modules', dev)), `${dev} is installed`);
     }
-    assert.ok(existsSync(join(app, 'node_modules/@kubernetes/client-node')));
+    assert.ok(existsSync(join(stageDir('deps'), 'node_modules/@kubernetes/client-node')));
+  });
+
+  it("assembles the runtime stage from its COPY lines: the npm package's files plus node_modules", async () => {
+    app = stageDir('runtime');
+    await replayCopies(stage(dockerfile, 'runtime'), app, {
+      build: stageDir('build'),
+      deps: stageDir('deps'),
+    });
+    const entries = (await readdir(app)).sort();
+    assert.deepEqual(entries, ['bin', 'crds', 'dist', 'node_modules', 'package.json', 'proto']);
+    // The same files as the npm package (package.json "files"), so `npm install` users run the same.
+    const pack = await exec('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], app);
+    assert.equal(pack.code, 0, pack.stderr);
+    const packed = (JSON.parse(pack.stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files ?? [];
+    const tops = [...new Set(packed.map((f) => f.path.split('/')[0] ?? ''))].sort();
+    assert.deepEqual(
+      tops,
+      entries.filter((e) => e !== 'node_modules'),
+    );
     // Like the image: root-owned files the operator can read but not write.
     await chmod(dir, 0o755);
   });
