@@ -168,7 +168,11 @@ export class EtcdClient {
     return watcher;
   }
 
-  /** Asks etcd to send a `progress` message to every watch on the stream (no-op while it is down). */
+  /**
+   * Asks etcd to send a `progress` message to every watch on the stream (no-op while it is down). On
+   * etcd 3.4 the reply can overtake events not yet delivered (see watch-stream.ts); per-watch
+   * `progressNotify` does not have that gap.
+   */
   requestProgress(): void {
     this.watchStream.requestProgress();
   }

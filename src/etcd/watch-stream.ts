@@ -292,7 +292,10 @@ export class WatchStream implements WatcherHost {
     }
 
     if (res.watchId === BROADCAST_WATCH_ID) {
-      // A RequestProgress reply concerns every watch on the stream.
+      // A RequestProgress reply concerns every watch on the stream. Caveat of the server: etcd 3.4 sends
+      // it at once on its control channel with the store's revision, so it can overtake events still
+      // queued for a watch (etcd-io/etcd#15220); newer servers answer only once every watch is synced.
+      // Per-watch progress_notify replies travel with the events and have no such gap.
       for (const w of this.byId.values()) w.onProgress(res.headerRevision);
       return;
     }
