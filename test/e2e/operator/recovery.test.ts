@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { DeadlineExceededError, NoLeaderError, UnavailableError } from '../../../src/etcd/index.js';
 import { dumpOperatorLogOnFailure } from '../support/mocha-hooks.js';
 import { OperatorEnv } from '../support/operator-env.js';
 import { newTenant, specFor, waitForExactSync } from '../support/scenario.js';
+import { waitFor } from '../support/wait.js';
 
 describe('operator e2e: recovery from lost etcd and lost history', function () {
   this.timeout(180_000);
@@ -125,7 +127,21 @@ describe('operator e2e: recovery under a stalled operator and a lost etcd member
     const first = e().etcd.members[0]!;
     await first.kill('SIGKILL');
     try {
-      const put = await kv.put(`${t.prefix}a`, 'after the member died');
+      // If the killed member led, the cluster elects another leader first; the test's own write waits
+      // for that (a write is never retried by the client, since it may have been applied).
+      const put = await waitFor('a write to the surviving members', async () => {
+        try {
+          return await kv.put(`${t.prefix}a`, 'after the member died');
+        } catch (err) {
+          if (
+            err instanceof UnavailableError ||
+            err instanceof NoLeaderError ||
+            err instanceof DeadlineExceededError
+          )
+            return `${err.name}: ${err.message}`;
+          throw err;
+        }
+      });
       const synced = await waitForExactSync(e(), t, { exactRevision: put.revision });
       assert.equal(synced.configMap.data?.['a'], 'after the member died');
     } finally {
