@@ -66,17 +66,22 @@ export function recordLease(
   );
 }
 
-/**
- * `leader_election_master_status{name=<lease>}` from the process's /metrics: 1 while it leads, 0 (or
- * absent, before it ever led) otherwise.
- */
-export async function leaderGauge(c: Candidate, leaseName: string): Promise<number> {
+/** The sum of every sample of the counter or gauge `name` on the process's /metrics (0 when absent). */
+export async function metricSum(c: Candidate, name: string, labelFilter = ''): Promise<number> {
   const { status, body } = await c.process.httpGet(c.process.metricsPort, '/metrics');
   if (status !== 200) throw new Error(`/metrics of ${c.identity}: HTTP ${status}`);
-  const line = body
+  return body
     .split('\n')
-    .find((l) => l.startsWith('leader_election_master_status{') && l.includes(`name="${leaseName}"`));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    .filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(labelFilter))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+/**
+ * `leader_election_master_status{name=<lease>}`: 1 while the process leads, 0 (or absent, before it
+ * ever led) otherwise.
+ */
+export function leaderGauge(c: Candidate, leaseName: string): Promise<number> {
+  return metricSum(c, 'leader_election_master_status', `name="${leaseName}"`);
 }
 
 /** HTTP status of /healthz and /readyz; `down` when nothing answers. */

@@ -14,6 +14,7 @@ import { newTenant, specFor, type Tenant } from '../support/scenario.js';
 import { waitFor } from '../support/wait.js';
 import {
   leaderGauge,
+  metricSum,
   microTimeMs,
   probes,
   readLease,
@@ -204,6 +205,17 @@ export class FailoverScenario {
         0,
         `${s.identity} (standby) does not report leading`,
       );
+      // Every standby here never led: it must not have acted at all (controllers and etcd only while leading).
+      assert.equal(
+        await metricSum(s, 'controller_runtime_reconcile_total'),
+        0,
+        `${s.identity} reconciled nothing`,
+      );
+      assert.equal(
+        await metricSum(s, 'etcdconfig_prefix_mirrors'),
+        0,
+        `${s.identity} mirrors no etcd prefix`,
+      );
     }
   }
 
@@ -339,6 +351,10 @@ export class FailoverScenario {
       const ps = await this.convergedAt(s, report.lastRevision.get(s.burst.prefix) ?? this.seeded, true);
       rollouts[s.spec.target.format ?? 'files'] = this.assertRolloutsOnce(s, ps).length;
     }
+    // The work was the leader's (the standbys' zero counters above are not a parsing accident).
+    const { leader } = await this.roles();
+    const reconciles = await metricSum(leader, 'controller_runtime_reconcile_total');
+    assert.ok(reconciles > 0, `${leader.identity} counted its reconciles (${reconciles})`);
     return rollouts;
   }
 
