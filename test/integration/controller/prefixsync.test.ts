@@ -415,6 +415,30 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       await waitFor('re-created', async () => (await env.configMap(ns, 'cfg'))?.data?.['a'] === '1');
     });
 
+    it('re-reads and retries a ConfigMap write that got 409 Conflict, without a failure condition', async () => {
+      const { ns, prefix } = await fresh();
+      await env.put(`${prefix}a`, '1');
+      await env.createPrefixSync(ns, 'app', {
+        sourceRef: { name: 'main' },
+        prefix,
+        target: { name: 'cfg' },
+        debounce: '0s',
+      });
+      await waitFor('synced', async () => (await env.configMap(ns, 'cfg'))?.data?.['a'] === '1');
+      env.sim.faults.failNext({ verb: 'update', resource: 'configmaps', count: 2, status: 409 });
+      const rev = await env.put(`${prefix}a`, '2');
+      await waitFor(
+        'synced through conflicts',
+        async () => (await syncedRevision(ns, 'app')) === rev.toString(),
+      );
+      assert.equal((await env.configMap(ns, 'cfg'))?.data?.['a'], '2');
+      assert.equal(await env.condition(ns, 'app', 'Synced'), 'True/Synced');
+      assert.ok(
+        !(await env.events(ns, 'app')).some((e) => e.startsWith('Warning/')),
+        'a conflict was reported',
+      );
+    });
+
     it('writes nothing while suspended, and catches up when resumed', async () => {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}a`, '1');
