@@ -56,6 +56,8 @@ export interface KillMeasurement {
   sinceLastRenewalMs: number;
   /** Burst operations sent while no one led. */
   opsWithoutLeader: number;
+  /** From SIGKILL to the successor's "took over lease" log line. */
+  loggedTakeoverMs: number;
 }
 
 /** What one SIGTERM hand-over measured. */
@@ -66,6 +68,20 @@ export interface TermMeasurement {
   releaseMs: number;
   /** From SIGTERM to the successor's acquireTime. */
   takeoverMs: number;
+}
+
+/** The candidate's JSON log lines that parse (a line cut by the log tail's start does not). */
+function logLines(c: Candidate): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  for (const text of c.process.log.split('\n')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object') lines.push(parsed as Record<string, unknown>);
+    } catch {
+      // not a whole JSON line
+    }
+  }
+  return lines;
 }
 
 function holderOf(lease: V1Lease | undefined): string {
@@ -263,6 +279,14 @@ export class FailoverScenario {
         `holder ${holderOf(rec.last)}`,
       leaseDurationMs * 3,
     );
+    // The successor's log line, read at once: the log keeps only a tail.
+    const successor = standbys.find((c) => c.identity === holderOf(takeover))!;
+    const logged = await waitFor(`${holderOf(takeover)} to log the takeover`, () => {
+      const line = logLines(successor).find((l) => l['message'] === 'took over lease');
+      return line ?? 'no "took over lease" line yet';
+    });
+    assert.equal(logged['previousHolder'], leader.identity, 'the takeover log names the dead leader');
+    const loggedTakeoverMs = Date.parse(String(logged['time'])) - killedAt;
     const acquiredAt = microTimeMs(takeover.spec?.acquireTime);
     assert.ok(acquiredAt !== undefined, 'the new holder set acquireTime');
     // The dead leader's last renewal (any request it sent before dying is in the watch before the takeover).
@@ -276,6 +300,7 @@ export class FailoverScenario {
       takeoverMs: acquiredAt - killedAt,
       sinceLastRenewalMs: acquiredAt - lastRenewal,
       opsWithoutLeader: this.burst!.ops - opsAtKill,
+      loggedTakeoverMs,
     };
     // Safety: nobody takes a lease its holder renewed less than a lease duration ago.
     assert.ok(
