@@ -13,6 +13,7 @@ import { OpenApiDocs } from './openapi.js';
 import { ResourceRegistry } from './registry.js';
 import { ResourceApi, type Admission } from './resource-api.js';
 import { BuiltinValidation } from './builtin-validation.js';
+import { ServiceDefaults } from './service-defaults.js';
 import { WatchHub } from './watch-hub.js';
 
 /** Options of `KubeSim.start`. */
@@ -85,11 +86,12 @@ export class KubeSim {
     openapi.useCrdSchemas(crds);
     const controllers: Controllers = new Controllers(store, registry, () => api);
     const builtinValidation = new BuiltinValidation();
+    const serviceDefaults = new ServiceDefaults();
     const admission: Admission = {
-      admit: (type, obj, old, fieldValidation) => [
-        ...builtinValidation.admit(type, obj, old),
-        ...crds.admit(type, obj, old, fieldValidation),
-      ],
+      admit: (type, obj, old, fieldValidation) => {
+        serviceDefaults.apply(type, obj, old);
+        return [...builtinValidation.admit(type, obj, old), ...crds.admit(type, obj, old, fieldValidation)];
+      },
       checkCreatable: (type) => crds.checkCreatable(type),
     };
     const lifetime = new AbortController();

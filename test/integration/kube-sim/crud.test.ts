@@ -818,6 +818,35 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
       assert.ok(viaEvents.items.every((e) => e.regarding?.name === 'x'));
     });
 
+    it('fills in a Service as kube-apiserver does: cluster IP, defaults, kept across updates', async () => {
+      const svc = await core.createNamespacedService({
+        namespace: 'default',
+        body: {
+          metadata: { name: 'metrics' },
+          spec: { selector: { app: 'x' }, ports: [{ name: 'http', port: 8080 }] },
+        },
+      });
+      assert.match(svc.spec!.clusterIP!, /^10\.96\.\d+\.\d+$/);
+      assert.deepEqual(svc.spec!.clusterIPs, [svc.spec!.clusterIP]);
+      assert.equal(svc.spec!.type, 'ClusterIP');
+      assert.deepEqual(JSON.parse(JSON.stringify(svc.spec!.ports)), [
+        { name: 'http', port: 8080, protocol: 'TCP', targetPort: 8080 },
+      ]);
+      const replaced = await core.replaceNamespacedService({
+        namespace: 'default',
+        name: 'metrics',
+        body: {
+          metadata: { name: 'metrics', resourceVersion: svc.metadata!.resourceVersion },
+          spec: { selector: { app: 'y' }, ports: [{ port: 8080 }] },
+        },
+      });
+      assert.equal(
+        replaced.spec!.clusterIP,
+        svc.spec!.clusterIP,
+        'the allocated cluster IP changed on update',
+      );
+    });
+
     it('serves StatefulSets and DaemonSets with generation and status', async () => {
       const sts = await apps.createNamespacedStatefulSet({
         namespace: 'default',
