@@ -102,6 +102,11 @@ describe('the documentation', () => {
         [],
         'documented metrics that do not exist',
       );
+      assert.deepEqual(
+        documented.filter((n, i) => documented.indexOf(n) !== i),
+        [],
+        'metrics documented twice',
+      );
     });
   });
 
