@@ -17,6 +17,7 @@ import {
   type Request,
   type Result,
 } from '../../runtime/index.js';
+import { abortable } from '../shared/abortable.js';
 import { findCondition } from '../shared/conditions.js';
 import { subjectOf, type EventSink } from '../shared/events.js';
 import type { ResourceApi } from '../shared/resources.js';
@@ -94,7 +95,9 @@ export class EtcdSourceReconciler implements Reconciler {
     if (this.options.connections.connect(request.name, settings.settings)) {
       this.options.metrics?.incReconnects(request.name);
     }
-    const health = await this.probe(request.name, settings.settings.auth !== undefined);
+    const health = await this.probe(request.name, settings.settings.auth !== undefined, ctx.signal);
+    // Stopping (shutdown or lost lease) is not an outage: report nothing.
+    if (ctx.signal.aborted) throw new Error('reconcile aborted');
     await this.finish(source, health, ctx);
     return {
       requeueAfterMs: health.state === 'ready' ? this.probeIntervalMs : Math.min(this.probeIntervalMs, 2_000),
@@ -123,14 +126,14 @@ export class EtcdSourceReconciler implements Reconciler {
   }
 
   /** Asks the cluster for its status and members; the client's request deadline bounds the wait. */
-  private async probe(name: string, usesAuth: boolean): Promise<SourceHealth> {
+  private async probe(name: string, usesAuth: boolean, signal: AbortSignal): Promise<SourceHealth> {
     const connection = this.options.connections.get(name);
     if (!connection) return { state: 'pending' };
     try {
-      const [status, members] = await Promise.all([
-        connection.client.status(),
-        connection.client.memberList(),
-      ]);
+      const [status, members] = await abortable(
+        Promise.all([connection.client.status(), connection.client.memberList()]),
+        signal,
+      );
       return readyHealth(status, members.length);
     } catch (err) {
       return failedHealth(err, usesAuth);

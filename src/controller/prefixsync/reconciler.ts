@@ -29,6 +29,7 @@ import {
 } from '../../runtime/index.js';
 import { renderConfigMap, summarizeProblems, type Problem, type RenderSuccess } from '../../sync/index.js';
 import type { SourceConnections } from '../etcdsource/source-connections.js';
+import { abortable } from '../shared/abortable.js';
 import { findCondition } from '../shared/conditions.js';
 import { subjectOf, type EventSink } from '../shared/events.js';
 import type { ResourceApi } from '../shared/resources.js';
@@ -161,6 +162,8 @@ export class PrefixSyncReconciler implements Reconciler {
     const wait = this.debounceWait(key);
     if (wait > 0) return { requeueAfterMs: wait };
     const outcome = await this.sync(psync, key, ctx);
+    // Stopping (shutdown or lost lease) is not a sync failure: report nothing.
+    if (ctx.signal.aborted) throw new Error('reconcile aborted');
     await this.report(psync, outcome, ctx);
     if (outcome.kind === 'failed') {
       if (outcome.reason === PrefixSyncReason.InvalidSpec) throw new TerminalError(outcome.message);
@@ -305,7 +308,8 @@ export class PrefixSyncReconciler implements Reconciler {
     }
     const memory = this.remember(key);
     const force = psync.metadata.annotations?.[FORCE_SYNC_ANNOTATION];
-    const forced = memory.forceSync !== undefined && (force ?? '') !== memory.forceSync;
+    const previous = memory.forceSync;
+    const forced = previous !== undefined && (force ?? '') !== previous;
     memory.forceSync = force ?? '';
     if (!forced) {
       const snapshot = mirror.snapshot();
@@ -320,7 +324,7 @@ export class PrefixSyncReconciler implements Reconciler {
       if (memory.burst && fresh.revision >= memory.burst.revision) memory.burst = undefined;
       return { revision: fresh.revision, entries: fresh.kvs };
     } catch (err) {
-      memory.forceSync = undefined;
+      memory.forceSync = previous; // so that the retry still sees the annotation as changed
       throw unavailable(err);
     }
   }
@@ -654,23 +658,4 @@ function keyOf(psync: PrefixSync): ObjectKey {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Settles with `promise`, or rejects as soon as `signal` aborts (the work itself is not cancelled). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }
