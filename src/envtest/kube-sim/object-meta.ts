@@ -31,6 +31,24 @@ export function finalizersOf(o: JsonObject): string[] {
   return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
 }
 
+/**
+ * Drops empty `labels`, `annotations`, `finalizers` and `ownerReferences`: ObjectMeta marks them
+ * `omitempty`, so a real server never returns `labels: {}` after the last label is removed (and a
+ * Deployment whose annotations go from absent to `{}` has not changed).
+ */
+export function dropEmptyMetadata(o: JsonObject): void {
+  const m = objectAt(o, 'metadata');
+  if (!m) return;
+  for (const k of ['labels', 'annotations']) {
+    const v = m[k];
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) delete m[k];
+  }
+  for (const k of ['finalizers', 'ownerReferences']) {
+    const v = m[k];
+    if (Array.isArray(v) && v.length === 0) delete m[k];
+  }
+}
+
 /** Whether the object is marked for deletion (metadata.deletionTimestamp is set). */
 export function isDeleting(o: JsonObject): boolean {
   return typeof objectAt(o, 'metadata')?.['deletionTimestamp'] === 'string';

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { clone, isObject, jsonEqual, objectAt, stringAt, type JsonObject } from './json.js';
 import {
+  dropEmptyMetadata,
   finalizersOf,
   generatedSuffix,
   isDeleting,
@@ -175,7 +176,9 @@ export class ResourceApi {
       obj['status'] = { phase: 'Active' };
       m['labels'] = { ...(objectAt(m, 'labels') ?? {}), 'kubernetes.io/metadata.name': name };
     }
-    return this.admission.admit(type, obj, undefined, req.query.get('fieldValidation') ?? 'Warn');
+    const warnings = this.admission.admit(type, obj, undefined, req.query.get('fieldValidation') ?? 'Warn');
+    dropEmptyMetadata(obj);
+    return warnings;
   }
 
   private writeCreate(req: ResourceRequest, obj: JsonObject): JsonObject {
@@ -303,6 +306,7 @@ export class ResourceApi {
     }
     const nm = meta(next);
     nm['resourceVersion'] = oldMeta['resourceVersion'];
+    dropEmptyMetadata(next);
     if (typeof oldMeta['generation'] === 'number' && this.specChanged(type, next, old)) {
       nm['generation'] = oldMeta['generation'] + 1;
     }

@@ -277,6 +277,44 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
       assert.deepEqual(cm.data, { x: '1', z: '3' });
     });
 
+    it('omits emptied labels, annotations and finalizers (omitempty), so an empty map is no change', async () => {
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'e', labels: { a: '1' }, annotations: {}, finalizers: [] } },
+      });
+      const created = await http(`${sim.url}/api/v1/namespaces/default/configmaps/e`);
+      assert.deepEqual(Object.keys(created.json['metadata'] as object).sort(), [
+        'creationTimestamp',
+        'labels',
+        'name',
+        'namespace',
+        'resourceVersion',
+        'uid',
+      ]);
+      await core.patchNamespacedConfigMap(
+        { namespace: 'default', name: 'e', body: { metadata: { labels: { a: null } } } },
+        MERGE,
+      );
+      const raw = await http(`${sim.url}/api/v1/namespaces/default/configmaps/e`);
+      assert.equal(
+        'labels' in (raw.json['metadata'] as object),
+        false,
+        'kubectl label x a- leaves no labels: {}',
+      );
+
+      const d = await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('quiet') });
+      const same = await apps.patchNamespacedDeployment(
+        { namespace: 'default', name: 'quiet', body: { metadata: { annotations: {} } } },
+        MERGE,
+      );
+      assert.equal(
+        same.metadata!.generation,
+        d.metadata!.generation,
+        'annotations: {} is no annotation change',
+      );
+      assert.equal(same.metadata!.resourceVersion, d.metadata!.resourceVersion, 'a no-op writes nothing');
+    });
+
     it('applies JSON patch operations, and answers a failed test op with 422', async () => {
       await core.createNamespacedConfigMap({
         namespace: 'default',
