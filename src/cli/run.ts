@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { parseDuration, validateLabelSelector } from '../api/index.js';
+import { formatDuration, parseDuration, validateLabelSelector } from '../api/index.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from '../observability/index.js';
 import { DEFAULT_LEASE_NAME, Manager, parseBindAddress } from '../operator/index.js';
+import { RETRY_JITTER } from '../runtime/index.js';
 
 /** Default operator namespace when neither --namespace nor POD_NAMESPACE is set. */
 export const DEFAULT_OPERATOR_NAMESPACE = 'etcd-config-operator';
@@ -27,6 +28,13 @@ Flags (environment variable in brackets; flags win):
   --leader-elect BOOL      campaign for a Lease and act only while leading; --leader-elect=false runs
                            alone [${ENV}LEADER_ELECT] (default true)
   --lease-name NAME        name of the Lease [${ENV}LEASE_NAME] (default "${DEFAULT_LEASE_NAME}")
+  --lease-duration DUR     how long a standby waits, from when it saw the Lease last renewed, before
+                           taking over; whole seconds [${ENV}LEASE_DURATION] (default 15s)
+  --renew-deadline DUR     how long the leader keeps acting without a successful renewal; less than
+                           --lease-duration [${ENV}RENEW_DEADLINE] (default 10s)
+  --retry-period DUR       pause between renewals (and between a standby's reads while it cannot watch
+                           the Lease); --renew-deadline must exceed 1.2 × this [${ENV}RETRY_PERIOD]
+                           (default 2s)
   --metrics-addr ADDR      where /metrics listens, ":PORT" or "HOST:PORT"; "0" disables
                            [${ENV}METRICS_ADDR] (default ":8080")
   --probe-addr ADDR        where /healthz and /readyz listen; "0" disables [${ENV}PROBE_ADDR] (default ":8081")
@@ -53,6 +61,9 @@ export interface RunArgs {
   namespace?: string;
   leaderElect: boolean;
   leaseName: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   metricsAddr: string;
   probeAddr: string;
   logLevel: LogLevel;
@@ -71,6 +82,9 @@ const FLAGS = {
   '--namespace': `${ENV}NAMESPACE`,
   '--leader-elect': `${ENV}LEADER_ELECT`,
   '--lease-name': `${ENV}LEASE_NAME`,
+  '--lease-duration': `${ENV}LEASE_DURATION`,
+  '--renew-deadline': `${ENV}RENEW_DEADLINE`,
+  '--retry-period': `${ENV}RETRY_PERIOD`,
   '--metrics-addr': `${ENV}METRICS_ADDR`,
   '--probe-addr': `${ENV}PROBE_ADDR`,
   '--log-level': `${ENV}LOG_LEVEL`,
@@ -144,9 +158,31 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
     if (parsed.ms < minMs) throw new RunUsageError(`${where(flag)}: must be at least ${minMs} ms`);
     return parsed.ms;
   };
+  const leaseDurationMs = duration('--lease-duration', '15s', 1_000);
+  if (leaseDurationMs % 1_000 !== 0) {
+    throw new RunUsageError(`${where('--lease-duration')}: must be whole seconds (the Lease stores seconds)`);
+  }
+  const renewDeadlineMs = duration('--renew-deadline', '10s', 1);
+  const retryPeriodMs = duration('--retry-period', '2s', 1);
+  // Name each side as the user set it (flag, variable) or as a default, with its value.
+  const told = (flag: Flag, ms: number): string =>
+    `${given.has(flag) || get(flag) !== undefined ? where(flag) : `${flag} (default)`} = ${formatDuration(ms)}`;
+  if (!(renewDeadlineMs < leaseDurationMs)) {
+    throw new RunUsageError(
+      `${told('--renew-deadline', renewDeadlineMs)} must be less than ${told('--lease-duration', leaseDurationMs)}: the leader has to stop acting before a standby may take over`,
+    );
+  }
+  if (!(renewDeadlineMs > retryPeriodMs * (1 + RETRY_JITTER))) {
+    throw new RunUsageError(
+      `${told('--renew-deadline', renewDeadlineMs)} must exceed ${told('--retry-period', retryPeriodMs)} × ${1 + RETRY_JITTER}: the leader needs room to retry a failed renewal`,
+    );
+  }
   const args: RunArgs = {
     leaderElect,
     leaseName: get('--lease-name') ?? DEFAULT_LEASE_NAME,
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
     metricsAddr,
     probeAddr,
     logLevel: logLevel as LogLevel,
@@ -247,6 +283,9 @@ export async function runMain(argv: string[]): Promise<number> {
     namespace,
     leaderElection: args.leaderElect,
     leaseName: args.leaseName,
+    leaseDurationMs: args.leaseDurationMs,
+    renewDeadlineMs: args.renewDeadlineMs,
+    retryPeriodMs: args.retryPeriodMs,
     identity: args.identity ?? `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
     metricsAddr: args.metricsAddr,
     probeAddr: args.probeAddr,

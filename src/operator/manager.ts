@@ -39,7 +39,13 @@ import {
   type InformerHandlers,
 } from '../kube/index.js';
 import { OperatorMetrics, silentLogger, type Logger } from '../observability/index.js';
-import { Controller, LeaderElector, type LeaderElection, type Request } from '../runtime/index.js';
+import {
+  Controller,
+  InformerLeaseWatch,
+  LeaderElector,
+  type LeaderElection,
+  type Request,
+} from '../runtime/index.js';
 import { NamespaceSource, SecretSource } from './core-sources.js';
 import { HttpEndpoint, parseBindAddress } from './http-endpoint.js';
 
@@ -176,6 +182,12 @@ export class Manager {
         leases: new LeaseClient(kc),
         namespace: options.namespace,
         name: this.leaseName,
+        watch: new InformerLeaseWatch({
+          kubeConfig: kc,
+          namespace: options.namespace,
+          name: this.leaseName,
+          logger: this.logger.child({ component: 'lease-watch' }),
+        }),
         identity: options.identity ?? `${hostname()}_${randomUUID()}`,
         logger: this.logger.child({ component: 'leader-election' }),
         ...(options.leaseDurationMs !== undefined ? { leaseDurationMs: options.leaseDurationMs } : {}),

@@ -200,10 +200,13 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
   {
     apiGroup: 'coordination.k8s.io',
     resource: 'leases',
-    verbs: ['get', 'create', 'update'],
+    verbs: ['get', 'list', 'watch', 'create', 'update'],
     scope: 'namespace',
-    why: "leader election: read, create and renew (replace with resourceVersion) the Lease in the operator's namespace",
+    why: "leader election: read, create and renew (replace with resourceVersion) the Lease in the operator's namespace, and watch it (fieldSelector on its name) so that a standby sees each renewal at once",
     calls: [
+      `${INFORMER}#this.source.list`,
+      `${INFORMER}#this.watcher.watch`,
+      'src/runtime/lease-watch.ts#this.api.listNamespacedLease',
       'src/runtime/leader-elector.ts#this.leases.get',
       'src/kube/leases.ts#this.api.readNamespacedLease',
       'src/runtime/leader-elector.ts#this.leases.create',

@@ -16,6 +16,8 @@ export {
   RETRY_JITTER,
 } from './leader-elector.js';
 export type { ElectorState, LeaderElectorOptions, LeaseStore } from './leader-elector.js';
+export { InformerLeaseWatch } from './lease-watch.js';
+export type { InformerLeaseWatchOptions, LeaseWatch, LeaseWatchHandlers } from './lease-watch.js';
 export { noopQueueMetrics } from './queue-metrics.js';
 export type { QueueMetrics } from './queue-metrics.js';
 export {

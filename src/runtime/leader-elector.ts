@@ -10,6 +10,7 @@ import {
 } from '../kube/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 import type { LeaderCallbacks, LeaderElection } from './leader-election.js';
+import type { LeaseWatch } from './lease-watch.js';
 
 /** The Lease operations the elector needs; `LeaseClient` from the kube layer implements it. */
 export interface LeaseStore {
@@ -51,6 +52,13 @@ export interface LeaderElectorOptions {
   renewDeadlineMs?: number;
   /** Pause between attempts to acquire or renew. `renewDeadlineMs` must exceed it by the jitter. Default 2 000 ms. */
   retryPeriodMs?: number;
+  /**
+   * A feed of the Lease's changes (e.g. {@link InformerLeaseWatch}). With one that is watching, a
+   * standby sees each renewal as it is written and attempts the takeover exactly `leaseDurationMs` after
+   * it saw the last one; without one, or while it is not watching, the standby polls every retry period.
+   * The elector starts and closes it. Default none.
+   */
+  watch?: LeaseWatch;
   logger?: Logger;
   clock?: Clock;
   /** Source of jitter, in [0, 1). Default `Math.random`. */
@@ -73,10 +81,14 @@ interface Observation {
 }
 
 /**
- * Leader election on a `coordination.k8s.io/v1` Lease, like client-go's: candidates try every retry
- * period; the holder renews every retry period; a Lease whose record has not changed for its duration
- * (as measured on the observer's own clock) may be taken over. Writes carry `resourceVersion`, so of
- * two racing candidates one gets `ConflictError` and re-reads.
+ * Leader election on a `coordination.k8s.io/v1` Lease, like client-go's: the holder renews every retry
+ * period; a Lease whose record has not changed for its duration (as measured on the observer's own
+ * clock, from the moment it saw the record change — never the holder's renewTime) may be taken over.
+ * A standby attempts the takeover exactly when the record it last saw expires; with a {@link LeaseWatch}
+ * that is watching it sees every renewal as it happens, so after the leader dies it takes over within the
+ * lease duration plus the watch's latency and one read and write. Without a watch (or while the watch is
+ * down) it also polls every retry period (+ jitter). Writes carry `resourceVersion`, so of two racing
+ * candidates one gets `ConflictError` and re-reads.
  *
  * Safety: the leader stops acting (signal aborted, onStoppedLeading) as soon as `renewDeadlineMs` has
  * passed since the *start* of its last successful renewal — even while a renewal request is still in
@@ -96,6 +108,11 @@ export class LeaderElector implements LeaderElection {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly random: () => number;
+  private readonly watch: LeaseWatch | undefined;
+  /** Counts changes of `observed`; a candidate attempts at once when the Lease changed since its last attempt. */
+  private observationGen = 0;
+  /** Cuts a candidate's wait short; set only while it waits. */
+  private wake: (() => void) | undefined;
   private state: ElectorState = 'idle';
   /** The last Lease record seen or written; undefined until the first read. */
   private observed: Observation | undefined;
@@ -144,6 +161,7 @@ export class LeaderElector implements LeaderElection {
     });
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
+    this.watch = options.watch;
   }
 
   /** Current lifecycle state. */
@@ -158,6 +176,16 @@ export class LeaderElector implements LeaderElection {
   start(): void {
     if (this.state !== 'idle') throw new Error(`LeaderElector cannot start from state ${this.state}`);
     this.transition('candidate');
+    this.watch?.start({
+      onLease: (lease) => {
+        if (!this.closed) this.observe(lease);
+      },
+      onDeleted: () => {
+        if (this.closed) return;
+        this.observed = undefined;
+        this.observationChanged();
+      },
+    });
     this.loop = this.campaign();
   }
 
@@ -176,6 +204,7 @@ export class LeaderElector implements LeaderElection {
       await this.leaderWork;
       await this.release();
     }
+    await this.watch?.close();
   }
 
   private transition(next: ElectorState): void {
@@ -199,8 +228,56 @@ export class LeaderElector implements LeaderElection {
         await this.lead();
         continue;
       }
-      await sleep(this.clock, this.retryPeriodMs * (1 + this.random() * RETRY_JITTER), closeSignal);
+      await this.waitForNextAttempt(closeSignal);
     }
+  }
+
+  /**
+   * A candidate's pause after a failed attempt: until the Lease it saw held by another expires (on this
+   * process's clock), or until the Lease changes so that it may be free, or — when not watching — for a
+   * retry period (+ jitter), whichever comes first.
+   */
+  private async waitForNextAttempt(signal: AbortSignal): Promise<void> {
+    const retryAt = this.clock.now() + this.retryPeriodMs * (1 + this.random() * RETRY_JITTER);
+    const genAtAttempt = this.observationGen;
+    while (!signal.aborted) {
+      const now = this.clock.now();
+      const at = this.nextAttemptAt(now, retryAt, this.observationGen !== genAtAttempt);
+      if (at <= now) return;
+      // Look again at least every retry period: if the watch went down meanwhile, poll instead.
+      await this.sleepOrWake(Math.min(at, now + this.retryPeriodMs) - now, signal);
+    }
+  }
+
+  /** When a candidate should next attempt, given what it saw and whether the Lease changed since its last attempt. */
+  private nextAttemptAt(now: number, retryAt: number, changed: boolean): number {
+    const seen = this.observed;
+    const watching = this.watch?.isWatching() ?? false;
+    if (seen && seen.holder !== '' && seen.holder !== this.identity) {
+      const expiry = seen.observedAt + seen.leaseDurationMs;
+      if (expiry > now) return watching ? expiry : Math.min(expiry, retryAt);
+    }
+    // Free, deleted, ours, or expired: the last attempt dealt with this record unless it changed since.
+    return changed ? now : retryAt;
+  }
+
+  /** Sleeps `delayMs`, cut short by `signal` or by a change of the observed Lease. */
+  private async sleepOrWake(delayMs: number, signal: AbortSignal): Promise<void> {
+    const cut = new AbortController();
+    const onAbort = (): void => cut.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.wake = onAbort;
+    try {
+      await sleep(this.clock, delayMs, cut.signal);
+    } finally {
+      this.wake = undefined;
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private observationChanged(): void {
+    this.observationGen++;
+    this.wake?.();
   }
 
   /** Leads from a successful acquisition until leadership is lost or closed. */
@@ -269,6 +346,7 @@ export class LeaderElector implements LeaderElection {
         leaseDurationMs: (spec.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000,
         observedAt: this.clock.now(),
       };
+      this.observationChanged();
       if (this.observed.holder && this.observed.holder !== this.reportedLeader) {
         this.reportedLeader = this.observed.holder;
         this.logger.info('new leader observed', { leader: this.observed.holder });

@@ -11,6 +11,9 @@ describe('run flags', () => {
     assert.deepEqual(args, {
       leaderElect: true,
       leaseName: 'etcd-config-operator',
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
       metricsAddr: ':8080',
       probeAddr: ':8081',
       logLevel: 'info',

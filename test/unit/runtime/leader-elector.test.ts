@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { V1Lease } from '@kubernetes/client-node';
+import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import {
   AlreadyExistsError,
   ConflictError,
@@ -7,14 +7,37 @@ import {
   ServerError,
   type CallOptions,
 } from '../../../src/kube/index.js';
-import { FakeClock, FakeLeaderElector, LeaderElector, type LeaseStore } from '../../../src/runtime/index.js';
+import {
+  FakeClock,
+  FakeLeaderElector,
+  LeaderElector,
+  type LeaseStore,
+  type LeaseWatch,
+  type LeaseWatchHandlers,
+} from '../../../src/runtime/index.js';
 import { flush } from './support.js';
 
 /** One in-memory Lease with resourceVersion checks, shared by candidates. */
 class MemoryLeases {
   lease: V1Lease | undefined;
   private rv = 0;
-  readonly writes: { by: string; holder: string }[] = [];
+  readonly writes: { by: string; holder: string; at: number }[] = [];
+  private readonly watches = new Set<MemoryWatch>();
+
+  constructor(private readonly clock?: FakeClock) {}
+
+  /** A watch on this Lease for one candidate; it delivers each write a microtask later, while `watching`. */
+  watch(): MemoryWatch {
+    const w = new MemoryWatch();
+    this.watches.add(w);
+    return w;
+  }
+
+  private written(by: string, lease: V1Lease): void {
+    this.writes.push({ by, holder: lease.spec?.holderIdentity ?? '', at: this.clock?.now() ?? 0 });
+    const snapshot = structuredClone(lease);
+    for (const w of this.watches) w.deliver(snapshot);
+  }
 
   /** A view for one candidate; `partitioned` makes its calls fail, `hang` makes them never answer. */
   view(who: string): LeaseStore & { partitioned: boolean; hang: boolean } {
@@ -40,7 +63,7 @@ class MemoryLeases {
         await gate(options);
         if (this.lease) throw new AlreadyExistsError('exists', 409, 'AlreadyExists');
         this.lease = { ...copy(lease), metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } };
-        this.writes.push({ by: who, holder: lease.spec?.holderIdentity ?? '' });
+        this.written(who, this.lease);
         return copy(this.lease);
       },
       replace: async (lease: V1Lease, options?: CallOptions) => {
@@ -49,11 +72,36 @@ class MemoryLeases {
           throw new ConflictError('conflict', 409, 'Conflict');
         }
         this.lease = { ...copy(lease), metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } };
-        this.writes.push({ by: who, holder: lease.spec?.holderIdentity ?? '' });
+        this.written(who, this.lease);
         return copy(this.lease);
       },
     };
     return view;
+  }
+}
+
+/** A {@link LeaseWatch} fed by {@link MemoryLeases}; `watching = false` models a watch that is down. */
+class MemoryWatch implements LeaseWatch {
+  watching = true;
+  closed = false;
+  private handlers: LeaseWatchHandlers | undefined;
+
+  start(handlers: LeaseWatchHandlers): void {
+    this.handlers = handlers;
+  }
+
+  isWatching(): boolean {
+    return this.watching && !this.closed;
+  }
+
+  deliver(lease: V1Lease): void {
+    if (!this.watching || this.closed) return;
+    queueMicrotask(() => this.handlers?.onLease(structuredClone(lease)));
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
   }
 }
 
@@ -65,11 +113,13 @@ function candidate(
   leases: MemoryLeases,
   clock: FakeClock,
   intervals: [string, number, number][],
+  watch?: LeaseWatch,
 ) {
   const store = leases.view(id);
   let started = 0;
   const elector = new LeaderElector({
     ...TIMING,
+    ...(watch ? { watch } : {}),
     leases: store,
     namespace: 'ns',
     name: 'lock',
@@ -243,6 +293,142 @@ describe('LeaderElector (in-memory Lease, fake clock)', () => {
     await a.elector.close();
     await b.elector.close();
     assertNoOverlap(intervals);
+  });
+});
+
+describe('LeaderElector with a Lease watch (fake clock)', () => {
+  /** Kills `a` as SIGKILL would: it never writes again (its requests hang) and acts no longer. */
+  function kill(a: ReturnType<typeof candidate>): void {
+    a.store.hang = true;
+  }
+
+  it('a watching standby attempts the takeover exactly one lease duration after it saw the last renewal', async () => {
+    const clock = new FakeClock();
+    const leases = new MemoryLeases(clock);
+    const intervals: [string, number, number][] = [];
+    const a = candidate('a', leases, clock, intervals, leases.watch());
+    const b = candidate('b', leases, clock, intervals, leases.watch());
+    a.elector.start();
+    await until(clock, () => a.elector.isLeader(), 100);
+    b.elector.start();
+    await tick(clock, 2_000);
+    kill(a);
+    const lastRenewal = leases.writes.filter((w) => w.by === 'a').at(-1)!.at;
+    await until(clock, () => b.elector.isLeader(), 10_000);
+    const takeover = leases.writes.find((w) => w.by === 'b')!.at;
+    assert.ok(
+      takeover - lastRenewal >= TIMING.leaseDurationMs &&
+        takeover - lastRenewal <= TIMING.leaseDurationMs + 10,
+      `took over ${takeover - lastRenewal} ms after the last renewal (lease ${TIMING.leaseDurationMs} ms)`,
+    );
+    assertNoOverlap(intervals);
+    assert.equal(leases.writes.filter((w) => w.by === 'b').length, 1, 'one write: the takeover itself');
+    a.store.hang = false;
+    await a.elector.close();
+    await b.elector.close();
+  });
+
+  it('while watching, the standby reads the Lease only when it expires (no polling)', async () => {
+    const clock = new FakeClock();
+    const leases = new MemoryLeases(clock);
+    const intervals: [string, number, number][] = [];
+    const a = candidate('a', leases, clock, intervals, leases.watch());
+    const b = candidate('b', leases, clock, intervals, leases.watch());
+    let reads = 0;
+    const get = b.store.get.bind(b.store);
+    b.store.get = (...args) => {
+      reads++;
+      return get(...args);
+    };
+    a.elector.start();
+    await until(clock, () => a.elector.isLeader(), 100);
+    b.elector.start();
+    await tick(clock, 10_000);
+    assert.equal(reads, 1, 'only the first attempt read the Lease; renewals came through the watch');
+    assert.equal(b.elector.isLeader(), false);
+    await a.elector.close();
+    await b.elector.close();
+  });
+
+  it('measures expiry on its own clock, never from the holder’s renewTime', async () => {
+    const clock = new FakeClock();
+    const leases = new MemoryLeases(clock);
+    const intervals: [string, number, number][] = [];
+    const b = candidate('b', leases, clock, intervals, leases.watch());
+    // A holder whose clock is an hour behind writes a Lease that looks long expired, then dies.
+    const other = leases.view('skewed');
+    await other.create({
+      metadata: { namespace: 'ns', name: 'lock' },
+      spec: {
+        holderIdentity: 'skewed',
+        leaseDurationSeconds: 3,
+        renewTime: new V1MicroTime(clock.now() - 3_600_000),
+      },
+    });
+    const seenAt = clock.now();
+    b.elector.start();
+    await until(clock, () => b.elector.isLeader(), 10_000);
+    const waited = leases.writes.find((w) => w.by === 'b')!.at - seenAt;
+    assert.ok(waited >= 3_000 && waited <= 3_010, `took over after ${waited} ms, want 3000`);
+    await b.elector.close();
+  });
+
+  it('falls back to polling every retry period while the watch is down', async () => {
+    const clock = new FakeClock();
+    const leases = new MemoryLeases(clock);
+    const intervals: [string, number, number][] = [];
+    const a = candidate('a', leases, clock, intervals, leases.watch());
+    const bWatch = leases.watch();
+    bWatch.watching = false;
+    const b = candidate('b', leases, clock, intervals, bWatch);
+    let reads = 0;
+    const get = b.store.get.bind(b.store);
+    b.store.get = (...args) => {
+      reads++;
+      return get(...args);
+    };
+    a.elector.start();
+    await until(clock, () => a.elector.isLeader(), 100);
+    b.elector.start();
+    await tick(clock, 5_000);
+    assert.ok(reads >= 9 && reads <= 11, `polled ${reads} times in 5 s at a 500 ms retry period`);
+    kill(a);
+    const lastRenewal = leases.writes.filter((w) => w.by === 'a').at(-1)!.at;
+    await until(clock, () => b.elector.isLeader(), 10_000);
+    const took = leases.writes.find((w) => w.by === 'b')!.at - lastRenewal;
+    assert.ok(took <= TIMING.leaseDurationMs + TIMING.retryPeriodMs + 10, `took over after ${took} ms`);
+    assertNoOverlap(intervals);
+    a.store.hang = false;
+    await a.elector.close();
+    await b.elector.close();
+  });
+
+  it('takes a released Lease as soon as the watch shows the release', async () => {
+    const clock = new FakeClock();
+    const leases = new MemoryLeases(clock);
+    const intervals: [string, number, number][] = [];
+    const a = candidate('a', leases, clock, intervals, leases.watch());
+    const b = candidate('b', leases, clock, intervals, leases.watch());
+    a.elector.start();
+    await until(clock, () => a.elector.isLeader(), 100);
+    b.elector.start();
+    await tick(clock, 1_000);
+    await a.elector.close();
+    const releasedAt = leases.writes.at(-1)!.at;
+    await until(clock, () => b.elector.isLeader(), 3_000);
+    const took = leases.writes.find((w) => w.by === 'b')!.at - releasedAt;
+    assert.ok(took <= 10, `took the released lease after ${took} ms`);
+    assertNoOverlap(intervals);
+    await b.elector.close();
+  });
+
+  it('closes the watch it was given', async () => {
+    const leases = new MemoryLeases();
+    const watch = leases.watch();
+    const a = candidate('a', leases, new FakeClock(), [], watch);
+    a.elector.start();
+    await a.elector.close();
+    assert.equal(watch.closed, true);
   });
 });
 
