@@ -2,7 +2,8 @@
 // child process. close() stops everything in reverse order and removes the demo's files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -54,6 +55,8 @@ export class DemoCluster {
 
   private constructor(
     readonly dir: string,
+    /** The topmost directory the demo created for `dir`, removed whole; undefined: only its files go. */
+    private readonly createdRoot: string | undefined,
     readonly etcd: EtcdCluster,
     readonly sim: KubeSim,
     readonly kubeconfigPath: string,
@@ -75,14 +78,15 @@ export class DemoCluster {
 
   /**
    * Starts etcd, the simulator (kubeconfig at `<dir>/kubeconfig`), applies the CRDs and the example, and
-   * starts the operator. `step` is called after each part is up. Throws, leaving nothing behind.
+   * starts the operator. `dir` undefined: a new temp dir. `step` is called after each part is up.
+   * Throws, leaving nothing behind (a `dir` that existed before is kept, with only the demo's files removed).
    */
   static async start(
-    dir: string,
+    requestedDir: string | undefined,
     etcdBin: string,
     step: (what: string, cluster: Partial<{ etcdUrl: string; simUrl: string }>) => void,
   ): Promise<DemoCluster> {
-    await mkdir(dir, { recursive: true });
+    const { dir, createdRoot } = await prepareDir(requestedDir);
     let etcd: EtcdCluster | undefined;
     let sim: KubeSim | undefined;
     let etcdClient: EtcdClient | undefined;
@@ -105,6 +109,7 @@ export class DemoCluster {
       step('operator', {});
       return new DemoCluster(
         dir,
+        createdRoot,
         etcd,
         sim,
         kubeconfigPath,
@@ -118,12 +123,15 @@ export class DemoCluster {
       await etcdClient?.close();
       await sim?.close();
       await etcd?.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeDemoFiles(dir, createdRoot);
       throw e;
     }
   }
 
-  /** Stops the operator (SIGTERM, then SIGKILL after 10 s), the simulator and etcd; removes `dir`. Idempotent. */
+  /**
+   * Stops the operator (SIGTERM, then SIGKILL after 10 s), the simulator and etcd; removes `dir` when the
+   * demo created it, else only the demo's files in it. Idempotent.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.operator.exitCode === null && this.operator.signalCode === null) {
@@ -135,10 +143,34 @@ export class DemoCluster {
       await this.etcdClient.close();
       await this.sim.close();
       await this.etcd.close();
-      await rm(this.dir, { recursive: true, force: true });
+      await removeDemoFiles(this.dir, this.createdRoot);
     })();
     return this.closing;
   }
+}
+
+/** The files the demo writes into its directory. */
+const DEMO_FILES = ['kubeconfig', 'operator.log'];
+
+/** The demo's directory: `requested` (created when missing) or a new temp dir. */
+async function prepareDir(
+  requested: string | undefined,
+): Promise<{ dir: string; createdRoot: string | undefined }> {
+  if (requested === undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'etcd-config-operator-demo-'));
+    return { dir, createdRoot: dir };
+  }
+  // mkdir returns the first directory it made, undefined when `requested` already existed: a directory
+  // the user had before (even `.` or $HOME) must survive the demo.
+  return { dir: requested, createdRoot: await mkdir(requested, { recursive: true }) };
+}
+
+async function removeDemoFiles(dir: string, createdRoot: string | undefined): Promise<void> {
+  if (createdRoot !== undefined) {
+    await rm(createdRoot, { recursive: true, force: true });
+    return;
+  }
+  await Promise.all(DEMO_FILES.map((f) => rm(join(dir, f), { force: true })));
 }
 
 async function startOperator(

@@ -1,7 +1,4 @@
 // Flags of `etcd-config-operator demo`, parsed as a pure function so that they can be unit-tested.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 /** Default deadline of the non-interactive run. */
 export const DEFAULT_DEMO_TIMEOUT_MS = 120_000;
 
@@ -13,8 +10,9 @@ web). It then shows live what the operator does while you change keys with etcdc
 terminal. Ctrl-C stops everything and removes what it created.
 
 Flags:
-  --dir DIR           where the kubeconfig and the operator's log go
-                      (default: <tmp>/etcd-config-operator-demo; removed on exit)
+  --dir DIR           where the kubeconfig and the operator's log go (default: a new
+                      temp dir, removed on exit; an existing DIR is kept, only the
+                      demo's own files in it are removed)
   --exit-after-sync   non-interactive: wait for the first sync, change one key, wait for the
                       rollout, then clean up and exit (0 on success)
   --timeout DURATION  deadline of --exit-after-sync in seconds (default 120)
@@ -23,7 +21,8 @@ Flags:
 
 /** Parsed flags of `demo`. */
 export interface DemoOptions {
-  dir: string;
+  /** The --dir value; undefined means a fresh temp dir of the demo's own. */
+  dir: string | undefined;
   exitAfterSync: boolean;
   timeoutMs: number;
 }
@@ -34,7 +33,7 @@ export class DemoUsageError extends Error {}
 /** Parses `demo`'s flags; returns 'help' for -h/--help; throws DemoUsageError on a bad flag. */
 export function parseDemoArgs(argv: readonly string[]): DemoOptions | 'help' {
   const options: DemoOptions = {
-    dir: join(tmpdir(), 'etcd-config-operator-demo'),
+    dir: undefined,
     exitAfterSync: false,
     timeoutMs: DEFAULT_DEMO_TIMEOUT_MS,
   };

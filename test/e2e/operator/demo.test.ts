@@ -1,13 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../support/wait.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/etcd-config-operator.js', import.meta.url));
+const PACKAGE_JSON = new URL('../../../package.json', import.meta.url);
 
 /** `etcd-config-operator demo …` as a child process, its output collected. */
 function runDemo(args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
@@ -94,6 +95,43 @@ describe('npm run demo (etcd-config-operator demo)', function () {
     assert.match(r.out.stdout, /Done: everything the demo started is stopped/);
     assert.ok(!existsSync(dir), 'the demo removed its directory');
     assert.equal(await answers(etcdUrl), false, 'etcd is stopped');
+  });
+
+  it('an existing --dir is kept: only the demo’s own files in it are removed', async () => {
+    await mkdir(dir);
+    await writeFile(join(dir, 'keep.txt'), 'mine');
+    const r = runDemo(['--dir', dir]);
+    running.push(r);
+    await waitFor(
+      'the demo to show the first sync',
+      () => /synced etcd revision/.test(r.out.stdout) || r.out.stdout.slice(-300),
+      120_000,
+    );
+    r.child.kill('SIGINT');
+    assert.equal(await r.exited, 0, r.out.stderr);
+    assert.deepEqual(await readdir(dir), ['keep.txt']);
+  });
+
+  it('without --dir, uses a temp dir of its own and removes it', async () => {
+    const r = runDemo([]);
+    running.push(r);
+    await waitFor(
+      'the demo to show the first sync',
+      () => /synced etcd revision/.test(r.out.stdout) || r.out.stdout.slice(-300),
+      120_000,
+    );
+    const kubeconfig = /--kubeconfig (\S+) get configmap/.exec(r.out.stdout)?.[1];
+    assert.ok(kubeconfig && existsSync(kubeconfig), `the printed kubeconfig exists: ${kubeconfig}`);
+    r.child.kill('SIGINT');
+    assert.equal(await r.exited, 0, r.out.stderr);
+    assert.equal(existsSync(dirname(kubeconfig)), false, 'its temp dir is removed');
+  });
+
+  it('npm run demo installs what it needs first (dependencies, etcd, kubectl)', async () => {
+    const pkg = JSON.parse(await readFile(PACKAGE_JSON, 'utf8')) as { scripts: Record<string, string> };
+    const pre = pkg.scripts['predemo'] ?? '';
+    assert.match(pre, /\bnpm (install|ci)\b/, 'installs the npm dependencies (tsx runs the demo)');
+    assert.match(pre, /scripts\/ensure-tools\.mjs/, 'installs etcd and the pinned kubectl');
   });
 
   it('without etcd installed, says so and names the one command that installs it', async () => {
