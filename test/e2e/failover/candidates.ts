@@ -16,6 +16,12 @@ export interface LeaseRef {
   name: string;
 }
 
+/**
+ * Lease timings of the candidates: a short lease keeps the test quick; a renew deadline of four retry
+ * periods keeps a leader on a loaded machine from dropping the lease over one slow renewal.
+ */
+export const LEASE_TIMING = { leaseDurationMs: 5_000, renewDeadlineMs: 4_000, retryPeriodMs: 1_000 };
+
 /** Starts `etcd-config-operator run --leader-elect` with a fixed identity, as a second replica would run. */
 export async function startCandidate(
   env: OperatorEnv,
@@ -30,6 +36,9 @@ export async function startCandidate(
     lease.name,
     '--identity',
     identity,
+    `--lease-duration=${LEASE_TIMING.leaseDurationMs}ms`,
+    `--renew-deadline=${LEASE_TIMING.renewDeadlineMs}ms`,
+    `--retry-period=${LEASE_TIMING.retryPeriodMs}ms`,
   ]);
   return { identity, process };
 }
