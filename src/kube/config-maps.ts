@@ -1,4 +1,5 @@
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { makeApiClient } from './api-client.js';
 import { translate } from './errors.js';
 import { requestOptions, type CallOptions } from './request-options.js';
 import type { ListOptions, ListResult, ListWatchSource, ObjectKey } from './types.js';
@@ -20,7 +21,7 @@ export class ConfigMapClient implements ListWatchSource<V1ConfigMap> {
   readonly resource = 'configmaps';
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = kubeConfig.makeApiClient(CoreV1Api);
+    this.api = makeApiClient(kubeConfig, CoreV1Api);
   }
 
   watchPath(namespace?: string): string {

@@ -4,6 +4,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { makeApiClient } from './api-client.js';
 import { translate } from './errors.js';
 import { requestOptions, type CallOptions } from './request-options.js';
 import type { ListOptions, ListResult, ListWatchSource, ObjectKey } from './types.js';
@@ -40,7 +41,7 @@ export class CustomResourceClient<T extends KubernetesObject> implements ListWat
     /** The resource this client is bound to. */
     readonly type: CustomResourceType,
   ) {
-    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.api = makeApiClient(kubeConfig, CustomObjectsApi);
     this.resource = `${type.plural}.${type.group}`;
   }
 

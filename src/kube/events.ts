@@ -1,4 +1,5 @@
 import { CoreV1Api, PatchStrategy, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import { makeApiClient } from './api-client.js';
 import { translate } from './errors.js';
 import { requestOptions, type CallOptions } from './request-options.js';
 import type { ListOptions, ListResult } from './types.js';
@@ -36,7 +37,7 @@ export class EventClient implements EventSink {
   private readonly api: CoreV1Api;
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = kubeConfig.makeApiClient(CoreV1Api);
+    this.api = makeApiClient(kubeConfig, CoreV1Api);
   }
 
   /** Creates an Event in `event.metadata.namespace`. */

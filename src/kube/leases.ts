@@ -1,4 +1,5 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { makeApiClient } from './api-client.js';
 import { translate } from './errors.js';
 import { requestOptions, type CallOptions } from './request-options.js';
 
@@ -11,7 +12,7 @@ export class LeaseClient {
   private readonly api: CoordinationV1Api;
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.api = makeApiClient(kubeConfig, CoordinationV1Api);
   }
 
   /** Reads the lease; `NotFoundError` if absent. */

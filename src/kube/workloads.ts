@@ -6,6 +6,7 @@ import {
   type V1Deployment,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
+import { makeApiClient } from './api-client.js';
 import { translate } from './errors.js';
 import { requestOptions, type CallOptions } from './request-options.js';
 import type { ListOptions, ListResult } from './types.js';
@@ -34,7 +35,7 @@ export class WorkloadClient {
   private readonly api: AppsV1Api;
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = kubeConfig.makeApiClient(AppsV1Api);
+    this.api = makeApiClient(kubeConfig, AppsV1Api);
   }
 
   /** Reads one workload; `NotFoundError` if absent. */
