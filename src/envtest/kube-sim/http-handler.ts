@@ -25,7 +25,7 @@ import {
   reasonForCode,
   unsupportedMediaType,
 } from './status-error.js';
-import { acceptsTable, TABLE_CONTENT_TYPE, toTable } from './table.js';
+import { acceptsTable, TABLE_CONTENT_TYPE, tableInclude, toTable } from './table.js';
 import type { WatchHub } from './watch-hub.js';
 
 /** Serves `/openapi/v3` and its per-group-version documents. */
@@ -309,7 +309,12 @@ export class HttpHandler {
         const obj = api.get(request);
         if (asTable) {
           const rv = stringAt(objectAt(obj, 'metadata'), 'resourceVersion') ?? '';
-          return send(res, 200, toTable(request.type, [obj], rv), TABLE_CONTENT_TYPE);
+          return send(
+            res,
+            200,
+            toTable(request.type, [obj], rv, tableInclude(request.query)),
+            TABLE_CONTENT_TYPE,
+          );
         }
         return send(res, 200, obj);
       }
@@ -319,7 +324,7 @@ export class HttpHandler {
         if (list.continueToken) metadata['continue'] = list.continueToken;
         if (list.remaining !== undefined) metadata['remainingItemCount'] = list.remaining;
         if (asTable) {
-          const table = toTable(request.type, list.items, list.rv.toString());
+          const table = toTable(request.type, list.items, list.rv.toString(), tableInclude(request.query));
           table['metadata'] = metadata;
           return send(res, 200, table, TABLE_CONTENT_TYPE);
         }
@@ -341,6 +346,7 @@ export class HttpHandler {
             resourceVersion: request.query.get('resourceVersion') ?? '',
             matches: api.selectors(request),
             asTable,
+            ...(asTable ? { tableInclude: tableInclude(request.query) } : {}),
             allowBookmarks: request.query.get('allowWatchBookmarks') === 'true',
             ...(timeout !== null && /^\d+$/.test(timeout) ? { timeoutSeconds: Number(timeout) } : {}),
           },

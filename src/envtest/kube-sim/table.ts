@@ -1,5 +1,6 @@
 import { objectAt, type JsonObject } from './json.js';
 import type { ResourceType } from './resource-type.js';
+import { badRequest } from './status-error.js';
 
 const NAME_DESCRIPTION =
   'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
@@ -12,6 +13,20 @@ export function acceptsTable(accept: string | undefined): boolean {
 /** The content type a real server answers a Table with. */
 export const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
+/** What each Table row carries in `object` (the `includeObject` query parameter). */
+export type TableInclude = 'None' | 'Metadata' | 'Object';
+
+/**
+ * The `includeObject` of a Table request: Metadata (PartialObjectMetadata) when absent, Object (the
+ * whole object: `kubectl get --sort-by` and `-o custom-columns` read it) or None; 400 otherwise.
+ */
+export function tableInclude(query: URLSearchParams): TableInclude {
+  const v = query.get('includeObject') ?? '';
+  if (v === '' || v === 'Metadata') return 'Metadata';
+  if (v === 'Object' || v === 'None') return v;
+  throw badRequest(`unrecognized includeObject value: "${v}"`);
+}
+
 function partialObject(obj: JsonObject): JsonObject {
   return {
     kind: 'PartialObjectMetadata',
@@ -22,12 +37,14 @@ function partialObject(obj: JsonObject): JsonObject {
 
 /**
  * A meta.k8s.io/v1 Table of `objects`: the Name column (format `name`), then the kind's columns (the
- * CRD's additionalPrinterColumns, or the built-in kind's), each row carrying PartialObjectMetadata.
+ * CRD's additionalPrinterColumns, or the built-in kind's), each row carrying what `include` asks for
+ * (`objects` must be presented, with kind and apiVersion).
  */
 export function toTable(
   type: ResourceType,
   objects: JsonObject[],
   resourceVersion: string,
+  include: TableInclude = 'Metadata',
   now = new Date(),
 ): JsonObject {
   return {
@@ -46,7 +63,7 @@ export function toTable(
     ],
     rows: objects.map((o) => ({
       cells: [objectAt(o, 'metadata')?.['name'] ?? '', ...type.columns.map((c) => c.cell(o, now) ?? null)],
-      object: partialObject(o),
+      object: include === 'Object' ? o : include === 'None' ? null : partialObject(o),
     })),
   };
 }

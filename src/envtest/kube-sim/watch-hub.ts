@@ -6,7 +6,7 @@ import { present } from './present.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
 import type { Predicate } from './selectors.js';
 import { badRequest, gone } from './status-error.js';
-import { toTable } from './table.js';
+import { toTable, type TableInclude } from './table.js';
 
 /** What a watch request asked for, after parsing. */
 export interface WatchSpec {
@@ -17,6 +17,8 @@ export interface WatchSpec {
   resourceVersion: string;
   matches: Predicate;
   asTable: boolean;
+  /** What each Table row carries (with asTable); default Metadata. */
+  tableInclude?: TableInclude;
   allowBookmarks: boolean;
   timeoutSeconds?: number;
 }
@@ -61,7 +63,7 @@ export class WatchHub {
       const shown = present(spec.type, obj);
       if (!spec.asTable) return shown;
       const rv = stringAt(objectAt(obj, 'metadata'), 'resourceVersion') ?? '';
-      return toTable(spec.type, [shown], rv);
+      return toTable(spec.type, [shown], rv, spec.tableInclude);
     };
     const inScope = (o: JsonObject): boolean =>
       (spec.namespace === '' || namespaceOf(o) === spec.namespace) && spec.matches(o);

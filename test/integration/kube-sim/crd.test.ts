@@ -500,6 +500,31 @@ describe('KubeSim custom resources (the project CRDs in crds/)', () => {
       assert.match(String(cells[cells.length - 1]), /^\d+s$/);
       assert.equal(table.rows[0]!.object.kind, 'PartialObjectMetadata');
     });
+
+    it('carries the whole object, metadata or nothing per includeObject, and refuses other values', async () => {
+      await create(psync('t'));
+      const url = `${sim.url}/apis/${GROUP}/${VERSION}/namespaces/default/prefixsyncs`;
+      const rowObject = async (query: string): Promise<unknown> => {
+        const res = await http(`${url}${query}`, { headers: { Accept: TABLE_ACCEPT } });
+        return (res.json['rows'] as Array<{ object: unknown }>)[0]!.object;
+      };
+      const whole = (await rowObject('?includeObject=Object')) as Record<string, unknown>;
+      assert.equal(whole['kind'], 'PrefixSync');
+      assert.equal(whole['apiVersion'], `${GROUP}/${VERSION}`);
+      assert.equal((whole['spec'] as Record<string, unknown>)['prefix'], '/config/demo/');
+      assert.equal(
+        ((await rowObject('/t?includeObject=Object')) as Record<string, unknown>)['kind'],
+        'PrefixSync',
+      );
+      assert.equal(
+        ((await rowObject('?includeObject=Metadata')) as Record<string, unknown>)['kind'],
+        'PartialObjectMetadata',
+      );
+      assert.equal(await rowObject('?includeObject=None'), null);
+      const bad = await http(`${url}?includeObject=All`, { headers: { Accept: TABLE_ACCEPT } });
+      assert.equal(bad.status, 400);
+      assert.match(String(bad.json['message']), /unrecognized includeObject value: "All"/);
+    });
   });
 
   describe('OpenAPI v3', () => {

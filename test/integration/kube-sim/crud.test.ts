@@ -694,6 +694,8 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
         names(await core.listNamespacedConfigMap({ namespace: 'default', labelSelector }));
       assert.deepEqual(await sel('app=web'), ['a', 'b']);
       assert.deepEqual(await sel('app!=web'), ['c']);
+      assert.deepEqual(await sel('tier!=front'), ['b', 'c'], '!= matches an object without the label');
+      assert.deepEqual(await sel('tier!=front,app'), ['b', 'c']);
       assert.deepEqual(await sel('app in (db, web),tier'), ['a', 'c']);
       assert.deepEqual(await sel('tier notin (front)'), ['b', 'c']);
       assert.deepEqual(await sel('!tier'), ['b']);

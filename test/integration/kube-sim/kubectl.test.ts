@@ -101,6 +101,17 @@ describe('kubectl 1.33 against KubeSim', function () {
     const wide = (await ok('get', 'psync', '-o', 'wide')).split('\n')[0]!;
     assert.match(wide, /REASON\s+SOURCE\s+FORMAT\s+ROLLOUT/);
     assert.match(await ok('get', 'psync', 'demo', '-o', 'jsonpath={.spec.target.format}'), /^files$/);
+    // --sort-by reads whole objects from the Table rows (includeObject=Object).
+    await applyFile(
+      'ps3.yaml',
+      PSYNC.replace('name: demo,', 'name: alpha,').replace('/config/demo/', '/config/zz/'),
+    );
+    const sorted = (await ok('get', 'psync', '--sort-by=.spec.prefix')).trim().split('\n');
+    assert.deepEqual(
+      sorted.slice(1).map((l) => l.split(/\s+/)[0]),
+      ['demo', 'alpha'],
+      sorted.join('\n'),
+    );
   });
 
   it('refuses an invalid PrefixSync naming the field', async () => {
