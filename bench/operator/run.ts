@@ -4,6 +4,7 @@ import { OperatorEnv } from '../../test/e2e/support/operator-env.js';
 import { formatNumber, median, renderTable } from '../watch/stats.js';
 import { measureBurst, type BurstResult } from './burst.js';
 import { measureLatency, type LatencyResult } from './latency.js';
+import { buildOperator, startOperator, type Launch } from './launch.js';
 import { measureScale, type ScaleResult } from './scale.js';
 
 const USAGE = `Usage: npm run bench:operator -- [flags]
@@ -16,6 +17,9 @@ const USAGE = `Usage: npm run bench:operator -- [flags]
   --phases LIST         comma-separated subset of latency,burst,scale (default all)
   --operator-args ARGS  extra flags for 'etcd-config-operator run', space-separated
                         (e.g. "--workers 16")
+  --launch built|source built (default): \`npm run build\` first, then \`node dist/main.js run\`,
+                        as the image runs it; source: the package bin in a checkout (tsx)
+  --cpu-prof DIR        (built) write a node --cpu-prof profile of each operator into DIR
   -h, --help            this help
 `;
 
@@ -26,6 +30,8 @@ interface Args {
   burst: number;
   phases: Set<string>;
   operatorArgs: string[];
+  launch: Launch;
+  cpuProfDir: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args | undefined {
@@ -36,6 +42,8 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     burst: 10_000,
     phases: new Set(['latency', 'burst', 'scale']),
     operatorArgs: [],
+    launch: 'built',
+    cpuProfDir: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -51,6 +59,11 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     else if (flag === '--burst') args.burst = int();
     else if (flag === '--phases') args.phases = new Set((argv[++i] ?? '').split(','));
     else if (flag === '--operator-args') args.operatorArgs = (argv[++i] ?? '').split(/\s+/).filter(Boolean);
+    else if (flag === '--launch') {
+      const v = argv[++i];
+      if (v !== 'built' && v !== 'source') throw new Error('--launch needs built or source');
+      args.launch = v;
+    } else if (flag === '--cpu-prof') args.cpuProfDir = argv[++i];
     else throw new Error(`unknown flag ${flag}`);
   }
   return args;
@@ -71,18 +84,26 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
   const result: RunResult = {};
   const withEnv = async <T>(
     phase: string,
-    body: (env: OperatorEnv) => Promise<T>,
-    startOperator = true,
+    body: (env: OperatorEnv, start: () => ReturnType<typeof startOperator>) => Promise<T>,
+    startNow = true,
   ): Promise<T> => {
     progress(`run ${run}: ${phase}`);
-    const env = await OperatorEnv.start({ startOperator, logLevel: 'info', operatorArgs: args.operatorArgs });
+    const env = await OperatorEnv.start({
+      startOperator: false,
+      logLevel: 'info',
+      operatorArgs: args.operatorArgs,
+    });
+    let op: Awaited<ReturnType<typeof startOperator>> | undefined;
+    const start = async (): ReturnType<typeof startOperator> =>
+      (op = await startOperator(env, args.launch, args.operatorArgs, args.cpuProfDir));
     try {
-      if (startOperator) await env.operator!.waitReady(120_000);
-      return await body(env);
+      if (startNow) await (await start()).waitReady(120_000);
+      return await body(env, start);
     } catch (e) {
-      progress(`run ${run}: ${phase} failed; operator log tail:\n${env.operatorLog.slice(-3000)}`);
+      progress(`run ${run}: ${phase} failed; operator log tail:\n${(op?.log ?? '').slice(-3000)}`);
       throw e;
     } finally {
+      await op?.stop();
       await env.close();
     }
   };
@@ -90,7 +111,11 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
     result.latency = await withEnv('latency', (env) => measureLatency(env, args.samples));
   if (args.phases.has('burst')) result.burst = await withEnv('burst', (env) => measureBurst(env, args.burst));
   if (args.phases.has('scale'))
-    result.scale = await withEnv('scale', (env) => measureScale(env, args.prefixSyncs, progress), false);
+    result.scale = await withEnv(
+      'scale',
+      (env, start) => measureScale(env, start, args.prefixSyncs, progress),
+      false,
+    );
   progress(`run ${run}: ${JSON.stringify(result)}`);
   return result;
 }
@@ -199,6 +224,11 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const launchLine =
+    args.launch === 'built'
+      ? buildOperator()
+      : 'operator: the package bin in a checkout, i.e. the TypeScript sources through tsx';
+  progress(launchLine);
   const runs: RunResult[] = [];
   for (let i = 1; i <= args.runs; i++) runs.push(await runOnce(args, i));
   const header = [
@@ -222,7 +252,7 @@ async function main(): Promise<number> {
         ok,
       ];
     });
-  process.stdout.write(`\n${renderTable(header, rows)}\n`);
+  process.stdout.write(`\n${launchLine}\n${renderTable(header, rows)}\n`);
   return 0;
 }
 

@@ -4,6 +4,7 @@ import { Watch } from '@kubernetes/client-node';
 import { GROUP, PREFIX_SYNC, VERSION, type PrefixSync } from '../../src/api/index.js';
 import { scrapeMetric } from '../../test/e2e/support/etcd-metrics.js';
 import type { OperatorEnv } from '../../test/e2e/support/operator-env.js';
+import type { RunningOperator } from './launch.js';
 import { waitFor } from '../../test/e2e/support/wait.js';
 
 /** Objects created at once when setting up. */
@@ -58,6 +59,7 @@ async function rssMiB(pid: number): Promise<number> {
  */
 export async function measureScale(
   env: OperatorEnv,
+  startOperator: () => Promise<RunningOperator>,
   count: number,
   progress: (msg: string) => void,
 ): Promise<ScaleResult> {
@@ -103,7 +105,7 @@ export async function measureScale(
   try {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const op = await env.startOperator();
+    const op = await startOperator();
     let startMs = Number.NaN;
     const ready = op.waitReady(120_000).then(() => (startMs = performance.now() - t0));
     const allSynced = new Promise<void>((resolve) => {
