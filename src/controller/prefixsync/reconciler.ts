@@ -34,6 +34,7 @@ import { findCondition } from '../shared/conditions.js';
 import { subjectOf, type EventSink } from '../shared/events.js';
 import type { ResourceApi } from '../shared/resources.js';
 import { desiredConfigMap, planConfigMapWrite, withoutOwner } from './desired-configmap.js';
+import { explainProblems } from './problem-hints.js';
 import { isRolloutDue, rollOut, type WorkloadApi } from './rollout.js';
 import { nextStatus, type RolloutOutcome, type SyncOutcome } from './status.js';
 import { debounceRemaining } from './triggers.js';
@@ -110,6 +111,8 @@ interface Memory {
   pendingRevision: bigint;
   /** The burst of changes not yet in a snapshot (ms since epoch), for the trailing debounce. */
   burst: { firstAt: number; lastAt: number; revision: bigint } | undefined;
+  /** The ConfigMap name last written (in this process), to release it when `spec.target.name` changes. */
+  target: string | undefined;
 }
 
 /**
@@ -194,6 +197,7 @@ export class PrefixSyncReconciler implements Reconciler {
       const content = this.render(spec, snapshot);
       const wrote = await this.writeConfigMap(psync, spec, content, snapshot.revision, ctx);
       this.observeWrite(key, wrote, snapshot.revision);
+      await this.releasePreviousTarget(psync, key, spec.target.name, ctx);
       const rollout = await this.rollOutIfChanged(psync, spec, content.contentHash, ctx);
       ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
       return {
@@ -351,7 +355,11 @@ export class PrefixSyncReconciler implements Reconciler {
       },
     );
     if (rendered.ok) return rendered;
-    throw new SyncFailure(reasonOf(rendered.problems), summarizeProblems(rendered.problems), false);
+    throw new SyncFailure(
+      reasonOf(rendered.problems),
+      explainProblems(rendered.problems, summarizeProblems(rendered.problems)),
+      false,
+    );
   }
 
   /** Creates or replaces the ConfigMap; returns whether it wrote. 409 → re-read and retry. */
@@ -450,7 +458,7 @@ export class PrefixSyncReconciler implements Reconciler {
             subject,
             'Normal',
             'Synced',
-            `wrote ConfigMap ${outcome.configMap}: ${outcome.keyCount} keys at revision ${outcome.revision}`,
+            `wrote ConfigMap ${outcome.configMap}: ${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'} at revision ${outcome.revision}`,
           );
           ctx.logger.info('configmap written', {
             configMap: outcome.configMap,
@@ -515,35 +523,8 @@ export class PrefixSyncReconciler implements Reconciler {
     const finalizers = psync.metadata.finalizers ?? [];
     this.options.connections.release(key);
     if (!finalizers.includes(PREFIX_SYNC_FINALIZER)) return;
-    const policy = deletionPolicyOf(psync);
     const targetName = typeof psync.spec?.target?.name === 'string' ? psync.spec.target.name : undefined;
-    if (targetName) {
-      const namespace = psync.metadata.namespace ?? '';
-      const cmKey = { namespace, name: targetName };
-      for (let attempt = 1; ; attempt++) {
-        const existing = await this.getConfigMap(cmKey, ctx.signal);
-        if (!existing) break;
-        try {
-          if (policy === 'Delete') {
-            if (existing.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) {
-              await this.options.configMaps.delete(cmKey, { signal: ctx.signal });
-              ctx.logger.info('configmap deleted with its PrefixSync', { configMap: targetName });
-            }
-          } else {
-            const released = withoutOwner(existing, psync);
-            if (released) {
-              await this.options.configMaps.replace(released, { signal: ctx.signal });
-              ctx.logger.info('configmap retained without owner', { configMap: targetName });
-            }
-          }
-          break;
-        } catch (err) {
-          if (err instanceof NotFoundError) break;
-          if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
-          throw err;
-        }
-      }
-    }
+    if (targetName) await this.releaseConfigMap(psync, targetName, ctx);
     await this.options.prefixSyncs.patchMerge(
       keyOf(psync),
       {
@@ -555,6 +536,56 @@ export class PrefixSyncReconciler implements Reconciler {
       { signal: ctx.signal },
     );
     this.forget(key, { namespace: psync.metadata.namespace ?? '', name: psync.metadata.name ?? '' });
+  }
+
+  /**
+   * Lets go of ConfigMap `name` as `deletionPolicy` says — Delete: delete it if we own it; Retain: drop
+   * our ownerReference — on deletion of the PrefixSync and when `spec.target.name` moves away from it.
+   */
+  private async releaseConfigMap(psync: PrefixSync, name: string, ctx: ReconcileContext): Promise<void> {
+    const policy = deletionPolicyOf(psync);
+    const cmKey = { namespace: psync.metadata.namespace ?? '', name };
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.getConfigMap(cmKey, ctx.signal);
+      if (!existing) return;
+      try {
+        if (policy === 'Delete') {
+          if (existing.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) {
+            await this.options.configMaps.delete(cmKey, { signal: ctx.signal });
+            ctx.logger.info('configmap deleted', { configMap: name, deletionPolicy: policy });
+          }
+        } else {
+          const released = withoutOwner(existing, psync);
+          if (released) {
+            await this.options.configMaps.replace(released, { signal: ctx.signal });
+            ctx.logger.info('configmap retained without owner', { configMap: name });
+          }
+        }
+        return;
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+        if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * After a write to `spec.target.name`: the ConfigMap this process last wrote for the PrefixSync, if it
+   * had another name (the target was renamed), is released by the deletion policy rather than left
+   * behind owned (it would otherwise follow the PrefixSync's deletion even under Retain).
+   */
+  private async releasePreviousTarget(
+    psync: PrefixSync,
+    key: string,
+    target: string,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const memory = this.memory.get(key);
+    if (!memory) return;
+    const previous = memory.target;
+    if (previous !== undefined && previous !== target) await this.releaseConfigMap(psync, previous, ctx);
+    memory.target = target;
   }
 
   // ---- helpers ----
@@ -587,6 +618,7 @@ export class PrefixSyncReconciler implements Reconciler {
         pendingSince: undefined,
         pendingRevision: 0n,
         burst: undefined,
+        target: undefined,
       };
       this.memory.set(key, memory);
     }

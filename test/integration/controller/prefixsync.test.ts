@@ -228,6 +228,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       await synced(ns, prefix);
       await env.put(`${prefix}bad key`, 'x');
       await expectFailure(ns, 'InvalidKey', 'bad key');
+      await expectFailure(ns, 'InvalidKey', 'rename or delete that key in etcd');
     });
 
     it('KeyCollision names both keys', async () => {
@@ -236,6 +237,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       await env.put(`${prefix}a/b`, '1');
       await env.put(`${prefix}a.b`, '2');
       await expectFailure(ns, 'KeyCollision', `${prefix}a/b`);
+      await expectFailure(ns, 'KeyCollision', 'choose another spec.keys.separator');
     });
 
     it('TooLarge gives the size', async () => {
@@ -244,6 +246,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       await env.put(`${prefix}big1`, Buffer.alloc(600 * 1024, 'x'));
       await env.put(`${prefix}big2`, Buffer.alloc(600 * 1024, 'y'));
       await expectFailure(ns, 'TooLarge', 'bytes');
+      await expectFailure(ns, 'TooLarge', 'mirror a narrower prefix');
     });
 
     it('TargetConflict names the owner and leaves a foreign ConfigMap alone', async () => {

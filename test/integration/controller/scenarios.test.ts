@@ -1,0 +1,304 @@
+// Scenarios of the kinds issue 4 lists, beyond its own list: every format, another separator, spec
+// changes, rollout of StatefulSets and DaemonSets, inputs that go bad and heal, restart mid-debounce.
+import { strict as assert } from 'node:assert';
+import { TestEnv, mountingPodSpec, templateHashOf, waitFor } from './support.js';
+
+const HASH = 'etcdconfig.dev/config-hash';
+
+describe('PrefixSync scenarios (real etcd + simulator)', function () {
+  this.timeout(60_000);
+  let env: TestEnv;
+
+  before(async () => {
+    env = await TestEnv.start();
+    await env.createSource('main', { access: [{ namespaceSelector: {}, prefixes: ['/'] }] });
+    await env.startManager();
+  });
+  after(async () => {
+    await env?.close();
+  });
+
+  async function fresh(): Promise<{ ns: string; prefix: string }> {
+    const ns = await env.namespace();
+    return { ns, prefix: `/${ns}/` };
+  }
+  const ready = (ns: string, name = 'p') => env.condition(ns, name);
+  async function readyMessage(ns: string, name = 'p'): Promise<string> {
+    const c = (await env.prefixSync(ns, name))?.status?.conditions?.find((x) => x.type === 'Ready');
+    return c?.message ?? '';
+  }
+  async function data(ns: string, name = 'cfg'): Promise<Record<string, string>> {
+    return { ...(await env.configMap(ns, name))?.data };
+  }
+
+  const rendered = {
+    json: '{\n  "db": {\n    "host": "h",\n    "port": "5432"\n  }\n}\n',
+    properties: 'db.host=h\ndb.port=5432\n',
+  } as const;
+  for (const format of ['json', 'properties'] as const) {
+    it(`format ${format}: one document under target.key, following a put`, async () => {
+      const { ns, prefix } = await fresh();
+      await env.put(`${prefix}db/host`, 'h');
+      await env.put(`${prefix}db/port`, '5432');
+      await env.createPrefixSync(ns, 'p', {
+        sourceRef: { name: 'main' },
+        prefix,
+        target: { name: 'cfg', format, key: 'app.conf' },
+        debounce: '0s',
+      });
+      await waitFor('the document', async () => (await data(ns))['app.conf'] === rendered[format]);
+      await env.put(`${prefix}db/user`, 'u');
+      await waitFor('the put', async () => (await data(ns))['app.conf']?.includes('user'));
+    });
+  }
+
+  it('format env: a name that is no env name says how to fix it; separator _ heals it', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}db/host`, 'h');
+    await env.createPrefixSync(ns, 'p', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg', format: 'env', key: 'app.env' },
+      debounce: '0s',
+    });
+    await waitFor('RenderFailed', async () => (await ready(ns)) === 'False/RenderFailed');
+    assert.match(await readyMessage(ns), /db\.host.*set spec\.keys\.separator to "_"/);
+    await env.patchPrefixSync(ns, 'p', { spec: { keys: { separator: '_' } } });
+    await waitFor('healed', async () => (await data(ns))['app.env'] === "db_host='h'\n");
+    await waitFor('Ready', async () => (await ready(ns)) === 'True/Synced');
+  });
+
+  it('separator _ maps paths; a key deleted in etcd leaves the ConfigMap', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}db/host`, 'h');
+    await env.put(`${prefix}x`, 'y');
+    await env.createPrefixSync(ns, 'p', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      keys: { separator: '_' },
+      debounce: '0s',
+    });
+    await waitFor('cm', async () => (await data(ns))['db_host'] === 'h');
+    assert.deepEqual(await data(ns), { db_host: 'h', x: 'y' });
+    await env.etcdClient.kv.delete({ key: `${prefix}x` });
+    await waitFor('x removed', async () => !('x' in (await data(ns))));
+    const events = await env.events(ns, 'p');
+    assert.ok(
+      events.some((e) => e.includes('wrote ConfigMap cfg: 1 key at revision')),
+      `singular in ${events.join(' | ')}`,
+    );
+  });
+
+  for (const deletionPolicy of ['Retain', 'Delete'] as const) {
+    it(`spec changes (prefix, format, target name) are followed; the old ConfigMap is released (${deletionPolicy})`, async () => {
+      const { ns, prefix } = await fresh();
+      await env.put(`${prefix}a/k`, '1');
+      await env.put(`${prefix}b/k`, '2');
+      await env.createPrefixSync(ns, 'p', {
+        sourceRef: { name: 'main' },
+        prefix: `${prefix}a/`,
+        target: { name: 'cfg' },
+        debounce: '0s',
+        deletionPolicy,
+      });
+      await waitFor('cm', async () => (await data(ns))['k'] === '1');
+      const generation = async (): Promise<number | undefined> =>
+        (await env.prefixSync(ns, 'p'))?.status?.observedGeneration;
+      await env.patchPrefixSync(ns, 'p', { spec: { prefix: `${prefix}b/` } });
+      await waitFor('prefix followed', async () => (await data(ns))['k'] === '2');
+      await waitFor('observedGeneration 2', async () => (await generation()) === 2);
+      await env.patchPrefixSync(ns, 'p', {
+        spec: { target: { name: 'cfg', format: 'json', key: 'c.json' } },
+      });
+      await waitFor('format followed', async () => (await data(ns))['c.json'] === '{\n  "k": "2"\n}\n');
+      await waitFor('observedGeneration 3', async () => (await generation()) === 3);
+      await env.patchPrefixSync(ns, 'p', { spec: { target: { name: 'cfg2', format: null, key: null } } });
+      await waitFor('target followed', async () => (await data(ns, 'cfg2'))['k'] === '2');
+      await waitFor('observedGeneration 4', async () => (await generation()) === 4);
+      const uid = (await env.prefixSync(ns, 'p'))?.metadata.uid;
+      await waitFor(`old ConfigMap released (${deletionPolicy})`, async () => {
+        const old = await env.configMap(ns, 'cfg');
+        if (deletionPolicy === 'Delete') return old === undefined;
+        return old !== undefined && !old.metadata?.ownerReferences?.some((r) => r.uid === uid);
+      });
+    });
+  }
+
+  it('rollout auto restarts a StatefulSet and a DaemonSet that mount the ConfigMap, as narrowed by the selector', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}k`, '1');
+    const template = (app: string) => ({ metadata: { labels: { app } }, spec: mountingPodSpec('cfg') });
+    await env.apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'ss', labels: { tier: 'a' } },
+        spec: { serviceName: 'ss', selector: { matchLabels: { app: 'ss' } }, template: template('ss') },
+      },
+    });
+    await env.apps.createNamespacedDaemonSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'ds', labels: { tier: 'b' } },
+        spec: { selector: { matchLabels: { app: 'ds' } }, template: template('ds') },
+      },
+    });
+    await env.createPrefixSync(ns, 'p', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '0s',
+      rollout: { mode: 'auto', selector: { matchLabels: { tier: 'a' } } },
+    });
+    await waitFor('synced', async () => (await ready(ns)) === 'True/Synced');
+    const ssHash = async () =>
+      (await env.apps.readNamespacedStatefulSet({ namespace: ns, name: 'ss' })).spec?.template.metadata
+        ?.annotations?.[HASH];
+    const dsHash = async () =>
+      (await env.apps.readNamespacedDaemonSet({ namespace: ns, name: 'ds' })).spec?.template.metadata
+        ?.annotations?.[HASH];
+    assert.equal(await ssHash(), undefined, 'nothing rolled on the first sync');
+    await env.put(`${prefix}k`, '2');
+    const first = await waitFor('StatefulSet rolled', ssHash);
+    assert.deepEqual((await env.prefixSync(ns, 'p'))?.status?.rolledOut, [
+      { kind: 'StatefulSet', name: 'ss', hash: first },
+    ]);
+    assert.equal(await dsHash(), undefined, 'the selector left the DaemonSet alone');
+    await env.patchPrefixSync(ns, 'p', { spec: { rollout: { selector: null } } });
+    await env.put(`${prefix}k`, '3');
+    const second = await waitFor('DaemonSet rolled', dsHash);
+    assert.equal(await ssHash(), second);
+  });
+
+  it('a rollout target that does not exist: TargetNotFound and a Warning; it clears once the workload exists', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}k`, '1');
+    await env.createPrefixSync(ns, 'p', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '0s',
+      rollout: { mode: 'targets', targets: [{ kind: 'Deployment', name: 'later' }] },
+    });
+    await waitFor('synced', async () => (await ready(ns)) === 'True/Synced');
+    await env.put(`${prefix}k`, '2');
+    await waitFor(
+      'TargetNotFound',
+      async () => (await env.condition(ns, 'p', 'RolledOut')) === 'False/TargetNotFound',
+    );
+    assert.match(await readyMessage(ns), /Deployment later/);
+    assert.equal((await data(ns))['k'], '2', 'the ConfigMap is synced all the same');
+    await waitFor('Warning', async () =>
+      (await env.events(ns, 'p')).some((e) => e.startsWith('Warning/TargetNotFound')),
+    );
+    await env.createDeployment(ns, 'later', mountingPodSpec('cfg'));
+    await env.put(`${prefix}k`, '3');
+    await waitFor('rolled', async () => templateHashOf(await env.deployment(ns, 'later')));
+    await waitFor('cleared', async () => (await env.condition(ns, 'p', 'RolledOut')) === 'True/RolledOut');
+  });
+
+  it('access withdrawn from a synced prefix: PrefixForbidden, ConfigMap kept; a namespaceSelector rule heals; source deleted and recreated heals', async () => {
+    const { ns, prefix } = await fresh();
+    const source = `s-${ns}`;
+    await env.createSource(source, { access: [{ namespaces: [ns], prefixes: [prefix] }] });
+    await env.put(`${prefix}k`, '1');
+    await env.createPrefixSync(ns, 'p', {
+      sourceRef: { name: source },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '0s',
+    });
+    await waitFor('synced', async () => (await ready(ns)) === 'True/Synced');
+    await env.patchSource(source, { spec: { access: [{ namespaces: ['other'], prefixes: [prefix] }] } });
+    await waitFor('forbidden', async () => (await ready(ns)) === 'False/PrefixForbidden');
+    await env.put(`${prefix}k`, '2');
+    assert.equal((await data(ns))['k'], '1', 'the last good ConfigMap stays');
+    await env.patchSource(source, {
+      spec: {
+        access: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, prefixes: [prefix] },
+        ],
+      },
+    });
+    await waitFor('healed', async () => (await data(ns))['k'] === '2');
+    await env.deleteSource(source);
+    await waitFor('SourceNotFound', async () => (await ready(ns)) === 'False/SourceNotFound');
+    await env.createSource(source, { access: [{ namespaces: [ns], prefixes: [prefix] }] });
+    await env.put(`${prefix}k`, '3');
+    await waitFor('healed again', async () => (await data(ns))['k'] === '3');
+    await waitFor('Ready', async () => (await ready(ns)) === 'True/Synced');
+  });
+
+  it('a second PrefixSync on the same ConfigMap name gets TargetConflict; a new name heals it', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}k`, '1');
+    await env.put(`${prefix}x/k`, 'x');
+    await env.createPrefixSync(ns, 'p1', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '0s',
+    });
+    await waitFor('p1 synced', async () => (await ready(ns, 'p1')) === 'True/Synced');
+    await env.createPrefixSync(ns, 'p2', {
+      sourceRef: { name: 'main' },
+      prefix: `${prefix}x/`,
+      target: { name: 'cfg' },
+      debounce: '0s',
+    });
+    await waitFor('conflict', async () => (await ready(ns, 'p2')) === 'False/TargetConflict');
+    assert.match(await readyMessage(ns, 'p2'), /PrefixSync p1/);
+    await env.put(`${prefix}k`, '2');
+    await waitFor('p1 keeps syncing', async () => (await data(ns))['k'] === '2');
+    await env.patchPrefixSync(ns, 'p2', { spec: { target: { name: 'cfg-b' } } });
+    await waitFor('p2 healed', async () => (await data(ns, 'cfg-b'))['k'] === 'x');
+    await waitFor('p2 Ready', async () => (await ready(ns, 'p2')) === 'True/Synced');
+  });
+
+  it('a value turning non-UTF-8 moves to binaryData and back; a hand edit is repaired', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}k`, 'text');
+    await env.createPrefixSync(ns, 'p', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '0s',
+    });
+    await waitFor('cm', async () => (await data(ns))['k'] === 'text');
+    await env.put(`${prefix}k`, Buffer.from([0xff, 0xfe, 0x00]));
+    const cm = await waitFor('binaryData', async () => {
+      const c = await env.configMap(ns, 'cfg');
+      return c?.binaryData?.['k'] ? c : undefined;
+    });
+    assert.equal(Buffer.from(cm.binaryData!['k']!, 'base64').toString('hex'), 'fffe00');
+    assert.equal(cm.data?.['k'], undefined);
+    await env.put(`${prefix}k`, 'back');
+    await waitFor('data again', async () => {
+      const c = await env.configMap(ns, 'cfg');
+      return c?.data?.['k'] === 'back' && c.binaryData?.['k'] === undefined;
+    });
+    await env.core.patchNamespacedConfigMap({
+      namespace: ns,
+      name: 'cfg',
+      body: [{ op: 'replace', path: '/data/k', value: 'hand-edited' }],
+    });
+    await waitFor('repaired', async () => (await data(ns))['k'] === 'back');
+  });
+
+  it('an operator restart inside a debounce window loses no change', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}k`, '1');
+    await env.createPrefixSync(ns, 'p', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '30s',
+    });
+    await waitFor('synced', async () => (await ready(ns)) === 'True/Synced');
+    await env.put(`${prefix}k`, '2');
+    await env.closeManagers();
+    assert.equal((await data(ns))['k'], '1', 'the change was still in its debounce window');
+    await env.startManager();
+    await waitFor('applied after the restart', async () => (await data(ns))['k'] === '2');
+  });
+});
