@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
+import { parseRunArgs } from '../../../src/cli/run.js';
 import { OPERATOR_PERMISSIONS } from '../../../src/operator/index.js';
 import { validatorsFor } from '../../unit/api/support/crd-validator.js';
 import {
@@ -270,6 +271,38 @@ for (const helm of helms()) {
       });
     });
 
+    it('passes the lease timings, as flags that `run` accepts', async () => {
+      const argsOf = async (...set: string[]): Promise<string[]> => {
+        const objs = await template(
+          helm,
+          home,
+          set.flatMap((s) => ['--set', s]),
+        );
+        const args = podSpec(one(objs, 'Deployment')).containers[0]?.args ?? [];
+        assert.equal(args[0], 'run');
+        return args.slice(1);
+      };
+      const defaults = parseRunArgs(await argsOf(), {});
+      assert.ok(defaults !== 'help');
+      assert.deepEqual(
+        [defaults.leaseDurationMs, defaults.renewDeadlineMs, defaults.retryPeriodMs],
+        [15_000, 10_000, 2_000],
+      );
+      const set = parseRunArgs(
+        await argsOf(
+          'leaderElection.leaseDuration=1m',
+          'leaderElection.renewDeadline=40s',
+          'leaderElection.retryPeriod=5s',
+        ),
+        {},
+      );
+      assert.ok(set !== 'help');
+      assert.deepEqual(
+        [set.leaseDurationMs, set.renewDeadlineMs, set.retryPeriodMs],
+        [60_000, 40_000, 5_000],
+      );
+    });
+
     it('renders a valid ClusterEtcdSource from --set defaultSource.endpoints=<one endpoint>', async () => {
       const objs = await template(helm, home, ['--set', 'defaultSource.endpoints=etcd.platform.svc:2379']);
       const source = one(objs, 'ClusterEtcdSource');
@@ -316,6 +349,8 @@ for (const helm of helms()) {
         [['--set', 'replicas=2'], /replicas/],
         [['--set', 'workers=0'], /workers/],
         [['--set', 'leaderElection.enabled=false'], /needs leaderElection.enabled=true/],
+        [['--set', 'leaderElection.leaseDuration=1.5s'], /leaseDuration/],
+        [['--set', 'leaderElection.retryPeriod=often'], /retryPeriod/],
       ];
       for (const [args, mentions] of cases) {
         const result = await run(helm.path, ['template', 'eco', CHART, ...args], home);
