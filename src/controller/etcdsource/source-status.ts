@@ -71,7 +71,7 @@ export function sourceStatus(
       ? {
           status: ConditionStatus.True,
           reason: ClusterEtcdSourceReason.Connected,
-          message: `connected to etcd cluster ${health.clusterId} (${health.memberCount} members)`,
+          message: `connected to etcd cluster ${health.clusterId} (${health.memberCount} member${health.memberCount === 1 ? '' : 's'})`,
         }
       : health.state === 'pending'
         ? { status: ConditionStatus.Unknown, reason: ClusterEtcdSourceReason.Pending, message: 'connecting' }

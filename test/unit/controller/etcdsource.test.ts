@@ -105,6 +105,14 @@ describe('ClusterEtcdSource', () => {
         s.conditions?.map((c) => `${c.type}/${c.status}/${c.reason}`),
         ['Ready/True/Connected'],
       );
+      assert.equal(s.conditions?.[0]?.message, 'connected to etcd cluster cdf818194e3a8c32 (3 members)');
+      const one = sourceStatus(
+        undefined,
+        { state: 'ready', clusterId: 'a1', memberCount: 1, revision: 1n },
+        1,
+        new Date(0),
+      );
+      assert.equal(one.conditions?.[0]?.message, 'connected to etcd cluster a1 (1 member)');
       const down = sourceStatus(
         s,
         { state: 'failed', reason: 'SourceUnavailable', message: 'etcd unreachable' },
