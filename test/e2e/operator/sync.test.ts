@@ -251,6 +251,22 @@ describe('operator e2e: an etcd prefix mirrored into a ConfigMap', function () {
     assert.equal(r.generation, gen0 + 1);
   });
 
+  it('loses no change when the operator is SIGKILLed inside a debounce window; rolls it out once', async () => {
+    const { t } = await syncedTenant({ debounce: '30s' });
+    const gen0 = (await rolloutState(e(), t)).generation;
+    const put = await e().etcdClient.kv.put(`${t.prefix}a`, 'in-the-window');
+    // Still debouncing (30 s) when it dies: the change exists only in etcd.
+    assert.equal((await e().kube.getConfigMap(t.namespace, t.configMap))?.data?.['a'], '1');
+    await e().operator!.kill();
+    await e().startOperator();
+    const synced = await waitForExactSync(e(), t, { exactRevision: put.revision });
+    const r = await waitFor('the rollout of the change', async () => {
+      const s = await rolloutState(e(), t);
+      return (s.hash === synced.prefixSync.status?.contentHash && s) || `annotation ${s.hash}`;
+    });
+    assert.equal(r.generation, gen0 + 1);
+  });
+
   it('exits cleanly within 10 s of SIGTERM', async () => {
     const op = e().operator!;
     await op.waitReady();

@@ -285,6 +285,61 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
     await waitFor('repaired', async () => (await data(ns))['k'] === 'back');
   });
 
+  it('TargetConflict heals when the foreign ConfigMap is deleted, and when the owning PrefixSync is deleted', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}k`, '1');
+    await env.put(`${prefix}x/k`, 'x');
+    await env.core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'cfg' }, data: { theirs: 'y' } },
+    });
+    await env.createPrefixSync(ns, 'p1', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '0s',
+      deletionPolicy: 'Delete',
+    });
+    await waitFor('conflict', async () => (await ready(ns, 'p1')) === 'False/TargetConflict');
+    assert.deepEqual(await data(ns), { theirs: 'y' }, 'a foreign ConfigMap is never overwritten');
+    await env.core.deleteNamespacedConfigMap({ namespace: ns, name: 'cfg' });
+    await waitFor('p1 healed', async () => (await data(ns))['k'] === '1');
+    await env.createPrefixSync(ns, 'p2', {
+      sourceRef: { name: 'main' },
+      prefix: `${prefix}x/`,
+      target: { name: 'cfg' },
+      debounce: '0s',
+    });
+    await waitFor('p2 conflict', async () => (await ready(ns, 'p2')) === 'False/TargetConflict');
+    await env.deletePrefixSync(ns, 'p1');
+    await waitFor('p2 healed', async () => (await data(ns))['k'] === 'x');
+    await waitFor('p2 Ready', async () => (await ready(ns, 'p2')) === 'True/Synced');
+  });
+
+  it('KeyCollision and TooLarge clear once etcd is fixed', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}k`, '1');
+    await env.createPrefixSync(ns, 'p', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '0s',
+    });
+    await waitFor('synced', async () => (await ready(ns)) === 'True/Synced');
+    await env.put(`${prefix}a/b`, '1');
+    await env.put(`${prefix}a.b`, '2');
+    await waitFor('KeyCollision', async () => (await ready(ns)) === 'False/KeyCollision');
+    await env.etcdClient.kv.delete({ key: `${prefix}a.b` });
+    await waitFor('cleared', async () => (await ready(ns)) === 'True/Synced');
+    await env.put(`${prefix}big1`, Buffer.alloc(600 * 1024, 'x'));
+    await env.put(`${prefix}big2`, Buffer.alloc(600 * 1024, 'y'));
+    await waitFor('TooLarge', async () => (await ready(ns)) === 'False/TooLarge');
+    await env.etcdClient.kv.delete({ key: `${prefix}big2` });
+    await waitFor('cleared again', async () => (await ready(ns)) === 'True/Synced');
+    assert.equal((await data(ns))['a.b'], '1');
+    assert.equal((await data(ns))['big1']?.length, 600 * 1024);
+  });
+
   it('an operator restart inside a debounce window loses no change', async () => {
     const { ns, prefix } = await fresh();
     await env.put(`${prefix}k`, '1');
