@@ -86,11 +86,16 @@ export async function metricSum(c: Candidate, name: string, labelFilter = ''): P
 }
 
 /**
- * `leader_election_master_status{name=<lease>}`: 1 while the process leads, 0 (or absent, before it
- * ever led) otherwise.
+ * `leader_election_master_status{name=<lease>}`: 1 while the process leads, 0 otherwise — from the
+ * start, so that an alert on "no replica reports 1" has series to sum; `undefined` if the series is absent.
  */
-export function leaderGauge(c: Candidate, leaseName: string): Promise<number> {
-  return metricSum(c, 'leader_election_master_status', `name="${leaseName}"`);
+export async function leaderGauge(c: Candidate, leaseName: string): Promise<number | undefined> {
+  const { status, body } = await c.process.httpGet(c.process.metricsPort, '/metrics');
+  if (status !== 200) throw new Error(`/metrics of ${c.identity}: HTTP ${status}`);
+  const line = body
+    .split('\n')
+    .find((l) => l.startsWith(`leader_election_master_status{name="${leaseName}"}`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 /** HTTP status of /healthz and /readyz; `down` when nothing answers. */
