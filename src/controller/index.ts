@@ -63,3 +63,4 @@ export {
   prefixSyncResource,
 } from './shared/resources.js';
 export type { ResourceApi, TypedResource } from './shared/resources.js';
+export { readThrough } from './shared/read-through.js';

@@ -18,6 +18,7 @@ import {
   asPrefixSync,
   clusterEtcdSourceResource,
   prefixSyncChanged,
+  readThrough,
   requestForConfigMap,
   requestOf,
   requestsForNamespace,
@@ -352,8 +353,11 @@ export class Manager {
       },
     });
     const reconciler = new PrefixSyncReconciler({
-      prefixSyncs: this.psyncResource.api,
-      configMaps: this.configMaps,
+      // GETs answered by the informers when they hold the very version last read or written.
+      prefixSyncs: readThrough(this.psyncResource.api, (k) =>
+        asPrefixSync(this.psyncInformer.store.get(k.name, k.namespace)),
+      ),
+      configMaps: readThrough(this.configMaps, (k) => this.configMapInformer.store.get(k.name, k.namespace)),
       workloads: this.workloads,
       sources: (name) => asClusterEtcdSource(this.sourceInformer.store.get(name)),
       namespaceLabels: (name) => this.namespaceInformer.store.get(name)?.metadata?.labels,
