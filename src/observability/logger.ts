@@ -29,7 +29,8 @@ class WinstonLogger implements Logger {
     this.inner.info(message, fields);
   }
   debug(message: string, fields?: LogFields): void {
-    this.inner.debug(message, fields);
+    // winston builds and pipes every entry before its level filter drops it: skip that work here.
+    if (this.inner.isLevelEnabled('debug')) this.inner.debug(message, fields);
   }
   child(fields: LogFields): Logger {
     return new WinstonLogger(this.inner.child(fields));
