@@ -291,12 +291,23 @@ describe('etcd-config-operator watch', function () {
         const prefix = unique();
         const w = watch(prefix, '--endpoints', own.endpoints.join(','), '--output', 'json');
         await w.untilCreated();
-        for (let i = 0; i < 5; i++) await writer.kv.put(`${prefix}${i}`, `v${i}`);
+        // Which revision etcd gave each write: if an event is ever missing, the failure then says which
+        // revision it was and whether it came before or after the restart.
+        const written: string[] = [];
+        const put = async (i: number): Promise<void> => {
+          const { revision } = await writer.kv.put(`${prefix}${i}`, `v${i}`);
+          written.push(`v${i}@${revision}`);
+        };
+        for (let i = 0; i < 5; i++) await put(i);
         await w.until(() => w.events().length === 5, 'five events before the kill');
         await own.members[0]!.restart({ signal: 'SIGKILL' });
+        written.push('(restarted)');
         // Written as soon as etcd is back, quite possibly before the watch has resumed.
-        for (let i = 5; i < 10; i++) await writer.kv.put(`${prefix}${i}`, `v${i}`);
-        await w.until(() => w.events().length >= 10, 'ten events after the restart');
+        for (let i = 5; i < 10; i++) await put(i);
+        await w.until(
+          () => w.events().length >= 10,
+          `ten events after the restart (etcd wrote ${written.join(' ')}; etcd log:\n${own.members[0]!.logTail})`,
+        );
         assert.deepEqual(
           w.events().map((e) => e.value),
           Array.from({ length: 10 }, (_, i) => `v${i}`),
