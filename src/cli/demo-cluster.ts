@@ -85,27 +85,43 @@ export class DemoCluster {
     requestedDir: string | undefined,
     etcdBin: string,
     step: (what: string, cluster: Partial<{ etcdUrl: string; simUrl: string }>) => void,
+    signal: AbortSignal = new AbortController().signal,
   ): Promise<DemoCluster> {
     const { dir, createdRoot } = await prepareDir(requestedDir);
     let etcd: EtcdCluster | undefined;
     let sim: KubeSim | undefined;
     let etcdClient: EtcdClient | undefined;
+    // Ctrl-C while starting: stop waiting at once (etcd shares our process group, so the terminal's
+    // SIGINT has killed it and the next etcd call would retry for long), yet close whatever a step
+    // still in flight brings up.
+    const abandoned: Promise<unknown>[] = [];
+    const stage = async <T>(work: Promise<T>, undo?: (value: T) => Promise<unknown>): Promise<T> => {
+      try {
+        return await untilAborted(work, signal);
+      } catch (e) {
+        if (e instanceof DemoInterrupted && undo) abandoned.push(work.then(undo, () => undefined));
+        throw e;
+      }
+    };
     try {
-      etcd = await EtcdCluster.start({ etcdBin });
+      etcd = await stage(EtcdCluster.start({ etcdBin }), (c) => c.close());
       step('etcd', { etcdUrl: etcd.clientUrls[0]! });
-      sim = await KubeSim.start({ port: 0 });
+      sim = await stage(KubeSim.start({ port: 0 }), (k) => k.close());
       const kubeconfigPath = join(dir, 'kubeconfig');
-      await sim.writeKubeconfig(kubeconfigPath);
+      await stage(sim.writeKubeconfig(kubeconfigPath));
       step('sim', { simUrl: sim.url });
       const kc = sim.kubeConfig();
-      await applyCrds(kc);
+      await stage(applyCrds(kc));
       etcdClient = new EtcdClient({ endpoints: etcd.endpoints });
-      for (const [k, v] of Object.entries(DEMO.seed)) await etcdClient.kv.put(DEMO.prefix + k, v);
-      await applyExample(kc, etcd.endpoints[0]!);
+      for (const [k, v] of Object.entries(DEMO.seed)) await stage(etcdClient.kv.put(DEMO.prefix + k, v));
+      await stage(applyExample(kc, etcd.endpoints[0]!));
       step('objects', {});
-      const [metricsPort, probePort] = (await freeLoopbackPorts(2)) as [number, number];
+      const [metricsPort, probePort] = (await stage(freeLoopbackPorts(2))) as [number, number];
       const operatorLogPath = join(dir, 'operator.log');
-      const operator = await startOperator(kubeconfigPath, operatorLogPath, metricsPort, probePort);
+      const operator = await stage(
+        startOperator(kubeconfigPath, operatorLogPath, metricsPort, probePort),
+        (child) => stopOperator(child),
+      );
       step('operator', {});
       return new DemoCluster(
         dir,
@@ -120,6 +136,7 @@ export class DemoCluster {
         operator,
       );
     } catch (e) {
+      await Promise.all(abandoned);
       await etcdClient?.close();
       await sim?.close();
       await etcd?.close();
@@ -134,12 +151,7 @@ export class DemoCluster {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.operator.exitCode === null && this.operator.signalCode === null) {
-        this.operator.kill('SIGTERM');
-        const timer = setTimeout(() => this.operator.kill('SIGKILL'), OPERATOR_STOP_TIMEOUT_MS);
-        await this.operatorExited;
-        clearTimeout(timer);
-      }
+      await stopOperator(this.operator);
       await this.etcdClient.close();
       await this.sim.close();
       await this.etcd.close();
@@ -147,6 +159,42 @@ export class DemoCluster {
     })();
     return this.closing;
   }
+}
+
+/** Thrown by {@link DemoCluster.start} when its signal aborts (Ctrl-C) before everything is up. */
+export class DemoInterrupted extends Error {
+  constructor() {
+    super('interrupted while starting');
+  }
+}
+
+/** Settles with `work`, or rejects with DemoInterrupted as soon as `signal` aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new DemoInterrupted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new DemoInterrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/** SIGTERM, then SIGKILL after {@link OPERATOR_STOP_TIMEOUT_MS}; resolves when it has exited. */
+async function stopOperator(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), OPERATOR_STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** The files the demo writes into its directory. */

@@ -1,6 +1,6 @@
 // `etcd-config-operator demo` (`npm run demo`): the whole product on one machine, for a first look.
 import { readFile } from 'node:fs/promises';
-import { DEMO, DemoCluster } from './demo-cluster.js';
+import { DEMO, DemoCluster, DemoInterrupted } from './demo-cluster.js';
 import { DEMO_USAGE, DemoUsageError, parseDemoArgs, type DemoOptions } from './demo-options.js';
 import { etcdMissingMessage, findDemoTools, type DemoTools } from './demo-tools.js';
 import { DemoView } from './demo-view.js';
@@ -127,25 +127,37 @@ export async function demoMain(argv: string[]): Promise<number> {
   const signal = onStopSignal();
   say('etcd-config-operator demo: etcd → operator → ConfigMap → rolling restart, all on this machine.');
   say();
+  const interrupt = new AbortController();
+  void signal.stopped.then(() => interrupt.abort());
   let cluster: DemoCluster;
   try {
-    cluster = await DemoCluster.start(options.dir, tools.etcd, (what, info) => {
-      if (what === 'etcd') say(`  ✓ etcd on ${info.etcdUrl} (data in a temp dir, removed on exit)`);
-      if (what === 'sim') say(`  ✓ Kubernetes API simulator on ${info.simUrl}`);
-      if (what === 'objects') {
-        say(`  ✓ keys under ${DEMO.prefix} in etcd: ${Object.keys(DEMO.seed).join(', ')}`);
-        say(
-          `  ✓ CRDs, ClusterEtcdSource "${DEMO.source}" (lets namespace ${DEMO.namespace} read ${DEMO.prefix}),`,
-        );
-        say(`    Deployment "${DEMO.deployment}" mounting ConfigMap "${DEMO.configMap}",`);
-        say(
-          `    PrefixSync "${DEMO.prefixSync}": ${DEMO.prefix} → ConfigMap ${DEMO.configMap}, rollout of Deployment ${DEMO.deployment}, debounce ${DEMO.debounce}`,
-        );
-      }
-      if (what === 'operator') say('  ✓ the operator (etcd-config-operator run)');
-    });
+    cluster = await DemoCluster.start(
+      options.dir,
+      tools.etcd,
+      (what, info) => {
+        if (what === 'etcd') say(`  ✓ etcd on ${info.etcdUrl} (data in a temp dir, removed on exit)`);
+        if (what === 'sim') say(`  ✓ Kubernetes API simulator on ${info.simUrl}`);
+        if (what === 'objects') {
+          say(`  ✓ keys under ${DEMO.prefix} in etcd: ${Object.keys(DEMO.seed).join(', ')}`);
+          say(
+            `  ✓ CRDs, ClusterEtcdSource "${DEMO.source}" (lets namespace ${DEMO.namespace} read ${DEMO.prefix}),`,
+          );
+          say(`    Deployment "${DEMO.deployment}" mounting ConfigMap "${DEMO.configMap}",`);
+          say(
+            `    PrefixSync "${DEMO.prefixSync}": ${DEMO.prefix} → ConfigMap ${DEMO.configMap}, rollout of Deployment ${DEMO.deployment}, debounce ${DEMO.debounce}`,
+          );
+        }
+        if (what === 'operator') say('  ✓ the operator (etcd-config-operator run)');
+      },
+      interrupt.signal,
+    );
   } catch (e) {
     signal.dispose();
+    if (e instanceof DemoInterrupted) {
+      say();
+      say('Stopped while starting: everything the demo started is stopped and its files are removed.');
+      return 0;
+    }
     process.stderr.write(`demo: could not start: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }

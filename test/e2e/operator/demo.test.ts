@@ -11,8 +11,13 @@ const BIN = fileURLToPath(new URL('../../../bin/etcd-config-operator.js', import
 const PACKAGE_JSON = new URL('../../../package.json', import.meta.url);
 
 /** `etcd-config-operator demo …` as a child process, its output collected. */
-function runDemo(args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(process.execPath, [BIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+function runDemo(args: readonly string[], env: NodeJS.ProcessEnv = process.env, ownGroup = false) {
+  // ownGroup: its own process group, so that a Ctrl-C can reach every process of it as a terminal's does.
+  const child = spawn(process.execPath, [BIN, 'demo', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+    detached: ownGroup,
+  });
   const out = { stdout: '', stderr: '' };
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out.stdout += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (out.stderr += c));
@@ -93,6 +98,31 @@ describe('npm run demo (etcd-config-operator demo)', function () {
     assert.equal(code, 0, `exit code ${code}\n${r.out.stderr}`);
     assert.ok(Date.now() - t0 < 15_000, `stopping took ${Date.now() - t0} ms`);
     assert.match(r.out.stdout, /Done: everything the demo started is stopped/);
+    assert.ok(!existsSync(dir), 'the demo removed its directory');
+    assert.equal(await answers(etcdUrl), false, 'etcd is stopped');
+  });
+
+  it('Ctrl-C while it is still starting (to its whole process group, as a terminal sends it) stops at once and cleans up', async () => {
+    const r = runDemo(['--dir', dir], process.env, true);
+    running.push(r);
+    await waitFor(
+      'etcd to be up',
+      () => /etcd on http/.test(r.out.stdout) || r.out.stdout.slice(-300),
+      120_000,
+    );
+    const etcdUrl = /etcd on (http:\/\/127\.0\.0\.1:\d+)/.exec(r.out.stdout)![1]!;
+    const t0 = Date.now();
+    process.kill(-r.child.pid!, 'SIGINT');
+    const code = await r.exited;
+    const ms = Date.now() - t0;
+    assert.equal(code, 0, `exit code ${code}\n${r.out.stdout}\n${r.out.stderr}`);
+    assert.ok(ms < 15_000, `stopping took ${ms} ms`);
+    // Usually still starting; on a fast machine it may have just finished starting: both end cleanly.
+    assert.match(
+      r.out.stdout,
+      /Stopped while starting: everything the demo started is stopped|Done: everything the demo started is stopped/,
+    );
+    assert.doesNotMatch(r.out.stderr, /could not start/);
     assert.ok(!existsSync(dir), 'the demo removed its directory');
     assert.equal(await answers(etcdUrl), false, 'etcd is stopped');
   });
