@@ -307,13 +307,15 @@ export class ResourceApi {
     const nm = meta(next);
     nm['resourceVersion'] = oldMeta['resourceVersion'];
     dropEmptyMetadata(next);
-    if (typeof oldMeta['generation'] === 'number' && this.specChanged(type, next, old)) {
-      nm['generation'] = oldMeta['generation'] + 1;
-    }
     const warnings =
       req.subresource === 'status' && type.crdName === undefined
         ? []
         : this.admission.admit(type, next, old, req.query.get('fieldValidation') ?? 'Warn');
+    // After admission: a field that is pruned or defaulted back to what was stored changes nothing
+    // (upstream prunes and defaults while decoding, before the strategy compares specs).
+    if (typeof oldMeta['generation'] === 'number' && this.specChanged(type, next, old)) {
+      nm['generation'] = oldMeta['generation'] + 1;
+    }
     if (jsonEqual(next, old)) return { code: 200, body: present(type, old), warnings };
     if (this.isDryRun(req)) return { code: 200, body: present(type, next), warnings };
     const resource = storageKey(type);

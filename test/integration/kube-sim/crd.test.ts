@@ -325,6 +325,38 @@ describe('KubeSim custom resources (the project CRDs in crds/)', () => {
       assert.equal(status.metadata.generation, 2);
     });
 
+    it('writes nothing for a change that pruning or defaulting undoes: generation and resourceVersion stay', async () => {
+      const created = await create(psync('n'));
+      const unknown = (await custom.patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: 'default',
+          plural: 'prefixsyncs',
+          name: 'n',
+          body: [{ op: 'add', path: '/spec/bogus', value: 1 }],
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      )) as PrefixSync;
+      assert.equal(unknown.metadata.generation, 1, 'a pruned field bumped generation');
+      assert.equal(unknown.metadata.resourceVersion, created.metadata.resourceVersion);
+      // A PUT that leaves out a defaulted field gets the default back: no spec change.
+      const body = await get('n');
+      delete body.spec['suspend'];
+      delete body.spec['debounce'];
+      const put = (await custom.replaceNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: 'default',
+        plural: 'prefixsyncs',
+        name: 'n',
+        body,
+      })) as PrefixSync;
+      assert.equal(put.metadata.generation, 1, 'a field defaulted back bumped generation');
+      assert.equal(put.metadata.resourceVersion, created.metadata.resourceVersion);
+      assert.equal(put.spec['suspend'], false);
+    });
+
     it('serves cluster-scoped kinds (ClusterEtcdSource)', async () => {
       const body = {
         apiVersion: `${GROUP}/${VERSION}`,
