@@ -118,7 +118,7 @@ export function planConfigMapWrite(
     const where = `${desired.metadata?.namespace ?? ''}/${desired.metadata?.name ?? ''}`;
     return {
       action: 'conflict',
-      message: `ConfigMap ${where} exists and is not managed by this PrefixSync (owner: ${ownership.owner}); it is left untouched`,
+      message: `ConfigMap ${where} exists and is not managed by this PrefixSync (owner: ${ownership.owner}); it is left untouched: choose another spec.target.name, or remove that ConfigMap if it is no longer needed`,
     };
   }
   const meta = existing.metadata ?? {};

@@ -241,7 +241,7 @@ export class PrefixSyncReconciler implements Reconciler {
     if (!source) {
       throw new SyncFailure(
         PrefixSyncReason.SourceNotFound,
-        `ClusterEtcdSource ${spec.sourceRef.name} not found`,
+        `ClusterEtcdSource ${spec.sourceRef.name} not found: create it, or set spec.sourceRef.name to one that exists (kubectl get clusteretcdsources)`,
         false,
       );
     }
@@ -260,7 +260,7 @@ export class PrefixSyncReconciler implements Reconciler {
     if (!checkAccess(rules, { name: namespace, labels }, spec.prefix).allowed) {
       throw new SyncFailure(
         PrefixSyncReason.PrefixForbidden,
-        `no access rule of ClusterEtcdSource ${spec.sourceRef.name} lets namespace ${namespace} read ${spec.prefix}`,
+        `no access rule of ClusterEtcdSource ${spec.sourceRef.name} lets namespace ${namespace} read ${spec.prefix}: a rule in its spec.access must name this namespace (or select it by labels) and a prefix covering this one`,
         false,
       );
     }

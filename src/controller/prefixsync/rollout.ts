@@ -149,7 +149,7 @@ export async function rollOut(
     rolled.push({ kind, name, hash });
   }
   if (missing.length > 0) {
-    const message = `rollout target${missing.length > 1 ? 's' : ''} not found in ${namespace}: ${missing.join(', ')}`;
+    const message = `rollout target${missing.length > 1 ? 's' : ''} not found in ${namespace}: ${missing.join(', ')} (the ConfigMap is synced; create the workload or fix spec.rollout.targets)`;
     return { ok: false, reason: 'TargetNotFound', message, rolled, patched };
   }
   if (failures.length > 0) {

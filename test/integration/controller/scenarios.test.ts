@@ -186,7 +186,10 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
       'TargetNotFound',
       async () => (await env.condition(ns, 'p', 'RolledOut')) === 'False/TargetNotFound',
     );
-    assert.match(await readyMessage(ns), /Deployment later/);
+    assert.match(
+      await readyMessage(ns),
+      /Deployment later.*create the workload or fix spec\.rollout\.targets/,
+    );
     assert.equal((await data(ns))['k'], '2', 'the ConfigMap is synced all the same');
     await waitFor('Warning', async () =>
       (await env.events(ns, 'p')).some((e) => e.startsWith('Warning/TargetNotFound')),
@@ -211,6 +214,7 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
     await waitFor('synced', async () => (await ready(ns)) === 'True/Synced');
     await env.patchSource(source, { spec: { access: [{ namespaces: ['other'], prefixes: [prefix] }] } });
     await waitFor('forbidden', async () => (await ready(ns)) === 'False/PrefixForbidden');
+    assert.match(await readyMessage(ns), /a rule in its spec\.access must name this namespace/);
     await env.put(`${prefix}k`, '2');
     assert.equal((await data(ns))['k'], '1', 'the last good ConfigMap stays');
     await env.patchSource(source, {
@@ -223,6 +227,7 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
     await waitFor('healed', async () => (await data(ns))['k'] === '2');
     await env.deleteSource(source);
     await waitFor('SourceNotFound', async () => (await ready(ns)) === 'False/SourceNotFound');
+    assert.match(await readyMessage(ns), /create it, or set spec\.sourceRef\.name/);
     await env.createSource(source, { access: [{ namespaces: [ns], prefixes: [prefix] }] });
     await env.put(`${prefix}k`, '3');
     await waitFor('healed again', async () => (await data(ns))['k'] === '3');
@@ -247,7 +252,7 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
       debounce: '0s',
     });
     await waitFor('conflict', async () => (await ready(ns, 'p2')) === 'False/TargetConflict');
-    assert.match(await readyMessage(ns, 'p2'), /PrefixSync p1/);
+    assert.match(await readyMessage(ns, 'p2'), /PrefixSync p1.*choose another spec\.target\.name/);
     await env.put(`${prefix}k`, '2');
     await waitFor('p1 keeps syncing', async () => (await data(ns))['k'] === '2');
     await env.patchPrefixSync(ns, 'p2', { spec: { target: { name: 'cfg-b' } } });
