@@ -464,7 +464,11 @@ export class ResourceApi {
     const isCrd = type.plural === 'customresourcedefinitions' && type.group === 'apiextensions.k8s.io';
     if (isCrd) extra.push('customresourcecleanup.apiextensions.k8s.io');
     const wanted = [...finalizers, ...extra.filter((f) => !finalizers.includes(f))];
-    if (this.isDryRun(req)) return { code: 200, body: present(type, old) };
+    // DeleteOptions come in the body (kubectl delete --dry-run=server) or the query.
+    const bodyDryRun = options['dryRun'];
+    if (this.isDryRun(req) || (Array.isArray(bodyDryRun) && bodyDryRun.includes('All'))) {
+      return { code: 200, body: present(type, old) };
+    }
     if (wanted.length > 0 || isNamespace) {
       if (isDeleting(old) && wanted.length === finalizers.length)
         return { code: 200, body: present(type, old) };

@@ -451,6 +451,35 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
   });
 
   describe('delete, finalizers and garbage collection', () => {
+    it('keeps everything under dryRun=All: create, patch, and DELETE with dryRun in the query or the body', async () => {
+      const url = `${sim.url}/api/v1/namespaces/default/configmaps`;
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'dry' } },
+        dryRun: 'All',
+      });
+      await expectStatus(404, () => core.readNamespacedConfigMap({ namespace: 'default', name: 'dry' }));
+      const live = await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'live' }, data: { a: '1' } },
+      });
+      await core.patchNamespacedConfigMap(
+        { namespace: 'default', name: 'live', body: { data: { a: '2' } }, dryRun: 'All' },
+        MERGE,
+      );
+      // kubectl delete --dry-run=server sends DeleteOptions {"dryRun":["All"]} in the body.
+      const byBody = await http(`${url}/live`, {
+        method: 'DELETE',
+        body: { propagationPolicy: 'Background', dryRun: ['All'] },
+      });
+      assert.equal(byBody.status, 200);
+      const byQuery = await http(`${url}/live?dryRun=All`, { method: 'DELETE' });
+      assert.equal(byQuery.status, 200);
+      const after = await core.readNamespacedConfigMap({ namespace: 'default', name: 'live' });
+      assert.deepEqual(after.data, { a: '1' });
+      assert.equal(after.metadata!.resourceVersion, live.metadata!.resourceVersion);
+    });
+
     it('answers DELETE of a ConfigMap with a Success Status; a later GET is 404', async () => {
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'd' } } });
       const res = await http(`${sim.url}/api/v1/namespaces/default/configmaps/d`, {
