@@ -2,19 +2,11 @@
 // child process. close() stops everything in reverse order and removes the demo's files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import {
   API_VERSION,
   CLUSTER_ETCD_SOURCE,
@@ -25,9 +17,8 @@ import {
   type PrefixSync,
 } from '../api/index.js';
 import { EtcdClient } from '../etcd/index.js';
-import { EtcdCluster, freeLoopbackPorts, KubeSim } from '../envtest/index.js';
+import { EtcdCluster, freeLoopbackPorts, installCrds, KubeSim } from '../envtest/index.js';
 
-const CRDS_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
 /** How long the operator gets to exit after SIGTERM before it is killed. */
 const OPERATOR_STOP_TIMEOUT_MS = 10_000;
@@ -250,24 +241,7 @@ async function startOperator(
 }
 
 async function applyCrds(kc: KubeConfig): Promise<void> {
-  const api = kc.makeApiClient(ApiextensionsV1Api);
-  for (const file of (await readdir(CRDS_DIR)).filter((f) => f.endsWith('.yaml')).sort()) {
-    for (const doc of parseAllDocuments(await readFile(join(CRDS_DIR, file), 'utf8'))) {
-      const body = doc.toJS() as V1CustomResourceDefinition | null;
-      if (body) await api.createCustomResourceDefinition({ body });
-    }
-  }
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const deadline = Date.now() + CRD_READY_TIMEOUT_MS;
-  for (;;) {
-    try {
-      await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PREFIX_SYNC.plural });
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error('the simulator did not serve the CRDs', { cause: e });
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await installCrds(kc, { timeoutMs: CRD_READY_TIMEOUT_MS });
 }
 
 async function applyExample(kc: KubeConfig, etcdEndpoint: string): Promise<void> {

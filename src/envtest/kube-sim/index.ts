@@ -4,3 +4,4 @@
  */
 export { KubeSim, type KubeSimOptions } from './kube-sim.js';
 export type { SimFaults, FailNextOptions, DelayOptions, FaultTarget, Verb } from './faults.js';
+export { installCrds, REPOSITORY_CRDS_DIR, type InstallCrdsOptions } from './install-crds.js';

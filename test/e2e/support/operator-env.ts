@@ -1,24 +1,12 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { EtcdClient } from '../../../src/etcd/index.js';
 import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
-import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
+import { installCrds as installRepositoryCrds, KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import { KubeApi } from './kube-api.js';
 import { OperatorProcess } from './operator-process.js';
-import { waitFor } from './wait.js';
-
-const CRDS_DIR = fileURLToPath(new URL('../../../crds/', import.meta.url));
 
 /** Options of {@link OperatorEnv.start}. */
 export interface OperatorEnvOptions {
@@ -158,25 +146,5 @@ export class OperatorEnv {
 
 /** Creates every CRD in crds/ and waits until the simulator serves them. */
 export async function installCrds(kc: KubeConfig): Promise<void> {
-  const api = kc.makeApiClient(ApiextensionsV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  for (const file of (await readdir(CRDS_DIR)).filter((f) => f.endsWith('.yaml')).sort()) {
-    for (const doc of parseAllDocuments(await readFile(join(CRDS_DIR, file), 'utf8'))) {
-      const body = doc.toJS() as V1CustomResourceDefinition | null;
-      if (body) await api.createCustomResourceDefinition({ body });
-    }
-  }
-  await waitFor('the CRDs to be served', async () => {
-    await custom.listClusterCustomObject({
-      group: 'etcdconfig.dev',
-      version: 'v1alpha1',
-      plural: 'prefixsyncs',
-    });
-    await custom.listClusterCustomObject({
-      group: 'etcdconfig.dev',
-      version: 'v1alpha1',
-      plural: 'clusteretcdsources',
-    });
-    return true;
-  });
+  await installRepositoryCrds(kc);
 }
