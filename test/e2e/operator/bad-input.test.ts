@@ -9,8 +9,7 @@ import {
 } from '../../../src/api/index.js';
 import { freeLoopbackPorts } from '../../../src/envtest/etcd/index.js';
 import { conditionOf, describeConditions } from '../support/kube-api.js';
-import { dumpOperatorLogOnFailure } from '../support/mocha-hooks.js';
-import { OperatorEnv } from '../support/operator-env.js';
+import { useOperatorEnv } from '../support/mocha-hooks.js';
 import { newTenant, specFor, waitForCondition, waitForExactSync, type Tenant } from '../support/scenario.js';
 import { waitFor } from '../support/wait.js';
 
@@ -18,17 +17,7 @@ const { Ready, Synced } = PrefixSyncConditionType;
 
 describe('operator e2e: bad input is reported in a condition and the last good ConfigMap stays', function () {
   this.timeout(180_000);
-  let env: OperatorEnv | undefined;
-  const e = (): OperatorEnv => env!;
-  dumpOperatorLogOnFailure(() => env);
-
-  before(async function () {
-    this.timeout(120_000);
-    env = await OperatorEnv.start();
-  });
-  after(async () => {
-    await env?.close();
-  });
+  const e = useOperatorEnv();
 
   /** A synced tenant (no rollout) and its good ConfigMap. */
   async function synced(): Promise<{ t: Tenant; good: V1ConfigMap }> {

@@ -8,8 +8,7 @@ import {
   PrefixSyncReason,
 } from '../../../src/api/index.js';
 import { conditionOf, describeConditions } from '../support/kube-api.js';
-import { dumpOperatorLogOnFailure } from '../support/mocha-hooks.js';
-import { OperatorEnv } from '../support/operator-env.js';
+import { useOperatorEnv } from '../support/mocha-hooks.js';
 import { newTenant, rolloutState, specFor, waitForCondition, waitForExactSync } from '../support/scenario.js';
 import { waitFor } from '../support/wait.js';
 
@@ -18,17 +17,7 @@ const SUSPENDED_WINDOW_MS = 2_000;
 
 describe('operator e2e: formats, rollout modes, suspend, force-sync, source status, endpoints', function () {
   this.timeout(180_000);
-  let env: OperatorEnv | undefined;
-  const e = (): OperatorEnv => env!;
-  dumpOperatorLogOnFailure(() => env);
-
-  before(async function () {
-    this.timeout(120_000);
-    env = await OperatorEnv.start();
-  });
-  after(async () => {
-    await env?.close();
-  });
+  const e = useOperatorEnv();
 
   it('reports the ClusterEtcdSource as Ready with etcd’s cluster id and member count', async () => {
     const t = await newTenant(e());

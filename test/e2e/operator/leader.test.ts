@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { CoordinationV1Api } from '@kubernetes/client-node';
-import { dumpOperatorLogOnFailure } from '../support/mocha-hooks.js';
-import { OperatorEnv } from '../support/operator-env.js';
+import { useOperatorEnv } from '../support/mocha-hooks.js';
 import type { OperatorProcess } from '../support/operator-process.js';
 import { newTenant, rolloutState, specFor, waitForExactSync, type Tenant } from '../support/scenario.js';
 import { waitFor } from '../support/wait.js';
@@ -13,17 +12,7 @@ const TAKEOVER_DEADLINE_MS = 60_000;
 
 describe('operator e2e: two replicas with leader election (the default)', function () {
   this.timeout(240_000);
-  let env: OperatorEnv | undefined;
-  const e = (): OperatorEnv => env!;
-  dumpOperatorLogOnFailure(() => env);
-
-  before(async function () {
-    this.timeout(120_000);
-    env = await OperatorEnv.start({ startOperator: false });
-  });
-  after(async () => {
-    await env?.close();
-  });
+  const e = useOperatorEnv({ startOperator: false });
 
   async function holder(): Promise<string | undefined> {
     const lease = await e().kc.makeApiClient(CoordinationV1Api).readNamespacedLease(LEASE);

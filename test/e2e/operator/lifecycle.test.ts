@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { dumpOperatorLogOnFailure } from '../support/mocha-hooks.js';
+import { useOperatorEnv } from '../support/mocha-hooks.js';
 import { scrapeMetric } from '../support/etcd-metrics.js';
-import { OperatorEnv } from '../support/operator-env.js';
 import { newTenant, specFor, waitForExactSync } from '../support/scenario.js';
 import { waitFor } from '../support/wait.js';
 
@@ -11,17 +10,7 @@ const STREAMS = 'etcd_debugging_mvcc_watch_stream_total';
 
 describe('operator e2e: sharing watches, and deleting a PrefixSync', function () {
   this.timeout(180_000);
-  let env: OperatorEnv | undefined;
-  const e = (): OperatorEnv => env!;
-  dumpOperatorLogOnFailure(() => env);
-
-  before(async function () {
-    this.timeout(120_000);
-    env = await OperatorEnv.start();
-  });
-  after(async () => {
-    await env?.close();
-  });
+  const e = useOperatorEnv();
 
   const metricsUrl = (): string => `${e().etcd.clientUrls[0]!}/metrics`;
   async function etcdGauge(name: string): Promise<number> {

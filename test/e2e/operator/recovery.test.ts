@@ -1,23 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { DeadlineExceededError, NoLeaderError, UnavailableError } from '../../../src/etcd/index.js';
-import { dumpOperatorLogOnFailure } from '../support/mocha-hooks.js';
-import { OperatorEnv } from '../support/operator-env.js';
+import { useOperatorEnv } from '../support/mocha-hooks.js';
 import { newTenant, specFor, waitForExactSync } from '../support/scenario.js';
 import { waitFor } from '../support/wait.js';
 
 describe('operator e2e: recovery from lost etcd and lost history', function () {
   this.timeout(180_000);
-  let env: OperatorEnv | undefined;
-  const e = (): OperatorEnv => env!;
-  dumpOperatorLogOnFailure(() => env);
-
-  before(async function () {
-    this.timeout(120_000);
-    env = await OperatorEnv.start();
-  });
-  after(async () => {
-    await env?.close();
-  });
+  const e = useOperatorEnv();
 
   it('converges to etcd’s exact state after changes and a compaction made while the operator was down', async () => {
     const t = await newTenant(e());
@@ -71,17 +60,7 @@ describe('operator e2e: recovery from lost etcd and lost history', function () {
 
 describe('operator e2e: recovery under a stalled operator and a lost etcd member', function () {
   this.timeout(180_000);
-  let env: OperatorEnv | undefined;
-  const e = (): OperatorEnv => env!;
-  dumpOperatorLogOnFailure(() => env);
-
-  before(async function () {
-    this.timeout(120_000);
-    env = await OperatorEnv.start({ etcdMembers: 3 });
-  });
-  after(async () => {
-    await env?.close();
-  });
+  const e = useOperatorEnv({ etcdMembers: 3 });
 
   it('converges after the operator was frozen (SIGSTOP) through 2 MB of changes and a compaction', async () => {
     const t = await newTenant(e());

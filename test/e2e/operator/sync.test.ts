@@ -6,8 +6,7 @@ import {
   PrefixSyncReason,
 } from '../../../src/api/index.js';
 import { conditionOf } from '../support/kube-api.js';
-import { dumpOperatorLogOnFailure } from '../support/mocha-hooks.js';
-import { OperatorEnv } from '../support/operator-env.js';
+import { useOperatorEnv } from '../support/mocha-hooks.js';
 import {
   newTenant,
   recordWrites,
@@ -32,17 +31,7 @@ const SPREAD_PUTS = 25;
 
 describe('operator e2e: an etcd prefix mirrored into a ConfigMap', function () {
   this.timeout(180_000);
-  let env: OperatorEnv | undefined;
-  const e = (): OperatorEnv => env!;
-  dumpOperatorLogOnFailure(() => env);
-
-  before(async function () {
-    this.timeout(120_000);
-    env = await OperatorEnv.start();
-  });
-  after(async () => {
-    await env?.close();
-  });
+  const e = useOperatorEnv();
 
   /** A tenant with keys in etcd, its Deployment and its PrefixSync, synced. */
   async function syncedTenant(
