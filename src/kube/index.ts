@@ -1,5 +1,6 @@
 // The typed Kubernetes layer over @kubernetes/client-node (DESIGN.md §2): typed clients, self-restarting
 // informers, the Event recorder, and the typed errors every call throws.
+export { abortable } from './abortable.js';
 export { Backoff, DEFAULT_BACKOFF_INITIAL_DELAY_MS, DEFAULT_BACKOFF_MAX_DELAY_MS } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { ObjectCache } from './cache.js';

@@ -2,6 +2,7 @@
 // written measures the lease's expiry from (almost) the renewal itself, not from its next poll.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import {
+  abortable,
   Informer,
   toKubeError,
   type ListOptions,
@@ -56,26 +57,6 @@ class LeaseListSource implements ListWatchSource<V1Lease> {
       throw toKubeError(err, `list leases in ${options.namespace ?? ''}`);
     }
   }
-}
-
-/** Settles with `promise`, or rejects as soon as `signal` aborts (the request is then left to finish). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }
 
 /** Options of {@link InformerLeaseWatch}. */

@@ -9,7 +9,7 @@ import {
   type ClusterEtcdSource,
   type ClusterEtcdSourceStatus,
 } from '../../api/index.js';
-import { NotFoundError } from '../../kube/index.js';
+import { abortable, NotFoundError } from '../../kube/index.js';
 import {
   TerminalError,
   type ReconcileContext,
@@ -17,7 +17,6 @@ import {
   type Request,
   type Result,
 } from '../../runtime/index.js';
-import { abortable } from '../shared/abortable.js';
 import { findCondition } from '../shared/conditions.js';
 import { subjectOf, type EventSink } from '../shared/events.js';
 import type { ResourceApi } from '../shared/resources.js';

@@ -18,7 +18,13 @@ import {
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
 import type { EtcdClient, MirrorSnapshot } from '../../etcd/index.js';
-import { ConflictError, NotFoundError, type CallOptions, type ObjectKey } from '../../kube/index.js';
+import {
+  abortable,
+  ConflictError,
+  NotFoundError,
+  type CallOptions,
+  type ObjectKey,
+} from '../../kube/index.js';
 import {
   TerminalError,
   requestKey,
@@ -29,7 +35,6 @@ import {
 } from '../../runtime/index.js';
 import { renderConfigMap, summarizeProblems, type Problem, type RenderSuccess } from '../../sync/index.js';
 import type { SourceConnections } from '../etcdsource/source-connections.js';
-import { abortable } from '../shared/abortable.js';
 import { findCondition } from '../shared/conditions.js';
 import { subjectOf, type EventSink } from '../shared/events.js';
 import type { ResourceApi } from '../shared/resources.js';
