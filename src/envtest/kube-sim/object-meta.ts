@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { OwnerReference } from '../../api/index.js';
 import { objectAt, stringAt, type JsonObject } from './json.js';
 
 /** The object's metadata, created empty when missing. */
@@ -68,16 +69,6 @@ export function newUid(): string {
 export function generatedSuffix(): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
-}
-
-/** One metadata.ownerReferences entry, as far as garbage collection reads it. */
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
 }
 
 /** The well-formed ownerReferences of an object (malformed entries are skipped). */
