@@ -38,7 +38,8 @@ export interface EtcdClientOptions {
   auth?: EtcdAuthOptions;
   /** Default: silentLogger. */
   logger?: Logger;
-  /** Time one endpoint gets to connect before the next is tried. Default 3000 ms. */
+  /** Time the watch stream waits for some endpoint to connect before it backs off and tries again.
+   * Default 3000 ms. (Every endpoint is dialled at once; the first connected one is used.) */
   connectTimeoutMs?: number;
   /** Deadline of a unary request, failover included. Default 15000 ms. */
   requestTimeoutMs?: number;

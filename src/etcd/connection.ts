@@ -18,7 +18,7 @@ import {
 import { etcdMethod, type EtcdMethod } from './proto.js';
 import type { RawAuthenticateRequest, RawAuthenticateResponse } from './raw-messages.js';
 
-/** Default time one endpoint gets to become connected before the next one is tried. */
+/** Default time the watch stream waits for an endpoint to connect before it counts as a failed attempt. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
 /** Default deadline of a unary request, failover included. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -28,15 +28,12 @@ export const DEFAULT_KEEPALIVE_TIME_MS = 10_000;
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
 /**
  * grpc-js reconnect backoff bounds: short, like the Go client's ~100 ms watch retry cap. A restarted
- * member is back in about a second, and a watch re-created before new writes land is served from etcd's
- * synced group at once, while one re-created after them waits for the 100 ms unsynced loop (bench phase
- * 4: resume p99 124 ms with 100→1,000 ms, 16–24 ms with 20→100 ms). Reconnect attempts are loopback-cheap
+ * member binds its port early and serves about a second later; a channel that dialled in between is
+ * served the moment etcd is ready (see openStream for why that moment matters). Reconnect attempts are
  * TCP dials, refused at once while a member is down.
  */
 const RECONNECT_BACKOFF_INITIAL_MS = 20;
 const RECONNECT_BACKOFF_MAX_MS = 100;
-/** Pause between failover rounds when every endpoint is down. */
-const FAILOVER_ROUND_PAUSE_MS = 10;
 
 /** TLS settings. Server certificates are always verified. */
 export interface EtcdTlsOptions {
@@ -83,12 +80,53 @@ export interface OpenedStream<Req, Res> {
   endpoint: string;
   /** The auth token the stream carries (etcd checks it for each watch created on the stream). */
   token: string | undefined;
+  /**
+   * Settles once it is known whether the call's endpoint connects: at once for a stream opened on a
+   * connected endpoint; for one queued on an endpoint that is still reconnecting, when that endpoint
+   * becomes READY. Rejects with UnavailableError when another endpoint is READY first or the deadline
+   * passes: the queued call then goes nowhere and should be dropped.
+   */
+  connected: Promise<void>;
 }
 
 const authenticate = etcdMethod<RawAuthenticateRequest, RawAuthenticateResponse>('Auth', 'Authenticate');
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/**
+ * A channel's state after asking an idle one to connect; a closed channel counts as SHUTDOWN. The kick
+ * can make it READY at once (a subchannel shared with another channel of the process is already
+ * connected), and getConnectivityState(true) returns the state from before the kick: read it again.
+ */
+function connectivityOf(client: Client): connectivityState {
+  try {
+    const channel = client.getChannel();
+    channel.getConnectivityState(true);
+    return channel.getConnectivityState(false);
+  } catch {
+    return connectivityState.SHUTDOWN;
+  }
+}
+
+/**
+ * Resolves true when any of the channels leaves the state it was seen in, or at `deadline`; false at
+ * once when none can change any more (all shut down).
+ */
+function firstStateChange(
+  seen: readonly { client: Client; state: connectivityState }[],
+  deadline: number,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    let waiting = 0;
+    for (const { client, state } of seen) {
+      if (state === connectivityState.SHUTDOWN) continue;
+      try {
+        client.getChannel().watchConnectivityState(state, deadline, () => resolve(true));
+        waiting++;
+      } catch {
+        // shut down since it was seen
+      }
+    }
+    if (waiting === 0) resolve(false);
+  });
 }
 
 /**
@@ -151,51 +189,26 @@ export class Connection {
   }
 
   /**
-   * Resolves with a connected endpoint, trying each in turn from the current one; a channel in
-   * transient failure is skipped at once. Throws UnavailableError when `deadline` passes first.
+   * Resolves with a connected endpoint: the first READY one in failover order, else the first to become
+   * READY. Every channel is asked to connect, and the wait follows grpc's state changes instead of
+   * polling, so a restarted member is used the moment its transport is up. A frozen member (TCP accepted,
+   * nothing answers) stays CONNECTING and is never chosen while another endpoint is READY. Throws
+   * UnavailableError when `deadline` passes first.
    */
   async connectedEndpoint(deadline: number): Promise<{ endpoint: string; client: Client }> {
     for (;;) {
       if (this.isClosed) throw new ClientClosedError();
-      const n = this.options.endpoints.length;
-      for (let k = 0; k < n; k++) {
-        const endpoint = this.options.endpoints[(this.current + k) % n]!;
+      const ready = this.readyEndpoint();
+      if (ready !== undefined) return { endpoint: ready, client: this.clientFor(ready) };
+      const seen = this.options.endpoints.map((endpoint) => {
         const client = this.clientFor(endpoint);
-        const perEndpoint = Math.min(deadline, Date.now() + this.options.connectTimeoutMs);
-        if (await this.waitReady(client, perEndpoint)) {
-          this.current = (this.current + k) % n;
-          return { endpoint, client };
-        }
+        return { client, state: connectivityOf(client) };
+      });
+      if (Date.now() >= deadline || !(await firstStateChange(seen, deadline))) {
         if (this.isClosed) throw new ClientClosedError();
-      }
-      if (Date.now() >= deadline) {
         throw new UnavailableError(`no etcd endpoint reachable: ${this.options.endpoints.join(', ')}`);
       }
-      await sleep(FAILOVER_ROUND_PAUSE_MS);
     }
-  }
-
-  /** True once the channel is READY; false on TRANSIENT_FAILURE/SHUTDOWN or at the deadline. */
-  private waitReady(client: Client, deadline: number): Promise<boolean> {
-    const channel = client.getChannel();
-    return new Promise((resolve) => {
-      const check = (): void => {
-        let state: connectivityState;
-        try {
-          state = channel.getConnectivityState(true);
-        } catch {
-          resolve(false); // closed channel
-          return;
-        }
-        if (state === connectivityState.READY) return resolve(true);
-        if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) {
-          return resolve(false);
-        }
-        if (Date.now() >= deadline) return resolve(false);
-        channel.watchConnectivityState(state, deadline, (err) => (err ? resolve(false) : check()));
-      };
-      check();
-    });
   }
 
   /** The current auth token (fetched on first use), or undefined without auth. */
@@ -276,25 +289,55 @@ export class Connection {
   }
 
   /**
-   * Opens a bidirectional stream on a connected endpoint with `hasleader=true` (etcd's RequireLeader: a
-   * member cut off from its quorum ends the stream instead of serving a stale one) and the auth token.
+   * Opens a bidirectional stream with `hasleader=true` (etcd's RequireLeader: a member cut off from its
+   * quorum ends the stream instead of serving a stale one) and the auth token.
+   *
+   * On a connected endpoint if there is one. Otherwise the call is queued (waitForReady) on the endpoint
+   * tried first, so that what the caller writes at once goes out the moment that endpoint's transport is
+   * up — in the same tick as the requests other clients queued while etcd was down. A watch re-created
+   * from a revision etcd has not reached yet is served from etcd's synced group at once; one that arrives
+   * after the first queued put has committed waits for the 100 ms unsynced loop. `connected` says
+   * whether the queued endpoint won.
    */
   async openStream<Req, Res>(
     method: EtcdMethod<Req, Res>,
     deadline: number,
   ): Promise<OpenedStream<Req, Res>> {
     const token = await this.currentToken();
-    const { endpoint, client } = await this.connectedEndpoint(deadline);
-    const metadata = new Metadata();
+    if (this.isClosed) throw new ClientClosedError();
+    const ready = this.readyEndpoint();
+    const endpoint = ready ?? this.options.endpoints[this.current]!;
+    const metadata = new Metadata({ waitForReady: ready === undefined });
     metadata.set('hasleader', 'true');
     if (token !== undefined) metadata.set('token', token);
-    const call = client.makeBidiStreamRequest(
+    const call = this.clientFor(endpoint).makeBidiStreamRequest(
       method.path,
       method.requestSerialize,
       method.responseDeserialize,
       metadata,
     );
-    return { call, endpoint, token };
+    const connected =
+      ready !== undefined
+        ? Promise.resolve()
+        : this.connectedEndpoint(deadline).then((winner) => {
+            if (winner.endpoint !== endpoint) {
+              throw new UnavailableError(`${winner.endpoint} connected before ${endpoint}`);
+            }
+          });
+    return { call, endpoint, token, connected };
+  }
+
+  /** The first READY endpoint in failover order (made current), asking idle channels to connect. */
+  private readyEndpoint(): string | undefined {
+    const endpoints = this.options.endpoints;
+    for (let k = 0; k < endpoints.length; k++) {
+      const i = (this.current + k) % endpoints.length;
+      if (connectivityOf(this.clientFor(endpoints[i]!)) === connectivityState.READY) {
+        this.current = i;
+        return endpoints[i];
+      }
+    }
+    return undefined;
   }
 
   /** Closes every channel. Idempotent. Calls in flight fail with Cancelled/Unavailable. */

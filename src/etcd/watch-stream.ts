@@ -154,8 +154,9 @@ export class WatchStream implements WatcherHost {
     this.transition('connecting');
     const opening = this.connection
       .openStream(WATCH, Date.now() + this.connectTimeoutMs)
-      .then(({ call, endpoint, token }) => {
+      .then(({ call, endpoint, token, connected }) => {
         if (this.state !== 'connecting') {
+          connected.catch(() => undefined);
           call.cancel();
           return;
         }
@@ -166,6 +167,9 @@ export class WatchStream implements WatcherHost {
         // 'status' ends every call, OK or not; the same failure also comes as 'error', handled there.
         call.on('error', () => undefined);
         call.on('status', (s: StatusObject) => this.onCallEnded(call, statusError(s)));
+        // A call queued on a reconnecting endpoint is "open": its first create goes out the moment the
+        // endpoint is up. If another endpoint comes up first, or none in time, it is dropped like a lost one.
+        connected.catch((err: unknown) => this.onCallEnded(call, toEtcdError(err)));
         this.transition('open');
         this.logger.debug('watch stream open', { endpoint, watches: this.live.size });
         this.sendNextCreate();

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { guardProcess, releaseProcess } from './process-guard.js';
 
@@ -14,6 +15,8 @@ const PORT_RETRY_PAUSE_MS = 200;
 const BIND_FAILURE = /address already in use/;
 /** How much of a member's stderr is kept for error messages. */
 const STDERR_TAIL_BYTES = 16 * 1024;
+/** How long SIGSTOP/SIGCONT may take to show in /proc. */
+const SIGNAL_DELIVERY_TIMEOUT_MS = 5_000;
 
 /** TLS settings of the client URL of a member (paths to PEM files). */
 export interface EtcdServerTls {
@@ -257,18 +260,46 @@ export class EtcdMember {
     await this.kill('SIGTERM');
   }
 
-  /** Freezes the process (SIGSTOP): its sockets stay open but nothing answers. */
-  pause(): void {
+  /**
+   * Freezes the process (SIGSTOP): its sockets stay open but nothing answers. Resolves once the kernel
+   * reports it stopped — a signal is delivered asynchronously, and a busy member can still answer a
+   * request in between.
+   */
+  async pause(): Promise<void> {
     if (this.currentState !== 'running' || !this.child) return;
     this.child.kill('SIGSTOP');
     this.transition('paused');
+    await this.waitForStopState(true);
   }
 
-  /** Lets a paused process run again (SIGCONT). */
-  resume(): void {
+  /** Lets a paused process run again (SIGCONT); resolves once it is no longer stopped. */
+  async resume(): Promise<void> {
     if (this.currentState !== 'paused' || !this.child) return;
     this.child.kill('SIGCONT');
     this.transition('running');
+    await this.waitForStopState(false);
+  }
+
+  /** Polls /proc/<pid>/stat until the process is (or is no longer) in state T. No-op without procfs. */
+  private async waitForStopState(isStopped: boolean): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    const deadline = Date.now() + SIGNAL_DELIVERY_TIMEOUT_MS;
+    for (;;) {
+      let stat: string;
+      try {
+        stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        return; // no procfs, or the process is gone
+      }
+      // Field 3, after the parenthesised command name (which may itself contain spaces).
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if ((state === 'T') === isStopped) return;
+      if (Date.now() > deadline) {
+        throw new Error(`etcd ${this.spec.name} (pid ${pid}) still in state ${state} after signal`);
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
   }
 
   /**

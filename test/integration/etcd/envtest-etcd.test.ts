@@ -80,10 +80,10 @@ describe('envtest etcd launcher', function () {
       const cluster = await EtcdCluster.start();
       try {
         const member = cluster.members[0]!;
-        member.pause();
+        await member.pause();
         assert.equal(member.state, 'paused');
         assert.equal(await member.isHealthy(), false);
-        member.resume();
+        await member.resume();
         await member.waitHealthy();
       } finally {
         await cluster.close();

@@ -135,7 +135,7 @@ describe('etcd watch on a 3-member cluster', function () {
         }
       })();
       await waitFor('some events', () => c.events.length > 5);
-      serving.member.pause();
+      await serving.member.pause();
       const frozenAt = c.lastRevision;
       await waitFor('events again after the freeze', () => c.lastRevision > frozenAt + 5n, 45_000);
       assert.notEqual(watcher.watchEndpoint, serving.member.endpoint);
@@ -145,7 +145,7 @@ describe('etcd watch on a 3-member cluster', function () {
       const live = cluster.endpoints.filter((e) => e !== serving.member!.endpoint);
       assertExactlyOnce(c.events, await historyOf(live, prefix, start, last));
     } finally {
-      serving.member?.resume();
+      await serving.member?.resume();
       await writer.close();
       await watcher.close();
     }

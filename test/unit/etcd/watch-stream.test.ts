@@ -8,6 +8,7 @@ import {
   CompactedError,
   ExponentialBackoff,
   PermissionDeniedError,
+  UnavailableError,
   type WatchEvent,
   type WatchMessage,
 } from '../../../src/etcd/index.js';
@@ -61,6 +62,8 @@ class FakeCall extends EventEmitter {
 
 class FakeTransport implements WatchTransport {
   readonly calls: FakeCall[] = [];
+  /** What the next opened stream's `connected` is; default: opened on a connected endpoint. */
+  nextConnected: () => Promise<void> = () => Promise.resolve();
   /** What a probing Range answers. */
   unaryAnswer: () => Promise<unknown> = () => Promise.resolve({});
   openStream<Req, Res>(): Promise<OpenedStream<Req, Res>> {
@@ -70,6 +73,7 @@ class FakeTransport implements WatchTransport {
       call: call as unknown as ClientDuplexStream<Req, Res>,
       endpoint: 'fake:2379',
       token: undefined,
+      connected: this.nextConnected(),
     });
   }
   markFailed(): void {}
@@ -301,6 +305,28 @@ describe('WatchStream', () => {
       assert.deepEqual(
         future.seen.map((x) => x.type),
         ['created', 'reconnected'],
+      );
+    });
+
+    it('writes the create into a call queued on a reconnecting endpoint, and reopens if another endpoint wins', async () => {
+      let otherEndpointWon: (err: Error) => void = () => undefined;
+      transport.nextConnected = () => new Promise((_, reject) => (otherEndpointWon = reject));
+      const a = track(stream, { key: Buffer.from('/a'), fromRevision: 50n });
+      await until('create written into the queued call', () => transport.last?.creates().length === 1);
+      const queued = transport.last;
+      transport.nextConnected = () => Promise.resolve();
+      otherEndpointWon(new UnavailableError('other:2379 connected before fake:2379'));
+      await until('reopened', () => transport.calls.length === 2 && transport.last.creates().length === 1);
+      assert.equal(queued.isCanceled, true, 'the queued call is dropped');
+      assert.equal(transport.last.creates()[0]!.start_revision, '50');
+      // Late words on the dropped call change nothing.
+      queued.reply({ created: true, watchId: '9' });
+      transport.last.reply({ created: true, watchId: '1' });
+      transport.last.reply({ watchId: '1', events: [event(50, '/a')] });
+      await until('created + events', () => a.seen.length === 2);
+      assert.deepEqual(
+        a.seen.map((m) => m.type),
+        ['created', 'events'],
       );
     });
 
