@@ -361,6 +361,7 @@ export class Manager {
       workloads: this.workloads,
       sources: (name) => asClusterEtcdSource(this.sourceInformer.store.get(name)),
       namespaceLabels: (name) => this.namespaceInformer.store.get(name)?.metadata?.labels,
+      managedConfigMaps: (namespace) => this.configMapInformer.store.listByNamespace(namespace),
       connections,
       events: this.recorder,
       metrics: this.metrics,

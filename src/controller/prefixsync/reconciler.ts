@@ -77,6 +77,8 @@ export interface PrefixSyncReconcilerOptions {
   sources: (name: string) => ClusterEtcdSource | undefined;
   /** A namespace's labels (an informer cache), undefined if the namespace is unknown. */
   namespaceLabels: (name: string) => Record<string, string> | undefined;
+  /** The ConfigMaps of a namespace that carry the operator's managed-by label (an informer cache). */
+  managedConfigMaps: (namespace: string) => V1ConfigMap[];
   connections: SourceConnections;
   events: EventSink;
   metrics?: PrefixSyncMetrics;
@@ -116,8 +118,6 @@ interface Memory {
   pendingRevision: bigint;
   /** The burst of changes not yet in a snapshot (ms since epoch), for the trailing debounce. */
   burst: { firstAt: number; lastAt: number; revision: bigint } | undefined;
-  /** The ConfigMap name last written (in this process), to release it when `spec.target.name` changes. */
-  target: string | undefined;
 }
 
 /**
@@ -202,7 +202,7 @@ export class PrefixSyncReconciler implements Reconciler {
       const content = this.render(spec, snapshot);
       const wrote = await this.writeConfigMap(psync, spec, content, snapshot.revision, ctx);
       this.observeWrite(key, wrote, snapshot.revision);
-      await this.releasePreviousTarget(psync, key, spec.target.name, ctx);
+      await this.releaseFormerTargets(psync, spec.target.name, ctx);
       const rollout = await this.rollOutIfChanged(psync, spec, content.contentHash, ctx);
       ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
       return {
@@ -576,21 +576,24 @@ export class PrefixSyncReconciler implements Reconciler {
   }
 
   /**
-   * After a write to `spec.target.name`: the ConfigMap this process last wrote for the PrefixSync, if it
-   * had another name (the target was renamed), is released by the deletion policy rather than left
-   * behind owned (it would otherwise follow the PrefixSync's deletion even under Retain).
+   * After a write to `spec.target.name`: every other ConfigMap this PrefixSync still owns — its target
+   * was renamed, maybe while no operator ran — is released by the deletion policy rather than left
+   * behind owned (it would otherwise follow the PrefixSync's deletion even under Retain). Found by owner
+   * uid in the managed ConfigMaps' cache, not in memory, so that a restart forgets none.
    */
-  private async releasePreviousTarget(
+  private async releaseFormerTargets(
     psync: PrefixSync,
-    key: string,
     target: string,
     ctx: ReconcileContext,
   ): Promise<void> {
-    const memory = this.memory.get(key);
-    if (!memory) return;
-    const previous = memory.target;
-    if (previous !== undefined && previous !== target) await this.releaseConfigMap(psync, previous, ctx);
-    memory.target = target;
+    const uid = psync.metadata.uid;
+    const former = this.options
+      .managedConfigMaps(psync.metadata.namespace ?? '')
+      .filter(
+        (cm) => cm.metadata?.name !== target && cm.metadata?.ownerReferences?.some((r) => r.uid === uid),
+      )
+      .map((cm) => cm.metadata?.name ?? '');
+    for (const name of former) await this.releaseConfigMap(psync, name, ctx);
   }
 
   // ---- helpers ----
@@ -623,7 +626,6 @@ export class PrefixSyncReconciler implements Reconciler {
         pendingSince: undefined,
         pendingRevision: 0n,
         burst: undefined,
-        target: undefined,
       };
       this.memory.set(key, memory);
     }

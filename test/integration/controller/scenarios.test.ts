@@ -361,4 +361,34 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
     await env.startManager();
     await waitFor('applied after the restart', async () => (await data(ns))['k'] === '2');
   });
+
+  for (const deletionPolicy of ['Retain', 'Delete'] as const) {
+    it(`a target renamed while no operator runs: the ConfigMap it left is released on start (${deletionPolicy})`, async () => {
+      const { ns, prefix } = await fresh();
+      await env.put(`${prefix}k`, '1');
+      await env.createPrefixSync(ns, 'p', {
+        sourceRef: { name: 'main' },
+        prefix,
+        target: { name: 'cfg' },
+        debounce: '0s',
+        deletionPolicy,
+      });
+      await waitFor('cm', async () => (await data(ns))['k'] === '1');
+      await env.closeManagers();
+      await env.patchPrefixSync(ns, 'p', { spec: { target: { name: 'cfg2' } } });
+      await env.startManager();
+      await waitFor('the new target', async () => (await data(ns, 'cfg2'))['k'] === '1');
+      const uid = (await env.prefixSync(ns, 'p'))?.metadata.uid;
+      await waitFor(`old ConfigMap released (${deletionPolicy})`, async () => {
+        const old = await env.configMap(ns, 'cfg');
+        if (deletionPolicy === 'Delete') return old === undefined;
+        return old !== undefined && !old.metadata?.ownerReferences?.some((r) => r.uid === uid);
+      });
+      if (deletionPolicy === 'Retain') assert.equal((await data(ns, 'cfg'))['k'], '1', 'retained as it was');
+      // Deleting the PrefixSync now takes only its current target with it.
+      await env.deletePrefixSync(ns, 'p');
+      await waitFor('PrefixSync gone', async () => (await env.prefixSync(ns, 'p')) === undefined);
+      if (deletionPolicy === 'Retain') assert.notEqual(await env.configMap(ns, 'cfg'), undefined);
+    });
+  }
 });

@@ -44,6 +44,7 @@ function harness(
     },
     sources: (name) => sources[name],
     namespaceLabels: () => labels,
+    managedConfigMaps: () => [],
     connections,
     events: {
       record: (_s: EventSubject, type, reason, message) => events.push(`${type}/${reason}: ${message}`),
