@@ -412,6 +412,18 @@ async function main(): Promise<void> {
     return [metric, ...CHOSEN.map((n) => formatNumber(median(byConsumer.get(n) ?? []), digits))];
   });
   process.stdout.write(`\n${renderTable(header, rows)}\n`);
+  if (RUNS > 1) {
+    // Some goals hold "in every run": show each run's value too, not only the median.
+    const eachHeader = ['phase: metric', ...CHOSEN.map((n) => `${n} (each run)`)];
+    const eachRows = [...table.entries()].map(([metric, byConsumer]) => {
+      const digits = /ms|CPU/.test(metric) ? (/CPU/.test(metric) ? 3 : 1) : 0;
+      return [
+        metric,
+        ...CHOSEN.map((n) => (byConsumer.get(n) ?? []).map((v) => formatNumber(v, digits)).join(' / ')),
+      ];
+    });
+    process.stdout.write(`\n${renderTable(eachHeader, eachRows)}\n`);
+  }
   if (notes.size > 0) process.stdout.write(`\nnotes:\n${[...notes].map((n) => `  - ${n}`).join('\n')}\n`);
   process.stdout.write(`\n${RUNS} run(s) in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }
