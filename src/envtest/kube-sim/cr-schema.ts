@@ -372,12 +372,30 @@ function forAjv(schema: Schema): Schema {
 }
 
 /**
+ * The restrictions a CRD may place on metadata (only `name` and `generateName`, as upstream allows), as
+ * a schema over the whole object so that errors name `metadata.name`; undefined when there are none.
+ */
+function metadataRestrictions(schema: Schema): Schema | undefined {
+  const metadata = schemaAt(schemaAt(schema, 'properties') ?? {}, 'metadata');
+  const props = schemaAt(metadata ?? {}, 'properties');
+  const restricted: Record<string, Schema> = {};
+  for (const key of ['name', 'generateName']) {
+    const s = props ? schemaAt(props, key) : undefined;
+    if (s) restricted[key] = s;
+  }
+  if (Object.keys(restricted).length === 0) return undefined;
+  return { type: 'object', properties: { metadata: { type: 'object', properties: restricted } } };
+}
+
+/**
  * A custom resource version's openAPIV3Schema: prunes unknown fields, applies defaults, validates
  * (ajv) and evaluates CEL rules, answering like kube-apiserver: 422 Invalid naming each field, and for
  * unknown fields 400 under `fieldValidation=Strict`, a warning under `Warn`, nothing under `Ignore`.
  */
 export class CrSchema {
   private validator: ValidateFunction | undefined;
+  /** Validates metadata.name/generateName, or null when the schema restricts neither. */
+  private metadataValidator: ValidateFunction | null | undefined;
 
   constructor(
     private readonly kind: string,
@@ -414,6 +432,16 @@ export class CrSchema {
       for (const e of this.validator.errors ?? []) {
         const fe = toFieldError(e, obj);
         if (fe && !errors.some((x) => x.field === fe.field && x.message === fe.message)) errors.push(fe);
+      }
+    }
+    if (this.metadataValidator === undefined) {
+      const restrictions = metadataRestrictions(this.schema);
+      this.metadataValidator = restrictions ? newAjv().compile(restrictions) : null;
+    }
+    if (this.metadataValidator && !this.metadataValidator(obj)) {
+      for (const e of this.metadataValidator.errors ?? []) {
+        const fe = toFieldError(e, obj);
+        if (fe) errors.push(fe);
       }
     }
     checkListTypes(obj, this.schema, [], errors);
