@@ -1,11 +1,8 @@
 // Our reconcilers (DESIGN.md §2): PrefixSync and ClusterEtcdSource, each split by concern — reconciler,
-// desired object, rollout, status, triggers — and the live etcd connections they share.
+// desired object, target ConfigMaps, rollout, status, triggers — and the live etcd connections they share.
 export { PrefixSyncReconciler, DEFAULT_RESYNC_PERIOD_MS, reasonOf } from './prefixsync/reconciler.js';
-export type {
-  ConfigMapApi,
-  PrefixSyncMetrics,
-  PrefixSyncReconcilerOptions,
-} from './prefixsync/reconciler.js';
+export type { PrefixSyncMetrics, PrefixSyncReconcilerOptions } from './prefixsync/reconciler.js';
+export type { ConfigMapApi } from './prefixsync/target-configmaps.js';
 export {
   CONTENT_HASH_ANNOTATION,
   REVISION_ANNOTATION,

@@ -27,6 +27,7 @@ export interface PermissionNeed {
 }
 
 const PSYNC_RECONCILER = 'src/controller/prefixsync/reconciler.ts';
+const PSYNC_TARGETS = 'src/controller/prefixsync/target-configmaps.ts';
 const SOURCE_RECONCILER = 'src/controller/etcdsource/reconciler.ts';
 const RESOURCES = 'src/controller/shared/resources.ts';
 const CUSTOM = 'src/kube/custom-resources.ts';
@@ -72,10 +73,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     verbs: ['update'],
     scope: 'cluster',
     why: "the ConfigMap names its PrefixSync as owner with blockOwnerDeletion: true, which the OwnerReferencesPermissionEnforcement admission plugin allows only to who may update the owner's finalizers",
-    calls: [
-      `${PSYNC_RECONCILER}#this.options.configMaps.create`,
-      `${PSYNC_RECONCILER}#this.options.configMaps.replace`,
-    ],
+    calls: [`${PSYNC_TARGETS}#this.api.create`, `${PSYNC_TARGETS}#this.api.replace`],
     evidence: { file: 'src/controller/prefixsync/desired-configmap.ts', text: 'blockOwnerDeletion: true' },
   },
   {
@@ -118,14 +116,14 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${INFORMER}#this.watcher.watch`,
       'src/kube/config-maps.ts#this.api.listConfigMapForAllNamespaces',
       'src/kube/config-maps.ts#this.api.listNamespacedConfigMap',
-      `${PSYNC_RECONCILER}#this.getConfigMap`,
-      `${PSYNC_RECONCILER}#this.options.configMaps.get`,
+      `${PSYNC_TARGETS}#this.get`,
+      `${PSYNC_TARGETS}#this.api.get`,
       'src/kube/config-maps.ts#this.api.readNamespacedConfigMap',
-      `${PSYNC_RECONCILER}#this.options.configMaps.create`,
+      `${PSYNC_TARGETS}#this.api.create`,
       'src/kube/config-maps.ts#this.api.createNamespacedConfigMap',
-      `${PSYNC_RECONCILER}#this.options.configMaps.replace`,
+      `${PSYNC_TARGETS}#this.api.replace`,
       'src/kube/config-maps.ts#this.api.replaceNamespacedConfigMap',
-      `${PSYNC_RECONCILER}#this.options.configMaps.delete`,
+      `${PSYNC_TARGETS}#this.api.delete`,
       'src/kube/config-maps.ts#this.api.deleteNamespacedConfigMap',
     ],
   },

@@ -13,18 +13,11 @@ import {
   resolveClusterEtcdSourceSpec,
   resolvePrefixSyncSpec,
   type ClusterEtcdSource,
-  type DeletionPolicy,
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
 import type { EtcdClient, MirrorSnapshot } from '../../etcd/index.js';
-import {
-  abortable,
-  ConflictError,
-  NotFoundError,
-  type CallOptions,
-  type ObjectKey,
-} from '../../kube/index.js';
+import { abortable, NotFoundError, type ObjectKey } from '../../kube/index.js';
 import {
   TerminalError,
   requestKey,
@@ -38,26 +31,16 @@ import type { SourceConnections } from '../etcdsource/source-connections.js';
 import { findCondition } from '../shared/conditions.js';
 import { subjectOf, type EventSink } from '../shared/events.js';
 import type { ResourceApi } from '../shared/resources.js';
-import { desiredConfigMap, planConfigMapWrite, withoutOwner } from './desired-configmap.js';
 import { explainProblems } from './problem-hints.js';
 import { isRolloutDue, rollOut, type WorkloadApi } from './rollout.js';
 import { nextStatus, type RolloutOutcome, type SyncOutcome } from './status.js';
+import { TargetConfigMaps, TargetWriteError, type ConfigMapApi } from './target-configmaps.js';
 import { debounceRemaining } from './triggers.js';
 
 /** Default safety-net resync of a healthy PrefixSync. */
 export const DEFAULT_RESYNC_PERIOD_MS = 10 * 60 * 1000;
-/** How many times a ConfigMap write is re-read and retried after 409 Conflict within one reconcile. */
-const WRITE_ATTEMPTS = 3;
 /** Wait before looking again when the mirror is behind the revision status already reports. */
 const MIRROR_BEHIND_RETRY_MS = 200;
-
-/** The ConfigMap operations a sync needs (the kube layer's ConfigMapClient). */
-export interface ConfigMapApi {
-  get(key: ObjectKey, options?: CallOptions): Promise<V1ConfigMap>;
-  create(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
-  replace(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
-  delete(key: ObjectKey, options?: CallOptions): Promise<void>;
-}
 
 /** Metrics the PrefixSync reconciler reports (implemented by observability's OperatorMetrics). */
 export interface PrefixSyncMetrics {
@@ -131,9 +114,11 @@ export class PrefixSyncReconciler implements Reconciler {
   private readonly resyncPeriodMs: number;
   private readonly now: () => Date;
   private readonly memory = new Map<string, Memory>();
+  private readonly targets: TargetConfigMaps;
 
   constructor(private readonly options: PrefixSyncReconcilerOptions) {
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
+    this.targets = new TargetConfigMaps(options.configMaps, options.managedConfigMaps);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -202,7 +187,7 @@ export class PrefixSyncReconciler implements Reconciler {
       const content = this.render(spec, snapshot);
       const wrote = await this.writeConfigMap(psync, spec, content, snapshot.revision, ctx);
       this.observeWrite(key, wrote, snapshot.revision);
-      await this.releaseFormerTargets(psync, spec.target.name, ctx);
+      await this.targets.releaseFormer(psync, spec.target.name, ctx);
       const rollout = await this.rollOutIfChanged(psync, spec, content.contentHash, ctx);
       ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
       return {
@@ -367,7 +352,7 @@ export class PrefixSyncReconciler implements Reconciler {
     );
   }
 
-  /** Creates or replaces the ConfigMap; returns whether it wrote. 409 → re-read and retry. */
+  /** Writes the target ConfigMap; returns whether it wrote. */
   private async writeConfigMap(
     psync: PrefixSync,
     spec: ResolvedPrefixSyncSpec,
@@ -375,34 +360,12 @@ export class PrefixSyncReconciler implements Reconciler {
     revision: bigint,
     ctx: ReconcileContext,
   ): Promise<boolean> {
-    const namespace = psync.metadata.namespace ?? '';
-    const desired = desiredConfigMap(psync, spec.target.name, content, revision);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const existing = await this.getConfigMap({ namespace, name: spec.target.name }, ctx.signal);
-        const plan = planConfigMapWrite(existing, desired, psync);
-        switch (plan.action) {
-          case 'none':
-            return false;
-          case 'conflict':
-            throw new SyncFailure(PrefixSyncReason.TargetConflict, plan.message, true);
-          case 'create':
-            await this.options.configMaps.create(plan.body, { signal: ctx.signal });
-            return true;
-          case 'replace':
-            await this.options.configMaps.replace(plan.body, { signal: ctx.signal });
-            return true;
-        }
-      } catch (err) {
-        if (err instanceof SyncFailure) throw err;
-        if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
-        throw new SyncFailure(
-          PrefixSyncReason.WriteFailed,
-          `writing ConfigMap ${namespace}/${spec.target.name} failed: ${errorText(err)}`,
-          true,
-          { cause: err },
-        );
-      }
+    try {
+      return await this.targets.write(psync, spec.target.name, content, revision, ctx);
+    } catch (err) {
+      if (err instanceof TargetWriteError)
+        throw new SyncFailure(err.reason, err.message, true, { cause: err });
+      throw err;
     }
   }
 
@@ -529,7 +492,7 @@ export class PrefixSyncReconciler implements Reconciler {
     this.options.connections.release(key);
     if (!finalizers.includes(PREFIX_SYNC_FINALIZER)) return;
     const targetName = typeof psync.spec?.target?.name === 'string' ? psync.spec.target.name : undefined;
-    if (targetName) await this.releaseConfigMap(psync, targetName, ctx);
+    if (targetName) await this.targets.release(psync, targetName, ctx);
     await this.options.prefixSyncs.patchMerge(
       keyOf(psync),
       {
@@ -543,73 +506,11 @@ export class PrefixSyncReconciler implements Reconciler {
     this.forget(key, { namespace: psync.metadata.namespace ?? '', name: psync.metadata.name ?? '' });
   }
 
-  /**
-   * Lets go of ConfigMap `name` as `deletionPolicy` says — Delete: delete it if we own it; Retain: drop
-   * our ownerReference — on deletion of the PrefixSync and when `spec.target.name` moves away from it.
-   */
-  private async releaseConfigMap(psync: PrefixSync, name: string, ctx: ReconcileContext): Promise<void> {
-    const policy = deletionPolicyOf(psync);
-    const cmKey = { namespace: psync.metadata.namespace ?? '', name };
-    for (let attempt = 1; ; attempt++) {
-      const existing = await this.getConfigMap(cmKey, ctx.signal);
-      if (!existing) return;
-      try {
-        if (policy === 'Delete') {
-          if (existing.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) {
-            await this.options.configMaps.delete(cmKey, { signal: ctx.signal });
-            ctx.logger.info('configmap deleted', { configMap: name, deletionPolicy: policy });
-          }
-        } else {
-          const released = withoutOwner(existing, psync);
-          if (released) {
-            await this.options.configMaps.replace(released, { signal: ctx.signal });
-            ctx.logger.info('configmap retained without owner', { configMap: name });
-          }
-        }
-        return;
-      } catch (err) {
-        if (err instanceof NotFoundError) return;
-        if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
-        throw err;
-      }
-    }
-  }
-
-  /**
-   * After a write to `spec.target.name`: every other ConfigMap this PrefixSync still owns — its target
-   * was renamed, maybe while no operator ran — is released by the deletion policy rather than left
-   * behind owned (it would otherwise follow the PrefixSync's deletion even under Retain). Found by owner
-   * uid in the managed ConfigMaps' cache, not in memory, so that a restart forgets none.
-   */
-  private async releaseFormerTargets(
-    psync: PrefixSync,
-    target: string,
-    ctx: ReconcileContext,
-  ): Promise<void> {
-    const uid = psync.metadata.uid;
-    const former = this.options
-      .managedConfigMaps(psync.metadata.namespace ?? '')
-      .filter(
-        (cm) => cm.metadata?.name !== target && cm.metadata?.ownerReferences?.some((r) => r.uid === uid),
-      )
-      .map((cm) => cm.metadata?.name ?? '');
-    for (const name of former) await this.releaseConfigMap(psync, name, ctx);
-  }
-
   // ---- helpers ----
 
   private async getPrefixSync(request: Request, signal: AbortSignal): Promise<PrefixSync | undefined> {
     try {
       return await this.options.prefixSyncs.get(request, { signal });
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
-  }
-
-  private async getConfigMap(key: ObjectKey, signal: AbortSignal): Promise<V1ConfigMap | undefined> {
-    try {
-      return await this.options.configMaps.get(key, { signal });
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;
@@ -685,10 +586,6 @@ export function reasonOf(problems: readonly Problem[]): PrefixSyncReason {
     default:
       return PrefixSyncReason.RenderFailed;
   }
-}
-
-function deletionPolicyOf(psync: PrefixSync): DeletionPolicy {
-  return psync.spec?.deletionPolicy === 'Delete' ? 'Delete' : 'Retain';
 }
 
 function keyOf(psync: PrefixSync): ObjectKey {

@@ -1,0 +1,142 @@
+// A PrefixSync's ConfigMaps: writes its target (create, or replace at the version read; re-read on 409)
+// and lets go of the ones it no longer targets as its deletionPolicy says. A ConfigMap someone else
+// owns is never written.
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { PrefixSyncReason, type DeletionPolicy, type PrefixSync } from '../../api/index.js';
+import { ConflictError, NotFoundError, type CallOptions, type ObjectKey } from '../../kube/index.js';
+import type { ReconcileContext } from '../../runtime/index.js';
+import type { RenderSuccess } from '../../sync/index.js';
+import { desiredConfigMap, planConfigMapWrite, withoutOwner } from './desired-configmap.js';
+
+/** How many times a ConfigMap write is re-read and retried after 409 Conflict within one reconcile. */
+const WRITE_ATTEMPTS = 3;
+
+/** The ConfigMap operations a sync needs (the kube layer's ConfigMapClient). */
+export interface ConfigMapApi {
+  get(key: ObjectKey, options?: CallOptions): Promise<V1ConfigMap>;
+  create(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
+  replace(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
+  delete(key: ObjectKey, options?: CallOptions): Promise<void>;
+}
+
+/** The target could not be written: someone else owns it, or the API server refused the write. */
+export class TargetWriteError extends Error {
+  constructor(
+    readonly reason: typeof PrefixSyncReason.TargetConflict | typeof PrefixSyncReason.WriteFailed,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'TargetWriteError';
+  }
+}
+
+export class TargetConfigMaps {
+  constructor(
+    private readonly api: ConfigMapApi,
+    /** The ConfigMaps of a namespace that carry the operator's managed-by label (an informer cache). */
+    private readonly managed: (namespace: string) => V1ConfigMap[],
+  ) {}
+
+  /**
+   * Makes ConfigMap `name` hold `content` at `revision`; returns whether it wrote (false: already so).
+   * Throws TargetWriteError.
+   */
+  async write(
+    psync: PrefixSync,
+    name: string,
+    content: RenderSuccess,
+    revision: bigint,
+    ctx: ReconcileContext,
+  ): Promise<boolean> {
+    const namespace = psync.metadata.namespace ?? '';
+    const desired = desiredConfigMap(psync, name, content, revision);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = await this.get({ namespace, name }, ctx.signal);
+        const plan = planConfigMapWrite(existing, desired, psync);
+        switch (plan.action) {
+          case 'none':
+            return false;
+          case 'conflict':
+            throw new TargetWriteError(PrefixSyncReason.TargetConflict, plan.message);
+          case 'create':
+            await this.api.create(plan.body, { signal: ctx.signal });
+            return true;
+          case 'replace':
+            await this.api.replace(plan.body, { signal: ctx.signal });
+            return true;
+        }
+      } catch (err) {
+        if (err instanceof TargetWriteError) throw err;
+        if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
+        throw new TargetWriteError(
+          PrefixSyncReason.WriteFailed,
+          `writing ConfigMap ${namespace}/${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      }
+    }
+  }
+
+  /**
+   * Lets go of ConfigMap `name` as `deletionPolicy` says — Delete: delete it if we own it; Retain: drop
+   * our ownerReference — on deletion of the PrefixSync and when `spec.target.name` moves away from it.
+   */
+  async release(psync: PrefixSync, name: string, ctx: ReconcileContext): Promise<void> {
+    const policy = deletionPolicyOf(psync);
+    const cmKey = { namespace: psync.metadata.namespace ?? '', name };
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.get(cmKey, ctx.signal);
+      if (!existing) return;
+      try {
+        if (policy === 'Delete') {
+          if (existing.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) {
+            await this.api.delete(cmKey, { signal: ctx.signal });
+            ctx.logger.info('configmap deleted', { configMap: name, deletionPolicy: policy });
+          }
+        } else {
+          const released = withoutOwner(existing, psync);
+          if (released) {
+            await this.api.replace(released, { signal: ctx.signal });
+            ctx.logger.info('configmap retained without owner', { configMap: name });
+          }
+        }
+        return;
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+        if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * After a write to `target`: every other ConfigMap this PrefixSync still owns — its target was
+   * renamed, maybe while no operator ran — is released by the deletion policy rather than left behind
+   * owned (it would otherwise follow the PrefixSync's deletion even under Retain). Found by owner uid in
+   * the managed ConfigMaps' cache, not in memory, so that a restart forgets none.
+   */
+  async releaseFormer(psync: PrefixSync, target: string, ctx: ReconcileContext): Promise<void> {
+    const uid = psync.metadata.uid;
+    const former = this.managed(psync.metadata.namespace ?? '')
+      .filter(
+        (cm) => cm.metadata?.name !== target && cm.metadata?.ownerReferences?.some((r) => r.uid === uid),
+      )
+      .map((cm) => cm.metadata?.name ?? '');
+    for (const name of former) await this.release(psync, name, ctx);
+  }
+
+  private async get(key: ObjectKey, signal: AbortSignal): Promise<V1ConfigMap | undefined> {
+    try {
+      return await this.api.get(key, { signal });
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+}
+
+function deletionPolicyOf(psync: PrefixSync): DeletionPolicy {
+  return psync.spec?.deletionPolicy === 'Delete' ? 'Delete' : 'Retain';
+}
