@@ -245,23 +245,38 @@ async function writePaced(
 }
 
 /**
- * Event latencies measured from an estimate of when etcd committed each put, sorted. While etcd
+ * Event latencies measured from an estimate of when etcd committed each put, by revision. While etcd
  * restarts, a put can sit in the writer's channel for hundreds of ms before etcd takes it; timing
  * from when it was sent would charge that wait to every consumer alike and hide their own resume gaps.
  * The commit is estimated as max(sent, acknowledged − the writer's median round trip); for an ordinary
  * put that is when it was sent. Events of puts the writer never saw acknowledged are left out.
  */
-function sinceCommit(r: ConsumerResult, acks: RawWriter['acks']): number[] {
+function sinceCommit(r: ConsumerResult, acks: RawWriter['acks']): Map<number, number> {
   const trips = [...acks.values()].map((a) => a.ackedAt - a.sentAt);
   const typicalTrip = median(trips);
-  const out: number[] = [];
+  const out = new Map<number, number>();
   r.receipts.revisions.forEach((revision, i) => {
     const ack = acks.get(revision);
     if (!ack) return;
     const committedAt = Math.max(ack.sentAt, ack.ackedAt - typicalTrip);
-    out.push(r.receipts.receivedAt[i]! - committedAt);
+    out.set(revision, r.receipts.receivedAt[i]! - committedAt);
   });
-  return out.sort((a, b) => a - b);
+  return out;
+}
+
+/** Time etcd takes at least to come back after a SIGKILL: an acknowledgement later than this is a new commit. */
+const RESTART_FLOOR_MS = 50;
+
+/**
+ * The first revision etcd committed after each kill (`killedAt`, epoch ms): the first acknowledged
+ * later than any put that could have landed before the kill.
+ */
+function firstRevisionsAfter(killedAt: readonly number[], acks: RawWriter['acks']): number[] {
+  const byRevision = [...acks.entries()].sort(([a], [b]) => a - b);
+  return killedAt.flatMap((t) => {
+    const first = byRevision.find(([, ack]) => ack.ackedAt > t + RESTART_FLOOR_MS);
+    return first ? [first[0]] : [];
+  });
 }
 
 async function runOnce(run: number, consumers: ConsumerProcess[]): Promise<void> {
@@ -333,10 +348,12 @@ async function runOnce(run: number, consumers: ConsumerProcess[]): Promise<void>
       log(`phase 4: ${PUTS_PER_SECOND} puts/s for ${RESUME_SECONDS} s through ${KILLS} SIGKILLs of etcd`);
       const base = await startLive(member.pid, consumers, writer, () => endpoint, '/resume/');
       const gaps: number[] = [];
+      const killedAt: number[] = [];
       await writePaced(writer, '/resume/', RESUME_SECONDS, async () => {
         for (let k = 1; k <= KILLS; k++) {
           await sleep((RESUME_SECONDS * 1000) / (KILLS + 1) - (k > 1 ? gaps[k - 2]! : 0));
           const t = nowMs();
+          killedAt.push(t);
           await member.restart({ signal: 'SIGKILL' });
           gaps.push(nowMs() - t);
           log(`phase 4: etcd killed and back after ${gaps.at(-1)!.toFixed(0)} ms`);
@@ -344,12 +361,20 @@ async function runOnce(run: number, consumers: ConsumerProcess[]): Promise<void>
       });
       const events = Number(writer.lastRevision - base);
       const results = await finishLive('4 resume', consumers, events, DELIVERY_TIMEOUT_MS);
+      const firstAfterRestart = firstRevisionsAfter(killedAt, writer.acks);
       for (const [name, r] of results) {
-        const latencies = sinceCommit(r, writer.acks);
+        const byRevision = sinceCommit(r, writer.acks);
+        const latencies = [...byRevision.values()].sort((a, b) => a - b);
         record('4 resume: lost', name, events - distinct(r));
         record('4 resume: duplicates', name, r.duplicates);
         record('4 resume: p99 ms', name, quantile(latencies, 0.99));
         record('4 resume: max ms', name, quantile(latencies, 1));
+        // The consumer's own resume gap: how late the first change after each restart arrived, apart
+        // from how long etcd then takes to deliver the burst of writes that queued up meanwhile.
+        // NaN (shown as –) when there was no restart or the consumer never got that event (then `lost` says so).
+        const firsts = firstAfterRestart.map((rev) => byRevision.get(rev) ?? Number.NaN);
+        const worst = firsts.length === 0 || firsts.some(Number.isNaN) ? Number.NaN : Math.max(...firsts);
+        record('4 resume: first event after restart, worst ms', name, worst);
       }
     }
 
