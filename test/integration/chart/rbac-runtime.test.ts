@@ -22,12 +22,15 @@ import { EtcdClient } from '../../../src/etcd/index.js';
 import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import { Manager } from '../../../src/operator/index.js';
+import { waitFor } from '../../support/wait.js';
 import { CHART, helms, template, type Manifest } from './support/helm.js';
 
 const OPERATOR_NS = 'eco-system';
 const APP_NS = 'shop';
 const GROUP = 'etcdconfig.dev';
 const VERSION = 'v1alpha1';
+/** Each step of the PrefixSync lifecycle may take long on a loaded 2-core machine. */
+const LIFECYCLE_WAIT_MS = 90_000;
 
 /** One API request as the RBAC authorizer sees it. */
 interface ResourceRequest {
@@ -161,21 +164,6 @@ class RecordingProxy {
   }
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = '';
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('the chart RBAC against the requests of the running operator', function () {
   // etcd, the simulator and the operator's whole PrefixSync lifecycle on a loaded 2-core machine.
   this.timeout(300_000);
@@ -302,15 +290,21 @@ describe('the chart RBAC against the requests of the running operator', function
     });
     const configMap = (): Promise<V1ConfigMap> =>
       core.readNamespacedConfigMap({ namespace: APP_NS, name: 'shop-config' });
-    await waitFor('the first sync', async () =>
-      (await configMap()).data?.['greeting'] === 'hello' ? true : undefined,
+    await waitFor(
+      'the first sync',
+      async () => ((await configMap()).data?.['greeting'] === 'hello' ? true : undefined),
+      LIFECYCLE_WAIT_MS,
     );
 
     await etcdClient.kv.put('/config/shop/greeting', 'bonjour');
-    await waitFor('the rollout of web', async () => {
-      const web = await apps.readNamespacedDeployment({ namespace: APP_NS, name: 'web' });
-      return web.spec?.template.metadata?.annotations?.['etcdconfig.dev/config-hash'] ? true : undefined;
-    });
+    await waitFor(
+      'the rollout of web',
+      async () => {
+        const web = await apps.readNamespacedDeployment({ namespace: APP_NS, name: 'web' });
+        return web.spec?.template.metadata?.annotations?.['etcdconfig.dev/config-hash'] ? true : undefined;
+      },
+      LIFECYCLE_WAIT_MS,
+    );
     assert.equal((await configMap()).data?.['greeting'], 'bonjour');
 
     await custom.deleteNamespacedCustomObject({
@@ -320,14 +314,18 @@ describe('the chart RBAC against the requests of the running operator', function
       namespace: APP_NS,
       name: 'shop',
     });
-    await waitFor('the ConfigMap deleted with its PrefixSync', async () => {
-      try {
-        await configMap();
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await waitFor(
+      'the ConfigMap deleted with its PrefixSync',
+      async () => {
+        try {
+          await configMap();
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      LIFECYCLE_WAIT_MS,
+    );
     await manager.close(); // releases the Lease
 
     const seen = proxy.requests.map((r) => requestInfo(r.method, r.url)).filter((r) => r !== undefined);

@@ -20,29 +20,7 @@ import { Manager, type ManagerOptions } from '../../../src/operator/index.js';
 
 const CRDS = new URL('../../../crds/', import.meta.url);
 
-/** Polls `check` every 20 ms until it returns something other than undefined/false; fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { waitFor } from '../../support/wait.js';
 
 /** Installs the project's CRDs into the simulator as kubectl would (raw JSON keeps x-kubernetes-* keys). */
 export async function installCrds(sim: KubeSim): Promise<void> {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
+import { waitFor } from '../../support/wait.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const require_ = (pkg: string): string => join(ROOT, 'node_modules', pkg);
@@ -44,26 +45,6 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
     req.on('error', fail);
     req.setTimeout(5_000, () => req.destroy(new Error('timeout')));
   });
-}
-
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  ms: number,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**
@@ -353,12 +334,14 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
           return line ? (JSON.parse(line) as { port: number }).port : undefined;
         },
         60_000,
+        100,
       );
       await waitFor(
         '/readyz 200',
         async () =>
           (await httpGet(`http://127.0.0.1:${probePort}/readyz`)).status === 200 ? true : undefined,
         120_000,
+        100,
       );
       assert.equal((await httpGet(`http://127.0.0.1:${probePort}/healthz`)).status, 200);
       if (process.getuid?.() === 0 && existsSync('/usr/bin/setpriv')) {

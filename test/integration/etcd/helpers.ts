@@ -4,19 +4,9 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { EtcdClient, type Watch, type WatchEvent, type WatchMessage } from '../../../src/etcd/index.js';
+import { waitFor } from '../../support/wait.js';
 
-/** Resolves when `check` is true; throws after `timeoutMs` naming `what`. No fixed sleeps. */
-export async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor };
 
 /** A prefix no other test uses. */
 export function uniquePrefix(name: string): string {
