@@ -56,7 +56,7 @@ describe('Connection', function () {
       opened.call.write({ create_request: { key: Buffer.from('/q/'), range_end: Buffer.from('/q0') } });
       assert.equal(await stateOf(opened.connected), 'pending', 'nothing to connect to yet');
 
-      await member.start();
+      await member.restart(); // already stopped: starts it on the same port, retrying if that is taken
       await opened.connected;
       assert.equal((await firstResponse).created, true);
       opened.call.cancel();
