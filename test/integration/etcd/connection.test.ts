@@ -103,6 +103,7 @@ describe('Connection', function () {
       for await (const m of watch) seen.push(m.type);
     })();
     try {
+      await waitFor('the watch created', () => seen.includes('created')); // it starts at "now"
       await idle.kv.put('/shared/a', '1');
       await waitFor('the first event', () => seen.includes('events'));
       await member.restart({ signal: 'SIGKILL' });
