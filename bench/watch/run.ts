@@ -70,6 +70,11 @@ function record(metric: string, consumer: ConsumerName, value: number): void {
   cells.push(value);
 }
 
+/** Decimals shown for a metric: CPU seconds 3, milliseconds 1, counts and rates none. */
+function digitsOf(metric: string): number {
+  return /CPU/.test(metric) ? 3 : /ms/.test(metric) ? 1 : 0;
+}
+
 /** Notes printed under the table (errors, timeouts), deduplicated. */
 const notes = new Set<string>();
 
@@ -433,18 +438,18 @@ async function main(): Promise<void> {
 
   const header = ['phase: metric', ...CHOSEN.map((n) => (RUNS > 1 ? `${n} (median of ${RUNS})` : n))];
   const rows = [...table.entries()].map(([metric, byConsumer]) => {
-    const digits = /ms|CPU/.test(metric) ? (/CPU/.test(metric) ? 3 : 1) : 0;
-    return [metric, ...CHOSEN.map((n) => formatNumber(median(byConsumer.get(n) ?? []), digits))];
+    return [metric, ...CHOSEN.map((n) => formatNumber(median(byConsumer.get(n) ?? []), digitsOf(metric)))];
   });
   process.stdout.write(`\n${renderTable(header, rows)}\n`);
   if (RUNS > 1) {
     // Some goals hold "in every run": show each run's value too, not only the median.
     const eachHeader = ['phase: metric', ...CHOSEN.map((n) => `${n} (each run)`)];
     const eachRows = [...table.entries()].map(([metric, byConsumer]) => {
-      const digits = /ms|CPU/.test(metric) ? (/CPU/.test(metric) ? 3 : 1) : 0;
       return [
         metric,
-        ...CHOSEN.map((n) => (byConsumer.get(n) ?? []).map((v) => formatNumber(v, digits)).join(' / ')),
+        ...CHOSEN.map((n) =>
+          (byConsumer.get(n) ?? []).map((v) => formatNumber(v, digitsOf(metric))).join(' / '),
+        ),
       ];
     });
     process.stdout.write(`\n${renderTable(eachHeader, eachRows)}\n`);

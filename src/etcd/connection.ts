@@ -198,12 +198,9 @@ export class Connection {
   async connectedEndpoint(deadline: number): Promise<{ endpoint: string; client: Client }> {
     for (;;) {
       if (this.isClosed) throw new ClientClosedError();
-      const ready = this.readyEndpoint();
-      if (ready !== undefined) return { endpoint: ready, client: this.clientFor(ready) };
-      const seen = this.options.endpoints.map((endpoint) => {
-        const client = this.clientFor(endpoint);
-        return { client, state: connectivityOf(client) };
-      });
+      const seen = this.survey();
+      const ready = this.pickReady(seen);
+      if (ready) return ready;
       if (Date.now() >= deadline || !(await firstStateChange(seen, deadline))) {
         if (this.isClosed) throw new ClientClosedError();
         throw new UnavailableError(`no etcd endpoint reachable: ${this.options.endpoints.join(', ')}`);
@@ -305,7 +302,7 @@ export class Connection {
   ): Promise<OpenedStream<Req, Res>> {
     const token = await this.currentToken();
     if (this.isClosed) throw new ClientClosedError();
-    const ready = this.readyEndpoint();
+    const ready = this.pickReady(this.survey())?.endpoint;
     const endpoint = ready ?? this.options.endpoints[this.current]!;
     const metadata = new Metadata({ waitForReady: ready === undefined });
     metadata.set('hasleader', 'true');
@@ -327,17 +324,23 @@ export class Connection {
     return { call, endpoint, token, connected };
   }
 
-  /** The first READY endpoint in failover order (made current), asking idle channels to connect. */
-  private readyEndpoint(): string | undefined {
+  /** Every endpoint's channel and state, in failover order; idle channels are asked to connect. */
+  private survey(): { endpoint: string; client: Client; state: connectivityState }[] {
     const endpoints = this.options.endpoints;
-    for (let k = 0; k < endpoints.length; k++) {
-      const i = (this.current + k) % endpoints.length;
-      if (connectivityOf(this.clientFor(endpoints[i]!)) === connectivityState.READY) {
-        this.current = i;
-        return endpoints[i];
-      }
-    }
-    return undefined;
+    return endpoints.map((_, k) => {
+      const endpoint = endpoints[(this.current + k) % endpoints.length]!;
+      const client = this.clientFor(endpoint);
+      return { endpoint, client, state: connectivityOf(client) };
+    });
+  }
+
+  /** The first READY endpoint of a survey, made current; undefined when none is. */
+  private pickReady(
+    seen: readonly { endpoint: string; client: Client; state: connectivityState }[],
+  ): { endpoint: string; client: Client } | undefined {
+    const ready = seen.find((s) => s.state === connectivityState.READY);
+    if (ready) this.current = this.options.endpoints.indexOf(ready.endpoint);
+    return ready;
   }
 
   /** Closes every channel. Idempotent. Calls in flight fail with Cancelled/Unavailable. */

@@ -31,6 +31,16 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
     return { ...(await env.configMap(ns, name))?.data };
   }
 
+  /** Waits until ConfigMap `name`, no longer PrefixSync p's target, is deleted (Delete) or kept without p as owner (Retain). */
+  async function oldTargetReleased(ns: string, name: string, policy: 'Retain' | 'Delete'): Promise<void> {
+    const uid = (await env.prefixSync(ns, 'p'))?.metadata.uid;
+    await waitFor(`old ConfigMap released (${policy})`, async () => {
+      const old = await env.configMap(ns, name);
+      if (policy === 'Delete') return old === undefined;
+      return old !== undefined && !old.metadata?.ownerReferences?.some((r) => r.uid === uid);
+    });
+  }
+
   const rendered = {
     json: '{\n  "db": {\n    "host": "h",\n    "port": "5432"\n  }\n}\n',
     properties: 'db.host=h\ndb.port=5432\n',
@@ -116,12 +126,7 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
       await env.patchPrefixSync(ns, 'p', { spec: { target: { name: 'cfg2', format: null, key: null } } });
       await waitFor('target followed', async () => (await data(ns, 'cfg2'))['k'] === '2');
       await waitFor('observedGeneration 4', async () => (await generation()) === 4);
-      const uid = (await env.prefixSync(ns, 'p'))?.metadata.uid;
-      await waitFor(`old ConfigMap released (${deletionPolicy})`, async () => {
-        const old = await env.configMap(ns, 'cfg');
-        if (deletionPolicy === 'Delete') return old === undefined;
-        return old !== undefined && !old.metadata?.ownerReferences?.some((r) => r.uid === uid);
-      });
+      await oldTargetReleased(ns, 'cfg', deletionPolicy);
     });
   }
 
@@ -378,12 +383,7 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
       await env.patchPrefixSync(ns, 'p', { spec: { target: { name: 'cfg2' } } });
       await env.startManager();
       await waitFor('the new target', async () => (await data(ns, 'cfg2'))['k'] === '1');
-      const uid = (await env.prefixSync(ns, 'p'))?.metadata.uid;
-      await waitFor(`old ConfigMap released (${deletionPolicy})`, async () => {
-        const old = await env.configMap(ns, 'cfg');
-        if (deletionPolicy === 'Delete') return old === undefined;
-        return old !== undefined && !old.metadata?.ownerReferences?.some((r) => r.uid === uid);
-      });
+      await oldTargetReleased(ns, 'cfg', deletionPolicy);
       if (deletionPolicy === 'Retain') assert.equal((await data(ns, 'cfg'))['k'], '1', 'retained as it was');
       // Deleting the PrefixSync now takes only its current target with it.
       await env.deletePrefixSync(ns, 'p');
