@@ -7,7 +7,7 @@ export const startEtcd3Watch: StartWatch = async (spec, makeTally) => {
   const tally = makeTally(ownCpuMicros);
   const watcher = await client.watch().prefix(spec.prefix).startRevision(spec.fromRevision).create();
   // create() resolves on the first `connected`; every later one is a re-established stream.
-  watcher.on('connected', () => tally.reconnects++);
+  watcher.on('connected', (res) => tally.recreated(Number(res.header.revision)));
   watcher.on('error', (err: Error) => (tally.error = `${err.name}: ${err.message}`));
   watcher.on('data', (res) => {
     for (const ev of res.events) {

@@ -12,7 +12,7 @@ export const startOurWatch: StartWatch = (spec, makeTally) => {
         if (message.type === 'events') {
           for (const e of message.events) tally.event(Number(e.modRevision), () => e.value);
         } else if (message.type === 'reconnected') {
-          tally.reconnects++;
+          tally.recreated(Number(message.etcdRevision));
         }
       }
     } catch (err) {

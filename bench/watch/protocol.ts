@@ -41,6 +41,11 @@ export interface ConsumerResult {
   receipts: { revisions: number[]; receivedAt: number[] };
   /** Reconnects the client reported (ours: `reconnected` messages; etcd3: `connected` after the first). */
   reconnects: number;
+  /**
+   * Re-creations after which etcd's revision was above the last event delivered (writes landed before
+   * the watch was back); absent when the client does not report etcd's revision on re-creation.
+   */
+  recreatedBehind?: number;
   /** How the watch ended early, if it did. */
   error?: string;
 }

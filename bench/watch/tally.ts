@@ -23,6 +23,10 @@ export class Tally {
   private cpuAtReached: number | undefined;
   private hasReached = false;
   reconnects = 0;
+  /** Re-creations the client reported etcd's revision for; undefined if it never does (etcdctl). */
+  private recreations: number | undefined;
+  /** Of those, how many found etcd ahead of the last event this consumer had (see {@link recreated}). */
+  private recreatedBehind = 0;
   error: string | undefined;
 
   constructor(
@@ -60,6 +64,18 @@ export class Tally {
     this.checkReached();
   }
 
+  /**
+   * The client re-created its watch after a lost stream, and etcd's revision was then `etcdRevision`.
+   * Above the last event delivered, writes had landed before the watch was back: etcd registered it
+   * "unsynced" and replays what it missed from its sync loop, which runs every 100 ms (mvcc's
+   * watchable store), so those events wait up to that long whichever client asked.
+   */
+  recreated(etcdRevision: number): void {
+    this.reconnects++;
+    this.recreations = (this.recreations ?? 0) + 1;
+    if (etcdRevision > this.lastRevision) this.recreatedBehind++;
+  }
+
   /** Sets the number of distinct events that completes the watch. */
   expect(events: number): void {
     this.expected = events;
@@ -84,6 +100,7 @@ export class Tally {
       latenciesMs: this.latencies.sort((a, b) => a - b),
       receipts: this.receipts,
       reconnects: this.reconnects,
+      ...(this.recreations === undefined ? {} : { recreatedBehind: this.recreatedBehind }),
       ...(this.error === undefined ? {} : { error: this.error }),
     };
   }

@@ -19,7 +19,8 @@ export interface FormattableEvent extends FormattableKeyValue {
 /** Everything `watch` prints: events and the control lines around them. */
 export type WatchLine =
   | { type: 'event'; event: FormattableEvent }
-  | { type: 'created' | 'progress' | 'reconnected'; revision: bigint }
+  | { type: 'created' | 'progress'; revision: bigint }
+  | { type: 'reconnected'; revision: bigint; etcdRevision: bigint }
   | { type: 'compacted'; compactRevision: bigint };
 
 /** A key-value on the wire: strings throughout; `encoding: 'base64'` when key or value is not UTF-8. */
@@ -62,6 +63,14 @@ export function formatJsonLine(line: WatchLine): string {
     }
     case 'compacted':
       return JSON.stringify({ type: 'compacted', compactRevision: line.compactRevision.toString() }) + '\n';
+    case 'reconnected':
+      return (
+        JSON.stringify({
+          type: 'reconnected',
+          revision: line.revision.toString(),
+          etcdRevision: line.etcdRevision.toString(),
+        }) + '\n'
+      );
     default:
       return JSON.stringify({ type: line.type, revision: line.revision.toString() }) + '\n';
   }
@@ -87,7 +96,9 @@ export function formatTextLine(line: WatchLine): { stdout?: Buffer; stderr?: str
     case 'progress':
       return { stderr: `# progress: up to date at revision ${line.revision}\n` };
     case 'reconnected':
-      return { stderr: `# reconnected, resuming after revision ${line.revision}\n` };
+      return {
+        stderr: `# reconnected, resuming after revision ${line.revision} (etcd at ${line.etcdRevision})\n`,
+      };
     case 'compacted':
       return { stderr: `# compacted: history before revision ${line.compactRevision} is gone\n` };
   }

@@ -49,7 +49,8 @@ Flags:
   --dial-timeout DURATION     give up if etcd is not reached in time (default 5s; e.g. 500ms, 10s)
   -h, --help                  print this help
 
-JSON lines: {"type":"created"|"progress"|"reconnected","revision"}, events
+JSON lines: {"type":"created"|"progress","revision"}, {"type":"reconnected","revision","etcdRevision"}
+(resuming after "revision"; etcd was at "etcdRevision"), events
 {"type":"put"|"delete","key","value","modRevision","createRevision","version","lease","prevKv"?}
 and, on compaction, {"type":"compacted","compactRevision"}. Revisions are decimal strings; keys and
 values are UTF-8 strings, or base64 with "encoding":"base64" when they are not valid UTF-8.

@@ -55,7 +55,7 @@ class UsageError extends Error {}
 /** What one watch message prints. */
 function linesOf(message: WatchMessage): WatchLine[] {
   if (message.type === 'events') return message.events.map((event) => ({ type: 'event', event }));
-  return [{ type: message.type, revision: message.revision }];
+  return [message];
 }
 
 /**

@@ -38,13 +38,16 @@ export interface WatchEvent {
  * - `progress`: etcd says the watch has seen everything up to `revision` (progress_notify or
  *   requestProgress).
  * - `reconnected`: the watch was re-created after a lost stream, resuming right after `revision`
- *   (the last delivered event's revision, or the created revision if nothing was delivered yet).
+ *   (the last delivered event's revision, or the created revision if nothing was delivered yet);
+ *   `etcdRevision` is etcd's revision when it re-created the watch. Above `revision`, changes landed
+ *   while the watch was away: etcd replays them from history, which it does in a loop that runs every
+ *   100 ms, so they (and what follows) can arrive up to that much later than live events do.
  */
 export type WatchMessage =
   | { type: 'created'; revision: bigint }
   | { type: 'events'; events: WatchEvent[]; revision: bigint }
   | { type: 'progress'; revision: bigint }
-  | { type: 'reconnected'; revision: bigint };
+  | { type: 'reconnected'; revision: bigint; etcdRevision: bigint };
 
 /** Options of {@link EtcdClient.watch}. */
 export interface WatchOptions {

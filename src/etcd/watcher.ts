@@ -136,7 +136,7 @@ export class Watcher implements Watch {
       this.createdRevision = headerRevision;
       this.push({ type: 'created', revision: headerRevision });
     } else if (this.isResuming) {
-      this.push({ type: 'reconnected', revision: this.resumedAfter() });
+      this.push({ type: 'reconnected', revision: this.resumedAfter(), etcdRevision: headerRevision });
     }
     this.isResuming = false;
     this.hasRetriedAuth = false; // a later stale token on another stream deserves its own retry

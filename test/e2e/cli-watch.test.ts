@@ -20,6 +20,7 @@ interface JsonLine {
   revision?: string;
   modRevision?: string;
   compactRevision?: string;
+  etcdRevision?: string;
   prevKv?: { key: string; value: string; modRevision: string };
 }
 
@@ -318,6 +319,11 @@ describe('etcd-config-operator watch', function () {
           reconnectedAt > types.indexOf('v4') && reconnectedAt < types.indexOf('v5'),
           types.join(' '),
         );
+        // It names where it resumes (right after v4) and where etcd was when the watch came back.
+        const reconnected = w.lines[reconnectedAt]!;
+        const v4 = w.events()[4]!;
+        assert.equal(reconnected.revision, v4.modRevision);
+        assert.ok(BigInt(reconnected.etcdRevision!) >= BigInt(v4.modRevision!), JSON.stringify(reconnected));
         w.interrupt();
         assert.equal(await w.exited, 0);
         assert.equal(w.events().length, 10, 'no duplicate after the stream ended');

@@ -148,8 +148,8 @@ describe('watch output', () => {
         '{"type":"progress","revision":"6"}\n',
       );
       assert.equal(
-        formatJsonLine({ type: 'reconnected', revision: 2n ** 63n - 1n }),
-        '{"type":"reconnected","revision":"9223372036854775807"}\n',
+        formatJsonLine({ type: 'reconnected', revision: 2n ** 63n - 2n, etcdRevision: 2n ** 63n - 1n }),
+        '{"type":"reconnected","revision":"9223372036854775806","etcdRevision":"9223372036854775807"}\n',
       );
       assert.equal(
         formatJsonLine({ type: 'compacted', compactRevision: 40n }),
@@ -185,13 +185,20 @@ describe('watch output', () => {
       for (const line of [
         { type: 'created', revision: 1n },
         { type: 'progress', revision: 1n },
-        { type: 'reconnected', revision: 1n },
+        { type: 'reconnected', revision: 1n, etcdRevision: 3n },
         { type: 'compacted', compactRevision: 1n },
       ] as const) {
         const out = formatTextLine(line);
         assert.equal(out.stdout, undefined);
         assert.match(out.stderr ?? '', /^# .*\n$/);
       }
+    });
+
+    it('says where etcd was when the watch came back', () => {
+      assert.equal(
+        formatTextLine({ type: 'reconnected', revision: 104n, etcdRevision: 110n }).stderr,
+        '# reconnected, resuming after revision 104 (etcd at 110)\n',
+      );
     });
   });
 });
