@@ -187,6 +187,50 @@ export function assertExactlyOnce(got: readonly WatchEvent[], expected: readonly
   }
 }
 
+/**
+ * One series of etcd's Prometheus metrics, read from `/metrics` on a plain-HTTP client URL; 0 when
+ * etcd does not show it yet. `series` is the full name with labels as etcd prints it.
+ */
+export async function etcdMetric(endpoint: string, series: string): Promise<number> {
+  const res = await fetch(`http://${endpoint}/metrics`);
+  if (!res.ok) throw new Error(`GET http://${endpoint}/metrics: ${res.status}`);
+  const line = (await res.text()).split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+/** How many watches the etcd member at `endpoint` holds, from every client and stream together. */
+export function watchesHeldBy(endpoint: string): Promise<number> {
+  return etcdMetric(endpoint, 'etcd_debugging_mvcc_watcher_total');
+}
+
+/**
+ * How many Watch requests (creates, cancels, progress requests) the member at `endpoint` has received
+ * since it started, from every client together.
+ */
+export function watchRequestsReceivedBy(endpoint: string): Promise<number> {
+  return etcdMetric(
+    endpoint,
+    'grpc_server_msg_received_total{grpc_method="Watch",grpc_service="etcdserverpb.Watch",grpc_type="bidi_stream"}',
+  );
+}
+
+/**
+ * Asks etcd for progress and waits until `via` (a watch on `client`'s stream) has the reply: etcd has
+ * then received everything the client wrote on the stream before, and the client has taken everything
+ * etcd queued on the stream's control channel before (etcd answers a progress request in order with
+ * created and canceled replies).
+ */
+export async function progressRoundTrip(
+  client: EtcdClient,
+  via: Collector,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const before = via.count('progress');
+  client.requestProgress();
+  await waitFor('a progress reply', () => via.count('progress') > before || via.isDone, timeoutMs);
+  if (via.isDone) throw new Error(`watch ended during a progress round trip: ${String(via.error)}`);
+}
+
 /** Runs `task` for 0..count-1 with at most `parallel` in flight. */
 export async function inParallel(
   count: number,
