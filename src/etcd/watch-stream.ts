@@ -26,7 +26,7 @@ const WATCH: EtcdMethod<RawWatchRequest, WatchResponseMessage> = {
 };
 const RANGE = etcdMethod<RawRangeRequest, RawRangeResponse>('KV', 'Range');
 
-/** What the watch stream needs of the connection (implemented by Connection; faked in unit tests). */
+/** What the watch stream needs of the connection (implemented by Connection). */
 export interface WatchTransport {
   /** Opens a Watch stream on a healthy endpoint (with hasleader and the auth token); throws EtcdError. */
   openStream<Req, Res>(method: EtcdMethod<Req, Res>, deadline: number): Promise<OpenedStream<Req, Res>>;
