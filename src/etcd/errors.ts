@@ -1,7 +1,10 @@
 // The one boundary where gRPC failures become typed errors (STYLE.md §4). Classification is by gRPC
-// status code. Message text is read in exactly two places, each because etcd gives no other signal:
+// status code. Message text is read in exactly three places, each because etcd gives no other signal:
 // - Unavailable "etcdserver: no leader" (NoLeaderError) shares its code with every other outage;
-// - OutOfRange covers both "required revision has been compacted" and "is a future revision".
+// - OutOfRange covers both "required revision has been compacted" and "is a future revision";
+// - a request over etcd's size limit is InvalidArgument "etcdserver: request is too large" (over
+//   --max-request-bytes) or, past gRPC's own limit, ResourceExhausted "… larger than max …", a code
+//   etcd also uses for "too many requests" and "database space exceeded".
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
 /** Base of every error this client throws. `code` is the gRPC status code when one was received. */
@@ -31,6 +34,9 @@ export class PermissionDeniedError extends EtcdError {}
 
 /** etcd refused the request as malformed (or wrong user name/password). Retrying does not help. */
 export class InvalidArgumentError extends EtcdError {}
+
+/** The request was larger than etcd accepts (`--max-request-bytes`). Retrying does not help. */
+export class RequestTooLargeError extends InvalidArgumentError {}
 
 /** The auth token is invalid or expired (gRPC Unauthenticated); a fresh token may help. */
 export class AuthTokenInvalidError extends EtcdError {}
@@ -95,7 +101,12 @@ export function toEtcdError(err: unknown): EtcdError {
     case GrpcStatus.PERMISSION_DENIED:
       return new PermissionDeniedError(details, opts, err.code);
     case GrpcStatus.INVALID_ARGUMENT:
+      if (details.includes('request is too large')) return new RequestTooLargeError(details, opts, err.code);
       return new InvalidArgumentError(details, opts, err.code);
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      // This client lifts grpc-js's own size limits, so "larger than max" is etcd's receive limit.
+      if (details.includes('larger than max')) return new RequestTooLargeError(details, opts, err.code);
+      return new UnknownEtcdError(details, opts, err.code);
     case GrpcStatus.UNAUTHENTICATED:
       return new AuthTokenInvalidError(details, opts, err.code);
     case GrpcStatus.OUT_OF_RANGE:

@@ -20,6 +20,7 @@ export {
   DeadlineExceededError,
   PermissionDeniedError,
   InvalidArgumentError,
+  RequestTooLargeError,
   AuthTokenInvalidError,
   CompactedError,
   FutureRevisionError,

@@ -6,6 +6,7 @@ import {
   AuthTokenInvalidError,
   ClientClosedError,
   CompactedError,
+  RequestTooLargeError,
   UnavailableError,
   WatchCanceledError,
   canHeal,
@@ -194,17 +195,27 @@ export class WatchStream implements WatcherHost {
   private onStreamLost(err: EtcdError): void {
     if (this.state === 'closed') return;
     const hadCall = this.call !== undefined;
+    // etcd's gRPC server ends the whole stream when one message is over its size limit. Creates go out
+    // one at a time and cancels and progress requests are tiny, so it was the create in flight: only
+    // that watch can never succeed; the others resume on a new stream.
+    const refusedCreate = err instanceof RequestTooLargeError ? this.creating : undefined;
     this.dropCall();
+    if (refusedCreate) {
+      this.logger.warn('watch refused: its create request is larger than etcd accepts', {
+        error: err.message,
+      });
+      this.fail(refusedCreate, err);
+    }
     const isTokenProblem = err instanceof AuthTokenInvalidError && this.callToken !== undefined;
     if (isTokenProblem) this.connection.invalidateToken(this.callToken);
-    if (!isTokenProblem && !canHeal(err)) {
+    if (!isTokenProblem && !refusedCreate && !canHeal(err)) {
       this.logger.warn('watch stream failed', { error: err.message });
       for (const w of [...this.live]) this.fail(w, err);
       this.transition('idle');
       return;
     }
     // Only a call that was open says something about its endpoint; a failed open already rotated.
-    if (hadCall) this.connection.markFailed(this.callEndpoint);
+    if (hadCall && !refusedCreate) this.connection.markFailed(this.callEndpoint);
     for (const w of this.live) {
       if (w.state === 'active' || w.state === 'creating') {
         // A watcher that was never created is not "resuming": it gets `created`, not `reconnected`.

@@ -3,6 +3,7 @@ import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
 import {
   CompactedError,
   EtcdClient,
+  RequestTooLargeError,
   PrefixMirror,
   type KeyValue,
   type MirrorUpdate,
@@ -80,6 +81,22 @@ describe('etcd kv and PrefixMirror', function () {
       const r = lost.responses[0]!;
       assert.equal(r.type === 'range' && r.kvs[0]!.value.toString(), 'me');
       assert.equal((await client.kv.get(`${prefix}x`))?.value.toString(), 'won');
+    });
+
+    it("throws RequestTooLargeError for a put over --max-request-bytes, and over gRPC's limit above it", async () => {
+      const prefix = uniquePrefix('too-large');
+      // etcd's default limit is 1.5 MiB; its gRPC server refuses anything over that + 512 KiB outright.
+      for (const [bytes, code] of [
+        [1.6 * 1024 * 1024, 3], // InvalidArgument "etcdserver: request is too large"
+        [3 * 1024 * 1024, 8], // ResourceExhausted "grpc: received message larger than max"
+      ] as const) {
+        await assert.rejects(client.kv.put(`${prefix}v`, Buffer.alloc(Math.round(bytes), 'x')), (err) => {
+          assert.ok(err instanceof RequestTooLargeError, String(err));
+          assert.equal(err.code, code);
+          return true;
+        });
+      }
+      assert.equal(await client.kv.get(`${prefix}v`), undefined, 'nothing written');
     });
 
     it('throws CompactedError when reading a compacted revision', async () => {

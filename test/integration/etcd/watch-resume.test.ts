@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { status } from '@grpc/grpc-js';
 import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
-import { EtcdClient, UnknownEtcdError, type WatchMessage } from '../../../src/etcd/index.js';
+import { EtcdClient, RequestTooLargeError, type WatchMessage } from '../../../src/etcd/index.js';
 import type { Logger } from '../../../src/observability/index.js';
 import { Collector, TcpProxy, assertExactlyOnce, historyOf, uniquePrefix, waitFor } from './helpers.js';
 
@@ -187,42 +187,50 @@ describe('etcd watch after a stream failure', function () {
     }
   });
 
-  it('halts every watch on the stream with the typed error when etcd ends it with a status that cannot heal; a new watch opens a new stream', async () => {
-    const prefix = uniquePrefix('halt');
+  it('fails only the watch whose create is larger than etcd accepts; the others on the stream resume exactly once', async () => {
+    const prefix = uniquePrefix('too-large');
     const { logger, lines } = recordingLogger();
     const client = new EtcdClient({ endpoints: [endpoint], logger });
+    const writer = new EtcdClient({ endpoints: [endpoint] });
     try {
       const a = new Collector(client.watch({ key: `${prefix}a/`, prefix: true }));
       const b = new Collector(client.watch({ key: `${prefix}b/`, prefix: true }));
       await waitFor('created', () => a.count('created') === 1 && b.count('created') === 1, WAIT_MS);
-      // A create bigger than etcd's request limit (--max-request-bytes, 1.5 MiB, + 512 KiB): etcd's gRPC
-      // server ends the whole Watch stream with ResourceExhausted, which no retry can heal.
+      const [aCreated, bCreated] = [a, b].map((c) => (c.messages[0] as { revision: bigint }).revision);
+      const before = await writer.kv.put(`${prefix}a/1`, 'before');
+      await a.waitForRevision(before.revision, WAIT_MS);
+      // A create bigger than etcd's gRPC receive limit (--max-request-bytes, 1.5 MiB, + 512 KiB): etcd's
+      // gRPC server ends the whole Watch stream with ResourceExhausted.
       const oversized = new Collector(
         client.watch({ key: Buffer.concat([Buffer.from(prefix), Buffer.alloc(3 * 1024 * 1024, 'x')]) }),
       );
+      await waitFor('the oversized watch ended', () => oversized.isDone, WAIT_MS);
+      assert.ok(oversized.error instanceof RequestTooLargeError, `ended with ${String(oversized.error)}`);
+      assert.equal(oversized.error.code, status.RESOURCE_EXHAUSTED);
+      assert.equal(oversized.count('created'), 0);
+
       await waitFor(
-        'every watch on the stream ended',
-        () => [a, b, oversized].every((c) => c.isDone),
+        'a and b back',
+        () => a.count('reconnected') === 1 && b.count('reconnected') === 1,
         WAIT_MS,
       );
-      for (const c of [a, b, oversized]) {
-        assert.ok(c.error instanceof UnknownEtcdError, `ended with ${String(c.error)}`);
-        assert.equal(c.error.code, status.RESOURCE_EXHAUSTED);
-        assert.equal(c.count('reconnected'), 0);
-      }
+      const after = [
+        await writer.kv.put(`${prefix}a/2`, 'after'),
+        await writer.kv.put(`${prefix}b/1`, 'after'),
+      ];
+      await a.waitForRevision(after[0]!.revision, WAIT_MS);
+      await b.waitForRevision(after[1]!.revision, WAIT_MS);
+      assert.ok(!a.isDone && !b.isDone, `a: ${String(a.error)}, b: ${String(b.error)}`);
+      assertExactlyOnce(a.events, await historyOf([endpoint], `${prefix}a/`, aCreated!, after[0]!.revision));
+      assertExactlyOnce(b.events, await historyOf([endpoint], `${prefix}b/`, bCreated!, after[1]!.revision));
       assert.equal(
-        lines.filter((l) => l.message === 'watch stream lost, reconnecting').length,
-        0,
-        'not retried',
+        lines.filter((l) => l.message === 'watch refused: its create request is larger than etcd accepts')
+          .length,
+        1,
       );
-
-      const next = new Collector(client.watch({ key: `${prefix}a/`, prefix: true }));
-      await waitFor('the new watch created', () => next.count('created') === 1 || next.isDone, WAIT_MS);
-      const { revision } = await client.kv.put(`${prefix}a/x`, '1');
-      await next.waitForRevision(revision, WAIT_MS);
-      assert.equal(lines.filter((l) => l.message === 'watch stream open').length, 2, 'a second stream');
-      await next.watch.cancel();
+      await Promise.all([a.watch.cancel(), b.watch.cancel()]);
     } finally {
+      await writer.close();
       await client.close();
     }
   });

@@ -7,6 +7,7 @@ import {
   InvalidArgumentError,
   NoLeaderError,
   PermissionDeniedError,
+  RequestTooLargeError,
   UnavailableError,
   UnknownEtcdError,
   prefixRangeEnd,
@@ -40,6 +41,13 @@ describe('toEtcdError', () => {
     [status.UNAUTHENTICATED, 'etcdserver: invalid auth token', AuthTokenInvalidError],
     [status.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted', CompactedError],
     [status.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision', FutureRevisionError],
+    [status.INVALID_ARGUMENT, 'etcdserver: request is too large', RequestTooLargeError],
+    [
+      status.RESOURCE_EXHAUSTED,
+      'grpc: received message larger than max (3145794 vs. 2097152)',
+      RequestTooLargeError,
+    ],
+    [status.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded', UnknownEtcdError],
     [status.INTERNAL, 'Received RST_STREAM', UnknownEtcdError],
   ];
   for (const [code, details, type] of cases) {
