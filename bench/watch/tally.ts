@@ -23,8 +23,8 @@ export class Tally {
   private cpuAtReached: number | undefined;
   private hasReached = false;
   reconnects = 0;
-  /** Re-creations the client reported etcd's revision for; undefined if it never does (etcdctl). */
-  private recreations: number | undefined;
+  /** Whether the client reports etcd's revision when it re-creates its watch (etcdctl never does). */
+  private isRecreationReported = false;
   /** Of those, how many found etcd ahead of the last event this consumer had (see {@link recreated}). */
   private recreatedBehind = 0;
   error: string | undefined;
@@ -72,7 +72,7 @@ export class Tally {
    */
   recreated(etcdRevision: number): void {
     this.reconnects++;
-    this.recreations = (this.recreations ?? 0) + 1;
+    this.isRecreationReported = true;
     if (etcdRevision > this.lastRevision) this.recreatedBehind++;
   }
 
@@ -100,7 +100,7 @@ export class Tally {
       latenciesMs: this.latencies.sort((a, b) => a - b),
       receipts: this.receipts,
       reconnects: this.reconnects,
-      ...(this.recreations === undefined ? {} : { recreatedBehind: this.recreatedBehind }),
+      ...(this.isRecreationReported ? { recreatedBehind: this.recreatedBehind } : {}),
       ...(this.error === undefined ? {} : { error: this.error }),
     };
   }

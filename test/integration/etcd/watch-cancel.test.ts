@@ -30,15 +30,26 @@ describe('etcd watch cancellation on a live stream', function () {
   afterEach(async () => cluster?.close());
 
   /**
-   * Waits until every Watch request the client wrote so far, and any it writes in answer to what etcd
-   * sent before it dropped its cancelled watches, has reached etcd. etcd sends a cancelled watch's
-   * last events before its canceled reply, and that reply before the answer to a later progress
-   * request (one control channel): the first round trip makes the client take all of them, the second
-   * makes etcd receive whatever the client wrote in answer.
+   * Once etcd holds `kept` only, waits until every Watch request the client wrote so far, and any it
+   * writes in answer to what etcd sent before it dropped its cancelled watches, has reached etcd; then
+   * says how many Watch requests etcd has received since `requestsBefore`. etcd sends a cancelled
+   * watch's last events before its canceled reply, and that reply before the answer to a later
+   * progress request (one control channel): the first round trip makes the client take all of them,
+   * the second makes etcd receive whatever the client wrote in answer.
    */
-  async function settle(client: EtcdClient, via: Collector): Promise<void> {
-    await progressRoundTrip(client, via);
-    await progressRoundTrip(client, via);
+  async function requestsOnceOnlyKeptIsHeld(
+    client: EtcdClient,
+    kept: Collector,
+    requestsBefore: number,
+  ): Promise<number> {
+    await waitFor(
+      'etcd to hold the kept watch only',
+      async () => (await watchesHeldBy(endpoint)) === 1,
+      WAIT_MS,
+    );
+    await progressRoundTrip(client, kept);
+    await progressRoundTrip(client, kept);
+    return (await watchRequestsReceivedBy(endpoint)) - requestsBefore;
   }
 
   it('a watch cancelled while idle, or while its create is in flight, ends at once; etcd drops its watch without waiting for an event', async () => {
@@ -64,14 +75,8 @@ describe('etcd watch cancellation on a live stream', function () {
       );
 
       // Nothing is written under the cancelled prefixes: no stray event can remind the client of them.
-      await waitFor(
-        'etcd to hold the kept watch only',
-        async () => (await watchesHeldBy(endpoint)) === 1,
-        WAIT_MS,
-      );
-      await settle(client, kept);
       assert.equal(
-        (await watchRequestsReceivedBy(endpoint)) - requestsBefore,
+        await requestsOnceOnlyKeptIsHeld(client, kept, requestsBefore),
         5,
         'one create and one cancel for `creating`, one cancel for `idle`, two progress requests',
       );
@@ -121,14 +126,8 @@ describe('etcd watch cancellation on a live stream', function () {
       assert.deepEqual(doomedSeen, ['created', 'events'], 'nothing after cancel(), and no error');
       await kept.waitForRevision(marker, WAIT_MS);
 
-      await waitFor(
-        'etcd to hold the kept watch only',
-        async () => (await watchesHeldBy(endpoint)) === 1,
-        WAIT_MS,
-      );
-      await settle(client, kept);
       assert.equal(
-        (await watchRequestsReceivedBy(endpoint)) - requestsBefore,
+        await requestsOnceOnlyKeptIsHeld(client, kept, requestsBefore),
         5,
         'two creates, one cancel, two progress requests',
       );
