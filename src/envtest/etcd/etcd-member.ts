@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { guardProcess, releaseProcess } from './process-guard.js';
 
@@ -72,7 +72,7 @@ export class EtcdMember {
   /** Current state; changed only by {@link transition}. */
   private currentState: EtcdMemberState = 'stopped';
 
-  constructor(private readonly spec: EtcdMemberSpec) {}
+  constructor(private spec: EtcdMemberSpec) {}
 
   /** The member's name (`--name`). */
   get name(): string {
@@ -97,6 +97,28 @@ export class EtcdMember {
   /** The member's data directory. */
   get dataDir(): string {
     return this.spec.dataDir;
+  }
+
+  /** `--initial-cluster` of the member (every member's name and peer URL). */
+  get initialCluster(): string {
+    return this.spec.initialCluster;
+  }
+
+  /** `--initial-cluster-token` the member was (last) bootstrapped with. */
+  get clusterToken(): string {
+    return this.spec.clusterToken;
+  }
+
+  /**
+   * Kills the member (SIGKILL) and empties its data dir, so that the next start bootstraps it anew —
+   * a wiped member, or one about to receive a restored snapshot. With `clusterToken`, the next start
+   * bootstraps with that token instead: a different cluster ID behind the same address.
+   */
+  async wipe(options: { clusterToken?: string } = {}): Promise<void> {
+    await this.kill('SIGKILL');
+    await rm(this.spec.dataDir, { recursive: true, force: true });
+    await mkdir(this.spec.dataDir, { recursive: true, mode: 0o700 });
+    if (options.clusterToken !== undefined) this.spec = { ...this.spec, clusterToken: options.clusterToken };
   }
 
   /** PID of the running process, or undefined while stopped. */
