@@ -6,6 +6,7 @@ import {
   DEFAULT_KEEPALIVE_TIME_MS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  type ConnectivityChange,
   type EtcdAuthOptions,
   type EtcdTlsOptions,
 } from './connection.js';
@@ -60,6 +61,17 @@ export interface EtcdClientOptions {
    * on behind a proxy that limits message size.
    */
   watchFragment?: boolean;
+}
+
+/** Options of a health probe request (status, memberList). */
+export interface ProbeOptions {
+  /** Deadline in ms. Default the client's requestTimeoutMs. */
+  timeoutMs?: number;
+  /**
+   * Ask every endpoint at once without waiting for one to connect; when none answers, throw
+   * EtcdConnectError saying why for each endpoint (refused, DNS, timeout, TLS…). Default false.
+   */
+  failFast?: boolean;
 }
 
 function normaliseEndpoint(endpoint: string): string {
@@ -134,9 +146,20 @@ export class EtcdClient {
   }
 
   /**
+   * The etcd release (e.g. `3.5.16`) of the member serving the shared watch stream, once known;
+   * undefined while the stream is down or before that member answered. It decides whether a
+   * RequestProgress reply moves a watch's resume point (see requestProgress()).
+   */
+  get watchServerVersion(): string | undefined {
+    return this.watchStream.serverVersion;
+  }
+
+  /**
    * Starts a watch on the client's shared stream and returns it at once; messages arrive through
    * async iteration (see WatchMessage). The iteration ends normally after cancel()/close(), or throws
-   * CompactedError, PermissionDeniedError, InvalidArgumentError… when etcd refuses the watch for good.
+   * CompactedError, PermissionDeniedError, InvalidArgumentError… when etcd refuses the watch for good,
+   * and RevisionWentBackError when etcd's history went back behind it (restored, wiped, or another
+   * cluster at the same address): the consumer decides what to do, the client never re-creates it.
    * Lost connections are healed invisibly except for a `reconnected` message. Throws
    * ClientClosedError if the client is closed, RangeError for a fromRevision below 1.
    */
@@ -170,17 +193,30 @@ export class EtcdClient {
   }
 
   /**
-   * Asks etcd to send a `progress` message to every watch on the stream (no-op while it is down). On
-   * etcd 3.4 the reply can overtake events not yet delivered (see watch-stream.ts); per-watch
-   * `progressNotify` does not have that gap.
+   * Asks etcd to send a `progress` message to every watch on the stream (no-op while it is down). Before
+   * etcd 3.4.25 / 3.5.8 the reply can overtake events not yet delivered (etcd-io/etcd#15220): there it
+   * is passed on but does not move a watch's resume point; from those releases on it does, for every
+   * watch created before the request (see watcher.ts). Per-watch `progressNotify` has no such gap.
    */
   requestProgress(): void {
     this.watchStream.requestProgress();
   }
 
+  /**
+   * Calls `listener` when an endpoint's connection comes up or goes down (see
+   * Connection.onConnectivityChange); returns the unsubscribe function.
+   */
+  onConnectivityChange(listener: (change: ConnectivityChange) => void): () => void {
+    return this.connection.onConnectivityChange(listener);
+  }
+
   /** The cluster's members (answered by any member). */
-  async memberList(): Promise<EtcdMemberInfo[]> {
-    const res = await this.connection.unary(MEMBER_LIST, { linearizable: false }, { isIdempotent: true });
+  async memberList(options: ProbeOptions = {}): Promise<EtcdMemberInfo[]> {
+    const res = await this.connection.unary(
+      MEMBER_LIST,
+      { linearizable: false },
+      { ...options, isIdempotent: true },
+    );
     return res.members.map((m) => ({
       id: m.ID,
       name: m.name,
@@ -191,8 +227,8 @@ export class EtcdClient {
   }
 
   /** Status of the member currently connected (cluster id, version, revision, leader). */
-  async status(): Promise<EtcdStatus> {
-    const res = await this.connection.unary(STATUS, {}, { isIdempotent: true });
+  async status(options: ProbeOptions = {}): Promise<EtcdStatus> {
+    const res = await this.connection.unary(STATUS, {}, { ...options, isIdempotent: true });
     return {
       clusterId: res.header?.cluster_id ?? '0',
       memberId: res.header?.member_id ?? '0',

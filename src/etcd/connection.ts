@@ -9,10 +9,17 @@ import {
 } from '@grpc/grpc-js';
 import type { Logger } from '../observability/index.js';
 import {
+  EtcdConnectError,
+  classifyConnectFailure,
+  isUnexplained,
+  type ConnectFailure,
+} from './connect-failure.js';
+import {
   AuthTokenInvalidError,
   ClientClosedError,
   DeadlineExceededError,
   UnavailableError,
+  type EtcdError,
   toEtcdError,
 } from './errors.js';
 import { etcdMethod, type EtcdMethod } from './proto.js';
@@ -34,6 +41,11 @@ export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
  */
 const RECONNECT_BACKOFF_INITIAL_MS = 20;
 const RECONNECT_BACKOFF_MAX_MS = 100;
+/**
+ * Pause before a fail-fast request looks again at an endpoint that failed without a cause (see
+ * isUnexplained): longer than the reconnect backoff, so that the channel has made an attempt of its own.
+ */
+const UNEXPLAINED_RETRY_MS = 2 * RECONNECT_BACKOFF_MAX_MS;
 
 /** TLS settings. Server certificates are always verified. */
 export interface EtcdTlsOptions {
@@ -72,6 +84,20 @@ export interface UnaryOptions {
   isIdempotent: boolean;
   /** Overall deadline in ms; default the connection's requestTimeoutMs. */
   timeoutMs?: number;
+  /**
+   * Don't wait for an endpoint to connect (for health probes; idempotent requests only): the request
+   * goes to every endpoint at once and the first answer wins. An endpoint whose last connection attempt
+   * failed fails at once instead of being waited for; when no endpoint answers, throws
+   * {@link EtcdConnectError} saying why for each (refused, DNS, timeout, TLS…). An error etcd itself
+   * answered with (refused credentials…) is thrown as such. Default false.
+   */
+  failFast?: boolean;
+}
+
+/** An endpoint's channel became connected (READY) or stopped being so. */
+export interface ConnectivityChange {
+  endpoint: string;
+  isConnected: boolean;
 }
 
 /** An open Watch stream and what it was opened with. */
@@ -144,6 +170,8 @@ export class Connection {
   private tokenFetch: Promise<string> | undefined;
   /** Set by close(). */
   private isClosed = false;
+  /** Told of every endpoint entering or leaving READY; cleared by close(). */
+  private readonly connectivityListeners = new Set<(change: ConnectivityChange) => void>();
   private readonly credentials: ChannelCredentials;
   private readonly channelOptions: ChannelOptions;
 
@@ -178,8 +206,39 @@ export class Connection {
     if (!client) {
       client = new Client(endpoint, this.credentials, this.channelOptions);
       this.clients.set(endpoint, client);
+      this.followConnectivity(endpoint, client);
     }
     return client;
+  }
+
+  /**
+   * Calls `listener` whenever an endpoint's channel becomes connected (READY) or stops being so — at
+   * once when etcd closes the connection (a stopped member), after the keepalive timeout for a frozen
+   * one (pinged only while a call such as the watch stream is open). Channels are made on first use,
+   * so nothing is reported before the first request. Called asynchronously, never after close();
+   * `listener` must not throw. Returns the unsubscribe function.
+   */
+  onConnectivityChange(listener: (change: ConnectivityChange) => void): () => void {
+    this.connectivityListeners.add(listener);
+    return () => this.connectivityListeners.delete(listener);
+  }
+
+  /** Follows one channel's state until it shuts down, reporting READY transitions to the listeners. */
+  private followConnectivity(endpoint: string, client: Client): void {
+    const channel = client.getChannel();
+    const follow = (seen: connectivityState): void => {
+      if (seen === connectivityState.SHUTDOWN) return;
+      channel.watchConnectivityState(seen, Infinity, () => {
+        const state = channel.getConnectivityState(false);
+        if (state === connectivityState.SHUTDOWN || this.isClosed) return;
+        const isConnected = state === connectivityState.READY;
+        if (isConnected !== (seen === connectivityState.READY)) {
+          for (const listener of this.connectivityListeners) listener({ endpoint, isConnected });
+        }
+        follow(state);
+      });
+    };
+    follow(channel.getConnectivityState(false));
   }
 
   /** Makes the next endpoint the one tried first (after `endpoint` failed). */
@@ -208,21 +267,26 @@ export class Connection {
     }
   }
 
-  /** The current auth token (fetched on first use), or undefined without auth. */
-  async currentToken(): Promise<string | undefined> {
+  /**
+   * The current auth token (fetched on first use), or undefined without auth. A fail-fast fetch
+   * (`failFast`, see UnaryOptions) is its own, never one shared with callers that wait.
+   */
+  async currentToken(fetch: Pick<UnaryOptions, 'failFast' | 'timeoutMs'> = {}): Promise<string | undefined> {
     const auth = this.options.auth;
     if (!auth) return undefined;
     if (this.token !== undefined) return this.token;
-    this.tokenFetch ??= this.call(authenticate, { name: auth.username, password: auth.password }, undefined, {
-      isIdempotent: true,
-    })
-      .then((res) => {
+    const fetchToken = (): Promise<string> =>
+      this.call(authenticate, { name: auth.username, password: auth.password }, undefined, {
+        ...fetch,
+        isIdempotent: true,
+      }).then((res) => {
         this.token = res.token;
         return res.token;
-      })
-      .finally(() => {
-        this.tokenFetch = undefined; // a failed fetch must not stick: the next caller fetches again
       });
+    if (fetch.failFast) return fetchToken();
+    this.tokenFetch ??= fetchToken().finally(() => {
+      this.tokenFetch = undefined; // a failed fetch must not stick: the next caller fetches again
+    });
     return this.tokenFetch;
   }
 
@@ -236,8 +300,11 @@ export class Connection {
    * refreshed once. Throws a typed EtcdError.
    */
   async unary<Req, Res>(method: EtcdMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res> {
+    if (options.failFast && !options.isIdempotent) {
+      throw new TypeError('a fail-fast request goes to every endpoint: it must be idempotent');
+    }
     for (let isRetryAfterRefresh = false; ; isRetryAfterRefresh = true) {
-      const token = await this.currentToken();
+      const token = await this.currentToken({ failFast: options.failFast, timeoutMs: options.timeoutMs });
       try {
         return await this.call(method, request, token, options);
       } catch (err) {
@@ -257,23 +324,13 @@ export class Connection {
     token: string | undefined,
     options: UnaryOptions,
   ): Promise<Res> {
-    const deadline = Date.now() + (options.timeoutMs ?? this.options.requestTimeoutMs);
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    if (options.failFast) return this.callEveryEndpoint(method, request, token, deadline, timeoutMs);
     for (;;) {
       const { endpoint, client } = await this.connectedEndpoint(deadline);
-      const metadata = new Metadata();
-      if (token !== undefined) metadata.set('token', token);
       try {
-        return await new Promise<Res>((resolve, reject) => {
-          client.makeUnaryRequest(
-            method.path,
-            method.requestSerialize,
-            method.responseDeserialize,
-            request,
-            metadata,
-            { deadline },
-            (err, res) => (err || res === undefined ? reject(toEtcdError(err)) : resolve(res)),
-          );
-        });
+        return await unaryOn(client, method, request, token, deadline);
       } catch (err) {
         // A frozen member (TCP up, nothing answers) shows as a deadline: prefer another one next time.
         if (err instanceof DeadlineExceededError) this.markFailed(endpoint);
@@ -282,6 +339,54 @@ export class Connection {
         if (!options.isIdempotent || Date.now() >= deadline) throw err;
         this.options.logger.debug('request failed over', { endpoint, error: err.message });
       }
+    }
+  }
+
+  /**
+   * Sends `request` to every endpoint at once without waiting for any to connect (UnaryOptions.failFast);
+   * resolves with the first answer. When every endpoint failed: the first error etcd answered with if
+   * any, else an EtcdConnectError with each endpoint's failure.
+   */
+  private async callEveryEndpoint<Req, Res>(
+    method: EtcdMethod<Req, Res>,
+    request: Req,
+    token: string | undefined,
+    deadline: number,
+    timeoutMs: number,
+  ): Promise<Res> {
+    if (this.isClosed) throw new ClientClosedError();
+    const attempt = async (endpoint: string, client: Client): Promise<Res> => {
+      for (;;) {
+        try {
+          return await unaryOn(client, method, request, token, deadline);
+        } catch (err) {
+          const error = toEtcdError(err);
+          const failure = classifyConnectFailure(error.code, error.message);
+          const retryAt = Date.now() + UNEXPLAINED_RETRY_MS;
+          if (!failure || !isUnexplained(failure) || retryAt >= deadline || this.isClosed) {
+            throw new EndpointAttemptError(endpoint, error);
+          }
+          await new Promise((resolve) => setTimeout(resolve, UNEXPLAINED_RETRY_MS).unref());
+        }
+      }
+    };
+    const attempts = this.survey().map(({ endpoint, client }) => attempt(endpoint, client));
+    try {
+      return await Promise.any(attempts);
+    } catch (err) {
+      if (this.isClosed) throw new ClientClosedError();
+      const failed = (err as AggregateError).errors as EndpointAttemptError[];
+      const failures: ConnectFailure[] = [];
+      for (const { endpoint, error } of failed) {
+        const failure = classifyConnectFailure(error.code, error.message);
+        if (!failure) throw error; // etcd answered: its error says more than any transport failure
+        failures.push({ endpoint, ...failure });
+        this.markFailed(endpoint);
+      }
+      failures.sort(
+        (a, b) => this.options.endpoints.indexOf(a.endpoint) - this.options.endpoints.indexOf(b.endpoint),
+      );
+      throw new EtcdConnectError(failures, timeoutMs, { cause: failed[0]?.error });
     }
   }
 
@@ -347,7 +452,44 @@ export class Connection {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.connectivityListeners.clear();
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
   }
+}
+
+/** One endpoint's failed attempt of a fail-fast request (internal to callEveryEndpoint). */
+class EndpointAttemptError extends Error {
+  constructor(
+    readonly endpoint: string,
+    readonly error: EtcdError,
+  ) {
+    super(error.message, { cause: error });
+  }
+}
+
+/**
+ * One unary request on `client` with the auth token, rejecting with a typed EtcdError. Not queued for a
+ * connection (no waitForReady): on a channel whose last attempt failed it fails at once.
+ */
+function unaryOn<Req, Res>(
+  client: Client,
+  method: EtcdMethod<Req, Res>,
+  request: Req,
+  token: string | undefined,
+  deadline: number,
+): Promise<Res> {
+  const metadata = new Metadata();
+  if (token !== undefined) metadata.set('token', token);
+  return new Promise<Res>((resolve, reject) => {
+    client.makeUnaryRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      request,
+      metadata,
+      { deadline },
+      (err, res) => (err || res === undefined ? reject(toEtcdError(err)) : resolve(res)),
+    );
+  });
 }

@@ -1,7 +1,9 @@
 // Public surface of the etcd client (DESIGN.md §3).
 export { EtcdClient, DEFAULT_WATCH_BUFFER_BYTES, DEFAULT_WATCH_BUFFER_MESSAGES } from './client.js';
-export type { EtcdClientOptions } from './client.js';
-export type { EtcdAuthOptions, EtcdTlsOptions } from './connection.js';
+export type { EtcdClientOptions, ProbeOptions } from './client.js';
+export type { ConnectivityChange, EtcdAuthOptions, EtcdTlsOptions } from './connection.js';
+export { EtcdConnectError, classifyConnectFailure, connectFailureMessage } from './connect-failure.js';
+export type { ConnectFailure, ConnectFailureKind } from './connect-failure.js';
 export { KV, DEFAULT_RANGE_PAGE_SIZE } from './kv.js';
 export { PrefixMirror } from './prefix-mirror.js';
 export type {
