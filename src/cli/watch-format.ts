@@ -21,7 +21,17 @@ export type WatchLine =
   | { type: 'event'; event: FormattableEvent }
   | { type: 'created' | 'progress'; revision: bigint }
   | { type: 'reconnected'; revision: bigint; etcdRevision: bigint }
-  | { type: 'compacted'; compactRevision: bigint };
+  | { type: 'compacted'; compactRevision: bigint }
+  | {
+      type: 'reset';
+      /** The highest revision the watch had seen. */
+      revision: bigint;
+      /** etcd's revision now (lower, or another cluster's). */
+      etcdRevision: bigint;
+      /** Set, with clusterId, when another cluster answers. */
+      previousClusterId?: string;
+      clusterId?: string;
+    };
 
 /** A key-value on the wire: strings throughout; `encoding: 'base64'` when key or value is not UTF-8. */
 export interface JsonKeyValue {
@@ -63,6 +73,17 @@ export function formatJsonLine(line: WatchLine): string {
     }
     case 'compacted':
       return JSON.stringify({ type: 'compacted', compactRevision: line.compactRevision.toString() }) + '\n';
+    case 'reset':
+      return (
+        JSON.stringify({
+          type: 'reset',
+          revision: line.revision.toString(),
+          etcdRevision: line.etcdRevision.toString(),
+          ...(line.previousClusterId !== undefined && line.clusterId !== undefined
+            ? { previousClusterId: line.previousClusterId, clusterId: line.clusterId }
+            : {}),
+        }) + '\n'
+      );
     case 'reconnected':
       return (
         JSON.stringify({
@@ -101,5 +122,14 @@ export function formatTextLine(line: WatchLine): { stdout?: Buffer; stderr?: str
       };
     case 'compacted':
       return { stderr: `# compacted: history before revision ${line.compactRevision} is gone\n` };
+    case 'reset': {
+      const clusters =
+        line.previousClusterId !== undefined && line.clusterId !== undefined
+          ? `; cluster ID changed from ${line.previousClusterId} to ${line.clusterId}`
+          : '';
+      return {
+        stderr: `# reset: etcd went back from revision ${line.revision} to ${line.etcdRevision}${clusters}\n`,
+      };
+    }
   }
 }

@@ -4,6 +4,10 @@ import { parseArgs } from 'node:util';
 export const WATCH_OUTPUTS = ['text', 'json'] as const;
 export type WatchOutput = (typeof WATCH_OUTPUTS)[number];
 
+/** What `watch` does when etcd's history went back (restore, wipe, another cluster). */
+export const WATCH_ON_RESET = ['exit', 'resume'] as const;
+export type WatchOnReset = (typeof WATCH_ON_RESET)[number];
+
 /** Endpoint dialled when `--endpoints` is not given (etcdctl's default too). */
 export const DEFAULT_ENDPOINT = '127.0.0.1:2379';
 /** How long the first connection may take before `watch` gives up (like etcdctl's `--dial-timeout`). */
@@ -25,6 +29,11 @@ export interface WatchOptions {
   auth?: { username: string; password: string };
   /** Deadline for the watch to be established, in milliseconds. */
   dialTimeoutMs: number;
+  /**
+   * When etcd's history went back: `exit` (default) prints a `reset` line and exits 1; `resume` prints
+   * it and goes on watching from etcd's revision at the reset + 1.
+   */
+  onReset: WatchOnReset;
 }
 
 /** What the command line asked for: run a watch, print the help, or a usage error (exit 2). */
@@ -36,7 +45,9 @@ export const WATCH_USAGE = `Usage: etcd-config-operator watch [flags] <prefix>
 
 Streams every change under <prefix>, like 'etcdctl watch --prefix', resuming across disconnects
 without losing or repeating an event. Ends on compaction or a permanent error (exit 1), on SIGINT
-(exit 0), and exits 2 on bad flags.
+(exit 0), and exits 2 on bad flags. If etcd's history goes back (restored from an older snapshot,
+wiped, or another cluster at the same address) it prints a "reset" line and exits 1, or with
+--on-reset=resume goes on from etcd's revision at that moment.
 
 Flags:
   --endpoints host:port,...   etcd members to dial (default ${DEFAULT_ENDPOINT})
@@ -47,12 +58,16 @@ Flags:
   --cert FILE, --key FILE     client certificate and key (mTLS)
   --user name:password        authenticate as this etcd user
   --dial-timeout DURATION     give up if etcd is not reached in time (default 5s; e.g. 500ms, 10s)
+  --on-reset exit|resume      when etcd's revision goes back: exit 1 (default), or print the reset
+                              and go on watching from etcd's revision then
   -h, --help                  print this help
 
 JSON lines: {"type":"created"|"progress","revision"}, {"type":"reconnected","revision","etcdRevision"}
 (resuming after "revision"; etcd was at "etcdRevision"), events
 {"type":"put"|"delete","key","value","modRevision","createRevision","version","lease","prevKv"?}
-and, on compaction, {"type":"compacted","compactRevision"}. Revisions are decimal strings; keys and
+on compaction, {"type":"compacted","compactRevision"}, and when etcd went back
+{"type":"reset","revision","etcdRevision","previousClusterId"?,"clusterId"?} (the watch had seen
+"revision"; etcd is at "etcdRevision"; cluster IDs when another cluster answers). Revisions are decimal strings; keys and
 values are UTF-8 strings, or base64 with "encoding":"base64" when they are not valid UTF-8.
 `;
 
@@ -97,6 +112,7 @@ export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
         key: { type: 'string' },
         user: { type: 'string' },
         'dial-timeout': { type: 'string' },
+        'on-reset': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -162,6 +178,11 @@ export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
     dialTimeoutMs = ms;
   }
 
+  const onReset = values['on-reset'] ?? 'exit';
+  if (!(WATCH_ON_RESET as readonly string[]).includes(onReset)) {
+    return { kind: 'error', message: `--on-reset: '${onReset}' is not one of ${WATCH_ON_RESET.join(', ')}` };
+  }
+
   return {
     kind: 'run',
     options: {
@@ -173,6 +194,7 @@ export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
       tls,
       auth,
       dialTimeoutMs,
+      onReset: onReset as WatchOnReset,
     },
   };
 }

@@ -2,7 +2,13 @@
 // watch --prefix`, on our own resumable watch client.
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { CompactedError, EtcdClient, EtcdError, type WatchMessage } from '../etcd/index.js';
+import {
+  CompactedError,
+  EtcdClient,
+  EtcdError,
+  RevisionWentBackError,
+  type WatchMessage,
+} from '../etcd/index.js';
 import type { WatchLine } from './watch-format.js';
 import { parseWatchArgs, WATCH_USAGE, type WatchOptions } from './watch-options.js';
 import { WatchPrinter } from './watch-output.js';
@@ -52,6 +58,18 @@ async function readTls(
 /** A problem with what the user asked for (exit 2), found after parsing (e.g. a file that cannot be read). */
 class UsageError extends Error {}
 
+/** The `reset` line for a went-back: both revisions, and both cluster IDs when they differ. */
+function resetLine(err: RevisionWentBackError): WatchLine {
+  return {
+    type: 'reset',
+    revision: err.seenRevision,
+    etcdRevision: err.etcdRevision,
+    ...(err.previousClusterId !== undefined && err.clusterId !== undefined
+      ? { previousClusterId: err.previousClusterId, clusterId: err.clusterId }
+      : {}),
+  };
+}
+
 /** What one watch message prints. */
 function linesOf(message: WatchMessage): WatchLine[] {
   if (message.type === 'events') return message.events.map((event) => ({ type: 'event', event }));
@@ -61,7 +79,8 @@ function linesOf(message: WatchMessage): WatchLine[] {
 /**
  * Runs `watch` with its arguments (after the subcommand name) and resolves to the exit status:
  * 0 after SIGINT/SIGTERM (the watch cancelled and the client closed) or when stdout's reader went
- * away; 1 on compaction, a permanent error or no watch within `--dial-timeout`; 2 on bad flags. Never
+ * away; 1 on compaction, a permanent error, no watch within `--dial-timeout`, or etcd's history going
+ * back (unless `--on-reset=resume`: then a `reset` line and the watch goes on); 2 on bad flags. Never
  * throws. Everything it prints to stdout has been flushed when it resolves.
  */
 export async function watchMain(
@@ -111,39 +130,57 @@ async function runWatch(options: WatchOptions, io: WatchIo): Promise<number> {
   }, options.dialTimeoutMs);
 
   try {
-    const watch = client.watch({
-      key: options.prefix,
-      prefix: true,
-      fromRevision: options.fromRevision,
-      prevKv: options.isPrevKv,
-      progressNotify: true,
-      signal: stop.signal,
-    });
-    try {
-      for await (const message of watch) {
-        if (message.type === 'created') clearTimeout(dialTimer);
-        await printer.print(linesOf(message));
-        if (printer.isClosed) {
-          stopReason ??= 'stdout-closed';
-          break;
+    let fromRevision = options.fromRevision;
+    for (;;) {
+      const watch = client.watch({
+        key: options.prefix,
+        prefix: true,
+        fromRevision,
+        prevKv: options.isPrevKv,
+        progressNotify: true,
+        signal: stop.signal,
+      });
+      /** Set when etcd went back and --on-reset=resume: watch again from etcd's revision then. */
+      let resumeAt: bigint | undefined;
+      try {
+        for await (const message of watch) {
+          if (message.type === 'created') clearTimeout(dialTimer);
+          await printer.print(linesOf(message));
+          if (printer.isClosed) {
+            stopReason ??= 'stdout-closed';
+            break;
+          }
         }
+      } catch (err) {
+        if (err instanceof CompactedError) {
+          await printer.print([{ type: 'compacted', compactRevision: err.compactRevision }]);
+          io.stderr.write(
+            `${COMMAND}: history before revision ${err.compactRevision} has been compacted; ` +
+              `watch again with --from-revision ${err.compactRevision} or later\n`,
+          );
+          return EXIT_FAILED;
+        }
+        if (err instanceof RevisionWentBackError && stopReason === undefined) {
+          // Never silent: the reset line comes first whatever --on-reset says.
+          await printer.print([resetLine(err)]);
+          if (options.onReset === 'exit') {
+            io.stderr.write(
+              `${COMMAND}: ${err.message}; what was printed after revision ${err.etcdRevision} is not ` +
+                `etcd's history any more (--on-reset=resume goes on from etcd's revision)\n`,
+            );
+            return EXIT_FAILED;
+          }
+          resumeAt = err.etcdRevision + 1n;
+        } else if (stopReason === undefined) {
+          const name = err instanceof EtcdError ? err.name : 'error';
+          io.stderr.write(`${COMMAND}: ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+          return EXIT_FAILED;
+        }
+      } finally {
+        await watch.cancel();
       }
-    } catch (err) {
-      if (err instanceof CompactedError) {
-        await printer.print([{ type: 'compacted', compactRevision: err.compactRevision }]);
-        io.stderr.write(
-          `${COMMAND}: history before revision ${err.compactRevision} has been compacted; ` +
-            `watch again with --from-revision ${err.compactRevision} or later\n`,
-        );
-        return EXIT_FAILED;
-      }
-      if (stopReason === undefined) {
-        const name = err instanceof EtcdError ? err.name : 'error';
-        io.stderr.write(`${COMMAND}: ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-        return EXIT_FAILED;
-      }
-    } finally {
-      await watch.cancel();
+      if (resumeAt === undefined || stopReason !== undefined || printer.isClosed) break;
+      fromRevision = resumeAt;
     }
     switch (stopReason) {
       case 'signal':

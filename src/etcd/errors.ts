@@ -59,6 +59,46 @@ export class CompactedError extends EtcdError {
 /** The requested revision is newer than the store's current revision. */
 export class FutureRevisionError extends EtcdError {}
 
+/**
+ * etcd's history went back behind a watch: it answered with a revision lower than one the watch had
+ * already seen or been told about (a restore from an older snapshot, a wiped member behind the same
+ * address), or with another cluster ID (another cluster answers: its revisions mean nothing here).
+ * Terminal for the watch it ends: the stream does not heal it, the consumer decides (take a fresh
+ * snapshot, or stop). `seenRevision` is the highest revision the watch had seen; `etcdRevision` is
+ * etcd's revision now. `previousClusterId`/`clusterId` are set only when the cluster ID changed.
+ */
+export class RevisionWentBackError extends EtcdError {
+  readonly seenRevision: bigint;
+  readonly etcdRevision: bigint;
+  readonly previousClusterId?: string;
+  readonly clusterId?: string;
+
+  constructor(
+    seenRevision: bigint,
+    etcdRevision: bigint,
+    clusters: { previousClusterId?: string; clusterId?: string } = {},
+    options: { cause?: unknown } = {},
+  ) {
+    const isOtherCluster =
+      clusters.previousClusterId !== undefined &&
+      clusters.clusterId !== undefined &&
+      clusters.previousClusterId !== clusters.clusterId;
+    super(
+      isOtherCluster
+        ? `etcd went back from revision ${seenRevision} to ${etcdRevision}: cluster ID changed from ` +
+            `${clusters.previousClusterId} to ${clusters.clusterId} (another cluster, or wiped?)`
+        : `etcd went back from revision ${seenRevision} to ${etcdRevision} (restored from a backup or wiped?)`,
+      options,
+    );
+    this.seenRevision = seenRevision;
+    this.etcdRevision = etcdRevision;
+    if (isOtherCluster) {
+      this.previousClusterId = clusters.previousClusterId;
+      this.clusterId = clusters.clusterId;
+    }
+  }
+}
+
 /** etcd ended a watch for a reason this client cannot classify; `reason` is etcd's cancel_reason. */
 export class WatchCanceledError extends EtcdError {
   constructor(
@@ -121,7 +161,8 @@ export function toEtcdError(err: unknown): EtcdError {
 /**
  * "Halt or retry?" for the watch stream, decided here and nowhere else: a lost connection, an
  * unavailable or leaderless member, a deadline, or a stream reset by the transport can heal on
- * reconnect; permission, argument and other refusals cannot.
+ * reconnect; permission, argument and other refusals cannot. Errors that end one watch and never the
+ * stream (CompactedError, RevisionWentBackError) are not healed either: their consumer decides.
  */
 export function canHeal(err: EtcdError): boolean {
   if (err instanceof UnavailableError || err instanceof DeadlineExceededError) return true;

@@ -25,6 +25,7 @@ export {
   RequestTooLargeError,
   AuthTokenInvalidError,
   CompactedError,
+  RevisionWentBackError,
   FutureRevisionError,
   WatchCanceledError,
   ClientClosedError,

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../observability/index.js';
 import { ExponentialBackoff } from './backoff.js';
 import type { EtcdClient } from './client.js';
-import { CompactedError, toEtcdError, type EtcdError } from './errors.js';
+import { CompactedError, RevisionWentBackError, toEtcdError, type EtcdError } from './errors.js';
 import { toBytes } from './keys.js';
 import type { KeyLike, KeyValue, WatchEvent } from './types.js';
 
@@ -27,11 +27,25 @@ export interface MirrorUpdate {
 export interface PrefixMirrorEvents {
   /** Changes applied; `snapshot()` now reflects them. */
   update: [MirrorUpdate];
-  /** The history was compacted past the mirror (or it recovered from a failure): a fresh full state. */
+  /**
+   * The history was compacted past the mirror, it recovered from a failure, or etcd went back (after
+   * `wentBack`): a fresh full state. Its revision can be lower than the mirror's was.
+   */
   resync: [MirrorSnapshot];
+  /**
+   * etcd's history went back behind the mirror: restored from an older snapshot, wiped, or another
+   * cluster answers (the error says which revisions, and cluster IDs when they differ). Emitted once
+   * per went-back, just before the `resync` that carries etcd's state now; the mirror's revision then
+   * takes etcd's (lower) revision. Also emitted when a fresh snapshot after a failure comes back below
+   * the mirror's revision.
+   */
+  wentBack: [RevisionWentBackError];
   /** etcd reports the prefix unchanged up to `revision` (progress); the mirror's revision advanced. */
   progress: [{ revision: bigint }];
-  /** A failure that is not a compaction (e.g. PermissionDeniedError); the mirror retries with backoff. */
+  /**
+   * A failure that is not a compaction or a went-back (e.g. PermissionDeniedError); the mirror retries
+   * with backoff.
+   */
   error: [EtcdError];
 }
 
@@ -55,8 +69,9 @@ function mapKey(key: Buffer): string {
 /**
  * An informer for an etcd prefix: a snapshot (paginated Range at one revision) kept current by a watch
  * from snapshot revision + 1. On compaction it takes a fresh snapshot and emits `resync` with the full
- * new state; other failures are emitted as `error` and healed the same way after a backoff. Owns its
- * watch; close() ends it.
+ * new state; when etcd went back in time (RevisionWentBackError, or a fresh snapshot below the mirror's
+ * revision) it emits `wentBack` first; other failures are emitted as `error` and healed the same way
+ * after a backoff. Owns its watch; close() ends it.
  */
 export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
   private readonly prefix: Buffer;
@@ -112,11 +127,20 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
   }
 
   private async loadSnapshot(): Promise<void> {
+    this.adopt(await this.fetchSnapshot());
+  }
+
+  /** A consistent snapshot of the prefix at etcd's current revision; changes nothing. */
+  private async fetchSnapshot(): Promise<{ revision: bigint; entries: Map<string, KeyValue> }> {
     const res = await this.client.kv.range({ prefix: this.prefix, pageSize: this.options.pageSize });
     const entries = new Map<string, KeyValue>();
     for (const kv of res.kvs) entries.set(mapKey(kv.key), kv);
-    this.entries = entries;
-    this.revision = res.revision;
+    return { revision: res.revision, entries };
+  }
+
+  private adopt(snapshot: { revision: bigint; entries: Map<string, KeyValue> }): void {
+    this.entries = snapshot.entries;
+    this.revision = snapshot.revision;
   }
 
   private async follow(): Promise<void> {
@@ -143,23 +167,39 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
       } catch (err) {
         if (this.state !== 'running') return;
         const typed = toEtcdError(err);
-        if (!(typed instanceof CompactedError)) {
+        if (typed instanceof RevisionWentBackError) {
+          // Like a compaction, healed by a fresh snapshot at once; announced first.
+          this.options.logger.warn('prefix mirror: etcd went back', {
+            revision: typed.seenRevision.toString(),
+            etcdRevision: typed.etcdRevision.toString(),
+          });
+          this.emit('wentBack', typed);
+        } else if (!(typed instanceof CompactedError)) {
           this.options.logger.warn('prefix mirror watch failed', { error: typed.message });
           if (this.listenerCount('error') > 0) this.emit('error', typed);
           await this.sleep(backoff.next());
         }
-        await this.resync();
+        await this.resync(typed instanceof RevisionWentBackError);
       }
     }
   }
 
-  /** Takes a fresh snapshot (retrying with backoff until it works or the mirror closes) and emits it. */
-  private async resync(): Promise<void> {
+  /**
+   * Takes a fresh snapshot (retrying with backoff until it works or the mirror closes) and emits it. A
+   * snapshot below the mirror's revision means etcd went back: `wentBack` first, unless
+   * `isWentBackReported` (the watch already said so).
+   */
+  private async resync(isWentBackReported = false): Promise<void> {
     const backoff = new ExponentialBackoff({ initialMs: RETRY_INITIAL_MS, maxMs: RETRY_MAX_MS });
     while (this.state === 'running') {
       try {
-        await this.loadSnapshot();
-        this.options.logger.info('prefix mirror resynced', { revision: this.revision });
+        const snapshot = await this.fetchSnapshot();
+        if (this.state !== 'running') return;
+        if (snapshot.revision < this.revision && !isWentBackReported) {
+          this.emit('wentBack', new RevisionWentBackError(this.revision, snapshot.revision));
+        }
+        this.adopt(snapshot);
+        this.options.logger.info('prefix mirror resynced', { revision: this.revision.toString() });
         this.emit('resync', this.snapshot());
         return;
       } catch (err) {

@@ -36,9 +36,12 @@ export interface WatchEvent {
  * - `events`: the events of one etcd response (fragments reassembled), never a split transaction;
  *   `revision` is the modRevision of the last event.
  * - `progress`: etcd says the watch has seen everything up to `revision` (progress_notify or
- *   requestProgress).
+ *   requestProgress; a requestProgress reply from etcd before 3.4.25 / 3.5.8 can overtake events still
+ *   on their way, see EtcdClient.requestProgress).
+ * A watch ends by throwing RevisionWentBackError when etcd's history went back behind it.
  * - `reconnected`: the watch was re-created after a lost stream, resuming right after `revision`
- *   (the last delivered event's revision, or the created revision if nothing was delivered yet);
+ *   (its resume point: the last delivered event's revision, a later progress revision that counted —
+ *   see Watcher.startRevision — or the created revision of a watch from "now" if nothing else);
  *   `etcdRevision` is etcd's revision when it re-created the watch. Above `revision`, changes landed
  *   while the watch was away: etcd replays them from history, which it does in a loop that runs every
  *   100 ms, so they (and what follows) can arrive up to that much later than live events do.

@@ -9,6 +9,10 @@ import type { KeyValue, WatchEvent } from './types.js';
 export interface WatchResponseMessage {
   /** header.revision: the store revision when etcd sent the response. */
   headerRevision: bigint;
+  /** header.cluster_id (uint64) as a decimal string; `0` when absent. */
+  clusterId: string;
+  /** header.member_id (uint64) as a decimal string: the member serving the stream; `0` when absent. */
+  memberId: string;
   /** watch_id as a decimal string (`-1` for a RequestProgress reply). */
   watchId: string;
   created: boolean;
@@ -53,6 +57,12 @@ class Reader {
       shift += 7n;
     }
     throw new RangeError('varint longer than 10 bytes');
+  }
+
+  /** A uint64 field as a decimal string (as proto-loader gives it with `longs: String`). */
+  uint64(): string {
+    const v = this.varint();
+    return typeof v === 'number' ? String(v) : BigInt.asUintN(64, v).toString();
   }
 
   /** An int64 field as bigint (two's complement for negatives). */
@@ -207,13 +217,23 @@ function decodeEvent(r: Reader): WatchEvent {
   return event;
 }
 
-function decodeHeaderRevision(r: Reader): bigint {
-  let revision = 0n;
+/** ResponseHeader: cluster_id = 1, member_id = 2, revision = 3 (raft_term = 4 is skipped). */
+function decodeHeader(r: Reader, res: WatchResponseMessage): void {
   for (let tag = r.tag(); tag !== -1; tag = r.tag()) {
-    if (tag === ((3 << 3) | 0)) revision = r.int64();
-    else r.skip(tag & 7);
+    switch (tag) {
+      case (1 << 3) | 0:
+        res.clusterId = r.uint64();
+        break;
+      case (2 << 3) | 0:
+        res.memberId = r.uint64();
+        break;
+      case (3 << 3) | 0:
+        res.headerRevision = r.int64();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
   }
-  return revision;
 }
 
 /** Decodes one WatchResponse. Throws RangeError on malformed input (grpc-js then fails the call). */
@@ -221,6 +241,8 @@ export function decodeWatchResponse(buf: Buffer): WatchResponseMessage {
   const r = new Reader(buf, 0, buf.length);
   const res: WatchResponseMessage = {
     headerRevision: 0n,
+    clusterId: '0',
+    memberId: '0',
     watchId: '0',
     created: false,
     canceled: false,
@@ -232,7 +254,7 @@ export function decodeWatchResponse(buf: Buffer): WatchResponseMessage {
   for (let tag = r.tag(); tag !== -1; tag = r.tag()) {
     switch (tag) {
       case (1 << 3) | 2:
-        res.headerRevision = decodeHeaderRevision(r.message());
+        decodeHeader(r.message(), res);
         break;
       case (2 << 3) | 0:
         res.watchId = r.int64().toString();

@@ -7,6 +7,7 @@ import {
   ClientClosedError,
   CompactedError,
   RequestTooLargeError,
+  RevisionWentBackError,
   UnavailableError,
   WatchCanceledError,
   canHeal,
@@ -14,7 +15,14 @@ import {
   type EtcdError,
 } from './errors.js';
 import { etcdMethod, type EtcdMethod } from './proto.js';
-import type { RawRangeRequest, RawRangeResponse, RawWatchRequest, RawWatchResponse } from './raw-messages.js';
+import type {
+  RawRangeRequest,
+  RawRangeResponse,
+  RawStatusResponse,
+  RawWatchRequest,
+  RawWatchResponse,
+} from './raw-messages.js';
+import { isProgressRequestInStep } from './server-version.js';
 import type { WatchEvent } from './types.js';
 import { decodeWatchResponse, type WatchResponseMessage } from './watch-response-decoder.js';
 import type { Watcher, WatcherHost } from './watcher.js';
@@ -26,6 +34,7 @@ const WATCH: EtcdMethod<RawWatchRequest, WatchResponseMessage> = {
   responseDeserialize: decodeWatchResponse,
 };
 const RANGE = etcdMethod<RawRangeRequest, RawRangeResponse>('KV', 'Range');
+const STATUS = etcdMethod<Record<string, never>, RawStatusResponse>('Maintenance', 'Status');
 
 /** What the watch stream needs of the connection (implemented by Connection). */
 export interface WatchTransport {
@@ -55,6 +64,8 @@ function statusError(s: StatusObject): EtcdError {
 
 /** etcd's watch_id of a RequestProgress reply: it concerns every watch on the stream. */
 const BROADCAST_WATCH_ID = '-1';
+/** A header field etcd left out (uint64 zero). */
+const ABSENT_ID = '0';
 
 /**
  * - `idle`: no stream (no watchers yet, or after a halt);
@@ -96,6 +107,23 @@ export class WatchStream implements WatcherHost {
   private readonly pending = new Set<Promise<void>>();
   /** Counter for watcher `seq`. */
   private nextSeq = 0;
+  /**
+   * Cluster ID of the first reply this client got; replaced when another cluster answers (after every
+   * watch with a resume point was ended with RevisionWentBackError).
+   */
+  private clusterId: string | undefined;
+  /** member_id of the first reply on the current call: the member serving it. */
+  private callMemberId: string | undefined;
+  /** Maintenance.Status of a member, asked once per call; trusted only if it is the call's member. */
+  private callStatus: { memberId: string; version: string } | undefined;
+  /** RequestProgress requests written on the current call. */
+  private progressRequestsSent = 0;
+  /** RequestProgress (watch_id -1) replies received on the current call. */
+  private progressRepliesReceived = 0;
+  /** Watchers whose low reply is being confirmed by a linearizable read (see verifyHistory). */
+  private readonly verifying = new Set<Watcher>();
+  /** Aborted by close(): ends the retry waits of verifyHistory. */
+  private readonly closeSignal = new AbortController();
 
   constructor(
     private readonly connection: WatchTransport,
@@ -109,6 +137,16 @@ export class WatchStream implements WatcherHost {
   /** Endpoint of the stream while it is open (for diagnostics and tests). */
   get endpoint(): string | undefined {
     return this.state === 'open' ? this.callEndpoint : undefined;
+  }
+
+  /**
+   * The etcd release of the member serving the open stream, once known (asked with one
+   * Maintenance.Status per stream; unknown when that answer came from another member).
+   */
+  get serverVersion(): string | undefined {
+    const status = this.callStatus;
+    if (this.state !== 'open' || !status || status.memberId !== this.callMemberId) return undefined;
+    return status.version;
   }
 
   /** Next watcher sequence number. */
@@ -127,7 +165,9 @@ export class WatchStream implements WatcherHost {
 
   /** Asks etcd for a progress reply on every watch of the stream (no-op while the stream is down). */
   requestProgress(): void {
-    if (this.state === 'open') this.write({ progress_request: {} });
+    if (this.state !== 'open' || !this.call) return;
+    this.progressRequestsSent++;
+    this.write({ progress_request: {} });
   }
 
   private enqueue(watcher: Watcher): void {
@@ -173,6 +213,7 @@ export class WatchStream implements WatcherHost {
         connected.catch((err: unknown) => this.onCallEnded(call, toEtcdError(err)));
         this.transition('open');
         this.logger.debug('watch stream open', { endpoint, watches: this.live.size });
+        this.askServerVersion(call);
         this.sendNextCreate();
       })
       .catch((err: unknown) => {
@@ -244,6 +285,10 @@ export class WatchStream implements WatcherHost {
     this.byId.clear();
     this.canceledIds.clear();
     this.fragments.clear();
+    this.callMemberId = undefined;
+    this.callStatus = undefined;
+    this.progressRequestsSent = 0;
+    this.progressRepliesReceived = 0;
     if (call) {
       call.removeAllListeners('data');
       call.on('error', () => undefined); // cancel() below reports Cancelled; nobody listens any more
@@ -283,6 +328,8 @@ export class WatchStream implements WatcherHost {
   ): void {
     if (call !== this.call) return;
     const headerRevision = res.headerRevision;
+    if (this.callMemberId === undefined && res.memberId !== ABSENT_ID) this.callMemberId = res.memberId;
+    this.checkClusterId(res);
 
     if (res.created) {
       const watcher = this.creating;
@@ -298,8 +345,9 @@ export class WatchStream implements WatcherHost {
       } else {
         watcher.moveTo('active');
         watcher.watchId = res.watchId;
+        watcher.progressRequestsBeforeActive = this.progressRequestsSent;
         this.byId.set(res.watchId, watcher);
-        watcher.onCreated(headerRevision);
+        if (!watcher.onCreated(headerRevision)) this.verifyHistory(watcher, headerRevision);
         this.backoff.reset();
       }
       this.sendNextCreate();
@@ -307,11 +355,7 @@ export class WatchStream implements WatcherHost {
     }
 
     if (res.watchId === BROADCAST_WATCH_ID) {
-      // A RequestProgress reply concerns every watch on the stream. Caveat of the server: etcd 3.4 sends
-      // it at once on its control channel with the store's revision, so it can overtake events still
-      // queued for a watch (etcd-io/etcd#15220); newer servers answer only once every watch is synced.
-      // Per-watch progress_notify replies travel with the events and have no such gap.
-      for (const w of this.byId.values()) w.onProgress(res.headerRevision);
+      this.onProgressReply(res.headerRevision);
       return;
     }
 
@@ -354,9 +398,145 @@ export class WatchStream implements WatcherHost {
     if (events.length > 0) {
       watcher.onEvents(events);
       if (watcher.isOverLimit()) this.pause(watcher);
-    } else {
-      watcher.onProgress(res.headerRevision);
+    } else if (!watcher.onProgress(headerRevision, true)) {
+      // The watch's own progress_notify reply: etcd sends it only to a synced watcher, through the same
+      // channel as its events (3.4 and 3.5), so it moves the resume point — unless it is below what the
+      // watch has seen.
+      this.verifyHistory(watcher, headerRevision);
     }
+  }
+
+  /**
+   * A RequestProgress reply (watch_id -1) concerns every watch on the stream. It moves a watch's resume
+   * point only where etcd sends it in step with the events: from 3.4.25 / 3.5.8 on (server-version.ts;
+   * older releases send it at once on the control channel with the store's revision, so it can
+   * overtake events still queued, etcd-io/etcd#15220), and only for a watch that was active before the
+   * request this reply answers went out. The k-th reply answers a request at least as late as the
+   * k-th, so it is enough that the watch was active before the k-th request.
+   */
+  private onProgressReply(revision: bigint): void {
+    const ordinal = ++this.progressRepliesReceived;
+    const isInStep = this.serverVersion !== undefined && isProgressRequestInStep(this.serverVersion);
+    for (const w of [...this.byId.values()]) {
+      const counts = isInStep && ordinal > w.progressRequestsBeforeActive;
+      if (!w.onProgress(revision, counts)) this.verifyHistory(w, revision);
+    }
+  }
+
+  /**
+   * Remembers the cluster ID of the first reply; when a later reply comes from another cluster, every
+   * watch with a resume point ends with RevisionWentBackError: the other cluster's revisions say
+   * nothing about what those watches have seen. Watches from "now" that were never created carry on.
+   */
+  private checkClusterId(res: WatchResponseMessage): void {
+    const clusterId = res.clusterId;
+    if (clusterId === ABSENT_ID) return;
+    const previousClusterId = this.clusterId;
+    this.clusterId = clusterId;
+    if (previousClusterId === undefined || previousClusterId === clusterId) return;
+    this.logger.warn('etcd cluster ID changed: ending every watch with a resume point', {
+      previousClusterId,
+      clusterId,
+      revision: res.headerRevision.toString(),
+    });
+    for (const w of [...this.live]) {
+      if (!w.hasResumePoint()) continue;
+      const seen = w.seenRevision() ?? w.startRevision() - 1n;
+      this.fail(w, new RevisionWentBackError(seen, res.headerRevision, { previousClusterId, clusterId }));
+    }
+  }
+
+  /**
+   * A reply for `watcher` was below what it has seen (`reported`): etcd was restored or wiped — or the
+   * member serving the stream has not applied everything yet (a follower just after a failover). A
+   * linearizable read tells them apart: its revision is at least every revision committed before it
+   * was sent, so if it is below the seen revision, etcd's history went back and the watch ends with
+   * RevisionWentBackError; otherwise the watch goes on (its events were held meanwhile). One read per
+   * watcher at a time; a read that fails and can heal is retried with the stream's backoff.
+   */
+  private verifyHistory(watcher: Watcher, reported: bigint): void {
+    if (this.verifying.has(watcher) || this.state === 'closed') return;
+    const seen = watcher.seenRevision();
+    if (seen === undefined) return;
+    watcher.beginVerification();
+    this.verifying.add(watcher);
+    this.logger.debug('etcd answered below the revision a watch has seen; confirming', {
+      revision: seen.toString(),
+      reported: reported.toString(),
+    });
+    const request: RawRangeRequest = {
+      key: watcher.spec.key,
+      range_end: watcher.spec.rangeEnd,
+      limit: '1',
+      keys_only: true,
+    };
+    const isMoot = (): boolean => watcher.state === 'done' || this.state === 'closed';
+    const check = (async () => {
+      for (;;) {
+        if (isMoot()) return;
+        try {
+          const res = await this.connection.unary(RANGE, request, { isIdempotent: true });
+          if (isMoot()) return;
+          const etcdRevision = BigInt(res.header?.revision ?? '0');
+          if (etcdRevision < seen) {
+            this.logger.warn('etcd went back behind a watch', {
+              revision: seen.toString(),
+              etcdRevision: etcdRevision.toString(),
+            });
+            this.fail(watcher, new RevisionWentBackError(seen, etcdRevision));
+          } else {
+            watcher.endVerification();
+            if (watcher.isOverLimit()) this.pause(watcher);
+          }
+          return;
+        } catch (err) {
+          const typed = toEtcdError(err);
+          if (isMoot()) return;
+          if (!canHeal(typed)) {
+            this.fail(watcher, typed);
+            return;
+          }
+          await this.delay(this.backoff.next());
+        }
+      }
+    })()
+      .catch((err: unknown) => this.logger.error('watch history check failed', { error: String(err) }))
+      .finally(() => {
+        this.verifying.delete(watcher);
+        this.pending.delete(check);
+      });
+    this.pending.add(check);
+  }
+
+  /** Asks the member serving `call` for its etcd release (see onProgressReply). */
+  private askServerVersion(call: ClientDuplexStream<RawWatchRequest, WatchResponseMessage>): void {
+    const asking = this.connection
+      .unary(STATUS, {}, { isIdempotent: true })
+      .then(
+        (res) => {
+          if (call !== this.call) return;
+          this.callStatus = { memberId: res.header?.member_id ?? ABSENT_ID, version: res.version };
+        },
+        (err: unknown) =>
+          this.logger.debug('etcd release of the watch stream unknown', { error: String(err) }),
+      )
+      .finally(() => this.pending.delete(asking));
+    this.pending.add(asking);
+  }
+
+  /** Resolves after `ms`, or at once when the stream closes. */
+  private delay(ms: number): Promise<void> {
+    const signal = this.closeSignal.signal;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** Tells etcd to cancel `watchId` and drops whatever still arrives for it. */
@@ -453,8 +633,13 @@ export class WatchStream implements WatcherHost {
     // A create in flight for it is answered in onResponse, which then cancels the new id.
   }
 
+  /** Ends `watcher` with `err`; tells etcd to cancel it if it is active on the current call. */
   private fail(watcher: Watcher, err: EtcdError): void {
-    if (watcher.watchId !== undefined) this.byId.delete(watcher.watchId);
+    if (watcher.watchId !== undefined && this.byId.get(watcher.watchId) === watcher) {
+      this.byId.delete(watcher.watchId);
+      this.fragments.delete(watcher.watchId);
+      this.cancelId(watcher.watchId);
+    }
     this.queue = this.queue.filter((w) => w !== watcher);
     this.live.delete(watcher);
     watcher.finish(err);
@@ -464,6 +649,7 @@ export class WatchStream implements WatcherHost {
   async close(): Promise<void> {
     if (this.state !== 'closed') {
       this.transition('closed');
+      this.closeSignal.abort();
       if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
       this.reconnectTimer = undefined;
       this.dropCall();

@@ -1,3 +1,23 @@
+// One watch's resume bookkeeping and buffer (see Watcher). The two rules it applies, in short (the lead
+// will move this into DESIGN.md §3):
+//
+// PROGRESS MOVES THE RESUME POINT ONLY WHERE ETCD SENDS IT IN STEP WITH THE EVENTS. A watch's own
+// progress_notify reply (its watch id, no events, neither created nor canceled) is sent by etcd 3.4 and
+// 3.5 only to a synced watcher and through the same channel as that watcher's events
+// (watchableStore.progress): it counts, and the watch resumes from its header revision + 1. A
+// RequestProgress reply (watch_id -1, for every watch on the stream) counts only from etcd 3.4.25 /
+// 3.5.8 on, where etcd answers once every watch on the stream is synced, through the events' channel
+// (progressAll, etcd-io/etcd#15237), and only for the watches created before the request went out;
+// older releases answer at once on the control channel with the store's revision, which can overtake
+// events still queued (etcd-io/etcd#15220). The release is that of the member serving the stream,
+// asked once per stream; unknown means "does not count". A created reply (on reconnect) or a catch-up
+// batch's header never counts: both carry the store's revision, not what this watch has seen. Events
+// at or below the resume point are dropped as duplicates.
+//
+// ETCD CAN GO BACK IN TIME. A reply whose header revision is below what the watch has seen (last
+// delivered event, counted progress, created revision of a watch from "now") means a restored or wiped
+// etcd — or a member that has not applied everything yet. The stream confirms with a linearizable read
+// before it ends the watch with RevisionWentBackError; meanwhile the watch's events are held back.
 import type { EtcdError } from './errors.js';
 import type { Watch, WatchEvent, WatchMessage } from './types.js';
 
@@ -61,11 +81,23 @@ export class Watcher implements Watch {
   isResuming = false;
   /** Set once a create denied on a stale auth token was retried with a fresh one. */
   hasRetriedAuth = false;
+  /**
+   * RequestProgress requests sent on the current call before this watcher became active there: a
+   * broadcast reply counts for it only if it answers a later request (see WatchStream.onBroadcast).
+   */
+  progressRequestsBeforeActive = 0;
 
   /** modRevision of the last event handed to the consumer's buffer; undefined before the first. */
   private lastDeliveredRevision: bigint | undefined;
   /** Header revision of the first created reply; only used for a watch started "now". */
   private createdRevision: bigint | undefined;
+  /** Highest progress revision that counted (sent in step with the events; see the file comment). */
+  private progressRevision: bigint | undefined;
+  /**
+   * Set while the stream confirms a reply below what this watch has seen: events are held here (not
+   * delivered: they may be another history's), progress is ignored, a `reconnected` waits.
+   */
+  private verification: { held: WatchEvent[]; reconnectedAt?: bigint } | undefined;
   /** Messages not yet taken by the consumer. */
   private readonly buffer: WatchMessage[] = [];
   /** Approximate bytes held by `buffer`. */
@@ -109,55 +141,139 @@ export class Watcher implements Watch {
 
   /**
    * The start_revision of the next create — THE RESUME RULE:
-   * - once events were handed to the consumer: the last one's modRevision + 1 (a txn's events share
-   *   one revision and always arrive together, so nothing of a half-delivered revision can be skipped);
-   * - else, if the caller asked for a revision: that revision;
-   * - else (a watch started "now"): the first created reply's header revision + 1 — the watch saw
-   *   every change after that revision;
-   * - else (never created yet): 0, meaning "now".
-   * Never from a later created reply or a catch-up/progress header: those carry the store's current
+   * - the watch is complete up to its resume point, the highest of: the last delivered event's
+   *   modRevision (a txn's events share one revision and always arrive together, so nothing of a
+   *   half-delivered revision can be skipped); a progress revision that counted (the watch's own
+   *   progress_notify reply; a RequestProgress reply only on etcd >= 3.4.25 / 3.5.8 and only for a
+   *   watch created before the request; see the file comment); for a watch started "now", the first
+   *   created reply's header revision;
+   * - it resumes from that point + 1, never before the revision the caller asked for;
+   * - with neither (never created yet, started "now"): 0, meaning "now".
+   * Never from a later created reply or a catch-up batch's header: those carry the store's current
    * revision, not what this consumer has seen.
    */
   startRevision(): bigint {
-    if (this.lastDeliveredRevision !== undefined) return this.lastDeliveredRevision + 1n;
-    if (this.spec.fromRevision !== undefined) return this.spec.fromRevision;
-    if (this.createdRevision !== undefined) return this.createdRevision + 1n;
-    return 0n;
+    const seen = this.seenRevision();
+    const requested = this.spec.fromRevision;
+    if (seen === undefined) return requested ?? 0n;
+    if (requested !== undefined && requested > seen + 1n) return requested;
+    return seen + 1n;
   }
 
-  /** The revision a `reconnected` message reports: the last delivered, else the created revision. */
-  private resumedAfter(): bigint {
-    return this.lastDeliveredRevision ?? this.createdRevision ?? (this.spec.fromRevision ?? 1n) - 1n;
+  /**
+   * The highest revision this watch has seen or been told it is complete at: the resume point of
+   * startRevision(); undefined before any. A reply below it means etcd went back, or a lagging member.
+   */
+  seenRevision(): bigint | undefined {
+    let seen = this.lastDeliveredRevision;
+    if (this.progressRevision !== undefined && (seen === undefined || this.progressRevision > seen)) {
+      seen = this.progressRevision;
+    }
+    const created = this.spec.fromRevision === undefined ? this.createdRevision : undefined;
+    if (created !== undefined && (seen === undefined || created > seen)) seen = created;
+    return seen;
   }
 
-  /** A created reply for this watcher arrived with `headerRevision`. */
-  onCreated(headerRevision: bigint): void {
+  /** True when a re-create would assume a history: the watch has a revision to resume at. */
+  hasResumePoint(): boolean {
+    return this.seenRevision() !== undefined || this.spec.fromRevision !== undefined;
+  }
+
+  /** True when `revision` (a reply's header revision) is below what this watch has seen. */
+  isBehind(revision: bigint): boolean {
+    const seen = this.seenRevision();
+    return seen !== undefined && revision < seen;
+  }
+
+  /** True while a reply below the seen revision is being confirmed (events held back). */
+  get isVerifying(): boolean {
+    return this.verification !== undefined;
+  }
+
+  /** Starts holding events and ignoring progress until endVerification(). No-op while verifying. */
+  beginVerification(): void {
+    this.verification ??= { held: [] };
+  }
+
+  /**
+   * etcd was confirmed at or past what this watch has seen (the low reply came from a member that had
+   * not applied everything yet): delivers what was held, in order, without duplicates.
+   */
+  endVerification(): void {
+    const v = this.verification;
+    if (!v) return;
+    this.verification = undefined;
+    if (v.reconnectedAt !== undefined) this.pushReconnected(v.reconnectedAt);
+    if (v.held.length > 0) this.onEvents(v.held);
+  }
+
+  private pushReconnected(etcdRevision: bigint): void {
+    // Resuming after the resume point: the last delivered event, counted progress or created revision.
+    this.push({ type: 'reconnected', revision: this.startRevision() - 1n, etcdRevision });
+  }
+
+  /**
+   * A created reply for this watcher arrived with `headerRevision`. Returns false when that revision is
+   * below what the watch has seen: the caller must verify etcd's history (events are held and the
+   * `reconnected` message waits meanwhile).
+   */
+  onCreated(headerRevision: bigint): boolean {
+    let isConsistent = true;
     if (this.createdRevision === undefined) {
       this.createdRevision = headerRevision;
       this.push({ type: 'created', revision: headerRevision });
+    } else if (this.isBehind(headerRevision)) {
+      isConsistent = false;
+      this.beginVerification();
+      if (this.isResuming && this.verification) this.verification.reconnectedAt = headerRevision;
     } else if (this.isResuming) {
-      this.push({ type: 'reconnected', revision: this.resumedAfter(), etcdRevision: headerRevision });
+      this.pushReconnected(headerRevision);
     }
     this.isResuming = false;
     this.hasRetriedAuth = false; // a later stale token on another stream deserves its own retry
+    return isConsistent;
   }
 
   /**
    * Hands one etcd response's events (fragments already joined) to the consumer as one message. Events
-   * at or below the last delivered revision are dropped: they were delivered before a resume.
+   * at or below the resume point are dropped: delivered, or covered by a counted progress, before a
+   * resume. Held instead while a low reply is being verified.
    */
   onEvents(received: readonly WatchEvent[]): void {
-    const last = this.lastDeliveredRevision;
-    const events = last === undefined ? [...received] : received.filter((e) => e.modRevision > last);
+    if (this.verification) {
+      this.verification.held.push(...received);
+      return;
+    }
+    const floor = this.dedupFloor();
+    const events = floor === undefined ? [...received] : received.filter((e) => e.modRevision > floor);
     const tail = events[events.length - 1];
     if (!tail) return;
     this.lastDeliveredRevision = tail.modRevision;
     this.push({ type: 'events', events, revision: tail.modRevision });
   }
 
-  /** etcd reports the watch current up to `revision`. */
-  onProgress(revision: bigint): void {
+  /** Events at or below this revision were delivered, or covered by a counted progress. */
+  private dedupFloor(): bigint | undefined {
+    const delivered = this.lastDeliveredRevision;
+    const progress = this.progressRevision;
+    if (progress === undefined) return delivered;
+    return delivered === undefined || progress > delivered ? progress : delivered;
+  }
+
+  /**
+   * etcd reports the watch current up to `revision`; `counts` says whether etcd sent it in step with
+   * the events (see the file comment): then it moves the resume point. Returns false, delivering
+   * nothing, when `revision` is below what the watch has seen: the caller must verify etcd's history.
+   * Ignored while verifying.
+   */
+  onProgress(revision: bigint, counts: boolean): boolean {
+    if (this.verification) return true;
+    if (this.isBehind(revision)) return false;
+    if (counts && (this.progressRevision === undefined || revision > this.progressRevision)) {
+      this.progressRevision = revision;
+    }
     this.push({ type: 'progress', revision });
+    return true;
   }
 
   /** True when the consumer is too far behind and the stream should pause this watch. */

@@ -57,7 +57,12 @@ describe('decodeWatchResponse', () => {
       const message: RawWatchResponse = {
         header:
           random() < 0.9
-            ? { cluster_id: '18446744073709551615', member_id: '7', revision: int64(), raft_term: '3' }
+            ? {
+                cluster_id: random() < 0.5 ? '18446744073709551615' : '14841639068965178418',
+                member_id: random() < 0.5 ? '7' : String(Math.floor(random() * 2 ** 52)),
+                revision: int64(),
+                raft_term: '3',
+              }
             : null,
         watch_id: int64(),
         created: random() < 0.3,
@@ -76,6 +81,8 @@ describe('decodeWatchResponse', () => {
       const ours = decodeWatchResponse(wire);
       const big = (s: string | undefined | null): bigint => BigInt(s ?? '0');
       assert.equal(ours.headerRevision, big(theirs.header?.revision), `case ${i}: header revision`);
+      assert.equal(ours.clusterId, theirs.header?.cluster_id ?? '0', `case ${i}: cluster id`);
+      assert.equal(ours.memberId, theirs.header?.member_id ?? '0', `case ${i}: member id`);
       assert.equal(ours.watchId, theirs.watch_id, `case ${i}: watch id`);
       assert.equal(ours.created, theirs.created);
       assert.equal(ours.canceled, theirs.canceled);

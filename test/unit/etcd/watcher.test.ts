@@ -36,6 +36,18 @@ const spec = (fromRevision?: bigint): WatchSpec => ({
   progressNotify: false,
 });
 
+/** What the watcher has buffered for its consumer, summarised (e.g. `progress@60`, `events@12,13`). */
+function buffered(w: Watcher): string[] {
+  const buffer = (w as unknown as { buffer: WatchMessage[] }).buffer;
+  return buffer.map((m) =>
+    m.type === 'events'
+      ? `events@${m.events.map((e) => e.modRevision).join(',')}`
+      : m.type === 'reconnected'
+        ? `reconnected@${m.revision}/${m.etcdRevision}`
+        : `${m.type}@${m.revision}`,
+  );
+}
+
 describe('Watcher', () => {
   describe('the resume rule', () => {
     it('starts "now" (0) before anything is known', () => {
@@ -61,7 +73,7 @@ describe('Watcher', () => {
       const w = new Watcher(spec(10n), 0, { maxBytes: 1e6, maxMessages: 100 }, new FakeHost(), undefined);
       w.onCreated(50n);
       assert.equal(w.startRevision(), 10n);
-      w.onProgress(60n); // progress does not move the resume point
+      w.onProgress(60n, false); // a progress that does not count does not move the resume point
       assert.equal(w.startRevision(), 10n);
       w.onEvents([event(12), event(12), event(15)]);
       assert.equal(w.startRevision(), 16n);
@@ -122,6 +134,99 @@ describe('Watcher', () => {
       const pending = w[Symbol.asyncIterator]().next();
       ac.abort();
       assert.equal((await pending).done, true);
+    });
+  });
+
+  describe('progress and the resume point', () => {
+    const limits = { maxBytes: 1e6, maxMessages: 100 };
+    it('a progress that counts moves the resume point to its revision + 1', () => {
+      const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
+      w.onCreated(40n);
+      assert.equal(w.onProgress(60n, true), true);
+      assert.equal(w.startRevision(), 61n);
+      assert.equal(w.seenRevision(), 60n);
+    });
+
+    it('a progress that does not count is passed on but leaves the resume point', () => {
+      const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
+      w.onCreated(40n);
+      w.onProgress(60n, false);
+      assert.equal(w.startRevision(), 41n);
+      assert.deepEqual(buffered(w), ['created@40', 'progress@60']);
+    });
+
+    it('drops events at or below a counted progress revision (etcd replays them after a resume)', () => {
+      const w = new Watcher(spec(10n), 0, limits, new FakeHost(), undefined);
+      w.onEvents([event(12)]);
+      w.onProgress(20n, true);
+      w.onEvents([event(19), event(20), event(21)]);
+      assert.deepEqual(buffered(w), ['events@12', 'progress@20', 'events@21']);
+      assert.equal(w.startRevision(), 22n);
+    });
+
+    it('never resumes before the requested revision (progress of a watch on a future revision)', () => {
+      const w = new Watcher(spec(100n), 0, limits, new FakeHost(), undefined);
+      w.onCreated(50n);
+      w.onProgress(50n, true);
+      assert.equal(w.startRevision(), 100n);
+    });
+  });
+
+  describe('when etcd answers below what the watch has seen', () => {
+    const limits = { maxBytes: 1e6, maxMessages: 100 };
+    it('knows what it has seen: last event, counted progress, created revision of a "now" watch', () => {
+      const now = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
+      assert.equal(now.seenRevision(), undefined);
+      assert.equal(now.hasResumePoint(), false);
+      now.onCreated(40n);
+      assert.equal(now.seenRevision(), 40n);
+      const from = new Watcher(spec(10n), 0, limits, new FakeHost(), undefined);
+      from.onCreated(40n);
+      assert.equal(from.seenRevision(), undefined, 'a replaying watch has not seen its created revision');
+      assert.equal(from.hasResumePoint(), true);
+      from.onEvents([event(12)]);
+      assert.equal(from.seenRevision(), 12n);
+    });
+
+    it('a re-created reply below the seen revision asks for verification and holds what follows', () => {
+      const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
+      w.onCreated(40n);
+      w.onEvents([event(51)]);
+      w.isResuming = true;
+      assert.equal(w.onCreated(1n), false);
+      assert.equal(w.isVerifying, true);
+      w.onEvents([event(52)]);
+      assert.equal(w.onProgress(3n, true), true, 'progress is ignored while verifying');
+      assert.deepEqual(buffered(w), ['created@40', 'events@51'], 'nothing reaches the consumer meanwhile');
+      assert.equal(w.startRevision(), 52n);
+    });
+
+    it('delivers what it held, without duplicates, once etcd is confirmed current', () => {
+      const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
+      w.onCreated(40n);
+      w.onEvents([event(51)]);
+      w.isResuming = true;
+      w.onCreated(49n);
+      w.onEvents([event(51), event(52)]);
+      w.endVerification();
+      assert.equal(w.isVerifying, false);
+      assert.deepEqual(buffered(w), ['created@40', 'events@51', 'reconnected@51/49', 'events@52']);
+    });
+
+    it('a progress below the seen revision is not delivered and asks for verification', () => {
+      const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
+      w.onCreated(40n);
+      assert.equal(w.onProgress(39n, true), false);
+      assert.equal(w.startRevision(), 41n);
+      assert.deepEqual(buffered(w), ['created@40']);
+    });
+
+    it('a re-created reply at or above the seen revision is a plain reconnect', () => {
+      const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
+      w.onCreated(40n);
+      w.isResuming = true;
+      assert.equal(w.onCreated(40n), true);
+      assert.deepEqual(buffered(w), ['created@40', 'reconnected@40/40']);
     });
   });
 });
