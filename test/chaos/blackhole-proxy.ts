@@ -16,8 +16,8 @@ interface Link {
  * so nothing is lost — the kernel buffers fill and TCP flow control stalls the senders, as on a link
  * whose packets vanish); connections accepted meanwhile are held without an upstream. Neither side
  * sees a FIN or a RST: only a keepalive or a deadline can tell such a link from a quiet one.
- * `heal()` forwards again, in order, what was held. Unlike the integration tests' TcpProxy (which
- * cuts), it never closes a connection on its own. Counts the bytes it forwards from the target to
+ * `heal()` forwards again, in order, what was held. Unlike the integration tests' TcpProxy it closes
+ * connections only when told to (`cut()`). Counts the bytes it forwards from the target to
  * the clients. `close()` destroys everything it holds.
  */
 export class BlackholeProxy {
@@ -109,6 +109,11 @@ export class BlackholeProxy {
       link.client.pause();
       link.upstream?.pause();
     }
+  }
+
+  /** Closes every open connection (both sides see it); with a blackhole on, new ones are then held. */
+  cut(): void {
+    for (const link of [...this.links]) this.drop(link);
   }
 
   /** Forwards again: held bytes first, held connections get their upstream. No-op unless blackholed. */

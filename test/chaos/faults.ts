@@ -20,6 +20,8 @@ const MEMBER_DOWN_MS = 5_000;
 const PAUSE_MS = 10_000;
 /** How long a link stays blackholed: past the client's keepalive (10 s interval + 5 s timeout). */
 const BLACKHOLE_MS = 15_000;
+/** Writes the operator misses before a compaction. */
+const WRITES_WHILE_AWAY = 40;
 /** How long bytes are counted per proxy when the operator's log does not say where its watch is. */
 const BYTES_SAMPLE_MS = 2_000;
 
@@ -67,6 +69,20 @@ export async function servingMember(env: ChaosEnv): Promise<{ index: number; how
 }
 
 /**
+ * Whether the leading replica's watch stream reopened on another member after `sinceMs` (while the
+ * member `index` was under a fault), as its log says: a stream that stays on a silent link is one
+ * only a keepalive can rescue.
+ */
+function watchMoved(env: ChaosEnv, index: number, sinceMs: number): string {
+  const leader = env.running.find((r) => r.identity === env.leaseHolder);
+  const w = leader?.watchEndpoint;
+  if (!leader || !w) return 'no watch stream logged';
+  const to = env.proxies.findIndex((p) => p.endpoint === w.endpoint.replace(/^[a-z]+:\/\//, ''));
+  if (w.timeMs <= sinceMs || to === index) return `${leader.identity}'s watch stayed on the faulted member`;
+  return `${leader.identity}'s watch reopened on ${env.etcd.members[to]?.name ?? w.endpoint} ${w.timeMs - sinceMs} ms into the fault`;
+}
+
+/**
  * Injects one fault and ends it; resolves with the record once the fault is healed. Throws only when
  * the fault itself could not be injected or healed (a member that does not come back): a harness
  * failure, not a finding about the operator.
@@ -93,28 +109,46 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<F
     case 'stream-member-pause': {
       const { index, how } = await servingMember(env);
       const member = env.etcd.members[index]!;
+      const faultAtMs = Date.now();
       await member.pause();
       await hold(PAUSE_MS);
       await member.resume();
-      return done(`member ${member.name} (serving the watch: ${how})`);
+      return done(`member ${member.name} (serving the watch: ${how})`, watchMoved(env, index, faultAtMs));
     }
     case 'link-blackhole': {
       const { index, how } = await servingMember(env);
       const proxy = env.proxies[index]!;
       const held = proxy.connectionCount;
+      const faultAtMs = Date.now();
       proxy.blackhole();
       await hold(BLACKHOLE_MS);
+      const left = proxy.connectionCount;
       proxy.heal();
       return done(
         `link to member ${env.etcd.members[index]!.name} (serving the watch: ${how})`,
-        `${held} connections held open; ${proxy.connectionCount} left after ${BLACKHOLE_MS} ms`,
+        `${held} connections held open, ${left} open at the end; ${watchMoved(env, index, faultAtMs)}`,
       );
     }
     case 'compaction': {
+      // Cut the operator off from etcd (its connections closed, new ones held silent), let the writer
+      // move on, compact to the current revision, then let it back: its watches resume below the
+      // compaction — the path a compaction takes in production when a client was away.
+      for (const p of env.proxies) {
+        p.blackhole();
+        p.cut();
+      }
+      const opsBefore = ctx.writer.ops;
+      await waitFor(`${WRITES_WHILE_AWAY} writes while the operator is cut off`, () => {
+        return ctx.writer.ops >= opsBefore + WRITES_WHILE_AWAY || `${ctx.writer.ops - opsBefore}`;
+      });
       const client = env.healthyClient();
       const revision = (await client.kv.range({ key: '/' })).revision;
       await client.kv.compact(revision, { physical: true });
-      return done('etcd history', `compacted at revision ${revision}`);
+      for (const p of env.proxies) p.heal();
+      return done(
+        'etcd history',
+        `compacted at revision ${revision} after ${WRITES_WHILE_AWAY} writes with the operator cut off from every member`,
+      );
     }
     case 'operator-kill': {
       const leader = await waitFor('a running replica to hold the Lease', () => {
@@ -124,11 +158,12 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<F
       await leader.kill();
       const replacement = await env.startReplica();
       const healed = done(`replica ${leader.identity} (leader)`, `restarted as ${replacement.identity}`);
-      const successor = await waitFor(
+      const { successor } = await waitFor(
         'a standby to take the Lease over',
         () => {
           const holder = env.leaseHolder;
-          return (holder !== leader.identity && holder !== '' && holder) || `holder '${holder}'`;
+          const taken = holder !== leader.identity && holder !== '';
+          return taken ? { successor: holder } : `holder '${holder}'`;
         },
         60_000,
       );

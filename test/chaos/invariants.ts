@@ -11,16 +11,21 @@ import {
 import { CompactedError, type KeyValue } from '../../src/etcd/index.js';
 import { contentHash, renderConfigMap, type RenderSuccess } from '../../src/sync/index.js';
 import { conditionOf, describeConditions } from '../e2e/support/kube-api.js';
-import { CONFIG_MAP, DEPLOYMENT, type ChaosEnv, type ChaosTenant } from './chaos-env.js';
+import { CONFIG_MAP, DEPLOYMENT, PREFIX_SYNC_NAME, type ChaosEnv, type ChaosTenant } from './chaos-env.js';
 import type { ClusterChange } from './cluster-recorder.js';
 
 /** How often the convergence checker looks (3 lists and one etcd range per look). */
 const POLL_INTERVAL_MS = 100;
 
 /** What the convergence checker found. */
-export type Convergence =
-  | { isConverged: true; ms: number; compactedSkips: number }
-  | { isConverged: false; ms: number; pending: string[] };
+export type Convergence = (
+  { isConverged: true; compactedSkips: number } | { isConverged: false; pending: string[] }
+) & {
+  /** From `sinceMs` to the verdict. */
+  ms: number;
+  /** What the first look found pending: evidence that the check saw the fault's effect. */
+  firstPending: string[];
+};
 
 /** A broken promise, with the fault after which it was first seen. */
 export interface Violation {
@@ -93,7 +98,7 @@ async function look(
   const pending: string[] = [];
   const synced = new Map<ChaosTenant, [PrefixSync, V1ConfigMap]>();
   for (const t of env.tenants) {
-    const where = `PrefixSync ${t.namespace}/${t.spec.prefix}`;
+    const where = `PrefixSync ${t.namespace}/${PREFIX_SYNC_NAME} (prefix ${t.prefix})`;
     const fail = (why: string): void => void pending.push(`${where}: ${why}`);
     const ps = list.items.find((p) => p.metadata.namespace === t.namespace);
     const cm = cms.items.find((c) => c.metadata?.namespace === t.namespace);
@@ -178,7 +183,7 @@ async function exactAtStatusRevision(
     const diff = typeof want === 'string' ? want : contentDiff(cm, want);
     if (diff !== undefined)
       pending.push(
-        `PrefixSync ${t.namespace}/${t.prefix}: ConfigMap ≠ etcd at status.syncedRevision ${revision}: ${diff}`,
+        `PrefixSync ${t.namespace}/${PREFIX_SYNC_NAME} (prefix ${t.prefix}): ConfigMap ≠ etcd at status.syncedRevision ${revision}: ${diff}`,
       );
   }
   return { pending, compactedSkips };
@@ -193,6 +198,7 @@ async function exactAtStatusRevision(
  */
 export async function waitConverged(env: ChaosEnv, sinceMs: number, timeoutMs: number): Promise<Convergence> {
   const deadline = sinceMs + timeoutMs;
+  let firstPending: string[] | undefined;
   for (;;) {
     let pending: string[];
     try {
@@ -201,13 +207,18 @@ export async function waitConverged(env: ChaosEnv, sinceMs: number, timeoutMs: n
       if (pending.length === 0) {
         const exact = await exactAtStatusRevision(env, seen.synced);
         pending = exact.pending;
-        if (pending.length === 0)
-          return { isConverged: true, ms: Date.now() - sinceMs, compactedSkips: exact.compactedSkips };
+        firstPending ??= pending;
+        if (pending.length === 0) {
+          const ms = Date.now() - sinceMs;
+          return { isConverged: true, ms, compactedSkips: exact.compactedSkips, firstPending };
+        }
       }
+      firstPending ??= pending;
     } catch (e) {
       pending = [`look failed: ${e instanceof Error ? e.message : String(e)}`];
     }
-    if (Date.now() > deadline) return { isConverged: false, ms: Date.now() - sinceMs, pending };
+    if (Date.now() > deadline)
+      return { isConverged: false, ms: Date.now() - sinceMs, pending, firstPending: firstPending ?? pending };
     await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
   }
 }

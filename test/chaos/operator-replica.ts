@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { freeLoopbackPorts } from '../../src/envtest/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
+/** Deadline of one /metrics scrape. */
+const METRICS_TIMEOUT_MS = 5_000;
 /** How much of the log is kept in memory for failure messages (all of it goes to the log file). */
 const LOG_TAIL_CHARS = 32 * 1024;
 
@@ -192,6 +194,26 @@ export class OperatorReplica {
         name: text(entry['name']),
         detail,
       });
+    }
+  }
+
+  /**
+   * The sum over every label set of the counter or gauge `name` on the replica's /metrics; undefined
+   * when the series is absent or nothing answers.
+   */
+  async metric(name: string): Promise<number | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`, {
+        signal: AbortSignal.timeout(METRICS_TIMEOUT_MS),
+      });
+      let sum: number | undefined;
+      for (const line of (await res.text()).split('\n')) {
+        if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+          sum = (sum ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+      return sum;
+    } catch {
+      return undefined;
     }
   }
 

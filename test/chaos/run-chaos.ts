@@ -41,6 +41,22 @@ function newViolations(env: ChaosEnv, seen: Set<string>): Violation[] {
   return fresh;
 }
 
+/** The leader's etcd recovery counters, for the progress line. */
+async function leaderCounters(env: ChaosEnv): Promise<string> {
+  const leader = env.running.find((r) => r.identity === env.leaseHolder);
+  if (!leader) return 'no leader';
+  const names = {
+    compactions: 'etcdconfig_etcd_compactions_total',
+    resyncs: 'etcdconfig_etcd_resyncs_total',
+    'went-back': 'etcdconfig_etcd_revision_went_back_total',
+    'watch reconnects': 'etcdconfig_etcd_reconnects_total',
+  };
+  const parts: string[] = [];
+  for (const [label, name] of Object.entries(names))
+    parts.push(`${label} ${(await leader.metric(name)) ?? '-'}`);
+  return `leader ${leader.identity} counters since it started: ${parts.join(', ')}`;
+}
+
 /** The fault order: a first round of every kind once (the restore included), then rounds without it. */
 function* faultOrder(random: SeededRandom): Generator<{ kind: FaultKind; isFirstRound: boolean }> {
   for (const kind of random.shuffle(FAULT_KINDS)) yield { kind, isFirstRound: true };
@@ -111,6 +127,11 @@ async function run(
     say(
       `#${outcomes.length} ${kind} → ${fault.target}${fault.note ? ` [${fault.note}]` : ''}: ${result}; ${violations.length} violations`,
     );
+    const first = convergence.firstPending;
+    say(
+      `    at the first look ${first.length}/${env.tenants.length} PrefixSyncs were not yet as promised${first[0] ? `, e.g. ${first[0]}` : ''}`,
+    );
+    say(`    ${await leaderCounters(env)}`);
     for (const v of violations) say(`    ✗ ${v.invariant}: ${v.detail}`);
   }
   const counts = writer.counts;
