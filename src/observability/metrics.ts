@@ -52,6 +52,7 @@ export class OperatorMetrics {
   private readonly reconnects: Counter<'source'>;
   private readonly resyncs: Counter<'source'>;
   private readonly compactions: Counter<'source'>;
+  private readonly revisionWentBack: Counter<'source'>;
   private readonly revisionLag: Gauge<'namespace' | 'name'>;
   private readonly syncLatency: Histogram;
   private readonly syncs: Counter<'result'>;
@@ -148,6 +149,12 @@ export class OperatorMetrics {
       labelNames: ['source'],
       registers,
     });
+    this.revisionWentBack = new Counter({
+      name: 'etcdconfig_etcd_revision_went_back_total',
+      help: 'Watches that saw etcd answer below a revision already seen (restore, wipe, another cluster), answered with a fresh snapshot, per ClusterEtcdSource',
+      labelNames: ['source'],
+      registers,
+    });
     this.resyncs = new Counter({
       name: 'etcdconfig_etcd_resyncs_total',
       help: 'Fresh prefix snapshots taken after a compaction or a failed watch, per ClusterEtcdSource',
@@ -240,6 +247,11 @@ export class OperatorMetrics {
   /** A watch of `source` hit a compaction (its mirror then resyncs). */
   incCompactions(source: string): void {
     this.compactions.inc({ source });
+  }
+
+  /** A watch of `source` saw etcd go back in time (its mirror then resyncs). */
+  incRevisionWentBack(source: string): void {
+    this.revisionWentBack.inc({ source });
   }
 
   /** Revisions between what the mirror has seen and what the ConfigMap holds. */

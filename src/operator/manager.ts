@@ -334,6 +334,7 @@ export class Manager {
     const logger = this.logger;
     /** Set below; mirror changes before that have no queue to go to and are picked up by the first sync. */
     const queue: { controller?: Controller } = {};
+    const sourceQueue: { controller?: Controller } = {};
     const connections = new SourceConnections({
       clientOptions: { ...DEFAULT_ETCD_CLIENT_OPTIONS, ...this.options.etcdClientOptions },
       logger: logger.child({ component: 'etcd' }),
@@ -350,6 +351,17 @@ export class Manager {
         },
         onMirrorError: (source) => this.metrics.incReconnects(source),
         onCompaction: (source) => this.metrics.incCompactions(source),
+        onRevisionWentBack: (source, holders, error) => {
+          this.metrics.incRevisionWentBack(source);
+          logger.debug('prefix mirror saw etcd go back', {
+            source,
+            holders: holders.length,
+            fromRevision: String(error.seenRevision),
+            revision: String(error.etcdRevision),
+          });
+          // The source's probe confirms it, reports it once (Event, warn log) and updates its status.
+          sourceQueue.controller?.enqueue({ name: source });
+        },
       },
     });
     const reconciler = new PrefixSyncReconciler({
@@ -413,6 +425,7 @@ export class Manager {
       queueMetrics: this.metrics.queueHooks(SOURCE_CONTROLLER),
       logger,
     });
+    sourceQueue.controller = sources;
     return { connections, prefixSyncs, sources, reconciler };
   }
 

@@ -1,6 +1,6 @@
 // One PrefixMirror per prefix on one etcd client, shared by every PrefixSync that reads that prefix:
 // two PrefixSyncs on one prefix share one watch (and every watch of a client shares its one stream).
-import type { EtcdError, PrefixMirror } from '../../etcd/index.js';
+import type { EtcdError, PrefixMirror, RevisionWentBackError } from '../../etcd/index.js';
 import type { Logger } from '../../observability/index.js';
 
 /** What a mirror tells the PrefixSyncs holding it. Called synchronously from the mirror's loop. */
@@ -16,6 +16,11 @@ export interface MirrorListener {
   onError(holders: readonly string[], error: EtcdError): void;
   /** The mirror's history was compacted past it: it took a fresh snapshot (also sent as `resync`). */
   onCompaction?(holders: readonly string[]): void;
+  /**
+   * etcd answered below a revision the mirror had seen (restored from a backup, wiped, another cluster
+   * behind the address). Called before the `resync` that carries the fresh snapshot.
+   */
+  onWentBack?(holders: readonly string[], error: RevisionWentBackError): void;
 }
 
 /** A mirror and who holds it. */
@@ -104,8 +109,13 @@ export class MirrorPool {
     mirror.on('update', (u) =>
       this.listener.onChange(snapshotHolders(), 'update', u.changes.length, u.revision),
     );
-    // A resync without a failure before it answers a compaction; after one, it is the recovery.
+    // A resync without a failure or a went-back before it answers a compaction; after one, it is the
+    // recovery.
     let failed = false;
+    mirror.on('wentBack', (error) => {
+      failed = true;
+      this.listener.onWentBack?.(snapshotHolders(), error);
+    });
     mirror.on('resync', (s) => {
       if (!failed) this.listener.onCompaction?.(snapshotHolders());
       failed = false;

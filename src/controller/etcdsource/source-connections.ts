@@ -1,10 +1,17 @@
 // The live side of ClusterEtcdSources: one EtcdClient per source (all of its PrefixSyncs' watches on
 // one gRPC stream), its health as last probed, and its pool of shared prefix mirrors.
 import type { ClusterEtcdSourceReason } from '../../api/index.js';
-import { EtcdClient, PrefixMirror, type EtcdClientOptions, type EtcdError } from '../../etcd/index.js';
+import {
+  EtcdClient,
+  PrefixMirror,
+  type EtcdClientOptions,
+  type EtcdError,
+  type RevisionWentBackError,
+} from '../../etcd/index.js';
 import { silentLogger, type Logger } from '../../observability/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import { MirrorPool } from './mirror-pool.js';
+import { clusterIdHex } from './source-status.js';
 
 /** How a source's etcd cluster answered the last probe. */
 export type SourceHealth =
@@ -17,6 +24,13 @@ export type SourceHealth =
     }
   | { readonly state: 'failed'; readonly reason: ClusterEtcdSourceReason; readonly message: string };
 
+/**
+ * How often the operator asks etcd for progress on every watch of a source. A progress reply moves an
+ * idle watch's resume point (where the server sends it in step with events, see Watcher.startRevision),
+ * so that a reconnect after a compaction resumes instead of taking fresh snapshots of every prefix.
+ */
+export const DEFAULT_PROGRESS_REQUEST_INTERVAL_MS = 60_000;
+
 /** One source's connection. */
 export interface SourceConnection {
   readonly name: string;
@@ -24,6 +38,8 @@ export interface SourceConnection {
   readonly fingerprint: string;
   readonly health: SourceHealth;
   readonly mirrors: MirrorPool;
+  /** The last time a mirror of this source saw etcd go back in time; undefined if never. */
+  readonly lastWentBack: RevisionWentBackError | undefined;
 }
 
 /** What the connections report to the controllers. Called synchronously; must not throw. */
@@ -40,6 +56,12 @@ export interface SourceConnectionEvents {
   onMirrorError?(source: string, holders: readonly string[], error: EtcdError): void;
   /** A mirror of `source` answered a compaction with a fresh snapshot. */
   onCompaction?(source: string): void;
+  /**
+   * A mirror of `source` saw etcd answer below a revision it had seen (a restore from a backup, a wiped
+   * member, another cluster behind the address); its holders get a `resync` with the fresh snapshot
+   * right after. Each mirror of the source reports it, so one restore calls this once per mirror.
+   */
+  onRevisionWentBack?(source: string, holders: readonly string[], error: RevisionWentBackError): void;
   /** A new client was made for `source` (first connection or changed settings). */
   onConnect?(source: string): void;
 }
@@ -49,6 +71,8 @@ export interface SourceConnectionsOptions {
   events: SourceConnectionEvents;
   /** Client options besides endpoints/TLS/auth (timeouts). Default: the client's defaults. */
   clientOptions?: Omit<EtcdClientOptions, 'endpoints' | 'tls' | 'auth' | 'logger'>;
+  /** See {@link DEFAULT_PROGRESS_REQUEST_INTERVAL_MS}; 0 turns the requests off. */
+  progressRequestIntervalMs?: number;
   /** Default silent. */
   logger?: Logger;
 }
@@ -59,6 +83,9 @@ interface Entry {
   fingerprint: string;
   health: SourceHealth;
   mirrors: MirrorPool;
+  lastWentBack: RevisionWentBackError | undefined;
+  /** Asks etcd for progress on every watch of the client; cleared by retire(). */
+  progressTimer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -71,6 +98,7 @@ export class SourceConnections {
   private readonly events: SourceConnectionEvents;
   private readonly clientOptions: SourceConnectionsOptions['clientOptions'];
   private readonly logger: Logger;
+  private readonly progressRequestIntervalMs: number;
   /** Clients being closed, joined by close(). */
   private readonly closing = new Set<Promise<void>>();
   private closed = false;
@@ -79,6 +107,8 @@ export class SourceConnections {
     this.events = options.events;
     this.clientOptions = options.clientOptions;
     this.logger = options.logger ?? silentLogger;
+    this.progressRequestIntervalMs =
+      options.progressRequestIntervalMs ?? DEFAULT_PROGRESS_REQUEST_INTERVAL_MS;
   }
 
   /** The connection of `source`, if one was made. */
@@ -115,24 +145,21 @@ export class SourceConnections {
       ...(settings.auth ? { auth: settings.auth } : {}),
       logger,
     });
-    const mirrors = new MirrorPool(
-      (prefix) => new PrefixMirror(client, prefix, { logger: logger.child({ prefix }) }),
-      {
-        onChange: (holders, kind, count, revision) =>
-          this.events.onMirrorChange(holders, kind, count, revision),
-        onError: (holders, error) => this.events.onMirrorError?.(source, holders, error),
-        onCompaction: () => this.events.onCompaction?.(source),
-      },
-      logger,
-    );
+    const mirrors = this.newMirrorPool(source, client, logger);
     const orphans = existing ? existing.mirrors.holders() : [];
     if (existing) this.retire(existing);
+    const progressTimer =
+      this.progressRequestIntervalMs > 0
+        ? setInterval(() => client.requestProgress(), this.progressRequestIntervalMs).unref()
+        : undefined;
     this.entries.set(source, {
       name: source,
       client,
       fingerprint: settings.fingerprint,
       health: { state: 'pending' },
       mirrors,
+      lastWentBack: undefined,
+      progressTimer,
     });
     logger.info(existing ? 'etcd connection settings changed, reconnecting' : 'etcd client created', {
       endpoints: settings.endpoints,
@@ -140,6 +167,35 @@ export class SourceConnections {
     this.events.onConnect?.(source);
     if (orphans.length > 0) this.events.onMirrorChange(orphans, 'resync', 0, 0n);
     return true;
+  }
+
+  /**
+   * Drops every mirror of `source` and lets its holders re-acquire fresh ones (a fresh snapshot each),
+   * on the same client: after etcd went back in time, no mirror's content or resume point can be
+   * trusted, including those whose watch has not noticed yet. Holders are told to reconcile.
+   */
+  resetMirrors(source: string): void {
+    const entry = this.entries.get(source);
+    if (!entry) return;
+    const holders = entry.mirrors.holders();
+    const stale = entry.mirrors;
+    entry.mirrors = this.newMirrorPool(source, entry.client, this.logger.child({ source }));
+    this.track(stale.close());
+    if (holders.length > 0) this.events.onMirrorChange(holders, 'resync', 0, 0n);
+  }
+
+  private newMirrorPool(source: string, client: EtcdClient, logger: Logger): MirrorPool {
+    return new MirrorPool(
+      (prefix) => new PrefixMirror(client, prefix, { logger: logger.child({ prefix }) }),
+      {
+        onChange: (holders, kind, count, revision) =>
+          this.events.onMirrorChange(holders, kind, count, revision),
+        onError: (holders, error) => this.events.onMirrorError?.(source, holders, error),
+        onCompaction: () => this.events.onCompaction?.(source),
+        onWentBack: (holders, error) => this.onWentBack(source, holders, error),
+      },
+      logger,
+    );
   }
 
   /** Records the last probe of `source`; returns whether the health state or reason changed. */
@@ -152,6 +208,23 @@ export class SourceConnections {
       before.state !== health.state ||
       (before.state === 'failed' && health.state === 'failed' && before.message !== health.message)
     );
+  }
+
+  /**
+   * A mirror saw etcd go back: until the next probe, the source's health takes etcd's lower revision
+   * (so that PrefixSyncs apply the restored content instead of waiting for the old revision), and the
+   * controllers are told.
+   */
+  private onWentBack(source: string, holders: readonly string[], error: RevisionWentBackError): void {
+    const entry = this.entries.get(source);
+    if (!entry) return;
+    entry.lastWentBack = error;
+    const health = entry.health;
+    if (health.state === 'ready' && health.revision > error.etcdRevision) {
+      const clusterId = error.clusterId === undefined ? health.clusterId : clusterIdHex(error.clusterId);
+      entry.health = { ...health, revision: error.etcdRevision, clusterId };
+    }
+    this.events.onRevisionWentBack?.(source, holders, error);
   }
 
   /** Closes the client and mirrors of a deleted or invalid source. Holders are told to reconcile. */
@@ -190,12 +263,20 @@ export class SourceConnections {
   }
 
   private retire(entry: Entry): void {
-    const done = (async () => {
-      await entry.mirrors.close();
-      await entry.client.close();
-    })().catch((err: unknown) =>
-      this.logger.warn('closing etcd client failed', { source: entry.name, error: String(err) }),
+    clearInterval(entry.progressTimer);
+    this.track(
+      (async () => {
+        await entry.mirrors.close();
+        await entry.client.close();
+      })().catch((err: unknown) =>
+        this.logger.warn('closing etcd client failed', { source: entry.name, error: String(err) }),
+      ),
     );
+  }
+
+  /** Keeps a close in flight for close() to join. */
+  private track(closing: Promise<void>): void {
+    const done = closing.catch(() => undefined);
     this.closing.add(done);
     void done.finally(() => this.closing.delete(done));
   }

@@ -28,8 +28,9 @@ import {
 } from '../../runtime/index.js';
 import { renderConfigMap, summarizeProblems, type Problem, type RenderSuccess } from '../../sync/index.js';
 import type { SourceConnections } from '../etcdsource/source-connections.js';
+import { clusterIdHex } from '../etcdsource/source-status.js';
 import { findCondition } from '../shared/conditions.js';
-import { subjectOf, type EventSink } from '../shared/events.js';
+import { REVISION_WENT_BACK_EVENT, subjectOf, type EventSink } from '../shared/events.js';
 import type { ResourceApi } from '../shared/resources.js';
 import { explainProblems } from './problem-hints.js';
 import { isRolloutDue, rollOut, type WorkloadApi } from './rollout.js';
@@ -184,6 +185,7 @@ export class PrefixSyncReconciler implements Reconciler {
       const client = this.healthyClient(spec);
       const snapshot = await this.takeSnapshot(psync, spec, key, client, ctx);
       if (this.isMirrorBehind(psync, spec, snapshot.revision)) return { kind: 'retry-soon' };
+      const wentBackFrom = this.revisionWentBack(psync, snapshot.revision);
       const content = this.render(spec, snapshot);
       const wrote = await this.writeConfigMap(psync, spec, content, snapshot.revision, ctx);
       this.observeWrite(key, wrote, snapshot.revision);
@@ -200,6 +202,7 @@ export class PrefixSyncReconciler implements Reconciler {
         byteCount: content.byteCount,
         rollout,
         wrote,
+        ...(wentBackFrom !== undefined ? { wentBackFrom } : {}),
       };
     } catch (err) {
       if (err instanceof SyncFailure) {
@@ -335,6 +338,16 @@ export class PrefixSyncReconciler implements Reconciler {
     return health?.state === 'ready' && health.revision >= BigInt(synced);
   }
 
+  /**
+   * The revision status reports when the snapshot about to be applied is older: etcd went back in time
+   * (isMirrorBehind has ruled out a mirror that is merely behind). Undefined otherwise.
+   */
+  private revisionWentBack(psync: PrefixSync, revision: bigint): bigint | undefined {
+    const synced = psync.status?.syncedRevision;
+    if (synced === undefined || !/^\d+$/.test(synced)) return undefined;
+    return revision < BigInt(synced) ? BigInt(synced) : undefined;
+  }
+
   private render(spec: ResolvedPrefixSyncSpec, snapshot: MirrorSnapshot): RenderSuccess {
     const rendered = renderConfigMap(
       { prefix: spec.prefix, revision: snapshot.revision, entries: snapshot.entries },
@@ -421,6 +434,7 @@ export class PrefixSyncReconciler implements Reconciler {
       case 'synced': {
         this.options.metrics?.incSync(outcome.wrote ? 'written' : 'unchanged');
         this.options.metrics?.setRevisionLag(namespace, name, 0n);
+        if (outcome.wentBackFrom !== undefined) this.reportWentBack(psync, outcome, ctx);
         if (outcome.wrote) {
           this.options.events.record(
             subject,
@@ -467,6 +481,38 @@ export class PrefixSyncReconciler implements Reconciler {
     }
     if (isDeepStrictEqual(psync.status ?? {}, next)) return;
     await this.options.prefixSyncs.replaceStatus({ ...psync, status: next }, { signal: ctx.signal });
+  }
+
+  /**
+   * etcd went back in time under this PrefixSync (restored from a backup, wiped, another cluster):
+   * the ConfigMap now holds etcd's content at the lower revision. Said loudly, once per occurrence
+   * (the next sync starts from the lower revision in status).
+   */
+  private reportWentBack(
+    psync: PrefixSync,
+    outcome: Extract<Outcome, { kind: 'synced' }>,
+    ctx: ReconcileContext,
+  ): void {
+    const source = psync.spec?.sourceRef?.name ?? '';
+    const seen = this.options.connections.get(source)?.lastWentBack;
+    const clusters =
+      seen?.clusterId !== undefined && seen.previousClusterId !== undefined
+        ? ` (cluster ID ${clusterIdHex(seen.previousClusterId)} before, ${clusterIdHex(seen.clusterId)} now)`
+        : '';
+    this.options.events.record(
+      subjectOf(psync, 'PrefixSync'),
+      'Warning',
+      REVISION_WENT_BACK_EVENT,
+      `etcd went back from revision ${outcome.wentBackFrom} to ${outcome.revision}${clusters}: ClusterEtcdSource ${source} was restored from a backup, wiped, or now points at another cluster; ConfigMap ${outcome.configMap} holds etcd's content at revision ${outcome.revision}${outcome.wrote ? '' : ' (unchanged)'}`,
+    );
+    ctx.logger.warn('etcd revision went back', {
+      configMap: outcome.configMap,
+      fromRevision: String(outcome.wentBackFrom),
+      revision: String(outcome.revision),
+      ...(seen?.clusterId !== undefined
+        ? { clusterId: seen.clusterId, previousClusterId: seen.previousClusterId }
+        : {}),
+    });
   }
 
   // ---- finalizer and deletion ----
@@ -567,7 +613,7 @@ class PendingSource extends Error {}
 
 /** The outcome of the sync step: the status outcomes, plus what the reconcile loop needs. */
 type Outcome =
-  | (Extract<SyncOutcome, { kind: 'synced' }> & { wrote: boolean })
+  | (Extract<SyncOutcome, { kind: 'synced' }> & { wrote: boolean; wentBackFrom?: bigint })
   | (Extract<SyncOutcome, { kind: 'failed' }> & { retry: boolean })
   | Extract<SyncOutcome, { kind: 'suspended' | 'pending' }>
   | { kind: 'retry-soon' };

@@ -71,7 +71,9 @@ export interface MirrorTriggerTarget {
 /**
  * Routes a change of a shared mirror to its holders: each is queued after its own `spec.debounce`
  * (the reconcile then waits out the rest of the burst, see {@link debounceRemaining}), or at once with
- * debounce 0. A resync (fresh snapshot) is queued at once.
+ * debounce 0. A resync (fresh snapshot) is queued at once. A progress changes no content: it queues
+ * nothing (with thousands of PrefixSyncs, a status write each per progress round would be the
+ * operator's main load); status takes the mirror's revision with the next change or resync.
  */
 export function routeMirrorChange(
   holders: readonly string[],
@@ -79,6 +81,7 @@ export function routeMirrorChange(
   debounceOf: (key: string) => number,
   target: MirrorTriggerTarget,
 ): void {
+  if (kind === 'progress') return;
   for (const key of holders) {
     const slash = key.indexOf('/');
     const request = { namespace: key.slice(0, slash), name: key.slice(slash + 1) };

@@ -19,3 +19,10 @@ export function subjectOf(
     ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
   };
 }
+
+/**
+ * Warning Event reason, on a PrefixSync and on its ClusterEtcdSource: etcd answered below a revision
+ * already seen (restored from a backup, wiped, or another cluster behind the address). The message
+ * names both revisions; the ConfigMaps take the restored content.
+ */
+export const REVISION_WENT_BACK_EVENT = 'EtcdRevisionWentBack';

@@ -195,6 +195,17 @@ export class KubeApi {
   async getDeployment(namespace: string, name: string): Promise<V1Deployment | undefined> {
     return orUndefined(this.apps.readNamespacedDeployment({ namespace, name }));
   }
+
+  /**
+   * Events about one object, as `Type/Reason: message` (a cluster-scoped object's Events are in
+   * `default`, as kubectl describe finds them).
+   */
+  async eventsOf(kind: string, name: string, namespace = 'default'): Promise<string[]> {
+    const list = await this.core.listNamespacedEvent({ namespace });
+    return list.items
+      .filter((e) => e.involvedObject.kind === kind && e.involvedObject.name === name)
+      .map((e) => `${e.type ?? ''}/${e.reason ?? ''}: ${e.message ?? ''}`);
+  }
 }
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {

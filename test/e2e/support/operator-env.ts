@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { EtcdClient } from '../../../src/etcd/index.js';
-import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
+import { EtcdCluster, type EtcdBinaries } from '../../../src/envtest/etcd/index.js';
 import { installCrds as installRepositoryCrds, KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import { KubeApi } from './kube-api.js';
 import { OperatorProcess } from './operator-process.js';
@@ -14,6 +14,8 @@ export interface OperatorEnvOptions {
   etcdArgs?: readonly string[];
   /** etcd members (default 1). */
   etcdMembers?: 1 | 3;
+  /** etcd release to run (default: `etcd`/`etcdctl` on PATH). */
+  etcd?: EtcdBinaries;
   /** Start the operator right away (default true). */
   startOperator?: boolean;
   /** Operator log level (default `info`). */
@@ -56,6 +58,7 @@ export class OperatorEnv {
       etcd = await EtcdCluster.start({
         members: options.etcdMembers ?? 1,
         extraArgs: options.etcdArgs ?? [],
+        ...(options.etcd ? { etcdBin: options.etcd.etcdBin, etcdctlBin: options.etcd.etcdctlBin } : {}),
       });
       sim = await KubeSim.start({ port: 0 });
       const kubeconfigPath = join(dir, 'kubeconfig');

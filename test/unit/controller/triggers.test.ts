@@ -22,6 +22,16 @@ describe('PrefixSync triggers', () => {
     assert.deepEqual(calls, ['1000ms a/slow', 'now b/fast', 'now a/slow']);
   });
 
+  it('a progress (no content change) queues nobody', () => {
+    const calls: string[] = [];
+    const target = {
+      enqueue: (r: Request) => calls.push(`now ${r.namespace}/${r.name}`),
+      enqueueAfter: (r: Request, ms: number) => calls.push(`${ms}ms ${r.namespace}/${r.name}`),
+    };
+    routeMirrorChange(['a/x', 'b/y'], 'progress', () => 0, target);
+    assert.deepEqual(calls, []);
+  });
+
   it('ignores status-only updates of a PrefixSync (our own writes)', () => {
     const a = prefixSync();
     const statusOnly = {
