@@ -127,9 +127,13 @@ export class EtcdConnectError extends UnavailableError {
   }
 }
 
-/** Whether a failure names no cause (`other` with no detail): worth one more look before reporting. */
-export function isUnexplained(failure: { kind: ConnectFailureKind; detail: string }): boolean {
-  return failure.kind === 'other' && failure.detail === '';
+/**
+ * Whether a failure says nothing yet about reaching the endpoint now — a connection dropped under a
+ * request (the member stopping, or a keepalive timeout), or a failure without a cause — so that a new
+ * attempt is worth making before reporting it.
+ */
+export function isWorthAnotherAttempt(failure: { kind: ConnectFailureKind; detail: string }): boolean {
+  return failure.kind === 'dropped' || (failure.kind === 'other' && failure.detail === '');
 }
 
 /** The message of an {@link EtcdConnectError}. Pure. */

@@ -11,7 +11,7 @@ import type { Logger } from '../observability/index.js';
 import {
   EtcdConnectError,
   classifyConnectFailure,
-  isUnexplained,
+  isWorthAnotherAttempt,
   type ConnectFailure,
 } from './connect-failure.js';
 import {
@@ -42,10 +42,11 @@ export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
 const RECONNECT_BACKOFF_INITIAL_MS = 20;
 const RECONNECT_BACKOFF_MAX_MS = 100;
 /**
- * Pause before a fail-fast request looks again at an endpoint that failed without a cause (see
- * isUnexplained): longer than the reconnect backoff, so that the channel has made an attempt of its own.
+ * Pause before a fail-fast request tries again an endpoint whose failure said nothing yet (see
+ * isWorthAnotherAttempt): longer than the reconnect backoff, so that the channel has made an attempt of
+ * its own.
  */
-const UNEXPLAINED_RETRY_MS = 2 * RECONNECT_BACKOFF_MAX_MS;
+const ANOTHER_ATTEMPT_PAUSE_MS = 2 * RECONNECT_BACKOFF_MAX_MS;
 
 /** TLS settings. Server certificates are always verified. */
 export interface EtcdTlsOptions {
@@ -362,11 +363,15 @@ export class Connection {
         } catch (err) {
           const error = toEtcdError(err);
           const failure = classifyConnectFailure(error.code, error.message);
-          const retryAt = Date.now() + UNEXPLAINED_RETRY_MS;
-          if (!failure || !isUnexplained(failure) || retryAt >= deadline || this.isClosed) {
-            throw new EndpointAttemptError(endpoint, error);
+          if (!failure || !isWorthAnotherAttempt(failure) || this.isClosed) {
+            throw new EndpointAttemptError(endpoint, error, failure);
           }
-          await new Promise((resolve) => setTimeout(resolve, UNEXPLAINED_RETRY_MS).unref());
+          if (Date.now() + ANOTHER_ATTEMPT_PAUSE_MS >= deadline) {
+            // No time left for another attempt: the endpoint gave no answer within the deadline (a
+            // frozen member's connection is dropped by the keepalive timeout about when a probe ends).
+            throw new EndpointAttemptError(endpoint, error, { kind: 'timeout', detail: '' });
+          }
+          await new Promise((resolve) => setTimeout(resolve, ANOTHER_ATTEMPT_PAUSE_MS).unref());
         }
       }
     };
@@ -377,8 +382,7 @@ export class Connection {
       if (this.isClosed) throw new ClientClosedError();
       const failed = (err as AggregateError).errors as EndpointAttemptError[];
       const failures: ConnectFailure[] = [];
-      for (const { endpoint, error } of failed) {
-        const failure = classifyConnectFailure(error.code, error.message);
+      for (const { endpoint, error, failure } of failed) {
         if (!failure) throw error; // etcd answered: its error says more than any transport failure
         failures.push({ endpoint, ...failure });
         this.markFailed(endpoint);
@@ -463,6 +467,8 @@ class EndpointAttemptError extends Error {
   constructor(
     readonly endpoint: string,
     readonly error: EtcdError,
+    /** How connecting failed; undefined when etcd answered with `error`. */
+    readonly failure: Omit<ConnectFailure, 'endpoint'> | undefined,
   ) {
     super(error.message, { cause: error });
   }

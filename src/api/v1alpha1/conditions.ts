@@ -109,15 +109,18 @@ export const ClusterEtcdSourceReason = {
   /** Unknown: no connection attempt has finished yet. */
   Pending: 'Pending',
   /**
-   * False: no endpoint answered, or none has a leader. Check the endpoints and the network path from the
-   * operator; retried automatically.
+   * False: no endpoint answered, or none has a leader. The message says how each endpoint failed:
+   * "connection refused by host:port" (etcd is not running there), "cannot resolve the host name of
+   * host:port", "no answer from host:port within 5s (timeout)" (a frozen member or a blocked network
+   * path). Check the endpoints and the network path from the operator; retried automatically.
    */
   SourceUnavailable: 'SourceUnavailable',
   /** False: etcd refused the username/password from `spec.auth.secretRef`. Fix the Secret or the etcd user. */
   AuthFailed: 'AuthFailed',
   /**
-   * False: the TLS handshake failed (unknown CA, wrong server name, bad client certificate). Check
-   * `spec.tls` and the Secrets it names.
+   * False: the TLS handshake failed (unknown CA, wrong server name, expired or bad certificate); the
+   * message carries the handshake error, e.g. "unable to verify the first certificate". Check `spec.tls`
+   * and the Secrets it names.
    */
   TLSFailed: 'TLSFailed',
   /**

@@ -1,5 +1,6 @@
 // The ClusterEtcdSource reconciler: keeps one etcd client per source connected with the settings of its
-// spec and Secrets, probes it periodically, and reports the outcome in status and to the PrefixSyncs.
+// spec and Secrets, probes it periodically and whenever its client's connection comes up or goes down,
+// and reports the outcome in status and to the PrefixSyncs.
 import { isDeepStrictEqual } from 'node:util';
 import {
   ClusterEtcdSourceConditionType,
@@ -9,6 +10,7 @@ import {
   type ClusterEtcdSource,
   type ClusterEtcdSourceStatus,
 } from '../../api/index.js';
+import type { EtcdClient } from '../../etcd/index.js';
 import { abortable, NotFoundError } from '../../kube/index.js';
 import {
   TerminalError,
@@ -26,6 +28,19 @@ import { failedHealth, readyHealth, sourceStatus } from './source-status.js';
 
 /** Default time between probes of a reachable source. */
 export const DEFAULT_PROBE_INTERVAL_MS = 10_000;
+/**
+ * Default deadline of a probe: the keepalive timeout of the etcd client (a member that has not answered
+ * a ping by then counts as dead there too). A probe does not wait for a connection: an endpoint that
+ * refuses, does not resolve or fails the TLS handshake fails it at once; only a silent one (frozen
+ * member, blackholed link) takes this long.
+ */
+export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
+/**
+ * Time between probes of a failing source (capped by the probe interval): recovery shows within about
+ * this long even without a connectivity change. Probes are unary requests, never keepalive pings, so
+ * etcd's --grpc-keepalive-min-time (5 s) does not apply to them.
+ */
+export const FAILED_PROBE_INTERVAL_MS = 1_000;
 
 /** Metrics the source reconciler reports (implemented by observability's OperatorMetrics). */
 export interface SourceMetrics {
@@ -44,23 +59,40 @@ export interface EtcdSourceReconcilerOptions {
   events: EventSink;
   /** Called when a source's health changes: the PrefixSyncs using it should reconcile. */
   onHealthChange(source: string): void;
+  /**
+   * Asks for a reconcile of `source` soon (the source controller's enqueue). Called when an endpoint of
+   * the source's client connects or loses its connection, so that an outage or a recovery is probed at
+   * once instead of at the next probe interval. Called synchronously from the etcd client; must not
+   * throw. Default none (outages show at the next periodic probe).
+   */
+  requeue?(source: string): void;
   /** Time between probes while the source is reachable. Default {@link DEFAULT_PROBE_INTERVAL_MS}. */
   probeIntervalMs?: number;
+  /** Deadline of one probe. Default {@link DEFAULT_PROBE_TIMEOUT_MS}. */
+  probeTimeoutMs?: number;
   metrics?: SourceMetrics;
   now?: () => Date;
 }
 
 /**
  * Reconciles one ClusterEtcdSource: get → resolve spec (invalid: `InvalidSpec`, terminal) → read the
- * Secrets (`SecretNotFound`) → connect (re-made only when settings change) → probe → status. Resolves
- * with a requeue after the probe interval so status and health stay current.
+ * Secrets (`SecretNotFound`) → connect (re-made only when settings change) and follow the client's
+ * connectivity → probe → status. Resolves with a requeue after the probe interval (every
+ * {@link FAILED_PROBE_INTERVAL_MS} while failing) so status and health stay current.
  */
 export class EtcdSourceReconciler implements Reconciler {
   private readonly probeIntervalMs: number;
+  private readonly probeTimeoutMs: number;
   private readonly now: () => Date;
+  /**
+   * Per source, the client whose connectivity changes trigger a reconcile, and how to stop listening.
+   * Holds exactly the sources that have a connection; replaced when the connection is re-made.
+   */
+  private readonly followed = new Map<string, { client: EtcdClient; unsubscribe: () => void }>();
 
   constructor(private readonly options: EtcdSourceReconcilerOptions) {
     this.probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+    this.probeTimeoutMs = options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -94,13 +126,35 @@ export class EtcdSourceReconciler implements Reconciler {
     if (this.options.connections.connect(request.name, settings.settings)) {
       this.options.metrics?.incReconnects(request.name);
     }
+    this.followConnectivity(request.name);
     const health = await this.probe(request.name, settings.settings.auth !== undefined, ctx.signal);
     // Stopping (shutdown or lost lease) is not an outage: report nothing.
     if (ctx.signal.aborted) throw new Error('reconcile aborted');
     await this.finish(source, health, ctx);
     return {
-      requeueAfterMs: health.state === 'ready' ? this.probeIntervalMs : Math.min(this.probeIntervalMs, 2_000),
+      requeueAfterMs:
+        health.state === 'ready'
+          ? this.probeIntervalMs
+          : Math.min(this.probeIntervalMs, FAILED_PROBE_INTERVAL_MS),
     };
+  }
+
+  /**
+   * Makes a connectivity change of the source's current client ask for a reconcile: a member that
+   * stops closes its connection at once, and the probe that follows fails fast (connection refused).
+   */
+  private followConnectivity(name: string): void {
+    const client = this.options.connections.get(name)?.client;
+    const current = this.followed.get(name);
+    if (!client || !this.options.requeue || current?.client === client) return;
+    current?.unsubscribe();
+    const unsubscribe = client.onConnectivityChange(() => this.options.requeue?.(name));
+    this.followed.set(name, { client, unsubscribe });
+  }
+
+  private unfollow(name: string): void {
+    this.followed.get(name)?.unsubscribe();
+    this.followed.delete(name);
   }
 
   private async getSource(name: string, signal: AbortSignal): Promise<ClusterEtcdSource | undefined> {
@@ -118,19 +172,24 @@ export class EtcdSourceReconciler implements Reconciler {
   }
 
   private disconnect(name: string): void {
+    this.unfollow(name);
     if (this.options.connections.get(name)) {
       this.options.connections.remove(name);
       this.options.onHealthChange(name);
     }
   }
 
-  /** Asks the cluster for its status and members; the client's request deadline bounds the wait. */
+  /**
+   * Asks every endpoint for the cluster's status and members without waiting for a connection (fail
+   * fast, see ProbeOptions); the probe deadline bounds the wait for a silent endpoint.
+   */
   private async probe(name: string, usesAuth: boolean, signal: AbortSignal): Promise<SourceHealth> {
     const connection = this.options.connections.get(name);
     if (!connection) return { state: 'pending' };
+    const options = { failFast: true, timeoutMs: this.probeTimeoutMs };
     try {
       const [status, members] = await abortable(
-        Promise.all([connection.client.status(), connection.client.memberList()]),
+        Promise.all([connection.client.status(options), connection.client.memberList(options)]),
         signal,
       );
       return readyHealth(status, members.length);

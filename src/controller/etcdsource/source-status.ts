@@ -7,6 +7,7 @@ import {
 } from '../../api/index.js';
 import {
   AuthTokenInvalidError,
+  EtcdConnectError,
   InvalidArgumentError,
   PermissionDeniedError,
   type EtcdStatus,
@@ -35,10 +36,15 @@ export function readyHealth(status: EtcdStatus, memberCount: number): SourceHeal
 
 /**
  * Health from a failed probe, by error class (never by message text): refused credentials are
- * `AuthFailed` when the source uses auth; anything else is `SourceUnavailable` (retried).
+ * `AuthFailed` when the source uses auth; a failed TLS handshake with some endpoint is `TLSFailed`,
+ * with the handshake error; anything else is `SourceUnavailable` (retried), its message saying how
+ * each endpoint failed when no endpoint could be reached ("connection refused by 127.0.0.1:2379").
  */
 export function failedHealth(error: unknown, usesAuth: boolean): SourceHealth {
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof EtcdConnectError && error.isTlsFailure) {
+    return { state: 'failed', reason: ClusterEtcdSourceReason.TLSFailed, message };
+  }
   const refused =
     error instanceof InvalidArgumentError ||
     error instanceof PermissionDeniedError ||

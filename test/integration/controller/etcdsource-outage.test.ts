@@ -1,0 +1,279 @@
+// The ClusterEtcdSource controller during an etcd outage, timed: a stopped or frozen member turns the
+// source Ready=False within the bounds promised (issue 10), it recovers within seconds, and the
+// condition says how the connection failed (refused, DNS, timeout, TLS handshake).
+//
+// The source controller is wired here as the operator wires it — reconciler, work queue, the client's
+// connectivity changes fed back to the queue (`requeue`) — against real etcd and the Kubernetes API
+// simulator, with the operator's default probe interval and timeouts (the other controller tests probe
+// every 300 ms, which would hide how long detection takes).
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import type { ClusterEtcdSource, ClusterEtcdSourceSpec, Condition } from '../../../src/api/index.js';
+import {
+  DEFAULT_PROBE_INTERVAL_MS,
+  EtcdSourceReconciler,
+  SourceConnections,
+  clusterEtcdSourceResource,
+} from '../../../src/controller/index.js';
+import {
+  EtcdCluster,
+  KubeSim,
+  createTestCertificates,
+  etcdVersionsUnderTest,
+  freeLoopbackPorts,
+  installCrds,
+  type TestCertificates,
+} from '../../../src/envtest/index.js';
+import { DEFAULT_PROBE_TIMEOUT_MS } from '../../../src/controller/etcdsource/reconciler.js';
+import { Controller } from '../../../src/runtime/index.js';
+import { waitFor } from './support.js';
+
+/** The etcd client's keepalive: a frozen member must show within two of its periods (issue 10). */
+const KEEPALIVE_TIME_MS = 10_000;
+/** A stopped member (connection refused) must show within about this long. */
+const STOP_BOUND_MS = 5_000;
+/** A frozen member must show within two keepalive periods. Expected ≤ probe interval + probe timeout. */
+const FREEZE_BOUND_MS = 2 * KEEPALIVE_TIME_MS;
+/** A source whose etcd is back must show Ready within this long (expected about one second). */
+const RECOVERY_BOUND_MS = 5_000;
+/** Same as the operator (src/operator/manager.ts DEFAULT_ETCD_CLIENT_OPTIONS). */
+const CLIENT_OPTIONS = { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000 };
+
+/** The source controller as the operator runs it, on the simulator. */
+class SourceController {
+  readonly connections = new SourceConnections({
+    events: { onMirrorChange: () => undefined },
+    clientOptions: CLIENT_OPTIONS,
+  });
+  readonly secrets = new Map<string, V1Secret>();
+  private readonly controller: Controller;
+
+  constructor(kc: KubeConfig) {
+    const queue: { controller?: Controller } = {};
+    const reconciler = new EtcdSourceReconciler({
+      sources: clusterEtcdSourceResource(kc).api,
+      secrets: (name) => this.secrets.get(name),
+      namespace: 'default',
+      connections: this.connections,
+      events: { record: () => undefined },
+      onHealthChange: () => undefined,
+      requeue: (source) => queue.controller?.enqueue({ name: source }),
+    });
+    this.controller = new Controller({ name: 'clusteretcdsource', reconciler, workers: 2 });
+    queue.controller = this.controller;
+    this.controller.start();
+  }
+
+  /** What the source informer does on a change of the source. */
+  enqueue(name: string): void {
+    this.controller.enqueue({ name });
+  }
+
+  async close(): Promise<void> {
+    await this.controller.stop();
+    await this.connections.close();
+  }
+}
+
+describe('ClusterEtcdSource controller during an etcd outage (real etcd + simulator)', function () {
+  this.timeout(120_000);
+  let sim: KubeSim;
+  let kc: KubeConfig;
+  let sources: SourceController;
+  let counter = 0;
+
+  before(async () => {
+    sim = await KubeSim.start();
+    kc = sim.kubeConfig();
+    await installCrds(kc);
+    sources = new SourceController(kc);
+  });
+  after(async () => {
+    await sources?.close();
+    await sim?.close();
+  });
+
+  it('uses the operator defaults (10 s probe interval, 5 s probe timeout), so timings are real', () => {
+    assert.equal(DEFAULT_PROBE_INTERVAL_MS, 10_000);
+    assert.equal(DEFAULT_PROBE_TIMEOUT_MS, 5_000);
+  });
+
+  async function createSource(
+    spec: Partial<ClusterEtcdSourceSpec> & { endpoints: string[] },
+  ): Promise<string> {
+    const name = `outage-${++counter}-${Math.random().toString(36).slice(2, 7)}`;
+    await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+      group: 'etcdconfig.dev',
+      version: 'v1alpha1',
+      plural: 'clusteretcdsources',
+      body: {
+        apiVersion: 'etcdconfig.dev/v1alpha1',
+        kind: 'ClusterEtcdSource',
+        metadata: { name },
+        spec: { access: [], ...spec },
+      },
+    });
+    sources.enqueue(name);
+    return name;
+  }
+
+  async function readyCondition(name: string): Promise<Condition | undefined> {
+    const source = (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({
+      group: 'etcdconfig.dev',
+      version: 'v1alpha1',
+      plural: 'clusteretcdsources',
+      name,
+    })) as ClusterEtcdSource;
+    return source.status?.conditions?.find((c) => c.type === 'Ready');
+  }
+
+  /** Waits for Ready to read `status/reason`; returns the condition and how long it took from `since`. */
+  async function waitReady(
+    name: string,
+    expected: string,
+    boundMs: number,
+    since = Date.now(),
+  ): Promise<{ condition: Condition; ms: number }> {
+    const condition = await waitFor(
+      `${name} Ready ${expected}`,
+      async () => {
+        const c = await readyCondition(name);
+        return c && `${c.status}/${c.reason}` === expected ? c : undefined;
+      },
+      Math.max(0, since + boundMs - Date.now()),
+    );
+    const ms = Date.now() - since;
+    if (process.env['TEST_TIMINGS']) console.log(`      ${name}: ${expected} after ${ms} ms`);
+    return { condition, ms };
+  }
+
+  for (const binaries of etcdVersionsUnderTest()) {
+    describe(`on etcd ${binaries.version}`, () => {
+      let etcd: EtcdCluster;
+
+      before(async () => {
+        etcd = await EtcdCluster.start({ etcdBin: binaries.etcdBin, etcdctlBin: binaries.etcdctlBin });
+      });
+      after(async () => {
+        await etcd?.close();
+      });
+
+      it(`turns Ready=False within ${STOP_BOUND_MS / 1000} s of its member stopping (connection refused), and Ready=True within ${RECOVERY_BOUND_MS / 1000} s of its restart`, async () => {
+        const name = await createSource({ endpoints: etcd.endpoints });
+        await waitReady(name, 'True/Connected', 30_000);
+        const member = etcd.members[0]!;
+
+        const stopped = Date.now();
+        await member.kill();
+        const down = await waitReady(name, 'False/SourceUnavailable', STOP_BOUND_MS, stopped);
+        assert.equal(down.condition.message, `etcd unreachable: connection refused by ${member.endpoint}`);
+
+        await member.restart();
+        await waitReady(name, 'True/Connected', RECOVERY_BOUND_MS);
+      });
+
+      it(`turns Ready=False within ${FREEZE_BOUND_MS / 1000} s (2 keepalive periods) of its member freezing (SIGSTOP), and Ready=True within ${RECOVERY_BOUND_MS / 1000} s of it resuming`, async () => {
+        const name = await createSource({ endpoints: etcd.endpoints });
+        await waitReady(name, 'True/Connected', 30_000);
+        const member = etcd.members[0]!;
+
+        await member.pause();
+        const frozen = Date.now();
+        try {
+          const down = await waitReady(name, 'False/SourceUnavailable', FREEZE_BOUND_MS, frozen);
+          assert.equal(
+            down.condition.message,
+            `etcd unreachable: no answer from ${member.endpoint} within ${DEFAULT_PROBE_TIMEOUT_MS / 1000}s (timeout)`,
+          );
+        } finally {
+          await member.resume();
+        }
+        await waitReady(name, 'True/Connected', RECOVERY_BOUND_MS);
+      });
+    });
+  }
+
+  describe('names how the connection failed', () => {
+    it('a refused endpoint: SourceUnavailable, "connection refused by <endpoint>"', async () => {
+      const [closed] = await freeLoopbackPorts(1);
+      const name = await createSource({ endpoints: [`127.0.0.1:${closed}`] });
+      const { condition } = await waitReady(name, 'False/SourceUnavailable', 10_000);
+      assert.equal(condition.message, `etcd unreachable: connection refused by 127.0.0.1:${closed}`);
+    });
+
+    it('a host name that does not resolve: SourceUnavailable, "cannot resolve the host name of <endpoint>"', async () => {
+      const name = await createSource({ endpoints: ['does-not-exist.invalid:2379'] });
+      const { condition } = await waitReady(name, 'False/SourceUnavailable', 10_000);
+      assert.equal(
+        condition.message,
+        'etcd unreachable: cannot resolve the host name of does-not-exist.invalid:2379 (DNS lookup failed)',
+      );
+    });
+
+    describe('over TLS', () => {
+      let dir: string;
+      let certs: TestCertificates;
+      let secure: EtcdCluster;
+
+      before(async () => {
+        dir = await mkdtemp(join(tmpdir(), 'etcdsource-outage-'));
+        certs = await createTestCertificates(dir);
+        secure = await EtcdCluster.start({
+          tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile },
+          etcdctlTls: { caFile: certs.caFile },
+        });
+      });
+      after(async () => {
+        await secure?.close();
+        if (dir) await rm(dir, { recursive: true, force: true });
+      });
+
+      function caSecret(name: string, ca: Buffer): void {
+        sources.secrets.set(name, {
+          metadata: { name, namespace: 'default' },
+          data: { 'ca.crt': ca.toString('base64') },
+        });
+      }
+
+      it('a server certificate from another CA: TLSFailed with the handshake error', async () => {
+        const other = await createTestCertificates(await mkdtemp(join(dir, 'other-')));
+        caSecret('wrong-ca', other.ca);
+        const name = await createSource({
+          endpoints: secure.endpoints,
+          tls: { caSecretRef: { name: 'wrong-ca' } },
+        });
+        const { condition } = await waitReady(name, 'False/TLSFailed', 10_000);
+        assert.equal(
+          condition.message,
+          `TLS handshake with ${secure.endpoints[0]} failed: unable to verify the first certificate`,
+        );
+      });
+
+      it('a server name the certificate does not list: TLSFailed with the handshake error', async () => {
+        caSecret('right-ca', certs.ca);
+        const name = await createSource({
+          endpoints: secure.endpoints,
+          tls: { caSecretRef: { name: 'right-ca' }, serverName: 'etcd.example' },
+        });
+        const { condition } = await waitReady(name, 'False/TLSFailed', 10_000);
+        assert.equal(
+          condition.message,
+          `TLS handshake with ${secure.endpoints[0]} failed: Hostname/IP does not match certificate's ` +
+            "altnames: Host: etcd.example. is not in the cert's altnames: DNS:localhost, IP Address:127.0.0.1",
+        );
+      });
+
+      it('the right CA and name: Connected (the TLS cases above fail for the reason they name)', async () => {
+        caSecret('right-ca', certs.ca);
+        const name = await createSource({
+          endpoints: secure.endpoints,
+          tls: { caSecretRef: { name: 'right-ca' }, serverName: 'localhost' },
+        });
+        await waitReady(name, 'True/Connected', 10_000);
+      });
+    });
+  });
+});
