@@ -338,6 +338,29 @@ export function actorViolations(env: ChaosEnv): string[] {
   return out;
 }
 
+/** How much the rollout and single-actor checks had to go on: evidence that they were not vacuous. */
+export function checkedEvidence(env: ChaosEnv): string {
+  const cmChanges = env.recorded.configMaps.changes.length;
+  const rollouts = env.tenants.reduce(
+    (n, t) =>
+      n +
+      valueChanges<V1Deployment>(
+        env.recorded.deployments.changes,
+        t.namespace,
+        (d) => d.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION],
+      ).length,
+    0,
+  );
+  const actions = env.replicas.reduce((n, r) => n + r.actions.length, 0);
+  const actors = env.replicas.filter((r) => r.actions.length > 0).length;
+  const terms = holderTimeline(env.recorded.leases.changes).filter((h) => h.holder !== '').length;
+  const windows = env.replicas.reduce((n, r) => n + r.windows.length, 0);
+  return (
+    `checked: ${rollouts} rollouts against ${cmChanges} recorded ConfigMap writes; ` +
+    `${actions} logged writes by ${actors} replicas against ${terms} Lease terms and ${windows} acting windows`
+  );
+}
+
 /** Gaps in the recordings: a checker must not pass on a recording that missed changes. */
 export function recordingViolations(env: ChaosEnv): string[] {
   return Object.values(env.recorded)

@@ -10,6 +10,7 @@ import { ChaosWriter } from './chaos-writer.js';
 import { FAULT_KINDS, injectFault, type FaultContext, type FaultKind } from './faults.js';
 import {
   actorViolations,
+  checkedEvidence,
   recordingViolations,
   rolloutViolations,
   waitConverged,
@@ -141,6 +142,7 @@ async function run(
   say(
     `writer: ${counts.ops} writes confirmed, ${counts.failures} failed under faults; replicas started: ${env.replicas.length}`,
   );
+  say(checkedEvidence(env));
   say(`violations: ${total}${total === 0 ? '' : ' (see ✗ lines above)'}`);
   return { outcomes, exitCode: total === 0 ? 0 : 1 };
 }
@@ -154,11 +156,14 @@ async function main(): Promise<number> {
   let env: ChaosEnv | undefined;
   let exitCode = 2;
   const cleanUp = async (): Promise<void> => {
-    await env?.close();
+    await env?.close().catch((e: unknown) => say(`clean-up: ${e instanceof Error ? e.message : String(e)}`));
     if (exitCode === 0 && !options.keepLogs) await rm(dir, { recursive: true, force: true });
     else say(`operator logs kept in ${dir}`);
   };
+  let isInterrupted = false;
   const interrupted = (signal: NodeJS.Signals): void => {
+    if (isInterrupted) return;
+    isInterrupted = true;
     say(`\n${signal}: stopping everything`);
     exitCode = 130;
     cleanUp().then(
@@ -166,8 +171,10 @@ async function main(): Promise<number> {
       () => process.exit(130),
     );
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  // `on`, not `once`: envtest's process guard re-raises a signal nobody else listens to any more,
+  // which would end the process before this clean-up has run.
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
   try {
     env = await ChaosEnv.start(options, dir);
     exitCode = (await run(options, env)).exitCode;
