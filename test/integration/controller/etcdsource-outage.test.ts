@@ -28,6 +28,7 @@ import {
   type TestCertificates,
 } from '../../../src/envtest/index.js';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../../../src/controller/etcdsource/reconciler.js';
+import { EtcdClient } from '../../../src/etcd/index.js';
 import { Controller } from '../../../src/runtime/index.js';
 import { waitFor } from './support.js';
 
@@ -120,14 +121,17 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
     return name;
   }
 
-  async function readyCondition(name: string): Promise<Condition | undefined> {
-    const source = (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({
+  async function readSource(name: string): Promise<ClusterEtcdSource> {
+    return (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({
       group: 'etcdconfig.dev',
       version: 'v1alpha1',
       plural: 'clusteretcdsources',
       name,
     })) as ClusterEtcdSource;
-    return source.status?.conditions?.find((c) => c.type === 'Ready');
+  }
+
+  async function readyCondition(name: string): Promise<Condition | undefined> {
+    return (await readSource(name)).status?.conditions?.find((c) => c.type === 'Ready');
   }
 
   /** Waits for Ready to read `status/reason`; returns the condition and how long it took from `since`. */
@@ -195,6 +199,50 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
       });
     });
   }
+
+  describe('on a 3-member cluster', () => {
+    let cluster: EtcdCluster;
+
+    before(async () => {
+      cluster = await EtcdCluster.start({ members: 3 });
+    });
+    after(async () => {
+      await cluster?.close();
+    });
+
+    it('stays Ready while its first endpoint is frozen: a probe asks every endpoint at once', async () => {
+      const name = await createSource({ endpoints: cluster.endpoints });
+      await waitReady(name, 'True/Connected', 30_000);
+      const [frozen, ...others] = cluster.members;
+      await frozen!.pause();
+      const writer = new EtcdClient({ endpoints: others.map((m) => m.endpoint) });
+      try {
+        // The write needs the other two (a new leader if the frozen one led); a status showing its
+        // revision comes from a probe made after the freeze.
+        const written = await waitFor('a write without the frozen member', async () => {
+          try {
+            return (await writer.kv.put(`/${name}/after-freeze`, 'x')).revision;
+          } catch {
+            return undefined;
+          }
+        });
+        const status = await waitFor(
+          'a probe after the freeze',
+          async () => {
+            const c = await readyCondition(name);
+            const source = await readSource(name);
+            return BigInt(source.status?.revision ?? '0') >= written ? { c, source } : undefined;
+          },
+          DEFAULT_PROBE_INTERVAL_MS + DEFAULT_PROBE_TIMEOUT_MS + 5_000,
+        );
+        assert.equal(`${status.c?.status}/${status.c?.reason}`, 'True/Connected');
+        assert.equal(status.source.status?.memberCount, 3);
+      } finally {
+        await writer.close();
+        await frozen!.resume();
+      }
+    });
+  });
 
   describe('names how the connection failed', () => {
     it('a refused endpoint: SourceUnavailable, "connection refused by <endpoint>"', async () => {
