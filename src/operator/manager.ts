@@ -359,9 +359,9 @@ export class Manager {
             fromRevision: String(error.seenRevision),
             revision: String(error.etcdRevision),
           });
-          // The source's probe confirms it, reports it once (Event, warn log) and updates its status.
-          sourceQueue.controller?.enqueue({ name: source });
         },
+        // The source's probe reports it once (Event, warn log) and updates its status.
+        onWentBackNoted: (source) => sourceQueue.controller?.enqueue({ name: source }),
       },
     });
     const reconciler = new PrefixSyncReconciler({
@@ -413,6 +413,7 @@ export class Manager {
       metrics: this.metrics,
       onHealthChange: (source) =>
         this.enqueueAll(prefixSyncs, requestsForSource(source, this.prefixSyncList())),
+      requeue: (source) => sourceQueue.controller?.enqueue({ name: source }),
       ...(this.options.sourceProbeIntervalMs !== undefined
         ? { probeIntervalMs: this.options.sourceProbeIntervalMs }
         : {}),

@@ -56,6 +56,11 @@ export class MirrorPool {
     return this.mirrors.size;
   }
 
+  /** The prefixes of the open mirrors (each one the source lets the operator read). */
+  prefixes(): string[] {
+    return [...this.mirrors.keys()];
+  }
+
   /** The holders of every mirror, e.g. to re-reconcile them all. */
   holders(): string[] {
     return [...this.held.keys()];

@@ -20,11 +20,12 @@ import {
   type Result,
 } from '../../runtime/index.js';
 import { findCondition } from '../shared/conditions.js';
-import { subjectOf, type EventSink } from '../shared/events.js';
+import { REVISION_WENT_BACK_EVENT, subjectOf, type EventSink } from '../shared/events.js';
 import type { ResourceApi } from '../shared/resources.js';
 import { connectionSettings, type SecretLookup } from './connection-settings.js';
 import type { SourceConnections, SourceHealth } from './source-connections.js';
 import { failedHealth, readyHealth, sourceStatus } from './source-status.js';
+import { describeWentBack, sourceWentBack, type SourceWentBack } from './went-back.js';
 
 /** Default time between probes of a reachable source. */
 export const DEFAULT_PROBE_INTERVAL_MS = 10_000;
@@ -128,9 +129,10 @@ export class EtcdSourceReconciler implements Reconciler {
     }
     this.followConnectivity(request.name);
     const health = await this.probe(request.name, settings.settings.auth !== undefined, ctx.signal);
+    const wentBack = await this.wentBack(source, health, ctx.signal);
     // Stopping (shutdown or lost lease) is not an outage: report nothing.
     if (ctx.signal.aborted) throw new Error('reconcile aborted');
-    await this.finish(source, health, ctx);
+    await this.finish(source, health, ctx, wentBack);
     return {
       requeueAfterMs:
         health.state === 'ready'
@@ -198,13 +200,68 @@ export class EtcdSourceReconciler implements Reconciler {
     }
   }
 
-  /** Records health, tells dependents when it changed, emits an Event on transitions, writes status. */
+  /**
+   * What to report of etcd going back in time (restored from a backup, wiped, replaced), once per
+   * episode: what mirrors and PrefixSyncs noted since the last probe, and what this probe finds against
+   * the revision and cluster ID status last recorded (so also across a stop of the operator). A lower
+   * revision alone is
+   * confirmed with a linearizable read of a prefix a mirror reads (a lagging member of a cluster
+   * answers a probe with an older revision); when there is none, or the read fails, the probe's word
+   * is taken.
+   */
+  private async wentBack(
+    source: ClusterEtcdSource,
+    health: SourceHealth,
+    signal: AbortSignal,
+  ): Promise<SourceWentBack | undefined> {
+    const name = source.metadata.name ?? '';
+    const seen = await this.confirmed(name, sourceWentBack(source.status, health), signal);
+    return this.options.connections.takeWentBack(name, seen);
+  }
+
+  private async confirmed(
+    name: string,
+    seen: SourceWentBack | undefined,
+    signal: AbortSignal,
+  ): Promise<SourceWentBack | undefined> {
+    const connection = this.options.connections.get(name);
+    const prefix = connection?.mirrors.prefixes()[0];
+    if (!seen || seen.clusterId !== undefined || !connection || prefix === undefined) return seen;
+    try {
+      const read = await abortable(connection.client.kv.range({ key: prefix, keysOnly: true }), signal);
+      return read.revision < seen.fromRevision ? { ...seen, toRevision: read.revision } : undefined;
+    } catch {
+      return seen;
+    }
+  }
+
+  /**
+   * Records health, tells dependents when it changed, emits an Event on transitions (and when etcd
+   * went back in time), writes status.
+   */
   private async finish(
     source: ClusterEtcdSource,
     health: SourceHealth,
     ctx: ReconcileContext,
+    wentBack?: SourceWentBack,
   ): Promise<void> {
     const name = source.metadata.name ?? '';
+    if (wentBack) {
+      const message = describeWentBack(name, wentBack);
+      this.options.events.record(
+        subjectOf(source, 'ClusterEtcdSource'),
+        'Warning',
+        REVISION_WENT_BACK_EVENT,
+        message,
+      );
+      ctx.logger.warn('etcd revision went back', {
+        fromRevision: String(wentBack.fromRevision),
+        revision: String(wentBack.toRevision),
+        ...(wentBack.clusterId !== undefined
+          ? { previousClusterId: wentBack.previousClusterId, clusterId: wentBack.clusterId }
+          : {}),
+      });
+    }
     const changed = this.options.connections.setHealth(name, health);
     if (changed) this.options.onHealthChange(name);
     this.options.metrics?.setSourceReady(name, health.state === 'ready');

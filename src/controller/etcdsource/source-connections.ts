@@ -12,6 +12,15 @@ import { silentLogger, type Logger } from '../../observability/index.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import { MirrorPool } from './mirror-pool.js';
 import { clusterIdHex } from './source-status.js';
+import type { SourceWentBack } from './went-back.js';
+
+function maxOf(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+function minOf(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
 
 /** How a source's etcd cluster answered the last probe. */
 export type SourceHealth =
@@ -62,6 +71,11 @@ export interface SourceConnectionEvents {
    * right after. Each mirror of the source reports it, so one restore calls this once per mirror.
    */
   onRevisionWentBack?(source: string, holders: readonly string[], error: RevisionWentBackError): void;
+  /**
+   * A went-back of `source` not yet reported was noted (by a mirror or a PrefixSync): the source's
+   * reconciler should report it ({@link SourceConnections.takeWentBack}).
+   */
+  onWentBackNoted?(source: string): void;
   /** A new client was made for `source` (first connection or changed settings). */
   onConnect?(source: string): void;
 }
@@ -84,6 +98,10 @@ interface Entry {
   health: SourceHealth;
   mirrors: MirrorPool;
   lastWentBack: RevisionWentBackError | undefined;
+  /** Went-backs noted since the last report, merged into one; undefined when none. */
+  pendingWentBack: SourceWentBack | undefined;
+  /** The last one reported: later notes of the same episode are not reported again. */
+  reportedWentBack: SourceWentBack | undefined;
   /** Asks etcd for progress on every watch of the client; cleared by retire(). */
   progressTimer: NodeJS.Timeout | undefined;
 }
@@ -159,6 +177,8 @@ export class SourceConnections {
       health: { state: 'pending' },
       mirrors,
       lastWentBack: undefined,
+      pendingWentBack: undefined,
+      reportedWentBack: undefined,
       progressTimer,
     });
     logger.info(existing ? 'etcd connection settings changed, reconnecting' : 'etcd client created', {
@@ -167,21 +187,6 @@ export class SourceConnections {
     this.events.onConnect?.(source);
     if (orphans.length > 0) this.events.onMirrorChange(orphans, 'resync', 0, 0n);
     return true;
-  }
-
-  /**
-   * Drops every mirror of `source` and lets its holders re-acquire fresh ones (a fresh snapshot each),
-   * on the same client: after etcd went back in time, no mirror's content or resume point can be
-   * trusted, including those whose watch has not noticed yet. Holders are told to reconcile.
-   */
-  resetMirrors(source: string): void {
-    const entry = this.entries.get(source);
-    if (!entry) return;
-    const holders = entry.mirrors.holders();
-    const stale = entry.mirrors;
-    entry.mirrors = this.newMirrorPool(source, entry.client, this.logger.child({ source }));
-    this.track(stale.close());
-    if (holders.length > 0) this.events.onMirrorChange(holders, 'resync', 0, 0n);
   }
 
   private newMirrorPool(source: string, client: EtcdClient, logger: Logger): MirrorPool {
@@ -225,6 +230,68 @@ export class SourceConnections {
       entry.health = { ...health, revision: error.etcdRevision, clusterId };
     }
     this.events.onRevisionWentBack?.(source, holders, error);
+    this.noteWentBack(source, {
+      fromRevision: error.seenRevision,
+      toRevision: error.etcdRevision,
+      ...(error.clusterId !== undefined && error.previousClusterId !== undefined
+        ? {
+            previousClusterId: clusterIdHex(error.previousClusterId),
+            clusterId: clusterIdHex(error.clusterId),
+          }
+        : {}),
+    });
+  }
+
+  /**
+   * Notes that etcd behind `source` went back in time, to be reported once on the ClusterEtcdSource:
+   * every mirror of the source, and every PrefixSync that finds its status ahead of etcd, sees the same
+   * restore. A note within the last reported episode (seen no higher than its start, and etcd no lower
+   * than where it went) is part of it and dropped; others are merged until the next report.
+   */
+  noteWentBack(source: string, wentBack: SourceWentBack): void {
+    const entry = this.entries.get(source);
+    if (!entry) return;
+    const reported = entry.reportedWentBack;
+    if (
+      reported &&
+      wentBack.fromRevision <= reported.fromRevision &&
+      wentBack.toRevision >= reported.toRevision &&
+      wentBack.clusterId === undefined
+    ) {
+      return;
+    }
+    const pending = entry.pendingWentBack;
+    entry.pendingWentBack = pending
+      ? {
+          ...pending,
+          ...wentBack,
+          fromRevision: maxOf(pending.fromRevision, wentBack.fromRevision),
+          toRevision: minOf(pending.toRevision, wentBack.toRevision),
+        }
+      : wentBack;
+    if (!pending) this.events.onWentBackNoted?.(source);
+  }
+
+  /**
+   * The went-back noted since the last call, merged with `alsoSeen` (what the caller found itself),
+   * now counted as reported; undefined when there is nothing to report.
+   */
+  takeWentBack(source: string, alsoSeen?: SourceWentBack): SourceWentBack | undefined {
+    const entry = this.entries.get(source);
+    if (!entry) return alsoSeen;
+    const pending = entry.pendingWentBack;
+    entry.pendingWentBack = undefined;
+    const merged =
+      pending && alsoSeen
+        ? {
+            ...alsoSeen,
+            ...pending,
+            fromRevision: maxOf(pending.fromRevision, alsoSeen.fromRevision),
+            toRevision: minOf(pending.toRevision, alsoSeen.toRevision),
+          }
+        : (pending ?? alsoSeen);
+    if (merged) entry.reportedWentBack = merged;
+    return merged;
   }
 
   /** Closes the client and mirrors of a deleted or invalid source. Holders are told to reconcile. */

@@ -494,6 +494,11 @@ export class PrefixSyncReconciler implements Reconciler {
     ctx: ReconcileContext,
   ): void {
     const source = psync.spec?.sourceRef?.name ?? '';
+    // Also when no watch saw it (the operator was stopped during the restore): the source reports it.
+    this.options.connections.noteWentBack(source, {
+      fromRevision: outcome.wentBackFrom ?? outcome.revision,
+      toRevision: outcome.revision,
+    });
     const seen = this.options.connections.get(source)?.lastWentBack;
     const clusters =
       seen?.clusterId !== undefined && seen.previousClusterId !== undefined

@@ -90,6 +90,12 @@ async function assertFollowed(
         ? true
         : `events: ${events.join(' | ')}`;
     });
+    const sourceEvents = await env.kube.eventsOf('ClusterEtcdSource', t.source);
+    assert.equal(
+      sourceEvents.filter((e) => e.includes('EtcdRevisionWentBack')).length,
+      1,
+      `one restore, one Event on the source: ${sourceEvents.join(' | ')}`,
+    );
     await waitFor(`ClusterEtcdSource ${t.source} status to show the restored revision`, async () => {
       const revision = (await env.kube.getSource(t.source))?.status?.revision;
       return revision !== undefined && BigInt(revision) <= restoredRevision ? true : `revision ${revision}`;
