@@ -158,7 +158,8 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
           if (message.type === 'events') {
             this.apply(message.events, message.revision);
             backoff.reset();
-          } else if (message.type === 'progress' && message.revision > this.revision) {
+          } else if (message.type === 'progress' && message.inStep && message.revision > this.revision) {
+            // Only a progress sent in step with the events says the content is current at its revision.
             this.revision = message.revision;
             this.emit('progress', { revision: message.revision });
           }

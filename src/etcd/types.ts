@@ -36,8 +36,10 @@ export interface WatchEvent {
  * - `events`: the events of one etcd response (fragments reassembled), never a split transaction;
  *   `revision` is the modRevision of the last event.
  * - `progress`: etcd says the watch has seen everything up to `revision` (progress_notify or
- *   requestProgress; a requestProgress reply from etcd before 3.4.25 / 3.5.8 can overtake events still
- *   on their way, see EtcdClient.requestProgress).
+ *   requestProgress). `inStep` is true when etcd sent it in step with the events, so every event up to
+ *   `revision` has been delivered before it (see Watcher.startRevision); false for a requestProgress
+ *   reply from etcd before 3.4.25 / 3.5.8 (or of an unknown version), which can overtake events still
+ *   on their way: then it says only that etcd's store had reached `revision`.
  * A watch ends by throwing RevisionWentBackError when etcd's history went back behind it.
  * - `reconnected`: the watch was re-created after a lost stream, resuming right after `revision`
  *   (its resume point: the last delivered event's revision, a later progress revision that counted —
@@ -49,7 +51,7 @@ export interface WatchEvent {
 export type WatchMessage =
   | { type: 'created'; revision: bigint }
   | { type: 'events'; events: WatchEvent[]; revision: bigint }
-  | { type: 'progress'; revision: bigint }
+  | { type: 'progress'; revision: bigint; inStep: boolean }
   | { type: 'reconnected'; revision: bigint; etcdRevision: bigint };
 
 /** Options of {@link EtcdClient.watch}. */

@@ -272,7 +272,7 @@ export class Watcher implements Watch {
     if (counts && (this.progressRevision === undefined || revision > this.progressRevision)) {
       this.progressRevision = revision;
     }
-    this.push({ type: 'progress', revision });
+    this.push({ type: 'progress', revision, inStep: counts });
     return true;
   }
 

@@ -3,7 +3,7 @@
 // compaction up to that revision, instead of ending with `compacted` for history it never needed.
 import { strict as assert } from 'node:assert';
 import { EtcdCluster, etcdVersionsUnderTest } from '../../../src/envtest/index.js';
-import { CompactedError, EtcdClient } from '../../../src/etcd/index.js';
+import { CompactedError, EtcdClient, PrefixMirror } from '../../../src/etcd/index.js';
 import { isProgressRequestInStep } from '../../../src/etcd/server-version.js';
 import { Collector, TcpProxy, uniquePrefix, waitFor } from './helpers.js';
 
@@ -105,6 +105,11 @@ for (const etcd of etcdVersionsUnderTest()) {
             elsewhere = (await direct.kv.put(`${outside(prefix)}${i}`, 'x')).revision;
           viaProxy.requestProgress();
           await waitFor(`a progress reply at ${elsewhere}`, () => progressAt(c) >= elsewhere, WAIT_MS);
+          const reply = c.messages.find((m) => m.type === 'progress');
+          assert.ok(
+            reply?.type === 'progress' && reply.inStep === isInStep,
+            'progress says whether it is in step',
+          );
 
           proxy.block();
           await direct.kv.compact(elsewhere);
@@ -126,6 +131,40 @@ for (const etcd of etcdVersionsUnderTest()) {
             assert.ok(created + 1n < elsewhere, 'it resumed from its created revision + 1');
             assert.equal(c.events.length, 0);
           }
+        },
+      );
+
+      it(
+        isInStep
+          ? `a PrefixMirror's revision follows a RequestProgress reply (in step on etcd ${etcd.version})`
+          : `a PrefixMirror's revision does not follow a RequestProgress reply that may overtake events (etcd ${etcd.version})`,
+        async () => {
+          const prefix = uniquePrefix('mirror-progress');
+          const mirror = new PrefixMirror(direct, prefix, { progressNotify: false });
+          const progressed: bigint[] = [];
+          mirror.on('progress', (p) => progressed.push(p.revision));
+          await mirror.start();
+          // A second watch on the same stream shows when the broadcast reply has arrived.
+          const c = new Collector(direct.watch({ key: outside(prefix), prefix: true }));
+          await waitFor('created', () => c.count('created') === 1, WAIT_MS);
+          await waitFor('the stream member’s release', () => direct.watchServerVersion, WAIT_MS);
+          let elsewhere = 0n;
+          for (let i = 0; i < 3; i++)
+            elsewhere = (await direct.kv.put(`${outside(prefix)}${i}`, 'x')).revision;
+          await c.waitForRevision(elsewhere, WAIT_MS);
+          direct.requestProgress();
+          await waitFor(`a progress reply at ${elsewhere}`, () => progressAt(c) >= elsewhere, WAIT_MS);
+          // The mirror's own watch got the same reply before this event (one stream, in order).
+          const { revision: own } = await direct.kv.put(`${prefix}a`, '1');
+          await waitFor('the mirror to apply its own put', () => mirror.snapshot().revision >= own, WAIT_MS);
+          if (isInStep)
+            assert.ok(
+              progressed.some((r) => r >= elsewhere),
+              `progress seen: ${progressed.join(',')}`,
+            );
+          else assert.deepEqual(progressed, []);
+          await c.watch.cancel();
+          await mirror.close();
         },
       );
     });
