@@ -1,6 +1,8 @@
 // Our reconcilers (DESIGN.md §2): PrefixSync and ClusterEtcdSource, each split by concern — reconciler,
 // desired object, target ConfigMaps, rollout, status, triggers — and the live etcd connections they share.
 export { PrefixSyncReconciler, DEFAULT_RESYNC_PERIOD_MS, reasonOf } from './prefixsync/reconciler.js';
+export { PendingChanges } from './prefixsync/pending-changes.js';
+export type { PendingChangesOptions } from './prefixsync/pending-changes.js';
 export type { PrefixSyncMetrics, PrefixSyncReconcilerOptions } from './prefixsync/reconciler.js';
 export type { ConfigMapApi } from './prefixsync/target-configmaps.js';
 export {

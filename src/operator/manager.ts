@@ -12,6 +12,7 @@ import type {
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type ClusterEtcdSource, type PrefixSync } from '../api/index.js';
 import {
   EtcdSourceReconciler,
+  PendingChanges,
   PrefixSyncReconciler,
   SourceConnections,
   asClusterEtcdSource,
@@ -103,7 +104,6 @@ interface Session {
   readonly connections: SourceConnections;
   readonly prefixSyncs: Controller;
   readonly sources: Controller;
-  readonly reconciler: PrefixSyncReconciler;
 }
 
 /** The manager's lifecycle; changed only through `transition()`. */
@@ -334,6 +334,7 @@ export class Manager {
     const logger = this.logger;
     /** Set below; mirror changes before that have no queue to go to and are picked up by the first sync. */
     const queue: { controller?: Controller } = {};
+    const pending = new PendingChanges();
     const sourceQueue: { controller?: Controller } = {};
     const connections = new SourceConnections({
       clientOptions: { ...DEFAULT_ETCD_CLIENT_OPTIONS, ...this.options.etcdClientOptions },
@@ -343,9 +344,9 @@ export class Manager {
           const source = holders.length > 0 ? this.sourceOfHolder(holders[0] ?? '') : undefined;
           if (source && eventCount > 0) this.metrics.addWatchEvents(source, eventCount);
           if (source && kind === 'resync') this.metrics.incResyncs(source);
-          if (kind === 'update') for (const h of holders) reconciler.noteChange(h, revision);
+          if (kind === 'update') for (const h of holders) pending.noteChange(h, revision);
           if (queue.controller) {
-            routeMirrorChange(holders, kind, (k) => reconciler.debounceOf(k), queue.controller);
+            routeMirrorChange(holders, kind, (k) => pending.debounceOf(k), queue.controller);
           }
           this.metrics.setMirrorCount(connections.mirrorCount);
         },
@@ -375,6 +376,7 @@ export class Manager {
       namespaceLabels: (name) => this.namespaceInformer.store.get(name)?.metadata?.labels,
       managedConfigMaps: (namespace) => this.configMapInformer.store.listByNamespace(namespace),
       connections,
+      pending,
       events: this.recorder,
       metrics: this.metrics,
       // With a shard selector, the informer's cache is the shard: a PrefixSync that left it (or a
@@ -427,7 +429,7 @@ export class Manager {
       logger,
     });
     sourceQueue.controller = sources;
-    return { connections, prefixSyncs, sources, reconciler };
+    return { connections, prefixSyncs, sources };
   }
 
   /** The source a mirror holder reads, from the informer cache. */

@@ -36,7 +36,7 @@ import { explainProblems } from './problem-hints.js';
 import { isRolloutDue, rollOut, type WorkloadApi } from './rollout.js';
 import { nextStatus, type RolloutOutcome, type SyncOutcome } from './status.js';
 import { TargetConfigMaps, TargetWriteError, type ConfigMapApi } from './target-configmaps.js';
-import { debounceRemaining } from './triggers.js';
+import { PendingChanges } from './pending-changes.js';
 
 /** Default safety-net resync of a healthy PrefixSync. */
 export const DEFAULT_RESYNC_PERIOD_MS = 10 * 60 * 1000;
@@ -71,6 +71,11 @@ export interface PrefixSyncReconcilerOptions {
    * its mirror released, nothing written. Default: every PrefixSync.
    */
   owns?: (psync: PrefixSync) => boolean;
+  /**
+   * The pending-change bookkeeping, shared with whoever notes mirror changes (the controller's
+   * wiring). Default a private one on the wall clock.
+   */
+  pending?: PendingChanges;
   /** Safety-net resync of a healthy PrefixSync. Default {@link DEFAULT_RESYNC_PERIOD_MS}. */
   resyncPeriodMs?: number;
   now?: () => Date;
@@ -88,22 +93,6 @@ class SyncFailure extends Error {
   }
 }
 
-/** The PrefixSync's own view, per key, kept across reconciles (memory only; a restart loses it harmlessly). */
-interface Memory {
-  /** `spec.debounce` in ms, for the triggers. */
-  debounceMs: number;
-  /** Last seen value of the force-sync annotation. */
-  forceSync: string | undefined;
-  /** Revision of the last snapshot taken, for the revision-lag metric. */
-  mirrorRevision: bigint | undefined;
-  /** When the first mirror change not yet in the ConfigMap arrived (ms since epoch), for the latency metric. */
-  pendingSince: number | undefined;
-  /** The mirror revision of the latest such change: a write of a snapshot at or past it ends the wait. */
-  pendingRevision: bigint;
-  /** The burst of changes not yet in a snapshot (ms since epoch), for the trailing debounce. */
-  burst: { firstAt: number; lastAt: number; revision: bigint } | undefined;
-}
-
 /**
  * Reconciles one PrefixSync, in this order: get → finalizer → resolve spec (`InvalidSpec`, terminal)
  * → suspend → source lookup (`SourceNotFound`) → access (`PrefixForbidden`) → source health
@@ -114,30 +103,15 @@ interface Memory {
 export class PrefixSyncReconciler implements Reconciler {
   private readonly resyncPeriodMs: number;
   private readonly now: () => Date;
-  private readonly memory = new Map<string, Memory>();
+  /** The only per-PrefixSync state kept across reconciles (see PendingChanges). */
+  private readonly pending: PendingChanges;
   private readonly targets: TargetConfigMaps;
 
   constructor(private readonly options: PrefixSyncReconcilerOptions) {
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
     this.targets = new TargetConfigMaps(options.configMaps, options.managedConfigMaps);
     this.now = options.now ?? (() => new Date());
-  }
-
-  /** `spec.debounce` of `key` (`namespace/name`) as last reconciled; 0 if unknown. */
-  debounceOf(key: string): number {
-    return this.memory.get(key)?.debounceMs ?? 0;
-  }
-
-  /** Notes that the mirror of `key` reached `revision` now (starts the put→ConfigMap latency clock). */
-  noteChange(key: string, revision: bigint): void {
-    const memory = this.memory.get(key);
-    if (!memory) return;
-    const now = Date.now();
-    memory.pendingSince ??= now;
-    if (revision > memory.pendingRevision) memory.pendingRevision = revision;
-    const burst = (memory.burst ??= { firstAt: now, lastAt: now, revision });
-    burst.lastAt = now;
-    if (revision > burst.revision) burst.revision = revision;
+    this.pending = options.pending ?? new PendingChanges();
   }
 
   async reconcile(request: Request, context: ReconcileContext): Promise<Result> {
@@ -153,7 +127,7 @@ export class PrefixSyncReconciler implements Reconciler {
       return {};
     }
     psync = await this.ensureFinalizer(psync, ctx.signal);
-    const wait = this.debounceWait(key);
+    const wait = this.pending.debounceWait(key);
     if (wait > 0) return { requeueAfterMs: wait };
     const outcome = await this.sync(psync, key, ctx);
     // Stopping (shutdown or lost lease) is not a sync failure: report nothing.
@@ -188,7 +162,8 @@ export class PrefixSyncReconciler implements Reconciler {
       const wentBackFrom = this.revisionWentBack(psync, snapshot.revision);
       const content = this.render(spec, snapshot);
       const wrote = await this.writeConfigMap(psync, spec, content, snapshot.revision, ctx);
-      this.observeWrite(key, wrote, snapshot.revision);
+      const latencyMs = this.pending.noteApplied(key, snapshot.revision, wrote);
+      if (latencyMs !== undefined) this.options.metrics?.observeSyncLatencyMs(latencyMs);
       await this.targets.releaseFormer(psync, spec.target.name, ctx);
       const rollout = await this.rollOutIfChanged(psync, spec, content.contentHash, ctx);
       ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
@@ -224,8 +199,7 @@ export class PrefixSyncReconciler implements Reconciler {
         false,
       );
     }
-    const memory = this.remember(key);
-    memory.debounceMs = resolved.spec.debounceMs;
+    this.pending.track(key, resolved.spec.debounceMs);
     return resolved.spec;
   }
 
@@ -303,25 +277,21 @@ export class PrefixSyncReconciler implements Reconciler {
     } catch (err) {
       throw unavailable(err);
     }
-    const memory = this.remember(key);
     const force = psync.metadata.annotations?.[FORCE_SYNC_ANNOTATION];
-    const previous = memory.forceSync;
-    const forced = previous !== undefined && (force ?? '') !== previous;
-    memory.forceSync = force ?? '';
-    if (!forced) {
+    if (!this.pending.isForceSyncDue(key, force)) {
+      this.pending.recordForceSync(key, force);
       const snapshot = mirror.snapshot();
-      memory.mirrorRevision = snapshot.revision;
-      if (memory.burst && snapshot.revision >= memory.burst.revision) memory.burst = undefined;
+      this.pending.noteSnapshot(key, snapshot.revision);
       return snapshot;
     }
     ctx.logger.info('force-sync annotation changed, reading a fresh snapshot', { prefix: spec.prefix });
     try {
       const fresh = await abortable(client.kv.range({ prefix: spec.prefix }), ctx.signal);
-      memory.mirrorRevision = fresh.revision;
-      if (memory.burst && fresh.revision >= memory.burst.revision) memory.burst = undefined;
+      // Recorded only once honoured, so that a retry still sees the annotation as changed.
+      this.pending.recordForceSync(key, force);
+      this.pending.noteSnapshot(key, fresh.revision);
       return { revision: fresh.revision, entries: fresh.kvs };
     } catch (err) {
-      memory.forceSync = previous; // so that the retry still sees the annotation as changed
       throw unavailable(err);
     }
   }
@@ -464,7 +434,7 @@ export class PrefixSyncReconciler implements Reconciler {
       }
       case 'failed': {
         this.options.metrics?.incSync(outcome.reason);
-        const seen = this.memory.get(requestKey({ namespace, name }))?.mirrorRevision;
+        const seen = this.pending.mirrorRevision(requestKey({ namespace, name }));
         const synced = psync.status?.syncedRevision;
         if (seen !== undefined && synced !== undefined && /^\d+$/.test(synced)) {
           this.options.metrics?.setRevisionLag(namespace, name, seen - BigInt(synced));
@@ -568,40 +538,9 @@ export class PrefixSyncReconciler implements Reconciler {
     }
   }
 
-  private remember(key: string): Memory {
-    let memory = this.memory.get(key);
-    if (!memory) {
-      memory = {
-        debounceMs: 0,
-        forceSync: undefined,
-        mirrorRevision: undefined,
-        pendingSince: undefined,
-        pendingRevision: 0n,
-        burst: undefined,
-      };
-      this.memory.set(key, memory);
-    }
-    return memory;
-  }
-
-  /** Time left in the current burst's debounce; 0 when there is none or it is over. */
-  private debounceWait(key: string): number {
-    const memory = this.memory.get(key);
-    if (!memory?.burst) return 0;
-    return debounceRemaining(Date.now(), memory.burst.firstAt, memory.burst.lastAt, memory.debounceMs);
-  }
-
-  private observeWrite(key: string, wrote: boolean, revision: bigint): void {
-    const memory = this.memory.get(key);
-    // A snapshot older than the change (a reconcile that began before it) does not end the wait.
-    if (!memory || memory.pendingSince === undefined || revision < memory.pendingRevision) return;
-    if (wrote) this.options.metrics?.observeSyncLatencyMs(Date.now() - memory.pendingSince);
-    memory.pendingSince = undefined;
-  }
-
   private forget(key: string, request: Request): void {
     this.options.connections.release(key);
-    this.memory.delete(key);
+    this.pending.forget(key);
     this.options.metrics?.removePrefixSync(request.namespace ?? '', request.name);
   }
 }
