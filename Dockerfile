@@ -2,6 +2,10 @@
 # runtime with production dependencies only, running as a non-root user with an exec-form entrypoint
 # (no shell is needed at run time). Build: docker build -t etcd-config-operator:0.1.0 .
 #
+# The image holds the operator only: dist/ is what src/main.ts imports (tsconfig.build.json), and the
+# test bed (src/envtest, the sim and demo commands, and the dependencies only they use) is neither in
+# the build context (.dockerignore) nor among the production dependencies.
+#
 # Node 22 LTS: Node 20 reached its end of life in April 2026. @kubernetes/client-node stays on 1.4.x
 # (its 2.x needs Node >= 22.19 and we still test on Node 20).
 

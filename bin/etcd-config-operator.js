@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // In a checkout (sources and the dev dependency tsx present) run the TypeScript sources, so a stale
-// dist/ can never answer for them; in an installed package run the build in dist/.
+// dist/ can never answer for them; in an installed package run the build in dist/. The test bed's
+// commands (sim, demo) exist in the sources only: dist/ holds the operator alone.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 

@@ -12,19 +12,44 @@ interface Subcommand {
   load: () => Promise<SubcommandMain>;
 }
 
-/** Every subcommand, in the order `--help` lists them. Each lives in its own file in this folder. */
+/** The product's subcommands, in the order `--help` lists them. Each lives in its own file in this folder. */
 const SUBCOMMANDS: Record<string, Subcommand> = {
   watch: {
     summary: 'stream the changes under an etcd prefix, like etcdctl watch',
     load: async () => (await import('./watch.js')).watchMain,
   },
-  sim: { summary: 'run the Kubernetes API simulator', load: async () => (await import('./sim.js')).simMain },
-  demo: {
-    summary: 'run etcd, the simulator and the operator locally, and show what it does',
-    load: async () => (await import('./demo.js')).demoMain,
-  },
   run: { summary: 'run the operator', load: async () => (await import('./run.js')).runMain },
 };
+
+/**
+ * The test bed's subcommands: they run src/envtest (a local etcd, the Kubernetes API simulator), which
+ * is neither built into dist/ nor shipped in the npm package or the image. `dev-commands.ts` maps each
+ * name to its main.
+ */
+export const DEV_SUBCOMMANDS = {
+  sim: 'run the Kubernetes API simulator',
+  demo: 'run etcd, the simulator and the operator locally, and show what it does',
+} as const;
+
+/** The name of a test-bed subcommand. */
+export type DevSubcommandName = keyof typeof DEV_SUBCOMMANDS;
+
+/** What `dev-commands.ts` exports; checked there with `satisfies`. */
+export interface DevCommandsModule {
+  readonly DEV_COMMANDS: Record<DevSubcommandName, SubcommandMain>;
+}
+
+/**
+ * True when this module runs from the TypeScript sources (a checkout, through tsx: what
+ * bin/etcd-config-operator.js does when src/ and tsx are there) rather than from dist/.
+ */
+const RUNS_FROM_SOURCES = import.meta.url.endsWith('.ts');
+
+/**
+ * The test bed's entry, as a URL computed at run time so that the production build (the import closure
+ * of src/main.ts) never follows it into src/envtest.
+ */
+const DEV_COMMANDS_URL = new URL('./dev-commands.ts', import.meta.url);
 
 const PROGRAM = 'etcd-config-operator';
 
@@ -36,18 +61,46 @@ function packageVersion(): string {
 }
 
 function usage(): string {
-  const width = Math.max(...Object.keys(SUBCOMMANDS).map((n) => n.length), 4);
-  const lines = Object.entries(SUBCOMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const names = [...Object.keys(SUBCOMMANDS), ...Object.keys(DEV_SUBCOMMANDS)];
+  const width = Math.max(...names.map((n) => n.length), 4);
+  const line = ([name, summary]: [string, string]): string => `  ${name.padEnd(width)}  ${summary}`;
   return [
     `${PROGRAM} keeps Kubernetes ConfigMaps in step with etcd prefixes.`,
     '',
     `Usage: ${PROGRAM} <command> [flags]`,
     '',
     'Commands:',
-    ...lines,
+    ...Object.entries(SUBCOMMANDS).map(([name, c]) => line([name, c.summary])),
+    '',
+    'Test-bed commands (from a checkout of the sources only; not in the npm package or the image):',
+    ...Object.entries(DEV_SUBCOMMANDS).map(line),
     '',
     `Run '${PROGRAM} <command> --help' for a command's flags.`,
   ].join('\n');
+}
+
+/** Why a test-bed command cannot run here, and how to run it. */
+function devCommandMissing(name: DevSubcommandName): string {
+  return [
+    `${PROGRAM} ${name}: sim and demo are the test bed's commands; they run from a checkout of the`,
+    'sources with its dev dependencies installed (they load src/ through tsx). The npm package and the',
+    'container image hold the operator only (run, watch). From scratch:',
+    '',
+    '  git clone <the etcd-config-operator repository> && cd etcd-config-operator',
+    '  npm run demo     # installs the dev dependencies and etcd, then runs the demo',
+    '  npm install && ./bin/etcd-config-operator.js sim --port 6443 --kubeconfig-out /tmp/sim.kubeconfig',
+    '',
+  ].join('\n');
+}
+
+function isDevSubcommand(name: string): name is DevSubcommandName {
+  return Object.hasOwn(DEV_SUBCOMMANDS, name);
+}
+
+async function loadDevCommand(name: DevSubcommandName): Promise<SubcommandMain | undefined> {
+  if (!RUNS_FROM_SOURCES) return undefined;
+  const module = (await import(DEV_COMMANDS_URL.href)) as DevCommandsModule;
+  return module.DEV_COMMANDS[name];
 }
 
 /** Dispatches `argv` (without node and the script) to a subcommand; resolves to the exit code. */
@@ -60,6 +113,14 @@ export async function runCli(argv: string[]): Promise<number> {
   if (name === '--version' || name === 'version') {
     process.stdout.write(`${PROGRAM} ${packageVersion()}\n`);
     return 0;
+  }
+  if (isDevSubcommand(name)) {
+    const main = await loadDevCommand(name);
+    if (!main) {
+      process.stderr.write(devCommandMissing(name));
+      return 1;
+    }
+    return main(rest);
   }
   const command = SUBCOMMANDS[name];
   if (!command) {

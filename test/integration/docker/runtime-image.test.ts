@@ -3,13 +3,15 @@
 // production dependencies only (`npm ci --omit=dev`), the runtime stage's folder holds the same files as
 // the npm package (`npm pack`) plus node_modules, and that folder runs — on the base image's exact Node
 // version, as its non-root UID — with `--help` and as the operator against the API simulator.
+// The image and the package hold the operator only: no file of the test bed (src/envtest, the sim and
+// demo commands) and no dependency that only the dev set needs.
 import { strict as assert } from 'node:assert';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
@@ -19,6 +21,53 @@ import { waitFor } from '../../support/wait.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const require_ = (pkg: string): string => join(ROOT, 'node_modules', pkg);
 const DOCKERFILE_TEXT = (): string => readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+/** A path below src/ (or dist/, as built) that belongs to the test bed, not the operator. */
+const TEST_BED_FILE = /^(envtest\/|cli\/(sim|demo[^/]*|dev-commands)\.)/;
+
+/**
+ * The packages that only the dev dependencies need (`"dev": true` in package-lock.json), by their
+ * node_modules path: a production install must hold none of them.
+ */
+function devOnlyPackages(): string[] {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  return Object.entries(lock.packages)
+    .filter(([path, entry]) => path.startsWith('node_modules/') && entry.dev === true)
+    .map(([path]) => path);
+}
+
+/** Every file below `root`, as paths relative to it. */
+async function filesBelow(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name)));
+}
+
+/**
+ * A matcher for .dockerignore's patterns (Go's filepath.Match: `*` and `?` stay within one path
+ * element); a path is ignored when it or a folder above it matches.
+ */
+async function dockerignored(): Promise<(path: string) => boolean> {
+  const patterns = (await readFile(join(ROOT, '.dockerignore'), 'utf8'))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map(
+      (p) =>
+        new RegExp(
+          `^${p
+            .replace(/\/$/, '')
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replaceAll('*', '[^/]*')
+            .replaceAll('?', '[^/]')}$`,
+        ),
+    );
+  return (path) => {
+    const parts = path.replace(/\/$/, '').split('/');
+    return parts.some((_, i) => patterns.some((p) => p.test(parts.slice(0, i + 1).join('/'))));
+  };
+}
 
 interface Run {
   code: number;
@@ -111,28 +160,32 @@ async function replayCopies(
 ): Promise<void> {
   const workdirOf = (stageLines: readonly string[]): string =>
     stageLines.find((l) => l.startsWith('WORKDIR '))?.slice('WORKDIR '.length) ?? '/';
-  const ignored = (await readFile(join(ROOT, '.dockerignore'), 'utf8'))
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
+  const isIgnored = await dockerignored();
   await mkdir(root, { recursive: true });
   for (const copy of copiesOf(lines)) {
     for (const source of copy.sources) {
       let from: string;
+      let inContext = false;
       if (copy.from !== undefined) {
         const base = stages[copy.from];
         assert.ok(base, `COPY --from=${copy.from}: stage not replayed`);
         const workdir = workdirOf(stage(DOCKERFILE_TEXT(), copy.from));
         from = join(base, source.replace(new RegExp(`^${workdir}/?`), ''));
       } else {
-        const top = source.replace(/\/$/, '').split('/')[0] ?? '';
-        assert.ok(!ignored.includes(top), `${source} is excluded by .dockerignore`);
+        assert.ok(!isIgnored(source), `${source} is excluded by .dockerignore`);
         from = join(ROOT, source);
+        inContext = true;
       }
       const isDir = (await stat(from)).isDirectory();
       const to =
         isDir || !copy.dest.endsWith('/') ? join(root, copy.dest) : join(root, copy.dest, basename(source));
-      await cp(from, to, { recursive: true, verbatimSymlinks: false, dereference: true });
+      await cp(from, to, {
+        recursive: true,
+        verbatimSymlinks: false,
+        dereference: true,
+        // The build context holds no file that .dockerignore excludes, in a copied folder either.
+        filter: (path) => !inContext || !isIgnored(relative(ROOT, path)),
+      });
     }
   }
 }
@@ -189,15 +242,41 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
     assert.ok(!runtime.some((l) => l.startsWith('RUN')), 'the runtime stage runs nothing (needs no shell)');
   });
 
-  it('builds like the build stage: its COPY lines are enough for npm run build', async () => {
+  it('builds like the build stage: its COPY lines are enough for npm run build, without the test bed', async () => {
     const lines = stage(dockerfile, 'build');
     await replayCopies(lines, stageDir('build'), {});
+    const sources = await filesBelow(join(stageDir('build'), 'src'));
+    assert.ok(sources.includes('main.ts'));
+    assert.deepEqual(
+      sources.filter((f) => TEST_BED_FILE.test(f)),
+      [],
+      'the build context holds no test-bed source (.dockerignore)',
+    );
     // Stand-in for `RUN npm ci` (all dependencies, from the same lock): the checkout's node_modules.
     assert.ok(lines.some((l) => l.startsWith('RUN npm ci ')));
     await symlink(join(ROOT, 'node_modules'), join(stageDir('build'), 'node_modules'), 'dir');
     const build = await exec('npm', ['run', 'build'], stageDir('build'));
     assert.equal(build.code, 0, build.stdout + build.stderr);
     assert.ok(existsSync(join(stageDir('build'), 'dist/main.js')));
+    assert.ok(existsSync(join(stageDir('build'), 'dist/cli/run.js')));
+    assert.ok(existsSync(join(stageDir('build'), 'dist/cli/watch.js')));
+  });
+
+  it("builds the operator only: the checkout's npm run build leaves no test-bed file in dist/", async () => {
+    // The checkout has the test bed's sources, so this shows that the build itself leaves it out.
+    const out = await mkdtemp(join(dir, 'dist-'));
+    const build = await exec(
+      process.execPath,
+      [require_('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out],
+      ROOT,
+    );
+    assert.equal(build.code, 0, build.stdout + build.stderr);
+    const built = await filesBelow(out);
+    assert.ok(built.includes('main.js') && built.includes('cli/run.js'), built.join(' '));
+    assert.deepEqual(
+      built.filter((f) => TEST_BED_FILE.test(f)),
+      [],
+    );
   });
 
   it('installs like the deps stage: production dependencies only, no tsx, TypeScript or test tools', async () => {
@@ -213,7 +292,20 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
     for (const dev of ['tsx', 'typescript', 'mocha', 'eslint', 'kubernetes-models']) {
       assert.ok(!existsSync(join(stageDir('deps'), 'node_modules', dev)), `${dev} is installed`);
     }
-    assert.ok(existsSync(join(stageDir('deps'), 'node_modules/@kubernetes/client-node')));
+    // The test bed's own dependencies (the simulator's YAML, JSON-schema and CEL evaluation) included.
+    const devOnly = devOnlyPackages();
+    for (const pkg of ['yaml', 'ajv', '@bufbuild/cel', '@bufbuild/protobuf'])
+      assert.ok(devOnly.includes(`node_modules/${pkg}`), `${pkg} is a production dependency`);
+    assert.deepEqual(
+      devOnly.filter((path) => existsSync(join(stageDir('deps'), path))),
+      [],
+      'dev-only packages installed',
+    );
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    for (const dep of Object.keys(pkg.dependencies))
+      assert.ok(existsSync(join(stageDir('deps'), 'node_modules', dep)), `${dep} is not installed`);
   });
 
   it("assembles the runtime stage from its COPY lines: the npm package's files plus node_modules", async () => {
@@ -233,6 +325,14 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
       tops,
       entries.filter((e) => e !== 'node_modules'),
     );
+    // Neither holds a file of the test bed.
+    const shipped = (await filesBelow(join(app, 'dist'))).map((f) => `dist/${f}`);
+    for (const files of [shipped, packed.map((f) => f.path)])
+      assert.deepEqual(
+        files.filter((f) => f.startsWith('dist/') && TEST_BED_FILE.test(f.slice('dist/'.length))),
+        [],
+      );
+    assert.ok(shipped.includes('dist/main.js'));
     // Like the image: root-owned files the operator can read but not write.
     await chmod(dir, 0o755);
   });
@@ -301,7 +401,29 @@ describe('the container image (Dockerfile replayed without Docker)', function ()
       assert.equal(await child.exit, 0, child.err());
       assert.match(child.out(), /Usage: etcd-config-operator <command>/);
       assert.match(child.out(), /\brun\b/);
+      assert.match(
+        child.out(),
+        /Test-bed commands \(from a checkout of the sources only; not in the npm package/,
+      );
     });
+
+    for (const command of ['run', 'watch'])
+      it(`answers ${command} --help`, async () => {
+        const child = collect(launch([command, '--help']));
+        assert.equal(await child.exit, 0, child.err());
+        assert.match(child.out(), new RegExp(`Usage: etcd-config-operator ${command} `));
+      });
+
+    for (const command of ['sim', 'demo'])
+      it(`refuses ${command}, saying that it runs from a checkout and how`, async () => {
+        const child = collect(launch([command, '--port', '0']));
+        assert.equal(await child.exit, 1, child.out());
+        assert.match(
+          child.err(),
+          new RegExp(`etcd-config-operator ${command}: sim and demo .* run from a checkout`),
+        );
+        assert.match(child.err(), /git clone .*\n\s+npm run demo/);
+      });
 
     it('runs the operator against the API simulator until /readyz answers, then stops on SIGTERM', async function () {
       sim = await KubeSim.start({ port: 0 });
