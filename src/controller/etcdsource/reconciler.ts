@@ -21,6 +21,7 @@ import {
 } from '../../runtime/index.js';
 import { findCondition } from '../shared/conditions.js';
 import { REVISION_WENT_BACK_EVENT, subjectOf, type EventSink } from '../shared/events.js';
+import { ReconcileAborted } from '../shared/reconcile-failure.js';
 import type { ResourceApi } from '../shared/resources.js';
 import { connectionSettings, type SecretLookup } from './connection-settings.js';
 import type { SourceConnections, SourceHealth } from './source-connections.js';
@@ -131,7 +132,7 @@ export class EtcdSourceReconciler implements Reconciler {
     const health = await this.probe(request.name, settings.settings.auth !== undefined, ctx.signal);
     const wentBack = await this.wentBack(source, health, ctx.signal);
     // Stopping (shutdown or lost lease) is not an outage: report nothing.
-    if (ctx.signal.aborted) throw new Error('reconcile aborted');
+    if (ctx.signal.aborted) throw new ReconcileAborted();
     await this.finish(source, health, ctx, wentBack);
     return {
       requeueAfterMs:

@@ -19,7 +19,6 @@ import {
 import type { EtcdClient, MirrorSnapshot } from '../../etcd/index.js';
 import { abortable, NotFoundError, type ObjectKey } from '../../kube/index.js';
 import {
-  TerminalError,
   requestKey,
   type ReconcileContext,
   type Reconciler,
@@ -31,11 +30,12 @@ import type { SourceConnections } from '../etcdsource/source-connections.js';
 import { clusterIdHex } from '../etcdsource/source-status.js';
 import { findCondition } from '../shared/conditions.js';
 import { REVISION_WENT_BACK_EVENT, subjectOf, type EventSink } from '../shared/events.js';
+import { ReconcileAborted, ReconcileFailure } from '../shared/reconcile-failure.js';
 import type { ResourceApi } from '../shared/resources.js';
 import { explainProblems } from './problem-hints.js';
 import { isRolloutDue, rollOut, type WorkloadApi } from './rollout.js';
 import { nextStatus, type RolloutOutcome, type SyncOutcome } from './status.js';
-import { TargetConfigMaps, TargetWriteError, type ConfigMapApi } from './target-configmaps.js';
+import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
 import { PendingChanges } from './pending-changes.js';
 
 /** Default safety-net resync of a healthy PrefixSync. */
@@ -81,18 +81,6 @@ export interface PrefixSyncReconcilerOptions {
   now?: () => Date;
 }
 
-/** A failure that ends the sync with a named condition; `retry` says whether backoff retries it. */
-class SyncFailure extends Error {
-  constructor(
-    readonly reason: PrefixSyncReason,
-    message: string,
-    readonly retry: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 /**
  * Reconciles one PrefixSync, in this order: get → finalizer → resolve spec (`InvalidSpec`, terminal)
  * → suspend → source lookup (`SourceNotFound`) → access (`PrefixForbidden`) → source health
@@ -131,15 +119,16 @@ export class PrefixSyncReconciler implements Reconciler {
     if (wait > 0) return { requeueAfterMs: wait };
     const outcome = await this.sync(psync, key, ctx);
     // Stopping (shutdown or lost lease) is not a sync failure: report nothing.
-    if (ctx.signal.aborted) throw new Error('reconcile aborted');
+    if (ctx.signal.aborted) throw new ReconcileAborted();
     await this.report(psync, outcome, ctx);
-    if (outcome.kind === 'failed') {
-      if (outcome.reason === PrefixSyncReason.InvalidSpec) throw new TerminalError(outcome.message);
-      if (outcome.retry) throw new Error(`${outcome.reason}: ${outcome.message}`);
-    }
-    if (outcome.kind === 'synced' && outcome.rollout.kind === 'failed') {
-      throw new Error(`${outcome.rollout.reason}: ${outcome.rollout.message}`);
-    }
+    const failure =
+      outcome.kind === 'failed'
+        ? outcome.failure
+        : outcome.kind === 'synced' && outcome.rollout.kind === 'failed'
+          ? new ReconcileFailure(outcome.rollout.reason, outcome.rollout.message, 'retry')
+          : undefined;
+    const engineError = failure?.toEngineError();
+    if (engineError) throw engineError;
     if (outcome.kind === 'retry-soon') return { requeueAfterMs: MIRROR_BEHIND_RETRY_MS };
     return { requeueAfterMs: this.resyncPeriodMs };
   }
@@ -180,23 +169,22 @@ export class PrefixSyncReconciler implements Reconciler {
         ...(wentBackFrom !== undefined ? { wentBackFrom } : {}),
       };
     } catch (err) {
-      if (err instanceof SyncFailure) {
-        // Nothing to watch for a PrefixSync that may not or cannot read its prefix.
-        if (RELEASING_REASONS.has(err.reason)) this.options.connections.release(key);
-        return { kind: 'failed', reason: err.reason, message: err.message, retry: err.retry };
-      }
-      if (err instanceof PendingSource) return { kind: 'pending', message: err.message };
-      throw err;
+      if (!(err instanceof ReconcileFailure)) throw err;
+      const failure = err as ReconcileFailure<PrefixSyncReason>;
+      if (failure.reason === PrefixSyncReason.Pending) return { kind: 'pending', message: failure.message };
+      // Nothing to watch for a PrefixSync that may not or cannot read its prefix.
+      if (RELEASING_REASONS.has(failure.reason)) this.options.connections.release(key);
+      return { kind: 'failed', reason: failure.reason, message: failure.message, failure };
     }
   }
 
   private resolveSpec(psync: PrefixSync, key: string): ResolvedPrefixSyncSpec {
     const resolved = resolvePrefixSyncSpec(psync.spec);
     if (!resolved.ok) {
-      throw new SyncFailure(
+      throw new ReconcileFailure(
         PrefixSyncReason.InvalidSpec,
         `invalid spec: ${formatFieldErrors(resolved.errors)}`,
-        false,
+        'terminal',
       );
     }
     this.pending.track(key, resolved.spec.debounceMs);
@@ -206,10 +194,10 @@ export class PrefixSyncReconciler implements Reconciler {
   private lookupSource(spec: ResolvedPrefixSyncSpec): ClusterEtcdSource {
     const source = this.options.sources(spec.sourceRef.name);
     if (!source) {
-      throw new SyncFailure(
+      throw new ReconcileFailure(
         PrefixSyncReason.SourceNotFound,
         `ClusterEtcdSource ${spec.sourceRef.name} not found: create it, or set spec.sourceRef.name to one that exists (kubectl get clusteretcdsources)`,
-        false,
+        'wait',
       );
     }
     return source;
@@ -225,10 +213,10 @@ export class PrefixSyncReconciler implements Reconciler {
     const rules = resolved.ok ? resolved.spec.access : [];
     const labels = this.options.namespaceLabels(namespace) ?? {};
     if (!checkAccess(rules, { name: namespace, labels }, spec.prefix).allowed) {
-      throw new SyncFailure(
+      throw new ReconcileFailure(
         PrefixSyncReason.PrefixForbidden,
         `no access rule of ClusterEtcdSource ${spec.sourceRef.name} lets namespace ${namespace} read ${spec.prefix}: a rule in its spec.access must name this namespace (or select it by labels) and a prefix covering this one`,
-        false,
+        'wait',
       );
     }
   }
@@ -238,13 +226,17 @@ export class PrefixSyncReconciler implements Reconciler {
     const connection = this.options.connections.get(name);
     const health = connection?.health;
     if (!connection || !health || health.state === 'pending') {
-      throw new PendingSource(`waiting for ClusterEtcdSource ${name} to connect`);
+      throw new ReconcileFailure(
+        PrefixSyncReason.Pending,
+        `waiting for ClusterEtcdSource ${name} to connect`,
+        'wait',
+      );
     }
     if (health.state === 'failed') {
-      throw new SyncFailure(
+      throw new ReconcileFailure(
         PrefixSyncReason.SourceUnavailable,
         `ClusterEtcdSource ${name} is not ready (${health.reason}): ${health.message}`,
-        false,
+        'wait', // the source's health change queues it again
       );
     }
     return connection.client;
@@ -261,11 +253,11 @@ export class PrefixSyncReconciler implements Reconciler {
     client: EtcdClient,
     ctx: ReconcileContext,
   ): Promise<MirrorSnapshot> {
-    const unavailable = (err: unknown): SyncFailure =>
-      new SyncFailure(
+    const unavailable = (err: unknown): ReconcileFailure =>
+      new ReconcileFailure(
         PrefixSyncReason.SourceUnavailable,
         `reading ${spec.prefix} from ClusterEtcdSource ${spec.sourceRef.name} failed: ${errorText(err)}`,
-        true,
+        'retry',
         { cause: err },
       );
     let mirror;
@@ -328,10 +320,12 @@ export class PrefixSyncReconciler implements Reconciler {
       },
     );
     if (rendered.ok) return rendered;
-    throw new SyncFailure(
-      reasonOf(rendered.problems),
+    const reason = reasonOf(rendered.problems);
+    throw new ReconcileFailure(
+      reason,
       explainProblems(rendered.problems, summarizeProblems(rendered.problems)),
-      false,
+      // A bad option is the spec's to fix; a bad key or size waits for a change in etcd.
+      reason === PrefixSyncReason.InvalidSpec ? 'terminal' : 'wait',
     );
   }
 
@@ -343,13 +337,7 @@ export class PrefixSyncReconciler implements Reconciler {
     revision: bigint,
     ctx: ReconcileContext,
   ): Promise<boolean> {
-    try {
-      return await this.targets.write(psync, spec.target.name, content, revision, ctx);
-    } catch (err) {
-      if (err instanceof TargetWriteError)
-        throw new SyncFailure(err.reason, err.message, true, { cause: err });
-      throw err;
-    }
+    return this.targets.write(psync, spec.target.name, content, revision, ctx);
   }
 
   /** Rolls the selected workloads when the content hash differs from the one in status. */
@@ -552,13 +540,10 @@ const RELEASING_REASONS: ReadonlySet<PrefixSyncReason> = new Set<PrefixSyncReaso
   PrefixSyncReason.PrefixForbidden,
 ]);
 
-/** Waiting for a source's first probe: not an error, the source's health change triggers us again. */
-class PendingSource extends Error {}
-
 /** The outcome of the sync step: the status outcomes, plus what the reconcile loop needs. */
 type Outcome =
   | (Extract<SyncOutcome, { kind: 'synced' }> & { wrote: boolean; wentBackFrom?: bigint })
-  | (Extract<SyncOutcome, { kind: 'failed' }> & { retry: boolean })
+  | (Extract<SyncOutcome, { kind: 'failed' }> & { failure: ReconcileFailure<PrefixSyncReason> })
   | Extract<SyncOutcome, { kind: 'suspended' | 'pending' }>
   | { kind: 'retry-soon' };
 

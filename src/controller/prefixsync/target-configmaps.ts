@@ -6,6 +6,7 @@ import { PrefixSyncReason, type DeletionPolicy, type PrefixSync } from '../../ap
 import { ConflictError, NotFoundError, type CallOptions, type ObjectKey } from '../../kube/index.js';
 import type { ReconcileContext } from '../../runtime/index.js';
 import type { RenderSuccess } from '../../sync/index.js';
+import { ReconcileFailure } from '../shared/reconcile-failure.js';
 import { desiredConfigMap, planConfigMapWrite, withoutOwner } from './desired-configmap.js';
 
 /** How many times a ConfigMap write is re-read and retried after 409 Conflict within one reconcile. */
@@ -19,18 +20,6 @@ export interface ConfigMapApi {
   delete(key: ObjectKey, options?: CallOptions): Promise<void>;
 }
 
-/** The target could not be written: someone else owns it, or the API server refused the write. */
-export class TargetWriteError extends Error {
-  constructor(
-    readonly reason: typeof PrefixSyncReason.TargetConflict | typeof PrefixSyncReason.WriteFailed,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'TargetWriteError';
-  }
-}
-
 export class TargetConfigMaps {
   constructor(
     private readonly api: ConfigMapApi,
@@ -40,7 +29,7 @@ export class TargetConfigMaps {
 
   /**
    * Makes ConfigMap `name` hold `content` at `revision`; returns whether it wrote (false: already so).
-   * Throws TargetWriteError.
+   * Throws ReconcileFailure (TargetConflict, WriteFailed; retried).
    */
   async write(
     psync: PrefixSync,
@@ -59,7 +48,7 @@ export class TargetConfigMaps {
           case 'none':
             return false;
           case 'conflict':
-            throw new TargetWriteError(PrefixSyncReason.TargetConflict, plan.message);
+            throw new ReconcileFailure(PrefixSyncReason.TargetConflict, plan.message, 'retry');
           case 'create':
             await this.api.create(plan.body, { signal: ctx.signal });
             return true;
@@ -68,11 +57,12 @@ export class TargetConfigMaps {
             return true;
         }
       } catch (err) {
-        if (err instanceof TargetWriteError) throw err;
+        if (err instanceof ReconcileFailure) throw err;
         if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
-        throw new TargetWriteError(
+        throw new ReconcileFailure(
           PrefixSyncReason.WriteFailed,
           `writing ConfigMap ${namespace}/${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+          'retry',
           { cause: err },
         );
       }
