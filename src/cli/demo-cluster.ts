@@ -16,6 +16,7 @@ import {
   type ClusterEtcdSource,
   type PrefixSync,
 } from '../api/index.js';
+import { abortable, AbortedError } from '../base/index.js';
 import { EtcdClient } from '../etcd/index.js';
 import { EtcdCluster, freeLoopbackPorts, installCrds, KubeSim } from '../envtest/index.js';
 
@@ -88,10 +89,11 @@ export class DemoCluster {
     const abandoned: Promise<unknown>[] = [];
     const stage = async <T>(work: Promise<T>, undo?: (value: T) => Promise<unknown>): Promise<T> => {
       try {
-        return await untilAborted(work, signal);
+        return await abortable(work, signal);
       } catch (e) {
-        if (e instanceof DemoInterrupted && undo) abandoned.push(work.then(undo, () => undefined));
-        throw e;
+        if (!(e instanceof AbortedError)) throw e;
+        if (undo) abandoned.push(work.then(undo, () => undefined));
+        throw new DemoInterrupted();
       }
     };
     try {
@@ -157,25 +159,6 @@ export class DemoInterrupted extends Error {
   constructor() {
     super('interrupted while starting');
   }
-}
-
-/** Settles with `work`, or rejects with DemoInterrupted as soon as `signal` aborts. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new DemoInterrupted());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new DemoInterrupted());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }
 
 /** SIGTERM, then SIGKILL after {@link OPERATOR_STOP_TIMEOUT_MS}; resolves when it has exited. */

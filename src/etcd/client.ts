@@ -1,5 +1,5 @@
+import { Backoff, type BackoffOptions } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
-import { ExponentialBackoff, type BackoffOptions } from './backoff.js';
 import {
   Connection,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -23,6 +23,10 @@ import { Watcher } from './watcher.js';
 export const DEFAULT_WATCH_BUFFER_BYTES = 8 * 1024 * 1024;
 /** Default per-watch buffer bound in messages. */
 export const DEFAULT_WATCH_BUFFER_MESSAGES = 1000;
+/** Default first delay of a watch reconnect. */
+export const DEFAULT_WATCH_BACKOFF_INITIAL_DELAY_MS = 10;
+/** Default cap of the watch reconnect delay: the Go client caps watch retries at about 100 ms. */
+export const DEFAULT_WATCH_BACKOFF_MAX_DELAY_MS = 100;
 /** etcd closes connections that ping more often than its --grpc-keepalive-min-time (default 5 s). */
 const MIN_KEEPALIVE_TIME_MS = 5_000;
 
@@ -50,7 +54,10 @@ export interface EtcdClientOptions {
   keepaliveTimeoutMs?: number;
   /** Per-watch buffer bound; past it the watch is paused on etcd until the consumer catches up. */
   watchBuffer?: { maxBytes?: number; maxMessages?: number };
-  /** Watch reconnect backoff. Default 10 ms doubling to a 100 ms cap, ±20 % jitter. */
+  /**
+   * Watch reconnect backoff. Default {@link DEFAULT_WATCH_BACKOFF_INITIAL_DELAY_MS} (10 ms) doubling to a
+   * {@link DEFAULT_WATCH_BACKOFF_MAX_DELAY_MS} (100 ms) cap, ±20 % jitter.
+   */
   watchBackoff?: BackoffOptions;
   /**
    * Ask etcd to split watch responses bigger than its --max-request-bytes into fragments (rejoined
@@ -128,7 +135,11 @@ export class EtcdClient {
     };
     this.watchStream = new WatchStream(
       this.connection,
-      new ExponentialBackoff(options.watchBackoff),
+      new Backoff({
+        ...options.watchBackoff,
+        initialDelayMs: options.watchBackoff?.initialDelayMs ?? DEFAULT_WATCH_BACKOFF_INITIAL_DELAY_MS,
+        maxDelayMs: options.watchBackoff?.maxDelayMs ?? DEFAULT_WATCH_BACKOFF_MAX_DELAY_MS,
+      }),
       connectTimeoutMs,
       logger.child({ component: 'etcd-watch' }),
       options.watchFragment ?? false,

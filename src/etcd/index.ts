@@ -1,5 +1,11 @@
 // Public surface of the etcd client (DESIGN.md §3).
-export { EtcdClient, DEFAULT_WATCH_BUFFER_BYTES, DEFAULT_WATCH_BUFFER_MESSAGES } from './client.js';
+export {
+  EtcdClient,
+  DEFAULT_WATCH_BACKOFF_INITIAL_DELAY_MS,
+  DEFAULT_WATCH_BACKOFF_MAX_DELAY_MS,
+  DEFAULT_WATCH_BUFFER_BYTES,
+  DEFAULT_WATCH_BUFFER_MESSAGES,
+} from './client.js';
 export type { EtcdClientOptions, ProbeOptions } from './client.js';
 export type { ConnectivityChange, EtcdAuthOptions, EtcdTlsOptions } from './connection.js';
 export { EtcdConnectError, classifyConnectFailure, connectFailureMessage } from './connect-failure.js';
@@ -12,8 +18,6 @@ export type {
   PrefixMirrorEvents,
   PrefixMirrorOptions,
 } from './prefix-mirror.js';
-export { ExponentialBackoff } from './backoff.js';
-export type { BackoffOptions } from './backoff.js';
 export { prefixRangeEnd } from './keys.js';
 export {
   EtcdError,

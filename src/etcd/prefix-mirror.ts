@@ -1,15 +1,15 @@
 import { EventEmitter } from 'node:events';
+import { Backoff, realClock, sleep } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
-import { ExponentialBackoff } from './backoff.js';
 import type { EtcdClient } from './client.js';
 import { CompactedError, RevisionWentBackError, toEtcdError, type EtcdError } from './errors.js';
 import { toBytes } from './keys.js';
 import type { KeyLike, KeyValue, WatchEvent } from './types.js';
 
 /** First delay before a mirror retries after a non-compaction failure. */
-const RETRY_INITIAL_MS = 500;
+const RETRY_INITIAL_DELAY_MS = 500;
 /** Cap of that delay. */
-const RETRY_MAX_MS = 30_000;
+const RETRY_MAX_DELAY_MS = 30_000;
 
 /** A consistent view of the prefix: every key (sorted by key bytes) at `revision`. */
 export interface MirrorSnapshot {
@@ -144,7 +144,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
   }
 
   private async follow(): Promise<void> {
-    const backoff = new ExponentialBackoff({ initialMs: RETRY_INITIAL_MS, maxMs: RETRY_MAX_MS });
+    const backoff = new Backoff({ initialDelayMs: RETRY_INITIAL_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS });
     while (this.state === 'running') {
       const watch = this.client.watch({
         key: this.prefix,
@@ -178,7 +178,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
         } else if (!(typed instanceof CompactedError)) {
           this.options.logger.warn('prefix mirror watch failed', { error: typed.message });
           if (this.listenerCount('error') > 0) this.emit('error', typed);
-          await this.sleep(backoff.next());
+          await sleep(realClock, backoff.next(), this.abort.signal);
         }
         await this.resync(typed instanceof RevisionWentBackError);
       }
@@ -191,7 +191,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
    * `isWentBackReported` (the watch already said so).
    */
   private async resync(isWentBackReported = false): Promise<void> {
-    const backoff = new ExponentialBackoff({ initialMs: RETRY_INITIAL_MS, maxMs: RETRY_MAX_MS });
+    const backoff = new Backoff({ initialDelayMs: RETRY_INITIAL_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS });
     while (this.state === 'running') {
       try {
         const snapshot = await this.fetchSnapshot();
@@ -206,7 +206,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
       } catch (err) {
         const typed = toEtcdError(err);
         if (this.listenerCount('error') > 0) this.emit('error', typed);
-        await this.sleep(backoff.next());
+        await sleep(realClock, backoff.next(), this.abort.signal);
       }
     }
   }
@@ -229,20 +229,6 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
     }
     if (revision > this.revision) this.revision = revision;
     this.emit('update', { revision: this.revision, changes: [...events] });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.abort.signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      const signal = this.abort.signal;
-      function done(): void {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   /** Stops following; resolves when the watch loop has ended. Idempotent. */

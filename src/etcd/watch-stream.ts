@@ -1,6 +1,6 @@
 import { Metadata, status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
+import { realClock, sleep, type Backoff } from '../base/index.js';
 import type { Logger } from '../observability/index.js';
-import type { ExponentialBackoff } from './backoff.js';
 import type { OpenedStream, UnaryOptions } from './connection.js';
 import {
   AuthTokenInvalidError,
@@ -127,7 +127,7 @@ export class WatchStream implements WatcherHost {
 
   constructor(
     private readonly connection: WatchTransport,
-    private readonly backoff: ExponentialBackoff,
+    private readonly backoff: Backoff,
     private readonly connectTimeoutMs: number,
     private readonly logger: Logger,
     /** Whether creates ask etcd to fragment big responses (see EtcdClientOptions.watchFragment). */
@@ -496,7 +496,7 @@ export class WatchStream implements WatcherHost {
             this.fail(watcher, typed);
             return;
           }
-          await this.delay(this.backoff.next());
+          await sleep(realClock, this.backoff.next(), this.closeSignal.signal);
         }
       }
     })()
@@ -522,21 +522,6 @@ export class WatchStream implements WatcherHost {
       )
       .finally(() => this.pending.delete(asking));
     this.pending.add(asking);
-  }
-
-  /** Resolves after `ms`, or at once when the stream closes. */
-  private delay(ms: number): Promise<void> {
-    const signal = this.closeSignal.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   /** Tells etcd to cancel `watchId` and drops whatever still arrives for it. */

@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
+import { realClock, TokenBucket, type Clock } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
-import { realClock, type Clock } from './clock.js';
 import { NotFoundError, toKubeError } from './errors.js';
 import type { EventSink } from './events.js';
-import { TokenBucket } from './token-bucket.js';
 
 /** The object an Event is about (a core/v1 ObjectReference). */
 export interface EventSubject {

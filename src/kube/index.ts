@@ -1,12 +1,9 @@
 // The typed Kubernetes layer over @kubernetes/client-node (DESIGN.md §2): typed clients, self-restarting
 // informers, the Event recorder, and the typed errors every call throws.
-export { abortable } from './abortable.js';
-export { Backoff, DEFAULT_BACKOFF_INITIAL_DELAY_MS, DEFAULT_BACKOFF_MAX_DELAY_MS } from './backoff.js';
-export type { BackoffOptions } from './backoff.js';
+// transitional: controller/operator still import these from kube (issue 11)
+export { abortable } from '../base/index.js';
 export { ObjectCache } from './cache.js';
 export type { ObjectStore, ReplaceDelta } from './cache.js';
-export { realClock, sleep } from './clock.js';
-export type { Clock } from './clock.js';
 export { ConfigMapClient } from './config-maps.js';
 export { CustomResourceClient } from './custom-resources.js';
 export type { CustomResourceType } from './custom-resources.js';
@@ -35,8 +32,6 @@ export { Informer } from './informer.js';
 export type { InformerHandlers, InformerOptions, InformerState } from './informer.js';
 export { LeaseClient } from './leases.js';
 export type { CallOptions } from './request-options.js';
-export { TokenBucket } from './token-bucket.js';
-export type { TokenBucketOptions } from './token-bucket.js';
 export { objectKey, parseObjectKey } from './types.js';
 export type { ListOptions, ListResult, ListWatchSource, ObjectKey } from './types.js';
 export { WORKLOAD_KINDS, WorkloadClient } from './workloads.js';

@@ -1,8 +1,7 @@
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { Backoff, realClock, sleep, type BackoffOptions, type Clock } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
 import { ObjectCache, type ObjectStore } from './cache.js';
-import { realClock, sleep, type Clock } from './clock.js';
 import { GoneError, toKubeError, type KubeApiError } from './errors.js';
 import type { ListWatchSource } from './types.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { realClock, type Clock } from '../kube/index.js';
+import { realClock, type Clock } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 import {
   noopControllerMetrics,

@@ -4,7 +4,6 @@ export { Controller } from './controller.js';
 export type { ControllerOptions, ControllerState } from './controller.js';
 export { noopControllerMetrics } from './controller-metrics.js';
 export type { ControllerMetrics, ReconcileOutcome } from './controller-metrics.js';
-export { FakeClock } from './fake-clock.js';
 export { FakeLeaderElector } from './fake-leader-elector.js';
 export type { FakeLeaderElectorOptions } from './fake-leader-elector.js';
 export type { LeaderCallbacks, LeaderElection } from './leader-election.js';
@@ -35,6 +34,6 @@ export { TerminalError, requestFromKey, requestKey } from './reconciler.js';
 export type { ReconcileContext, Reconciler, Request, Result } from './reconciler.js';
 export { WorkQueue } from './work-queue.js';
 export type { WorkQueueOptions } from './work-queue.js';
-// Re-exported so that users of the engine need not reach into the kube layer for time.
-export { realClock } from '../kube/index.js';
-export type { Clock } from '../kube/index.js';
+// transitional: controller (and its tests) still import these from runtime (issue 11)
+export { FakeClock } from '../base/index.js';
+export type { Clock } from '../base/index.js';

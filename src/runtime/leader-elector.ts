@@ -1,13 +1,6 @@
 import { V1MicroTime, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
-import {
-  ConflictError,
-  NotFoundError,
-  realClock,
-  sleep,
-  toKubeError,
-  type CallOptions,
-  type Clock,
-} from '../kube/index.js';
+import { realClock, sleep, type Clock } from '../base/index.js';
+import { ConflictError, NotFoundError, toKubeError, type CallOptions } from '../kube/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 import type { LeaderCallbacks, LeaderElection } from './leader-election.js';
 import type { LeaseWatch } from './lease-watch.js';

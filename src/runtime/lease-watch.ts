@@ -1,8 +1,8 @@
 // Prompt observation of one Lease for leader election: a standby that sees each renewal the moment it is
 // written measures the lease's expiry from (almost) the renewal itself, not from its next poll.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { abortable } from '../base/index.js';
 import {
-  abortable,
   Informer,
   toKubeError,
   type ListOptions,

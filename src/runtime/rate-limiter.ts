@@ -1,4 +1,4 @@
-import { TokenBucket, type Clock } from '../kube/index.js';
+import { TokenBucket, type Clock } from '../base/index.js';
 
 /** Decides how long a failed item waits before its next attempt. */
 export interface RateLimiter {

@@ -1,4 +1,4 @@
-import { realClock, type Clock } from '../kube/index.js';
+import { realClock, type Clock } from '../base/index.js';
 import { noopQueueMetrics, type QueueMetrics } from './queue-metrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 

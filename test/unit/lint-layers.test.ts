@@ -19,6 +19,9 @@ describe('the layer lint rule (DESIGN.md §2)', () => {
       { filename: at('sync/render.ts'), code: "import { PrefixSyncSpec } from '../api/index.js';" },
       { filename: at('main.ts'), code: "import { runCli } from './cli/index.js';" },
       { filename: at('etcd/kv.ts'), code: "import { readFile } from 'node:fs/promises';" },
+      { filename: at('runtime/work-queue.ts'), code: "import { realClock } from '../base/index.js';" },
+      { filename: at('api/v1alpha1/types.ts'), code: "import { Backoff } from '../../base/index.js';" },
+      { filename: at('base/sleep.ts'), code: "import { realClock } from './clock.js';" },
     ],
     invalid: [
       {
@@ -49,6 +52,16 @@ describe('the layer lint rule (DESIGN.md §2)', () => {
       {
         filename: at('controller/prefixsync/reconciler.ts'),
         code: "import { WatchStream } from '../../etcd/watch/stream.js';",
+        errors: [{ messageId: 'deep' }],
+      },
+      {
+        filename: at('base/sleep.ts'),
+        code: "import { silentLogger } from '../observability/index.js';",
+        errors: [{ messageId: 'upward' }],
+      },
+      {
+        filename: at('etcd/prefix-mirror.ts'),
+        code: "import { sleep } from '../base/sleep.js';",
         errors: [{ messageId: 'deep' }],
       },
     ],

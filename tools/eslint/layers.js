@@ -2,7 +2,10 @@
 // entered through its index.ts, never through a file inside it.
 import path from 'node:path';
 
-/** Which src/ folders each layer may import. A layer may always import itself. */
+/**
+ * Which src/ folders each layer may import. A layer may always import itself. `base` (time and
+ * cancellation) is the bottom layer: every layer may import it, and it imports nothing of ours.
+ */
 export const ALLOWED_IMPORTS = {
   main: [
     'cli',
@@ -15,17 +18,30 @@ export const ALLOWED_IMPORTS = {
     'etcd',
     'observability',
     'envtest',
+    'base',
   ],
-  cli: ['operator', 'controller', 'runtime', 'sync', 'api', 'kube', 'etcd', 'observability', 'envtest'],
-  operator: ['controller', 'runtime', 'sync', 'api', 'kube', 'etcd', 'observability'],
-  controller: ['runtime', 'sync', 'api', 'kube', 'etcd', 'observability'],
-  runtime: ['kube', 'observability'],
-  sync: ['api'],
-  api: [],
-  kube: ['api', 'observability'],
-  etcd: ['observability'],
-  observability: [],
-  envtest: ['api', 'kube', 'etcd', 'sync', 'observability'],
+  cli: [
+    'operator',
+    'controller',
+    'runtime',
+    'sync',
+    'api',
+    'kube',
+    'etcd',
+    'observability',
+    'envtest',
+    'base',
+  ],
+  operator: ['controller', 'runtime', 'sync', 'api', 'kube', 'etcd', 'observability', 'base'],
+  controller: ['runtime', 'sync', 'api', 'kube', 'etcd', 'observability', 'base'],
+  runtime: ['kube', 'observability', 'base'],
+  sync: ['api', 'base'],
+  api: ['base'],
+  kube: ['api', 'observability', 'base'],
+  etcd: ['observability', 'base'],
+  observability: ['base'],
+  envtest: ['api', 'kube', 'etcd', 'sync', 'observability', 'base'],
+  base: [],
 };
 
 function layerOf(srcRoot, file) {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { realClock, sleep } from '../../base/index.js';
 import { guardProcess, releaseProcess } from './process-guard.js';
 
 /** How often readiness is polled while waiting for a member. */
@@ -243,7 +244,7 @@ export class EtcdMember {
       if (Date.now() > deadline) {
         throw new Error(`etcd member ${this.name} not healthy within ${timeoutMs} ms:\n${this.stderrTail}`);
       }
-      await new Promise((r) => setTimeout(r, HEALTH_POLL_INTERVAL_MS));
+      await sleep(realClock, HEALTH_POLL_INTERVAL_MS);
     }
   }
 
@@ -320,7 +321,7 @@ export class EtcdMember {
       if (Date.now() > deadline) {
         throw new Error(`etcd ${this.spec.name} (pid ${pid}) still in state ${state} after signal`);
       }
-      await new Promise((r) => setTimeout(r, 1));
+      await sleep(realClock, 1);
     }
   }
 
@@ -344,7 +345,7 @@ export class EtcdMember {
         return;
       } catch (err) {
         if (!(err instanceof PortInUseError) || Date.now() + PORT_RETRY_PAUSE_MS > deadline) throw err;
-        await new Promise((r) => setTimeout(r, PORT_RETRY_PAUSE_MS));
+        await sleep(realClock, PORT_RETRY_PAUSE_MS);
       }
     }
   }
@@ -371,7 +372,7 @@ export class EtcdMember {
       if (answered) return;
       if (Date.now() > deadline)
         throw new Error(`etcd member ${this.name} not listening:\n${this.stderrTail}`);
-      await new Promise((r) => setTimeout(r, HEALTH_POLL_INTERVAL_MS));
+      await sleep(realClock, HEALTH_POLL_INTERVAL_MS);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { realClock, sleep } from '../../base/index.js';
 import {
   AGGREGATED_DISCOVERY_CONTENT_TYPE,
   aggregatedDiscovery,
@@ -271,18 +272,8 @@ export class HttpHandler {
   private async applyFaults({ request, verb }: Routed): Promise<void> {
     const { faults } = this.deps;
     const ms = faults.delayFor(verb, request.type.plural);
-    if (ms > 0) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          this.deps.signal.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, ms);
-        this.deps.signal.addEventListener('abort', done);
-        if (this.deps.signal.aborted) done();
-      });
-    }
+    // The simulator closing ends an injected delay at once.
+    if (ms > 0) await sleep(realClock, ms, this.deps.signal);
     const failure = faults.takeFailure(verb, request.type.plural);
     if (failure) {
       const message =

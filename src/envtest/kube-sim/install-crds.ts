@@ -8,6 +8,7 @@ import {
   type KubeConfig,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
+import { realClock, sleep } from '../../base/index.js';
 
 /** The repository's CRDs (crds/ at the package root, from src/ and dist/ alike). */
 export const REPOSITORY_CRDS_DIR = fileURLToPath(new URL('../../../crds/', import.meta.url));
@@ -55,7 +56,7 @@ export async function installCrds(kc: KubeConfig, options: InstallCrdsOptions = 
         if (Date.now() > deadline) {
           throw new Error(`the API server did not serve ${names.plural}.${group}`, { cause: e });
         }
-        await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+        await sleep(realClock, POLL_INTERVAL_MS);
       }
     }
   }

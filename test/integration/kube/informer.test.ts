@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { FakeClock } from '../../../src/base/index.js';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import { ConfigMapClient, Informer } from '../../../src/kube/index.js';
-import { FakeClock } from '../../../src/runtime/index.js';
 import { waitFor } from './support.js';
 
 const NS = 'default';

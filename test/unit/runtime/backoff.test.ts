@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import {
-  Backoff,
   ObjectCache,
   toKubeError,
   ConflictError,
@@ -14,32 +13,6 @@ import {
 } from '../../../src/kube/index.js';
 import { ApiException } from '@kubernetes/client-node';
 import { ItemExponentialRateLimiter } from '../../../src/runtime/index.js';
-
-describe('Backoff (informer restarts)', () => {
-  it('doubles from the initial delay up to the cap, then resets', () => {
-    const b = new Backoff({ initialDelayMs: 100, maxDelayMs: 1_000, jitter: 0 });
-    assert.deepEqual(
-      [1, 2, 3, 4, 5, 6].map(() => b.next()),
-      [100, 200, 400, 800, 1_000, 1_000],
-    );
-    assert.equal(b.attempts, 6);
-    b.reset();
-    assert.equal(b.next(), 100);
-  });
-
-  it('spreads each delay by at most ±jitter', () => {
-    const low = new Backoff({ initialDelayMs: 1_000, jitter: 0.2, random: () => 0 });
-    const high = new Backoff({ initialDelayMs: 1_000, jitter: 0.2, random: () => 0.999999 });
-    assert.equal(low.next(), 800);
-    assert.equal(high.next(), 1_200);
-  });
-
-  it('rejects nonsense options', () => {
-    assert.throws(() => new Backoff({ initialDelayMs: 0 }), /initialDelayMs/);
-    assert.throws(() => new Backoff({ initialDelayMs: 10, maxDelayMs: 5 }), /maxDelayMs/);
-    assert.throws(() => new Backoff({ jitter: 1 }), /jitter/);
-  });
-});
 
 describe('ItemExponentialRateLimiter', () => {
   it('never overflows after very many failures', () => {

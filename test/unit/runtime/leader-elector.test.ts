@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { FakeClock } from '../../../src/base/index.js';
 import {
   AlreadyExistsError,
   ConflictError,
@@ -8,7 +9,6 @@ import {
   type CallOptions,
 } from '../../../src/kube/index.js';
 import {
-  FakeClock,
   FakeLeaderElector,
   LeaderElector,
   type LeaseStore,

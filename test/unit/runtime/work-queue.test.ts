@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { FakeClock } from '../../../src/base/index.js';
 import {
   BucketRateLimiter,
-  FakeClock,
   ItemExponentialRateLimiter,
   MaxOfRateLimiter,
   WorkQueue,

@@ -6,10 +6,14 @@ export interface TokenBucketOptions {
   ratePerSecond: number;
   /** Bucket size: how many tokens can be taken at once after a quiet period. Required, >= 1. */
   burst: number;
+  /** Time source. Default {@link realClock}; tests inject a `FakeClock`. */
   clock?: Clock;
 }
 
-/** A token-bucket rate limiter (like Go's `rate.Limiter`). Starts full. */
+/**
+ * A token-bucket rate limiter (like Go's `rate.Limiter`). Starts full. The constructor throws a
+ * RangeError when `ratePerSecond` or `burst` is out of range.
+ */
 export class TokenBucket {
   private readonly ratePerMs: number;
   private readonly burst: number;

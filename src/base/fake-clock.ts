@@ -1,4 +1,4 @@
-import type { Clock } from '../kube/index.js';
+import type { Clock } from './clock.js';
 
 interface PendingTimer {
   readonly id: number;
@@ -15,16 +15,20 @@ export class FakeClock implements Clock {
   private time: number;
   /** Timers not yet fired or cancelled. */
   private timers: PendingTimer[] = [];
+  /** Id of the next timer; ids order timers that are due at the same time. */
   private nextId = 0;
 
+  /** Starts at `startMs` (ms since the epoch) with no timer pending. */
   constructor(startMs = 1_000_000) {
     this.time = startMs;
   }
 
+  /** The current fake time; moves only in {@link FakeClock.advance}. */
   now(): number {
     return this.time;
   }
 
+  /** Schedules `fn` at now + `delayMs` of fake time; it runs only inside {@link FakeClock.advance}. */
   setTimer(fn: () => void, delayMs: number): () => void {
     const timer = { id: this.nextId++, at: this.time + Math.max(0, delayMs), fn };
     this.timers.push(timer);
