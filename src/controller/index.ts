@@ -62,4 +62,4 @@ export {
   prefixSyncResource,
 } from './shared/resources.js';
 export type { ResourceApi, TypedResource } from './shared/resources.js';
-export { readThrough } from './shared/read-through.js';
+export { ReadThroughCache, readThroughConfigMaps, readThroughResourceApi } from './shared/read-through.js';

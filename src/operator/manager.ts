@@ -19,7 +19,9 @@ import {
   asPrefixSync,
   clusterEtcdSourceResource,
   prefixSyncChanged,
-  readThrough,
+  ReadThroughCache,
+  readThroughConfigMaps,
+  readThroughResourceApi,
   requestForConfigMap,
   requestOf,
   requestsForNamespace,
@@ -367,10 +369,14 @@ export class Manager {
     });
     const reconciler = new PrefixSyncReconciler({
       // GETs answered by the informers when they hold the very version last read or written.
-      prefixSyncs: readThrough(this.psyncResource.api, (k) =>
-        asPrefixSync(this.psyncInformer.store.get(k.name, k.namespace)),
+      prefixSyncs: readThroughResourceApi(
+        this.psyncResource.api,
+        new ReadThroughCache((k) => asPrefixSync(this.psyncInformer.store.get(k.name, k.namespace))),
       ),
-      configMaps: readThrough(this.configMaps, (k) => this.configMapInformer.store.get(k.name, k.namespace)),
+      configMaps: readThroughConfigMaps(
+        this.configMaps,
+        new ReadThroughCache((k) => this.configMapInformer.store.get(k.name, k.namespace)),
+      ),
       workloads: this.workloads,
       sources: (name) => asClusterEtcdSource(this.sourceInformer.store.get(name)),
       namespaceLabels: (name) => this.namespaceInformer.store.get(name)?.metadata?.labels,

@@ -3,22 +3,17 @@
 // owns is never written.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { PrefixSyncReason, type DeletionPolicy, type PrefixSync } from '../../api/index.js';
-import { ConflictError, NotFoundError, type CallOptions, type ObjectKey } from '../../kube/index.js';
+import { ConflictError, NotFoundError, type ObjectKey } from '../../kube/index.js';
 import type { ReconcileContext } from '../../runtime/index.js';
 import type { RenderSuccess } from '../../sync/index.js';
 import { ReconcileFailure } from '../shared/reconcile-failure.js';
+import type { ConfigMapApi } from '../shared/resources.js';
 import { desiredConfigMap, planConfigMapWrite, withoutOwner } from './desired-configmap.js';
 
 /** How many times a ConfigMap write is re-read and retried after 409 Conflict within one reconcile. */
 const WRITE_ATTEMPTS = 3;
 
-/** The ConfigMap operations a sync needs (the kube layer's ConfigMapClient). */
-export interface ConfigMapApi {
-  get(key: ObjectKey, options?: CallOptions): Promise<V1ConfigMap>;
-  create(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
-  replace(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
-  delete(key: ObjectKey, options?: CallOptions): Promise<void>;
-}
+export type { ConfigMapApi } from '../shared/resources.js';
 
 export class TargetConfigMaps {
   constructor(

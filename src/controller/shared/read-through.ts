@@ -2,7 +2,9 @@
 // object, so when the cache holds the very version this client last got back from the server (its own
 // write, or a read), that copy is what a GET would return — and the GET is skipped. Any other version
 // (the cache behind our write, or someone else's newer change) is read from the server as before.
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { CallOptions, ObjectKey } from '../../kube/index.js';
+import type { ConfigMapApi, ResourceApi } from './resources.js';
 
 /** namespace/name of an object (not the kube layer's ObjectKey: a cache lookup is no API call). */
 interface CacheKey {
@@ -14,69 +16,81 @@ interface Versioned {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
 }
 
-interface Api<T> {
-  get(key: ObjectKey, options?: CallOptions): Promise<T>;
-}
-
 function keyText(namespace: string | undefined, name: string | undefined): string {
   return `${namespace ?? ''}/${name ?? ''}`;
 }
 
+function keyOfObject(obj: Versioned): CacheKey {
+  return { namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' };
+}
+
 /**
- * Wraps `api` (a typed client whose methods resolve with the object they read or wrote): every object
- * it returns records its resourceVersion; `get` answers from `cached` when that holds the recorded
- * version (a deep copy, so that callers cannot change the cache), and from the server otherwise.
- * `delete` and any failed call (a 409 says the server moved on) forget the key. Every method otherwise
- * behaves exactly as `api`'s.
+ * The versions this client last got back from the server, by object, and the informer cache to
+ * answer GETs from when it holds exactly that version. The explicit adapters below route an API
+ * client's calls through it.
  */
-export function readThrough<A extends Api<T>, T extends Versioned>(
-  api: A,
-  cached: (key: CacheKey) => T | undefined,
-): A {
+export class ReadThroughCache<T extends Versioned> {
   /** Last resourceVersion the server returned, by `namespace/name`. */
-  const seen = new Map<string, string>();
-  const note = (obj: unknown): void => {
-    const meta = (obj as Versioned | undefined)?.metadata;
-    if (meta?.resourceVersion) seen.set(keyText(meta.namespace, meta.name), meta.resourceVersion);
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly cached: (key: CacheKey) => T | undefined) {}
+
+  /**
+   * The object at `key`: a deep copy of the cache's when it holds the version last seen (callers
+   * cannot change the cache), else `read()` from the server. A failed read forgets the key.
+   */
+  async get(key: CacheKey, read: () => Promise<T>): Promise<T> {
+    const version = this.seen.get(keyText(key.namespace, key.name));
+    const hit = version === undefined ? undefined : this.cached(key);
+    if (hit && hit.metadata?.resourceVersion === version) return structuredClone(hit);
+    return this.write(key, read);
+  }
+
+  /**
+   * Runs a call that resolves with the object as the server now has it (a read or a write) and
+   * records its version; a failed call (a 409 says the server moved on) forgets the key.
+   */
+  async write<R extends Versioned>(key: CacheKey, call: () => Promise<R>): Promise<R> {
+    try {
+      const obj = await call();
+      const meta = obj.metadata;
+      if (meta?.resourceVersion) this.seen.set(keyText(meta.namespace, meta.name), meta.resourceVersion);
+      return obj;
+    } catch (err) {
+      this.forget(key);
+      throw err;
+    }
+  }
+
+  /** Forgets what was seen of `key` (deleted, or no longer to be trusted). */
+  forget(key: CacheKey): void {
+    this.seen.delete(keyText(key.namespace, key.name));
+  }
+}
+
+/** `api` with GETs answered by `cache` when it holds the version last seen (see ReadThroughCache). */
+export function readThroughResourceApi<T extends Versioned>(
+  api: ResourceApi<T>,
+  cache: ReadThroughCache<T>,
+): ResourceApi<T> {
+  return {
+    get: (key: ObjectKey, options?: CallOptions) => cache.get(key, () => api.get(key, options)),
+    replaceStatus: (obj: T, options?: CallOptions) =>
+      cache.write(keyOfObject(obj), () => api.replaceStatus(obj, options)),
+    patchMerge: (key: ObjectKey, patch: object, options?: CallOptions) =>
+      cache.write(key, () => api.patchMerge(key, patch, options)),
   };
-  return new Proxy(api, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      const method = value as (...args: unknown[]) => unknown;
-      if (property === 'get') {
-        return async (key: ObjectKey, ...rest: unknown[]): Promise<T> => {
-          const version = seen.get(keyText(key.namespace, key.name));
-          const hit = version === undefined ? undefined : cached(key);
-          if (hit && hit.metadata?.resourceVersion === version) return structuredClone(hit);
-          try {
-            const obj = (await method.call(target, key, ...rest)) as T;
-            note(obj);
-            return obj;
-          } catch (err) {
-            seen.delete(keyText(key.namespace, key.name));
-            throw err;
-          }
-        };
-      }
-      if (property === 'delete') {
-        return (key: ObjectKey, ...rest: unknown[]): unknown => {
-          seen.delete(keyText(key.namespace, key.name));
-          return method.call(target, key, ...rest);
-        };
-      }
-      return async (...args: unknown[]): Promise<unknown> => {
-        try {
-          const result = await method.apply(target, args);
-          note(result);
-          return result;
-        } catch (err) {
-          const first = args[0] as (ObjectKey & Versioned) | undefined;
-          const meta = first?.metadata;
-          seen.delete(meta ? keyText(meta.namespace, meta.name) : keyText(first?.namespace, first?.name));
-          throw err;
-        }
-      };
+}
+
+/** `api` with GETs answered by `cache` when it holds the version last seen (see ReadThroughCache). */
+export function readThroughConfigMaps(api: ConfigMapApi, cache: ReadThroughCache<V1ConfigMap>): ConfigMapApi {
+  return {
+    get: (key, options) => cache.get(key, () => api.get(key, options)),
+    create: (cm, options) => cache.write(keyOfObject(cm), () => api.create(cm, options)),
+    replace: (cm, options) => cache.write(keyOfObject(cm), () => api.replace(cm, options)),
+    delete: (key, options) => {
+      cache.forget(key);
+      return api.delete(key, options);
     },
-  });
+  };
 }

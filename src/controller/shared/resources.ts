@@ -1,6 +1,6 @@
 // Typed access to our custom resources. CustomObjectsApi hands back the JSON as the server sent it
 // (timestamps are strings), which is exactly the api layer's wire types: the one cast lives here.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import {
   CLUSTER_ETCD_SOURCE,
   GROUP,
@@ -19,6 +19,18 @@ export interface ResourceApi<T> {
   replaceStatus(obj: T, options?: CallOptions): Promise<T>;
   /** JSON merge patch of the object (not its status). */
   patchMerge(key: ObjectKey, patch: object, options?: CallOptions): Promise<T>;
+}
+
+/**
+ * The ConfigMap operations a sync needs (the kube layer's ConfigMapClient; the operator passes it
+ * through readThroughConfigMaps, so a `get` may be answered by the informer cache when it holds the
+ * version last seen).
+ */
+export interface ConfigMapApi {
+  get(key: ObjectKey, options?: CallOptions): Promise<V1ConfigMap>;
+  create(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
+  replace(cm: V1ConfigMap, options?: CallOptions): Promise<V1ConfigMap>;
+  delete(key: ObjectKey, options?: CallOptions): Promise<void>;
 }
 
 /** The client and list-watch source of a custom resource kind; `raw` feeds informers. */

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readThrough } from '../../../src/controller/index.js';
+import { ReadThroughCache } from '../../../src/controller/index.js';
 import type { ObjectKey } from '../../../src/kube/index.js';
 
 interface Obj {
@@ -28,14 +28,18 @@ function fixture() {
       return Promise.resolve(structuredClone(state.server));
     },
   };
-  const wrapped = readThrough(api, () => state.cache);
+  const cache = new ReadThroughCache<Obj>(() => state.cache);
+  const wrapped = {
+    get: (k: ObjectKey) => cache.get(k, () => api.get(k)),
+    replace: (obj: Obj) => cache.write(obj.metadata, () => api.replace(obj)),
+  };
   return { state, wrapped };
 }
 
 const key = { namespace: 'ns', name: 'a' };
 const at = (rv: string, data?: string): Obj => ({ metadata: { ...key, resourceVersion: rv }, data });
 
-describe('readThrough (GETs answered by an informer cache holding the exact version)', () => {
+describe('ReadThroughCache (GETs answered by an informer cache holding the exact version)', () => {
   it('reads from the server until it has seen a version, then from a cache holding that version', async () => {
     const { state, wrapped } = fixture();
     state.server = at('1', 'x');
