@@ -30,6 +30,7 @@ const PSYNC_RECONCILER = 'src/controller/prefixsync/reconciler.ts';
 const PSYNC_TARGETS = 'src/controller/prefixsync/target-configmaps.ts';
 const SOURCE_RECONCILER = 'src/controller/etcdsource/reconciler.ts';
 const RESOURCES = 'src/controller/shared/resources.ts';
+const READ_THROUGH = 'src/controller/shared/read-through.ts';
 const CUSTOM = 'src/kube/custom-resources.ts';
 const MANAGER = 'src/operator/manager.ts';
 const INFORMER = 'src/kube/informer.ts';
@@ -48,9 +49,11 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${INFORMER}#this.watcher.watch`,
       `${CUSTOM}#this.api.listClusterCustomObject`,
       `${PSYNC_RECONCILER}#this.options.prefixSyncs.get`,
+      `${READ_THROUGH}#api.get`,
       `${RESOURCES}#raw.get`,
       `${CUSTOM}#this.api.getNamespacedCustomObject`,
       `${PSYNC_RECONCILER}#this.options.prefixSyncs.patchMerge`,
+      `${READ_THROUGH}#api.patchMerge`,
       `${RESOURCES}#raw.patchMerge`,
       `${CUSTOM}#this.api.patchNamespacedCustomObject`,
     ],
@@ -63,6 +66,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     why: 'write status (conditions, syncedRevision, contentHash, ...) once per reconcile',
     calls: [
       `${PSYNC_RECONCILER}#this.options.prefixSyncs.replaceStatus`,
+      `${READ_THROUGH}#api.replaceStatus`,
       `${RESOURCES}#raw.replaceStatus`,
       `${CUSTOM}#this.api.replaceNamespacedCustomObjectStatus`,
     ],
@@ -73,7 +77,12 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     verbs: ['update'],
     scope: 'cluster',
     why: "the ConfigMap names its PrefixSync as owner with blockOwnerDeletion: true, which the OwnerReferencesPermissionEnforcement admission plugin allows only to who may update the owner's finalizers",
-    calls: [`${PSYNC_TARGETS}#this.api.create`, `${PSYNC_TARGETS}#this.api.replace`],
+    calls: [
+      `${PSYNC_TARGETS}#this.api.create`,
+      `${READ_THROUGH}#api.create`,
+      `${PSYNC_TARGETS}#this.api.replace`,
+      `${READ_THROUGH}#api.replace`,
+    ],
     evidence: { file: 'src/controller/prefixsync/desired-configmap.ts', text: 'blockOwnerDeletion: true' },
   },
   {
@@ -118,12 +127,16 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       'src/kube/config-maps.ts#this.api.listNamespacedConfigMap',
       `${PSYNC_TARGETS}#this.get`,
       `${PSYNC_TARGETS}#this.api.get`,
+      `${READ_THROUGH}#api.get`,
       'src/kube/config-maps.ts#this.api.readNamespacedConfigMap',
       `${PSYNC_TARGETS}#this.api.create`,
+      `${READ_THROUGH}#api.create`,
       'src/kube/config-maps.ts#this.api.createNamespacedConfigMap',
       `${PSYNC_TARGETS}#this.api.replace`,
+      `${READ_THROUGH}#api.replace`,
       'src/kube/config-maps.ts#this.api.replaceNamespacedConfigMap',
       `${PSYNC_TARGETS}#this.api.delete`,
+      `${READ_THROUGH}#api.delete`,
       'src/kube/config-maps.ts#this.api.deleteNamespacedConfigMap',
     ],
   },
