@@ -371,6 +371,10 @@ export class WatchStream implements WatcherHost {
       this.fragments.delete(res.watchId);
       const compactRevision = res.compactRevision;
       if (compactRevision > 0n) {
+        // etcd keeps a watch it canceled for compaction registered until the client cancels it (as
+        // etcd's Go client does); left there, on 3.5 it also holds back every later RequestProgress
+        // reply of the stream, which waits for all watches to be synced.
+        this.cancelId(res.watchId);
         this.fail(
           watcher,
           new CompactedError(

@@ -277,17 +277,20 @@ for (const etcd of etcdVersionsUnderTest()) {
             assert.ok(c.error instanceof CompactedError, `ended with ${String(c.error)}`);
             assert.equal(c.error.compactRevision, compactAt);
             assert.equal(c.events.length, 0);
-            // Not re-created: once two later watches on the same stream have made their round trips one
-            // after the other, etcd has had one create for the compacted watch and the two later creates
-            // (etcd answers a stream's requests in order). A progress round trip is no such barrier on
-            // etcd 3.5: it answers a progress request only once every watch on the stream is synced (the
-            // fix of etcd #15220, which 3.4.23 predates and answers at once), and it keeps a watch it
-            // ended for compaction registered on the stream, never synced, until the client cancels it.
+            // Not re-created, and canceled on etcd: once two later watches on the same stream have made
+            // their round trips one after the other, etcd has had one create for the compacted watch, the
+            // client's cancel of it (etcd keeps a watch it ended for compaction registered until the
+            // client cancels it; on 3.5 such a watch, never synced, would hold back every later progress
+            // reply of the stream) and the two later creates (etcd answers a stream's requests in order).
             const later = new Collector(client.watch({ key: `${prefix}later` }));
             await waitFor('later created', () => later.count('created') === 1);
             const barrier = new Collector(client.watch({ key: `${prefix}barrier` }));
             await waitFor('barrier created', () => barrier.count('created') === 1);
-            assert.equal((await watchRequestsReceivedBy(endpoint)) - requestsBefore, 3);
+            assert.equal((await watchRequestsReceivedBy(endpoint)) - requestsBefore, 4);
+            // And the stream's progress requests are still answered (etcd 3.5 answers only once every
+            // watch of the stream is synced; the compacted one, left registered, never would be).
+            client.requestProgress();
+            await waitFor('a progress reply after the compacted watch', () => later.count('progress') > 0);
             await Promise.all([later.watch.cancel(), barrier.watch.cancel()]);
           } finally {
             await client.close();
