@@ -1,7 +1,5 @@
 // The typed Kubernetes layer over @kubernetes/client-node (DESIGN.md §2): typed clients, self-restarting
 // informers, the Event recorder, and the typed errors every call throws.
-// transitional: controller/operator still import these from kube (issue 11)
-export { abortable } from '../base/index.js';
 export { ObjectCache } from './cache.js';
 export type { ObjectStore, ReplaceDelta } from './cache.js';
 export { ConfigMapClient } from './config-maps.js';

@@ -11,7 +11,8 @@ import {
   type ClusterEtcdSourceStatus,
 } from '../../api/index.js';
 import type { EtcdClient } from '../../etcd/index.js';
-import { abortable, NotFoundError } from '../../kube/index.js';
+import { abortable } from '../../base/index.js';
+import { NotFoundError } from '../../kube/index.js';
 import {
   TerminalError,
   type ReconcileContext,

@@ -2,7 +2,7 @@
 // burst, the put→ConfigMap latency, the force-sync annotation last honoured and the mirror revision
 // last taken. One object with an injected clock, so that the reconciler stays close to stateless and
 // this bookkeeping is tested with a fake clock.
-import type { Clock } from '../../runtime/index.js';
+import type { Clock } from '../../base/index.js';
 import { debounceRemaining } from './triggers.js';
 
 /** Options of {@link PendingChanges}. */

@@ -17,7 +17,8 @@ import {
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
 import type { EtcdClient, MirrorSnapshot } from '../../etcd/index.js';
-import { abortable, NotFoundError, type ObjectKey } from '../../kube/index.js';
+import { abortable } from '../../base/index.js';
+import { NotFoundError, type ObjectKey } from '../../kube/index.js';
 import {
   requestKey,
   type ReconcileContext,

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { MAX_DEBOUNCE_FACTOR, PendingChanges } from '../../../src/controller/index.js';
-import { FakeClock } from '../../../src/runtime/index.js';
+import { FakeClock } from '../../../src/base/index.js';
 
 describe('PendingChanges (what is not yet in a ConfigMap)', () => {
   let clock: FakeClock;
