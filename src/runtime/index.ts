@@ -34,6 +34,3 @@ export { TerminalError, requestFromKey, requestKey } from './reconciler.js';
 export type { ReconcileContext, Reconciler, Request, Result } from './reconciler.js';
 export { WorkQueue } from './work-queue.js';
 export type { WorkQueueOptions } from './work-queue.js';
-// transitional: controller (and its tests) still import these from runtime (issue 11)
-export { FakeClock } from '../base/index.js';
-export type { Clock } from '../base/index.js';
