@@ -98,7 +98,11 @@ for (const etcd of etcdVersionsUnderTest()) {
           const c = new Collector(viaProxy.watch({ key: prefix, prefix: true }));
           await waitFor('created', () => c.count('created') === 1, WAIT_MS);
           const created = (c.messages[0] as { revision: bigint }).revision;
-          await waitFor('the stream member’s release', () => viaProxy.watchServerVersion, WAIT_MS);
+          await waitFor(
+            'the stream member’s release',
+            () => viaProxy.watchServerVersion !== undefined,
+            WAIT_MS,
+          );
           assert.equal(viaProxy.watchServerVersion, etcd.version);
           let elsewhere = 0n;
           for (let i = 0; i < 3; i++)
@@ -147,7 +151,11 @@ for (const etcd of etcdVersionsUnderTest()) {
           // A second watch on the same stream shows when the broadcast reply has arrived.
           const c = new Collector(direct.watch({ key: outside(prefix), prefix: true }));
           await waitFor('created', () => c.count('created') === 1, WAIT_MS);
-          await waitFor('the stream member’s release', () => direct.watchServerVersion, WAIT_MS);
+          await waitFor(
+            'the stream member’s release',
+            () => direct.watchServerVersion !== undefined,
+            WAIT_MS,
+          );
           let elsewhere = 0n;
           for (let i = 0; i < 3; i++)
             elsewhere = (await direct.kv.put(`${outside(prefix)}${i}`, 'x')).revision;
