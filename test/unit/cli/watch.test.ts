@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { PassThrough, Writable } from 'node:stream';
-import { parseWatchArgs, DEFAULT_ENDPOINT, DEFAULT_DIAL_TIMEOUT_MS } from '../../src/cli/watch-options.js';
-import { formatJsonLine, formatTextLine, type FormattableEvent } from '../../src/cli/watch-format.js';
-import { WatchPrinter } from '../../src/cli/watch-output.js';
+import { parseWatchArgs, DEFAULT_ENDPOINT, DEFAULT_DIAL_TIMEOUT_MS } from '../../../src/cli/watch-options.js';
+import { formatJsonLine, formatTextLine, type FormattableEvent } from '../../../src/cli/watch-format.js';
+import { WatchPrinter } from '../../../src/cli/watch-output.js';
 
 function options(argv: string[]) {
   const parsed = parseWatchArgs(argv);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/etcd-config-operator.js', import.meta.url));
 
 describe('the etcd-config-operator command', () => {
   it('prints its version', async () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { parseWatchArgs, WATCH_USAGE } from '../../src/cli/watch-options.js';
-import { formatJsonLine, formatTextLine } from '../../src/cli/watch-format.js';
+import { parseWatchArgs, WATCH_USAGE } from '../../../src/cli/watch-options.js';
+import { formatJsonLine, formatTextLine } from '../../../src/cli/watch-format.js';
 
 describe('watch when etcd went back', () => {
   describe('--on-reset', () => {

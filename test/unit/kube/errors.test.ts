@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { ApiException } from '@kubernetes/client-node';
 import {
-  ObjectCache,
   toKubeError,
   ConflictError,
   AlreadyExistsError,
@@ -11,17 +11,6 @@ import {
   TransportError,
   ForbiddenError,
 } from '../../../src/kube/index.js';
-import { ApiException } from '@kubernetes/client-node';
-import { ItemExponentialRateLimiter } from '../../../src/runtime/index.js';
-
-describe('ItemExponentialRateLimiter', () => {
-  it('never overflows after very many failures', () => {
-    const l = new ItemExponentialRateLimiter(5, 300_000);
-    let last = 0;
-    for (let i = 0; i < 2_000; i++) last = l.when('k');
-    assert.equal(last, 300_000);
-  });
-});
 
 describe('toKubeError', () => {
   const apiError = (code: number, body?: object) =>
@@ -59,36 +48,5 @@ describe('toKubeError', () => {
   it('reads the statusCode client-node puts on watch errors, and calls anything else a transport error', () => {
     assert.ok(toKubeError(Object.assign(new Error('Gone'), { statusCode: 410 })) instanceof GoneError);
     assert.ok(toKubeError(new Error('ECONNREFUSED')) instanceof TransportError);
-  });
-});
-
-describe('ObjectCache', () => {
-  const cm = (ns: string, name: string, rv: string) => ({
-    metadata: { namespace: ns, name, resourceVersion: rv },
-  });
-
-  it('indexes by key and namespace, and reports what a relist changed', () => {
-    const cache = new ObjectCache();
-    cache.upsert(cm('a', 'x', '1'));
-    cache.upsert(cm('a', 'y', '2'));
-    cache.upsert(cm('b', 'x', '3'));
-    assert.deepEqual(cache.keys().sort(), ['a/x', 'a/y', 'b/x']);
-    assert.equal(cache.listByNamespace('a').length, 2);
-    assert.equal(cache.get('x', 'b')?.metadata?.resourceVersion, '3');
-    const delta = cache.replace([cm('a', 'x', '1'), cm('a', 'y', '5'), cm('c', 'z', '6')]);
-    assert.deepEqual(
-      delta.deleted.map((o) => o.metadata?.name),
-      ['x'],
-    );
-    assert.deepEqual(
-      delta.added.map((o) => o.metadata?.name),
-      ['z'],
-    );
-    assert.deepEqual(
-      delta.updated.map((u) => u.current.metadata?.resourceVersion),
-      ['5'],
-    );
-    assert.deepEqual(cache.listByNamespace('b'), []);
-    assert.equal(cache.size, 3);
   });
 });
