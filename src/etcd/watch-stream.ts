@@ -3,10 +3,8 @@ import { realClock, sleep, type Backoff } from '../base/index.js';
 import type { Logger } from '../observability/index.js';
 import type { OpenedStream, UnaryOptions } from './connection.js';
 import {
-  AuthTokenInvalidError,
   ClientClosedError,
   CompactedError,
-  RequestTooLargeError,
   RevisionWentBackError,
   UnavailableError,
   WatchCanceledError,
@@ -23,6 +21,7 @@ import type {
   RawWatchResponse,
 } from './raw-messages.js';
 import { isProgressRequestInStep } from './server-version.js';
+import { decideStreamLoss } from './stream-loss.js';
 import type { WatchEvent } from './types.js';
 import { decodeWatchResponse, type WatchResponseMessage } from './watch-response-decoder.js';
 import type { Watcher, WatcherHost } from './watcher.js';
@@ -229,34 +228,35 @@ export class WatchStream implements WatcherHost {
   }
 
   /**
-   * THE "HALT OR RETRY?" DECISION for the stream (canHeal in errors.ts classifies): what can heal is
-   * retried with backoff on the next endpoint, every open watch re-created from its resume point; an
-   * invalid token is refreshed first; anything else ends every watch with the typed error.
+   * Applies THE "HALT OR RETRY?" DECISION for the stream (decideStreamLoss in stream-loss.ts): what can
+   * heal is retried with backoff on the next endpoint, every open watch re-created from its resume
+   * point; an invalid token is refreshed first; anything else ends every watch with the typed error.
    */
   private onStreamLost(err: EtcdError): void {
     if (this.state === 'closed') return;
-    const hadCall = this.call !== undefined;
-    // etcd's gRPC server ends the whole stream when one message is over its size limit. Creates go out
-    // one at a time and cancels and progress requests are tiny, so it was the create in flight: only
-    // that watch can never succeed; the others resume on a new stream.
-    const refusedCreate = err instanceof RequestTooLargeError ? this.creating : undefined;
+    const creating = this.creating;
+    const verdict = decideStreamLoss({
+      error: err,
+      hadCall: this.call !== undefined,
+      isCreateInFlight: creating !== undefined,
+      hasCallToken: this.callToken !== undefined,
+    });
+    const failedEndpoint = this.callEndpoint;
     this.dropCall();
-    if (refusedCreate) {
-      this.logger.warn('watch refused: its create request is larger than etcd accepts', {
-        error: err.message,
-      });
-      this.fail(refusedCreate, err);
-    }
-    const isTokenProblem = err instanceof AuthTokenInvalidError && this.callToken !== undefined;
-    if (isTokenProblem) this.connection.invalidateToken(this.callToken);
-    if (!isTokenProblem && !refusedCreate && !canHeal(err)) {
+    if (verdict.action === 'halt') {
       this.logger.warn('watch stream failed', { error: err.message });
       for (const w of [...this.live]) this.fail(w, err);
       this.transition('idle');
       return;
     }
-    // Only a call that was open says something about its endpoint; a failed open already rotated.
-    if (hadCall && !refusedCreate) this.connection.markFailed(this.callEndpoint);
+    if (verdict.failCreating && creating) {
+      this.logger.warn('watch refused: its create request is larger than etcd accepts', {
+        error: err.message,
+      });
+      this.fail(creating, err);
+    }
+    if (verdict.refreshToken) this.connection.invalidateToken(this.callToken);
+    if (verdict.markEndpointFailed) this.connection.markFailed(failedEndpoint);
     for (const w of this.live) {
       if (w.state === 'active' || w.state === 'creating') {
         // A watcher that was never created is not "resuming": it gets `created`, not `reconnected`.
