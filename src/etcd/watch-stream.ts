@@ -260,7 +260,7 @@ export class WatchStream implements WatcherHost {
     for (const w of this.live) {
       if (w.state === 'active' || w.state === 'creating') {
         // A watcher that was never created is not "resuming": it gets `created`, not `reconnected`.
-        w.isResuming = w.state === 'active' || w.isResuming;
+        w.noteStreamLost();
         this.enqueue(w);
       }
     }
@@ -343,9 +343,7 @@ export class WatchStream implements WatcherHost {
       } else if (watcher.state !== 'creating') {
         this.cancelId(res.watchId); // canceled by the consumer while its create was in flight
       } else {
-        watcher.moveTo('active');
-        watcher.watchId = res.watchId;
-        watcher.progressRequestsBeforeActive = this.progressRequestsSent;
+        watcher.activate(res.watchId, this.progressRequestsSent);
         this.byId.set(res.watchId, watcher);
         if (!watcher.onCreated(headerRevision)) this.verifyHistory(watcher, headerRevision);
         this.backoff.reset();
@@ -422,7 +420,7 @@ export class WatchStream implements WatcherHost {
     const ordinal = ++this.progressRepliesReceived;
     const isInStep = this.serverVersion !== undefined && isProgressRequestInStep(this.serverVersion);
     for (const w of [...this.byId.values()]) {
-      const counts = isInStep && ordinal > w.progressRequestsBeforeActive;
+      const counts = isInStep && w.isActiveBeforeProgressRequest(ordinal);
       if (!w.onProgress(revision, counts)) this.verifyHistory(w, revision);
     }
   }
@@ -560,8 +558,7 @@ export class WatchStream implements WatcherHost {
         async () => {
           if (watcher.state === 'done' || this.state === 'closed') return;
           const current = await this.connection.currentToken();
-          if (streamToken !== undefined && current !== streamToken && !watcher.hasRetriedAuth) {
-            watcher.hasRetriedAuth = true;
+          if (streamToken !== undefined && current !== streamToken && watcher.tryAuthRetry()) {
             this.enqueue(watcher);
             this.restartStream('auth token on the watch stream was stale');
             return;

@@ -75,17 +75,24 @@ export class Watcher implements Watch {
   readonly seq: number;
   /** Current position with respect to the stream (see WatcherState); changed only by moveTo/finish. */
   private currentState: WatcherState = 'queued';
-  /** etcd's watch id on the current stream while `active`. */
-  watchId: string | undefined;
-  /** True while re-creating after a lost stream: the next created reply yields `reconnected`. */
-  isResuming = false;
-  /** Set once a create denied on a stale auth token was retried with a fresh one. */
-  hasRetriedAuth = false;
+  /** etcd's watch id on the current stream; set exactly while `active` (activate() sets it, moveTo clears it). */
+  private activeWatchId: string | undefined;
   /**
-   * RequestProgress requests sent on the current call before this watcher became active there: a
-   * broadcast reply counts for it only if it answers a later request (see WatchStream.onBroadcast).
+   * True from the loss of a stream this watcher was active on until its next created reply, which then
+   * yields `reconnected` (set by noteStreamLost, cleared by onCreated). A watcher never created stays false.
    */
-  progressRequestsBeforeActive = 0;
+  private isResuming = false;
+  /**
+   * True once a create denied on a stale auth token was retried with a fresh one (set by
+   * tryAuthRetry); cleared by the next created reply, so each stream gets at most one such retry.
+   */
+  private hasRetriedAuth = false;
+  /**
+   * RequestProgress requests sent on the current call before this watcher became active there (set by
+   * activate): a broadcast reply counts for it only if it answers a later request (see
+   * WatchStream.onProgressReply and isActiveBeforeProgressRequest).
+   */
+  private progressRequestsBeforeActive = 0;
 
   /** modRevision of the last event handed to the consumer's buffer; undefined before the first. */
   private lastDeliveredRevision: bigint | undefined;
@@ -132,11 +139,59 @@ export class Watcher implements Watch {
     return this.currentState;
   }
 
-  /** The one guarded transition used by the stream: `done` is terminal (only finish() enters it). */
-  moveTo(next: Exclude<WatcherState, 'done'>): void {
+  /** etcd's watch id on the current stream; defined exactly while `active`. */
+  get watchId(): string | undefined {
+    return this.activeWatchId;
+  }
+
+  /**
+   * The one guarded transition used by the stream for every state but `active` (entered only through
+   * activate(), which also sets the watch id) and `done` (only finish()). No-op once `done`.
+   */
+  moveTo(next: Exclude<WatcherState, 'done' | 'active'>): void {
     if (this.currentState === 'done') return;
     this.currentState = next;
-    if (next !== 'active') this.watchId = undefined;
+    this.activeWatchId = undefined;
+  }
+
+  /**
+   * etcd created this watcher as `watchId` on the current call, after `progressRequestsSent`
+   * RequestProgress requests had gone out on it. Enters `active`; the id stays set until it leaves it.
+   * No-op once `done`.
+   */
+  activate(watchId: string, progressRequestsSent: number): void {
+    if (this.currentState === 'done') return;
+    this.currentState = 'active';
+    this.activeWatchId = watchId;
+    this.progressRequestsBeforeActive = progressRequestsSent;
+  }
+
+  /**
+   * The stream this watcher was on was lost: if it was `active`, its next created reply is a resume
+   * (`reconnected`, not a second `created`). A watcher whose create was in flight keeps what it had: it
+   * is resuming only if it was active on an earlier stream.
+   */
+  noteStreamLost(): void {
+    if (this.currentState === 'active') this.isResuming = true;
+  }
+
+  /**
+   * A create was denied while the stream carried a stale auth token. Returns true, and remembers it,
+   * the first time since the last created reply: the caller may reopen the stream with a fresh token
+   * once; false afterwards (the denial is then real).
+   */
+  tryAuthRetry(): boolean {
+    if (this.hasRetriedAuth) return false;
+    this.hasRetriedAuth = true;
+    return true;
+  }
+
+  /**
+   * True when this watcher was active on the current call before the `ordinal`-th RequestProgress
+   * request went out (1-based): the `ordinal`-th broadcast reply answers a request at least that late.
+   */
+  isActiveBeforeProgressRequest(ordinal: number): boolean {
+    return ordinal > this.progressRequestsBeforeActive;
   }
 
   /**
@@ -285,7 +340,7 @@ export class Watcher implements Watch {
   finish(error?: EtcdError): void {
     if (this.currentState === 'done') return;
     this.currentState = 'done';
-    this.watchId = undefined;
+    this.activeWatchId = undefined;
     this.detachSignal();
     if (error === undefined) {
       // A normal end drops what the consumer has not taken: it asked to stop.

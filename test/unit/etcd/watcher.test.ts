@@ -65,7 +65,8 @@ describe('Watcher', () => {
     it('resumes a "now" watch after its first created revision while nothing was delivered', () => {
       const w = new Watcher(spec(), 0, { maxBytes: 1e6, maxMessages: 100 }, new FakeHost(), undefined);
       w.onCreated(41n);
-      w.isResuming = true;
+      w.activate('1', 0);
+      w.noteStreamLost();
       w.onCreated(99n); // a later created reply carries the store's revision: it must not count
       assert.equal(w.startRevision(), 42n);
     });
@@ -192,7 +193,8 @@ describe('Watcher', () => {
       const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
       w.onCreated(40n);
       w.onEvents([event(51)]);
-      w.isResuming = true;
+      w.activate('1', 0);
+      w.noteStreamLost();
       assert.equal(w.onCreated(1n), false);
       assert.equal(w.isVerifying, true);
       w.onEvents([event(52)]);
@@ -205,7 +207,8 @@ describe('Watcher', () => {
       const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
       w.onCreated(40n);
       w.onEvents([event(51)]);
-      w.isResuming = true;
+      w.activate('1', 0);
+      w.noteStreamLost();
       w.onCreated(49n);
       w.onEvents([event(51), event(52)]);
       w.endVerification();
@@ -224,9 +227,65 @@ describe('Watcher', () => {
     it('a re-created reply at or above the seen revision is a plain reconnect', () => {
       const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
       w.onCreated(40n);
-      w.isResuming = true;
+      w.activate('1', 0);
+      w.noteStreamLost();
       assert.equal(w.onCreated(40n), true);
       assert.deepEqual(buffered(w), ['created@40', 'reconnected@40/40']);
+    });
+  });
+
+  describe('its stream bookkeeping', () => {
+    const limits = { maxBytes: 1e6, maxMessages: 100 };
+    const make = (): Watcher => new Watcher(spec(), 0, limits, new FakeHost(), undefined);
+
+    it('holds its watch id exactly while active', () => {
+      const w = make();
+      assert.equal(w.watchId, undefined);
+      w.activate('7', 0);
+      assert.equal(w.state, 'active');
+      assert.equal(w.watchId, '7');
+      w.moveTo('queued');
+      assert.equal(w.watchId, undefined);
+      w.activate('8', 0);
+      w.finish();
+      assert.equal(w.watchId, undefined);
+      w.activate('9', 0);
+      assert.equal(w.state, 'done', 'done is terminal');
+    });
+
+    it('resumes after a lost stream only if it was active on it', () => {
+      const never = make();
+      never.moveTo('creating');
+      never.noteStreamLost();
+      never.onCreated(5n);
+      assert.deepEqual(
+        buffered(never),
+        ['created@5'],
+        'a watcher never created gets created, not reconnected',
+      );
+      const was = make();
+      was.onCreated(5n);
+      was.activate('1', 0);
+      was.noteStreamLost();
+      was.moveTo('creating');
+      was.noteStreamLost(); // lost again while re-creating: still resuming
+      was.onCreated(6n);
+      assert.deepEqual(buffered(was), ['created@5', 'reconnected@5/6']);
+    });
+
+    it('allows one auth retry until its next created reply', () => {
+      const w = make();
+      assert.equal(w.tryAuthRetry(), true);
+      assert.equal(w.tryAuthRetry(), false);
+      w.onCreated(5n);
+      assert.equal(w.tryAuthRetry(), true);
+    });
+
+    it('counts a broadcast progress reply only for a request sent after it became active', () => {
+      const w = make();
+      w.activate('1', 2);
+      assert.equal(w.isActiveBeforeProgressRequest(2), false);
+      assert.equal(w.isActiveBeforeProgressRequest(3), true);
     });
   });
 });
