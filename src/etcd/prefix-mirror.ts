@@ -59,7 +59,21 @@ export interface PrefixMirrorOptions {
   logger?: Logger;
 }
 
-type MirrorState = 'new' | 'starting' | 'running' | 'closed';
+/**
+ * - `new`: not started, or the first snapshot failed (start() may be called again);
+ * - `starting`: loading the first snapshot;
+ * - `running`: following the prefix;
+ * - `closed`: close() ran. Terminal.
+ */
+export type MirrorState = 'new' | 'starting' | 'running' | 'closed';
+
+/** Every transition the mirror may make, by from-state; transition() refuses any other. */
+export const MIRROR_TRANSITIONS: Readonly<Record<MirrorState, readonly MirrorState[]>> = {
+  new: ['starting', 'closed'],
+  starting: ['running', 'new', 'closed'],
+  running: ['closed'],
+  closed: [],
+};
 
 /** `latin1` maps bytes 1:1 to chars, so these strings sort exactly as the key bytes. */
 function mapKey(key: Buffer): string {
@@ -106,16 +120,34 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
    */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`PrefixMirror.start() in state ${this.state}`);
-    this.state = 'starting';
+    this.transition('starting');
     try {
       await this.loadSnapshot();
     } catch (err) {
-      this.state = 'new';
+      if (!this.isClosed) this.transition('new'); // closed meanwhile stays closed
       throw toEtcdError(err);
     }
-    if (this.state !== 'starting') return; // closed meanwhile
-    this.state = 'running';
+    if (this.isClosed) return; // only close() can have run meanwhile
+    this.transition('running');
     this.loop = this.follow();
+  }
+
+  /** True once close() ran. */
+  private get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /**
+   * The one place the mirror changes state, guarded by MIRROR_TRANSITIONS: a transition not in the
+   * table is a bug; it is logged at error and ignored, and false is returned.
+   */
+  private transition(next: MirrorState): boolean {
+    if (!MIRROR_TRANSITIONS[this.state].includes(next)) {
+      this.options.logger.error('prefix mirror transition refused', { from: this.state, to: next });
+      return false;
+    }
+    this.state = next;
+    return true;
   }
 
   /** The content at the mirror's revision, sorted by key. */
@@ -233,7 +265,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
 
   /** Stops following; resolves when the watch loop has ended. Idempotent. */
   async close(): Promise<void> {
-    this.state = 'closed';
+    if (this.state !== 'closed') this.transition('closed');
     this.abort.abort();
     await this.loop;
   }

@@ -73,7 +73,20 @@ const ABSENT_ID = '0';
  * - `backoff`: the stream was lost; a reconnect is scheduled;
  * - `closed`: close() ran. Terminal.
  */
-type StreamState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
+export type StreamState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
+
+/**
+ * Every transition the stream may make, by from-state; transition() refuses any other. `idle` is left
+ * only by connect(); a lost call or failed open goes to `backoff` (watchers left) or `idle` (none, or
+ * halted); `backoff` only reconnects; `closed` is terminal.
+ */
+export const STREAM_TRANSITIONS: Readonly<Record<StreamState, readonly StreamState[]>> = {
+  idle: ['connecting', 'closed'],
+  connecting: ['open', 'backoff', 'idle', 'closed'],
+  open: ['backoff', 'idle', 'closed'],
+  backoff: ['connecting', 'closed'],
+  closed: [],
+};
 
 /**
  * The one bidirectional Watch stream of a client, multiplexing every watch (etcd's watch ids). This
@@ -177,11 +190,19 @@ export class WatchStream implements WatcherHost {
     }
   }
 
-  /** The one place the stream changes state; `closed` is terminal. */
-  private transition(next: StreamState): void {
-    if (this.state === 'closed' || this.state === next) return;
+  /**
+   * The one place the stream changes state, guarded by STREAM_TRANSITIONS: a transition not in the
+   * table is a bug; it is logged at error and ignored (never thrown: callers are gRPC and timer
+   * callbacks), and false is returned so the caller does not act on a state it is not in.
+   */
+  private transition(next: StreamState): boolean {
+    if (!STREAM_TRANSITIONS[this.state].includes(next)) {
+      this.logger.error('watch stream transition refused', { from: this.state, to: next });
+      return false;
+    }
     this.logger.debug('watch stream state', { from: this.state, to: next });
     this.state = next;
+    return true;
   }
 
   private write(request: RawWatchRequest): void {
@@ -191,7 +212,7 @@ export class WatchStream implements WatcherHost {
   // ---- stream lifecycle ------------------------------------------------------------------------
 
   private connect(): void {
-    this.transition('connecting');
+    if (!this.transition('connecting')) return;
     const opening = this.connection
       .openStream(WATCH, Date.now() + this.connectTimeoutMs)
       .then(({ call, endpoint, token, connected }) => {

@@ -45,6 +45,19 @@ export interface InformerOptions<T extends KubernetesObject> {
 /** The informer's lifecycle; changed only through `transition()`. */
 export type InformerState = 'idle' | 'listing' | 'watching' | 'backoff' | 'closed';
 
+/**
+ * Every transition an informer may make, by from-state; transition() refuses any other. A healthy
+ * watch that ended is simply watched again (watching → watching); 410 Gone relists (watching →
+ * listing); `closed` is terminal.
+ */
+export const INFORMER_TRANSITIONS: Readonly<Record<InformerState, readonly InformerState[]>> = {
+  idle: ['listing', 'closed'],
+  listing: ['watching', 'backoff', 'closed'],
+  watching: ['watching', 'listing', 'backoff', 'closed'],
+  backoff: ['listing', 'watching', 'closed'],
+  closed: [],
+};
+
 /** How one watch request ended. */
 type WatchEnd =
   | { kind: 'closed'; delivered: boolean }
@@ -219,8 +232,16 @@ export class Informer<T extends KubernetesObject> {
     await this.pendingWatch;
   }
 
+  /**
+   * The one place the informer changes state, guarded by INFORMER_TRANSITIONS: a transition not in the
+   * table is a bug; it is logged at error and ignored (never thrown: the caller is the list/watch loop,
+   * which checks `closed` itself).
+   */
   private transition(next: InformerState): void {
-    if (this.state === 'closed') return;
+    if (!INFORMER_TRANSITIONS[this.state].includes(next)) {
+      this.logger.error('informer transition refused', { from: this.state, to: next });
+      return;
+    }
     this.state = next;
   }
 

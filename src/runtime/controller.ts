@@ -44,6 +44,17 @@ export interface ControllerOptions {
 export type ControllerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 /**
+ * Every transition a controller may make, by from-state; transition() refuses any other. stop() may
+ * come before start() (idle → stopping); `stopped` is terminal.
+ */
+export const CONTROLLER_TRANSITIONS: Readonly<Record<ControllerState, readonly ControllerState[]>> = {
+  idle: ['running', 'stopping'],
+  running: ['stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+/**
  * The engine that drives a {@link Reconciler}: a {@link WorkQueue} and N workers. Event sources call
  * {@link enqueue}; each worker takes a key, runs one reconcile with a child logger carrying a fresh
  * `reconcileID`, and applies the reconcile contract (success → forget, `requeueAfterMs` → delayed add,
@@ -135,7 +146,16 @@ export class Controller {
     if (wasRunning) this.logger.info('workers stopped');
   }
 
+  /**
+   * The one place the controller changes state, guarded by CONTROLLER_TRANSITIONS: a transition not in
+   * the table is a bug and throws (start() and stop() check their from-state first, so it cannot reach
+   * a caller through them).
+   */
   private transition(next: ControllerState): void {
+    if (!CONTROLLER_TRANSITIONS[this.state].includes(next)) {
+      this.logger.error('controller transition refused', { from: this.state, to: next });
+      throw new Error(`controller ${this.name}: transition from ${this.state} to ${next} refused`);
+    }
     this.state = next;
   }
 
