@@ -2,6 +2,11 @@ import { eventFromCore, eventToCore } from './event-conversion.js';
 import { ageOf } from './human-duration.js';
 import { isObject, objectAt, stringAt, type JsonObject } from './json.js';
 import type { FieldGetter, ResourceType, TableColumn } from './resource-type.js';
+import { PLAIN_STRATEGY } from './strategy.js';
+import { crdStrategy } from './strategies/custom-resource.js';
+import { namespaceStrategy } from './strategies/namespace.js';
+import { secretStrategy } from './strategies/secret.js';
+import { workloadStrategy } from './strategies/workload.js';
 
 const CRUD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -155,6 +160,7 @@ function builtin(b: Builtin): ResourceType {
     strategicMerge: true,
     fieldSelectors: {},
     columns: [AGE],
+    strategy: PLAIN_STRATEGY,
     ...b,
   };
 }
@@ -171,6 +177,7 @@ export function builtinTypes(): ResourceType[] {
       shortNames: ['ns'],
       hasStatus: true,
       returnDeletedObject: true,
+      strategy: namespaceStrategy,
       fieldSelectors: { 'status.phase': pathGetter('status', 'phase') },
       columns: [col('Status', 'string', (o) => stringAt(objectAt(o, 'status'), 'phase') ?? ''), AGE],
     }),
@@ -189,6 +196,7 @@ export function builtinTypes(): ResourceType[] {
       kind: 'Secret',
       plural: 'secrets',
       namespaced: true,
+      strategy: secretStrategy,
       fieldSelectors: { type: pathGetter('type') },
       columns: [
         col('Type', 'string', (o) => stringAt(o, 'type') ?? ''),
@@ -302,6 +310,7 @@ export function builtinTypes(): ResourceType[] {
         categories: ['all'],
         hasStatus: true,
         generation: kind === 'Deployment' ? 'spec-or-annotations' : 'spec',
+        strategy: workloadStrategy,
         columns: workloadColumns(kind),
       }),
     ),
@@ -317,6 +326,7 @@ export function builtinTypes(): ResourceType[] {
       generation: 'non-metadata',
       allowUnconditionalUpdate: false,
       returnDeletedObject: true,
+      strategy: crdStrategy,
       columns: [
         col('Created At', 'date', (o) => objectAt(o, 'metadata')?.['creationTimestamp'] ?? null, {
           description: 'CreationTimestamp',

@@ -7,6 +7,7 @@ import type { ResourceRegistry } from './registry.js';
 import type { Admission } from './resource-api.js';
 import type { ResourceType, TableColumn } from './resource-type.js';
 import { CrSchema } from './cr-schema.js';
+import { customResourceStrategy } from './strategies/custom-resource.js';
 import { ApiError, invalid, type FieldError } from './status-error.js';
 
 const CRD_RESOURCE = 'apiextensions.k8s.io/customresourcedefinitions';
@@ -256,6 +257,7 @@ export class CrdManager implements Admission {
       if (!version || v['served'] === false) continue;
       const schema = objectAt(objectAt(v, 'schema') ?? {}, 'openAPIV3Schema');
       if (schema) byVersion.set(version, new CrSchema(kind, group, schema));
+      const hasStatus = isObject(objectAt(objectAt(v, 'subresources') ?? {}, 'status'));
       this.registry.add({
         group,
         version,
@@ -267,7 +269,7 @@ export class CrdManager implements Admission {
         shortNames: strings(names['shortNames']),
         categories: strings(names['categories']),
         verbs: CRUD_VERBS,
-        hasStatus: isObject(objectAt(objectAt(v, 'subresources') ?? {}, 'status')),
+        hasStatus,
         generation: 'non-metadata',
         allowUnconditionalUpdate: false,
         allowCreateOnUpdate: false,
@@ -275,6 +277,7 @@ export class CrdManager implements Admission {
         strategicMerge: false,
         fieldSelectors: {},
         columns: printerColumns(v),
+        strategy: customResourceStrategy(hasStatus),
         crdName: name,
       });
     }

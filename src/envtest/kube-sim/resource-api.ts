@@ -3,14 +3,10 @@ import { clone, isObject, jsonEqual, objectAt, stringAt, type JsonObject } from 
 import {
   dropEmptyMetadata,
   finalizersOf,
-  generatedSuffix,
   isDeleting,
-  labelNameError,
   meta,
   nameOf,
   namespaceOf,
-  newUid,
-  subdomainError,
   timestamp,
   uidOf,
 } from './object-meta.js';
@@ -18,21 +14,21 @@ import type { ObjectStore } from './object-store.js';
 import { listObjects, type ListResult } from './list-objects.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
-import { normalizeTimes } from './time-fields.js';
 import { present } from './present.js';
+import { checkNamespace, decodeBody, dropUnapplied, PATCH_TYPES } from './request-body.js';
 import { parseFieldSelector, parseLabelSelector, type Predicate } from './selectors.js';
 import {
   alreadyExists,
   ApiError,
   badRequest,
   conflict,
-  internalError,
   invalid,
   notFound,
   STALE_OBJECT,
   unsupportedMediaType,
   type FieldError,
 } from './status-error.js';
+import { bumpsGeneration, deletedStatus, prepareCreate, requireLiveNamespace } from './write-rules.js';
 
 /** One request on a resource, after routing. `namespace` is '' for cluster-scoped and cluster-wide requests. */
 export interface ResourceRequest {
@@ -60,33 +56,12 @@ export interface Admission {
   checkCreatable(type: ResourceType): void;
 }
 
-const PATCH_TYPES = [
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
-];
-
-/** The kinds whose deletion we answer with a Status, detailing what was deleted. */
-function deletedStatus(type: ResourceType, obj: JsonObject): JsonObject {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Success',
-    details: {
-      name: nameOf(obj),
-      ...(type.group ? { group: type.group } : {}),
-      kind: type.plural,
-      uid: uidOf(obj),
-    },
-  };
-}
-
 /**
  * The CRUD verbs of every resource, over one ObjectStore: resourceVersion preconditions (409),
  * generation rules, the status subresource, finalizers and deletionTimestamp, patches, selectors,
- * paging. Garbage collection and namespace/CRD teardown happen in `Controllers`, after the write.
+ * paging. Generic: what a kind does differently is its `type.strategy` (strategy.ts, strategies/),
+ * called at the points kube-apiserver's registry calls a kind's strategy. Garbage collection and
+ * namespace/CRD teardown happen in `Controllers`, after the write.
  */
 export class ResourceApi {
   /** `uid\0fieldManager` → the configuration that manager last applied (server-side apply). */
@@ -120,103 +95,27 @@ export class ResourceApi {
 
   create(req: ResourceRequest, body: unknown): ApiResult {
     const type = req.type;
-    const obj = this.decodeBody(type, body);
+    const obj = decodeBody(type, body);
     const m = meta(obj);
-    this.checkNamespace(req, m);
-    const warnings = this.prepareCreate(req, obj);
+    checkNamespace(req, m);
+    const warnings = prepareCreate(req, obj, this.admission);
     const stored = this.writeCreate(req, obj);
     return { code: 201, body: present(type, stored), warnings };
-  }
-
-  /** Validates a new object and fills its server-set metadata; throws what a real server would. */
-  private prepareCreate(req: ResourceRequest, obj: JsonObject): string[] {
-    const type = req.type;
-    const m = meta(obj);
-    this.admission.checkCreatable(type);
-    if (typeof m['resourceVersion'] === 'string' && m['resourceVersion'] !== '') {
-      throw internalError('resourceVersion should not be set on objects to be created');
-    }
-    if (typeof m['name'] !== 'string' || m['name'] === '') {
-      const generateName = stringAt(m, 'generateName');
-      if (!generateName) {
-        throw invalid(type.kind, type.group, '', [
-          {
-            field: 'metadata.name',
-            reason: 'FieldValueRequired',
-            message: 'Required value: name or generateName is required',
-          },
-        ]);
-      }
-      m['name'] = `${generateName}${generatedSuffix()}`;
-    }
-    const name = nameOf(obj);
-    const nameError = type.plural === 'namespaces' ? labelNameError(name) : subdomainError(name);
-    if (nameError) {
-      throw invalid(type.kind, type.group, name, [
-        {
-          field: 'metadata.name',
-          reason: 'FieldValueInvalid',
-          message: `Invalid value: "${name}": ${nameError}`,
-        },
-      ]);
-    }
-    m['uid'] = newUid();
-    m['creationTimestamp'] = timestamp();
-    delete m['deletionTimestamp'];
-    delete m['deletionGracePeriodSeconds'];
-    delete m['managedFields'];
-    if (type.generation === 'none') delete m['generation'];
-    else m['generation'] = 1;
-    if (type.hasStatus) {
-      if (type.crdName !== undefined) delete obj['status'];
-      else if (type.group === 'apps') obj['status'] = {};
-    }
-    if (type.plural === 'namespaces' && type.group === '') {
-      obj['spec'] = { finalizers: ['kubernetes'] };
-      obj['status'] = { phase: 'Active' };
-      m['labels'] = { ...(objectAt(m, 'labels') ?? {}), 'kubernetes.io/metadata.name': name };
-    }
-    const warnings = this.admission.admit(type, obj, undefined, req.query.get('fieldValidation') ?? 'Warn');
-    dropEmptyMetadata(obj);
-    return warnings;
   }
 
   private writeCreate(req: ResourceRequest, obj: JsonObject): JsonObject {
     const type = req.type;
     const resource = storageKey(type);
     if (this.store.get(resource, namespaceOf(obj), nameOf(obj))) throw alreadyExists(type, nameOf(obj));
-    if (type.namespaced) this.requireLiveNamespace(namespaceOf(obj));
+    if (type.namespaced) requireLiveNamespace(this.store, namespaceOf(obj));
     if (this.isDryRun(req)) return obj;
     const stored = this.store.create(resource, obj);
     this.onWrite();
     return stored;
   }
 
-  private requireLiveNamespace(namespace: string): void {
-    const ns = this.store.get('/namespaces', '', namespace);
-    if (!ns) throw notFound({ group: '', plural: 'namespaces' }, namespace);
-    if (isDeleting(ns)) {
-      throw new ApiError(
-        403,
-        'Forbidden',
-        `unable to create new content in namespace ${namespace} because it is being terminated`,
-        {
-          name: namespace,
-          kind: 'namespaces',
-          causes: [
-            {
-              reason: 'NamespaceTerminating',
-              message: `namespace ${namespace} is being terminated`,
-              field: 'metadata.namespace',
-            },
-          ],
-        },
-      );
-    }
-  }
-
   update(req: ResourceRequest, body: unknown): ApiResult {
-    const obj = this.decodeBody(req.type, body);
+    const obj = decodeBody(req.type, body);
     const m = meta(obj);
     const name = req.name ?? '';
     if (nameOf(obj) !== name) {
@@ -224,7 +123,7 @@ export class ResourceApi {
         `the name of the object (${nameOf(obj)}) does not match the name on the URL (${name})`,
       );
     }
-    this.checkNamespace(req, m);
+    checkNamespace(req, m);
     const old = this.store.get(storageKey(req.type), this.ns(req), name);
     if (!old) {
       if (req.type.allowCreateOnUpdate && req.subresource === undefined) {
@@ -290,7 +189,7 @@ export class ResourceApi {
         else nm[k] = oldMeta[k];
       }
       delete nm['managedFields'];
-      if (type.plural === 'namespaces' && type.group === '') next['status'] = clone(old['status']);
+      type.strategy.prepareForUpdate?.(next, old);
       if (isDeleting(old)) {
         const added = finalizersOf(next).filter((f) => !finalizersOf(old).includes(f));
         if (added.length > 0) {
@@ -308,18 +207,18 @@ export class ResourceApi {
     nm['resourceVersion'] = oldMeta['resourceVersion'];
     dropEmptyMetadata(next);
     const warnings =
-      req.subresource === 'status' && type.crdName === undefined
+      req.subresource === 'status' && type.strategy.admitStatusUpdates !== true
         ? []
         : this.admission.admit(type, next, old, req.query.get('fieldValidation') ?? 'Warn');
     // After admission: a field that is pruned or defaulted back to what was stored changes nothing
     // (upstream prunes and defaults while decoding, before the strategy compares specs).
-    if (typeof oldMeta['generation'] === 'number' && this.specChanged(type, next, old)) {
+    if (typeof oldMeta['generation'] === 'number' && bumpsGeneration(type, next, old)) {
       nm['generation'] = oldMeta['generation'] + 1;
     }
     if (jsonEqual(next, old)) return { code: 200, body: present(type, old), warnings };
     if (this.isDryRun(req)) return { code: 200, body: present(type, next), warnings };
     const resource = storageKey(type);
-    if (isDeleting(next) && finalizersOf(next).length === 0 && !this.namespaceHoldsFinalizers(type, next)) {
+    if (isDeleting(next) && finalizersOf(next).length === 0 && type.strategy.holdsDeletion?.(next) !== true) {
       const last = this.store.delete(resource, next, old);
       this.onWrite();
       return { code: 200, body: present(type, last), warnings };
@@ -327,36 +226,6 @@ export class ResourceApi {
     const stored = this.store.update(resource, next, old);
     this.onWrite();
     return { code: 200, body: present(type, stored), warnings };
-  }
-
-  private namespaceHoldsFinalizers(type: ResourceType, obj: JsonObject): boolean {
-    if (!(type.plural === 'namespaces' && type.group === '')) return false;
-    const f = objectAt(obj, 'spec')?.['finalizers'];
-    return Array.isArray(f) && f.length > 0;
-  }
-
-  /** Whether the change bumps metadata.generation under the kind's policy. */
-  private specChanged(type: ResourceType, next: JsonObject, old: JsonObject): boolean {
-    switch (type.generation) {
-      case 'none':
-        return false;
-      case 'spec':
-        return !jsonEqual(next['spec'], old['spec']);
-      case 'spec-or-annotations':
-        return (
-          !jsonEqual(next['spec'], old['spec']) ||
-          !jsonEqual(objectAt(next, 'metadata')?.['annotations'], objectAt(old, 'metadata')?.['annotations'])
-        );
-      case 'non-metadata': {
-        const strip = (o: JsonObject): JsonObject => {
-          const rest = { ...o };
-          delete rest['metadata'];
-          if (type.hasStatus) delete rest['status'];
-          return rest;
-        };
-        return !jsonEqual(strip(next), strip(old));
-      }
-    }
   }
 
   patch(req: ResourceRequest, rawBody: string, contentType: string): ApiResult {
@@ -386,7 +255,7 @@ export class ResourceApi {
       throw badRequest(
         `the name of the object (${nameOf(patched)}) does not match the name on the URL (${name})`,
       );
-    return this.writeUpdate(req, this.decodeBody(type, patched), old);
+    return this.writeUpdate(req, decodeBody(type, patched), old);
   }
 
   /**
@@ -401,7 +270,7 @@ export class ResourceApi {
         'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
       );
     if (!isObject(body)) throw badRequest('the applied configuration is not an object');
-    const applied = this.decodeBody(type, body);
+    const applied = decodeBody(type, body);
     if (nameOf(applied) !== (req.name ?? '')) {
       throw badRequest(
         `the name of the object (${nameOf(applied)}) does not match the name on the URL (${req.name ?? ''})`,
@@ -409,8 +278,8 @@ export class ResourceApi {
     }
     if (!old) {
       const obj = clone(applied);
-      this.checkNamespace(req, meta(obj));
-      const warnings = this.prepareCreate(req, obj);
+      checkNamespace(req, meta(obj));
+      const warnings = prepareCreate(req, obj, this.admission);
       if (req.subresource === 'status') throw notFound(type, req.name ?? '');
       const created = this.writeCreate(req, obj);
       if (!this.isDryRun(req)) this.appliedBy.set(`${uidOf(created)}\u0000${manager}`, applied);
@@ -460,16 +329,15 @@ export class ResourceApi {
     const orphan = options['orphanDependents'] === true || policy === 'Orphan';
     const finalizers = finalizersOf(old);
     const extra = orphan ? ['orphan'] : policy === 'Foreground' ? ['foregroundDeletion'] : [];
-    const isNamespace = type.plural === 'namespaces' && type.group === '';
-    const isCrd = type.plural === 'customresourcedefinitions' && type.group === 'apiextensions.k8s.io';
-    if (isCrd) extra.push('customresourcecleanup.apiextensions.k8s.io');
+    extra.push(...(type.strategy.deletionFinalizers ?? []));
+    const alwaysGraceful = type.strategy.markDeleting !== undefined;
     const wanted = [...finalizers, ...extra.filter((f) => !finalizers.includes(f))];
     // DeleteOptions come in the body (kubectl delete --dry-run=server) or the query.
     const bodyDryRun = options['dryRun'];
     if (this.isDryRun(req) || (Array.isArray(bodyDryRun) && bodyDryRun.includes('All'))) {
       return { code: 200, body: present(type, old) };
     }
-    if (wanted.length > 0 || isNamespace) {
+    if (wanted.length > 0 || alwaysGraceful) {
       if (isDeleting(old) && wanted.length === finalizers.length)
         return { code: 200, body: present(type, old) };
       const next = clone(old);
@@ -480,7 +348,7 @@ export class ResourceApi {
         if (typeof m['generation'] === 'number' && m['generation'] > 0) m['generation'] = m['generation'] + 1;
       }
       if (wanted.length > 0) m['finalizers'] = wanted;
-      if (isNamespace) next['status'] = { ...(objectAt(next, 'status') ?? {}), phase: 'Terminating' };
+      type.strategy.markDeleting?.(next);
       const stored = this.store.update(storageKey(type), next, old);
       this.onWrite();
       return { code: 200, body: present(type, stored) };
@@ -519,66 +387,6 @@ export class ResourceApi {
 
   private ns(req: ResourceRequest): string {
     return req.type.namespaced ? req.namespace : '';
-  }
-
-  /** Checks apiVersion/kind of a body against the URL and fills them in; returns a private copy. */
-  private decodeBody(type: ResourceType, body: unknown): JsonObject {
-    if (!isObject(body)) throw badRequest('the request body is not a JSON object');
-    const obj = clone(body);
-    const timeError = normalizeTimes(type, obj);
-    if (timeError)
-      throw badRequest(
-        `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: ${timeError}`,
-      );
-    if (type.group === '' && type.plural === 'secrets' && isObject(obj['stringData'])) {
-      // The apiserver folds write-only stringData into data.
-      const data = isObject(obj['data']) ? obj['data'] : {};
-      for (const [k, v] of Object.entries(obj['stringData'])) {
-        data[k] = Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8').toString('base64');
-      }
-      obj['data'] = data;
-      delete obj['stringData'];
-    }
-    const apiVersion = obj['apiVersion'];
-    const kind = obj['kind'];
-    if (apiVersion !== undefined && apiVersion !== apiVersionOf(type)) {
-      throw badRequest(
-        `the API version in the data (${JSON.stringify(apiVersion)}) does not match the expected API version (${apiVersionOf(type)})`,
-      );
-    }
-    if (kind !== undefined && kind !== type.kind) {
-      throw badRequest(
-        `the kind in the data (${JSON.stringify(kind)}) does not match the expected kind (${type.kind})`,
-      );
-    }
-    obj['apiVersion'] = apiVersionOf(type);
-    obj['kind'] = type.kind;
-    meta(obj);
-    return type.storage ? type.storage.toStorage(obj) : obj;
-  }
-
-  /** Namespaced requests fix the namespace; a different one in the body is refused (400) as upstream. */
-  private checkNamespace(req: ResourceRequest, m: JsonObject): void {
-    if (!req.type.namespaced) {
-      delete m['namespace'];
-      return;
-    }
-    const inBody = stringAt(m, 'namespace') ?? '';
-    if (inBody !== '' && inBody !== req.namespace) {
-      throw badRequest(
-        'the namespace of the provided object does not match the namespace sent on the request',
-      );
-    }
-    m['namespace'] = req.namespace;
-  }
-}
-
-/** Removes from `live` what `previous` applied and `next` no longer does (maps recursively; lists whole). */
-function dropUnapplied(live: JsonObject, previous: JsonObject, next: JsonObject): void {
-  for (const [k, v] of Object.entries(previous)) {
-    if (k === 'apiVersion' || k === 'kind') continue;
-    if (!(k in next)) delete live[k];
-    else if (isObject(v) && isObject(next[k]) && isObject(live[k])) dropUnapplied(live[k], v, next[k]);
   }
 }
 

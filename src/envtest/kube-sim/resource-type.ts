@@ -1,4 +1,5 @@
 import type { JsonObject } from './json.js';
+import type { ResourceStrategy } from './strategy.js';
 
 /** How a kind maintains `metadata.generation`, following each kind's registry strategy upstream. */
 export type GenerationPolicy =
@@ -54,6 +55,8 @@ export interface ResourceType {
   fieldSelectors: Record<string, FieldGetter>;
   /** Table columns between Name and (for built-ins) the kind's own Age placement. */
   columns: TableColumn[];
+  /** The kind's hooks into the generic CRUD (create/update preparation, deletion): see strategy.ts. */
+  strategy: ResourceStrategy;
   /** Set for kinds a CRD defines: the CRD's name. */
   crdName?: string;
   /**
