@@ -1,5 +1,6 @@
 // The PrefixSync controller in-process against real etcd and the simulator (through client-node).
 import { strict as assert } from 'node:assert';
+import type { PrefixSyncSpec } from '../../../src/api/index.js';
 import type { Manager } from '../../../src/operator/index.js';
 import { TestEnv, mountingPodSpec, templateHashOf, waitFor } from './support.js';
 
@@ -23,6 +24,17 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
     return { ns, prefix: `/${ns}/` };
   }
 
+  /** Creates PrefixSync `app`: `prefix` of source `main` into ConfigMap `cfg`, no debounce; `spec` overrides. */
+  async function createApp(ns: string, prefix: string, spec: Partial<PrefixSyncSpec> = {}): Promise<void> {
+    await env.createPrefixSync(ns, 'app', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '0s',
+      ...spec,
+    });
+  }
+
   async function syncedRevision(ns: string, name: string): Promise<string | undefined> {
     return (await env.prefixSync(ns, name))?.status?.syncedRevision;
   }
@@ -32,12 +44,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}a`, '1');
       const rev = await env.put(`${prefix}sub/b`, 'two');
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
-        debounce: '0s',
-      });
+      await createApp(ns, prefix);
 
       const cm = await waitFor('ConfigMap cfg', () => env.configMap(ns, 'cfg'));
       assert.deepEqual({ ...cm.data }, { a: '1', 'sub.b': 'two' });
@@ -76,12 +83,8 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}a`, '1');
       await env.createDeployment(ns, 'web', mountingPodSpec('cfg'));
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
+      await createApp(ns, prefix, {
         rollout: { mode: 'targets', targets: [{ kind: 'Deployment', name: 'web' }] },
-        debounce: '0s',
       });
       await waitFor(
         'first sync',
@@ -117,13 +120,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}a`, '1');
       await env.createDeployment(ns, 'web', mountingPodSpec('cfg'));
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
-        rollout: { mode: 'auto' },
-        debounce: '0s',
-      });
+      await createApp(ns, prefix, { rollout: { mode: 'auto' } });
       await waitFor('first sync', async () => (await env.condition(ns, 'app')) === 'True/Synced');
       const rev = await env.put(`${prefix}a`, '2');
       await waitFor(
@@ -159,10 +156,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}n`, '0');
       await env.createDeployment(ns, 'web', mountingPodSpec('cfg'));
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
+      await createApp(ns, prefix, {
         rollout: { mode: 'targets', targets: [{ kind: 'Deployment', name: 'web' }] },
         debounce: '1s',
       });
@@ -189,15 +183,9 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
   });
 
   describe('bad input ends in a named condition and keeps the last good ConfigMap', () => {
-    async function synced(ns: string, prefix: string, extra: object = {}): Promise<void> {
+    async function synced(ns: string, prefix: string, extra: Partial<PrefixSyncSpec> = {}): Promise<void> {
       await env.put(`${prefix}good`, 'ok');
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
-        debounce: '0s',
-        ...extra,
-      });
+      await createApp(ns, prefix, extra);
       await waitFor('first sync', async () => (await env.condition(ns, 'app')) === 'True/Synced');
     }
     async function expectFailure(ns: string, reason: string, messagePart: string): Promise<void> {
@@ -256,12 +244,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
         body: { metadata: { name: 'cfg' }, data: { good: 'ok' } },
       });
       await env.put(`${prefix}good`, 'changed');
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
-        debounce: '0s',
-      });
+      await createApp(ns, prefix);
       await expectFailure(ns, 'TargetConflict', `${ns}/cfg`);
       assert.equal((await env.configMap(ns, 'cfg'))?.metadata?.ownerReferences, undefined);
     });
@@ -312,12 +295,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
         access: [{ namespaceSelector: { matchLabels: { 'etcd-access': 'yes' } }, prefixes: [prefix] }],
       });
       await env.put(`${prefix}a`, '1');
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: `labels-${ns}` },
-        prefix,
-        target: { name: 'cfg' },
-        debounce: '0s',
-      });
+      await createApp(ns, prefix, { sourceRef: { name: `labels-${ns}` } });
       await waitFor(
         'PrefixForbidden',
         async () => (await env.condition(ns, 'app')) === 'False/PrefixForbidden',
@@ -400,12 +378,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
     it('repairs an edited or deleted ConfigMap', async () => {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}a`, '1');
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
-        debounce: '0s',
-      });
+      await createApp(ns, prefix);
       const cm = await waitFor('synced', () => env.configMap(ns, 'cfg'));
       await env.core.replaceNamespacedConfigMap({
         namespace: ns,
@@ -420,12 +393,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
     it('re-reads and retries a ConfigMap write that got 409 Conflict, without a failure condition', async () => {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}a`, '1');
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
-        debounce: '0s',
-      });
+      await createApp(ns, prefix);
       await waitFor('synced', async () => (await env.configMap(ns, 'cfg'))?.data?.['a'] === '1');
       env.sim.faults.failNext({ verb: 'update', resource: 'configmaps', count: 2, status: 409 });
       const rev = await env.put(`${prefix}a`, '2');
@@ -444,12 +412,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
     it('writes nothing while suspended, and catches up when resumed', async () => {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}a`, '1');
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
-        debounce: '0s',
-      });
+      await createApp(ns, prefix);
       await waitFor('synced', async () => (await env.configMap(ns, 'cfg'))?.data?.['a'] === '1');
       await env.patchPrefixSync(ns, 'app', { spec: { suspend: true } });
       await waitFor('Suspended', async () => (await env.condition(ns, 'app')) === 'False/Suspended');
@@ -466,16 +429,11 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
   });
 
   describe('deletion', () => {
-    it('deletionPolicy Delete deletes the ConfigMap', async () => {
+    /** A synced PrefixSync `app` with the given policy, its finalizer on, then deleted and gone. */
+    async function syncedThenDeleted(deletionPolicy: 'Delete' | 'Retain'): Promise<string> {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}a`, '1');
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
-        deletionPolicy: 'Delete',
-        debounce: '0s',
-      });
+      await createApp(ns, prefix, { deletionPolicy });
       await waitFor('synced', () => env.configMap(ns, 'cfg'));
       await waitFor(
         'finalizer',
@@ -483,26 +441,16 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       );
       await env.deletePrefixSync(ns, 'app');
       await waitFor('PrefixSync gone', async () => (await env.prefixSync(ns, 'app')) === undefined);
+      return ns;
+    }
+
+    it('deletionPolicy Delete deletes the ConfigMap', async () => {
+      const ns = await syncedThenDeleted('Delete');
       await waitFor('ConfigMap gone', async () => (await env.configMap(ns, 'cfg')) === undefined);
     });
 
     it('deletionPolicy Retain keeps the ConfigMap without our ownerReference', async () => {
-      const { ns, prefix } = await fresh();
-      await env.put(`${prefix}a`, '1');
-      await env.createPrefixSync(ns, 'app', {
-        sourceRef: { name: 'main' },
-        prefix,
-        target: { name: 'cfg' },
-        deletionPolicy: 'Retain',
-        debounce: '0s',
-      });
-      await waitFor('synced', () => env.configMap(ns, 'cfg'));
-      await waitFor(
-        'finalizer',
-        async () => (await env.prefixSync(ns, 'app'))?.metadata.finalizers?.length === 1,
-      );
-      await env.deletePrefixSync(ns, 'app');
-      await waitFor('PrefixSync gone', async () => (await env.prefixSync(ns, 'app')) === undefined);
+      const ns = await syncedThenDeleted('Retain');
       // Give the garbage collector its chance: a write after the deletion proves time has passed.
       await env.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'marker' } } });
       await waitFor('marker', () => env.configMap(ns, 'marker'));
