@@ -12,19 +12,20 @@ import {
   freeLoopbackPorts,
   type TestCertificates,
 } from '../../../src/envtest/etcd/index.js';
-import { TestEnv, waitFor } from './support.js';
+import type { TestEnv } from './support.js';
+import { useTestEnv, waitFor } from './support.js';
 
 describe('ClusterEtcdSource controller (real etcd + simulator)', function () {
   this.timeout(90_000);
   let env: TestEnv;
 
-  before(async () => {
-    env = await TestEnv.start();
-    await env.startManager();
-  });
-  after(async () => {
-    await env?.close();
-  });
+  useTestEnv(
+    async (e) => {
+      env = e;
+      await env.startManager();
+    },
+    { mainSource: false },
+  );
 
   async function source(name: string): Promise<ClusterEtcdSource | undefined> {
     try {

@@ -2,20 +2,17 @@
 import { strict as assert } from 'node:assert';
 import type { PrefixSyncSpec } from '../../../src/api/index.js';
 import type { Manager } from '../../../src/operator/index.js';
-import { TestEnv, mountingPodSpec, templateHashOf, waitFor } from './support.js';
+import type { TestEnv } from './support.js';
+import { useTestEnv, mountingPodSpec, templateHashOf, waitFor } from './support.js';
 
 describe('PrefixSync controller (real etcd + simulator)', function () {
   this.timeout(60_000);
   let env: TestEnv;
   let manager: Manager;
 
-  before(async () => {
-    env = await TestEnv.start();
-    await env.createSource('main', { access: [{ namespaceSelector: {}, prefixes: ['/'] }] });
+  useTestEnv(async (e) => {
+    env = e;
     manager = await env.startManager();
-  });
-  after(async () => {
-    await env?.close();
   });
 
   /** A namespace and a prefix of its own. */

@@ -1,7 +1,8 @@
 // Scenarios of the kinds issue 4 lists, beyond its own list: every format, another separator, spec
 // changes, rollout of StatefulSets and DaemonSets, inputs that go bad and heal, restart mid-debounce.
 import { strict as assert } from 'node:assert';
-import { TestEnv, mountingPodSpec, templateHashOf, waitFor } from './support.js';
+import type { TestEnv } from './support.js';
+import { useTestEnv, mountingPodSpec, templateHashOf, waitFor } from './support.js';
 
 const HASH = 'etcdconfig.dev/config-hash';
 
@@ -9,13 +10,9 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
   this.timeout(60_000);
   let env: TestEnv;
 
-  before(async () => {
-    env = await TestEnv.start();
-    await env.createSource('main', { access: [{ namespaceSelector: {}, prefixes: ['/'] }] });
+  useTestEnv(async (e) => {
+    env = e;
     await env.startManager();
-  });
-  after(async () => {
-    await env?.close();
   });
 
   async function fresh(): Promise<{ ns: string; prefix: string }> {
@@ -164,14 +161,16 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
         ?.annotations?.[HASH];
     assert.equal(await ssHash(), undefined, 'nothing rolled on the first sync');
     await env.put(`${prefix}k`, '2');
-    const first = await waitFor('StatefulSet rolled', ssHash);
+    await waitFor('StatefulSet rolled', async () => (await ssHash()) !== undefined);
+    const first = await ssHash();
     assert.deepEqual((await env.prefixSync(ns, 'p'))?.status?.rolledOut, [
       { kind: 'StatefulSet', name: 'ss', hash: first },
     ]);
     assert.equal(await dsHash(), undefined, 'the selector left the DaemonSet alone');
     await env.patchPrefixSync(ns, 'p', { spec: { rollout: { selector: null } } });
     await env.put(`${prefix}k`, '3');
-    const second = await waitFor('DaemonSet rolled', dsHash);
+    await waitFor('DaemonSet rolled', async () => (await dsHash()) !== undefined);
+    const second = await dsHash();
     assert.equal(await ssHash(), second);
   });
 
@@ -201,7 +200,7 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
     );
     await env.createDeployment(ns, 'later', mountingPodSpec('cfg'));
     await env.put(`${prefix}k`, '3');
-    await waitFor('rolled', async () => templateHashOf(await env.deployment(ns, 'later')));
+    await waitFor('rolled', async () => templateHashOf(await env.deployment(ns, 'later')) !== undefined);
     await waitFor('cleared', async () => (await env.condition(ns, 'p', 'RolledOut')) === 'True/RolledOut');
   });
 

@@ -247,6 +247,32 @@ export class TestEnv {
   }
 }
 
+/** The spec of the `main` ClusterEtcdSource most suites use: any namespace, any prefix. */
+export const OPEN_SOURCE: Partial<ClusterEtcdSourceSpec> = {
+  access: [{ namespaceSelector: {}, prefixes: ['/'] }],
+};
+
+/**
+ * The setup the controller and operator suites share, as mocha hooks of the calling `describe`: before
+ * its tests a TestEnv starts (with the CRDs unless `crds: false`; with the open source `main` unless
+ * `mainSource: false` or without CRDs) and is handed to `use`, which keeps it and may start managers;
+ * after them it closes, managers included.
+ */
+export function useTestEnv(
+  use: (env: TestEnv) => void | Promise<void>,
+  options: { crds?: boolean; mainSource?: boolean } = {},
+): void {
+  let env: TestEnv | undefined;
+  before(async () => {
+    env = await TestEnv.start({ crds: options.crds ?? true });
+    if (options.mainSource ?? options.crds ?? true) await env.createSource('main', OPEN_SOURCE);
+    await use(env);
+  });
+  after(async () => {
+    await env?.close();
+  });
+}
+
 /** A pod spec whose one container mounts ConfigMap `configMap` as a volume. */
 export function mountingPodSpec(configMap: string): V1PodSpec {
   return {

@@ -2,7 +2,8 @@
 // start before the CRDs exist.
 import { strict as assert } from 'node:assert';
 import type { Manager } from '../../../src/operator/index.js';
-import { TestEnv, installCrds, waitFor } from '../controller/support.js';
+import type { TestEnv } from '../controller/support.js';
+import { OPEN_SOURCE, useTestEnv, installCrds, waitFor } from '../controller/support.js';
 
 async function get(port: number | undefined, path: string): Promise<{ status: number; body: string }> {
   assert.ok(port, 'endpoint not bound');
@@ -18,12 +19,8 @@ describe('Manager (real etcd + simulator)', function () {
 
   describe('with leader election', () => {
     let env: TestEnv;
-    before(async () => {
-      env = await TestEnv.start();
-      await env.createSource('main', { access: [{ namespaceSelector: {}, prefixes: ['/'] }] });
-    });
-    after(async () => {
-      await env?.close();
+    useTestEnv((e) => {
+      env = e;
     });
 
     it('only the leader acts; both are ready; the standby takes over when the leader stops', async () => {
@@ -111,13 +108,9 @@ describe('Manager (real etcd + simulator)', function () {
   describe('/metrics', () => {
     let env: TestEnv;
     let manager: Manager;
-    before(async () => {
-      env = await TestEnv.start();
-      await env.createSource('main', { access: [{ namespaceSelector: {}, prefixes: ['/'] }] });
+    useTestEnv(async (e) => {
+      env = e;
       manager = await env.startManager({ metricsAddr: '127.0.0.1:0', probeAddr: '127.0.0.1:0' });
-    });
-    after(async () => {
-      await env?.close();
     });
 
     it('exports controller-runtime style and operator metrics', async () => {
@@ -162,12 +155,8 @@ describe('Manager (real etcd + simulator)', function () {
 
   describe('sharding by label selector', () => {
     let env: TestEnv;
-    before(async () => {
-      env = await TestEnv.start();
-      await env.createSource('main', { access: [{ namespaceSelector: {}, prefixes: ['/'] }] });
-    });
-    after(async () => {
-      await env?.close();
+    useTestEnv((e) => {
+      env = e;
     });
 
     it('each replica handles only the PrefixSyncs its selector matches', async () => {
@@ -210,12 +199,12 @@ describe('Manager (real etcd + simulator)', function () {
 
   describe('started before the CRDs exist', () => {
     let env: TestEnv;
-    before(async () => {
-      env = await TestEnv.start({ crds: false });
-    });
-    after(async () => {
-      await env?.close();
-    });
+    useTestEnv(
+      (e) => {
+        env = e;
+      },
+      { crds: false },
+    );
 
     it('is not ready, keeps retrying, and works once the CRDs are installed', async () => {
       const manager = await env.startManager({ probeAddr: '127.0.0.1:0' });
@@ -232,7 +221,7 @@ describe('Manager (real etcd + simulator)', function () {
         async () => (await get(manager.boundPorts.probes, '/readyz')).status === 200,
         40_000,
       );
-      await env.createSource('main', { access: [{ namespaceSelector: {}, prefixes: ['/'] }] });
+      await env.createSource('main', OPEN_SOURCE);
       const ns = await env.namespace();
       await env.put(`/${ns}/a`, '1');
       await env.createPrefixSync(ns, 'app', {
