@@ -67,6 +67,14 @@ describe('LeaderElector on a coordination.k8s.io/v1 Lease (client-node against t
     return new LeaseClient(sim.kubeConfig()).get('default', 'lock');
   }
 
+  /** The usual opening: `a` starts and leads, then `b` starts and has seen `a` hold the lease. */
+  async function leaderAndStandby(a: LeaderElector, b: LeaderElector): Promise<void> {
+    a.start();
+    await waitFor('a to lead', () => a.isLeader());
+    b.start();
+    await waitFor('b to see a lead', async () => (await lease()).spec?.holderIdentity === 'a');
+  }
+
   beforeEach(async () => {
     sim = await KubeSim.start({ port: 0 });
     intervals = new Intervals();
@@ -136,10 +144,7 @@ describe('LeaderElector on a coordination.k8s.io/v1 Lease (client-node against t
   it('hands over at once when the leader releases the lease on shutdown', async () => {
     const a = candidate('a', sim.kubeConfig());
     const b = candidate('b', sim.kubeConfig());
-    a.start();
-    await waitFor('a to lead', () => a.isLeader());
-    b.start();
-    await waitFor('b to see a lead', async () => (await lease()).spec?.holderIdentity === 'a');
+    await leaderAndStandby(a, b);
     await a.close();
     const releasedAt = Date.now();
     assert.equal((await lease()).spec?.holderIdentity ?? '', '', 'the lease was released');
@@ -194,10 +199,7 @@ describe('LeaderElector on a coordination.k8s.io/v1 Lease (client-node against t
       let standbyLedWhenLeaderStopped: boolean | undefined;
       const b = candidate('b', sim.kubeConfig());
       const a = candidate('a', proxy.kubeConfig(), () => (standbyLedWhenLeaderStopped = b.isLeader()));
-      a.start();
-      await waitFor('a to lead', () => a.isLeader());
-      b.start();
-      await waitFor('b to see a lead', async () => (await lease()).spec?.holderIdentity === 'a');
+      await leaderAndStandby(a, b);
       proxy.mode = mode;
       const partitionedAt = Date.now();
       await waitFor('a to stop leading', () => !a.isLeader());
@@ -225,10 +227,7 @@ describe('LeaderElector on a coordination.k8s.io/v1 Lease (client-node against t
   it('stops at the renew deadline while the server delays lease writes, and the two never overlap', async () => {
     const a = candidate('a', sim.kubeConfig());
     const b = candidate('b', sim.kubeConfig());
-    a.start();
-    await waitFor('a to lead', () => a.isLeader());
-    b.start();
-    await waitFor('b to see a lead', async () => (await lease()).spec?.holderIdentity === 'a');
+    await leaderAndStandby(a, b);
     sim.faults.delay({ verb: 'update', resource: 'leases', ms: TIMING.leaseDurationMs * 2 });
     const delayedAt = Date.now();
     await waitFor('a to stop leading', () => !a.isLeader());
@@ -241,10 +240,7 @@ describe('LeaderElector on a coordination.k8s.io/v1 Lease (client-node against t
   it('rides out a few failed renewals that stay within the renew deadline', async () => {
     const a = candidate('a', sim.kubeConfig());
     const b = candidate('b', sim.kubeConfig());
-    a.start();
-    await waitFor('a to lead', () => a.isLeader());
-    b.start();
-    await waitFor('b to see a lead', async () => (await lease()).spec?.holderIdentity === 'a');
+    await leaderAndStandby(a, b);
     // Only the leader writes the lease while it is healthy, so these failures all hit its renewals.
     sim.faults.failNext({ verb: 'update', resource: 'leases', count: 3, status: 500 });
     const until = Date.now() + TIMING.leaseDurationMs;
