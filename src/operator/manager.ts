@@ -111,6 +111,15 @@ interface Session {
 /** The manager's lifecycle; changed only through `transition()`. */
 export type ManagerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+/** The lifecycle's allowed transitions (close() may come before or during start()). */
+export const MANAGER_TRANSITIONS: Readonly<Record<ManagerState, readonly ManagerState[]>> = {
+  idle: ['starting', 'stopping'],
+  starting: ['running', 'stopping'],
+  running: ['stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
 /**
  * Runs the operator: informers for PrefixSyncs (of this shard), ClusterEtcdSources, our ConfigMaps,
  * Namespaces and the operator namespace's Secrets keep caches warm at all times; the two controllers,
@@ -252,6 +261,8 @@ export class Manager {
     if (this.state !== 'idle') throw new Error(`manager cannot start from state ${this.state}`);
     this.transition('starting');
     await this.listen();
+    // close() while the endpoints were binding: it owns the shutdown; start nothing more.
+    if (this.currentState !== 'starting') return;
     for (const i of this.allInformers()) i.start();
     this.warnWhileUnsynced();
     this.transition('running');
@@ -287,7 +298,15 @@ export class Manager {
     this.logger.info('manager stopped');
   }
 
+  /**
+   * The one place the lifecycle changes, guarded by MANAGER_TRANSITIONS: a transition not in the table
+   * is a bug, logged at error and ignored.
+   */
   private transition(next: ManagerState): void {
+    if (!MANAGER_TRANSITIONS[this.state].includes(next)) {
+      this.logger.error('manager transition refused', { from: this.state, to: next });
+      return;
+    }
     this.state = next;
   }
 
