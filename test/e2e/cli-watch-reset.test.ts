@@ -2,103 +2,13 @@
 // snapshot, wipe with a new cluster token): one clear `reset` line, then exit 1 — or, with
 // --on-reset=resume, the same line and the watch goes on from etcd's revision then.
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { WatchProcess } from './support/watch-process.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EtcdCluster, etcdVersionsUnderTest } from '../../src/envtest/index.js';
 import { EtcdClient } from '../../src/etcd/index.js';
-
-const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
-/** Generous: the CLI starts through tsx on a loaded 2-core machine, and etcd restarts under it. */
-const DEADLINE_MS = 45_000;
-
-interface JsonLine {
-  type: string;
-  key?: string;
-  value?: string;
-  revision?: string;
-  etcdRevision?: string;
-  modRevision?: string;
-  previousClusterId?: string;
-  clusterId?: string;
-}
-
-/** `etcd-config-operator watch …` as a child process, its output collected as it comes. */
-class WatchProcess {
-  stdout = '';
-  stderr = '';
-  exitCode: number | null | undefined;
-  readonly exited: Promise<number | null>;
-  private readonly child: ChildProcess;
-  private readonly listeners = new Set<() => void>();
-
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [BIN, 'watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (c: string) => {
-      this.stdout += c;
-      this.notify();
-    });
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (c: string) => {
-      this.stderr += c;
-      this.notify();
-    });
-    this.exited = new Promise((resolve) =>
-      this.child.once('close', (code) => {
-        this.exitCode = code;
-        this.notify();
-        resolve(code);
-      }),
-    );
-  }
-
-  private notify(): void {
-    for (const l of this.listeners) l();
-  }
-
-  /** Complete JSON lines printed so far. */
-  get lines(): JsonLine[] {
-    return this.stdout
-      .split('\n')
-      .slice(0, -1)
-      .map((l) => JSON.parse(l) as JsonLine);
-  }
-
-  /** Resolves once `condition` holds; fails with the output so far after the deadline. */
-  async until(condition: () => boolean, what: string): Promise<void> {
-    if (condition()) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!condition()) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out waiting for ${what}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`));
-      }, DEADLINE_MS);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-    });
-  }
-
-  interrupt(): void {
-    this.child.kill('SIGINT');
-  }
-
-  /** Kills the process if it still runs (cleanup after a failed test). */
-  async kill(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-}
 
 for (const etcd of etcdVersionsUnderTest()) {
   describe(`on etcd ${etcd.version}`, () => {

@@ -1,112 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { WatchProcess } from './support/watch-process.js';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { EtcdClient } from '../../src/etcd/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdCluster, createTestCertificates, freeLoopbackPorts } from '../../src/envtest/etcd/index.js';
-
-const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
-/** Generous: the CLI starts through tsx on a loaded 2-core machine. */
-const DEADLINE_MS = 45_000;
-
-interface JsonLine {
-  type: string;
-  key?: string;
-  value?: string;
-  encoding?: string;
-  revision?: string;
-  modRevision?: string;
-  compactRevision?: string;
-  etcdRevision?: string;
-  prevKv?: { key: string; value: string; modRevision: string };
-}
-
-/** `etcd-config-operator watch …` as a child process, its output collected as it comes. */
-class WatchProcess {
-  stdout = Buffer.alloc(0);
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  private readonly child: ChildProcess;
-  private readonly listeners = new Set<() => void>();
-
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [BIN, 'watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (c: Buffer) => {
-      this.stdout = Buffer.concat([this.stdout, c]);
-      this.notify();
-    });
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (c: string) => {
-      this.stderr += c;
-      this.notify();
-    });
-    this.exited = new Promise((resolve) =>
-      this.child.once('close', (code) => {
-        this.notify();
-        resolve(code);
-      }),
-    );
-  }
-
-  private notify(): void {
-    for (const l of this.listeners) l();
-  }
-
-  /** Complete JSON lines printed so far. */
-  get lines(): JsonLine[] {
-    return this.stdout
-      .toString('utf8')
-      .split('\n')
-      .slice(0, -1)
-      .map((l) => JSON.parse(l) as JsonLine);
-  }
-
-  events(): JsonLine[] {
-    return this.lines.filter((l) => l.type === 'put' || l.type === 'delete');
-  }
-
-  /** Resolves once `condition` holds; fails with the output so far after the deadline. */
-  async until(condition: () => boolean, what: string): Promise<void> {
-    if (condition()) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (!condition()) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(
-            `timed out waiting for ${what}\nstdout:\n${this.stdout.toString()}\nstderr:\n${this.stderr}`,
-          ),
-        );
-      }, DEADLINE_MS);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-    });
-  }
-
-  untilCreated(): Promise<void> {
-    return this.until(() => this.lines.some((l) => l.type === 'created'), 'the created line');
-  }
-
-  interrupt(): void {
-    this.child.kill('SIGINT');
-  }
-
-  /** Kills the process if it still runs (cleanup after a failed test). */
-  async kill(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-}
 
 describe('etcd-config-operator watch', function () {
   this.timeout(120_000);
