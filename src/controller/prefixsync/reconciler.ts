@@ -458,7 +458,9 @@ export class PrefixSyncReconciler implements Reconciler {
       fromRevision: outcome.wentBackFrom ?? outcome.revision,
       toRevision: outcome.revision,
     });
-    const seen = this.options.connections.get(source)?.lastWentBack;
+    // The watches' own word on the cluster IDs, if it concerns this episode (not an earlier restore).
+    const last = this.options.connections.get(source)?.lastWentBack;
+    const seen = last !== undefined && last.etcdRevision <= outcome.revision ? last : undefined;
     const clusters =
       seen?.clusterId !== undefined && seen.previousClusterId !== undefined
         ? ` (cluster ID ${clusterIdHex(seen.previousClusterId)} before, ${clusterIdHex(seen.clusterId)} now)`
