@@ -40,15 +40,15 @@ export { EtcdSourceReconciler, DEFAULT_PROBE_INTERVAL_MS } from './etcdsource/re
 export type { EtcdSourceReconcilerOptions, SourceMetrics } from './etcdsource/reconciler.js';
 export { connectionSettings, referencedSecrets } from './etcdsource/connection-settings.js';
 export type { ConnectionSettings, SecretLookup, SettingsResult } from './etcdsource/connection-settings.js';
-export { SourceConnections } from './etcdsource/source-connections.js';
+export { SourceConnections } from './connections/source-connections.js';
 export type {
   SourceConnection,
   SourceConnectionEvents,
   SourceConnectionsOptions,
   SourceHealth,
-} from './etcdsource/source-connections.js';
-export { MirrorPool } from './etcdsource/mirror-pool.js';
-export type { MirrorListener } from './etcdsource/mirror-pool.js';
+} from './connections/source-connections.js';
+export { MirrorPool } from './connections/mirror-pool.js';
+export type { MirrorListener } from './connections/mirror-pool.js';
 export { clusterIdHex, failedHealth, readyHealth, sourceStatus } from './etcdsource/source-status.js';
 export { requestsForSecret, sourceChanged } from './etcdsource/triggers.js';
 export { findCondition, rfc3339, setCondition } from './shared/conditions.js';

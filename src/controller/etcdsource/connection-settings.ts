@@ -2,19 +2,10 @@
 import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import { endpointUsesTls, parseEndpoint, type DefaultedClusterEtcdSourceSpec } from '../../api/index.js';
-import type { EtcdAuthOptions, EtcdTlsOptions } from '../../etcd/index.js';
+import type { EtcdTlsOptions } from '../../etcd/index.js';
+import type { ConnectionSettings } from '../connections/source-connections.js';
 
-/** What an etcd client for one source connects with. */
-export interface ConnectionSettings {
-  endpoints: string[];
-  tls?: EtcdTlsOptions;
-  auth?: EtcdAuthOptions;
-  /**
-   * A digest of everything above (Secret contents included): a different fingerprint means the
-   * connection must be re-made; the same one means the existing client stays.
-   */
-  fingerprint: string;
-}
+export type { ConnectionSettings };
 
 /** The settings, or which Secret (or key of it) is missing. */
 export type SettingsResult = { ok: true; settings: ConnectionSettings } | { ok: false; message: string };

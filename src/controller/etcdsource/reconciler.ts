@@ -25,9 +25,9 @@ import { REVISION_WENT_BACK_EVENT, subjectOf, type EventSink } from '../shared/e
 import { ReconcileAborted } from '../shared/reconcile-failure.js';
 import type { ResourceApi } from '../shared/resources.js';
 import { connectionSettings, type SecretLookup } from './connection-settings.js';
-import type { SourceConnections, SourceHealth } from './source-connections.js';
+import type { SourceConnections, SourceHealth } from '../connections/source-connections.js';
 import { failedHealth, readyHealth, sourceStatus } from './source-status.js';
-import { describeWentBack, sourceWentBack, type SourceWentBack } from './went-back.js';
+import { describeWentBack, sourceWentBack, type SourceWentBack } from '../connections/went-back.js';
 
 /** Default time between probes of a reachable source. */
 export const DEFAULT_PROBE_INTERVAL_MS = 10_000;

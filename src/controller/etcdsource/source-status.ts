@@ -13,16 +13,10 @@ import {
   type EtcdStatus,
 } from '../../etcd/index.js';
 import { setCondition } from '../shared/conditions.js';
-import type { SourceHealth } from './source-connections.js';
+import { clusterIdHex } from '../connections/cluster-id.js';
+import type { SourceHealth } from '../connections/source-connections.js';
 
-/** etcd reports the cluster id as a decimal uint64; etcdctl prints it in lower-case hex. */
-export function clusterIdHex(decimal: string): string {
-  try {
-    return BigInt(decimal).toString(16);
-  } catch {
-    return decimal;
-  }
-}
+export { clusterIdHex };
 
 /** Health from a successful probe. */
 export function readyHealth(status: EtcdStatus, memberCount: number): SourceHealth {

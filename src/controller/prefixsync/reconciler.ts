@@ -27,8 +27,8 @@ import {
   type Result,
 } from '../../runtime/index.js';
 import { renderConfigMap, summarizeProblems, type Problem, type RenderSuccess } from '../../sync/index.js';
-import type { SourceConnections } from '../etcdsource/source-connections.js';
-import { clusterIdHex } from '../etcdsource/source-status.js';
+import { clusterIdHex } from '../connections/cluster-id.js';
+import type { SourceConnections } from '../connections/source-connections.js';
 import { findCondition } from '../shared/conditions.js';
 import { REVISION_WENT_BACK_EVENT, subjectOf, type EventSink } from '../shared/events.js';
 import { ReconcileAborted, ReconcileFailure } from '../shared/reconcile-failure.js';

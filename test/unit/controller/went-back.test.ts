@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { describeWentBack, sourceWentBack } from '../../../src/controller/etcdsource/went-back.js';
+import { describeWentBack, sourceWentBack } from '../../../src/controller/connections/went-back.js';
 import type { SourceHealth } from '../../../src/controller/index.js';
 
 const ready = (revision: bigint, clusterId = 'c1'): SourceHealth => ({

@@ -4,14 +4,15 @@ import type { ClusterEtcdSourceReason } from '../../api/index.js';
 import {
   EtcdClient,
   PrefixMirror,
+  type EtcdAuthOptions,
   type EtcdClientOptions,
   type EtcdError,
+  type EtcdTlsOptions,
   type RevisionWentBackError,
 } from '../../etcd/index.js';
 import { silentLogger, type Logger } from '../../observability/index.js';
-import type { ConnectionSettings } from './connection-settings.js';
 import { MirrorPool } from './mirror-pool.js';
-import { clusterIdHex } from './source-status.js';
+import { clusterIdHex } from './cluster-id.js';
 import type { SourceWentBack } from './went-back.js';
 
 function maxOf(a: bigint, b: bigint): bigint {
@@ -20,6 +21,18 @@ function maxOf(a: bigint, b: bigint): bigint {
 
 function minOf(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
+}
+
+/** What an etcd client for one source connects with. */
+export interface ConnectionSettings {
+  endpoints: string[];
+  tls?: EtcdTlsOptions;
+  auth?: EtcdAuthOptions;
+  /**
+   * A digest of everything above (Secret contents included): a different fingerprint means the
+   * connection must be re-made; the same one means the existing client stays.
+   */
+  fingerprint: string;
 }
 
 /** How a source's etcd cluster answered the last probe. */
