@@ -16,8 +16,6 @@ import { setCondition } from '../shared/conditions.js';
 import { clusterIdHex } from '../connections/cluster-id.js';
 import type { SourceHealth } from '../connections/source-connections.js';
 
-export { clusterIdHex };
-
 /** Health from a successful probe. */
 export function readyHealth(status: EtcdStatus, memberCount: number): SourceHealth {
   return {
