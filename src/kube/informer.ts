@@ -1,19 +1,20 @@
+// The informer: a self-restarting list+watch cache of one kind. This file is its lifecycle (start,
+// waitForSync, close), the list/watch loop that decides between relisting, backing off and rewatching,
+// and the periodic resync. One watch request lives in watch-request.ts, the handlers in
+// informer-handlers.ts, the state table in informer-state.ts.
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { Backoff, realClock, sleep, type BackoffOptions, type Clock } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 import { ObjectCache, type ObjectStore } from './cache.js';
-import { GoneError, toKubeError, type KubeApiError } from './errors.js';
+import { toKubeError } from './errors.js';
+import { HandlerSet, type InformerHandlers } from './informer-handlers.js';
+import { INFORMER_TRANSITIONS, type InformerState } from './informer-state.js';
 import type { ListWatchSource } from './types.js';
+import { startWatch, type WatchEnd, type WatchEventType } from './watch-request.js';
 
-/** Callbacks for cache changes. They run synchronously on the informer's loop; exceptions are logged. */
-export interface InformerHandlers<T extends KubernetesObject> {
-  onAdd?(obj: T): void;
-  /** Called only when the `resourceVersion` changed. */
-  onUpdate?(old: T, current: T): void;
-  onDelete?(obj: T): void;
-  /** Called for every cached object each resync period (see `resyncPeriodMs`), changed or not. */
-  onResync?(obj: T): void;
-}
+export type { InformerHandlers } from './informer-handlers.js';
+export { INFORMER_TRANSITIONS } from './informer-state.js';
+export type { InformerState } from './informer-state.js';
 
 /** Options of {@link Informer}. */
 export interface InformerOptions<T extends KubernetesObject> {
@@ -42,28 +43,6 @@ export interface InformerOptions<T extends KubernetesObject> {
   clock?: Clock;
 }
 
-/** The informer's lifecycle; changed only through `transition()`. */
-export type InformerState = 'idle' | 'listing' | 'watching' | 'backoff' | 'closed';
-
-/**
- * Every transition an informer may make, by from-state; transition() refuses any other. A healthy
- * watch that ended is simply watched again (watching → watching); 410 Gone relists (watching →
- * listing); `closed` is terminal.
- */
-export const INFORMER_TRANSITIONS: Readonly<Record<InformerState, readonly InformerState[]>> = {
-  idle: ['listing', 'closed'],
-  listing: ['watching', 'backoff', 'closed'],
-  watching: ['watching', 'listing', 'backoff', 'closed'],
-  backoff: ['listing', 'watching', 'closed'],
-  closed: [],
-};
-
-/** How one watch request ended. */
-type WatchEnd =
-  | { kind: 'closed'; delivered: boolean }
-  | { kind: 'gone'; delivered: boolean }
-  | { kind: 'failed'; error: KubeApiError; delivered: boolean };
-
 /**
  * A list+watch cache of one kind, like client-go's reflector + indexer, built on client-node's `Watch`
  * rather than its `ListWatch` (which stops for good on any error but 410, never backs off, and can start
@@ -90,8 +69,8 @@ export class Informer<T extends KubernetesObject> {
   private readonly clock: Clock;
   /** The objects; written only by the loop. */
   private readonly cache = new ObjectCache<T>();
-  /** Registered handlers, called in registration order. */
-  private readonly handlers = new Set<InformerHandlers<T>>();
+  /** Registered handlers; called only from the loop and the resync timer. */
+  private readonly handlers: HandlerSet<T>;
   private state: InformerState = 'idle';
   /** Where the next watch starts; '' means "relist first". */
   private resourceVersion = '';
@@ -102,8 +81,6 @@ export class Informer<T extends KubernetesObject> {
   private resolveSynced!: () => void;
   /** Aborted by close(); cuts backoff sleeps and in-flight lists. */
   private readonly stopController = new AbortController();
-  /** The running watch request, to abort on close(). */
-  private activeWatch: AbortController | undefined;
   /** The last watch request while it connects (client-node gives no handle before headers arrive). */
   private pendingWatch: Promise<unknown> | undefined;
   /** The loop started by start(); close() awaits it. */
@@ -132,6 +109,7 @@ export class Informer<T extends KubernetesObject> {
       informer: options.source.resource,
       ...(options.namespace ? { namespace: options.namespace } : {}),
     });
+    this.handlers = new HandlerSet(this.logger);
     this.syncedPromise = new Promise((resolve) => (this.resolveSynced = resolve));
   }
 
@@ -201,8 +179,7 @@ export class Informer<T extends KubernetesObject> {
    * cached are not replayed: call before {@link start} (or read the store).
    */
   addHandlers(handlers: InformerHandlers<T>): () => void {
-    this.handlers.add(handlers);
-    return () => this.handlers.delete(handlers);
+    return this.handlers.add(handlers);
   }
 
   /** Starts listing and watching in the background. Calling it twice, or after close(), throws. */
@@ -215,7 +192,7 @@ export class Informer<T extends KubernetesObject> {
   private scheduleResync(): void {
     this.cancelResync = this.clock.setTimer(() => {
       if (this.closed) return;
-      if (this.synced) for (const obj of this.cache.list()) this.dispatch((h) => h.onResync?.(obj));
+      if (this.synced) for (const obj of this.cache.list()) this.handlers.resynced(obj);
       this.scheduleResync();
     }, this.resyncPeriodMs);
   }
@@ -224,8 +201,7 @@ export class Informer<T extends KubernetesObject> {
   async close(): Promise<void> {
     if (this.state !== 'closed') {
       this.transition('closed');
-      this.stopController.abort();
-      this.activeWatch?.abort();
+      this.stopController.abort(); // also ends the running watch request
       this.cancelResync?.();
     }
     await this.loop;
@@ -315,9 +291,7 @@ export class Informer<T extends KubernetesObject> {
     this.listCount++;
     const delta = this.cache.replace(result.items);
     this.resourceVersion = result.resourceVersion;
-    for (const obj of delta.deleted) this.dispatch((h) => h.onDelete?.(obj));
-    for (const obj of delta.added) this.dispatch((h) => h.onAdd?.(obj));
-    for (const { old, current } of delta.updated) this.dispatch((h) => h.onUpdate?.(old, current));
+    this.handlers.replaced(delta);
     if (!this.synced) {
       this.synced = true;
       this.resolveSynced();
@@ -329,105 +303,36 @@ export class Informer<T extends KubernetesObject> {
     return true;
   }
 
-  /** Runs one watch request from `resourceVersion` until it ends; never rejects. */
+  /** Runs one watch request from `resourceVersion` until it ends (or close()); never rejects. */
   private watchOnce(): Promise<WatchEnd> {
-    return new Promise<WatchEnd>((resolve) => {
-      let delivered = false;
-      let gone = false;
-      let settled = false;
-      let controller: AbortController | undefined;
-      const stopSignal = this.stopController.signal;
-      const onStop = (): void => finish({ kind: 'closed', delivered });
-      const finish = (end: WatchEnd): void => {
-        if (settled) return;
-        settled = true;
-        stopSignal.removeEventListener('abort', onStop);
-        controller?.abort();
-        if (this.activeWatch === controller) this.activeWatch = undefined;
-        resolve(end);
-      };
-      const onEvent = (type: string, obj: unknown): void => {
-        if (settled || this.closed) return;
-        if (type === 'ERROR') {
-          // A Status in the stream: 410 means our resourceVersion is too old. Either way this stream is
-          // done; end it ourselves instead of trusting the server to close it.
-          const code = (obj as { code?: unknown } | null)?.code;
-          if (code === 410) {
-            gone = true;
-            finish({ kind: 'gone', delivered });
-          } else {
-            const error = toKubeError(
-              Object.assign(new Error('watch error event'), { statusCode: code ?? 500 }),
-            );
-            finish({ kind: 'failed', error, delivered });
-          }
-          return;
-        }
-        const object = obj as T;
-        const rv = object?.metadata?.resourceVersion;
-        switch (type) {
-          case 'ADDED':
-          case 'MODIFIED': {
-            delivered = true;
-            const result = this.cache.upsert(object);
-            if (result.kind === 'added') this.dispatch((h) => h.onAdd?.(object));
-            else if (result.kind === 'updated') this.dispatch((h) => h.onUpdate?.(result.old, object));
-            break;
-          }
-          case 'DELETED': {
-            delivered = true;
-            const old = this.cache.remove(object);
-            if (old) this.dispatch((h) => h.onDelete?.(object));
-            break;
-          }
-          case 'BOOKMARK':
-            break;
-          default:
-            return;
-        }
-        if (rv) this.resourceVersion = rv;
-      };
-      const onDone = (err: unknown): void => {
-        if (gone || settled) return finish({ kind: 'gone', delivered });
-        if (!err) return finish({ kind: 'closed', delivered });
-        const error = toKubeError(err, `watch ${this.source.resource}`);
-        if (error instanceof GoneError) return finish({ kind: 'gone', delivered });
-        finish({ kind: 'failed', error, delivered });
-      };
-      const params: Record<string, string | boolean> = {
-        resourceVersion: this.resourceVersion,
-        allowWatchBookmarks: true,
-      };
-      if (this.labelSelector !== undefined) params['labelSelector'] = this.labelSelector;
-      if (this.fieldSelector !== undefined) params['fieldSelector'] = this.fieldSelector;
-      const request = this.watcher.watch(this.source.watchPath(this.namespace), params, onEvent, onDone);
-      this.pendingWatch = request.catch(() => undefined);
-      request.then(
-        (ctrl) => {
-          controller = ctrl;
-          if (settled || this.closed) {
-            ctrl.abort();
-            finish({ kind: 'closed', delivered });
-          } else {
-            this.activeWatch = ctrl;
-          }
-        },
-        (err: unknown) => onDone(err ?? new Error('watch failed')),
-      );
-      // close() aborts activeWatch; if the request is still connecting, end our wait here as well.
-      stopSignal.addEventListener('abort', onStop, { once: true });
+    const params: Record<string, string | boolean> = {
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: true,
+    };
+    if (this.labelSelector !== undefined) params['labelSelector'] = this.labelSelector;
+    if (this.fieldSelector !== undefined) params['fieldSelector'] = this.fieldSelector;
+    const watch = startWatch<T>({
+      watcher: this.watcher,
+      path: this.source.watchPath(this.namespace),
+      params,
+      resource: this.source.resource,
+      signal: this.stopController.signal,
+      onEvent: (type, object) => this.apply(type, object),
     });
+    this.pendingWatch = watch.connecting;
+    return watch.ended;
   }
 
-  private dispatch(call: (h: InformerHandlers<T>) => void): void {
-    for (const h of this.handlers) {
-      try {
-        call(h);
-      } catch (err) {
-        this.logger.error('informer handler threw', {
-          error: err instanceof Error ? err.message : String(err),
-        });
-      }
+  /** Applies one watch event to the cache, tells the handlers, and advances `resourceVersion`. */
+  private apply(type: WatchEventType, object: T): void {
+    const rv = object?.metadata?.resourceVersion;
+    if (type === 'ADDED' || type === 'MODIFIED') {
+      const result = this.cache.upsert(object);
+      if (result.kind === 'added') this.handlers.added(object);
+      else if (result.kind === 'updated') this.handlers.updated(result.old, object);
+    } else if (type === 'DELETED') {
+      if (this.cache.remove(object)) this.handlers.deleted(object);
     }
+    if (rv) this.resourceVersion = rv;
   }
 }
