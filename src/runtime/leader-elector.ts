@@ -1,77 +1,35 @@
-import { V1MicroTime, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+// Leader election on a Lease: the campaign loop (candidate ↔ leader until closed), a leadership term
+// with its renew deadline, and the Lease reads and writes of one attempt. The record arithmetic (expiry,
+// next attempt, the spec to write) is pure and lives in lease-record.ts, what the elector has seen of the
+// Lease in lease-observer.ts, the options and their checks in leader-elector-options.ts.
+import type { V1Lease } from '@kubernetes/client-node';
 import { realClock, sleep, type Clock } from '../base/index.js';
-import { ConflictError, NotFoundError, toKubeError, type CallOptions } from '../kube/index.js';
+import { ConflictError, NotFoundError, toKubeError } from '../kube/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 import type { LeaderCallbacks, LeaderElection } from './leader-election.js';
+import {
+  electorTimings,
+  RETRY_JITTER,
+  type LeaderElectorOptions,
+  type LeaseStore,
+} from './leader-elector-options.js';
+import { isHeldByOther, newLease, nextAttemptAt, nextLeaseSpec, releasedLeaseSpec } from './lease-record.js';
+import { LeaseObserver } from './lease-observer.js';
 import type { LeaseWatch } from './lease-watch.js';
 
-/** The Lease operations the elector needs; `LeaseClient` from the kube layer implements it. */
-export interface LeaseStore {
-  /** Throws `NotFoundError` if absent. */
-  get(namespace: string, name: string, options?: CallOptions): Promise<V1Lease>;
-  /** Throws `AlreadyExistsError` (a `ConflictError`) if it exists. */
-  create(lease: V1Lease, options?: CallOptions): Promise<V1Lease>;
-  /** Throws `ConflictError` if `metadata.resourceVersion` is stale. */
-  replace(lease: V1Lease, options?: CallOptions): Promise<V1Lease>;
-}
-
-export const DEFAULT_LEASE_DURATION_MS = 15_000;
-export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
-export const DEFAULT_RETRY_PERIOD_MS = 2_000;
-/** Candidates wait `retryPeriod · (1 + random · RETRY_JITTER)` between attempts, so they do not align. */
-export const RETRY_JITTER = 0.2;
-
-/** Options of {@link LeaderElector}. */
-export interface LeaderElectorOptions {
-  /** Where the Lease lives. Required. */
-  leases: LeaseStore;
-  /** Namespace of the Lease. Required. */
-  namespace: string;
-  /** Name of the Lease. Required. */
-  name: string;
-  /** Unique per process (e.g. the pod name). Required. */
-  identity: string;
-  /** Required. */
-  callbacks: LeaderCallbacks;
-  /**
-   * How long others wait, from when they last saw the Lease change, before taking it over. A whole
-   * number of seconds (the Lease stores seconds). Default 15 000 ms.
-   */
-  leaseDurationMs?: number;
-  /**
-   * How long the leader keeps acting without a successful renewal; it stops at once when this passes.
-   * Must be less than `leaseDurationMs` (the margin absorbs latency and timer skew). Default 10 000 ms.
-   */
-  renewDeadlineMs?: number;
-  /** Pause between attempts to acquire or renew. `renewDeadlineMs` must exceed it by the jitter. Default 2 000 ms. */
-  retryPeriodMs?: number;
-  /**
-   * A feed of the Lease's changes (e.g. {@link InformerLeaseWatch}). With one that is watching, a
-   * standby sees each renewal as it is written and attempts the takeover exactly `leaseDurationMs` after
-   * it saw the last one; without one, or while it is not watching, the standby polls every retry period.
-   * The elector starts and closes it. Default none.
-   */
-  watch?: LeaseWatch;
-  logger?: Logger;
-  clock?: Clock;
-  /** Source of jitter, in [0, 1). Default `Math.random`. */
-  random?: () => number;
-}
+export {
+  DEFAULT_LEASE_DURATION_MS,
+  DEFAULT_RENEW_DEADLINE_MS,
+  DEFAULT_RETRY_PERIOD_MS,
+  RETRY_JITTER,
+} from './leader-elector-options.js';
+export type { LeaderElectorOptions, LeaseStore } from './leader-elector-options.js';
 
 /** How one acquire/renew attempt ended. */
 type AttemptOutcome = 'held' | 'held-by-other' | 'failed';
 
 /** The elector's lifecycle; changed only through `transition()`. */
 export type ElectorState = 'idle' | 'candidate' | 'leading' | 'closed';
-
-/** The Lease record as last read or written, and when this process first saw it. */
-interface Observation {
-  readonly resourceVersion: string;
-  readonly holder: string;
-  readonly leaseDurationMs: number;
-  /** Local clock time this record was first seen (never the record's own renewTime: clocks skew). */
-  readonly observedAt: number;
-}
 
 /**
  * Leader election on a `coordination.k8s.io/v1` Lease, like client-go's: the holder renews every retry
@@ -102,15 +60,9 @@ export class LeaderElector implements LeaderElection {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly watch: LeaseWatch | undefined;
-  /** Counts changes of `observed`; a candidate attempts at once when the Lease changed since its last attempt. */
-  private observationGen = 0;
-  /** Cuts a candidate's wait short; set only while it waits. */
-  private wake: (() => void) | undefined;
+  /** What this process knows of the Lease; fed by every read and write and by the watch. */
+  private readonly observer: LeaseObserver;
   private state: ElectorState = 'idle';
-  /** The last Lease record seen or written; undefined until the first read. */
-  private observed: Observation | undefined;
-  /** The holder last reported through onNewLeader. */
-  private reportedLeader: string | undefined;
   /** Aborted by close(); cuts sleeps and requests. */
   private readonly closeController = new AbortController();
   /** While leading: aborted the moment leadership ends. */
@@ -134,20 +86,10 @@ export class LeaderElector implements LeaderElection {
     this.name = options.name;
     this.identity = options.identity;
     this.callbacks = options.callbacks;
-    this.leaseDurationMs = options.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS;
-    this.renewDeadlineMs = options.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS;
-    this.retryPeriodMs = options.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS;
-    if (!(this.leaseDurationMs >= 1000) || this.leaseDurationMs % 1000 !== 0) {
-      throw new RangeError(`LeaderElector: leaseDurationMs must be a whole number of seconds >= 1000`);
-    }
-    if (!(this.renewDeadlineMs < this.leaseDurationMs)) {
-      throw new RangeError('LeaderElector: renewDeadlineMs must be less than leaseDurationMs');
-    }
-    if (!(this.retryPeriodMs > 0) || !(this.renewDeadlineMs > this.retryPeriodMs * (1 + RETRY_JITTER))) {
-      throw new RangeError(
-        `LeaderElector: renewDeadlineMs must exceed retryPeriodMs × ${1 + RETRY_JITTER} (and retryPeriodMs > 0)`,
-      );
-    }
+    const timings = electorTimings(options);
+    this.leaseDurationMs = timings.leaseDurationMs;
+    this.renewDeadlineMs = timings.renewDeadlineMs;
+    this.retryPeriodMs = timings.retryPeriodMs;
     this.logger = (options.logger ?? silentLogger).child({
       lease: `${options.namespace}/${options.name}`,
       identity: options.identity,
@@ -155,6 +97,12 @@ export class LeaderElector implements LeaderElection {
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
     this.watch = options.watch;
+    this.observer = new LeaseObserver({
+      leaseDurationMs: this.leaseDurationMs,
+      clock: this.clock,
+      logger: this.logger,
+      callbacks: this.callbacks,
+    });
   }
 
   /** Current lifecycle state. */
@@ -171,12 +119,10 @@ export class LeaderElector implements LeaderElection {
     this.transition('candidate');
     this.watch?.start({
       onLease: (lease) => {
-        if (!this.closed) this.observe(lease);
+        if (!this.closed) this.observer.observe(lease);
       },
       onDeleted: () => {
-        if (this.closed) return;
-        this.observed = undefined;
-        this.observationChanged();
+        if (!this.closed) this.observer.deleted();
       },
     });
     this.loop = this.campaign();
@@ -232,45 +178,16 @@ export class LeaderElector implements LeaderElection {
    */
   private async waitForNextAttempt(signal: AbortSignal): Promise<void> {
     const retryAt = this.clock.now() + this.retryPeriodMs * (1 + this.random() * RETRY_JITTER);
-    const genAtAttempt = this.observationGen;
+    const genAtAttempt = this.observer.generation;
     while (!signal.aborted) {
       const now = this.clock.now();
-      const at = this.nextAttemptAt(now, retryAt, this.observationGen !== genAtAttempt);
+      const watching = this.watch?.isWatching() ?? false;
+      const changed = this.observer.generation !== genAtAttempt;
+      const at = nextAttemptAt(this.observer.current, this.identity, now, retryAt, changed, watching);
       if (at <= now) return;
       // Look again at least every retry period: if the watch went down meanwhile, poll instead.
-      await this.sleepOrWake(Math.min(at, now + this.retryPeriodMs) - now, signal);
+      await this.observer.sleepOrWake(Math.min(at, now + this.retryPeriodMs) - now, signal);
     }
-  }
-
-  /** When a candidate should next attempt, given what it saw and whether the Lease changed since its last attempt. */
-  private nextAttemptAt(now: number, retryAt: number, changed: boolean): number {
-    const seen = this.observed;
-    const watching = this.watch?.isWatching() ?? false;
-    if (seen && seen.holder !== '' && seen.holder !== this.identity) {
-      const expiry = seen.observedAt + seen.leaseDurationMs;
-      if (expiry > now) return watching ? expiry : Math.min(expiry, retryAt);
-    }
-    // Free, deleted, ours, or expired: the last attempt dealt with this record unless it changed since.
-    return changed ? now : retryAt;
-  }
-
-  /** Sleeps `delayMs`, cut short by `signal` or by a change of the observed Lease. */
-  private async sleepOrWake(delayMs: number, signal: AbortSignal): Promise<void> {
-    const cut = new AbortController();
-    const onAbort = (): void => cut.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.wake = onAbort;
-    try {
-      await sleep(this.clock, delayMs, cut.signal);
-    } finally {
-      this.wake = undefined;
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  private observationChanged(): void {
-    this.observationGen++;
-    this.wake?.();
   }
 
   /** Leads from a successful acquisition until leadership is lost or closed. */
@@ -328,40 +245,6 @@ export class LeaderElector implements LeaderElection {
     }
   }
 
-  /** Reads the Lease and records it as observed (observedAt changes only when the record does). */
-  private observe(lease: V1Lease): Observation {
-    const rv = lease.metadata?.resourceVersion ?? '';
-    const spec: V1LeaseSpec = lease.spec ?? {};
-    if (this.observed?.resourceVersion !== rv) {
-      this.observed = {
-        resourceVersion: rv,
-        holder: spec.holderIdentity ?? '',
-        leaseDurationMs: (spec.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000,
-        observedAt: this.clock.now(),
-      };
-      this.observationChanged();
-      if (this.observed.holder && this.observed.holder !== this.reportedLeader) {
-        this.reportedLeader = this.observed.holder;
-        this.logger.info('new leader observed', { leader: this.observed.holder });
-        this.callbacks.onNewLeader?.(this.observed.holder);
-      }
-    }
-    return this.observed;
-  }
-
-  private leaseSpec(now: number, previous: V1LeaseSpec | undefined): V1LeaseSpec {
-    const wasMine = previous?.holderIdentity === this.identity;
-    const transitions = previous?.leaseTransitions ?? 0;
-    return {
-      holderIdentity: this.identity,
-      leaseDurationSeconds: this.leaseDurationMs / 1000,
-      // MicroTime on the wire has exactly six fractional digits; a plain Date would send three.
-      acquireTime: wasMine && previous?.acquireTime ? previous.acquireTime : new V1MicroTime(now),
-      renewTime: new V1MicroTime(now),
-      leaseTransitions: previous === undefined ? 0 : wasMine ? transitions : transitions + 1,
-    };
-  }
-
   /**
    * One attempt to create, take over or renew the Lease: `held` if this process holds it now,
    * `held-by-other` if another candidate validly holds it, `failed` if the attempt failed (logged).
@@ -376,32 +259,21 @@ export class LeaderElector implements LeaderElection {
         lease = await this.leases.get(this.namespace, this.name, { signal });
       } catch (err) {
         if (!(toKubeError(err) instanceof NotFoundError)) throw err;
-        const created = await this.leases.create(
-          {
-            apiVersion: 'coordination.k8s.io/v1',
-            kind: 'Lease',
-            metadata: { namespace: this.namespace, name: this.name },
-            spec: this.leaseSpec(now, undefined),
-          },
-          { signal },
-        );
-        this.observe(created);
+        const spec = nextLeaseSpec(this.identity, this.leaseDurationMs, now, undefined);
+        const created = await this.leases.create(newLease(this.namespace, this.name, spec), {
+          signal,
+        });
+        this.observer.observe(created);
         return 'held';
       }
-      const seen = this.observe(lease);
-      const heldByOther =
-        seen.holder !== '' &&
-        seen.holder !== this.identity &&
-        seen.observedAt + seen.leaseDurationMs > this.clock.now();
-      if (heldByOther) return 'held-by-other';
-      const updated = await this.leases.replace(
-        { ...lease, spec: this.leaseSpec(now, lease.spec) },
-        { signal },
-      );
+      const seen = this.observer.observe(lease);
+      if (isHeldByOther(seen, this.identity, this.clock.now())) return 'held-by-other';
+      const spec = nextLeaseSpec(this.identity, this.leaseDurationMs, now, lease.spec);
+      const updated = await this.leases.replace({ ...lease, spec }, { signal });
       if (seen.holder !== this.identity) {
         this.logger.info('took over lease', { previousHolder: seen.holder || undefined });
       }
-      this.observe(updated);
+      this.observer.observe(updated);
       return 'held';
     } catch (err) {
       if (signal.aborted) return 'failed';
@@ -421,19 +293,8 @@ export class LeaderElector implements LeaderElection {
     try {
       const lease = await this.leases.get(this.namespace, this.name, { signal });
       if (lease.spec?.holderIdentity !== this.identity) return;
-      const now = new V1MicroTime(this.clock.now());
-      await this.leases.replace(
-        {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: '',
-            leaseDurationSeconds: 1,
-            renewTime: now,
-          },
-        },
-        { signal },
-      );
+      const spec = releasedLeaseSpec(lease.spec, this.clock.now());
+      await this.leases.replace({ ...lease, spec }, { signal });
       this.logger.info('released lease');
     } catch (err) {
       this.logger.warn('failed to release lease', { error: toKubeError(err).message });
