@@ -3,7 +3,8 @@
 export { PrefixSyncReconciler, DEFAULT_RESYNC_PERIOD_MS, reasonOf } from './prefixsync/reconciler.js';
 export { PendingChanges } from './prefixsync/pending-changes.js';
 export type { PendingChangesOptions } from './prefixsync/pending-changes.js';
-export type { PrefixSyncMetrics, PrefixSyncReconcilerOptions } from './prefixsync/reconciler.js';
+export type { PrefixSyncReconcilerOptions } from './prefixsync/reconciler.js';
+export type { PrefixSyncMetrics } from './prefixsync/report.js';
 export type { ConfigMapApi } from './prefixsync/target-configmaps.js';
 export {
   CONTENT_HASH_ANNOTATION,
@@ -36,6 +37,12 @@ export {
   routeMirrorChange,
 } from './prefixsync/triggers.js';
 export type { MirrorTriggerTarget } from './prefixsync/triggers.js';
+export { operatorControllers } from './setup.js';
+export type { ControllerEnv } from './shared/controller-env.js';
+export { PREFIX_SYNC_CONTROLLER, PrefixSyncSetup } from './prefixsync/setup.js';
+export { SOURCE_CONTROLLER, EtcdSourceSetup } from './etcdsource/setup.js';
+export { INFORMER_KEYS } from './shared/informers.js';
+export { sessionConnections } from './connections/session-connections.js';
 export { EtcdSourceReconciler, DEFAULT_PROBE_INTERVAL_MS } from './etcdsource/reconciler.js';
 export type { EtcdSourceReconcilerOptions, SourceMetrics } from './etcdsource/reconciler.js';
 export { connectionSettings, referencedSecrets } from './etcdsource/connection-settings.js';

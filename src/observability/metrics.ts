@@ -59,6 +59,7 @@ export class OperatorMetrics {
   private readonly rollouts: Counter<'kind'>;
   private readonly sourceUp: Gauge<'source'>;
   private readonly mirrors: Gauge;
+  private openMirrors: () => number = () => 0;
 
   constructor(options: OperatorMetricsOptions = {}) {
     const registers = [this.registry];
@@ -191,10 +192,15 @@ export class OperatorMetrics {
       labelNames: ['source'],
       registers,
     });
+    // Read when scraped, so it is exact at any time rather than as of the last event.
+    const openMirrors = (): number => this.openMirrors();
     this.mirrors = new Gauge({
       name: 'etcdconfig_prefix_mirrors',
       help: 'Prefix mirrors (one etcd watch each) currently open',
       registers,
+      collect() {
+        this.set(openMirrors());
+      },
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -285,9 +291,9 @@ export class OperatorMetrics {
     else this.sourceUp.set({ source }, ready ? 1 : 0);
   }
 
-  /** Prefix mirrors open now. */
-  setMirrorCount(count: number): void {
-    this.mirrors.set(count);
+  /** Where the prefix-mirror gauge reads its value when scraped (the current session's connections). */
+  countMirrorsWith(openMirrors: () => number): void {
+    this.openMirrors = openMirrors;
   }
 
   /** The exposition text of every metric, and its content type. */

@@ -1,15 +1,8 @@
 // The operator's wiring (DESIGN.md §2): the Manager (informers → controllers, gated by leader
 // election; /metrics, /healthz, /readyz; orderly shutdown).
-export {
-  DEFAULT_LEASE_NAME,
-  MANAGER_TRANSITIONS,
-  Manager,
-  PREFIX_SYNC_CONTROLLER,
-  SOURCE_CONTROLLER,
-} from './manager.js';
-export type { ManagerOptions, ManagerState } from './manager.js';
+export { DEFAULT_LEASE_NAME, MANAGER_TRANSITIONS, Manager } from './manager.js';
+export type { ManagerOptions, ManagerServices, ManagerState } from './manager.js';
 export { HttpEndpoint, parseBindAddress } from './http-endpoint.js';
 export type { HttpAnswer, Routes } from './http-endpoint.js';
-export { NamespaceSource, SecretSource } from './core-sources.js';
 export { OPERATOR_PERMISSIONS, UNREACHED_CALLS } from './permissions.js';
 export type { PermissionNeed, PermissionVerb } from './permissions.js';

@@ -1,69 +1,31 @@
-// The operator's manager: informers feeding two controllers, leader election gating them, the HTTP
-// endpoints, and an orderly shutdown.
+// The operator's manager: shared informers feeding the controllers, leader election gating them, the
+// HTTP endpoints, and an orderly shutdown. Generic: each controller declares its own watches and
+// session parts (controller/<name>/setup.ts); the manager runs the list and knows none by name.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type {
-  KubeConfig,
-  KubernetesObject,
-  V1ConfigMap,
-  V1Namespace,
-  V1Secret,
-} from '@kubernetes/client-node';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type ClusterEtcdSource, type PrefixSync } from '../api/index.js';
-import {
-  EtcdSourceReconciler,
-  PendingChanges,
-  PrefixSyncReconciler,
-  SourceConnections,
-  asClusterEtcdSource,
-  asPrefixSync,
-  clusterEtcdSourceResource,
-  prefixSyncChanged,
-  ReadThroughCache,
-  readThroughConfigMaps,
-  readThroughResourceApi,
-  requestForConfigMap,
-  requestOf,
-  requestsForNamespace,
-  requestsForSecret,
-  requestsForSource,
-  routeMirrorChange,
-  sourceChanged,
-  type TypedResource,
-  prefixSyncResource,
-} from '../controller/index.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { operatorControllers } from '../controller/index.js';
 import type { EtcdClientOptions } from '../etcd/index.js';
-import {
-  ConfigMapClient,
-  EventClient,
-  EventRecorder,
-  Informer,
-  LeaseClient,
-  WorkloadClient,
-  type InformerHandlers,
-} from '../kube/index.js';
+import { EventClient, EventRecorder, LeaseClient } from '../kube/index.js';
 import { OperatorMetrics, silentLogger, type Logger } from '../observability/index.js';
 import {
-  Controller,
   InformerLeaseWatch,
   LeaderElector,
+  Session,
+  SharedInformers,
+  type Controller,
+  type ControllerSetup,
   type LeaderElection,
-  type Request,
+  type SessionQueue,
 } from '../runtime/index.js';
-import { NamespaceSource, SecretSource } from './core-sources.js';
 import { HttpEndpoint, parseBindAddress } from './http-endpoint.js';
 
-/** Controller names, as they appear in logs and metrics. */
-export const PREFIX_SYNC_CONTROLLER = 'prefixsync';
-export const SOURCE_CONTROLLER = 'clusteretcdsource';
 /** Default Lease name. */
 export const DEFAULT_LEASE_NAME = 'etcd-config-operator';
 /** Event `source.component`. */
 const COMPONENT = 'etcd-config-operator';
 /** How long informers may take to sync before we say, loudly, that the CRDs may be missing. */
 const SYNC_WARNING_AFTER_MS = 5_000;
-/** Client defaults suited to an operator: fail over and report unreachable etcd in seconds, not 15 s. */
-const DEFAULT_ETCD_CLIENT_OPTIONS = { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000 };
 
 /** Options of {@link Manager}. */
 export interface ManagerOptions {
@@ -99,13 +61,25 @@ export interface ManagerOptions {
   metrics?: OperatorMetrics;
   /** Default silent. */
   logger?: Logger;
+  /**
+   * The controllers to run, made from the manager's Event recorder, metrics and logger. Default the
+   * operator's (ClusterEtcdSource, PrefixSync) with the options above.
+   */
+  controllers?: (services: ManagerServices) => readonly ControllerSetup[];
 }
 
-/** Everything that exists only while this process leads (or always, without leader election). */
-interface Session {
-  readonly connections: SourceConnections;
-  readonly prefixSyncs: Controller;
-  readonly sources: Controller;
+/** What the manager owns and lends to the controllers it runs. */
+export interface ManagerServices {
+  readonly events: EventRecorder;
+  readonly metrics: OperatorMetrics;
+  readonly logger: Logger;
+}
+
+/** What exists only while this process leads (or always, without leader election). */
+interface ActiveSession {
+  readonly scope: Session;
+  /** The session's controllers by setup name. */
+  readonly controllers: ReadonlyMap<string, Controller>;
 }
 
 /** The manager's lifecycle; changed only through `transition()`. */
@@ -121,31 +95,23 @@ export const MANAGER_TRANSITIONS: Readonly<Record<ManagerState, readonly Manager
 };
 
 /**
- * Runs the operator: informers for PrefixSyncs (of this shard), ClusterEtcdSources, our ConfigMaps,
- * Namespaces and the operator namespace's Secrets keep caches warm at all times; the two controllers,
- * the etcd connections and every write exist only while this process leads. Losing the lease stops
- * them at once (their signal aborts); close() stops them, releases the lease, closes watches, clients
- * and listeners. Owns everything it starts.
+ * Runs the controllers: their informers keep caches warm at all times; the controllers, the state
+ * they share within a session (etcd connections) and every write exist only while this process leads.
+ * Losing the lease stops them at once (their signal aborts); close() stops them, releases the lease,
+ * closes the session's state, informers and listeners. Owns everything it starts.
  */
 export class Manager {
   private readonly options: ManagerOptions;
   private readonly logger: Logger;
   /** The metrics registry `/metrics` serves. */
   readonly metrics: OperatorMetrics;
-  private readonly psyncResource: TypedResource<PrefixSync>;
-  private readonly sourceResource: TypedResource<ClusterEtcdSource>;
-  private readonly configMaps: ConfigMapClient;
-  private readonly workloads: WorkloadClient;
   private readonly recorder: EventRecorder;
-  private readonly psyncInformer: Informer<KubernetesObject>;
-  private readonly sourceInformer: Informer<KubernetesObject>;
-  private readonly configMapInformer: Informer<V1ConfigMap>;
-  private readonly namespaceInformer: Informer<V1Namespace>;
-  private readonly secretInformer: Informer<V1Secret>;
+  private readonly setups: readonly ControllerSetup[];
+  private readonly informers = new SharedInformers();
   private readonly elector: LeaderElection | undefined;
   private readonly leaseName: string;
   /** The controllers while acting; undefined on a standby. */
-  private session: Session | undefined;
+  private session: ActiveSession | undefined;
   /** Stops a session started without leader election. */
   private readonly unelected = new AbortController();
   /** The session's run (start → signal → stop); awaited by close(). */
@@ -165,30 +131,16 @@ export class Manager {
     this.metrics = options.metrics ?? new OperatorMetrics();
     this.leaseName = options.leaseName ?? DEFAULT_LEASE_NAME;
     const kc = options.kubeConfig;
-    this.psyncResource = prefixSyncResource(kc);
-    this.sourceResource = clusterEtcdSourceResource(kc);
-    this.configMaps = new ConfigMapClient(kc);
-    this.workloads = new WorkloadClient(kc);
     this.recorder = new EventRecorder({
       sink: new EventClient(kc),
       component: COMPONENT,
       logger: this.logger.child({ component: 'events' }),
     });
-    const informerLogger = this.logger.child({ component: 'informer' });
-    const informer = <T extends KubernetesObject>(
-      source: ConstructorParameters<typeof Informer<T>>[0]['source'],
-      extra: { namespace?: string; labelSelector?: string } = {},
-    ): Informer<T> => new Informer<T>({ source, kubeConfig: kc, logger: informerLogger, ...extra });
-    this.psyncInformer = informer(this.psyncResource.raw, {
-      ...(options.shardSelector ? { labelSelector: options.shardSelector } : {}),
-    });
-    this.sourceInformer = informer(this.sourceResource.raw);
-    this.configMapInformer = informer(this.configMaps, {
-      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-    });
-    this.namespaceInformer = informer(new NamespaceSource(kc));
-    this.secretInformer = informer(new SecretSource(kc), { namespace: options.namespace });
-    this.wireInformers();
+    const services = { events: this.recorder, metrics: this.metrics, logger: this.logger };
+    this.setups = (options.controllers ?? ((s) => this.operatorControllers(s)))(services);
+    const names = new Set(this.setups.map((s) => s.name));
+    if (names.size !== this.setups.length) throw new TypeError('Manager: controller names must be unique');
+    for (const setup of this.setups) setup.watch(this.informers, this.queueOf(setup.name));
     if (options.leaderElection ?? true) {
       // A standby reports 0 from the start, so "no replica leads" is visible (not an absent series).
       this.metrics.setLeader(this.leaseName, false);
@@ -215,6 +167,21 @@ export class Manager {
     }
   }
 
+  /** The operator's own controllers, configured by the options. */
+  private operatorControllers(services: ManagerServices): ControllerSetup[] {
+    const o = this.options;
+    return operatorControllers({
+      ...services,
+      kubeConfig: o.kubeConfig,
+      namespace: o.namespace,
+      ...(o.shardSelector ? { shardSelector: o.shardSelector } : {}),
+      ...(o.workers !== undefined ? { workers: o.workers } : {}),
+      ...(o.resyncPeriodMs !== undefined ? { resyncPeriodMs: o.resyncPeriodMs } : {}),
+      ...(o.sourceProbeIntervalMs !== undefined ? { sourceProbeIntervalMs: o.sourceProbeIntervalMs } : {}),
+      ...(o.etcdClientOptions ? { etcdClientOptions: o.etcdClientOptions } : {}),
+    });
+  }
+
   /** Current lifecycle state. */
   get currentState(): ManagerState {
     return this.state;
@@ -223,11 +190,6 @@ export class Manager {
   /** Whether the controllers are running in this process. */
   get isActing(): boolean {
     return this.session !== undefined;
-  }
-
-  /** The etcd connections while acting (for tests and diagnostics). */
-  get connections(): SourceConnections | undefined {
-    return this.session?.connections;
   }
 
   /** Ports actually bound (useful with port 0). */
@@ -240,7 +202,7 @@ export class Manager {
 
   /** Whether every informer has listed once. */
   informersSynced(): boolean {
-    return this.allInformers().every((i) => i.hasSynced());
+    return this.informers.hasSynced();
   }
 
   /**
@@ -263,7 +225,7 @@ export class Manager {
     await this.listen();
     // close() while the endpoints were binding: it owns the shutdown; start nothing more.
     if (this.currentState !== 'starting') return;
-    for (const i of this.allInformers()) i.start();
+    this.informers.start();
     this.warnWhileUnsynced();
     this.transition('running');
     if (this.elector) this.elector.start();
@@ -271,14 +233,15 @@ export class Manager {
     this.logger.info('manager started', {
       namespace: this.options.namespace,
       leaderElection: this.elector !== undefined,
+      controllers: this.setups.map((s) => s.name),
       ...(this.options.shardSelector ? { shardSelector: this.options.shardSelector } : {}),
     });
   }
 
   /**
    * Orderly shutdown: stop the controllers (in-flight reconciles see their signal aborted), release
-   * the lease, close etcd watches and clients, informers, the Event recorder and the listeners.
-   * Idempotent; resolves when everything has ended.
+   * the lease, close the session's state (etcd watches and clients), informers, the Event recorder and
+   * the listeners. Idempotent; resolves when everything has ended.
    */
   close(): Promise<void> {
     this.closing ??= this.doClose();
@@ -291,7 +254,7 @@ export class Manager {
     this.unelected.abort();
     if (this.elector) await this.elector.close();
     await this.sessionRun;
-    await Promise.all(this.allInformers().map((i) => i.close()));
+    await this.informers.close();
     await this.recorder.close();
     await Promise.all(this.endpoints.map((e) => e.close()));
     this.transition('stopped');
@@ -310,235 +273,45 @@ export class Manager {
     this.state = next;
   }
 
-  private allInformers(): Informer<KubernetesObject>[] {
-    return [
-      this.psyncInformer,
-      this.sourceInformer,
-      this.configMapInformer,
-      this.namespaceInformer,
-      this.secretInformer,
-    ] as Informer<KubernetesObject>[];
-  }
-
   // ---- leadership ----
 
-  /** Runs the controllers until `signal` aborts, then stops them and closes every etcd connection. */
+  /** Where the handlers of controller `name` enqueue: its controller of the current session, if any. */
+  private queueOf(name: string): SessionQueue {
+    return {
+      enqueue: (request) => this.session?.controllers.get(name)?.enqueue(request),
+      enqueueAfter: (request, delayMs) => this.session?.controllers.get(name)?.enqueueAfter(request, delayMs),
+    };
+  }
+
+  /**
+   * Runs one session of the controllers until `signal` aborts, then stops them and closes what they
+   * shared (etcd connections).
+   */
   private async lead(signal: AbortSignal): Promise<void> {
     if (signal.aborted || this.state !== 'running') return;
     this.metrics.setLeader(this.leaseName, true);
-    const session = this.newSession();
-    this.session = session;
+    const scope = new Session(signal);
+    const controllers = new Map<string, Controller>();
+    for (const setup of this.setups)
+      controllers.set(setup.name, setup.build(scope, this.queueOf(setup.name)));
+    this.session = { scope, controllers };
     // Every cache first: a reconcile must not see a namespace without its labels or a source
     // without its Secrets and report a false PrefixForbidden or SecretNotFound.
-    await Promise.all(this.allInformers().map((i) => i.waitForSync(signal).catch(() => undefined)));
+    await this.informers.waitForSync(signal);
     if (!signal.aborted) {
-      session.sources.start();
-      session.prefixSyncs.start();
+      for (const controller of controllers.values()) controller.start();
       this.logger.info('controllers started');
-      for (const obj of this.sourceInformer.store.list())
-        session.sources.enqueue({ name: obj.metadata?.name ?? '' });
-      for (const obj of this.psyncInformer.store.list()) {
-        const psync = asPrefixSync(obj);
-        if (psync) session.prefixSyncs.enqueue(requestOf(psync));
+      for (const setup of this.setups) {
+        const controller = controllers.get(setup.name);
+        for (const request of setup.initialRequests()) controller?.enqueue(request);
       }
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     }
     this.session = undefined;
     this.metrics.setLeader(this.leaseName, false);
-    await Promise.all([session.prefixSyncs.stop(), session.sources.stop()]);
-    await session.connections.close();
-    this.metrics.setMirrorCount(0);
+    await Promise.all([...controllers.values()].map((c) => c.stop()));
+    await scope.close();
     this.logger.info('controllers stopped');
-  }
-
-  private newSession(): Session {
-    const logger = this.logger;
-    /** Set below; mirror changes before that have no queue to go to and are picked up by the first sync. */
-    const queue: { controller?: Controller } = {};
-    const pending = new PendingChanges();
-    const sourceQueue: { controller?: Controller } = {};
-    const connections = new SourceConnections({
-      clientOptions: { ...DEFAULT_ETCD_CLIENT_OPTIONS, ...this.options.etcdClientOptions },
-      logger: logger.child({ component: 'etcd' }),
-      events: {
-        onMirrorChange: (holders, kind, eventCount, revision) => {
-          const source = holders.length > 0 ? this.sourceOfHolder(holders[0] ?? '') : undefined;
-          if (source && eventCount > 0) this.metrics.addWatchEvents(source, eventCount);
-          if (source && kind === 'resync') this.metrics.incResyncs(source);
-          if (kind === 'update') for (const h of holders) pending.noteChange(h, revision);
-          if (queue.controller) {
-            routeMirrorChange(holders, kind, (k) => pending.debounceOf(k), queue.controller);
-          }
-          this.metrics.setMirrorCount(connections.mirrorCount);
-        },
-        onMirrorError: (source) => this.metrics.incReconnects(source),
-        onCompaction: (source) => this.metrics.incCompactions(source),
-        onRevisionWentBack: (source, holders, error) => {
-          this.metrics.incRevisionWentBack(source);
-          logger.debug('prefix mirror saw etcd go back', {
-            source,
-            holders: holders.length,
-            fromRevision: String(error.seenRevision),
-            revision: String(error.etcdRevision),
-          });
-        },
-        // The source's probe reports it once (Event, warn log) and updates its status.
-        onWentBackNoted: (source) => sourceQueue.controller?.enqueue({ name: source }),
-      },
-    });
-    const reconciler = new PrefixSyncReconciler({
-      // GETs answered by the informers when they hold the very version last read or written.
-      prefixSyncs: readThroughResourceApi(
-        this.psyncResource.api,
-        new ReadThroughCache((k) => asPrefixSync(this.psyncInformer.store.get(k.name, k.namespace))),
-      ),
-      configMaps: readThroughConfigMaps(
-        this.configMaps,
-        new ReadThroughCache((k) => this.configMapInformer.store.get(k.name, k.namespace)),
-      ),
-      workloads: this.workloads,
-      sources: (name) => asClusterEtcdSource(this.sourceInformer.store.get(name)),
-      namespaceLabels: (name) => this.namespaceInformer.store.get(name)?.metadata?.labels,
-      managedConfigMaps: (namespace) => this.configMapInformer.store.listByNamespace(namespace),
-      connections,
-      pending,
-      events: this.recorder,
-      metrics: this.metrics,
-      // With a shard selector, the informer's cache is the shard: a PrefixSync that left it (or a
-      // ConfigMap event about another shard's PrefixSync) is not ours to touch.
-      ...(this.options.shardSelector
-        ? {
-            owns: (p: PrefixSync) =>
-              this.psyncInformer.store.get(p.metadata.name ?? '', p.metadata.namespace) !== undefined,
-          }
-        : {}),
-      ...(this.options.resyncPeriodMs !== undefined ? { resyncPeriodMs: this.options.resyncPeriodMs } : {}),
-    });
-    const prefixSyncs = new Controller({
-      name: PREFIX_SYNC_CONTROLLER,
-      reconciler: {
-        reconcile: async (request, ctx) => {
-          try {
-            return await reconciler.reconcile(request, ctx);
-          } finally {
-            this.metrics.setMirrorCount(connections.mirrorCount);
-          }
-        },
-      },
-      workers: this.options.workers ?? 4,
-      metrics: this.metrics.reconcileHooks(),
-      queueMetrics: this.metrics.queueHooks(PREFIX_SYNC_CONTROLLER),
-      logger,
-    });
-    queue.controller = prefixSyncs;
-    const sourceReconciler = new EtcdSourceReconciler({
-      sources: this.sourceResource.api,
-      secrets: (name) => this.secretInformer.store.get(name, this.options.namespace),
-      namespace: this.options.namespace,
-      connections,
-      events: this.recorder,
-      metrics: this.metrics,
-      onHealthChange: (source) =>
-        this.enqueueAll(prefixSyncs, requestsForSource(source, this.prefixSyncList())),
-      requeue: (source) => sourceQueue.controller?.enqueue({ name: source }),
-      ...(this.options.sourceProbeIntervalMs !== undefined
-        ? { probeIntervalMs: this.options.sourceProbeIntervalMs }
-        : {}),
-    });
-    const sources = new Controller({
-      name: SOURCE_CONTROLLER,
-      reconciler: sourceReconciler,
-      workers: 2,
-      metrics: this.metrics.reconcileHooks(),
-      queueMetrics: this.metrics.queueHooks(SOURCE_CONTROLLER),
-      logger,
-    });
-    sourceQueue.controller = sources;
-    return { connections, prefixSyncs, sources };
-  }
-
-  /** The source a mirror holder reads, from the informer cache. */
-  private sourceOfHolder(holder: string): string | undefined {
-    return asPrefixSync(this.psyncInformer.store.getByKey(holder))?.spec?.sourceRef?.name;
-  }
-
-  // ---- triggers ----
-
-  private prefixSyncList(): PrefixSync[] {
-    return this.psyncInformer.store.list().map((o) => asPrefixSync(o) as PrefixSync);
-  }
-
-  private enqueueAll(controller: Controller, requests: readonly Request[]): void {
-    for (const r of requests) controller.enqueue(r);
-  }
-
-  private wireInformers(): void {
-    const psyncs = (fn: (s: Session) => void): void => {
-      if (this.session) fn(this.session);
-    };
-    const psyncHandlers: InformerHandlers<KubernetesObject> = {
-      onAdd: (obj) => psyncs((s) => s.prefixSyncs.enqueue(requestOf(asPrefixSync(obj) as PrefixSync))),
-      onUpdate: (old, cur) => {
-        const a = asPrefixSync(old) as PrefixSync;
-        const b = asPrefixSync(cur) as PrefixSync;
-        if (prefixSyncChanged(a, b)) psyncs((s) => s.prefixSyncs.enqueue(requestOf(b)));
-      },
-      onDelete: (obj) => psyncs((s) => s.prefixSyncs.enqueue(requestOf(asPrefixSync(obj) as PrefixSync))),
-    };
-    this.psyncInformer.addHandlers(psyncHandlers);
-
-    const onSource = (obj: KubernetesObject): void =>
-      psyncs((s) => {
-        const name = obj.metadata?.name ?? '';
-        s.sources.enqueue({ name });
-        // Access rules may have changed: every PrefixSync of this source re-checks.
-        this.enqueueAll(s.prefixSyncs, requestsForSource(name, this.prefixSyncList()));
-      });
-    this.sourceInformer.addHandlers({
-      onAdd: onSource,
-      onUpdate: (old, cur) => {
-        const a = asClusterEtcdSource(old) as ClusterEtcdSource;
-        const b = asClusterEtcdSource(cur) as ClusterEtcdSource;
-        if (sourceChanged(a, b)) onSource(cur);
-      },
-      onDelete: onSource,
-    });
-
-    const onConfigMap = (cm: V1ConfigMap): void => {
-      const request = requestForConfigMap(cm);
-      if (request) psyncs((s) => s.prefixSyncs.enqueue(request));
-    };
-    this.configMapInformer.addHandlers({
-      onAdd: onConfigMap,
-      onUpdate: (_, cur) => onConfigMap(cur),
-      onDelete: onConfigMap,
-    });
-
-    const onNamespace = (ns: V1Namespace): void =>
-      psyncs((s) =>
-        this.enqueueAll(s.prefixSyncs, requestsForNamespace(ns.metadata?.name ?? '', this.prefixSyncList())),
-      );
-    this.namespaceInformer.addHandlers({
-      onAdd: onNamespace,
-      onUpdate: (old, cur) => {
-        if (JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(cur.metadata?.labels ?? {}))
-          onNamespace(cur);
-      },
-      onDelete: onNamespace,
-    });
-
-    const onSecret = (secret: V1Secret): void =>
-      psyncs((s) => {
-        const sources = this.sourceInformer.store
-          .list()
-          .map((o) => asClusterEtcdSource(o) as ClusterEtcdSource);
-        this.enqueueAll(s.sources, requestsForSecret(secret.metadata?.name ?? '', sources));
-      });
-    this.secretInformer.addHandlers({
-      onAdd: onSecret,
-      onUpdate: (_, cur) => onSecret(cur),
-      onDelete: onSecret,
-    });
   }
 
   // ---- HTTP ----
@@ -595,8 +368,8 @@ export class Manager {
 
   private readinessProblem(): string {
     if (this.state !== 'running') return this.state;
-    const pending = this.allInformers().filter((i) => !i.hasSynced());
-    if (pending.length > 0) return `informers not synced: ${pending.length}`;
+    const pending = this.informers.unsynced();
+    if (pending.length > 0) return `informers not synced: ${pending.join(', ')}`;
     return 'leading but controllers not started';
   }
 
@@ -608,14 +381,8 @@ export class Manager {
         if (this.syncWarning) clearInterval(this.syncWarning);
         return;
       }
-      const missing: string[] = [];
-      if (!this.psyncInformer.hasSynced()) missing.push('prefixsyncs.etcdconfig.dev');
-      if (!this.sourceInformer.hasSynced()) missing.push('clusteretcdsources.etcdconfig.dev');
-      if (!this.configMapInformer.hasSynced()) missing.push('configmaps');
-      if (!this.namespaceInformer.hasSynced()) missing.push('namespaces');
-      if (!this.secretInformer.hasSynced()) missing.push('secrets');
       this.logger.error('cannot list resources yet; are the CRDs installed and RBAC granted? retrying', {
-        resources: missing,
+        resources: this.informers.unsynced(),
         waitedMs: Date.now() - startedAt,
       });
     }, SYNC_WARNING_AFTER_MS);

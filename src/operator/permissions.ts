@@ -27,13 +27,20 @@ export interface PermissionNeed {
 }
 
 const PSYNC_RECONCILER = 'src/controller/prefixsync/reconciler.ts';
+const PSYNC_ROLLOUT = 'src/controller/prefixsync/rollout.ts';
 const PSYNC_TARGETS = 'src/controller/prefixsync/target-configmaps.ts';
 const SOURCE_RECONCILER = 'src/controller/etcdsource/reconciler.ts';
 const RESOURCES = 'src/controller/shared/resources.ts';
 const READ_THROUGH = 'src/controller/shared/read-through.ts';
 const CUSTOM = 'src/kube/custom-resources.ts';
-const MANAGER = 'src/operator/manager.ts';
+const INFORMERS = 'src/controller/shared/informers.ts';
+const PSYNC_SETUP = 'src/controller/prefixsync/setup.ts';
+const SOURCE_SETUP = 'src/controller/etcdsource/setup.ts';
+/** Where the manager's registry makes each informer a controller asks for. */
+const MAKE_INFORMER = 'src/runtime/shared-informers.ts#create()';
 const INFORMER = 'src/kube/informer.ts';
+/** Where every informer (and the Lease watch) opens its watch. */
+const INFORMER_WATCH = 'src/kube/watch-request.ts#req.watcher.watch';
 
 /** Every permission the operator needs: nothing more (a test checks each is used), nothing less. */
 export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
@@ -44,15 +51,17 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'watch PrefixSyncs in every namespace (informer), re-read one before a sync, add and remove the etcdconfig.dev/configmap finalizer (JSON merge patch)',
     calls: [
-      `${MANAGER}#informer(this.psyncResource.raw)`,
+      `${INFORMERS}#registry.informer(INFORMER_KEYS.prefixSyncs)`,
+      `${PSYNC_SETUP}#prefixSyncInformer(informers)`,
+      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
-      `${INFORMER}#this.watcher.watch`,
+      INFORMER_WATCH,
       `${CUSTOM}#this.api.listClusterCustomObject`,
       `${PSYNC_RECONCILER}#this.options.prefixSyncs.get`,
       `${READ_THROUGH}#api.get`,
       `${RESOURCES}#raw.get`,
       `${CUSTOM}#this.api.getNamespacedCustomObject`,
-      `${PSYNC_RECONCILER}#this.options.prefixSyncs.patchMerge`,
+      'src/controller/prefixsync/finalizer.ts#api.patchMerge',
       `${READ_THROUGH}#api.patchMerge`,
       `${RESOURCES}#raw.patchMerge`,
       `${CUSTOM}#this.api.patchNamespacedCustomObject`,
@@ -65,7 +74,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'write status (conditions, syncedRevision, contentHash, ...) once per reconcile',
     calls: [
-      `${PSYNC_RECONCILER}#this.options.prefixSyncs.replaceStatus`,
+      'src/controller/prefixsync/report.ts#this.deps.prefixSyncs.replaceStatus',
       `${READ_THROUGH}#api.replaceStatus`,
       `${RESOURCES}#raw.replaceStatus`,
       `${CUSTOM}#this.api.replaceNamespacedCustomObjectStatus`,
@@ -92,9 +101,12 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'watch ClusterEtcdSources (informer: endpoints, TLS and access rules) and re-read one before probing it',
     calls: [
-      `${MANAGER}#informer(this.sourceResource.raw)`,
+      `${INFORMERS}#registry.informer(INFORMER_KEYS.sources)`,
+      `${PSYNC_SETUP}#sourceInformer(informers)`,
+      `${SOURCE_SETUP}#sourceInformer(informers)`,
+      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
-      `${INFORMER}#this.watcher.watch`,
+      INFORMER_WATCH,
       `${CUSTOM}#this.api.listClusterCustomObject`,
       `${SOURCE_RECONCILER}#this.options.sources.get`,
       `${RESOURCES}#raw.get`,
@@ -120,9 +132,11 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: "write each PrefixSync's ConfigMap in its namespace (create, or replace with resourceVersion), watch the ConfigMaps it manages (label selector) to repair drift, delete them under deletionPolicy Delete",
     calls: [
-      `${MANAGER}#informer(this.configMaps)`,
+      `${INFORMERS}#registry.informer(INFORMER_KEYS.managedConfigMaps)`,
+      `${PSYNC_SETUP}#managedConfigMapInformer(informers)`,
+      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
-      `${INFORMER}#this.watcher.watch`,
+      INFORMER_WATCH,
       'src/kube/config-maps.ts#this.api.listConfigMapForAllNamespaces',
       'src/kube/config-maps.ts#this.api.listNamespacedConfigMap',
       `${PSYNC_TARGETS}#this.get`,
@@ -147,10 +161,12 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'read namespace labels for access rules with a namespaceSelector (informer)',
     calls: [
-      `${MANAGER}#informer(newNamespaceSource(kc))`,
+      `${INFORMERS}#registry.informer(INFORMER_KEYS.namespaces)`,
+      `${PSYNC_SETUP}#namespaceInformer(informers)`,
+      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
-      `${INFORMER}#this.watcher.watch`,
-      'src/operator/core-sources.ts#this.api.listNamespace',
+      INFORMER_WATCH,
+      'src/kube/core-sources.ts#this.api.listNamespace',
     ],
   },
   {
@@ -173,7 +189,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'rollout: find (mode auto) or read (mode targets) the workloads using a ConfigMap, and patch their pod-template config-hash annotation',
     calls: [
-      `${PSYNC_RECONCILER}#rollOut`,
+      `${PSYNC_ROLLOUT}#rollOut`,
       'src/controller/prefixsync/rollout.ts#api.get',
       'src/kube/workloads.ts#this.api.readNamespacedDeployment',
       'src/controller/prefixsync/rollout.ts#api.list',
@@ -189,7 +205,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'rollout of StatefulSets, as for Deployments',
     calls: [
-      `${PSYNC_RECONCILER}#rollOut`,
+      `${PSYNC_ROLLOUT}#rollOut`,
       'src/kube/workloads.ts#this.api.readNamespacedStatefulSet',
       'src/kube/workloads.ts#this.api.listNamespacedStatefulSet',
       'src/kube/workloads.ts#this.api.patchNamespacedStatefulSet',
@@ -202,7 +218,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'rollout of DaemonSets, as for Deployments',
     calls: [
-      `${PSYNC_RECONCILER}#rollOut`,
+      `${PSYNC_ROLLOUT}#rollOut`,
       'src/kube/workloads.ts#this.api.readNamespacedDaemonSet',
       'src/kube/workloads.ts#this.api.listNamespacedDaemonSet',
       'src/kube/workloads.ts#this.api.patchNamespacedDaemonSet',
@@ -216,7 +232,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     why: "leader election: read, create and renew (replace with resourceVersion) the Lease in the operator's namespace, and watch it (fieldSelector on its name) so that a standby sees each renewal at once",
     calls: [
       `${INFORMER}#this.source.list`,
-      `${INFORMER}#this.watcher.watch`,
+      INFORMER_WATCH,
       'src/runtime/lease-watch.ts#this.api.listNamespacedLease',
       'src/runtime/leader-elector.ts#this.leases.get',
       'src/kube/leases.ts#this.api.readNamespacedLease',
@@ -233,10 +249,12 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'namespace',
     why: "TLS material and etcd credentials named by ClusterEtcdSources, read only from the operator's own namespace (informer)",
     calls: [
-      `${MANAGER}#informer(newSecretSource(kc))`,
+      `${INFORMERS}#registry.informer(INFORMER_KEYS.operatorSecrets)`,
+      `${SOURCE_SETUP}#operatorSecretInformer(informers)`,
+      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
-      `${INFORMER}#this.watcher.watch`,
-      'src/operator/core-sources.ts#this.api.listNamespacedSecret',
+      INFORMER_WATCH,
+      'src/kube/core-sources.ts#this.api.listNamespacedSecret',
     ],
   },
 ];
@@ -246,8 +264,8 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
  * for tests and tools), with the reason; they need no permission.
  */
 export const UNREACHED_CALLS: Readonly<Record<string, string>> = {
-  'src/operator/core-sources.ts#this.api.listSecretForAllNamespaces':
-    'the Secret informer is always given the operator namespace (manager.ts), never all namespaces',
+  'src/kube/core-sources.ts#this.api.listSecretForAllNamespaces':
+    'the Secret informer is always given the operator namespace (controller/shared/informers.ts), never all namespaces',
   'src/kube/events.ts#this.api.listEventForAllNamespaces':
     'EventClient.list: the operator never lists Events',
   'src/kube/events.ts#this.api.listNamespacedEvent': 'EventClient.list: the operator never lists Events',

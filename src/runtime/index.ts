@@ -34,3 +34,12 @@ export { TerminalError, requestFromKey, requestKey } from './reconciler.js';
 export type { ReconcileContext, Reconciler, Request, Result } from './reconciler.js';
 export { WorkQueue } from './work-queue.js';
 export type { WorkQueueOptions } from './work-queue.js';
+export type {
+  ControllerSetup,
+  InformerRegistry,
+  SessionQueue,
+  SessionResource,
+  SessionScope,
+} from './controller-setup.js';
+export { Session } from './session.js';
+export { SharedInformers } from './shared-informers.js';

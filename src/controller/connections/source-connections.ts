@@ -64,10 +64,14 @@ export interface SourceConnection {
   readonly lastWentBack: RevisionWentBackError | undefined;
 }
 
-/** What the connections report to the controllers. Called synchronously; must not throw. */
+/**
+ * What the connections report, to every subscriber ({@link SourceConnections.subscribe}). Called
+ * synchronously; must not throw.
+ */
 export interface SourceConnectionEvents {
-  /** A mirror held by these PrefixSyncs (`namespace/name`) changed. */
-  onMirrorChange(
+  /** A mirror of `source` held by these PrefixSyncs (`namespace/name`) changed. */
+  onMirrorChange?(
+    source: string,
     holders: readonly string[],
     kind: 'update' | 'resync' | 'progress',
     eventCount: number,
@@ -91,11 +95,12 @@ export interface SourceConnectionEvents {
   onWentBackNoted?(source: string): void;
   /** A new client was made for `source` (first connection or changed settings). */
   onConnect?(source: string): void;
+  /** The health of `source` changed (state or failure), or its connection was removed. */
+  onHealthChange?(source: string): void;
 }
 
 /** Options of {@link SourceConnections}. */
 export interface SourceConnectionsOptions {
-  events: SourceConnectionEvents;
   /** Client options besides endpoints/TLS/auth (timeouts). Default: the client's defaults. */
   clientOptions?: Omit<EtcdClientOptions, 'endpoints' | 'tls' | 'auth' | 'logger'>;
   /** See {@link DEFAULT_PROGRESS_REQUEST_INTERVAL_MS}; 0 turns the requests off. */
@@ -126,7 +131,7 @@ interface Entry {
  */
 export class SourceConnections {
   private readonly entries = new Map<string, Entry>();
-  private readonly events: SourceConnectionEvents;
+  private readonly listeners = new Set<SourceConnectionEvents>();
   private readonly clientOptions: SourceConnectionsOptions['clientOptions'];
   private readonly logger: Logger;
   private readonly progressRequestIntervalMs: number;
@@ -134,8 +139,7 @@ export class SourceConnections {
   private readonly closing = new Set<Promise<void>>();
   private closed = false;
 
-  constructor(options: SourceConnectionsOptions) {
-    this.events = options.events;
+  constructor(options: SourceConnectionsOptions = {}) {
     this.clientOptions = options.clientOptions;
     this.logger = options.logger ?? silentLogger;
     this.progressRequestIntervalMs =
@@ -197,8 +201,8 @@ export class SourceConnections {
     logger.info(existing ? 'etcd connection settings changed, reconnecting' : 'etcd client created', {
       endpoints: settings.endpoints,
     });
-    this.events.onConnect?.(source);
-    if (orphans.length > 0) this.events.onMirrorChange(orphans, 'resync', 0, 0n);
+    this.emit((l) => l.onConnect?.(source));
+    if (orphans.length > 0) this.emit((l) => l.onMirrorChange?.(source, orphans, 'resync', 0, 0n));
     return true;
   }
 
@@ -207,25 +211,29 @@ export class SourceConnections {
       (prefix) => new PrefixMirror(client, prefix, { logger: logger.child({ prefix }) }),
       {
         onChange: (holders, kind, count, revision) =>
-          this.events.onMirrorChange(holders, kind, count, revision),
-        onError: (holders, error) => this.events.onMirrorError?.(source, holders, error),
-        onCompaction: () => this.events.onCompaction?.(source),
+          this.emit((l) => l.onMirrorChange?.(source, holders, kind, count, revision)),
+        onError: (holders, error) => this.emit((l) => l.onMirrorError?.(source, holders, error)),
+        onCompaction: () => this.emit((l) => l.onCompaction?.(source)),
         onWentBack: (holders, error) => this.onWentBack(source, holders, error),
       },
       logger,
     );
   }
 
-  /** Records the last probe of `source`; returns whether the health state or reason changed. */
+  /**
+   * Records the last probe of `source`; when the health state or failure changed, tells subscribers
+   * (the PrefixSyncs reading it reconcile) and returns true.
+   */
   setHealth(source: string, health: SourceHealth): boolean {
     const entry = this.entries.get(source);
     if (!entry) return false;
     const before = entry.health;
     entry.health = health;
-    return (
+    const changed =
       before.state !== health.state ||
-      (before.state === 'failed' && health.state === 'failed' && before.message !== health.message)
-    );
+      (before.state === 'failed' && health.state === 'failed' && before.message !== health.message);
+    if (changed) this.emit((l) => l.onHealthChange?.(source));
+    return changed;
   }
 
   /**
@@ -242,7 +250,7 @@ export class SourceConnections {
       const clusterId = error.clusterId === undefined ? health.clusterId : clusterIdHex(error.clusterId);
       entry.health = { ...health, revision: error.etcdRevision, clusterId };
     }
-    this.events.onRevisionWentBack?.(source, holders, error);
+    this.emit((l) => l.onRevisionWentBack?.(source, holders, error));
     this.noteWentBack(source, {
       fromRevision: error.seenRevision,
       toRevision: error.etcdRevision,
@@ -282,7 +290,7 @@ export class SourceConnections {
           toRevision: minOf(pending.toRevision, wentBack.toRevision),
         }
       : wentBack;
-    if (!pending) this.events.onWentBackNoted?.(source);
+    if (!pending) this.emit((l) => l.onWentBackNoted?.(source));
   }
 
   /**
@@ -307,14 +315,18 @@ export class SourceConnections {
     return merged;
   }
 
-  /** Closes the client and mirrors of a deleted or invalid source. Holders are told to reconcile. */
+  /**
+   * Closes the client and mirrors of a deleted or invalid source. Holders are told to reconcile, and
+   * subscribers that its health changed.
+   */
   remove(source: string): void {
     const entry = this.entries.get(source);
     if (!entry) return;
     const holders = entry.mirrors.holders();
     this.entries.delete(source);
     this.retire(entry);
-    if (holders.length > 0) this.events.onMirrorChange(holders, 'resync', 0, 0n);
+    if (holders.length > 0) this.emit((l) => l.onMirrorChange?.(source, holders, 'resync', 0, 0n));
+    this.emit((l) => l.onHealthChange?.(source));
   }
 
   /**
@@ -334,9 +346,23 @@ export class SourceConnections {
     for (const entry of this.entries.values()) entry.mirrors.release(holder);
   }
 
+  /**
+   * Adds a subscriber: each controller listens for what concerns it (mirror changes, health, went-back).
+   * Returns how to unsubscribe.
+   */
+  subscribe(listener: SourceConnectionEvents): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(call: (listener: SourceConnectionEvents) => void): void {
+    for (const listener of this.listeners) call(listener);
+  }
+
   /** Closes every client and mirror; resolves once all have ended. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    this.listeners.clear();
     for (const entry of this.entries.values()) this.retire(entry);
     this.entries.clear();
     await Promise.all(this.closing);

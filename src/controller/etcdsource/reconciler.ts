@@ -60,8 +60,6 @@ export interface EtcdSourceReconcilerOptions {
   namespace: string;
   connections: SourceConnections;
   events: EventSink;
-  /** Called when a source's health changes: the PrefixSyncs using it should reconcile. */
-  onHealthChange(source: string): void;
   /**
    * Asks for a reconcile of `source` soon (the source controller's enqueue). Called when an endpoint of
    * the source's client connects or loses its connection, so that an outage or a recovery is probed at
@@ -177,10 +175,7 @@ export class EtcdSourceReconciler implements Reconciler {
 
   private disconnect(name: string): void {
     this.unfollow(name);
-    if (this.options.connections.get(name)) {
-      this.options.connections.remove(name);
-      this.options.onHealthChange(name);
-    }
+    this.options.connections.remove(name);
   }
 
   /**
@@ -238,7 +233,7 @@ export class EtcdSourceReconciler implements Reconciler {
   }
 
   /**
-   * Records health, tells dependents when it changed, emits an Event on transitions (and when etcd
+   * Records health (the connections tell the PrefixSyncs when it changed), emits an Event on transitions (and when etcd
    * went back in time), writes status.
    */
   private async finish(
@@ -264,8 +259,7 @@ export class EtcdSourceReconciler implements Reconciler {
           : {}),
       });
     }
-    const changed = this.options.connections.setHealth(name, health);
-    if (changed) this.options.onHealthChange(name);
+    this.options.connections.setHealth(name, health);
     this.options.metrics?.setSourceReady(name, health.state === 'ready');
     const before = findCondition(source.status?.conditions, ClusterEtcdSourceConditionType.Ready);
     const next = sourceStatus(source.status, health, source.metadata.generation, this.now());

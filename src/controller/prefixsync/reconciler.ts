@@ -1,24 +1,19 @@
 // The PrefixSync reconciler: level-based, it makes the target ConfigMap a pure function of the
 // prefix's content at one etcd revision, rolls workloads only when the content hash changes, and
 // writes status once at the end.
-import { isDeepStrictEqual } from 'node:util';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import {
   FORCE_SYNC_ANNOTATION,
-  PREFIX_SYNC_FINALIZER,
-  PrefixSyncConditionType,
   PrefixSyncReason,
-  checkAccess,
   formatFieldErrors,
-  resolveClusterEtcdSourceSpec,
   resolvePrefixSyncSpec,
   type ClusterEtcdSource,
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
-import type { EtcdClient, MirrorSnapshot } from '../../etcd/index.js';
 import { abortable } from '../../base/index.js';
-import { NotFoundError, type ObjectKey } from '../../kube/index.js';
+import type { EtcdClient, MirrorSnapshot } from '../../etcd/index.js';
+import { NotFoundError } from '../../kube/index.js';
 import {
   requestKey,
   type ReconcileContext,
@@ -27,31 +22,23 @@ import {
   type Result,
 } from '../../runtime/index.js';
 import { renderConfigMap, summarizeProblems, type Problem, type RenderSuccess } from '../../sync/index.js';
-import { clusterIdHex } from '../connections/cluster-id.js';
 import type { SourceConnections } from '../connections/source-connections.js';
-import { findCondition } from '../shared/conditions.js';
-import { REVISION_WENT_BACK_EVENT, subjectOf, type EventSink } from '../shared/events.js';
+import type { EventSink } from '../shared/events.js';
 import { ReconcileAborted, ReconcileFailure } from '../shared/reconcile-failure.js';
 import type { ResourceApi } from '../shared/resources.js';
-import { explainProblems } from './problem-hints.js';
-import { isRolloutDue, rollOut, type WorkloadApi } from './rollout.js';
-import { nextStatus, type RolloutOutcome, type SyncOutcome } from './status.js';
-import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
+import { ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.js';
+import { errorText, type Outcome } from './outcome.js';
 import { PendingChanges } from './pending-changes.js';
+import { explainProblems } from './problem-hints.js';
+import { SyncReporter, type PrefixSyncMetrics } from './report.js';
+import { rollOutIfChanged, type WorkloadApi } from './rollout.js';
+import { checkPrefixAccess, healthyClient, lookupSource } from './source-checks.js';
+import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
 
 /** Default safety-net resync of a healthy PrefixSync. */
 export const DEFAULT_RESYNC_PERIOD_MS = 10 * 60 * 1000;
 /** Wait before looking again when the mirror is behind the revision status already reports. */
 const MIRROR_BEHIND_RETRY_MS = 200;
-
-/** Metrics the PrefixSync reconciler reports (implemented by observability's OperatorMetrics). */
-export interface PrefixSyncMetrics {
-  incSync(result: string): void;
-  incRollout(kind: string): void;
-  observeSyncLatencyMs(ms: number): void;
-  setRevisionLag(namespace: string, name: string, lag: bigint): void;
-  removePrefixSync(namespace: string, name: string): void;
-}
 
 /** Options of {@link PrefixSyncReconciler}. */
 export interface PrefixSyncReconcilerOptions {
@@ -95,12 +82,21 @@ export class PrefixSyncReconciler implements Reconciler {
   /** The only per-PrefixSync state kept across reconciles (see PendingChanges). */
   private readonly pending: PendingChanges;
   private readonly targets: TargetConfigMaps;
+  private readonly reporter: SyncReporter;
 
   constructor(private readonly options: PrefixSyncReconcilerOptions) {
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
     this.targets = new TargetConfigMaps(options.configMaps, options.managedConfigMaps);
     this.now = options.now ?? (() => new Date());
     this.pending = options.pending ?? new PendingChanges();
+    this.reporter = new SyncReporter({
+      prefixSyncs: options.prefixSyncs,
+      events: options.events,
+      metrics: options.metrics,
+      connections: options.connections,
+      pending: this.pending,
+      now: this.now,
+    });
   }
 
   async reconcile(request: Request, context: ReconcileContext): Promise<Result> {
@@ -115,13 +111,13 @@ export class PrefixSyncReconciler implements Reconciler {
       await this.finalize(psync, key, ctx);
       return {};
     }
-    psync = await this.ensureFinalizer(psync, ctx.signal);
+    psync = await ensureFinalizer(this.options.prefixSyncs, psync, ctx.signal);
     const wait = this.pending.debounceWait(key);
     if (wait > 0) return { requeueAfterMs: wait };
     const outcome = await this.sync(psync, key, ctx);
     // Stopping (shutdown or lost lease) is not a sync failure: report nothing.
     if (ctx.signal.aborted) throw new ReconcileAborted();
-    await this.report(psync, outcome, ctx);
+    await this.reporter.report(psync, outcome, ctx);
     const failure =
       outcome.kind === 'failed'
         ? outcome.failure
@@ -144,9 +140,9 @@ export class PrefixSyncReconciler implements Reconciler {
         this.options.connections.release(key);
         return { kind: 'suspended' };
       }
-      const source = this.lookupSource(spec);
-      this.checkPrefixAccess(psync, spec, source);
-      const client = this.healthyClient(spec);
+      const source = lookupSource(this.options.sources, spec);
+      checkPrefixAccess(this.options.namespaceLabels, psync, spec, source);
+      const client = healthyClient(this.options.connections, spec);
       const snapshot = await this.takeSnapshot(psync, spec, key, client, ctx);
       if (this.isMirrorBehind(psync, spec, snapshot.revision)) return { kind: 'retry-soon' };
       const wentBackFrom = this.revisionWentBack(psync, snapshot.revision);
@@ -155,7 +151,14 @@ export class PrefixSyncReconciler implements Reconciler {
       const latencyMs = this.pending.noteApplied(key, snapshot.revision, wrote);
       if (latencyMs !== undefined) this.options.metrics?.observeSyncLatencyMs(latencyMs);
       await this.targets.releaseFormer(psync, spec.target.name, ctx);
-      const rollout = await this.rollOutIfChanged(psync, spec, content.contentHash, ctx);
+      const rollout = await rollOutIfChanged(
+        this.options.workloads,
+        psync,
+        spec,
+        content.contentHash,
+        ctx,
+        this.options.metrics,
+      );
       ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
       return {
         kind: 'synced',
@@ -190,57 +193,6 @@ export class PrefixSyncReconciler implements Reconciler {
     }
     this.pending.track(key, resolved.spec.debounceMs);
     return resolved.spec;
-  }
-
-  private lookupSource(spec: ResolvedPrefixSyncSpec): ClusterEtcdSource {
-    const source = this.options.sources(spec.sourceRef.name);
-    if (!source) {
-      throw new ReconcileFailure(
-        PrefixSyncReason.SourceNotFound,
-        `ClusterEtcdSource ${spec.sourceRef.name} not found: create it, or set spec.sourceRef.name to one that exists (kubectl get clusteretcdsources)`,
-        'wait',
-      );
-    }
-    return source;
-  }
-
-  private checkPrefixAccess(
-    psync: PrefixSync,
-    spec: ResolvedPrefixSyncSpec,
-    source: ClusterEtcdSource,
-  ): void {
-    const namespace = psync.metadata.namespace ?? '';
-    const resolved = resolveClusterEtcdSourceSpec(source.spec);
-    const rules = resolved.ok ? resolved.spec.access : [];
-    const labels = this.options.namespaceLabels(namespace) ?? {};
-    if (!checkAccess(rules, { name: namespace, labels }, spec.prefix).allowed) {
-      throw new ReconcileFailure(
-        PrefixSyncReason.PrefixForbidden,
-        `no access rule of ClusterEtcdSource ${spec.sourceRef.name} lets namespace ${namespace} read ${spec.prefix}: a rule in its spec.access must name this namespace (or select it by labels) and a prefix covering this one`,
-        'wait',
-      );
-    }
-  }
-
-  private healthyClient(spec: ResolvedPrefixSyncSpec): EtcdClient {
-    const name = spec.sourceRef.name;
-    const connection = this.options.connections.get(name);
-    const health = connection?.health;
-    if (!connection || !health || health.state === 'pending') {
-      throw new ReconcileFailure(
-        PrefixSyncReason.Pending,
-        `waiting for ClusterEtcdSource ${name} to connect`,
-        'wait',
-      );
-    }
-    if (health.state === 'failed') {
-      throw new ReconcileFailure(
-        PrefixSyncReason.SourceUnavailable,
-        `ClusterEtcdSource ${name} is not ready (${health.reason}): ${health.message}`,
-        'wait', // the source's health change queues it again
-      );
-    }
-    return connection.client;
   }
 
   /**
@@ -341,180 +293,15 @@ export class PrefixSyncReconciler implements Reconciler {
     return this.targets.write(psync, spec.target.name, content, revision, ctx);
   }
 
-  /** Rolls the selected workloads when the content hash differs from the one in status. */
-  private async rollOutIfChanged(
-    psync: PrefixSync,
-    spec: ResolvedPrefixSyncSpec,
-    hash: string,
-    ctx: ReconcileContext,
-  ): Promise<RolloutOutcome> {
-    if (spec.rollout.mode === 'none') return { kind: 'disabled' };
-    const statusHash = psync.status?.contentHash;
-    if (!isRolloutDue(statusHash, hash)) {
-      const previous = findCondition(psync.status?.conditions, PrefixSyncConditionType.RolledOut);
-      const fresh = !statusHash || !previous || previous.reason === PrefixSyncReason.RolloutDisabled;
-      return fresh ? { kind: 'initial' } : { kind: 'unchanged' };
-    }
-    const namespace = psync.metadata.namespace ?? '';
-    let result;
-    try {
-      result = await rollOut(this.options.workloads, namespace, spec.rollout, spec.target.name, hash, {
-        signal: ctx.signal,
-      });
-    } catch (err) {
-      return {
-        kind: 'failed',
-        reason: 'RolloutFailed',
-        message: `listing workloads failed: ${errorText(err)}`,
-        rolled: [],
-      };
-    }
-    for (const w of result.patched) {
-      this.options.metrics?.incRollout(w.kind);
-      ctx.logger.info('rolled out workload', { workload: `${w.kind}/${w.name}`, hash });
-    }
-    if (!result.ok)
-      return { kind: 'failed', reason: result.reason, message: result.message, rolled: result.rolled };
-    if (spec.rollout.mode === 'auto' && result.rolled.length === 0) return { kind: 'no-workloads' };
-    return { kind: 'rolled', rolled: result.rolled, patched: result.patched };
-  }
-
-  /** markAsDone / markAsFailed: status once, an Event and a metric, together. */
-  private async report(psync: PrefixSync, outcome: Outcome, ctx: ReconcileContext): Promise<void> {
-    if (outcome.kind === 'retry-soon') return;
-    const namespace = psync.metadata.namespace ?? '';
-    const name = psync.metadata.name ?? '';
-    const subject = subjectOf(psync, 'PrefixSync');
-    const next = nextStatus(psync.status, outcome, psync.metadata.generation, this.now());
-    const before = findCondition(psync.status?.conditions, PrefixSyncConditionType.Ready);
-    const after = findCondition(next.conditions, PrefixSyncConditionType.Ready);
-    const transition = before?.status !== after?.status || before?.reason !== after?.reason;
-    switch (outcome.kind) {
-      case 'synced': {
-        this.options.metrics?.incSync(outcome.wrote ? 'written' : 'unchanged');
-        this.options.metrics?.setRevisionLag(namespace, name, 0n);
-        if (outcome.wentBackFrom !== undefined) this.reportWentBack(psync, outcome, ctx);
-        if (outcome.wrote) {
-          this.options.events.record(
-            subject,
-            'Normal',
-            'Synced',
-            `wrote ConfigMap ${outcome.configMap}: ${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'} at revision ${outcome.revision}`,
-          );
-          ctx.logger.info('configmap written', {
-            configMap: outcome.configMap,
-            revision: outcome.revision,
-            contentHash: outcome.contentHash,
-          });
-        }
-        const rollout = outcome.rollout;
-        if (rollout.kind === 'rolled' && rollout.patched.length > 0) {
-          const names = rollout.patched.map((w) => `${w.kind} ${w.name}`).join(', ');
-          this.options.events.record(
-            subject,
-            'Normal',
-            'RolledOut',
-            `restarted ${names} for content hash ${outcome.contentHash}`,
-          );
-        } else if (rollout.kind === 'failed') {
-          this.options.events.record(subject, 'Warning', rollout.reason, rollout.message);
-        }
-        break;
-      }
-      case 'failed': {
-        this.options.metrics?.incSync(outcome.reason);
-        const seen = this.pending.mirrorRevision(requestKey({ namespace, name }));
-        const synced = psync.status?.syncedRevision;
-        if (seen !== undefined && synced !== undefined && /^\d+$/.test(synced)) {
-          this.options.metrics?.setRevisionLag(namespace, name, seen - BigInt(synced));
-        }
-        this.options.events.record(subject, 'Warning', outcome.reason, outcome.message);
-        if (transition) ctx.logger.warn('sync failed', { reason: outcome.reason, error: outcome.message });
-        break;
-      }
-      case 'suspended':
-      case 'pending':
-        if (transition)
-          this.options.events.record(subject, 'Normal', after?.reason ?? outcome.kind, after?.message ?? '');
-        break;
-    }
-    if (isDeepStrictEqual(psync.status ?? {}, next)) return;
-    await this.options.prefixSyncs.replaceStatus({ ...psync, status: next }, { signal: ctx.signal });
-  }
-
-  /**
-   * etcd went back in time under this PrefixSync (restored from a backup, wiped, another cluster):
-   * the ConfigMap now holds etcd's content at the lower revision. Said loudly, once per occurrence
-   * (the next sync starts from the lower revision in status).
-   */
-  private reportWentBack(
-    psync: PrefixSync,
-    outcome: Extract<Outcome, { kind: 'synced' }>,
-    ctx: ReconcileContext,
-  ): void {
-    const source = psync.spec?.sourceRef?.name ?? '';
-    // Also when no watch saw it (the operator was stopped during the restore): the source reports it.
-    this.options.connections.noteWentBack(source, {
-      fromRevision: outcome.wentBackFrom ?? outcome.revision,
-      toRevision: outcome.revision,
-    });
-    // The watches' own word on the cluster IDs, if it concerns this episode (not an earlier restore).
-    const last = this.options.connections.get(source)?.lastWentBack;
-    const seen = last !== undefined && last.etcdRevision <= outcome.revision ? last : undefined;
-    const clusters =
-      seen?.clusterId !== undefined && seen.previousClusterId !== undefined
-        ? ` (cluster ID ${clusterIdHex(seen.previousClusterId)} before, ${clusterIdHex(seen.clusterId)} now)`
-        : '';
-    this.options.events.record(
-      subjectOf(psync, 'PrefixSync'),
-      'Warning',
-      REVISION_WENT_BACK_EVENT,
-      `etcd went back from revision ${outcome.wentBackFrom} to ${outcome.revision}${clusters}: ClusterEtcdSource ${source} was restored from a backup, wiped, or now points at another cluster; ConfigMap ${outcome.configMap} holds etcd's content at revision ${outcome.revision}${outcome.wrote ? '' : ' (unchanged)'}`,
-    );
-    ctx.logger.warn('etcd revision went back', {
-      configMap: outcome.configMap,
-      fromRevision: String(outcome.wentBackFrom),
-      revision: String(outcome.revision),
-      ...(seen?.clusterId !== undefined
-        ? { clusterId: seen.clusterId, previousClusterId: seen.previousClusterId }
-        : {}),
-    });
-  }
-
-  // ---- finalizer and deletion ----
-
-  private async ensureFinalizer(psync: PrefixSync, signal: AbortSignal): Promise<PrefixSync> {
-    const finalizers = psync.metadata.finalizers ?? [];
-    if (finalizers.includes(PREFIX_SYNC_FINALIZER)) return psync;
-    return this.options.prefixSyncs.patchMerge(
-      keyOf(psync),
-      {
-        metadata: {
-          finalizers: [...finalizers, PREFIX_SYNC_FINALIZER],
-          resourceVersion: psync.metadata.resourceVersion,
-        },
-      },
-      { signal },
-    );
-  }
+  // ---- deletion ----
 
   /** deletionPolicy Delete: delete our ConfigMap; Retain: drop our ownerReference. Then the finalizer. */
   private async finalize(psync: PrefixSync, key: string, ctx: ReconcileContext): Promise<void> {
-    const finalizers = psync.metadata.finalizers ?? [];
     this.options.connections.release(key);
-    if (!finalizers.includes(PREFIX_SYNC_FINALIZER)) return;
+    if (!hasFinalizer(psync)) return;
     const targetName = typeof psync.spec?.target?.name === 'string' ? psync.spec.target.name : undefined;
     if (targetName) await this.targets.release(psync, targetName, ctx);
-    await this.options.prefixSyncs.patchMerge(
-      keyOf(psync),
-      {
-        metadata: {
-          finalizers: finalizers.filter((f) => f !== PREFIX_SYNC_FINALIZER),
-          resourceVersion: psync.metadata.resourceVersion,
-        },
-      },
-      { signal: ctx.signal },
-    );
+    await removeFinalizer(this.options.prefixSyncs, psync, ctx.signal);
     this.forget(key, { namespace: psync.metadata.namespace ?? '', name: psync.metadata.name ?? '' });
   }
 
@@ -543,13 +330,6 @@ const RELEASING_REASONS: ReadonlySet<PrefixSyncReason> = new Set<PrefixSyncReaso
   PrefixSyncReason.PrefixForbidden,
 ]);
 
-/** The outcome of the sync step: the status outcomes, plus what the reconcile loop needs. */
-type Outcome =
-  | (Extract<SyncOutcome, { kind: 'synced' }> & { wrote: boolean; wentBackFrom?: bigint })
-  | (Extract<SyncOutcome, { kind: 'failed' }> & { failure: ReconcileFailure<PrefixSyncReason> })
-  | Extract<SyncOutcome, { kind: 'suspended' | 'pending' }>
-  | { kind: 'retry-soon' };
-
 /** The condition reason for render problems: the first problem's kind (they come sorted). */
 export function reasonOf(problems: readonly Problem[]): PrefixSyncReason {
   switch (problems[0]?.kind) {
@@ -564,12 +344,4 @@ export function reasonOf(problems: readonly Problem[]): PrefixSyncReason {
     default:
       return PrefixSyncReason.RenderFailed;
   }
-}
-
-function keyOf(psync: PrefixSync): ObjectKey {
-  return { namespace: psync.metadata.namespace ?? '', name: psync.metadata.name ?? '' };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,9 +3,13 @@
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import {
   CONFIG_HASH_ANNOTATION,
+  PrefixSyncConditionType,
+  PrefixSyncReason,
   WORKLOAD_KINDS,
   labelSelectorMatches,
   type DefaultedPrefixSyncSpec,
+  type PrefixSync,
+  type ResolvedPrefixSyncSpec,
   type RolledOutWorkload,
   type WorkloadKind,
 } from '../../api/index.js';
@@ -17,6 +21,10 @@ import {
   type Workload,
   type WorkloadRef,
 } from '../../kube/index.js';
+import type { ReconcileContext } from '../../runtime/index.js';
+import { findCondition } from '../shared/conditions.js';
+import { errorText } from './outcome.js';
+import type { RolloutOutcome } from './status.js';
 
 /** The workload operations a rollout needs (the kube layer's WorkloadClient). */
 export interface WorkloadApi {
@@ -164,6 +172,45 @@ export async function rollOut(
   return { ok: true, rolled, patched };
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/**
+ * The rollout step of a sync: rolls the selected workloads when the content hash differs from the one
+ * in status, and says what came of it.
+ */
+export async function rollOutIfChanged(
+  workloads: WorkloadApi,
+  psync: PrefixSync,
+  spec: ResolvedPrefixSyncSpec,
+  hash: string,
+  ctx: ReconcileContext,
+  metrics?: { incRollout(kind: string): void },
+): Promise<RolloutOutcome> {
+  if (spec.rollout.mode === 'none') return { kind: 'disabled' };
+  const statusHash = psync.status?.contentHash;
+  if (!isRolloutDue(statusHash, hash)) {
+    const previous = findCondition(psync.status?.conditions, PrefixSyncConditionType.RolledOut);
+    const fresh = !statusHash || !previous || previous.reason === PrefixSyncReason.RolloutDisabled;
+    return fresh ? { kind: 'initial' } : { kind: 'unchanged' };
+  }
+  const namespace = psync.metadata.namespace ?? '';
+  let result;
+  try {
+    result = await rollOut(workloads, namespace, spec.rollout, spec.target.name, hash, {
+      signal: ctx.signal,
+    });
+  } catch (err) {
+    return {
+      kind: 'failed',
+      reason: 'RolloutFailed',
+      message: `listing workloads failed: ${errorText(err)}`,
+      rolled: [],
+    };
+  }
+  for (const w of result.patched) {
+    metrics?.incRollout(w.kind);
+    ctx.logger.info('rolled out workload', { workload: `${w.kind}/${w.name}`, hash });
+  }
+  if (!result.ok)
+    return { kind: 'failed', reason: result.reason, message: result.message, rolled: result.rolled };
+  if (spec.rollout.mode === 'auto' && result.rolled.length === 0) return { kind: 'no-workloads' };
+  return { kind: 'rolled', rolled: result.rolled, patched: result.patched };
 }

@@ -40,15 +40,12 @@ const STOP_BOUND_MS = 5_000;
 const FREEZE_BOUND_MS = 2 * KEEPALIVE_TIME_MS;
 /** A source whose etcd is back must show Ready within this long (expected about one second). */
 const RECOVERY_BOUND_MS = 5_000;
-/** Same as the operator (src/operator/manager.ts DEFAULT_ETCD_CLIENT_OPTIONS). */
+/** Same as the operator (src/controller/connections/session-connections.ts DEFAULT_ETCD_CLIENT_OPTIONS). */
 const CLIENT_OPTIONS = { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000 };
 
 /** The source controller as the operator runs it, on the simulator. */
 class SourceController {
-  readonly connections = new SourceConnections({
-    events: { onMirrorChange: () => undefined },
-    clientOptions: CLIENT_OPTIONS,
-  });
+  readonly connections = new SourceConnections({ clientOptions: CLIENT_OPTIONS });
   readonly secrets = new Map<string, V1Secret>();
   private readonly controller: Controller;
 
@@ -60,7 +57,6 @@ class SourceController {
       namespace: 'default',
       connections: this.connections,
       events: { record: () => undefined },
-      onHealthChange: () => undefined,
       requeue: (source) => queue.controller?.enqueue({ name: source }),
     });
     this.controller = new Controller({ name: 'clusteretcdsource', reconciler, workers: 2 });

@@ -4,6 +4,7 @@ import type { PrefixSyncSpec } from '../../../src/api/index.js';
 import type { Manager } from '../../../src/operator/index.js';
 import type { TestEnv } from './support.js';
 import { useTestEnv, mountingPodSpec, templateHashOf, waitFor } from './support.js';
+import { openMirrors } from '../../support/metrics.js';
 
 describe('PrefixSync controller (real etcd + simulator)', function () {
   this.timeout(60_000);
@@ -336,7 +337,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
     it('two PrefixSyncs on one prefix share one mirror (one etcd watch)', async () => {
       const { ns, prefix } = await fresh();
       await env.put(`${prefix}k`, 'v');
-      const before = manager.connections?.mirrorCount ?? 0;
+      const before = await openMirrors(manager);
       await env.createPrefixSync(ns, 'one', {
         sourceRef: { name: 'main' },
         prefix,
@@ -355,7 +356,7 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
           (await env.configMap(ns, 'cfg-one'))?.data?.['k'] === 'v' &&
           (await env.configMap(ns, 'cfg-two'))?.data?.['k'] === 'v',
       );
-      assert.equal(manager.connections?.mirrorCount, before + 1);
+      assert.equal(await openMirrors(manager), before + 1);
       const rev = await env.put(`${prefix}k`, 'w');
       await waitFor(
         'both follow',
@@ -365,9 +366,12 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
       );
       await env.deletePrefixSync(ns, 'one');
       await waitFor('one gone', async () => (await env.prefixSync(ns, 'one')) === undefined);
-      assert.equal(manager.connections?.mirrorCount, before + 1, 'the mirror closed while still held');
+      assert.equal(await openMirrors(manager), before + 1, 'the mirror closed while still held');
       await env.deletePrefixSync(ns, 'two');
-      await waitFor('mirror closed with its last holder', () => manager.connections?.mirrorCount === before);
+      await waitFor(
+        'mirror closed with its last holder',
+        async () => (await openMirrors(manager)) === before,
+      );
     });
   });
 

@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import type { Manager } from '../../../src/operator/index.js';
 import type { TestEnv } from '../controller/support.js';
 import { OPEN_SOURCE, useTestEnv, installCrds, waitFor } from '../controller/support.js';
+import { openMirrors } from '../../support/metrics.js';
 
 async function get(port: number | undefined, path: string): Promise<{ status: number; body: string }> {
   assert.ok(port, 'endpoint not bound');
@@ -178,12 +179,12 @@ describe('Manager (real etcd + simulator)', function () {
         debounce: '0s',
       });
       await waitFor('shard a synced', async () => (await env.configMap(ns, 'cfg-a'))?.data?.['k'] === '1');
-      assert.equal(a.connections?.mirrorCount, 1);
-      assert.equal(b.connections?.mirrorCount ?? 0, 0, 'shard b opened a watch for shard a');
+      assert.equal(await openMirrors(a), 1);
+      assert.equal(await openMirrors(b), 0, 'shard b opened a watch for shard a');
       // Moving the PrefixSync to shard b hands it over: b syncs the next change, a lets go of its watch.
       await env.patchPrefixSync(ns, 'in-a', { metadata: { labels: { shard: 'b' } } });
-      await waitFor('b took it', () => b.connections?.mirrorCount === 1);
-      await waitFor('a let go', () => a.connections?.mirrorCount === 0);
+      await waitFor('b took it', async () => (await openMirrors(b)) === 1);
+      await waitFor('a let go', async () => (await openMirrors(a)) === 0);
       const rev = await env.put(`/${ns}/k`, '2');
       await waitFor(
         'synced by b',

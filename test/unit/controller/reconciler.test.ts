@@ -28,7 +28,7 @@ function harness(
     },
   };
   const notFound = (): Promise<never> => Promise.reject(new NotFoundError('not found', 404, 'NotFound'));
-  const connections = new SourceConnections({ events: { onMirrorChange: () => undefined } });
+  const connections = new SourceConnections();
   const reconciler = new PrefixSyncReconciler({
     prefixSyncs: api,
     configMaps: {

@@ -1,7 +1,8 @@
-// List-watch sources for the two core kinds the kube layer has no typed client for: Namespaces (their
-// labels feed access rules) and Secrets (TLS material and credentials of ClusterEtcdSources).
+// List-watch sources of Namespaces (their labels feed access rules) and Secrets (TLS material and
+// credentials of ClusterEtcdSources), for informers; the operator only reads them.
 import { CoreV1Api, type KubeConfig, type V1Namespace, type V1Secret } from '@kubernetes/client-node';
-import { toKubeError, type ListOptions, type ListResult, type ListWatchSource } from '../kube/index.js';
+import { toKubeError } from './errors.js';
+import type { ListOptions, ListResult, ListWatchSource } from './types.js';
 
 async function translated<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {

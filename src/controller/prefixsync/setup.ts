@@ -1,0 +1,177 @@
+// How the PrefixSync controller plugs into the manager: what makes a PrefixSync reconcile (its own
+// changes, its ConfigMap's, its source's, its namespace's labels, its prefix's content, its source's
+// health) and the parts of one session (reconciler, pending changes, shared etcd connections).
+import { isDeepStrictEqual } from 'node:util';
+import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
+import type { ClusterEtcdSource, PrefixSync } from '../../api/index.js';
+import type { Informer } from '../../kube/index.js';
+import {
+  Controller,
+  type ControllerSetup,
+  type InformerRegistry,
+  type Request,
+  type SessionQueue,
+  type SessionScope,
+} from '../../runtime/index.js';
+import { sessionConnections } from '../connections/session-connections.js';
+import type { ControllerEnv } from '../shared/controller-env.js';
+import {
+  managedConfigMapInformer,
+  namespaceInformer,
+  prefixSyncInformer,
+  sourceInformer,
+} from '../shared/informers.js';
+import { ReadThroughCache, readThroughConfigMaps, readThroughResourceApi } from '../shared/read-through.js';
+import { asClusterEtcdSource, asPrefixSync, prefixSyncResource } from '../shared/resources.js';
+import { ConfigMapClient, WorkloadClient } from '../../kube/index.js';
+import { sourceChanged } from '../etcdsource/triggers.js';
+import { PendingChanges } from './pending-changes.js';
+import { PrefixSyncReconciler } from './reconciler.js';
+import {
+  prefixSyncChanged,
+  requestForConfigMap,
+  requestOf,
+  requestsForNamespace,
+  requestsForSource,
+  routeMirrorChange,
+} from './triggers.js';
+
+/** The controller's name in logs and metrics. */
+export const PREFIX_SYNC_CONTROLLER = 'prefixsync';
+/** Default parallel reconciles. */
+const DEFAULT_WORKERS = 4;
+
+interface Caches {
+  readonly prefixSyncs: Informer<KubernetesObject>;
+  readonly sources: Informer<KubernetesObject>;
+  readonly configMaps: Informer<V1ConfigMap>;
+  readonly namespaces: Informer<V1Namespace>;
+}
+
+/** The PrefixSync controller's watches and per-session parts. */
+export class PrefixSyncSetup implements ControllerSetup {
+  readonly name = PREFIX_SYNC_CONTROLLER;
+  private caches: Caches | undefined;
+
+  constructor(private readonly env: ControllerEnv) {}
+
+  watch(informers: InformerRegistry, queue: SessionQueue): void {
+    const caches: Caches = {
+      prefixSyncs: prefixSyncInformer(informers, this.env),
+      sources: sourceInformer(informers, this.env),
+      configMaps: managedConfigMapInformer(informers, this.env),
+      namespaces: namespaceInformer(informers, this.env),
+    };
+    this.caches = caches;
+    const enqueueAll = (requests: readonly Request[]): void => {
+      for (const r of requests) queue.enqueue(r);
+    };
+    const own = (obj: KubernetesObject): void => queue.enqueue(requestOf(asPrefixSync(obj) as PrefixSync));
+    caches.prefixSyncs.addHandlers({
+      onAdd: own,
+      onUpdate: (old, cur) => {
+        if (prefixSyncChanged(asPrefixSync(old) as PrefixSync, asPrefixSync(cur) as PrefixSync)) own(cur);
+      },
+      onDelete: own,
+    });
+    // A source's access rules or settings changed: every PrefixSync of it re-checks.
+    const onSource = (obj: KubernetesObject): void =>
+      enqueueAll(requestsForSource(obj.metadata?.name ?? '', this.prefixSyncs()));
+    caches.sources.addHandlers({
+      onAdd: onSource,
+      onUpdate: (old, cur) => {
+        const a = asClusterEtcdSource(old) as ClusterEtcdSource;
+        const b = asClusterEtcdSource(cur) as ClusterEtcdSource;
+        if (sourceChanged(a, b)) onSource(cur);
+      },
+      onDelete: onSource,
+    });
+    // An edited or deleted ConfigMap is repaired by the PrefixSync that writes it.
+    const onConfigMap = (cm: V1ConfigMap): void => {
+      const request = requestForConfigMap(cm);
+      if (request) queue.enqueue(request);
+    };
+    caches.configMaps.addHandlers({
+      onAdd: onConfigMap,
+      onUpdate: (_, cur) => onConfigMap(cur),
+      onDelete: onConfigMap,
+    });
+    const onNamespace = (ns: V1Namespace): void =>
+      enqueueAll(requestsForNamespace(ns.metadata?.name ?? '', this.prefixSyncs()));
+    caches.namespaces.addHandlers({
+      onAdd: onNamespace,
+      onUpdate: (old, cur) => {
+        if (!isDeepStrictEqual(old.metadata?.labels ?? {}, cur.metadata?.labels ?? {})) onNamespace(cur);
+      },
+      onDelete: onNamespace,
+    });
+  }
+
+  build(session: SessionScope, queue: SessionQueue): Controller {
+    const caches = this.watched();
+    const env = this.env;
+    const connections = sessionConnections(session, env);
+    const pending = new PendingChanges();
+    connections.subscribe({
+      onMirrorChange: (_source, holders, kind, _count, revision) => {
+        if (kind === 'update') for (const h of holders) pending.noteChange(h, revision);
+        routeMirrorChange(holders, kind, (k) => pending.debounceOf(k), queue);
+      },
+      onHealthChange: (source) => {
+        for (const r of requestsForSource(source, this.prefixSyncs())) queue.enqueue(r);
+      },
+    });
+    const psyncResource = prefixSyncResource(env.kubeConfig);
+    const reconciler = new PrefixSyncReconciler({
+      // GETs answered by the informers when they hold the very version last read or written.
+      prefixSyncs: readThroughResourceApi(
+        psyncResource.api,
+        new ReadThroughCache((k) => asPrefixSync(caches.prefixSyncs.store.get(k.name, k.namespace))),
+      ),
+      configMaps: readThroughConfigMaps(
+        new ConfigMapClient(env.kubeConfig),
+        new ReadThroughCache((k) => caches.configMaps.store.get(k.name, k.namespace)),
+      ),
+      workloads: new WorkloadClient(env.kubeConfig),
+      sources: (name) => asClusterEtcdSource(caches.sources.store.get(name)),
+      namespaceLabels: (name) => caches.namespaces.store.get(name)?.metadata?.labels,
+      managedConfigMaps: (namespace) => caches.configMaps.store.listByNamespace(namespace),
+      connections,
+      pending,
+      events: env.events,
+      metrics: env.metrics,
+      // With a shard selector, the informer's cache is the shard: a PrefixSync that left it (or a
+      // ConfigMap event about another shard's PrefixSync) is not ours to touch.
+      ...(env.shardSelector
+        ? {
+            owns: (p: PrefixSync) =>
+              caches.prefixSyncs.store.get(p.metadata.name ?? '', p.metadata.namespace) !== undefined,
+          }
+        : {}),
+      ...(env.resyncPeriodMs !== undefined ? { resyncPeriodMs: env.resyncPeriodMs } : {}),
+    });
+    return new Controller({
+      name: PREFIX_SYNC_CONTROLLER,
+      reconciler,
+      workers: env.workers ?? DEFAULT_WORKERS,
+      metrics: env.metrics.reconcileHooks(),
+      queueMetrics: env.metrics.queueHooks(PREFIX_SYNC_CONTROLLER),
+      logger: env.logger,
+    });
+  }
+
+  initialRequests(): Request[] {
+    return this.prefixSyncs().map(requestOf);
+  }
+
+  private prefixSyncs(): PrefixSync[] {
+    return this.watched()
+      .prefixSyncs.store.list()
+      .map((o) => asPrefixSync(o) as PrefixSync);
+  }
+
+  private watched(): Caches {
+    if (!this.caches) throw new Error('PrefixSyncSetup: watch() must come before build()');
+    return this.caches;
+  }
+}

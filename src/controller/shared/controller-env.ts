@@ -1,0 +1,26 @@
+// What the operator's controllers are made from: the cluster they act on, the operator's settings,
+// and the manager's shared services (Events, metrics, logs).
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { EtcdClientOptions } from '../../etcd/index.js';
+import type { Logger, OperatorMetrics } from '../../observability/index.js';
+import type { EventSink } from './events.js';
+
+/** Inputs of every controller setup; built once by the manager. */
+export interface ControllerEnv {
+  readonly kubeConfig: KubeConfig;
+  /** The operator's namespace: the Secrets that ClusterEtcdSources refer to live there. */
+  readonly namespace: string;
+  readonly events: EventSink;
+  readonly metrics: OperatorMetrics;
+  readonly logger: Logger;
+  /** Label selector on PrefixSyncs: this replica handles only those (sharding). Default all. */
+  readonly shardSelector?: string;
+  /** PrefixSync reconciles in parallel. Default 4. */
+  readonly workers?: number;
+  /** Safety-net resync of every PrefixSync. Default 10 min. */
+  readonly resyncPeriodMs?: number;
+  /** Probe period of each ClusterEtcdSource. Default 10 s. */
+  readonly sourceProbeIntervalMs?: number;
+  /** etcd client timeouts. Default connect 2 s, request 5 s. */
+  readonly etcdClientOptions?: Omit<EtcdClientOptions, 'endpoints' | 'tls' | 'auth' | 'logger'>;
+}

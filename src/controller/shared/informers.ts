@@ -1,0 +1,94 @@
+// The informers the controllers read, each under one key of the manager's registry so that two
+// controllers reading the same kind share one list-watch and one cache.
+import type { KubernetesObject, V1ConfigMap, V1Namespace, V1Secret } from '@kubernetes/client-node';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../api/index.js';
+import {
+  ConfigMapClient,
+  Informer,
+  NamespaceSource,
+  SecretSource,
+  type InformerOptions,
+} from '../../kube/index.js';
+import type { InformerRegistry } from '../../runtime/index.js';
+import type { ControllerEnv } from './controller-env.js';
+import { clusterEtcdSourceResource, prefixSyncResource } from './resources.js';
+
+/** Registry keys: the resource each informer lists, as named in "cannot list" logs. */
+export const INFORMER_KEYS = {
+  prefixSyncs: 'prefixsyncs.etcdconfig.dev',
+  sources: 'clusteretcdsources.etcdconfig.dev',
+  managedConfigMaps: 'configmaps',
+  namespaces: 'namespaces',
+  operatorSecrets: 'secrets',
+} as const;
+
+function options<T extends KubernetesObject>(
+  env: ControllerEnv,
+  source: InformerOptions<T>['source'],
+  extra: Pick<InformerOptions<T>, 'namespace' | 'labelSelector'> = {},
+): InformerOptions<T> {
+  return {
+    source,
+    kubeConfig: env.kubeConfig,
+    logger: env.logger.child({ component: 'informer' }),
+    ...extra,
+  };
+}
+
+/** The PrefixSyncs of this replica's shard (every one without a shard selector). */
+export function prefixSyncInformer(
+  registry: InformerRegistry,
+  env: ControllerEnv,
+): Informer<KubernetesObject> {
+  return registry.informer(
+    INFORMER_KEYS.prefixSyncs,
+    () =>
+      new Informer(
+        options(
+          env,
+          prefixSyncResource(env.kubeConfig).raw,
+          env.shardSelector ? { labelSelector: env.shardSelector } : {},
+        ),
+      ),
+  );
+}
+
+/** Every ClusterEtcdSource. */
+export function sourceInformer(registry: InformerRegistry, env: ControllerEnv): Informer<KubernetesObject> {
+  return registry.informer(
+    INFORMER_KEYS.sources,
+    () => new Informer(options(env, clusterEtcdSourceResource(env.kubeConfig).raw)),
+  );
+}
+
+/** The ConfigMaps the operator manages (by its managed-by label), in every namespace. */
+export function managedConfigMapInformer(
+  registry: InformerRegistry,
+  env: ControllerEnv,
+): Informer<V1ConfigMap> {
+  return registry.informer(
+    INFORMER_KEYS.managedConfigMaps,
+    () =>
+      new Informer(
+        options(env, new ConfigMapClient(env.kubeConfig), {
+          labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+        }),
+      ),
+  );
+}
+
+/** Every Namespace (their labels feed access rules with a namespaceSelector). */
+export function namespaceInformer(registry: InformerRegistry, env: ControllerEnv): Informer<V1Namespace> {
+  return registry.informer(
+    INFORMER_KEYS.namespaces,
+    () => new Informer(options(env, new NamespaceSource(env.kubeConfig))),
+  );
+}
+
+/** The Secrets of the operator's namespace (TLS material and credentials of sources). */
+export function operatorSecretInformer(registry: InformerRegistry, env: ControllerEnv): Informer<V1Secret> {
+  return registry.informer(
+    INFORMER_KEYS.operatorSecrets,
+    () => new Informer(options(env, new SecretSource(env.kubeConfig), { namespace: env.namespace })),
+  );
+}
