@@ -17,7 +17,8 @@ import type { ControllerEnv } from '../shared/controller-env.js';
 import { operatorSecretInformer, sourceInformer } from '../shared/informers.js';
 import { asClusterEtcdSource, clusterEtcdSourceResource } from '../shared/resources.js';
 import { EtcdSourceReconciler } from './reconciler.js';
-import { requestsForSecret, sourceChanged } from './triggers.js';
+import { onEveryChange } from '../shared/handlers.js';
+import { requestsForSecret, sourceSpecChanged } from './triggers.js';
 
 /** The controller's name in logs and metrics. */
 export const SOURCE_CONTROLLER = 'clusteretcdsource';
@@ -42,25 +43,15 @@ export class EtcdSourceSetup implements ControllerSetup {
       secrets: operatorSecretInformer(informers, this.env),
     };
     this.caches = caches;
-    const own = (obj: KubernetesObject): void => queue.enqueue({ name: obj.metadata?.name ?? '' });
-    caches.sources.addHandlers({
-      onAdd: own,
-      onUpdate: (old, cur) => {
-        const a = asClusterEtcdSource(old) as ClusterEtcdSource;
-        const b = asClusterEtcdSource(cur) as ClusterEtcdSource;
-        if (sourceChanged(a, b)) own(cur);
-      },
-      onDelete: own,
-    });
+    caches.sources.addHandlers(
+      onEveryChange((obj) => queue.enqueue({ name: obj.metadata?.name ?? '' }), sourceSpecChanged),
+    );
     // A Secret a source reads (TLS, credentials) appeared, changed or went away.
-    const onSecret = (secret: V1Secret): void => {
-      for (const r of requestsForSecret(secret.metadata?.name ?? '', this.sources())) queue.enqueue(r);
-    };
-    caches.secrets.addHandlers({
-      onAdd: onSecret,
-      onUpdate: (_, cur) => onSecret(cur),
-      onDelete: onSecret,
-    });
+    caches.secrets.addHandlers(
+      onEveryChange((secret) => {
+        for (const r of requestsForSecret(secret.metadata?.name ?? '', this.sources())) queue.enqueue(r);
+      }),
+    );
   }
 
   build(session: SessionScope, queue: SessionQueue): Controller {

@@ -3,7 +3,7 @@
 // health) and the parts of one session (reconciler, pending changes, shared etcd connections).
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
-import type { ClusterEtcdSource, PrefixSync } from '../../api/index.js';
+import type { PrefixSync } from '../../api/index.js';
 import type { Informer } from '../../kube/index.js';
 import {
   Controller,
@@ -24,7 +24,8 @@ import {
 import { ReadThroughCache, readThroughConfigMaps, readThroughResourceApi } from '../shared/read-through.js';
 import { asClusterEtcdSource, asPrefixSync, prefixSyncResource } from '../shared/resources.js';
 import { ConfigMapClient, WorkloadClient } from '../../kube/index.js';
-import { sourceChanged } from '../etcdsource/triggers.js';
+import { sourceSpecChanged } from '../etcdsource/triggers.js';
+import { onEveryChange } from '../shared/handlers.js';
 import { PendingChanges } from './pending-changes.js';
 import { PrefixSyncReconciler } from './reconciler.js';
 import {
@@ -67,44 +68,31 @@ export class PrefixSyncSetup implements ControllerSetup {
       for (const r of requests) queue.enqueue(r);
     };
     const own = (obj: KubernetesObject): void => queue.enqueue(requestOf(asPrefixSync(obj) as PrefixSync));
-    caches.prefixSyncs.addHandlers({
-      onAdd: own,
-      onUpdate: (old, cur) => {
-        if (prefixSyncChanged(asPrefixSync(old) as PrefixSync, asPrefixSync(cur) as PrefixSync)) own(cur);
-      },
-      onDelete: own,
-    });
+    caches.prefixSyncs.addHandlers(
+      onEveryChange(own, (old, cur) =>
+        prefixSyncChanged(asPrefixSync(old) as PrefixSync, asPrefixSync(cur) as PrefixSync),
+      ),
+    );
     // A source's access rules or settings changed: every PrefixSync of it re-checks.
-    const onSource = (obj: KubernetesObject): void =>
-      enqueueAll(requestsForSource(obj.metadata?.name ?? '', this.prefixSyncs()));
-    caches.sources.addHandlers({
-      onAdd: onSource,
-      onUpdate: (old, cur) => {
-        const a = asClusterEtcdSource(old) as ClusterEtcdSource;
-        const b = asClusterEtcdSource(cur) as ClusterEtcdSource;
-        if (sourceChanged(a, b)) onSource(cur);
-      },
-      onDelete: onSource,
-    });
+    caches.sources.addHandlers(
+      onEveryChange(
+        (obj) => enqueueAll(requestsForSource(obj.metadata?.name ?? '', this.prefixSyncs())),
+        sourceSpecChanged,
+      ),
+    );
     // An edited or deleted ConfigMap is repaired by the PrefixSync that writes it.
-    const onConfigMap = (cm: V1ConfigMap): void => {
-      const request = requestForConfigMap(cm);
-      if (request) queue.enqueue(request);
-    };
-    caches.configMaps.addHandlers({
-      onAdd: onConfigMap,
-      onUpdate: (_, cur) => onConfigMap(cur),
-      onDelete: onConfigMap,
-    });
-    const onNamespace = (ns: V1Namespace): void =>
-      enqueueAll(requestsForNamespace(ns.metadata?.name ?? '', this.prefixSyncs()));
-    caches.namespaces.addHandlers({
-      onAdd: onNamespace,
-      onUpdate: (old, cur) => {
-        if (!isDeepStrictEqual(old.metadata?.labels ?? {}, cur.metadata?.labels ?? {})) onNamespace(cur);
-      },
-      onDelete: onNamespace,
-    });
+    caches.configMaps.addHandlers(
+      onEveryChange((cm) => {
+        const request = requestForConfigMap(cm);
+        if (request) queue.enqueue(request);
+      }),
+    );
+    caches.namespaces.addHandlers(
+      onEveryChange(
+        (ns) => enqueueAll(requestsForNamespace(ns.metadata?.name ?? '', this.prefixSyncs())),
+        (old, cur) => !isDeepStrictEqual(old.metadata?.labels ?? {}, cur.metadata?.labels ?? {}),
+      ),
+    );
   }
 
   build(session: SessionScope, queue: SessionQueue): Controller {
