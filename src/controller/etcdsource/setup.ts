@@ -16,8 +16,8 @@ import { sessionConnections } from '../connections/session-connections.js';
 import type { ControllerEnv } from '../shared/controller-env.js';
 import { operatorSecretInformer, sourceInformer } from '../shared/informers.js';
 import { asClusterEtcdSource, clusterEtcdSourceResource } from '../shared/resources.js';
-import { EtcdSourceReconciler } from './reconciler.js';
 import { onEveryChange } from '../shared/handlers.js';
+import { EtcdSourceReconciler } from './reconciler.js';
 import { requestsForSecret, sourceSpecChanged } from './triggers.js';
 
 /** The controller's name in logs and metrics. */
