@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import type { PrefixSync } from '../../api/index.js';
-import type { Informer } from '../../kube/index.js';
+import { ConfigMapClient, WorkloadClient, type Informer } from '../../kube/index.js';
 import {
   Controller,
   type ControllerSetup,
@@ -14,7 +14,9 @@ import {
   type SessionScope,
 } from '../../runtime/index.js';
 import { sessionConnections } from '../connections/session-connections.js';
+import { sourceSpecChanged } from '../etcdsource/triggers.js';
 import type { ControllerEnv } from '../shared/controller-env.js';
+import { onEveryChange } from '../shared/handlers.js';
 import {
   managedConfigMapInformer,
   namespaceInformer,
@@ -23,9 +25,6 @@ import {
 } from '../shared/informers.js';
 import { ReadThroughCache, readThroughConfigMaps, readThroughResourceApi } from '../shared/read-through.js';
 import { asClusterEtcdSource, asPrefixSync, prefixSyncResource } from '../shared/resources.js';
-import { ConfigMapClient, WorkloadClient } from '../../kube/index.js';
-import { sourceSpecChanged } from '../etcdsource/triggers.js';
-import { onEveryChange } from '../shared/handlers.js';
 import { PendingChanges } from './pending-changes.js';
 import { PrefixSyncReconciler } from './reconciler.js';
 import {
