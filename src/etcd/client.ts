@@ -95,6 +95,8 @@ export class EtcdClient {
   private readonly connection: Connection;
   private readonly watchStream: WatchStream;
   private readonly watchBuffer: { maxBytes: number; maxMessages: number };
+  /** Logger of the watch stream and its watchers. */
+  private readonly watchLogger: Logger;
   /** Set by the first close(); later calls return it. */
   private closing: Promise<void> | undefined;
 
@@ -133,6 +135,7 @@ export class EtcdClient {
       maxBytes: options.watchBuffer?.maxBytes ?? DEFAULT_WATCH_BUFFER_BYTES,
       maxMessages: options.watchBuffer?.maxMessages ?? DEFAULT_WATCH_BUFFER_MESSAGES,
     };
+    this.watchLogger = logger.child({ component: 'etcd-watch' });
     this.watchStream = new WatchStream(
       this.connection,
       new Backoff({
@@ -141,7 +144,7 @@ export class EtcdClient {
         maxDelayMs: options.watchBackoff?.maxDelayMs ?? DEFAULT_WATCH_BACKOFF_MAX_DELAY_MS,
       }),
       connectTimeoutMs,
-      logger.child({ component: 'etcd-watch' }),
+      this.watchLogger,
       options.watchFragment ?? false,
     );
   }
@@ -194,6 +197,7 @@ export class EtcdClient {
       this.watchBuffer,
       this.watchStream,
       options.signal,
+      this.watchLogger,
     );
     if (options.signal?.aborted) {
       watcher.finish();

@@ -166,11 +166,14 @@ export class WatchStream implements WatcherHost {
     return this.nextSeq++;
   }
 
-  /** Registers a new watcher and makes sure it gets created. Throws ClientClosedError after close(). */
+  /**
+   * Registers a new watcher (in its first state, `queued`) and makes sure it gets created. Throws
+   * ClientClosedError after close().
+   */
   add(watcher: Watcher): void {
     if (this.state === 'closed') throw new ClientClosedError();
     this.live.add(watcher);
-    this.enqueue(watcher);
+    this.insertInQueue(watcher);
     if (this.state === 'idle') this.connect();
     else this.sendNextCreate();
   }
@@ -182,8 +185,13 @@ export class WatchStream implements WatcherHost {
     this.write({ progress_request: {} });
   }
 
+  /** Moves `watcher` back to `queued` and puts it in the create queue; nothing if it refuses to move. */
   private enqueue(watcher: Watcher): void {
-    watcher.moveTo('queued');
+    if (watcher.requeue()) this.insertInQueue(watcher);
+  }
+
+  /** Puts a `queued` watcher in the create queue, keeping `seq` order. */
+  private insertInQueue(watcher: Watcher): void {
     this.queue.push(watcher);
     if (this.queue.length > 1 && this.queue[this.queue.length - 2]!.seq > watcher.seq) {
       this.queue.sort((a, b) => a.seq - b.seq);
@@ -325,7 +333,7 @@ export class WatchStream implements WatcherHost {
     while (next && next.state !== 'queued') next = this.queue.shift();
     if (!next) return;
     this.creating = next;
-    next.moveTo('creating');
+    next.beginCreate();
     const spec = next.spec;
     this.write({
       create_request: {
@@ -567,7 +575,7 @@ export class WatchStream implements WatcherHost {
       this.fail(watcher, new CompactedError('watch start revision compacted', compactRevision));
       return;
     }
-    watcher.moveTo('probing');
+    watcher.beginProbe();
     const streamToken = this.callToken;
     const probe = this.connection
       .unary(
@@ -609,14 +617,16 @@ export class WatchStream implements WatcherHost {
    * The consumer fell behind its buffer limit: cancel the watch on etcd (dropping what is still in
    * flight for it) and re-create it from its resume point once the consumer has drained half the
    * buffer. Memory stays bounded and the other watches on the stream never wait for this consumer.
+   * Nothing to do for a watcher already paused (a history check can end on one).
    */
   private pause(watcher: Watcher): void {
+    if (watcher.state === 'paused') return;
     if (watcher.watchId !== undefined) {
       this.byId.delete(watcher.watchId);
       this.fragments.delete(watcher.watchId);
       this.cancelId(watcher.watchId);
     }
-    watcher.moveTo('paused');
+    watcher.pause();
     this.logger.debug('watch paused, consumer behind', { startRevision: watcher.startRevision() });
   }
 

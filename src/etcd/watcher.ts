@@ -17,9 +17,14 @@
 // ETCD CAN GO BACK IN TIME. A reply whose header revision is below what the watch has seen (last
 // delivered event, counted progress, created revision of a watch from "now") means a restored or wiped
 // etcd — or a member that has not applied everything yet. The stream confirms with a linearizable read
-// before it ends the watch with RevisionWentBackError; meanwhile the watch's events are held back.
+// (history-verifier.ts) before it ends the watch with RevisionWentBackError; meanwhile the watch's
+// events are held back.
+//
+// Its state changes go through WATCHER_TRANSITIONS (below); the consumer's buffer is a WatchBuffer.
+import { silentLogger, type Logger } from '../observability/index.js';
 import type { EtcdError } from './errors.js';
 import type { Watch, WatchEvent, WatchMessage } from './types.js';
+import { WatchBuffer, type WatchBufferLimits } from './watch-buffer.js';
 
 /** What a watcher asks etcd for on every (re)create; fixed for its lifetime. */
 export interface WatchSpec {
@@ -30,12 +35,6 @@ export interface WatchSpec {
   prevKv: boolean;
   filters: ('NOPUT' | 'NODELETE')[];
   progressNotify: boolean;
-}
-
-/** Per-watch buffer bounds: beyond either, the stream pauses the watch until the consumer catches up. */
-export interface WatchBufferLimits {
-  maxBytes: number;
-  maxMessages: number;
 }
 
 /**
@@ -49,6 +48,25 @@ export interface WatchBufferLimits {
  */
 export type WatcherState = 'queued' | 'creating' | 'active' | 'paused' | 'probing' | 'done';
 
+/**
+ * Every transition a watcher may make, by from-state; transition() refuses any other. The cycle is
+ * queued → creating → active, back to queued when the stream is lost (with its create in flight too);
+ * a consumer that falls behind pauses it, and it is queued again once drained; a refused create is
+ * probed, then queued once more (stale token) or ended. Two paths leave that cycle, both kept as the
+ * stream has them: a history check that ends (WatchStream.applyHistoryVerdict) pauses a watcher over
+ * its buffer limit wherever it is (queued, creating or probing too), and a refusal that answers a
+ * create sent before such a pause probes a paused or re-queued watcher. `done` is entered from
+ * anywhere (finish()) and is terminal.
+ */
+export const WATCHER_TRANSITIONS: Readonly<Record<WatcherState, readonly WatcherState[]>> = {
+  queued: ['creating', 'paused', 'probing', 'done'],
+  creating: ['active', 'queued', 'paused', 'probing', 'done'],
+  active: ['queued', 'paused', 'done'],
+  paused: ['queued', 'probing', 'done'],
+  probing: ['queued', 'paused', 'done'],
+  done: [],
+};
+
 /** The stream's side of a watcher: what it calls back into. */
 export interface WatcherHost {
   /** The consumer drained a paused watcher's buffer: create it again. */
@@ -57,25 +75,18 @@ export interface WatcherHost {
   cancelWatcher(watcher: Watcher): void;
 }
 
-function messageBytes(message: WatchMessage): number {
-  if (message.type !== 'events') return 64;
-  let n = 64;
-  for (const e of message.events)
-    n += 128 + e.key.length + e.value.length + (e.prevKv ? e.prevKv.value.length : 0);
-  return n;
-}
-
 /**
  * One watch: its resume bookkeeping and the consumer's bounded buffer. Implements the public Watch.
- * Its state is changed by the WatchStream (which owns all shared state) and by the consumer's
+ * Its state is changed by the WatchStream (which owns all shared state), through the named
+ * transitions (requeue, beginCreate, activate, pause, beginProbe, finish), and by the consumer's
  * iteration; nothing here touches the gRPC stream directly.
  */
 export class Watcher implements Watch {
   /** Order of creation; the stream re-creates watchers in this order after a lost stream. */
   readonly seq: number;
-  /** Current position with respect to the stream (see WatcherState); changed only by moveTo/finish. */
+  /** Current position with respect to the stream (see WatcherState); changed only by transition(). */
   private currentState: WatcherState = 'queued';
-  /** etcd's watch id on the current stream; set exactly while `active` (activate() sets it, moveTo clears it). */
+  /** etcd's watch id on the current stream; set exactly while `active` (activate() sets it, transition() clears it). */
   private activeWatchId: string | undefined;
   /**
    * True from the loss of a stream this watcher was active on until its next created reply, which then
@@ -105,26 +116,25 @@ export class Watcher implements Watch {
    * delivered: they may be another history's), progress is ignored, a `reconnected` waits.
    */
   private verification: { held: WatchEvent[]; reconnectedAt?: bigint } | undefined;
-  /** Messages not yet taken by the consumer. */
-  private readonly buffer: WatchMessage[] = [];
-  /** Approximate bytes held by `buffer`. */
-  private bufferedBytes = 0;
-  /** How the iteration ends once `buffer` is empty: normally, or by throwing. */
-  private ending: { error?: EtcdError } | undefined;
-  /** A consumer waiting in next(). */
-  private waiter: ((result: IteratorResult<WatchMessage>) => void) | undefined;
-  private waiterReject: ((err: Error) => void) | undefined;
+  /** What the consumer has not taken yet; ended by finish(), nothing is pushed after that. */
+  private readonly buffer: WatchBuffer;
   /** Removes the abort listener. */
   private readonly detachSignal: () => void;
 
   constructor(
     readonly spec: WatchSpec,
     seq: number,
-    private readonly limits: WatchBufferLimits,
+    limits: WatchBufferLimits,
     private readonly host: WatcherHost,
     signal: AbortSignal | undefined,
+    /** Where a refused transition is reported (at error). Default: silentLogger. */
+    private readonly logger: Logger = silentLogger,
   ) {
     this.seq = seq;
+    this.buffer = new WatchBuffer(limits, () => {
+      // The consumer drained a paused watch to half its limits: the stream creates it again.
+      if (this.currentState === 'paused' && this.buffer.isDrainedToHalf()) this.host.resumePaused(this);
+    });
     if (signal) {
       const onAbort = (): void => void this.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -145,25 +155,54 @@ export class Watcher implements Watch {
   }
 
   /**
-   * The one guarded transition used by the stream for every state but `active` (entered only through
-   * activate(), which also sets the watch id) and `done` (only finish()). No-op once `done`.
+   * The one place the watcher changes state, guarded by WATCHER_TRANSITIONS; leaving a state clears the
+   * watch id. Once `done` every transition is a quiet no-op (the consumer may end a watch at any time,
+   * so the stream can still act on one it has not seen end). Any other transition not in the table is
+   * a bug: it is logged at error and ignored (never thrown: callers are gRPC and timer callbacks).
+   * Returns whether the watcher moved.
    */
-  moveTo(next: Exclude<WatcherState, 'done' | 'active'>): void {
-    if (this.currentState === 'done') return;
+  private transition(next: WatcherState): boolean {
+    const from = this.currentState;
+    if (from === 'done') return false;
+    if (!WATCHER_TRANSITIONS[from].includes(next)) {
+      this.logger.error('watcher transition refused', { from, to: next, watchId: this.activeWatchId });
+      return false;
+    }
     this.currentState = next;
     this.activeWatchId = undefined;
+    return true;
+  }
+
+  /** Enters `queued`: waiting for its create to be sent (again). Returns whether it moved. */
+  requeue(): boolean {
+    return this.transition('queued');
+  }
+
+  /** Enters `creating`: its create is the one in flight. Returns whether it moved. */
+  beginCreate(): boolean {
+    return this.transition('creating');
   }
 
   /**
    * etcd created this watcher as `watchId` on the current call, after `progressRequestsSent`
-   * RequestProgress requests had gone out on it. Enters `active`; the id stays set until it leaves it.
-   * No-op once `done`.
+   * RequestProgress requests had gone out on it. Enters `active` (from `creating` only); the id stays
+   * set until it leaves it. Returns whether it moved.
    */
-  activate(watchId: string, progressRequestsSent: number): void {
-    if (this.currentState === 'done') return;
-    this.currentState = 'active';
+  activate(watchId: string, progressRequestsSent: number): boolean {
+    if (!this.transition('active')) return false;
     this.activeWatchId = watchId;
     this.progressRequestsBeforeActive = progressRequestsSent;
+    return true;
+  }
+
+  /** Enters `paused`: canceled on etcd until the consumer drains. Returns whether it moved. */
+  pause(): boolean {
+    return this.transition('paused');
+  }
+
+  /** Enters `probing`: etcd refused its create, the refusal is being classified. Returns whether it moved. */
+  beginProbe(): boolean {
+    return this.transition('probing');
   }
 
   /**
@@ -333,22 +372,17 @@ export class Watcher implements Watch {
 
   /** True when the consumer is too far behind and the stream should pause this watch. */
   isOverLimit(): boolean {
-    return this.bufferedBytes > this.limits.maxBytes || this.buffer.length > this.limits.maxMessages;
+    return this.buffer.isOverLimit();
   }
 
-  /** Ends the watch: normally (no error) or with `error` after the buffered messages. */
+  /**
+   * Ends the watch (enters `done`): normally (no error; what the consumer has not taken is dropped, it
+   * asked to stop) or with `error` after the buffered messages. Idempotent.
+   */
   finish(error?: EtcdError): void {
-    if (this.currentState === 'done') return;
-    this.currentState = 'done';
-    this.activeWatchId = undefined;
+    if (!this.transition('done')) return;
     this.detachSignal();
-    if (error === undefined) {
-      // A normal end drops what the consumer has not taken: it asked to stop.
-      this.buffer.length = 0;
-      this.bufferedBytes = 0;
-    }
-    this.ending = error === undefined ? {} : { error };
-    this.wake();
+    this.buffer.end(error);
   }
 
   /** See Watch.cancel. */
@@ -360,56 +394,11 @@ export class Watcher implements Watch {
   private push(message: WatchMessage): void {
     if (this.state === 'done') return;
     this.buffer.push(message);
-    this.bufferedBytes += messageBytes(message);
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    const reject = this.waiterReject;
-    if (!waiter || !reject) return;
-    const next = this.take();
-    if (!next) return;
-    this.waiter = undefined;
-    this.waiterReject = undefined;
-    if (next instanceof Error) reject(next);
-    else waiter(next);
-  }
-
-  /** The next result for the consumer, or undefined when it has to wait. */
-  private take(): IteratorResult<WatchMessage> | Error | undefined {
-    const message = this.buffer.shift();
-    if (message) {
-      this.bufferedBytes -= messageBytes(message);
-      if (
-        this.state === 'paused' &&
-        this.buffer.length <= this.limits.maxMessages / 2 &&
-        this.bufferedBytes <= this.limits.maxBytes / 2
-      ) {
-        this.host.resumePaused(this);
-      }
-      return { value: message, done: false };
-    }
-    if (this.ending) {
-      const error = this.ending.error;
-      this.ending = {}; // an error is thrown once; afterwards the iterator is simply done
-      return error ?? { value: undefined, done: true };
-    }
-    return undefined;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchMessage> {
     return {
-      next: () => {
-        const next = this.take();
-        if (next instanceof Error) return Promise.reject(next);
-        if (next) return Promise.resolve(next);
-        if (this.waiter) return Promise.reject(new Error('a watch supports one next() at a time'));
-        return new Promise<IteratorResult<WatchMessage>>((resolve, reject) => {
-          this.waiter = resolve;
-          this.waiterReject = reject;
-        });
-      },
+      next: () => this.buffer.next(),
       return: async () => {
         await this.cancel();
         return { value: undefined, done: true };

@@ -1,6 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { UnavailableError, type WatchEvent, type WatchMessage } from '../../../src/etcd/index.js';
-import { Watcher, type WatcherHost, type WatchSpec } from '../../../src/etcd/watcher.js';
+import {
+  WATCHER_TRANSITIONS,
+  Watcher,
+  type WatcherHost,
+  type WatcherState,
+  type WatchSpec,
+} from '../../../src/etcd/watcher.js';
+import type { Logger } from '../../../src/observability/index.js';
 
 function event(revision: number): WatchEvent {
   const r = BigInt(revision);
@@ -36,9 +43,23 @@ const spec = (fromRevision?: bigint): WatchSpec => ({
   progressNotify: false,
 });
 
+/** Takes a new watcher the way the stream does to `active` under `watchId`: queued → creating → active. */
+function activated(w: Watcher, watchId: string, progressRequestsSent = 0): void {
+  assert.equal(w.beginCreate(), true);
+  assert.equal(w.activate(watchId, progressRequestsSent), true);
+}
+
+/** What the stream does with an active watcher on a lost stream, then on the next call: back to creating. */
+function lostAndRecreating(w: Watcher): void {
+  w.noteStreamLost();
+  assert.equal(w.requeue(), true);
+  assert.equal(w.beginCreate(), true);
+}
+
 /** What the watcher has buffered for its consumer, summarised (e.g. `progress@60`, `events@12,13`). */
 function buffered(w: Watcher): string[] {
-  const buffer = (w as unknown as { buffer: WatchMessage[] }).buffer;
+  // Read without taking (taking could resume a paused watcher): the WatchBuffer's private messages.
+  const buffer = (w as unknown as { buffer: { messages: WatchMessage[] } }).buffer.messages;
   return buffer.map((m) =>
     m.type === 'events'
       ? `events@${m.events.map((e) => e.modRevision).join(',')}`
@@ -65,8 +86,8 @@ describe('Watcher', () => {
     it('resumes a "now" watch after its first created revision while nothing was delivered', () => {
       const w = new Watcher(spec(), 0, { maxBytes: 1e6, maxMessages: 100 }, new FakeHost(), undefined);
       w.onCreated(41n);
-      w.activate('1', 0);
-      w.noteStreamLost();
+      activated(w, '1');
+      lostAndRecreating(w);
       w.onCreated(99n); // a later created reply carries the store's revision: it must not count
       assert.equal(w.startRevision(), 42n);
     });
@@ -99,7 +120,7 @@ describe('Watcher', () => {
       const w = new Watcher(spec(1n), 0, { maxBytes: 1e9, maxMessages: 4 }, host, undefined);
       for (let r = 1; r <= 5; r++) w.onEvents([event(r)]);
       assert.equal(w.isOverLimit(), true);
-      w.moveTo('paused');
+      assert.equal(w.pause(), true);
       const it = w[Symbol.asyncIterator]();
       await it.next();
       await it.next();
@@ -193,8 +214,8 @@ describe('Watcher', () => {
       const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
       w.onCreated(40n);
       w.onEvents([event(51)]);
-      w.activate('1', 0);
-      w.noteStreamLost();
+      activated(w, '1');
+      lostAndRecreating(w);
       assert.equal(w.onCreated(1n), false);
       assert.equal(w.isVerifying, true);
       w.onEvents([event(52)]);
@@ -207,8 +228,8 @@ describe('Watcher', () => {
       const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
       w.onCreated(40n);
       w.onEvents([event(51)]);
-      w.activate('1', 0);
-      w.noteStreamLost();
+      activated(w, '1');
+      lostAndRecreating(w);
       w.onCreated(49n);
       w.onEvents([event(51), event(52)]);
       w.endVerification();
@@ -227,8 +248,8 @@ describe('Watcher', () => {
     it('a re-created reply at or above the seen revision is a plain reconnect', () => {
       const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined);
       w.onCreated(40n);
-      w.activate('1', 0);
-      w.noteStreamLost();
+      activated(w, '1');
+      lostAndRecreating(w);
       assert.equal(w.onCreated(40n), true);
       assert.deepEqual(buffered(w), ['created@40', 'reconnected@40/40']);
     });
@@ -241,21 +262,21 @@ describe('Watcher', () => {
     it('holds its watch id exactly while active', () => {
       const w = make();
       assert.equal(w.watchId, undefined);
-      w.activate('7', 0);
+      activated(w, '7');
       assert.equal(w.state, 'active');
       assert.equal(w.watchId, '7');
-      w.moveTo('queued');
+      w.requeue();
       assert.equal(w.watchId, undefined);
-      w.activate('8', 0);
+      activated(w, '8');
       w.finish();
       assert.equal(w.watchId, undefined);
-      w.activate('9', 0);
+      assert.equal(w.activate('9', 0), false);
       assert.equal(w.state, 'done', 'done is terminal');
     });
 
     it('resumes after a lost stream only if it was active on it', () => {
       const never = make();
-      never.moveTo('creating');
+      never.beginCreate();
       never.noteStreamLost();
       never.onCreated(5n);
       assert.deepEqual(
@@ -265,9 +286,8 @@ describe('Watcher', () => {
       );
       const was = make();
       was.onCreated(5n);
-      was.activate('1', 0);
-      was.noteStreamLost();
-      was.moveTo('creating');
+      activated(was, '1');
+      lostAndRecreating(was);
       was.noteStreamLost(); // lost again while re-creating: still resuming
       was.onCreated(6n);
       assert.deepEqual(buffered(was), ['created@5', 'reconnected@5/6']);
@@ -283,9 +303,71 @@ describe('Watcher', () => {
 
     it('counts a broadcast progress reply only for a request sent after it became active', () => {
       const w = make();
-      w.activate('1', 2);
+      activated(w, '1', 2);
       assert.equal(w.isActiveBeforeProgressRequest(2), false);
       assert.equal(w.isActiveBeforeProgressRequest(3), true);
+    });
+  });
+
+  describe('its transitions', () => {
+    const limits = { maxBytes: 1e6, maxMessages: 100 };
+    const states = Object.keys(WATCHER_TRANSITIONS) as WatcherState[];
+
+    it('becomes active only from creating, and creating only from queued', () => {
+      for (const s of states) {
+        assert.equal(WATCHER_TRANSITIONS[s].includes('active'), s === 'creating', s);
+        assert.equal(WATCHER_TRANSITIONS[s].includes('creating'), s === 'queued', s);
+      }
+    });
+
+    it('can end from every state, never stays in one by transition, and done is terminal', () => {
+      for (const s of states) {
+        if (s !== 'done') assert.ok(WATCHER_TRANSITIONS[s].includes('done'), s);
+        assert.equal(WATCHER_TRANSITIONS[s].includes(s), false, s);
+      }
+      assert.deepEqual(WATCHER_TRANSITIONS.done, []);
+    });
+
+    it('refuses an unexpected transition: logged at error, state unchanged', () => {
+      const lines: { message: string; fields: Record<string, unknown> }[] = [];
+      const record = (message: string, fields: Record<string, unknown> = {}): void =>
+        void lines.push({ message, fields });
+      const logger: Logger = {
+        error: record,
+        warn: () => undefined,
+        info: () => undefined,
+        debug: () => undefined,
+        child: () => logger,
+      };
+      const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined, logger);
+      assert.equal(w.activate('1', 0), false, 'queued → active skips creating');
+      assert.equal(w.state, 'queued');
+      assert.equal(w.watchId, undefined);
+      assert.deepEqual(lines, [
+        {
+          message: 'watcher transition refused',
+          fields: { from: 'queued', to: 'active', watchId: undefined },
+        },
+      ]);
+    });
+
+    it('ignores every transition quietly once done (the consumer may end a watch at any time)', () => {
+      const lines: string[] = [];
+      const logger: Logger = {
+        error: (m) => void lines.push(m),
+        warn: () => undefined,
+        info: () => undefined,
+        debug: () => undefined,
+        child: () => logger,
+      };
+      const w = new Watcher(spec(), 0, limits, new FakeHost(), undefined, logger);
+      w.finish();
+      assert.deepEqual(
+        [w.requeue(), w.beginCreate(), w.pause(), w.beginProbe()],
+        [false, false, false, false],
+      );
+      assert.equal(w.state, 'done');
+      assert.deepEqual(lines, []);
     });
   });
 });
