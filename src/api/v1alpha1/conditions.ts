@@ -72,6 +72,23 @@ export const PrefixSyncReason = {
   TargetConflict: 'TargetConflict',
   /** False: writing the ConfigMap to the API server failed. Retried with backoff; see the message. */
   WriteFailed: 'WriteFailed',
+  /**
+   * False: the revision would leave fewer keys than `spec.validation.minKeys` or remove more than
+   * `maxRemoved` (the message names the revision and the keys). The last good ConfigMap stays. If the
+   * change is intended, approve it with the annotation `etcdconfig.dev/approve-revision: "<revision>"`.
+   */
+  ChangeHeld: 'ChangeHeld',
+  /**
+   * False: the rendered content breaks a rule or schema of `spec.validation` (the message names the
+   * rule, the revision and the keys). The last good ConfigMap stays; fix the value in etcd, or approve
+   * the revision with `etcdconfig.dev/approve-revision`.
+   */
+  ValidationFailed: 'ValidationFailed',
+  /**
+   * False: `spec.pinRevision` is older than etcd's compacted revision, so its content cannot be read.
+   * The last good ConfigMap stays. Pin a newer revision or remove the pin.
+   */
+  RevisionCompacted: 'RevisionCompacted',
   /** RolledOut True: every selected workload's pod template carries the current content hash. */
   RolledOut: 'RolledOut',
   /** RolledOut True: `spec.rollout.mode` is none, so nothing is ever restarted. */

@@ -15,11 +15,15 @@ export {
   DELETION_POLICIES,
   KEY_SEPARATORS,
   ROLLOUT_MODES,
+  INVALID_KEY_POLICIES,
   TARGET_FORMATS,
   WORKLOAD_KINDS,
 } from './prefix-sync-types.js';
 export type {
   DeletionPolicy,
+  HeldChange,
+  InvalidKeyPolicy,
+  KeySchema,
   KeySeparator,
   PrefixSync,
   PrefixSyncKeys,
@@ -28,10 +32,12 @@ export type {
   PrefixSyncSpec,
   PrefixSyncStatus,
   PrefixSyncTarget,
+  PrefixSyncValidation,
   RolledOutWorkload,
   RolloutMode,
   SourceReference,
   TargetFormat,
+  ValidationRule,
   WorkloadKind,
   WorkloadReference,
 } from './prefix-sync-types.js';
@@ -53,6 +59,7 @@ export {
   PrefixSyncReason,
 } from './conditions.js';
 export {
+  APPROVE_REVISION_ANNOTATION,
   CONFIG_HASH_ANNOTATION,
   CONFIGMAP_MAX_BYTES,
   FORCE_SYNC_ANNOTATION,

@@ -56,10 +56,52 @@ export interface PrefixSyncTarget {
   key?: string;
 }
 
+/** What a sync does with an etcd key that cannot become a ConfigMap key. */
+export type InvalidKeyPolicy = 'Fail' | 'Skip';
+
+/** Every {@link InvalidKeyPolicy}, in the CRD's enum order. */
+export const INVALID_KEY_POLICIES = ['Fail', 'Skip'] as const satisfies readonly InvalidKeyPolicy[];
+
 /** How the path below the prefix becomes a ConfigMap key. */
 export interface PrefixSyncKeys {
   /** Default `.`. */
   separator?: KeySeparator;
+  /**
+   * Fail (default): one invalid key holds the whole revision (`InvalidKey`). Skip: publish the valid
+   * keys, list the skipped ones in `status.skippedKeys`.
+   */
+  onInvalid?: InvalidKeyPolicy;
+}
+
+/** A CEL rule over the rendered content: `data` is the ConfigMap's data as a map of strings. */
+export interface ValidationRule {
+  /** A CEL expression that must evaluate to true, e.g. `'region' in data`. */
+  rule: string;
+  /** Said in the condition and Event when the rule fails. */
+  message: string;
+}
+
+/** A JSON Schema that the values of the matching ConfigMap keys (JSON or YAML documents) must satisfy. */
+export interface KeySchema {
+  /** A glob over ConfigMap keys (`*` any run of characters, `?` one), e.g. `*.json`. */
+  keys: string;
+  /** JSON Schema (draft 2020-12 subset that ajv supports). */
+  schema: Record<string, unknown>;
+}
+
+/** Guards a revision must pass before it is published; a revision that fails is held. */
+export interface PrefixSyncValidation {
+  /** Fewest keys the content may have; default 1 (an empty prefix never replaces content). */
+  minKeys?: number;
+  /**
+   * Most keys one revision may remove from the published content: a count (`10`) or a percentage of
+   * the published keys (`"25%"`). Default: no limit.
+   */
+  maxRemoved?: number | string;
+  /** CEL rules over the rendered content. */
+  rules?: ValidationRule[];
+  /** JSON Schemas for JSON/YAML values, by key glob. */
+  schemas?: KeySchema[];
 }
 
 /** A workload in the PrefixSync's namespace. */
@@ -92,6 +134,13 @@ export interface PrefixSyncSpec {
   suspend?: boolean;
   /** Default `Retain`. */
   deletionPolicy?: DeletionPolicy;
+  /** Guards before publishing. Default: only `minKeys: 1`. */
+  validation?: PrefixSyncValidation;
+  /**
+   * Serve the prefix as it was at this etcd revision (a Range at that revision) instead of following
+   * it: freezes config at a known good revision during an incident. Unset: follow etcd.
+   */
+  pinRevision?: number;
 }
 
 /** A workload restarted for a content hash. */
@@ -117,6 +166,25 @@ export interface PrefixSyncStatus {
   /** RFC 3339. */
   lastRolloutTime?: string;
   rolledOut?: RolledOutWorkload[];
+  /** The revision a guard holds back (ChangeHeld or ValidationFailed); absent when nothing is held. */
+  held?: HeldChange;
+  /** With `keys.onInvalid: Skip`: the etcd keys left out of the ConfigMap (at most 20 listed). */
+  skippedKeys?: string[];
+  /** How many keys were skipped in all (may exceed the list). */
+  skippedKeyCount?: number;
+  /** The revision served while `spec.pinRevision` is set, as a decimal string. */
+  pinnedRevision?: string;
+}
+
+/** A revision a guard holds back from the ConfigMap, until approved or superseded. */
+export interface HeldChange {
+  /** etcd revision of the held content, as a decimal string: approve it with the approve annotation. */
+  revision: string;
+  /** Content hash of the held content: an approval publishes exactly this content. */
+  contentHash: string;
+  /** `ChangeHeld` (minKeys, maxRemoved) or `ValidationFailed` (rules, schemas). */
+  reason: string;
+  message: string;
 }
 
 /** A PrefixSync object as stored by the API server. */

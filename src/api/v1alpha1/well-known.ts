@@ -6,6 +6,12 @@ export const CONFIG_HASH_ANNOTATION = 'etcdconfig.dev/config-hash';
 /** PrefixSync annotation; any change of its value forces a fresh etcd snapshot and sync. */
 export const FORCE_SYNC_ANNOTATION = 'etcdconfig.dev/force-sync';
 
+/**
+ * PrefixSync annotation approving a held change: its value is the revision in `status.held.revision`,
+ * whose content is then published once (a later revision is judged again).
+ */
+export const APPROVE_REVISION_ANNOTATION = 'etcdconfig.dev/approve-revision';
+
 /** ConfigMap label naming the PrefixSync (same namespace) that writes it. */
 export const PREFIX_SYNC_LABEL = 'etcdconfig.dev/prefixsync';
 
