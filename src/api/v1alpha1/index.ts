@@ -25,6 +25,7 @@ export type {
   InvalidKeyPolicy,
   KeySchema,
   KeySeparator,
+  MaxRemoved,
   PrefixSync,
   PrefixSyncKeys,
   PrefixSyncList,

@@ -89,6 +89,9 @@ export interface KeySchema {
   schema: Record<string, unknown>;
 }
 
+/** `maxRemoved` resolved: a count of keys, or a percentage (0–100) of the published keys. */
+export type MaxRemoved = { kind: 'count'; count: number } | { kind: 'percent'; percent: number };
+
 /** Guards a revision must pass before it is published; a revision that fails is held. */
 export interface PrefixSyncValidation {
   /** Fewest keys the content may have; default 1 (an empty prefix never replaces content). */
