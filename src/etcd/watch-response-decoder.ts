@@ -5,6 +5,9 @@
 // of proto/etcd/rpc.proto and kv.proto; unknown fields are skipped, as protobuf requires.
 import type { KeyValue, WatchEvent } from './types.js';
 
+/** A uint64 id field (cluster, member, watch) that etcd left out, as decoded here: protobuf's zero. */
+export const ABSENT_ID = '0';
+
 /** A decoded WatchResponse: only what the watch stream reads. */
 export interface WatchResponseMessage {
   /** header.revision: the store revision when etcd sent the response. */
@@ -241,9 +244,9 @@ export function decodeWatchResponse(buf: Buffer): WatchResponseMessage {
   const r = new Reader(buf, 0, buf.length);
   const res: WatchResponseMessage = {
     headerRevision: 0n,
-    clusterId: '0',
-    memberId: '0',
-    watchId: '0',
+    clusterId: ABSENT_ID,
+    memberId: ABSENT_ID,
+    watchId: ABSENT_ID,
     created: false,
     canceled: false,
     compactRevision: 0n,

@@ -1,29 +1,23 @@
 import { Metadata, status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
-import { realClock, sleep, type Backoff } from '../base/index.js';
+import type { Backoff } from '../base/index.js';
 import type { Logger } from '../observability/index.js';
 import type { OpenedStream, UnaryOptions } from './connection.js';
+import { CreateRefusalProbe, type RefusalVerdict } from './create-refusal-probe.js';
 import {
   ClientClosedError,
   CompactedError,
-  RevisionWentBackError,
   UnavailableError,
   WatchCanceledError,
-  canHeal,
   toEtcdError,
   type EtcdError,
 } from './errors.js';
+import { HistoryVerifier, type HistoryVerdict } from './history-verifier.js';
 import { etcdMethod, type EtcdMethod } from './proto.js';
-import type {
-  RawRangeRequest,
-  RawRangeResponse,
-  RawStatusResponse,
-  RawWatchRequest,
-  RawWatchResponse,
-} from './raw-messages.js';
+import type { RawStatusResponse, RawWatchRequest, RawWatchResponse } from './raw-messages.js';
 import { isProgressRequestInStep } from './server-version.js';
 import { decideStreamLoss } from './stream-loss.js';
 import type { WatchEvent } from './types.js';
-import { decodeWatchResponse, type WatchResponseMessage } from './watch-response-decoder.js';
+import { ABSENT_ID, decodeWatchResponse, type WatchResponseMessage } from './watch-response-decoder.js';
 import type { Watcher, WatcherHost } from './watcher.js';
 
 /** The Watch method, its responses decoded by our own decoder (see watch-response-decoder.ts). */
@@ -32,7 +26,6 @@ const WATCH: EtcdMethod<RawWatchRequest, WatchResponseMessage> = {
   requestSerialize: etcdMethod<RawWatchRequest, RawWatchResponse>('Watch', 'Watch').requestSerialize,
   responseDeserialize: decodeWatchResponse,
 };
-const RANGE = etcdMethod<RawRangeRequest, RawRangeResponse>('KV', 'Range');
 const STATUS = etcdMethod<Record<string, never>, RawStatusResponse>('Maintenance', 'Status');
 
 /** What the watch stream needs of the connection (implemented by Connection). */
@@ -45,7 +38,7 @@ export interface WatchTransport {
   invalidateToken(token: string | undefined): void;
   /** The current auth token, undefined without auth. */
   currentToken(): Promise<string | undefined>;
-  /** A unary request (used to classify a refused create). */
+  /** A unary request (a member's release, a history check, the probe of a refused create). */
   unary<Req, Res>(method: EtcdMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res>;
 }
 
@@ -63,8 +56,6 @@ function statusError(s: StatusObject): EtcdError {
 
 /** etcd's watch_id of a RequestProgress reply: it concerns every watch on the stream. */
 const BROADCAST_WATCH_ID = '-1';
-/** A header field etcd left out (uint64 zero). */
-const ABSENT_ID = '0';
 
 /**
  * - `idle`: no stream (no watchers yet, or after a halt);
@@ -115,15 +106,10 @@ export class WatchStream implements WatcherHost {
   private readonly fragments = new Map<string, WatchEvent[]>();
   /** Pending reconnect timer while `backoff`. */
   private reconnectTimer: NodeJS.Timeout | undefined;
-  /** Stream opens and probes (created+canceled classification) in flight; joined by close(). */
+  /** Stream opens, release questions, history checks and probes in flight; joined by close(). */
   private readonly pending = new Set<Promise<void>>();
   /** Counter for watcher `seq`. */
   private nextSeq = 0;
-  /**
-   * Cluster ID of the first reply this client got; replaced when another cluster answers (after every
-   * watch with a resume point was ended with RevisionWentBackError).
-   */
-  private clusterId: string | undefined;
   /** member_id of the first reply on the current call: the member serving it. */
   private callMemberId: string | undefined;
   /** Maintenance.Status of a member, asked once per call; trusted only if it is the call's member. */
@@ -132,10 +118,12 @@ export class WatchStream implements WatcherHost {
   private progressRequestsSent = 0;
   /** RequestProgress (watch_id -1) replies received on the current call. */
   private progressRepliesReceived = 0;
-  /** Watchers whose low reply is being confirmed by a linearizable read (see verifyHistory). */
-  private readonly verifying = new Set<Watcher>();
-  /** Aborted by close(): ends the retry waits of verifyHistory. */
+  /** Aborted by close(): ends the history checks' retry waits and silences late probe answers. */
   private readonly closeSignal = new AbortController();
+  /** Went-back checks: cluster ID of every reply, and confirmation of replies below a watch's revision. */
+  private readonly history: HistoryVerifier;
+  /** Classifies creates etcd answered with created+canceled. */
+  private readonly refusals: CreateRefusalProbe;
 
   constructor(
     private readonly connection: WatchTransport,
@@ -144,7 +132,14 @@ export class WatchStream implements WatcherHost {
     private readonly logger: Logger,
     /** Whether creates ask etcd to fragment big responses (see EtcdClientOptions.watchFragment). */
     private readonly isFragmentRequested = false,
-  ) {}
+  ) {
+    this.history = new HistoryVerifier(connection, backoff, logger, this.closeSignal.signal, (w, verdict) =>
+      this.applyHistoryVerdict(w, verdict),
+    );
+    this.refusals = new CreateRefusalProbe(connection, logger, this.closeSignal.signal, (w, verdict) =>
+      this.applyRefusalVerdict(w, verdict),
+    );
+  }
 
   /** Endpoint of the stream while it is open (for diagnostics and tests). */
   get endpoint(): string | undefined {
@@ -211,6 +206,12 @@ export class WatchStream implements WatcherHost {
     this.logger.debug('watch stream state', { from: this.state, to: next });
     this.state = next;
     return true;
+  }
+
+  /** Joins `work` (which never rejects) in close(). */
+  private track(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
   }
 
   private write(request: RawWatchRequest): void {
@@ -358,7 +359,7 @@ export class WatchStream implements WatcherHost {
     if (call !== this.call) return;
     const headerRevision = res.headerRevision;
     if (this.callMemberId === undefined && res.memberId !== ABSENT_ID) this.callMemberId = res.memberId;
-    this.checkClusterId(res);
+    this.history.checkClusterId(res.clusterId, headerRevision, this.live);
 
     if (res.created) {
       const watcher = this.creating;
@@ -454,89 +455,22 @@ export class WatchStream implements WatcherHost {
     }
   }
 
-  /**
-   * Remembers the cluster ID of the first reply; when a later reply comes from another cluster, every
-   * watch with a resume point ends with RevisionWentBackError: the other cluster's revisions say
-   * nothing about what those watches have seen. Watches from "now" that were never created carry on.
-   */
-  private checkClusterId(res: WatchResponseMessage): void {
-    const clusterId = res.clusterId;
-    if (clusterId === ABSENT_ID) return;
-    const previousClusterId = this.clusterId;
-    this.clusterId = clusterId;
-    if (previousClusterId === undefined || previousClusterId === clusterId) return;
-    this.logger.warn('etcd cluster ID changed: ending every watch with a resume point', {
-      previousClusterId,
-      clusterId,
-      revision: res.headerRevision.toString(),
-    });
-    for (const w of [...this.live]) {
-      if (!w.hasResumePoint()) continue;
-      const seen = w.seenRevision() ?? w.startRevision() - 1n;
-      this.fail(w, new RevisionWentBackError(seen, res.headerRevision, { previousClusterId, clusterId }));
-    }
+  /** A reply for `watcher` was below what it has seen (`reported`): see HistoryVerifier.verify. */
+  private verifyHistory(watcher: Watcher, reported: bigint): void {
+    this.track(this.history.verify(watcher, reported));
   }
 
   /**
-   * A reply for `watcher` was below what it has seen (`reported`): etcd was restored or wiped — or the
-   * member serving the stream has not applied everything yet (a follower just after a failover). A
-   * linearizable read tells them apart: its revision is at least every revision committed before it
-   * was sent, so if it is below the seen revision, etcd's history went back and the watch ends with
-   * RevisionWentBackError; otherwise the watch goes on (its events were held meanwhile). One read per
-   * watcher at a time; a read that fails and can heal is retried with the stream's backoff.
+   * Applies a HistoryVerifier verdict: a watch confirmed current delivers what it held (and is paused
+   * if that puts it over its buffer limit); any other ends with the verdict's error.
    */
-  private verifyHistory(watcher: Watcher, reported: bigint): void {
-    if (this.verifying.has(watcher) || this.state === 'closed') return;
-    const seen = watcher.seenRevision();
-    if (seen === undefined) return;
-    watcher.beginVerification();
-    this.verifying.add(watcher);
-    this.logger.debug('etcd answered below the revision a watch has seen; confirming', {
-      revision: seen.toString(),
-      reported: reported.toString(),
-    });
-    const request: RawRangeRequest = {
-      key: watcher.spec.key,
-      range_end: watcher.spec.rangeEnd,
-      limit: '1',
-      keys_only: true,
-    };
-    const isMoot = (): boolean => watcher.state === 'done' || this.state === 'closed';
-    const check = (async () => {
-      for (;;) {
-        if (isMoot()) return;
-        try {
-          const res = await this.connection.unary(RANGE, request, { isIdempotent: true });
-          if (isMoot()) return;
-          const etcdRevision = BigInt(res.header?.revision ?? '0');
-          if (etcdRevision < seen) {
-            this.logger.warn('etcd went back behind a watch', {
-              revision: seen.toString(),
-              etcdRevision: etcdRevision.toString(),
-            });
-            this.fail(watcher, new RevisionWentBackError(seen, etcdRevision));
-          } else {
-            watcher.endVerification();
-            if (watcher.isOverLimit()) this.pause(watcher);
-          }
-          return;
-        } catch (err) {
-          const typed = toEtcdError(err);
-          if (isMoot()) return;
-          if (!canHeal(typed)) {
-            this.fail(watcher, typed);
-            return;
-          }
-          await sleep(realClock, this.backoff.next(), this.closeSignal.signal);
-        }
-      }
-    })()
-      .catch((err: unknown) => this.logger.error('watch history check failed', { error: String(err) }))
-      .finally(() => {
-        this.verifying.delete(watcher);
-        this.pending.delete(check);
-      });
-    this.pending.add(check);
+  private applyHistoryVerdict(watcher: Watcher, verdict: HistoryVerdict): void {
+    if (verdict.kind === 'ended') {
+      this.fail(watcher, verdict.error);
+      return;
+    }
+    watcher.endVerification();
+    if (watcher.isOverLimit()) this.pause(watcher);
   }
 
   /** Asks the member serving `call` for its etcd release (see onProgressReply). */
@@ -563,11 +497,9 @@ export class WatchStream implements WatcherHost {
   }
 
   /**
-   * etcd answered a create with created+canceled. etcd 3.4/3.5 do this for a permission problem and
-   * say so only in cancel_reason text; an expired token on the stream looks the same. Rather than read
-   * the text, a Range of the watched key classifies it by status code: a typed refusal ends this watch
-   * with that error; if reading is allowed and the stream carried an old token, the stream is reopened
-   * once with a fresh one; otherwise the watch ends with WatchCanceledError(cancel_reason).
+   * etcd answered a create with created+canceled. For compaction the watch ends with CompactedError at
+   * once; otherwise the refusal is probed (CreateRefusalProbe) with the token the stream carried, the
+   * watcher held aside as `probing` meanwhile.
    */
   private onCreateRefused(watcher: Watcher, res: WatchResponseMessage): void {
     const compactRevision = res.compactRevision;
@@ -576,33 +508,17 @@ export class WatchStream implements WatcherHost {
       return;
     }
     watcher.beginProbe();
-    const streamToken = this.callToken;
-    const probe = this.connection
-      .unary(
-        RANGE,
-        { key: watcher.spec.key, range_end: watcher.spec.rangeEnd, limit: '1', keys_only: true },
-        { isIdempotent: true },
-      )
-      .then(
-        async () => {
-          if (watcher.state === 'done' || this.state === 'closed') return;
-          const current = await this.connection.currentToken();
-          if (streamToken !== undefined && current !== streamToken && watcher.tryAuthRetry()) {
-            this.enqueue(watcher);
-            this.restartStream('auth token on the watch stream was stale');
-            return;
-          }
-          this.fail(watcher, new WatchCanceledError(res.cancelReason || 'create refused'));
-        },
-        (err: unknown) => {
-          if (watcher.state === 'done' || this.state === 'closed') return;
-          const typed = toEtcdError(err);
-          this.fail(watcher, typed);
-        },
-      )
-      .catch((err: unknown) => this.logger.error('watch probe failed', { error: String(err) }))
-      .finally(() => this.pending.delete(probe));
-    this.pending.add(probe);
+    this.track(this.refusals.probe(watcher, this.callToken, res.cancelReason));
+  }
+
+  /** Applies a CreateRefusalProbe verdict: reopen the stream once with a fresh token, or end the watch. */
+  private applyRefusalVerdict(watcher: Watcher, verdict: RefusalVerdict): void {
+    if (verdict.kind === 'refused') {
+      this.fail(watcher, verdict.error);
+      return;
+    }
+    this.enqueue(watcher);
+    this.restartStream('auth token on the watch stream was stale');
   }
 
   /** Ends the current call on purpose and reconnects (every open watch resumes). */
@@ -662,7 +578,7 @@ export class WatchStream implements WatcherHost {
     watcher.finish(err);
   }
 
-  /** Ends every watch normally, cancels the call and timers, and waits for probes. Idempotent. */
+  /** Ends every watch normally, cancels the call and timers, and waits for checks and probes. Idempotent. */
   async close(): Promise<void> {
     if (this.state !== 'closed') {
       this.transition('closed');
