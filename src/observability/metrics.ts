@@ -24,6 +24,16 @@ export interface ReconcileMetricsHooks {
   setActiveWorkers(controller: string, active: number): void;
 }
 
+/** The labels of one condition series. */
+interface ConditionLabels {
+  namespace: string;
+  name: string;
+  type: string;
+  status: string;
+  reason: string;
+  [label: string]: string;
+}
+
 /** Options of {@link OperatorMetrics}. */
 export interface OperatorMetricsOptions {
   /** Also export process and Node.js metrics (`process_*`, `nodejs_*`). Default true. */
@@ -54,6 +64,12 @@ export class OperatorMetrics {
   private readonly compactions: Counter<'source'>;
   private readonly revisionWentBack: Counter<'source'>;
   private readonly revisionLag: Gauge<'namespace' | 'name'>;
+  private readonly conditions: Gauge<'namespace' | 'name' | 'type' | 'status' | 'reason'>;
+  /** The condition series each PrefixSync has now (`namespace/name` → labels by type), to drop stale ones. */
+  private readonly conditionSeries = new Map<string, Map<string, ConditionLabels>>();
+  private readonly syncFailures: Counter<'namespace' | 'name' | 'reason'>;
+  /** The failure reasons counted per PrefixSync, to drop its series when it is deleted. */
+  private readonly failureReasons = new Map<string, Set<string>>();
   private readonly syncLatency: Histogram;
   private readonly syncs: Counter<'result'>;
   private readonly rollouts: Counter<'kind'>;
@@ -168,6 +184,18 @@ export class OperatorMetrics {
       labelNames: ['namespace', 'name'],
       registers,
     });
+    this.conditions = new Gauge({
+      name: 'etcdconfig_prefixsync_status_condition',
+      help: 'The current status and reason of each condition of each PrefixSync (1 per condition), as kube-state-metrics does for built-in kinds',
+      labelNames: ['namespace', 'name', 'type', 'status', 'reason'],
+      registers,
+    });
+    this.syncFailures = new Counter({
+      name: 'etcdconfig_prefixsync_sync_failures_total',
+      help: 'Failed or held sync attempts per PrefixSync, by condition reason',
+      labelNames: ['namespace', 'name', 'reason'],
+      registers,
+    });
     this.syncLatency = new Histogram({
       name: 'etcdconfig_sync_latency_seconds',
       help: 'Time from an etcd change reaching the operator to the ConfigMap holding it',
@@ -265,9 +293,50 @@ export class OperatorMetrics {
     this.revisionLag.set({ namespace, name }, Number(lag < 0n ? 0n : lag));
   }
 
+  /**
+   * The PrefixSync's conditions as they are now: one series per condition type, labelled with its
+   * status and reason; the series of a status or reason it no longer has are dropped.
+   */
+  setPrefixSyncConditions(
+    namespace: string,
+    name: string,
+    conditions: readonly { type: string; status: string; reason: string }[],
+  ): void {
+    const key = `${namespace}/${name}`;
+    const before = this.conditionSeries.get(key) ?? new Map<string, ConditionLabels>();
+    const after = new Map<string, ConditionLabels>();
+    for (const c of conditions) {
+      after.set(c.type, { namespace, name, type: c.type, status: c.status, reason: c.reason });
+    }
+    for (const [type, labels] of before) {
+      const now = after.get(type);
+      if (!now || now.status !== labels.status || now.reason !== labels.reason)
+        this.conditions.remove(labels);
+    }
+    for (const labels of after.values()) this.conditions.set(labels, 1);
+    this.conditionSeries.set(key, after);
+  }
+
+  /** A sync attempt of the PrefixSync failed, or a guard held its revision, for `reason`. */
+  incSyncFailure(namespace: string, name: string, reason: string): void {
+    this.syncFailures.inc({ namespace, name, reason });
+    const key = `${namespace}/${name}`;
+    const reasons = this.failureReasons.get(key) ?? new Set<string>();
+    reasons.add(reason);
+    this.failureReasons.set(key, reasons);
+  }
+
   /** Forgets a deleted PrefixSync's series. */
   removePrefixSync(namespace: string, name: string): void {
     this.revisionLag.remove({ namespace, name });
+    for (const labels of this.conditionSeries.get(`${namespace}/${name}`)?.values() ?? []) {
+      this.conditions.remove(labels);
+    }
+    this.conditionSeries.delete(`${namespace}/${name}`);
+    for (const reason of this.failureReasons.get(`${namespace}/${name}`) ?? []) {
+      this.syncFailures.remove({ namespace, name, reason });
+    }
+    this.failureReasons.delete(`${namespace}/${name}`);
   }
 
   /** An etcd change took `ms` to reach the ConfigMap. */

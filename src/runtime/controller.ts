@@ -9,6 +9,7 @@ import {
 import type { QueueMetrics } from './queue-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import {
+  RetryError,
   TerminalError,
   requestFromKey,
   requestKey,
@@ -210,13 +211,17 @@ export class Controller {
       logger.debug('reconcile aborted by stop', { error });
       return 'aborted';
     }
+    // A failure the reconciler already reported (condition, Event, a log line when it began) is
+    // logged at debug: retries of one failure must not flood the log.
+    const reported = (err instanceof TerminalError || err instanceof RetryError) && err.reported;
+    const log = reported ? logger.debug.bind(logger) : logger.error.bind(logger);
     if (err instanceof TerminalError) {
       this.queue.forget(key);
-      logger.error('reconcile failed, not retrying', { error });
+      log('reconcile failed, not retrying', { error });
       return 'terminal_error';
     }
     this.queue.addRateLimited(key);
-    logger.error('reconcile failed, will retry', { error, retries: this.queue.numRequeues(key) });
+    log('reconcile failed, will retry', { error, retries: this.queue.numRequeues(key) });
     return 'error';
   }
 }

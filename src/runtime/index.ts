@@ -30,8 +30,8 @@ export {
   defaultControllerRateLimiter,
 } from './rate-limiter.js';
 export type { RateLimiter } from './rate-limiter.js';
-export { TerminalError, requestFromKey, requestKey } from './reconciler.js';
-export type { ReconcileContext, Reconciler, Request, Result } from './reconciler.js';
+export { RetryError, TerminalError, requestFromKey, requestKey } from './reconciler.js';
+export type { EngineErrorOptions, ReconcileContext, Reconciler, Request, Result } from './reconciler.js';
 export { WorkQueue } from './work-queue.js';
 export type { WorkQueueOptions } from './work-queue.js';
 export type {

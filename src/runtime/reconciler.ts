@@ -45,14 +45,37 @@ export interface Reconciler {
   reconcile(request: Request, ctx: ReconcileContext): Promise<Result>;
 }
 
+/** Options of the errors a reconcile throws to the engine. */
+export interface EngineErrorOptions {
+  cause?: unknown;
+  /**
+   * The reconciler has already told the user (status condition, an Event and a log line when the
+   * failure began): the engine logs it at debug only, so that retries of one failure do not flood the
+   * log at error. Default false.
+   */
+  reported?: boolean;
+}
+
 /**
  * An error that retrying cannot fix (invalid spec, forbidden prefix): the engine logs it and does not
  * re-queue the request. Wrap the underlying error as `cause`.
  */
 export class TerminalError extends Error {
   override readonly name: string = 'TerminalError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly reported: boolean;
+  constructor(message: string, options: EngineErrorOptions = {}) {
     super(message, options);
+    this.reported = options.reported ?? false;
+  }
+}
+
+/** A failure that may heal by itself: re-queued with per-item backoff, like any other error. */
+export class RetryError extends Error {
+  override readonly name: string = 'RetryError';
+  readonly reported: boolean;
+  constructor(message: string, options: EngineErrorOptions = {}) {
+    super(message, options);
+    this.reported = options.reported ?? false;
   }
 }
 

@@ -112,7 +112,7 @@ export class EtcdSourceReconciler implements Reconciler {
         { state: 'failed', reason: ClusterEtcdSourceReason.InvalidSpec, message },
         ctx,
       );
-      throw new TerminalError(message);
+      throw new TerminalError(message, { reported: true });
     }
     const settings = connectionSettings(resolved.spec, this.options.secrets, this.options.namespace);
     if (!settings.ok) {

@@ -6,7 +6,12 @@ import type { SyncOutcome } from './status.js';
 
 /** The outcome of the sync step of one reconcile. */
 export type Outcome =
-  | (Extract<SyncOutcome, { kind: 'synced' }> & { wrote: boolean; wentBackFrom?: bigint })
+  | (Extract<SyncOutcome, { kind: 'synced' }> & {
+      wrote: boolean;
+      wentBackFrom?: bigint;
+      /** Which keys the write added, changed and removed (names only, capped). */
+      change?: string;
+    })
   | (Extract<SyncOutcome, { kind: 'failed' }> & { failure: ReconcileFailure<PrefixSyncReason> })
   | Extract<SyncOutcome, { kind: 'suspended' | 'pending' }>
   | { kind: 'retry-soon' };

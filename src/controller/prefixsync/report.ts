@@ -1,7 +1,7 @@
 // How a sync is reported: status written once, one Event, metrics and a log line, together
 // (controller-runtime's markAsDone / markAsFailed), and etcd going back in time said loudly.
 import { isDeepStrictEqual } from 'node:util';
-import { PrefixSyncConditionType, type PrefixSync } from '../../api/index.js';
+import { PrefixSyncConditionType, type Condition, type PrefixSync } from '../../api/index.js';
 import { requestKey, type ReconcileContext } from '../../runtime/index.js';
 import { clusterIdHex } from '../connections/cluster-id.js';
 import type { SourceConnections } from '../connections/source-connections.js';
@@ -18,6 +18,12 @@ export interface PrefixSyncMetrics {
   incRollout(kind: string): void;
   observeSyncLatencyMs(ms: number): void;
   setRevisionLag(namespace: string, name: string, lag: bigint): void;
+  setPrefixSyncConditions(
+    namespace: string,
+    name: string,
+    conditions: readonly { type: string; status: string; reason: string }[],
+  ): void;
+  incSyncFailure(namespace: string, name: string, reason: string): void;
   removePrefixSync(namespace: string, name: string): void;
 }
 
@@ -35,32 +41,31 @@ export interface SyncReporterDeps {
 export class SyncReporter {
   constructor(private readonly deps: SyncReporterDeps) {}
 
-  /** markAsDone / markAsFailed: status once, an Event and a metric, together. */
+  /**
+   * markAsDone / markAsFailed: status once, metrics, and an Event only when a condition changes —
+   * retries of one failure record nothing new (the log keeps them at debug).
+   */
   async report(psync: PrefixSync, outcome: Outcome, ctx: ReconcileContext): Promise<void> {
     if (outcome.kind === 'retry-soon') return;
     const namespace = psync.metadata.namespace ?? '';
     const name = psync.metadata.name ?? '';
     const subject = subjectOf(psync, 'PrefixSync');
     const next = nextStatus(psync.status, outcome, psync.metadata.generation, this.deps.now());
-    const before = findCondition(psync.status?.conditions, PrefixSyncConditionType.Ready);
-    const after = findCondition(next.conditions, PrefixSyncConditionType.Ready);
-    const transition = before?.status !== after?.status || before?.reason !== after?.reason;
+    const changed = (type: PrefixSyncConditionType): boolean =>
+      conditionChanged(psync.status?.conditions, next.conditions, type);
+    const metrics = this.deps.metrics;
     switch (outcome.kind) {
       case 'synced': {
-        this.deps.metrics?.incSync(outcome.wrote ? 'written' : 'unchanged');
-        this.deps.metrics?.setRevisionLag(namespace, name, 0n);
+        metrics?.incSync(outcome.wrote ? 'written' : 'unchanged');
+        metrics?.setRevisionLag(namespace, name, 0n);
         if (outcome.wentBackFrom !== undefined) this.reportWentBack(psync, outcome, ctx);
         if (outcome.wrote) {
-          this.deps.events.record(
-            subject,
-            'Normal',
-            'Synced',
-            `wrote ConfigMap ${outcome.configMap}: ${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'} at revision ${outcome.revision}`,
-          );
+          this.deps.events.record(subject, 'Normal', 'Synced', describeWrite(outcome));
           ctx.logger.info('configmap written', {
             configMap: outcome.configMap,
             revision: outcome.revision,
             contentHash: outcome.contentHash,
+            ...(outcome.change ? { change: outcome.change } : {}),
           });
         }
         const rollout = outcome.rollout;
@@ -73,29 +78,67 @@ export class SyncReporter {
             `restarted ${names} for content hash ${outcome.contentHash}`,
           );
         } else if (rollout.kind === 'failed') {
-          this.deps.events.record(subject, 'Warning', rollout.reason, rollout.message);
+          metrics?.incSyncFailure(namespace, name, rollout.reason);
+          this.onFailure(
+            subject,
+            rollout.reason,
+            rollout.message,
+            changed(PrefixSyncConditionType.RolledOut),
+            ctx,
+          );
         }
         break;
       }
       case 'failed': {
-        this.deps.metrics?.incSync(outcome.reason);
-        const seen = this.deps.pending.mirrorRevision(requestKey({ namespace, name }));
-        const synced = psync.status?.syncedRevision;
-        if (seen !== undefined && synced !== undefined && /^\d+$/.test(synced)) {
-          this.deps.metrics?.setRevisionLag(namespace, name, seen - BigInt(synced));
-        }
-        this.deps.events.record(subject, 'Warning', outcome.reason, outcome.message);
-        if (transition) ctx.logger.warn('sync failed', { reason: outcome.reason, error: outcome.message });
+        metrics?.incSync(outcome.reason);
+        metrics?.incSyncFailure(namespace, name, outcome.reason);
+        this.onFailure(subject, outcome.reason, outcome.message, changed(PrefixSyncConditionType.Ready), ctx);
         break;
       }
       case 'suspended':
       case 'pending':
-        if (transition)
+        if (changed(PrefixSyncConditionType.Ready)) {
+          const after = findCondition(next.conditions, PrefixSyncConditionType.Ready);
           this.deps.events.record(subject, 'Normal', after?.reason ?? outcome.kind, after?.message ?? '');
+        }
         break;
     }
+    if (outcome.kind !== 'synced') this.setLag(psync, namespace, name);
+    metrics?.setPrefixSyncConditions(namespace, name, next.conditions ?? []);
     if (isDeepStrictEqual(psync.status ?? {}, next)) return;
     await this.deps.prefixSyncs.replaceStatus({ ...psync, status: next }, { signal: ctx.signal });
+  }
+
+  /** A failure: one Warning and a warn log when it begins (or changes); retries only at debug. */
+  private onFailure(
+    subject: ReturnType<typeof subjectOf>,
+    reason: string,
+    message: string,
+    began: boolean,
+    ctx: ReconcileContext,
+  ): void {
+    if (!began) {
+      ctx.logger.debug('sync still failing', { reason, error: message });
+      return;
+    }
+    this.deps.events.record(subject, 'Warning', reason, message);
+    ctx.logger.warn('sync failed', { reason, error: message });
+  }
+
+  /**
+   * Revisions between what etcd holds (the mirror's last snapshot, else the source's last probe) and
+   * what the ConfigMap holds (0 before the first sync): present from the first reconcile, so that an
+   * alert on it also fires for a PrefixSync that never synced. Left unset while neither is known.
+   */
+  private setLag(psync: PrefixSync, namespace: string, name: string): void {
+    const health = this.deps.connections.get(psync.spec?.sourceRef?.name ?? '')?.health;
+    const seen =
+      this.deps.pending.mirrorRevision(requestKey({ namespace, name })) ??
+      (health?.state === 'ready' ? health.revision : undefined);
+    if (seen === undefined) return;
+    const synced = psync.status?.syncedRevision;
+    const applied = synced !== undefined && /^\d+$/.test(synced) ? BigInt(synced) : 0n;
+    this.deps.metrics?.setRevisionLag(namespace, name, seen - applied);
   }
 
   /**
@@ -132,4 +175,22 @@ export class SyncReporter {
         : {}),
     });
   }
+}
+
+/** Whether condition `type` differs (status, reason or message) between two condition lists. */
+function conditionChanged(
+  before: readonly Condition[] | undefined,
+  after: readonly Condition[] | undefined,
+  type: PrefixSyncConditionType,
+): boolean {
+  const a = findCondition(before, type);
+  const b = findCondition(after, type);
+  return a?.status !== b?.status || a?.reason !== b?.reason || a?.message !== b?.message;
+}
+
+/** The Synced Event of a write: the revision, the key count and, when known, which keys changed. */
+function describeWrite(outcome: SyncedOutcome): string {
+  const keys = `${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'}`;
+  const change = outcome.change ? `: ${outcome.change}` : '';
+  return `wrote ConfigMap ${outcome.configMap} at revision ${outcome.revision} (${keys})${change}`;
 }

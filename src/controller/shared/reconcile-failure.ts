@@ -1,7 +1,7 @@
 // The controller layer's one failure vocabulary (STYLE.md §18): every expected way a reconcile can
 // fail is a ReconcileFailure with a condition reason and what happens next. Unexpected errors stay
 // plain Errors (the engine retries them with backoff).
-import { TerminalError } from '../../runtime/index.js';
+import { RetryError, TerminalError } from '../../runtime/index.js';
 
 /**
  * What happens after a failure:
@@ -28,16 +28,17 @@ export class ReconcileFailure<Reason extends string = string> extends Error {
   }
 
   /**
-   * What the reconcile throws to the engine once the failure is reported: TerminalError for
-   * `terminal`, a plain Error (retried with backoff) for `retry`; undefined for `wait` (the reconcile
-   * returns normally and waits for its triggers).
+   * What the reconcile throws to the engine once the failure is reported (status, Event, a log line
+   * when it began — so the engine logs it at debug only): TerminalError for `terminal`, RetryError
+   * (retried with backoff) for `retry`; undefined for `wait` (the reconcile returns normally and waits
+   * for its triggers).
    */
   toEngineError(): Error | undefined {
     switch (this.handling) {
       case 'terminal':
-        return new TerminalError(this.message, { cause: this });
+        return new TerminalError(this.message, { cause: this, reported: true });
       case 'retry':
-        return new Error(`${this.reason}: ${this.message}`, { cause: this });
+        return new RetryError(`${this.reason}: ${this.message}`, { cause: this, reported: true });
       case 'wait':
         return undefined;
     }

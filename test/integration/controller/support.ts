@@ -233,6 +233,22 @@ export class TestEnv {
       .map((e) => `${e.type ?? ''}/${e.reason ?? ''}: ${e.message ?? ''}`);
   }
 
+  /** The Event objects about PrefixSync `name`, with how often each was seen (aggregated repeats). */
+  async eventRecords(
+    namespace: string,
+    name: string,
+  ): Promise<{ type: string; reason: string; message: string; count: number }[]> {
+    const list = await this.core.listNamespacedEvent({ namespace });
+    return list.items
+      .filter((e) => e.involvedObject.kind === 'PrefixSync' && e.involvedObject.name === name)
+      .map((e) => ({
+        type: e.type ?? '',
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+        count: e.series?.count ?? e.count ?? 1,
+      }));
+  }
+
   async closeManagers(): Promise<void> {
     const managers = this.managers;
     this.managers = [];
