@@ -8,6 +8,7 @@ export type {
   RenderOptions,
   RenderResult,
   RenderSuccess,
+  SkippedKey,
   SnapshotEntry,
 } from './types.js';
 export { PROBLEM_KINDS, describeProblem, summarizeProblems } from './problems.js';
@@ -30,3 +31,15 @@ export { CONFIGMAP_KEY_MAX_BYTES, configMapKeyProblems, isConfigMapKey } from '.
 export { CONTENT_HASH_HEX_LENGTH, contentHash } from './content-hash.js';
 export { CONFIGMAP_MAX_DATA_BYTES, byteCount } from './size.js';
 export { displayBytes } from './bytes.js';
+export { compileGuard } from './guard/guard.js';
+export type {
+  CandidateContent,
+  Guard,
+  GuardContent,
+  GuardSpec,
+  GuardSpecError,
+  Verdict,
+} from './guard/guard.js';
+export { describeChange, listCapped, summarizeChange } from './guard/change-summary.js';
+export type { ChangeSummary } from './guard/change-summary.js';
+export { keyGlob } from './guard/key-glob.js';

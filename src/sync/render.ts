@@ -1,12 +1,12 @@
-import { compareBytes } from './bytes.js';
+import { compareBytes, displayBytes } from './bytes.js';
 import { contentHash } from './content-hash.js';
 import { keyPath } from './key-mapping.js';
 import { buildKeyTree } from './key-tree.js';
 import { emptyRecord } from './mapped-entry.js';
 import type { FormatOutput, MappedEntry } from './mapped-entry.js';
 import { optionProblems } from './options.js';
-import { PROBLEM_KINDS } from './problems.js';
-import type { Problem } from './problems.js';
+import { PROBLEM_KINDS, describeProblem } from './problems.js';
+import type { InvalidEnvNameProblem, InvalidKeyProblem, Problem } from './problems.js';
 import { renderEnv } from './render-env.js';
 import { renderFiles } from './render-files.js';
 import { renderJson } from './render-json.js';
@@ -92,20 +92,32 @@ export function renderConfigMap(snapshot: PrefixSnapshot, options: RenderOptions
 
   const prefix = typeof snapshot.prefix === 'string' ? Buffer.from(snapshot.prefix, 'utf8') : snapshot.prefix;
   const limitBytes = options.maxBytes ?? CONFIGMAP_MAX_DATA_BYTES;
+  const skip = options.onInvalidKey === 'skip';
   const problems: Problem[] = [];
-  const mapped: MappedEntry[] = [];
+  const skipped: Problem[] = [];
+  let mapped: MappedEntry[] = [];
   for (const { key, value } of snapshot.entries) {
     const path = keyPath(prefix, key);
     if (path.ok) mapped.push({ etcdKey: key, value, segments: path.segments });
-    else problems.push({ kind: 'InvalidKey', etcdKey: key, reasons: path.reasons });
+    else (skip ? skipped : problems).push({ kind: 'InvalidKey', etcdKey: key, reasons: path.reasons });
   }
 
-  const output = renderFormat(mapped, options);
+  let output = renderFormat(mapped, options);
+  if (skip && !output.ok) {
+    // The format found names it cannot carry: leave those entries out and lay out the rest again.
+    const invalid = output.problems.filter(isSkippable);
+    if (invalid.length > 0) {
+      const left = new Set(invalid.map((p) => p.etcdKey));
+      skipped.push(...invalid);
+      mapped = mapped.filter((e) => !left.has(e.etcdKey));
+      output = renderFormat(mapped, options);
+    }
+  }
   if (!output.ok) problems.push(...output.problems);
   const bytes = output.ok
     ? byteCount(output.data, output.binaryData)
     : options.format === 'files'
-      ? snapshot.entries.reduce((sum, e) => sum + e.value.length, 0)
+      ? (skip ? mapped : snapshot.entries).reduce((sum, e) => sum + e.value.length, 0)
       : 0;
   if (bytes > limitBytes) problems.push({ kind: 'TooLarge', byteCount: bytes, limitBytes });
 
@@ -115,7 +127,20 @@ export function renderConfigMap(snapshot: PrefixSnapshot, options: RenderOptions
     data: output.data,
     binaryData: output.binaryData,
     contentHash: contentHash(output.data, output.binaryData),
-    keyCount: snapshot.entries.length,
+    keyCount: mapped.length,
     byteCount: bytes,
+    ...(skip
+      ? {
+          skipped: skipped.sort(compareProblems).map((p) => ({
+            etcdKey: displayBytes(problemKey(p) ?? Buffer.alloc(0)),
+            reason: describeProblem(p),
+          })),
+        }
+      : {}),
   };
+}
+
+/** Problems that `onInvalidKey: skip` answers by leaving the entry out. */
+function isSkippable(problem: Problem): problem is InvalidKeyProblem | InvalidEnvNameProblem {
+  return problem.kind === 'InvalidKey' || problem.kind === 'InvalidEnvName';
 }

@@ -44,6 +44,19 @@ export interface RenderOptions {
    * {@link CONFIGMAP_MAX_DATA_BYTES}; set it lower to keep headroom (see size.ts).
    */
   readonly maxBytes?: number;
+  /**
+   * `fail` (default): an etcd key that cannot become a ConfigMap key (or, for `env`, a variable name)
+   * fails the whole result. `skip`: such entries are left out and listed in {@link RenderSuccess.skipped}.
+   */
+  readonly onInvalidKey?: 'fail' | 'skip';
+}
+
+/** An etcd key left out under `onInvalidKey: skip`. */
+export interface SkippedKey {
+  /** The etcd key, readable (see displayBytes). */
+  readonly etcdKey: string;
+  /** Why it cannot be a key. */
+  readonly reason: string;
 }
 
 /** The default `spec.keys.separator`. */
@@ -65,6 +78,8 @@ export interface RenderSuccess {
    * decoded length of every `binaryData` value. Keys are not counted (neither does the API server).
    */
   readonly byteCount: number;
+  /** Under `onInvalidKey: skip`: every entry left out, sorted by etcd key; absent otherwise. */
+  readonly skipped?: readonly SkippedKey[];
 }
 
 /** A snapshot that cannot be rendered: every reason, naming every offending key. Never empty. */
