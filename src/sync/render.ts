@@ -1,4 +1,4 @@
-import { compareBytes, displayBytes } from './bytes.js';
+import { compareBytes, decodeUtf8, displayBytes } from './bytes.js';
 import { contentHash } from './content-hash.js';
 import { keyPath } from './key-mapping.js';
 import { buildKeyTree } from './key-tree.js';
@@ -132,12 +132,17 @@ export function renderConfigMap(snapshot: PrefixSnapshot, options: RenderOptions
     ...(skip
       ? {
           skipped: skipped.sort(compareProblems).map((p) => ({
-            etcdKey: displayBytes(problemKey(p) ?? Buffer.alloc(0)),
+            etcdKey: readableKey(problemKey(p) ?? Buffer.alloc(0)),
             reason: describeProblem(p),
           })),
         }
       : {}),
   };
+}
+
+/** An etcd key as text: itself when it is UTF-8, its escaped display form otherwise. */
+function readableKey(key: Buffer): string {
+  return decodeUtf8(key) ?? displayBytes(key);
 }
 
 /** Problems that `onInvalidKey: skip` answers by leaving the entry out. */

@@ -53,7 +53,7 @@ export interface RenderOptions {
 
 /** An etcd key left out under `onInvalidKey: skip`. */
 export interface SkippedKey {
-  /** The etcd key, readable (see displayBytes). */
+  /** The etcd key: as it is when UTF-8, in displayBytes form otherwise. */
   readonly etcdKey: string;
   /** Why it cannot be a key. */
   readonly reason: string;

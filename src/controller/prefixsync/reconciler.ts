@@ -3,7 +3,6 @@
 // writes status once at the end.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import {
-  FORCE_SYNC_ANNOTATION,
   PrefixSyncReason,
   formatFieldErrors,
   resolvePrefixSyncSpec,
@@ -11,8 +10,7 @@ import {
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
-import { abortable } from '../../base/index.js';
-import type { EtcdClient, MirrorSnapshot } from '../../etcd/index.js';
+import type { MirrorSnapshot } from '../../etcd/index.js';
 import { NotFoundError } from '../../kube/index.js';
 import {
   requestKey,
@@ -27,14 +25,18 @@ import type { EventSink } from '../shared/events.js';
 import { ReconcileAborted, ReconcileFailure } from '../shared/reconcile-failure.js';
 import type { ResourceApi } from '../shared/resources.js';
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.js';
-import { errorText, type Outcome } from './outcome.js';
+import { Guards, HeldChangeFailure, guardRevision } from './guard-step.js';
+import type { Outcome } from './outcome.js';
 import { PendingChanges } from './pending-changes.js';
 import { explainProblems } from './problem-hints.js';
 import { SyncReporter, type PrefixSyncMetrics } from './report.js';
 import { rollOutIfChanged, type WorkloadApi } from './rollout.js';
+import { PrefixSnapshots } from './snapshots.js';
 import { checkPrefixAccess, healthyClient, lookupSource } from './source-checks.js';
 import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
 
+/** How many skipped keys status lists (all are counted). */
+const MAX_SKIPPED_LISTED = 20;
 /** Default safety-net resync of a healthy PrefixSync. */
 export const DEFAULT_RESYNC_PERIOD_MS = 10 * 60 * 1000;
 /** Wait before looking again when the mirror is behind the revision status already reports. */
@@ -83,12 +85,15 @@ export class PrefixSyncReconciler implements Reconciler {
   private readonly pending: PendingChanges;
   private readonly targets: TargetConfigMaps;
   private readonly reporter: SyncReporter;
+  private readonly snapshots: PrefixSnapshots;
+  private readonly guards = new Guards();
 
   constructor(private readonly options: PrefixSyncReconcilerOptions) {
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
     this.targets = new TargetConfigMaps(options.configMaps, options.managedConfigMaps);
     this.now = options.now ?? (() => new Date());
     this.pending = options.pending ?? new PendingChanges();
+    this.snapshots = new PrefixSnapshots(options.connections, this.pending);
     this.reporter = new SyncReporter({
       prefixSyncs: options.prefixSyncs,
       events: options.events,
@@ -143,11 +148,26 @@ export class PrefixSyncReconciler implements Reconciler {
       const source = lookupSource(this.options.sources, spec);
       checkPrefixAccess(this.options.namespaceLabels, psync, spec, source);
       const client = healthyClient(this.options.connections, spec);
-      const snapshot = await this.takeSnapshot(psync, spec, key, client, ctx);
-      if (this.isMirrorBehind(psync, spec, snapshot.revision)) return { kind: 'retry-soon' };
-      const wentBackFrom = this.revisionWentBack(psync, snapshot.revision);
+      const pinned = spec.pinRevision !== undefined;
+      const snapshot =
+        spec.pinRevision !== undefined
+          ? await this.snapshots.pinned({ ...spec, pinRevision: spec.pinRevision }, key, client, ctx)
+          : await this.snapshots.take(psync, spec, key, client, ctx);
+      if (!pinned && this.snapshots.isMirrorBehind(psync, spec, snapshot.revision)) {
+        return { kind: 'retry-soon' };
+      }
+      const wentBackFrom = pinned ? undefined : this.snapshots.wentBackFrom(psync, snapshot.revision);
       const content = this.render(spec, snapshot);
-      const wrote = await this.writeConfigMap(psync, spec, content, snapshot.revision, ctx);
+      const published = await this.targets.published(psync, spec.target.name, ctx.signal);
+      const change = guardRevision(
+        this.guards.of(key, spec),
+        psync,
+        published,
+        content,
+        snapshot.revision,
+        ctx,
+      );
+      const wrote = await this.targets.write(psync, spec.target.name, content, snapshot.revision, ctx);
       const latencyMs = this.pending.noteApplied(key, snapshot.revision, wrote);
       if (latencyMs !== undefined) this.options.metrics?.observeSyncLatencyMs(latencyMs);
       await this.targets.releaseFormer(psync, spec.target.name, ctx);
@@ -170,6 +190,16 @@ export class PrefixSyncReconciler implements Reconciler {
         byteCount: content.byteCount,
         rollout,
         wrote,
+        ...(wrote ? { change } : {}),
+        ...(pinned ? { pinned } : {}),
+        ...(content.skipped && content.skipped.length > 0
+          ? {
+              skipped: {
+                keys: content.skipped.slice(0, MAX_SKIPPED_LISTED).map((s) => s.etcdKey),
+                count: content.skipped.length,
+              },
+            }
+          : {}),
         ...(wentBackFrom !== undefined ? { wentBackFrom } : {}),
       };
     } catch (err) {
@@ -178,7 +208,13 @@ export class PrefixSyncReconciler implements Reconciler {
       if (failure.reason === PrefixSyncReason.Pending) return { kind: 'pending', message: failure.message };
       // Nothing to watch for a PrefixSync that may not or cannot read its prefix.
       if (RELEASING_REASONS.has(failure.reason)) this.options.connections.release(key);
-      return { kind: 'failed', reason: failure.reason, message: failure.message, failure };
+      return {
+        kind: 'failed',
+        reason: failure.reason,
+        message: failure.message,
+        failure,
+        ...(failure instanceof HeldChangeFailure ? { held: failure.held } : {}),
+      };
     }
   }
 
@@ -195,80 +231,13 @@ export class PrefixSyncReconciler implements Reconciler {
     return resolved.spec;
   }
 
-  /**
-   * The prefix's content at one revision: the shared mirror's snapshot, or — when the force-sync
-   * annotation changed — a fresh Range read straight from etcd.
-   */
-  private async takeSnapshot(
-    psync: PrefixSync,
-    spec: ResolvedPrefixSyncSpec,
-    key: string,
-    client: EtcdClient,
-    ctx: ReconcileContext,
-  ): Promise<MirrorSnapshot> {
-    const unavailable = (err: unknown): ReconcileFailure =>
-      new ReconcileFailure(
-        PrefixSyncReason.SourceUnavailable,
-        `reading ${spec.prefix} from ClusterEtcdSource ${spec.sourceRef.name} failed: ${errorText(err)}`,
-        'retry',
-        { cause: err },
-      );
-    let mirror;
-    try {
-      mirror = await abortable(
-        this.options.connections.acquireMirror(key, spec.sourceRef.name, spec.prefix),
-        ctx.signal,
-      );
-    } catch (err) {
-      throw unavailable(err);
-    }
-    const force = psync.metadata.annotations?.[FORCE_SYNC_ANNOTATION];
-    if (!this.pending.isForceSyncDue(key, force)) {
-      this.pending.recordForceSync(key, force);
-      const snapshot = mirror.snapshot();
-      this.pending.noteSnapshot(key, snapshot.revision);
-      return snapshot;
-    }
-    ctx.logger.info('force-sync annotation changed, reading a fresh snapshot', { prefix: spec.prefix });
-    try {
-      const fresh = await abortable(client.kv.range({ prefix: spec.prefix }), ctx.signal);
-      // Recorded only once honoured, so that a retry still sees the annotation as changed.
-      this.pending.recordForceSync(key, force);
-      this.pending.noteSnapshot(key, fresh.revision);
-      return { revision: fresh.revision, entries: fresh.kvs };
-    } catch (err) {
-      throw unavailable(err);
-    }
-  }
-
-  /**
-   * Whether the snapshot is older than what status already reports while etcd itself is not: a shared
-   * mirror still catching up must not take the ConfigMap back in time. (When etcd's own revision is
-   * lower — restored from a backup — the snapshot is the truth and is applied.)
-   */
-  private isMirrorBehind(psync: PrefixSync, spec: ResolvedPrefixSyncSpec, revision: bigint): boolean {
-    const synced = psync.status?.syncedRevision;
-    if (synced === undefined || !/^\d+$/.test(synced) || revision >= BigInt(synced)) return false;
-    const health = this.options.connections.get(spec.sourceRef.name)?.health;
-    return health?.state === 'ready' && health.revision >= BigInt(synced);
-  }
-
-  /**
-   * The revision status reports when the snapshot about to be applied is older: etcd went back in time
-   * (isMirrorBehind has ruled out a mirror that is merely behind). Undefined otherwise.
-   */
-  private revisionWentBack(psync: PrefixSync, revision: bigint): bigint | undefined {
-    const synced = psync.status?.syncedRevision;
-    if (synced === undefined || !/^\d+$/.test(synced)) return undefined;
-    return revision < BigInt(synced) ? BigInt(synced) : undefined;
-  }
-
   private render(spec: ResolvedPrefixSyncSpec, snapshot: MirrorSnapshot): RenderSuccess {
     const rendered = renderConfigMap(
       { prefix: spec.prefix, revision: snapshot.revision, entries: snapshot.entries },
       {
         format: spec.target.format,
         separator: spec.keys.separator,
+        onInvalidKey: spec.keys.onInvalid === 'Skip' ? 'skip' : 'fail',
         ...(spec.target.key !== undefined ? { key: spec.target.key } : {}),
       },
     );
@@ -280,17 +249,6 @@ export class PrefixSyncReconciler implements Reconciler {
       // A bad option is the spec's to fix; a bad key or size waits for a change in etcd.
       reason === PrefixSyncReason.InvalidSpec ? 'terminal' : 'wait',
     );
-  }
-
-  /** Writes the target ConfigMap; returns whether it wrote. */
-  private async writeConfigMap(
-    psync: PrefixSync,
-    spec: ResolvedPrefixSyncSpec,
-    content: RenderSuccess,
-    revision: bigint,
-    ctx: ReconcileContext,
-  ): Promise<boolean> {
-    return this.targets.write(psync, spec.target.name, content, revision, ctx);
   }
 
   // ---- deletion ----
@@ -319,6 +277,7 @@ export class PrefixSyncReconciler implements Reconciler {
   private forget(key: string, request: Request): void {
     this.options.connections.release(key);
     this.pending.forget(key);
+    this.guards.forget(key);
     this.options.metrics?.removePrefixSync(request.namespace ?? '', request.name);
   }
 }

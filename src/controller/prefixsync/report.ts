@@ -59,6 +59,16 @@ export class SyncReporter {
         metrics?.incSync(outcome.wrote ? 'written' : 'unchanged');
         metrics?.setRevisionLag(namespace, name, 0n);
         if (outcome.wentBackFrom !== undefined) this.reportWentBack(psync, outcome, ctx);
+        if (skippedChanged(psync, outcome)) {
+          const skipped = outcome.skipped;
+          const message = skipped
+            ? `spec.keys.onInvalid is Skip: ${skipped.count} etcd key${skipped.count === 1 ? '' : 's'} that cannot be ConfigMap keys left out of ConfigMap ${outcome.configMap} at revision ${outcome.revision}: ${skipped.keys.join(', ')}${skipped.count > skipped.keys.length ? ` (and ${skipped.count - skipped.keys.length} more)` : ''}`
+            : undefined;
+          if (message) {
+            this.deps.events.record(subject, 'Warning', SKIPPED_KEYS_EVENT, message);
+            ctx.logger.warn('invalid keys skipped', { count: skipped?.count, keys: skipped?.keys });
+          }
+        }
         if (outcome.wrote) {
           this.deps.events.record(subject, 'Normal', 'Synced', describeWrite(outcome));
           ctx.logger.info('configmap written', {
@@ -193,4 +203,18 @@ function describeWrite(outcome: SyncedOutcome): string {
   const keys = `${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'}`;
   const change = outcome.change ? `: ${outcome.change}` : '';
   return `wrote ConfigMap ${outcome.configMap} at revision ${outcome.revision} (${keys})${change}`;
+}
+
+/** Event reason when `keys.onInvalid: Skip` leaves keys out. */
+export const SKIPPED_KEYS_EVENT = 'InvalidKeysSkipped';
+
+/** Whether the set of skipped keys differs from the one status reports (one Event per change). */
+function skippedChanged(psync: PrefixSync, outcome: SyncedOutcome): boolean {
+  const before = psync.status?.skippedKeys ?? [];
+  const after = outcome.skipped?.keys ?? [];
+  return (
+    (psync.status?.skippedKeyCount ?? 0) !== (outcome.skipped?.count ?? 0) ||
+    before.length !== after.length ||
+    before.some((k, i) => k !== after[i])
+  );
 }

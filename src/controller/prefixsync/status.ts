@@ -3,6 +3,7 @@ import {
   ConditionStatus,
   PrefixSyncConditionType,
   PrefixSyncReason,
+  type HeldChange,
   type PrefixSyncStatus,
   type RolledOutWorkload,
 } from '../../api/index.js';
@@ -38,9 +39,15 @@ export type SyncOutcome =
       keyCount: number;
       byteCount: number;
       rollout: RolloutOutcome;
+      /** With `keys.onInvalid: Skip`: the etcd keys left out (capped list) and how many in all. */
+      skipped?: { keys: string[]; count: number };
+      /** Served at `spec.pinRevision` instead of following etcd. */
+      pinned?: boolean;
     }
-  /** The sync failed; the ConfigMap (if any) is as it was. */
-  | { kind: 'failed'; reason: PrefixSyncReason; message: string }
+  /**
+   * The sync failed, or a guard held the revision (`held`); the ConfigMap (if any) is as it was.
+   */
+  | { kind: 'failed'; reason: PrefixSyncReason; message: string; held?: HeldChange }
   | { kind: 'suspended' }
   /** Waiting for something that will trigger the next reconcile (e.g. the source's first connection). */
   | { kind: 'pending'; message: string };
@@ -81,7 +88,8 @@ function rolloutCondition(rollout: RolloutOutcome, hash: string): Omit<Condition
 /**
  * The next status: conditions Ready/Synced/RolledOut (Ready False carries the failing reason), and on
  * success `syncedRevision`, `contentHash` (kept at the old value when the rollout failed, so that the
- * next reconcile retries it), counts and times. Everything else is kept from `previous`. Pure.
+ * next reconcile retries it), counts, times, skipped keys and the pin; a held revision in `held` until
+ * a sync succeeds. Everything else is kept from `previous`. Pure.
  */
 export function nextStatus(
   previous: PrefixSyncStatus | undefined,
@@ -104,10 +112,24 @@ export function nextStatus(
       status.syncedRevision = revisionText;
       status.keyCount = outcome.keyCount;
       status.byteCount = outcome.byteCount;
+      delete status.held;
+      if (outcome.skipped && outcome.skipped.count > 0) {
+        status.skippedKeys = outcome.skipped.keys;
+        status.skippedKeyCount = outcome.skipped.count;
+      } else {
+        delete status.skippedKeys;
+        delete status.skippedKeyCount;
+      }
+      if (outcome.pinned) status.pinnedRevision = revisionText;
+      else delete status.pinnedRevision;
+      const skipped = outcome.skipped?.count
+        ? `; ${outcome.skipped.count} invalid key${outcome.skipped.count === 1 ? '' : 's'} skipped (see status.skippedKeys)`
+        : '';
+      const pinned = outcome.pinned ? ' (pinned by spec.pinRevision)' : '';
       set(PrefixSyncConditionType.Synced, {
         status: ConditionStatus.True,
         reason: PrefixSyncReason.Synced,
-        message: `ConfigMap ${outcome.configMap} holds ${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'} of ${outcome.prefix} at revision ${revisionText}`,
+        message: `ConfigMap ${outcome.configMap} holds ${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'} of ${outcome.prefix} at revision ${revisionText}${pinned}${skipped}`,
       });
       const rollout = outcome.rollout;
       const condition = rolloutCondition(rollout, outcome.contentHash);
@@ -130,12 +152,15 @@ export function nextStatus(
           : {
               status: ConditionStatus.True,
               reason: PrefixSyncReason.Synced,
-              message: `synced at revision ${revisionText}`,
+              message: outcome.pinned
+                ? `pinned at revision ${revisionText} by spec.pinRevision`
+                : `synced at revision ${revisionText}`,
             },
       );
       break;
     }
     case 'failed':
+      if (outcome.held) status.held = outcome.held;
       set(PrefixSyncConditionType.Synced, {
         status: ConditionStatus.False,
         reason: outcome.reason,

@@ -65,6 +65,20 @@ export class TargetConfigMaps {
   }
 
   /**
+   * The content this PrefixSync last published in ConfigMap `name` (what the guards compare a new
+   * revision with); undefined when the ConfigMap is absent or not ours.
+   */
+  async published(
+    psync: PrefixSync,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<{ data: Record<string, string>; binaryData: Record<string, string> } | undefined> {
+    const cm = await this.get({ namespace: psync.metadata.namespace ?? '', name }, signal);
+    if (!cm?.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) return undefined;
+    return { data: { ...cm.data }, binaryData: { ...cm.binaryData } };
+  }
+
+  /**
    * Lets go of ConfigMap `name` as `deletionPolicy` says — Delete: delete it if we own it; Retain: drop
    * our ownerReference — on deletion of the PrefixSync and when `spec.target.name` moves away from it.
    */
