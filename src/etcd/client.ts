@@ -6,10 +6,9 @@ import {
   DEFAULT_KEEPALIVE_TIME_MS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  type ConnectivityChange,
   type EtcdAuthOptions,
-  type EtcdTlsOptions,
 } from './connection.js';
+import type { ConnectivityChange, EtcdTlsOptions } from './endpoint-channels.js';
 import { ClientClosedError } from './errors.js';
 import { prefixRangeEnd, toBigint, toBytes } from './keys.js';
 import { KV } from './kv.js';

@@ -1,12 +1,8 @@
-import {
-  Client,
-  Metadata,
-  connectivityState,
-  credentials as grpcCredentials,
-  type ChannelCredentials,
-  type ChannelOptions,
-  type ClientDuplexStream,
-} from '@grpc/grpc-js';
+// What is sent to etcd and with which credentials: unary requests with the auth token (fetched,
+// shared, refreshed when etcd rejects it), failing over between endpoints or — fail-fast — racing all
+// of them, and bidirectional streams with etcd's RequireLeader. Which endpoint a request goes to, and
+// the channels themselves, are EndpointChannels' job (endpoint-channels.ts).
+import { Metadata, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from '../observability/index.js';
 import {
   EtcdConnectError,
@@ -22,6 +18,12 @@ import {
   type EtcdError,
   toEtcdError,
 } from './errors.js';
+import {
+  EndpointChannels,
+  RECONNECT_BACKOFF_MAX_MS,
+  type ConnectivityChange,
+  type EtcdTlsOptions,
+} from './endpoint-channels.js';
 import { etcdMethod, type EtcdMethod } from './proto.js';
 import type { RawAuthenticateRequest, RawAuthenticateResponse } from './raw-messages.js';
 
@@ -34,31 +36,11 @@ export const DEFAULT_KEEPALIVE_TIME_MS = 10_000;
 /** Default time to wait for a keepalive ack before the connection is declared dead. */
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
 /**
- * grpc-js reconnect backoff bounds: short, like the Go client's ~100 ms watch retry cap. A restarted
- * member binds its port early and serves about a second later; a channel that dialled in between is
- * served the moment etcd is ready (see openStream for why that moment matters). Reconnect attempts are
- * TCP dials, refused at once while a member is down.
- */
-const RECONNECT_BACKOFF_INITIAL_MS = 20;
-const RECONNECT_BACKOFF_MAX_MS = 100;
-/**
  * Pause before a fail-fast request tries again an endpoint whose failure said nothing yet (see
  * isWorthAnotherAttempt): longer than the reconnect backoff, so that the channel has made an attempt of
  * its own.
  */
 const ANOTHER_ATTEMPT_PAUSE_MS = 2 * RECONNECT_BACKOFF_MAX_MS;
-
-/** TLS settings. Server certificates are always verified. */
-export interface EtcdTlsOptions {
-  /** CA bundle (PEM) to verify the server; default: the system roots. */
-  ca?: Buffer;
-  /** Client certificate (PEM) for mTLS; needs `key`. */
-  cert?: Buffer;
-  /** Client private key (PEM) for mTLS; needs `cert`. */
-  key?: Buffer;
-  /** Name to verify the server certificate against instead of the endpoint's host. */
-  serverName?: string;
-}
 
 /** User name and password; the client fetches a token and refreshes it when etcd rejects it. */
 export interface EtcdAuthOptions {
@@ -95,12 +77,6 @@ export interface UnaryOptions {
   failFast?: boolean;
 }
 
-/** An endpoint's channel became connected (READY) or stopped being so. */
-export interface ConnectivityChange {
-  endpoint: string;
-  isConnected: boolean;
-}
-
 /** An open Watch stream and what it was opened with. */
 export interface OpenedStream<Req, Res> {
   call: ClientDuplexStream<Req, Res>;
@@ -119,153 +95,40 @@ export interface OpenedStream<Req, Res> {
 const authenticate = etcdMethod<RawAuthenticateRequest, RawAuthenticateResponse>('Auth', 'Authenticate');
 
 /**
- * A channel's state after asking an idle one to connect; a closed channel counts as SHUTDOWN. The kick
- * can make it READY at once (a subchannel shared with another channel of the process is already
- * connected), and getConnectivityState(true) returns the state from before the kick: read it again.
- */
-function connectivityOf(client: Client): connectivityState {
-  try {
-    const channel = client.getChannel();
-    channel.getConnectivityState(true);
-    return channel.getConnectivityState(false);
-  } catch {
-    return connectivityState.SHUTDOWN;
-  }
-}
-
-/**
- * Resolves true when any of the channels leaves the state it was seen in, or at `deadline`; false at
- * once when none can change any more (all shut down).
- */
-function firstStateChange(
-  seen: readonly { client: Client; state: connectivityState }[],
-  deadline: number,
-): Promise<boolean> {
-  return new Promise((resolve) => {
-    let waiting = 0;
-    for (const { client, state } of seen) {
-      if (state === connectivityState.SHUTDOWN) continue;
-      try {
-        client.getChannel().watchConnectivityState(state, deadline, () => resolve(true));
-        waiting++;
-      } catch {
-        // shut down since it was seen
-      }
-    }
-    if (waiting === 0) resolve(false);
-  });
-}
-
-/**
- * The endpoints, their gRPC channels, credentials and the auth token. Picks a connected endpoint,
- * failing over to the next on Unavailable. Owns one grpc-js Client per endpoint, closed by close().
+ * Requests to etcd with the auth token, over the endpoints' channels: a connected endpoint is picked,
+ * failing over to the next on Unavailable. Owns its EndpointChannels (one grpc-js Client per
+ * endpoint), closed by close().
  */
 export class Connection {
-  /** One gRPC client (channel) per endpoint, created on first use. */
-  private readonly clients = new Map<string, Client>();
-  /** Index into endpoints of the endpoint tried first. */
-  private current = 0;
+  /** The channels and the failover order. */
+  private readonly channels: EndpointChannels;
   /** The token in use; undefined without auth, before the first fetch and after invalidation. */
   private token: string | undefined;
   /** A token fetch in flight, shared by every caller that needs a token meanwhile. */
   private tokenFetch: Promise<string> | undefined;
-  /** Set by close(). */
-  private isClosed = false;
-  /** Told of every endpoint entering or leaving READY; cleared by close(). */
-  private readonly connectivityListeners = new Set<(change: ConnectivityChange) => void>();
-  private readonly credentials: ChannelCredentials;
-  private readonly channelOptions: ChannelOptions;
 
   constructor(private readonly options: ConnectionOptions) {
-    const tls = options.tls;
-    this.credentials = tls
-      ? grpcCredentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null)
-      : grpcCredentials.createInsecure();
-    this.channelOptions = {
-      // No 4 MiB trap: a catch-up response after a disconnect can be far bigger.
-      'grpc.max_receive_message_length': -1,
-      'grpc.max_send_message_length': -1,
-      'grpc.keepalive_time_ms': options.keepaliveTimeMs,
-      'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs,
-      // etcd's server refuses pings without an active call (PermitWithoutStream=false).
-      'grpc.keepalive_permit_without_calls': 0,
-      'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_INITIAL_MS,
-      'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS,
-      ...(tls?.serverName
-        ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName }
-        : {}),
-    };
+    this.channels = new EndpointChannels(options);
   }
 
   /** The endpoints, in failover order. */
   get endpoints(): readonly string[] {
-    return this.options.endpoints;
+    return this.channels.endpoints;
   }
 
-  private clientFor(endpoint: string): Client {
-    let client = this.clients.get(endpoint);
-    if (!client) {
-      client = new Client(endpoint, this.credentials, this.channelOptions);
-      this.clients.set(endpoint, client);
-      this.followConnectivity(endpoint, client);
-    }
-    return client;
+  /** True once close() ran. */
+  private get isClosed(): boolean {
+    return this.channels.isClosed;
   }
 
-  /**
-   * Calls `listener` whenever an endpoint's channel becomes connected (READY) or stops being so — at
-   * once when etcd closes the connection (a stopped member), after the keepalive timeout for a frozen
-   * one (pinged only while a call such as the watch stream is open). Channels are made on first use,
-   * so nothing is reported before the first request. Called asynchronously, never after close();
-   * `listener` must not throw. Returns the unsubscribe function.
-   */
+  /** See EndpointChannels.onConnectivityChange. Returns the unsubscribe function. */
   onConnectivityChange(listener: (change: ConnectivityChange) => void): () => void {
-    this.connectivityListeners.add(listener);
-    return () => this.connectivityListeners.delete(listener);
-  }
-
-  /** Follows one channel's state until it shuts down, reporting READY transitions to the listeners. */
-  private followConnectivity(endpoint: string, client: Client): void {
-    const channel = client.getChannel();
-    const follow = (seen: connectivityState): void => {
-      if (seen === connectivityState.SHUTDOWN) return;
-      channel.watchConnectivityState(seen, Infinity, () => {
-        const state = channel.getConnectivityState(false);
-        if (state === connectivityState.SHUTDOWN || this.isClosed) return;
-        const isConnected = state === connectivityState.READY;
-        if (isConnected !== (seen === connectivityState.READY)) {
-          for (const listener of this.connectivityListeners) listener({ endpoint, isConnected });
-        }
-        follow(state);
-      });
-    };
-    follow(channel.getConnectivityState(false));
+    return this.channels.onConnectivityChange(listener);
   }
 
   /** Makes the next endpoint the one tried first (after `endpoint` failed). */
   markFailed(endpoint: string): void {
-    const i = this.options.endpoints.indexOf(endpoint);
-    if (i === this.current) this.current = (i + 1) % this.options.endpoints.length;
-  }
-
-  /**
-   * Resolves with a connected endpoint: the first READY one in failover order, else the first to become
-   * READY. Every channel is asked to connect, and the wait follows grpc's state changes instead of
-   * polling, so a restarted member is used the moment its transport is up. A frozen member (TCP accepted,
-   * nothing answers) stays CONNECTING and is never chosen while another endpoint is READY. Throws
-   * UnavailableError when `deadline` passes first.
-   */
-  async connectedEndpoint(deadline: number): Promise<{ endpoint: string; client: Client }> {
-    for (;;) {
-      if (this.isClosed) throw new ClientClosedError();
-      const seen = this.survey();
-      const ready = this.pickReady(seen);
-      if (ready) return ready;
-      if (Date.now() >= deadline || !(await firstStateChange(seen, deadline))) {
-        if (this.isClosed) throw new ClientClosedError();
-        throw new UnavailableError(`no etcd endpoint reachable: ${this.options.endpoints.join(', ')}`);
-      }
-    }
+    this.channels.markFailed(endpoint);
   }
 
   /**
@@ -329,7 +192,7 @@ export class Connection {
     const deadline = Date.now() + timeoutMs;
     if (options.failFast) return this.callEveryEndpoint(method, request, token, deadline, timeoutMs);
     for (;;) {
-      const { endpoint, client } = await this.connectedEndpoint(deadline);
+      const { endpoint, client } = await this.channels.connectedEndpoint(deadline);
       try {
         return await unaryOn(client, method, request, token, deadline);
       } catch (err) {
@@ -375,7 +238,7 @@ export class Connection {
         }
       }
     };
-    const attempts = this.survey().map(({ endpoint, client }) => attempt(endpoint, client));
+    const attempts = this.channels.survey().map(({ endpoint, client }) => attempt(endpoint, client));
     try {
       return await Promise.any(attempts);
     } catch (err) {
@@ -387,9 +250,8 @@ export class Connection {
         failures.push({ endpoint, ...failure });
         this.markFailed(endpoint);
       }
-      failures.sort(
-        (a, b) => this.options.endpoints.indexOf(a.endpoint) - this.options.endpoints.indexOf(b.endpoint),
-      );
+      const endpoints = this.channels.endpoints;
+      failures.sort((a, b) => endpoints.indexOf(a.endpoint) - endpoints.indexOf(b.endpoint));
       throw new EtcdConnectError(failures, timeoutMs, { cause: failed[0]?.error });
     }
   }
@@ -411,54 +273,29 @@ export class Connection {
   ): Promise<OpenedStream<Req, Res>> {
     const token = await this.currentToken();
     if (this.isClosed) throw new ClientClosedError();
-    const ready = this.pickReady(this.survey())?.endpoint;
-    const endpoint = ready ?? this.options.endpoints[this.current]!;
-    const metadata = new Metadata({ waitForReady: ready === undefined });
+    const { endpoint, client, isReady } = this.channels.streamTarget();
+    const metadata = new Metadata({ waitForReady: !isReady });
     metadata.set('hasleader', 'true');
     if (token !== undefined) metadata.set('token', token);
-    const call = this.clientFor(endpoint).makeBidiStreamRequest(
+    const call = client.makeBidiStreamRequest(
       method.path,
       method.requestSerialize,
       method.responseDeserialize,
       metadata,
     );
-    const connected =
-      ready !== undefined
-        ? Promise.resolve()
-        : this.connectedEndpoint(deadline).then((winner) => {
-            if (winner.endpoint !== endpoint) {
-              throw new UnavailableError(`${winner.endpoint} connected before ${endpoint}`);
-            }
-          });
+    const connected = isReady
+      ? Promise.resolve()
+      : this.channels.connectedEndpoint(deadline).then((winner) => {
+          if (winner.endpoint !== endpoint) {
+            throw new UnavailableError(`${winner.endpoint} connected before ${endpoint}`);
+          }
+        });
     return { call, endpoint, token, connected };
-  }
-
-  /** Every endpoint's channel and state, in failover order; idle channels are asked to connect. */
-  private survey(): { endpoint: string; client: Client; state: connectivityState }[] {
-    const endpoints = this.options.endpoints;
-    return endpoints.map((_, k) => {
-      const endpoint = endpoints[(this.current + k) % endpoints.length]!;
-      const client = this.clientFor(endpoint);
-      return { endpoint, client, state: connectivityOf(client) };
-    });
-  }
-
-  /** The first READY endpoint of a survey, made current; undefined when none is. */
-  private pickReady(
-    seen: readonly { endpoint: string; client: Client; state: connectivityState }[],
-  ): { endpoint: string; client: Client } | undefined {
-    const ready = seen.find((s) => s.state === connectivityState.READY);
-    if (ready) this.current = this.options.endpoints.indexOf(ready.endpoint);
-    return ready;
   }
 
   /** Closes every channel. Idempotent. Calls in flight fail with Cancelled/Unavailable. */
   close(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    this.connectivityListeners.clear();
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    this.channels.close();
   }
 }
 

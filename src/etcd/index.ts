@@ -7,7 +7,8 @@ export {
   DEFAULT_WATCH_BUFFER_MESSAGES,
 } from './client.js';
 export type { EtcdClientOptions, ProbeOptions } from './client.js';
-export type { ConnectivityChange, EtcdAuthOptions, EtcdTlsOptions } from './connection.js';
+export type { EtcdAuthOptions } from './connection.js';
+export type { ConnectivityChange, EtcdTlsOptions } from './endpoint-channels.js';
 export { EtcdConnectError, classifyConnectFailure, connectFailureMessage } from './connect-failure.js';
 export type { ConnectFailure, ConnectFailureKind } from './connect-failure.js';
 export { KV, DEFAULT_RANGE_PAGE_SIZE } from './kv.js';
