@@ -428,7 +428,10 @@ export class WatchStream implements WatcherHost {
     watcher.finish(err);
   }
 
-  /** Ends every watch normally, cancels the call and timers, and waits for probes. Idempotent. */
+  /**
+   * Ends every watch normally, cancels the call and the reconnect timer, and waits for everything it
+   * started (stream opens, release questions, history checks, probes). Idempotent.
+   */
   async close(): Promise<void> {
     if (this.state !== 'closed') {
       this.transition('closed');
