@@ -109,6 +109,12 @@ export const PrefixSyncReason = {
 /** One of {@link PrefixSyncReason}. */
 export type PrefixSyncReason = (typeof PrefixSyncReason)[keyof typeof PrefixSyncReason];
 
+/** The reasons `status.held.reason` may carry (the CRD's enum, in its order). */
+export const HELD_REASONS = [
+  PrefixSyncReason.ChangeHeld,
+  PrefixSyncReason.ValidationFailed,
+] as const satisfies readonly PrefixSyncReason[];
+
 /** The condition types of a ClusterEtcdSource. */
 export const ClusterEtcdSourceConditionType = {
   /** The operator reaches the etcd cluster with these settings (endpoints, TLS, credentials). */

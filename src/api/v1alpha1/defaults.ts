@@ -1,11 +1,14 @@
 import type { ClusterEtcdSourceSpec, AccessRule, EtcdAuth, EtcdTls } from './cluster-etcd-source-types.js';
 import type {
   DeletionPolicy,
+  InvalidKeyPolicy,
+  KeySchema,
   KeySeparator,
   PrefixSyncSpec,
   RolloutMode,
   SourceReference,
   TargetFormat,
+  ValidationRule,
   WorkloadReference,
 } from './prefix-sync-types.js';
 import type { LabelSelector } from './meta.js';
@@ -14,6 +17,10 @@ import type { LabelSelector } from './meta.js';
 export const DEFAULT_TARGET_FORMAT: TargetFormat = 'files';
 /** Default of `spec.keys.separator`. */
 export const DEFAULT_KEY_SEPARATOR: KeySeparator = '.';
+/** Default of `spec.keys.onInvalid`: one invalid key holds the whole revision. */
+export const DEFAULT_INVALID_KEY_POLICY: InvalidKeyPolicy = 'Fail';
+/** Default of `spec.validation.minKeys`: an empty prefix never replaces published content. */
+export const DEFAULT_MIN_KEYS = 1;
 /** Default of `spec.rollout.mode`: never restart anything unless asked. */
 export const DEFAULT_ROLLOUT_MODE: RolloutMode = 'none';
 /** Default of `spec.debounce`. */
@@ -32,16 +39,30 @@ export interface DefaultedPrefixSyncSpec {
   sourceRef: SourceReference;
   prefix: string;
   target: { name: string; format: TargetFormat; key?: string };
-  keys: { separator: KeySeparator };
+  keys: { separator: KeySeparator; onInvalid: InvalidKeyPolicy };
   rollout: { mode: RolloutMode; targets: WorkloadReference[]; selector?: LabelSelector };
   debounce: string;
   suspend: boolean;
   deletionPolicy: DeletionPolicy;
+  /**
+   * The guards, present even when `spec.validation` is absent (then only `minKeys: 1`). `maxRemoved`
+   * as written (`10` or `"25%"`), absent for no limit; `ResolvedPrefixSyncSpec.maxRemoved` is parsed.
+   */
+  validation: {
+    minKeys: number;
+    maxRemoved?: number | string;
+    rules: ValidationRule[];
+    schemas: KeySchema[];
+  };
+  /** As written; absent: follow etcd. */
+  pinRevision?: number;
 }
 
 /**
- * Fills in the defaults the CRD declares (and `rollout.targets: []`), exactly as the API server would,
- * so code reading a spec never has to know them. Pure: the input is not modified; never throws.
+ * Fills in the defaults the CRD declares (and `rollout.targets: []`, `validation.rules: []`,
+ * `validation.schemas: []`), as the API server would, and the defaults of an absent `keys` or
+ * `validation` the API server cannot fill, so code reading a spec never has to know them. Pure: the
+ * input is not modified (the result shares nothing with it); never throws.
  */
 export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyncSpec {
   const target: DefaultedPrefixSyncSpec['target'] = {
@@ -54,16 +75,31 @@ export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyn
     targets: (spec.rollout?.targets ?? []).map((t) => ({ kind: t.kind, name: t.name })),
   };
   if (spec.rollout?.selector !== undefined) rollout.selector = structuredClone(spec.rollout.selector);
-  return {
+  const validation: DefaultedPrefixSyncSpec['validation'] = {
+    minKeys: spec.validation?.minKeys ?? DEFAULT_MIN_KEYS,
+    rules: (spec.validation?.rules ?? []).map((r) => ({ rule: r.rule, message: r.message })),
+    schemas: (spec.validation?.schemas ?? []).map((s) => ({
+      keys: s.keys,
+      schema: structuredClone(s.schema),
+    })),
+  };
+  if (spec.validation?.maxRemoved !== undefined) validation.maxRemoved = spec.validation.maxRemoved;
+  const out: DefaultedPrefixSyncSpec = {
     sourceRef: { name: spec.sourceRef.name },
     prefix: spec.prefix,
     target,
-    keys: { separator: spec.keys?.separator ?? DEFAULT_KEY_SEPARATOR },
+    keys: {
+      separator: spec.keys?.separator ?? DEFAULT_KEY_SEPARATOR,
+      onInvalid: spec.keys?.onInvalid ?? DEFAULT_INVALID_KEY_POLICY,
+    },
     rollout,
     debounce: spec.debounce ?? DEFAULT_DEBOUNCE,
     suspend: spec.suspend ?? DEFAULT_SUSPEND,
     deletionPolicy: spec.deletionPolicy ?? DEFAULT_DELETION_POLICY,
+    validation,
   };
+  if (spec.pinRevision !== undefined) out.pinRevision = spec.pinRevision;
+  return out;
 }
 
 /** A ClusterEtcdSource spec with every default filled in. */

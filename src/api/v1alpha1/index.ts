@@ -16,6 +16,8 @@ export {
   KEY_SEPARATORS,
   ROLLOUT_MODES,
   INVALID_KEY_POLICIES,
+  MAX_SKIPPED_KEYS_LISTED,
+  SKIPPED_KEY_MAX_LENGTH,
   TARGET_FORMATS,
   WORKLOAD_KINDS,
 } from './prefix-sync-types.js';
@@ -56,6 +58,7 @@ export type {
 export {
   ClusterEtcdSourceConditionType,
   ClusterEtcdSourceReason,
+  HELD_REASONS,
   PrefixSyncConditionType,
   PrefixSyncReason,
 } from './conditions.js';
@@ -73,7 +76,9 @@ export {
   DEFAULT_CA_SECRET_KEY,
   DEFAULT_DEBOUNCE,
   DEFAULT_DELETION_POLICY,
+  DEFAULT_INVALID_KEY_POLICY,
   DEFAULT_KEY_SEPARATOR,
+  DEFAULT_MIN_KEYS,
   DEFAULT_ROLLOUT_MODE,
   DEFAULT_SUSPEND,
   DEFAULT_TARGET_FORMAT,
@@ -102,11 +107,19 @@ export { labelSelectorMatches, validateLabelSelector } from './label-selector.js
 export { checkAccess } from './access.js';
 export type { AccessDecision, NamespaceIdentity } from './access.js';
 export {
+  KEY_GLOB_MAX_LENGTH,
+  MAX_GUARD_KEY_COUNT,
+  MAX_PIN_REVISION,
   MAX_ROLLOUT_TARGETS,
+  MAX_VALIDATION_RULES,
+  MAX_VALIDATION_SCHEMAS,
+  parseMaxRemoved,
   PREFIX_SYNC_NAME_MAX_LENGTH,
   resolvePrefixSyncSpec,
   validatePrefixSync,
   validatePrefixSyncSpec,
+  VALIDATION_MESSAGE_MAX_LENGTH,
+  VALIDATION_RULE_MAX_LENGTH,
 } from './validate-prefix-sync.js';
 export type { ResolvedPrefixSyncSpec, ResolveResult } from './validate-prefix-sync.js';
 export {

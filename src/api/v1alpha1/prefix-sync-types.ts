@@ -154,6 +154,15 @@ export interface RolledOutWorkload {
   hash: string;
 }
 
+/** Most keys listed in `status.skippedKeys` (the CRD's maxItems); `skippedKeyCount` counts them all. */
+export const MAX_SKIPPED_KEYS_LISTED = 20;
+
+/**
+ * Longest entry of `status.skippedKeys`, in characters (the CRD's maxLength): the operator shortens a
+ * longer key to this length, ending it with `…`.
+ */
+export const SKIPPED_KEY_MAX_LENGTH = 1024;
+
 /** PrefixSync `status`, written only by the operator through the status subresource. */
 export interface PrefixSyncStatus {
   observedGeneration?: number;

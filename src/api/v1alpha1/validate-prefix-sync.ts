@@ -1,7 +1,9 @@
 // The PrefixSync rules the operator relies on, checked in one pass over any JSON value. The CRD refuses
 // most bad specs at admission already; this re-checks them (an object may predate the current CRD, or
 // come from a server that skipped validation) and adds what a schema cannot say or say well: duration
-// bounds, duplicate targets, label syntax, prefix normal form with a suggestion.
+// bounds, duplicate targets, label syntax, prefix normal form with a suggestion. CEL rules and JSON
+// Schemas of `spec.validation` are checked for shape only: compiling them is the sync layer's job, and a
+// rule or schema that does not compile is reported by the reconciler as InvalidSpec.
 import {
   DEFAULT_ROLLOUT_MODE,
   DEFAULT_TARGET_FORMAT,
@@ -17,15 +19,40 @@ import { configMapKeyProblem, dns1123SubdomainProblem } from './names.js';
 import { prefixProblem } from './prefix.js';
 import {
   DELETION_POLICIES,
+  INVALID_KEY_POLICIES,
   KEY_SEPARATORS,
   ROLLOUT_MODES,
   TARGET_FORMATS,
   WORKLOAD_KINDS,
 } from './prefix-sync-types.js';
-import type { PrefixSyncSpec } from './prefix-sync-types.js';
+import type { MaxRemoved, PrefixSyncSpec } from './prefix-sync-types.js';
 
 /** Most entries in `spec.rollout.targets` (the CRD's maxItems). */
 export const MAX_ROLLOUT_TARGETS = 32;
+/** Most entries in `spec.validation.rules` (the CRD's maxItems). */
+export const MAX_VALIDATION_RULES = 32;
+/** Most entries in `spec.validation.schemas` (the CRD's maxItems). */
+export const MAX_VALIDATION_SCHEMAS = 32;
+/** Longest CEL expression in `spec.validation.rules[].rule`, in characters. */
+export const VALIDATION_RULE_MAX_LENGTH = 4096;
+/** Longest `spec.validation.rules[].message`, in characters. */
+export const VALIDATION_MESSAGE_MAX_LENGTH = 512;
+/** Longest key glob in `spec.validation.schemas[].keys`, in characters (as long as a ConfigMap key). */
+export const KEY_GLOB_MAX_LENGTH = 253;
+/** Largest `spec.validation.minKeys` and count `spec.validation.maxRemoved` (the CRD's int32 bound). */
+export const MAX_GUARD_KEY_COUNT = 2_147_483_647;
+/**
+ * Largest `spec.pinRevision`: the spec carries it as a JSON number, exact only up to 2^53 − 1 (the
+ * CRD's maximum). Read it as `BigInt(spec.pinRevision)`.
+ */
+export const MAX_PIN_REVISION = Number.MAX_SAFE_INTEGER;
+
+/** What `spec.validation.schemas[].keys` may contain: ConfigMap key characters and the wildcards `*`, `?`. */
+const KEY_GLOB = /^[-._a-zA-Z0-9*?]+$/;
+/** A percentage as `spec.validation.maxRemoved` spells it; its number must be at most 100. */
+const PERCENT = /^[0-9]+%$/;
+/** The fields of a `spec.validation.rules[]` entry. */
+const RULE_FIELDS: readonly string[] = ['rule', 'message'];
 
 function isOneOf(value: unknown, allowed: readonly string[]): boolean {
   return typeof value === 'string' && allowed.includes(value);
@@ -93,6 +120,12 @@ export function validatePrefixSyncSpec(spec: unknown): FieldError[] {
   if (keys?.separator !== undefined && !isOneOf(keys.separator, KEY_SEPARATORS)) {
     errors.push({ path: 'spec.keys.separator', message: `must be one of ${KEY_SEPARATORS.join(' ')}` });
   }
+  if (keys?.onInvalid !== undefined && !isOneOf(keys.onInvalid, INVALID_KEY_POLICIES)) {
+    errors.push({
+      path: 'spec.keys.onInvalid',
+      message: `must be one of ${INVALID_KEY_POLICIES.join(', ')}`,
+    });
+  }
 
   const rollout = optionalRecord(s.rollout, 'spec.rollout', errors);
   if (rollout) validateRollout(rollout, errors);
@@ -111,7 +144,121 @@ export function validatePrefixSyncSpec(spec: unknown): FieldError[] {
   if (s.deletionPolicy !== undefined && !isOneOf(s.deletionPolicy, DELETION_POLICIES)) {
     errors.push({ path: 'spec.deletionPolicy', message: `must be one of ${DELETION_POLICIES.join(', ')}` });
   }
+  const validation = optionalRecord(s.validation, 'spec.validation', errors);
+  if (validation) validateGuards(validation, errors);
+  if (s.pinRevision !== undefined) {
+    const problem = integerProblem(s.pinRevision, 1, MAX_PIN_REVISION);
+    if (problem) errors.push({ path: 'spec.pinRevision', message: problem });
+  }
   return errors;
+}
+
+/** Why `value` is not an integer from `min` to `max`, or undefined when it is one. */
+function integerProblem(value: unknown, min: number, max: number): string | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return 'must be an integer';
+  if (value < min) return `must be at least ${min}`;
+  if (value > max) return `must be at most ${max}`;
+  return undefined;
+}
+
+/**
+ * `spec.validation.maxRemoved` as a count or a percentage: `10` → `{kind: 'count', count: 10}`, `"25%"`
+ * → `{kind: 'percent', percent: 25}`. Undefined for anything else (an integer below 0 or above
+ * {@link MAX_GUARD_KEY_COUNT}, a percentage above 100, any other string or type). Never throws.
+ */
+export function parseMaxRemoved(value: unknown): MaxRemoved | undefined {
+  if (typeof value === 'number') {
+    return integerProblem(value, 0, MAX_GUARD_KEY_COUNT) === undefined
+      ? { kind: 'count', count: value }
+      : undefined;
+  }
+  if (typeof value !== 'string' || !PERCENT.test(value)) return undefined;
+  const percent = Number(value.slice(0, -1));
+  return percent <= 100 ? { kind: 'percent', percent } : undefined;
+}
+
+function validateGuards(validation: Record<string, unknown>, errors: FieldError[]): void {
+  if (validation.minKeys !== undefined) {
+    const problem = integerProblem(validation.minKeys, 0, MAX_GUARD_KEY_COUNT);
+    if (problem) errors.push({ path: 'spec.validation.minKeys', message: problem });
+  }
+  if (validation.maxRemoved !== undefined && parseMaxRemoved(validation.maxRemoved) === undefined) {
+    errors.push({
+      path: 'spec.validation.maxRemoved',
+      message:
+        typeof validation.maxRemoved === 'number'
+          ? (integerProblem(validation.maxRemoved, 0, MAX_GUARD_KEY_COUNT) ?? 'is invalid')
+          : 'must be a count of keys (e.g. 10) or a percentage from "0%" to "100%" (e.g. "25%")',
+    });
+  }
+
+  const rules = optionalList(validation.rules, 'spec.validation.rules', errors);
+  if (rules.length > MAX_VALIDATION_RULES) {
+    errors.push({
+      path: 'spec.validation.rules',
+      message: `must have at most ${MAX_VALIDATION_RULES} items`,
+    });
+  }
+  rules.forEach((item, i) => {
+    const at = `spec.validation.rules[${i}]`;
+    const r = asRecord(item);
+    if (!r) {
+      errors.push({ path: at, message: 'must be an object' });
+      return;
+    }
+    checkText(errors, `${at}.rule`, r.rule, VALIDATION_RULE_MAX_LENGTH);
+    checkText(errors, `${at}.message`, r.message, VALIDATION_MESSAGE_MAX_LENGTH);
+    for (const field of Object.keys(r).filter((f) => !RULE_FIELDS.includes(f))) {
+      errors.push({ path: `${at}.${field}`, message: 'unknown field (a rule has only rule and message)' });
+    }
+  });
+
+  const schemas = optionalList(validation.schemas, 'spec.validation.schemas', errors);
+  if (schemas.length > MAX_VALIDATION_SCHEMAS) {
+    errors.push({
+      path: 'spec.validation.schemas',
+      message: `must have at most ${MAX_VALIDATION_SCHEMAS} items`,
+    });
+  }
+  schemas.forEach((item, i) => {
+    const at = `spec.validation.schemas[${i}]`;
+    const entry = asRecord(item);
+    if (!entry) {
+      errors.push({ path: at, message: 'must be an object' });
+      return;
+    }
+    if (checkText(errors, `${at}.keys`, entry.keys, KEY_GLOB_MAX_LENGTH) && !KEY_GLOB.test(entry.keys)) {
+      errors.push({
+        path: `${at}.keys`,
+        message:
+          "must be a glob over ConfigMap keys: letters, digits, '-', '_', '.', and the wildcards '*' (any run of characters) and '?' (one character)",
+      });
+    }
+    if (entry.schema === undefined) errors.push({ path: `${at}.schema`, message: 'is required' });
+    else if (!asRecord(entry.schema)) {
+      errors.push({ path: `${at}.schema`, message: 'must be an object (a JSON Schema)' });
+    }
+  });
+}
+
+/**
+ * Checks a required non-empty string of at most `maxLength` characters; true when it is one (so the
+ * caller can check more).
+ */
+function checkText(errors: FieldError[], path: string, value: unknown, maxLength: number): value is string {
+  if (value === undefined || value === '') {
+    errors.push({ path, message: 'is required' });
+    return false;
+  }
+  if (typeof value !== 'string') {
+    errors.push({ path, message: 'must be a string' });
+    return false;
+  }
+  if (value.length > maxLength) {
+    errors.push({ path, message: `must be at most ${maxLength} characters` });
+    return false;
+  }
+  return true;
 }
 
 function validateTarget(target: Record<string, unknown>, errors: FieldError[]): void {
@@ -179,18 +326,21 @@ function validateRollout(rollout: Record<string, unknown>, errors: FieldError[])
   }
 }
 
-/** A valid PrefixSync spec with defaults applied and the debounce parsed. */
+/** A valid PrefixSync spec with defaults applied, the debounce and `validation.maxRemoved` parsed. */
 export interface ResolvedPrefixSyncSpec extends DefaultedPrefixSyncSpec {
   /** `debounce` in milliseconds, 0 to {@link MAX_DEBOUNCE_MS}. */
   debounceMs: number;
+  /** `validation.maxRemoved` parsed (see {@link parseMaxRemoved}); undefined: no limit. */
+  maxRemoved: MaxRemoved | undefined;
 }
 
 /** The result of resolving a spec: the spec ready to act on, or every problem it has. */
 export type ResolveResult<T> = { ok: true; spec: T } | { ok: false; errors: FieldError[] };
 
 /**
- * Validates a spec and, when valid, returns it with defaults applied and the debounce in milliseconds:
- * the one call a reconciler needs before acting on a spec. Never throws.
+ * Validates a spec and, when valid, returns it with defaults applied, the debounce in milliseconds and
+ * `maxRemoved` parsed: the one call a reconciler needs before acting on a spec. CEL rules and JSON
+ * Schemas are not compiled here. Never throws.
  */
 export function resolvePrefixSyncSpec(spec: unknown): ResolveResult<ResolvedPrefixSyncSpec> {
   const errors = validatePrefixSyncSpec(spec);
@@ -198,5 +348,9 @@ export function resolvePrefixSyncSpec(spec: unknown): ResolveResult<ResolvedPref
   // Valid means every field is present with the type PrefixSyncSpec declares.
   const defaulted = withPrefixSyncDefaults(spec as PrefixSyncSpec);
   const debounce = parseDuration(defaulted.debounce);
-  return { ok: true, spec: { ...defaulted, debounceMs: debounce.ok ? debounce.ms : 0 } };
+  const maxRemoved =
+    defaulted.validation.maxRemoved === undefined
+      ? undefined
+      : parseMaxRemoved(defaulted.validation.maxRemoved);
+  return { ok: true, spec: { ...defaulted, debounceMs: debounce.ok ? debounce.ms : 0, maxRemoved } };
 }

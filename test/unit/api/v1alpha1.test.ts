@@ -13,6 +13,7 @@ import {
   labelValueProblem,
   normalizePrefix,
   parseDuration,
+  parseMaxRemoved,
   parseEndpoint,
   prefixProblem,
   resolveClusterEtcdSourceSpec,
@@ -227,12 +228,34 @@ describe('api/v1alpha1', () => {
         sourceRef: { name: 'local' },
         prefix: '/a/',
         target: { name: 'a', format: 'files' },
-        keys: { separator: '.' },
+        keys: { separator: '.', onInvalid: 'Fail' },
         rollout: { mode: 'none', targets: [] },
         debounce: '1s',
         suspend: false,
         deletionPolicy: 'Retain',
+        validation: { minKeys: 1, rules: [], schemas: [] },
       });
+    });
+    it('keeps the guards and the pin as written, minKeys 0 included, sharing nothing with the input', () => {
+      const spec: PrefixSyncSpec = {
+        ...minimal,
+        keys: { onInvalid: 'Skip' },
+        validation: {
+          minKeys: 0,
+          maxRemoved: '25%',
+          rules: [{ rule: "'a' in data", message: 'a is set' }],
+          schemas: [{ keys: '*.json', schema: { type: 'object' } }],
+        },
+        pinRevision: 42,
+      };
+      const out = withPrefixSyncDefaults(spec);
+      assert.deepEqual(out.keys, { separator: '.', onInvalid: 'Skip' });
+      assert.deepEqual(out.validation, spec.validation);
+      assert.equal(out.pinRevision, 42);
+      out.validation.schemas[0]!.schema.type = 'array';
+      assert.equal(spec.validation!.schemas![0]!.schema.type, 'object');
+      assert.equal('pinRevision' in withPrefixSyncDefaults(minimal), false);
+      assert.equal('maxRemoved' in withPrefixSyncDefaults(minimal).validation, false);
     });
     it('keeps what is set, and never touches its input', () => {
       const spec: PrefixSyncSpec = {
@@ -271,6 +294,18 @@ describe('api/v1alpha1', () => {
       assert.equal(result.spec.debounceMs, 90_000);
       assert.equal(result.spec.target.format, 'files');
     });
+    it('parses maxRemoved: a count, a percentage, or no limit', () => {
+      const base = { sourceRef: { name: 's' }, prefix: '/a/', target: { name: 'c' } };
+      const resolved = (validation?: object): unknown => {
+        const result = resolvePrefixSyncSpec({ ...base, validation });
+        assert.ok(result.ok, JSON.stringify(result));
+        return result.spec.maxRemoved;
+      };
+      assert.equal(resolved(), undefined);
+      assert.equal(resolved({ minKeys: 3 }), undefined);
+      assert.deepEqual(resolved({ maxRemoved: 10 }), { kind: 'count', count: 10 });
+      assert.deepEqual(resolved({ maxRemoved: '25%' }), { kind: 'percent', percent: 25 });
+    });
     it('gives every problem of an invalid one, with paths', () => {
       const result = resolvePrefixSyncSpec({
         sourceRef: { name: 's' },
@@ -296,6 +331,91 @@ describe('api/v1alpha1', () => {
     });
   });
 
+  describe('parseMaxRemoved', () => {
+    const table: [unknown, unknown][] = [
+      [0, { kind: 'count', count: 0 }],
+      [10, { kind: 'count', count: 10 }],
+      [2147483647, { kind: 'count', count: 2147483647 }],
+      ['0%', { kind: 'percent', percent: 0 }],
+      ['25%', { kind: 'percent', percent: 25 }],
+      ['007%', { kind: 'percent', percent: 7 }],
+      ['100%', { kind: 'percent', percent: 100 }],
+      [-1, undefined],
+      [1.5, undefined],
+      [2147483648, undefined],
+      ['101%', undefined],
+      ['25', undefined],
+      ['%', undefined],
+      ['2.5%', undefined],
+      [' 5%', undefined],
+      [true, undefined],
+      [null, undefined],
+    ];
+    for (const [input, expected] of table) {
+      it(`reads ${JSON.stringify(input)} as ${JSON.stringify(expected)}`, () =>
+        assert.deepEqual(parseMaxRemoved(input), expected));
+    }
+  });
+
+  describe('validation of the guards', () => {
+    const base = { sourceRef: { name: 's' }, prefix: '/a/', target: { name: 'c' } };
+    const problems = (extra: object): string =>
+      formatFieldErrors(validatePrefixSyncSpec({ ...base, ...extra }));
+    it('says what maxRemoved may be', () => {
+      assert.equal(
+        problems({ validation: { maxRemoved: '120%' } }),
+        'spec.validation.maxRemoved: must be a count of keys (e.g. 10) or a percentage from "0%" to "100%" (e.g. "25%")',
+      );
+      assert.equal(
+        problems({ validation: { maxRemoved: -3 } }),
+        'spec.validation.maxRemoved: must be at least 0',
+      );
+    });
+    it('checks every rule and schema entry, naming it by index', () => {
+      assert.equal(
+        problems({
+          validation: {
+            minKeys: -1,
+            rules: [{ rule: 'true', message: 'ok' }, { rule: 7, reason: 'Invalid' }, 'x'],
+            schemas: [{ keys: 'a/*', schema: [] }],
+          },
+        }),
+        [
+          'spec.validation.minKeys: must be at least 0',
+          'spec.validation.rules[1].rule: must be a string',
+          'spec.validation.rules[1].message: is required',
+          'spec.validation.rules[1].reason: unknown field (a rule has only rule and message)',
+          'spec.validation.rules[2]: must be an object',
+          "spec.validation.schemas[0].keys: must be a glob over ConfigMap keys: letters, digits, '-', '_', '.', and the wildcards '*' (any run of characters) and '?' (one character)",
+          'spec.validation.schemas[0].schema: must be an object (a JSON Schema)',
+        ].join('; '),
+      );
+    });
+    it('does not compile CEL rules or JSON Schemas (the sync layer does)', () => {
+      assert.equal(
+        problems({
+          validation: {
+            rules: [{ rule: 'this is not CEL (', message: 'm' }],
+            schemas: [{ keys: '*', schema: { type: 'no-such-type' } }],
+          },
+        }),
+        '',
+      );
+    });
+    it('bounds pinRevision to what a JSON number holds exactly', () => {
+      assert.equal(problems({ pinRevision: Number.MAX_SAFE_INTEGER }), '');
+      assert.equal(problems({ pinRevision: 2 ** 53 }), 'spec.pinRevision: must be at most 9007199254740991');
+      assert.equal(problems({ pinRevision: 0 }), 'spec.pinRevision: must be at least 1');
+      assert.equal(problems({ pinRevision: '12' }), 'spec.pinRevision: must be an integer');
+    });
+    it('checks keys.onInvalid', () => {
+      assert.equal(
+        problems({ keys: { onInvalid: 'skip' } }),
+        'spec.keys.onInvalid: must be one of Fail, Skip',
+      );
+    });
+  });
+
   describe('validators on input no schema has checked', () => {
     const garbage: unknown[] = [
       undefined,
@@ -312,6 +432,11 @@ describe('api/v1alpha1', () => {
         access: [{ namespaces: [1], prefixes: [null] }],
       },
       { rollout: { mode: 'auto', selector: { matchLabels: { a: 1 }, matchExpressions: [{}] } } },
+      {
+        validation: { minKeys: null, maxRemoved: {}, rules: [null, []], schemas: [{ keys: null }] },
+        pinRevision: NaN,
+      },
+      { validation: 'strict', keys: { onInvalid: 1 } },
     ];
     it('report problems instead of throwing', () => {
       for (const value of garbage) {
