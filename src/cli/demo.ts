@@ -35,6 +35,8 @@ function printInstructions(cluster: DemoCluster, tools: DemoTools, exitAfterSync
   say(`    ${kubectl} get deployment ${DEMO.deployment} -o jsonpath='{.spec.template.metadata.annotations}'`);
   say('  Break something on purpose (a space is not allowed in a ConfigMap key) and watch the condition:');
   say(`    ${etcdctl} put ${quote(`${DEMO.prefix}bad key`)} x`);
+  say('  Delete the whole prefix: the guard holds it (Ready=False, ChangeHeld) and the ConfigMap stays:');
+  say(`    ${etcdctl} del --prefix ${DEMO.prefix}`);
   say();
   say(`Operator log: ${cluster.operatorLogPath}   metrics: ${cluster.metricsUrl}`);
   say();
@@ -100,8 +102,54 @@ async function scriptedRun(
       s.rollouts >= 1,
     left(),
   );
+  await showGuard(cluster, view, tools, left);
   say();
   say(`demo: synced revision ${view.state.syncedRevision}; ${view.state.rollouts} rollout(s); all good.`);
+}
+
+/**
+ * One guard at work: deleting the whole prefix is held (the default `minKeys: 1`), the ConfigMap and
+ * the Deployment stay as they are; then the keys are put back in one transaction.
+ */
+async function showGuard(
+  cluster: DemoCluster,
+  view: DemoView,
+  tools: DemoTools,
+  left: () => number,
+): Promise<void> {
+  const published = { ...view.state.configMapData };
+  const rollouts = view.state.rollouts;
+  say();
+  say(`(demo) ${tools.etcdctl} --endpoints=${cluster.etcdUrl} del --prefix ${DEMO.prefix}   # an accident`);
+  const deleted = await cluster.etcdClient.kv.delete({ prefix: DEMO.prefix }, { prevKv: true });
+  await view.until(
+    `the guard holding revision ${deleted.revision}: Ready=False (ChangeHeld), the ConfigMap and the Deployment unchanged`,
+    (s) => s.ready === 'Ready=False (ChangeHeld)',
+    left(),
+  );
+  const keys = Object.keys(view.state.configMapData ?? {}).length;
+  if (
+    JSON.stringify(view.state.configMapData) !== JSON.stringify(published) ||
+    view.state.rollouts !== rollouts
+  ) {
+    throw new Error('the guard let the deletion through');
+  }
+  say(
+    `demo: the guard held it; the ConfigMap still holds its ${keys} keys and nothing restarted. To publish`,
+  );
+  say(
+    `      it anyway: kubectl annotate prefixsync ${DEMO.prefixSync} etcdconfig.dev/approve-revision=${deleted.revision}`,
+  );
+  say();
+  say('(demo) putting the keys back in one etcd transaction');
+  await cluster.etcdClient.kv.txn({
+    success: deleted.prevKvs.map((kv) => ({ type: 'put' as const, key: kv.key, value: kv.value })),
+  });
+  await view.until(
+    'Ready=True again (same content: nothing restarted)',
+    (s) => s.ready === 'Ready=True (Synced)',
+    left(),
+  );
 }
 
 /** Runs the demo until Ctrl-C (or, with --exit-after-sync, until the scripted change rolled out). */

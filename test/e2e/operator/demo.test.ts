@@ -77,7 +77,10 @@ describe('npm run demo (etcd-config-operator demo)', function () {
       out,
       /Deployment web\s+rolling restart: etcdconfig\.dev\/config-hash \(none\) → \w+ \(generation 2\)/,
     );
-    assert.match(out, /synced revision 5; 1 rollout\(s\); all good/);
+    // One guard at work: deleting the whole prefix is held, nothing restarts, putting it back heals.
+    assert.match(out, /del --prefix \/config\/app\/.*\n.*Ready=False \(ChangeHeld\)/);
+    assert.match(out, /the guard held it; the ConfigMap still holds its 3 keys and nothing restarted/);
+    assert.match(out, /synced revision \d+; 1 rollout\(s\); all good/);
     assert.ok(!existsSync(dir), 'the demo removed its directory');
     assert.equal(await answers(etcdUrl), false, 'etcd is stopped');
   });
