@@ -86,6 +86,19 @@ describe('PrefixSync guards (real etcd + simulator)', function () {
     assert.equal((await env.prefixSync(ns, 'app'))?.status?.held, undefined);
     assert.equal(await synced(ns), deleted.revision.toString());
     await waitFor('rolled', async () => (templateHashOf(await env.deployment(ns, 'web')) ? {} : undefined));
+    // Every write names the keys it added, changed and removed — names only, never values.
+    const writes = (await env.eventRecords(ns, 'app')).filter((e) => e.reason === 'Synced');
+    assert.ok(
+      writes.some((e) =>
+        e.message.includes(`at revision ${deleted.revision} (0 keys): removed host, port (approved by`),
+      ),
+      JSON.stringify(writes),
+    );
+    assert.ok(
+      writes.some((e) => /\(2 keys\): added host, port$/.test(e.message)),
+      JSON.stringify(writes),
+    );
+    assert.ok(!writes.some((e) => e.message.includes('5432')), 'a value leaked into an Event');
 
     // A later revision is judged again: a put passes minKeys and is published as usual.
     const put = await env.put(`${prefix}host`, 'db2');
