@@ -12,24 +12,37 @@ import {
   DEFAULT_CA_SECRET_KEY,
   DEFAULT_DEBOUNCE,
   DEFAULT_DELETION_POLICY,
+  DEFAULT_INVALID_KEY_POLICY,
   DEFAULT_KEY_SEPARATOR,
+  DEFAULT_MIN_KEYS,
   DEFAULT_ROLLOUT_MODE,
   DEFAULT_SUSPEND,
   DEFAULT_TARGET_FORMAT,
   DELETION_POLICIES,
   GROUP,
+  HELD_REASONS,
+  INVALID_KEY_POLICIES,
+  KEY_GLOB_MAX_LENGTH,
   KEY_SEPARATORS,
   LABEL_SELECTOR_OPERATORS,
   MAX_ACCESS_RULES,
   MAX_ENDPOINTS,
+  MAX_GUARD_KEY_COUNT,
+  MAX_PIN_REVISION,
   MAX_ROLLOUT_TARGETS,
+  MAX_SKIPPED_KEYS_LISTED,
+  MAX_VALIDATION_RULES,
+  MAX_VALIDATION_SCHEMAS,
   PREFIX_MAX_LENGTH,
   PREFIX_SYNC,
   PREFIX_SYNC_NAME_MAX_LENGTH,
   PrefixSyncConditionType,
   PrefixSyncReason,
   ROLLOUT_MODES,
+  SKIPPED_KEY_MAX_LENGTH,
   TARGET_FORMATS,
+  VALIDATION_MESSAGE_MAX_LENGTH,
+  VALIDATION_RULE_MAX_LENGTH,
   VERSION,
   WORKLOAD_KINDS,
 } from '../../../src/api/index.js';
@@ -91,6 +104,13 @@ describe('crds/', () => {
 
       it('is structural: every node has a type; properties and additionalProperties never meet', () => {
         for (const { path: p, node } of sites) {
+          if (node['x-kubernetes-int-or-string'] === true) {
+            // The one node without a type a structural schema allows: no type, and at most the anyOf
+            // of integer and string that kubebuilder writes.
+            assert.equal(node.type, undefined, `${p}: int-or-string with a type`);
+            assert.deepEqual(node.anyOf, [{ type: 'integer' }, { type: 'string' }], `${p}: anyOf`);
+            continue;
+          }
           assert.ok(node.type, `${p || '(root)'} has no type`);
           assert.ok(
             !(node.properties && node.additionalProperties),
@@ -218,6 +238,14 @@ describe('crds/', () => {
       const shown = columns.filter((c) => !c.priority).map((c) => c.name.toUpperCase());
       assert.deepEqual(shown, ['PREFIX', 'CONFIGMAP', 'REVISION', 'KEYS', 'READY', 'AGE']);
     });
+    it('shows the pinned and the held revision with -o wide', () => {
+      const columns = crdOf('PrefixSync').spec.versions[0]!.additionalPrinterColumns ?? [];
+      const wide = columns
+        .filter((c) => c.priority === 1)
+        .map((c) => `${c.name.toUpperCase()} ${c.jsonPath}`);
+      assert.ok(wide.includes('PINNED .status.pinnedRevision'), wide.join(', '));
+      assert.ok(wide.includes('HELD .status.held.revision'), wide.join(', '));
+    });
     it('enums match the exported constants', () => {
       assert.deepEqual(nodeAt(schema, 'spec.target.format').enum, [...TARGET_FORMATS]);
       assert.deepEqual(nodeAt(schema, 'spec.keys.separator').enum, [...KEY_SEPARATORS]);
@@ -225,6 +253,9 @@ describe('crds/', () => {
       assert.deepEqual(nodeAt(schema, 'spec.rollout.targets[].kind').enum, [...WORKLOAD_KINDS]);
       assert.deepEqual(nodeAt(schema, 'status.rolledOut[].kind').enum, [...WORKLOAD_KINDS]);
       assert.deepEqual(nodeAt(schema, 'spec.deletionPolicy').enum, [...DELETION_POLICIES]);
+      assert.deepEqual(nodeAt(schema, 'spec.keys.onInvalid').enum, [...INVALID_KEY_POLICIES]);
+      assert.deepEqual(nodeAt(schema, 'status.held.reason').enum, [...HELD_REASONS]);
+      for (const reason of HELD_REASONS) assert.ok(Object.values(PrefixSyncReason).includes(reason), reason);
       assert.deepEqual(nodeAt(schema, 'spec.rollout.selector.matchExpressions[].operator').enum, [
         ...LABEL_SELECTOR_OPERATORS,
       ]);
@@ -240,6 +271,21 @@ describe('crds/', () => {
       assert.equal(nodeAt(schema, 'spec.prefix').maxLength, PREFIX_MAX_LENGTH);
       assert.equal(nodeAt(schema, 'spec.rollout.targets').maxItems, MAX_ROLLOUT_TARGETS);
       assert.equal(nodeAt(schema, 'metadata.name').maxLength, PREFIX_SYNC_NAME_MAX_LENGTH);
+      assert.equal(nodeAt(schema, 'spec.keys.onInvalid').default, DEFAULT_INVALID_KEY_POLICY);
+      assert.equal(nodeAt(schema, 'spec.validation.minKeys').default, DEFAULT_MIN_KEYS);
+      assert.equal(nodeAt(schema, 'spec.validation.minKeys').maximum, MAX_GUARD_KEY_COUNT);
+      assert.equal(nodeAt(schema, 'spec.validation.maxRemoved').maximum, MAX_GUARD_KEY_COUNT);
+      assert.equal(nodeAt(schema, 'spec.validation.rules').maxItems, MAX_VALIDATION_RULES);
+      assert.equal(nodeAt(schema, 'spec.validation.rules[].rule').maxLength, VALIDATION_RULE_MAX_LENGTH);
+      assert.equal(
+        nodeAt(schema, 'spec.validation.rules[].message').maxLength,
+        VALIDATION_MESSAGE_MAX_LENGTH,
+      );
+      assert.equal(nodeAt(schema, 'spec.validation.schemas').maxItems, MAX_VALIDATION_SCHEMAS);
+      assert.equal(nodeAt(schema, 'spec.validation.schemas[].keys').maxLength, KEY_GLOB_MAX_LENGTH);
+      assert.equal(nodeAt(schema, 'spec.pinRevision').maximum, MAX_PIN_REVISION);
+      assert.equal(nodeAt(schema, 'status.skippedKeys').maxItems, MAX_SKIPPED_KEYS_LISTED);
+      assert.equal(nodeAt(schema, 'status.skippedKeys[]').maxLength, SKIPPED_KEY_MAX_LENGTH);
     });
     it('every field of the CRD is set by the typed full samples', () => {
       assertCovered(schema, FULL_PREFIX_SYNCS);

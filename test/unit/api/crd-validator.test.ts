@@ -175,6 +175,33 @@ describe('CrdValidator (test support)', () => {
     assert.match(errors[0]!.message, /^rule evaluation error/);
   });
 
+  it('takes an integer or a string for x-kubernetes-int-or-string, each checked by its own keywords', () => {
+    const v = new CrdValidator(
+      crdWith({
+        type: 'object',
+        properties: {
+          n: {
+            'x-kubernetes-int-or-string': true,
+            anyOf: [{ type: 'integer' }, { type: 'string' }],
+            minimum: 0,
+            pattern: '^[0-9]+%$',
+            'x-kubernetes-validations': [{ rule: 'type(self) == string || self < 10', message: 'below 10' }],
+          },
+        },
+      }),
+    );
+    const paths = (n: unknown): string[] => v.validate(widget({ n })).errors.map((e) => e.path);
+    assert.deepEqual(paths(5), []);
+    assert.deepEqual(paths('25%'), []);
+    assert.deepEqual(paths(-1), ['spec.n']);
+    assert.deepEqual(paths(1.5), ['spec.n']);
+    assert.deepEqual(paths('25'), ['spec.n']);
+    assert.deepEqual(paths(true), ['spec.n']);
+    assert.deepEqual(v.validate(widget({ n: 12 })).errors, [
+      { path: 'spec.n', message: 'below 10', origin: 'cel' },
+    ]);
+  });
+
   it('names the missing field of a required error, like the API server', () => {
     const v = new CrdValidator(
       crdWith({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } }),

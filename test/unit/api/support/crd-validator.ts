@@ -10,6 +10,8 @@
 //   every present value of the node that declares them, with `self` bound to it;
 // - a rule's error path is the node's path plus its `fieldPath`, its text `message` (or
 //   `failed rule: <rule>`), as in `spec.rollout.targets: Invalid value: "object": <message>`;
+// - an `x-kubernetes-int-or-string` node takes an integer or a string; its numeric validations apply to
+//   an integer and its string validations to a string, and an integer is a CEL int;
 // - not modelled: transition rules (oldSelf), messageExpression, CEL cost limits, metadata validation.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -145,9 +147,16 @@ function pointerToSegments(pointer: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** Adds `additionalProperties: false` where the API server would refuse or prune unknown fields. */
+/**
+ * Adds `additionalProperties: false` where the API server would refuse or prune unknown fields, and
+ * spells an int-or-string node as JSON Schema's `type: [integer, string]`.
+ */
 function closeObjects(node: SchemaNode, isRoot: boolean): SchemaNode {
   const out: SchemaNode = { ...node };
+  if (node['x-kubernetes-int-or-string'] === true) {
+    delete out.anyOf;
+    out.type = ['integer', 'string'] as unknown as string;
+  }
   if (node.properties) {
     out.properties = Object.fromEntries(
       Object.entries(node.properties).map(([k, v]) => [
@@ -171,6 +180,8 @@ function newAjv(removeAdditional: boolean): Ajv {
     allErrors: true,
     useDefaults: true,
     strict: true,
+    // Only for int-or-string nodes (see closeObjects); a CRD cannot declare a union type itself.
+    allowUnionTypes: true,
     removeAdditional: removeAdditional ? 'failing' : false,
   });
   for (const keyword of [
@@ -233,7 +244,8 @@ function toCel(value: unknown, node: SchemaNode | undefined): CelInput {
     });
     return new Map(entries);
   }
-  if (typeof value === 'number' && node?.type === 'integer' && Number.isInteger(value)) return BigInt(value);
+  const isInteger = node?.type === 'integer' || node?.['x-kubernetes-int-or-string'] === true;
+  if (typeof value === 'number' && isInteger && Number.isInteger(value)) return BigInt(value);
   return value as CelInput;
 }
 

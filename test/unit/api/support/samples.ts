@@ -68,7 +68,7 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
       sourceRef: { name: 'platform-etcd' },
       prefix: '/config/payments/',
       target: { name: 'payments-config', format: 'yaml', key: 'application.yaml' },
-      keys: { separator: '_' },
+      keys: { separator: '_', onInvalid: 'Skip' },
       rollout: {
         mode: 'targets',
         targets: [
@@ -79,6 +79,25 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
       debounce: '2s',
       suspend: false,
       deletionPolicy: 'Delete',
+      validation: {
+        minKeys: 5,
+        maxRemoved: '25%',
+        rules: [
+          { rule: "'region' in data", message: 'every payments config names its region' },
+          { rule: 'data.all(k, size(data[k]) < 4096)', message: 'no value is larger than 4 KiB' },
+        ],
+        schemas: [
+          {
+            keys: '*.json',
+            schema: {
+              type: 'object',
+              required: ['port'],
+              properties: { port: { type: 'integer', minimum: 1, maximum: 65535 } },
+            },
+          },
+        ],
+      },
+      pinRevision: 1200,
     },
     status: {
       observedGeneration: 3,
@@ -99,6 +118,15 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
       lastSyncTime: '2026-11-30T12:00:00Z',
       lastRolloutTime: '2026-11-30T12:00:01Z',
       rolledOut: [{ kind: 'Deployment', name: 'payments-api', hash: 'sha256-4f2a9c' }],
+      held: {
+        revision: '1240',
+        contentHash: 'sha256-77e1b0',
+        reason: 'ChangeHeld',
+        message: 'revision 1240 removes 6 of 12 keys (50%), more than maxRemoved 25%',
+      },
+      skippedKeys: ['/config/payments/bad key'],
+      skippedKeyCount: 1,
+      pinnedRevision: '1200',
     },
   },
   {
@@ -221,6 +249,40 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
     object: prefixSync({ target: { name: 'app.v2.config', format: 'yaml', key: 'app.v2.yaml' } }),
   },
   { name: 'a 512-character prefix', object: prefixSync({ prefix: `/${long(510)}/` }) },
+  { name: 'empty validation (minKeys defaults to 1)', object: prefixSync({ validation: {} }) },
+  {
+    name: 'minKeys 0, maxRemoved as a count, Skip invalid keys',
+    object: prefixSync({ validation: { minKeys: 0, maxRemoved: 10 }, keys: { onInvalid: 'Skip' } }),
+  },
+  { name: 'maxRemoved 0 (no key may go)', object: prefixSync({ validation: { maxRemoved: 0 } }) },
+  { name: 'maxRemoved "0%"', object: prefixSync({ validation: { maxRemoved: '0%' } }) },
+  { name: 'maxRemoved "100%"', object: prefixSync({ validation: { maxRemoved: '100%' } }) },
+  { name: 'maxRemoved "007%" (leading zeros)', object: prefixSync({ validation: { maxRemoved: '007%' } }) },
+  {
+    name: 'the largest minKeys and maxRemoved',
+    object: prefixSync({ validation: { minKeys: 2147483647, maxRemoved: 2147483647 } }),
+  },
+  {
+    name: '32 rules and 32 schemas of the longest lengths',
+    object: prefixSync({
+      validation: {
+        rules: Array.from({ length: 32 }, () => ({ rule: long(4096), message: long(512) })),
+        schemas: Array.from({ length: 32 }, (_, i) => ({ keys: `${i}?${long(249)}*`, schema: {} })),
+      },
+    }),
+  },
+  {
+    name: 'a schema for every key, with any JSON Schema keywords',
+    object: prefixSync({
+      validation: {
+        schemas: [
+          { keys: '*', schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', oneOf: [] } },
+        ],
+      },
+    }),
+  },
+  { name: 'pinned at revision 1', object: prefixSync({ pinRevision: 1 }) },
+  { name: 'pinned at revision 2^53-1', object: prefixSync({ pinRevision: Number.MAX_SAFE_INTEGER }) },
   { name: 'dots inside a segment', object: prefixSync({ prefix: '/config/app.v2/..hidden/' }) },
 
   // --- prefix
@@ -340,6 +402,172 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
     name: 'separator /',
     object: prefixSync({ keys: { separator: '/' } }),
     refused: { schema: 'spec.keys.separator', validator: 'spec.keys.separator' },
+  },
+  {
+    name: 'onInvalid Ignore',
+    object: prefixSync({ keys: { onInvalid: 'Ignore' } }),
+    refused: { schema: 'spec.keys.onInvalid', validator: 'spec.keys.onInvalid' },
+  },
+
+  // --- validation and pinRevision
+  {
+    name: 'validation as a list',
+    object: prefixSync({ validation: [{ minKeys: 1 }] }),
+    refused: { schema: 'spec.validation', validator: 'spec.validation' },
+  },
+  {
+    name: 'negative minKeys',
+    object: prefixSync({ validation: { minKeys: -1 } }),
+    refused: { schema: 'spec.validation.minKeys', validator: 'spec.validation.minKeys' },
+  },
+  {
+    name: 'fractional minKeys',
+    object: prefixSync({ validation: { minKeys: 1.5 } }),
+    refused: { schema: 'spec.validation.minKeys', validator: 'spec.validation.minKeys' },
+  },
+  {
+    name: 'minKeys as a string',
+    object: prefixSync({ validation: { minKeys: '3' } }),
+    refused: { schema: 'spec.validation.minKeys', validator: 'spec.validation.minKeys' },
+  },
+  {
+    name: 'minKeys above 2^31-1',
+    object: prefixSync({ validation: { minKeys: 2147483648 } }),
+    refused: { schema: 'spec.validation.minKeys', validator: 'spec.validation.minKeys' },
+  },
+  {
+    name: 'negative maxRemoved',
+    object: prefixSync({ validation: { maxRemoved: -1 } }),
+    refused: { schema: 'spec.validation.maxRemoved', validator: 'spec.validation.maxRemoved' },
+  },
+  {
+    name: 'fractional maxRemoved',
+    object: prefixSync({ validation: { maxRemoved: 2.5 } }),
+    refused: { schema: 'spec.validation.maxRemoved', validator: 'spec.validation.maxRemoved' },
+  },
+  {
+    name: 'maxRemoved "101%"',
+    object: prefixSync({ validation: { maxRemoved: '101%' } }),
+    refused: { schema: 'spec.validation.maxRemoved', validator: 'spec.validation.maxRemoved' },
+  },
+  {
+    name: 'maxRemoved "25" (a count as a string)',
+    object: prefixSync({ validation: { maxRemoved: '25' } }),
+    refused: { schema: 'spec.validation.maxRemoved', validator: 'spec.validation.maxRemoved' },
+  },
+  {
+    name: 'maxRemoved "2.5%"',
+    object: prefixSync({ validation: { maxRemoved: '2.5%' } }),
+    refused: { schema: 'spec.validation.maxRemoved', validator: 'spec.validation.maxRemoved' },
+  },
+  {
+    name: 'maxRemoved "-5%"',
+    object: prefixSync({ validation: { maxRemoved: '-5%' } }),
+    refused: { schema: 'spec.validation.maxRemoved', validator: 'spec.validation.maxRemoved' },
+  },
+  {
+    name: 'maxRemoved as a boolean',
+    object: prefixSync({ validation: { maxRemoved: true } }),
+    refused: { schema: 'spec.validation.maxRemoved', validator: 'spec.validation.maxRemoved' },
+  },
+  {
+    name: 'rules as an object',
+    object: prefixSync({ validation: { rules: { rule: 'true', message: 'always' } } }),
+    refused: { schema: 'spec.validation.rules', validator: 'spec.validation.rules' },
+  },
+  {
+    name: 'a rule without message',
+    object: prefixSync({ validation: { rules: [{ rule: "'a' in data" }] } }),
+    refused: { schema: 'spec.validation.rules[0].message', validator: 'spec.validation.rules[0].message' },
+  },
+  {
+    name: 'an empty rule',
+    object: prefixSync({ validation: { rules: [{ rule: '', message: 'm' }] } }),
+    refused: { schema: 'spec.validation.rules[0].rule', validator: 'spec.validation.rules[0].rule' },
+  },
+  {
+    name: 'an empty rule message',
+    object: prefixSync({ validation: { rules: [{ rule: 'true', message: '' }] } }),
+    refused: { schema: 'spec.validation.rules[0].message', validator: 'spec.validation.rules[0].message' },
+  },
+  {
+    name: 'a rule of 4097 characters',
+    object: prefixSync({ validation: { rules: [{ rule: long(4097), message: 'm' }] } }),
+    refused: { schema: 'spec.validation.rules[0].rule', validator: 'spec.validation.rules[0].rule' },
+  },
+  {
+    name: 'a rule message of 513 characters',
+    object: prefixSync({ validation: { rules: [{ rule: 'true', message: long(513) }] } }),
+    refused: { schema: 'spec.validation.rules[0].message', validator: 'spec.validation.rules[0].message' },
+  },
+  {
+    name: 'a rule with messageExpression (not supported)',
+    object: prefixSync({
+      validation: { rules: [{ rule: 'true', message: 'm', messageExpression: "'x'" }] },
+    }),
+    refused: {
+      schema: 'spec.validation.rules[0].messageExpression',
+      validator: 'spec.validation.rules[0].messageExpression',
+    },
+  },
+  {
+    name: '33 rules',
+    object: prefixSync({
+      validation: { rules: Array.from({ length: 33 }, () => ({ rule: 'true', message: 'm' })) },
+    }),
+    refused: { schema: 'spec.validation.rules', validator: 'spec.validation.rules' },
+  },
+  {
+    name: 'a schema without keys',
+    object: prefixSync({ validation: { schemas: [{ schema: { type: 'object' } }] } }),
+    refused: { schema: 'spec.validation.schemas[0].keys', validator: 'spec.validation.schemas[0].keys' },
+  },
+  {
+    name: 'a schema with empty keys',
+    object: prefixSync({ validation: { schemas: [{ keys: '', schema: {} }] } }),
+    refused: { schema: 'spec.validation.schemas[0].keys', validator: 'spec.validation.schemas[0].keys' },
+  },
+  {
+    name: 'a key glob with a slash',
+    object: prefixSync({ validation: { schemas: [{ keys: 'db/*.json', schema: {} }] } }),
+    refused: { schema: 'spec.validation.schemas[0].keys', validator: 'spec.validation.schemas[0].keys' },
+  },
+  {
+    name: 'a key glob of 254 characters',
+    object: prefixSync({ validation: { schemas: [{ keys: long(254), schema: {} }] } }),
+    refused: { schema: 'spec.validation.schemas[0].keys', validator: 'spec.validation.schemas[0].keys' },
+  },
+  {
+    name: 'a key glob without its schema',
+    object: prefixSync({ validation: { schemas: [{ keys: '*.json' }] } }),
+    refused: { schema: 'spec.validation.schemas[0].schema', validator: 'spec.validation.schemas[0].schema' },
+  },
+  {
+    name: 'a schema that is a string',
+    object: prefixSync({ validation: { schemas: [{ keys: '*.json', schema: 'object' }] } }),
+    refused: { schema: 'spec.validation.schemas[0].schema', validator: 'spec.validation.schemas[0].schema' },
+  },
+  {
+    name: '33 schemas',
+    object: prefixSync({
+      validation: { schemas: Array.from({ length: 33 }, () => ({ keys: '*', schema: {} })) },
+    }),
+    refused: { schema: 'spec.validation.schemas', validator: 'spec.validation.schemas' },
+  },
+  {
+    name: 'pinRevision 0',
+    object: prefixSync({ pinRevision: 0 }),
+    refused: { schema: 'spec.pinRevision', validator: 'spec.pinRevision' },
+  },
+  {
+    name: 'pinRevision as a decimal string',
+    object: prefixSync({ pinRevision: '1200' }),
+    refused: { schema: 'spec.pinRevision', validator: 'spec.pinRevision' },
+  },
+  {
+    name: 'pinRevision 2^53 (not exact as a JSON number)',
+    object: prefixSync({ pinRevision: 2 ** 53 }),
+    refused: { schema: 'spec.pinRevision', validator: 'spec.pinRevision' },
   },
 
   // --- rollout
@@ -483,6 +711,29 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
     name: 'no spec at all',
     object: prefixSync({}, { spec: undefined }),
     refused: { schema: 'spec', validator: 'spec' },
+  },
+  {
+    name: 'a held change with an unknown reason',
+    object: prefixSync(
+      {},
+      { status: { held: { revision: '7', contentHash: 'h', reason: 'Held', message: 'm' } } },
+    ),
+    refused: { schema: 'status.held.reason' },
+  },
+  {
+    name: 'a held change without its content hash',
+    object: prefixSync({}, { status: { held: { revision: '7', reason: 'ChangeHeld', message: 'm' } } }),
+    refused: { schema: 'status.held.contentHash' },
+  },
+  {
+    name: 'a non-decimal pinnedRevision',
+    object: prefixSync({}, { status: { pinnedRevision: 'v7' } }),
+    refused: { schema: 'status.pinnedRevision' },
+  },
+  {
+    name: '21 skipped keys listed',
+    object: prefixSync({}, { status: { skippedKeys: Array.from({ length: 21 }, (_, i) => `/k${i}`) } }),
+    refused: { schema: 'status.skippedKeys' },
   },
   {
     name: 'a non-decimal syncedRevision',
