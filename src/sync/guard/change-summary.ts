@@ -18,12 +18,13 @@ export function summarizeChange(
 ): ChangeSummary {
   const added: string[] = [];
   const changed: string[] = [];
+  // Own keys only: content read back from the API server is a plain object, whose `constructor` and
+  // `toString` would otherwise count as keys that are there.
   for (const key of Object.keys(after)) {
-    const old = before?.[key];
-    if (old === undefined) added.push(key);
-    else if (old !== after[key]) changed.push(key);
+    if (before === undefined || !Object.hasOwn(before, key)) added.push(key);
+    else if (before[key] !== after[key]) changed.push(key);
   }
-  const removed = Object.keys(before ?? {}).filter((key) => !(key in after));
+  const removed = Object.keys(before ?? {}).filter((key) => !Object.hasOwn(after, key));
   return { added: added.sort(), changed: changed.sort(), removed: removed.sort() };
 }
 

@@ -96,7 +96,9 @@ function judge(
   }
   if (published && spec.maxRemoved) {
     const before = keysOf(published);
-    const removed = before.filter((k) => !(k in candidate.data) && !(k in candidate.binaryData));
+    const removed = before.filter(
+      (k) => !Object.hasOwn(candidate.data, k) && !Object.hasOwn(candidate.binaryData, k),
+    );
     const limit =
       spec.maxRemoved.kind === 'count'
         ? spec.maxRemoved.count
