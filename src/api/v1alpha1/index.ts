@@ -71,6 +71,7 @@ export {
   MANAGED_BY_VALUE,
   PREFIX_SYNC_FINALIZER,
   PREFIX_SYNC_LABEL,
+  PREFIX_SYNC_UID_ANNOTATION,
 } from './well-known.js';
 export {
   DEFAULT_CA_SECRET_KEY,

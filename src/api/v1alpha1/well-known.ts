@@ -12,6 +12,13 @@ export const FORCE_SYNC_ANNOTATION = 'etcdconfig.dev/force-sync';
  */
 export const APPROVE_REVISION_ANNOTATION = 'etcdconfig.dev/approve-revision';
 
+/**
+ * ConfigMap annotation: the UID of the PrefixSync that wrote it. A ConfigMap without a controller is
+ * adopted only by the PrefixSync whose name its label carries *and* whose UID this is — never by a new
+ * PrefixSync that merely has the same name (which anyone allowed to create PrefixSyncs could make).
+ */
+export const PREFIX_SYNC_UID_ANNOTATION = 'etcdconfig.dev/prefixsync-uid';
+
 /** ConfigMap label naming the PrefixSync (same namespace) that writes it. */
 export const PREFIX_SYNC_LABEL = 'etcdconfig.dev/prefixsync';
 

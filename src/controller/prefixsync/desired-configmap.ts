@@ -6,6 +6,7 @@ import {
   MANAGED_BY_VALUE,
   PREFIX_SYNC,
   PREFIX_SYNC_LABEL,
+  PREFIX_SYNC_UID_ANNOTATION,
   type PrefixSync,
 } from '../../api/index.js';
 import type { RenderSuccess } from '../../sync/index.js';
@@ -47,6 +48,7 @@ export function desiredConfigMap(
       annotations: {
         [CONTENT_HASH_ANNOTATION]: content.contentHash,
         [REVISION_ANNOTATION]: revision.toString(),
+        [PREFIX_SYNC_UID_ANNOTATION]: psync.metadata.uid ?? '',
       },
       ownerReferences: [ownerReferenceTo(psync)],
     },
@@ -59,7 +61,10 @@ export function desiredConfigMap(
 /** Whose a ConfigMap is, from the PrefixSync's point of view. */
 export type Ownership =
   | { kind: 'ours' }
-  /** Labelled for this PrefixSync with no controller: e.g. retained by an earlier PrefixSync of this name. */
+  /**
+   * No controller, labelled for this PrefixSync and annotated with its UID: one it wrote and let go of
+   * (its target moved away and back, or a Retain release it now re-targets).
+   */
   | { kind: 'adoptable' }
   | { kind: 'foreign'; owner: string };
 
@@ -70,8 +75,15 @@ export function ownershipOf(existing: V1ConfigMap, psync: PrefixSync): Ownership
   const controller = refs.find((r) => r.controller === true);
   if (controller) return { kind: 'foreign', owner: `${controller.kind} ${controller.name}` };
   const labels = existing.metadata?.labels ?? {};
+  const writer = existing.metadata?.annotations?.[PREFIX_SYNC_UID_ANNOTATION];
   if (labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && labels[PREFIX_SYNC_LABEL] === psync.metadata.name) {
-    return { kind: 'adoptable' };
+    if (writer !== undefined && writer === psync.metadata.uid) return { kind: 'adoptable' };
+    // Same name, another PrefixSync (deleted under Retain, or never): adopting by name would let anyone
+    // who may create a PrefixSync take over a ConfigMap without the right to write ConfigMaps.
+    return {
+      kind: 'foreign',
+      owner: `a former PrefixSync named ${labels[PREFIX_SYNC_LABEL]}${writer ? ` (uid ${writer})` : ''}, retained`,
+    };
   }
   const manager = labels[MANAGED_BY_LABEL];
   return {

@@ -390,4 +390,19 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
       if (deletionPolicy === 'Retain') assert.notEqual(await env.configMap(ns, 'cfg'), undefined);
     });
   }
+
+  it('a new PrefixSync of the same name does not adopt a ConfigMap retained from the old one (TargetConflict)', async () => {
+    const { ns, prefix } = await fresh();
+    await env.put(`${prefix}k`, '1');
+    const spec = { sourceRef: { name: 'main' }, prefix, target: { name: 'cfg' }, debounce: '0s' };
+    await env.createPrefixSync(ns, 'p', { ...spec, deletionPolicy: 'Retain' });
+    await waitFor('cm', async () => (await data(ns))['k'] === '1');
+    await env.deletePrefixSync(ns, 'p');
+    await waitFor('PrefixSync gone', async () => (await env.prefixSync(ns, 'p')) === undefined);
+    await env.put(`${prefix}k`, 'taken over?');
+    await env.createPrefixSync(ns, 'p', spec);
+    await waitFor('TargetConflict', async () => (await ready(ns)) === 'False/TargetConflict');
+    assert.equal((await data(ns))['k'], '1', 'the retained ConfigMap was written');
+    assert.equal((await env.configMap(ns, 'cfg'))?.metadata?.ownerReferences, undefined);
+  });
 });

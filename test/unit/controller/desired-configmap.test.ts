@@ -26,6 +26,7 @@ describe('desired ConfigMap', () => {
       assert.deepEqual(cm.metadata?.annotations, {
         [CONTENT_HASH_ANNOTATION]: c.contentHash,
         [REVISION_ANNOTATION]: '42',
+        'etcdconfig.dev/prefixsync-uid': 'uid-1',
       });
       assert.deepEqual(cm.metadata?.ownerReferences, [
         {
@@ -105,9 +106,14 @@ describe('desired ConfigMap', () => {
       if (plan2.action === 'conflict') assert.match(plan2.message, /PrefixSync other/);
     });
 
-    it('adopts a ConfigMap retained by an earlier PrefixSync of the same name', () => {
+    it('adopts a ConfigMap it wrote and let go of (same name and UID)', () => {
       const retained: V1ConfigMap = {
-        metadata: { name: 'cfg', resourceVersion: '9', labels: { ...desired.metadata!.labels } },
+        metadata: {
+          name: 'cfg',
+          resourceVersion: '9',
+          labels: { ...desired.metadata!.labels },
+          annotations: { 'etcdconfig.dev/prefixsync-uid': 'uid-1' },
+        },
         data: { a: '1' },
       };
       assert.deepEqual(ownershipOf(retained, psync), { kind: 'adoptable' });
@@ -118,6 +124,23 @@ describe('desired ConfigMap', () => {
           plan.body.metadata?.ownerReferences?.map((r) => r.uid),
           ['uid-1'],
         );
+    });
+
+    it('never adopts by name alone: a ConfigMap retained by an earlier PrefixSync of the same name is a conflict', () => {
+      for (const annotations of [{ 'etcdconfig.dev/prefixsync-uid': 'uid-old' }, undefined]) {
+        const retained: V1ConfigMap = {
+          metadata: {
+            name: 'cfg',
+            resourceVersion: '9',
+            labels: { ...desired.metadata!.labels },
+            annotations,
+          },
+          data: { a: '1' },
+        };
+        const plan = planConfigMapWrite(retained, desired, psync);
+        assert.equal(plan.action, 'conflict');
+        if (plan.action === 'conflict') assert.match(plan.message, /a former PrefixSync named app/);
+      }
     });
   });
 
