@@ -3,7 +3,9 @@
 // writes status once at the end.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import {
+  MAX_SKIPPED_KEYS_LISTED,
   PrefixSyncReason,
+  SKIPPED_KEY_MAX_LENGTH,
   formatFieldErrors,
   resolvePrefixSyncSpec,
   type ClusterEtcdSource,
@@ -35,8 +37,6 @@ import { PrefixSnapshots } from './snapshots.js';
 import { checkPrefixAccess, healthyClient, lookupSource } from './source-checks.js';
 import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
 
-/** How many skipped keys status lists (all are counted). */
-const MAX_SKIPPED_LISTED = 20;
 /** Default safety-net resync of a healthy PrefixSync. */
 export const DEFAULT_RESYNC_PERIOD_MS = 10 * 60 * 1000;
 /** Wait before looking again when the mirror is behind the revision status already reports. */
@@ -195,7 +195,7 @@ export class PrefixSyncReconciler implements Reconciler {
         ...(content.skipped && content.skipped.length > 0
           ? {
               skipped: {
-                keys: content.skipped.slice(0, MAX_SKIPPED_LISTED).map((s) => s.etcdKey),
+                keys: content.skipped.slice(0, MAX_SKIPPED_KEYS_LISTED).map((s) => shortened(s.etcdKey)),
                 count: content.skipped.length,
               },
             }
@@ -303,4 +303,9 @@ export function reasonOf(problems: readonly Problem[]): PrefixSyncReason {
     default:
       return PrefixSyncReason.RenderFailed;
   }
+}
+
+/** A skipped key as status may hold it (the CRD bounds its length): cut, ending with `…`. */
+function shortened(key: string): string {
+  return key.length <= SKIPPED_KEY_MAX_LENGTH ? key : `${key.slice(0, SKIPPED_KEY_MAX_LENGTH - 1)}…`;
 }
