@@ -187,9 +187,10 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     resource: 'deployments',
     verbs: ['get', 'list', 'patch'],
     scope: 'cluster',
-    why: 'rollout: find (mode auto) or read (mode targets) the workloads using a ConfigMap, and patch their pod-template config-hash annotation',
+    why: 'rollout: find (mode auto) or read (mode targets, also when nothing is due, to report a missing one) the workloads using a ConfigMap, and patch their pod-template config-hash annotation',
     calls: [
       `${PSYNC_ROLLOUT}#rollOut`,
+      `${PSYNC_ROLLOUT}#findTargets`,
       'src/controller/prefixsync/rollout.ts#api.get',
       'src/kube/workloads.ts#this.api.readNamespacedDeployment',
       'src/controller/prefixsync/rollout.ts#api.list',
@@ -206,6 +207,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     why: 'rollout of StatefulSets, as for Deployments',
     calls: [
       `${PSYNC_ROLLOUT}#rollOut`,
+      `${PSYNC_ROLLOUT}#findTargets`,
       'src/kube/workloads.ts#this.api.readNamespacedStatefulSet',
       'src/kube/workloads.ts#this.api.listNamespacedStatefulSet',
       'src/kube/workloads.ts#this.api.patchNamespacedStatefulSet',
@@ -219,6 +221,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     why: 'rollout of DaemonSets, as for Deployments',
     calls: [
       `${PSYNC_ROLLOUT}#rollOut`,
+      `${PSYNC_ROLLOUT}#findTargets`,
       'src/kube/workloads.ts#this.api.readNamespacedDaemonSet',
       'src/kube/workloads.ts#this.api.listNamespacedDaemonSet',
       'src/kube/workloads.ts#this.api.patchNamespacedDaemonSet',

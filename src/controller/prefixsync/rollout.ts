@@ -3,6 +3,7 @@
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import {
   CONFIG_HASH_ANNOTATION,
+  ConditionStatus,
   PrefixSyncConditionType,
   PrefixSyncReason,
   WORKLOAD_KINDS,
@@ -103,10 +104,46 @@ export type RolloutResult =
       patched: RolledOutWorkload[];
     };
 
+/** What reading the targets of mode `targets` found. */
+interface FoundTargets {
+  found: KindedWorkload[];
+  /** `Kind name` of each target that does not exist. */
+  missing: string[];
+  /** `Kind name: error` of each target that could not be read. */
+  failures: string[];
+}
+
+/** Reads each named target (a GET each); never throws. */
+async function findTargets(
+  api: WorkloadApi,
+  namespace: string,
+  targets: DefaultedPrefixSyncSpec['rollout']['targets'],
+  options: CallOptions,
+): Promise<FoundTargets> {
+  const result: FoundTargets = { found: [], missing: [], failures: [] };
+  for (const target of targets) {
+    try {
+      result.found.push({ kind: target.kind, workload: await api.get({ ...target, namespace }, options) });
+    } catch (err) {
+      if (err instanceof NotFoundError) result.missing.push(`${target.kind} ${target.name}`);
+      else result.failures.push(`${target.kind} ${target.name}: ${errorText(err)}`);
+    }
+  }
+  return result;
+}
+
+/** The TargetNotFound message: which targets are missing, and what to do. */
+function missingMessage(namespace: string, missing: readonly string[]): string {
+  return `rollout target${missing.length > 1 ? 's' : ''} not found in ${namespace}: ${missing.join(', ')} (the ConfigMap is synced; create the workload or fix spec.rollout.targets)`;
+}
+
 /**
  * Patches `etcdconfig.dev/config-hash: <hash>` into the pod template of every selected workload,
  * skipping those that already carry it (so the same content never restarts anything twice). Carries on
- * past a failing workload and reports every failure. Throws only if the workload list itself fails.
+ * past a failing workload and reports every failure: `RolloutFailed` when a workload that exists could
+ * not be read or patched, else `TargetNotFound` when only missing ones remain — so a `TargetNotFound`
+ * result means every workload that exists carries the hash. Throws only if the workload list itself
+ * fails.
  */
 export async function rollOut(
   api: WorkloadApi,
@@ -120,14 +157,10 @@ export async function rollOut(
   const failures: string[] = [];
   let selected: KindedWorkload[] = [];
   if (rollout.mode === 'targets') {
-    for (const target of rollout.targets) {
-      try {
-        selected.push({ kind: target.kind, workload: await api.get({ ...target, namespace }, options) });
-      } catch (err) {
-        if (err instanceof NotFoundError) missing.push(`${target.kind} ${target.name}`);
-        else failures.push(`${target.kind} ${target.name}: ${errorText(err)}`);
-      }
-    }
+    const targets = await findTargets(api, namespace, rollout.targets, options);
+    selected = targets.found;
+    missing.push(...targets.missing);
+    failures.push(...targets.failures);
   } else if (rollout.mode === 'auto') {
     const all: KindedWorkload[] = [];
     for (const kind of WORKLOAD_KINDS) {
@@ -156,15 +189,21 @@ export async function rollOut(
     }
     rolled.push({ kind, name, hash });
   }
-  if (missing.length > 0) {
-    const message = `rollout target${missing.length > 1 ? 's' : ''} not found in ${namespace}: ${missing.join(', ')} (the ConfigMap is synced; create the workload or fix spec.rollout.targets)`;
-    return { ok: false, reason: 'TargetNotFound', message, rolled, patched };
-  }
   if (failures.length > 0) {
+    const alsoMissing = missing.length > 0 ? `; not found: ${missing.join(', ')}` : '';
     return {
       ok: false,
       reason: 'RolloutFailed',
-      message: `patching failed: ${failures.join('; ')}`,
+      message: `patching failed: ${failures.join('; ')}${alsoMissing}`,
+      rolled,
+      patched,
+    };
+  }
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      reason: 'TargetNotFound',
+      message: missingMessage(namespace, missing),
       rolled,
       patched,
     };
@@ -174,7 +213,9 @@ export async function rollOut(
 
 /**
  * The rollout step of a sync: rolls the selected workloads when the content hash differs from the one
- * in status, and says what came of it.
+ * in status, and says what came of it. When no rollout is due (first sync, or unchanged content) it
+ * patches nothing, but with mode `targets` still reads every target (a GET each), so that a missing one
+ * is reported from the first sync; once all exist again, RolledOut is True without restarting them.
  */
 export async function rollOutIfChanged(
   workloads: WorkloadApi,
@@ -185,13 +226,9 @@ export async function rollOutIfChanged(
   metrics?: { incRollout(kind: string): void },
 ): Promise<RolloutOutcome> {
   if (spec.rollout.mode === 'none') return { kind: 'disabled' };
-  const statusHash = psync.status?.contentHash;
-  if (!isRolloutDue(statusHash, hash)) {
-    const previous = findCondition(psync.status?.conditions, PrefixSyncConditionType.RolledOut);
-    const fresh = !statusHash || !previous || previous.reason === PrefixSyncReason.RolloutDisabled;
-    return fresh ? { kind: 'initial' } : { kind: 'unchanged' };
-  }
   const namespace = psync.metadata.namespace ?? '';
+  const statusHash = psync.status?.contentHash;
+  if (!isRolloutDue(statusHash, hash)) return checkTargets(workloads, psync, spec, ctx);
   let result;
   try {
     result = await rollOut(workloads, namespace, spec.rollout, spec.target.name, hash, {
@@ -213,4 +250,45 @@ export async function rollOutIfChanged(
     return { kind: 'failed', reason: result.reason, message: result.message, rolled: result.rolled };
   if (spec.rollout.mode === 'auto' && result.rolled.length === 0) return { kind: 'no-workloads' };
   return { kind: 'rolled', rolled: result.rolled, patched: result.patched };
+}
+
+/**
+ * No rollout is due: nothing is patched. A workload that exists now either carries the content (it was
+ * rolled, or ran at the first sync) or was created after the ConfigMap held it and so started with it.
+ * With mode `targets`, a target that does not exist (or cannot be read) fails the step as a due rollout
+ * would, keeping `status.rolledOut`. Otherwise RolledOut is (re)set to InitialSync when this is the
+ * first sync, or when it was not True (a target was missing and now exists), and left as it is else.
+ */
+async function checkTargets(
+  workloads: WorkloadApi,
+  psync: PrefixSync,
+  spec: ResolvedPrefixSyncSpec,
+  ctx: ReconcileContext,
+): Promise<RolloutOutcome> {
+  if (spec.rollout.mode === 'targets') {
+    const namespace = psync.metadata.namespace ?? '';
+    const { missing, failures } = await findTargets(workloads, namespace, spec.rollout.targets, {
+      signal: ctx.signal,
+    });
+    const rolled = psync.status?.rolledOut ?? [];
+    if (failures.length > 0) {
+      const message = `reading rollout targets failed: ${failures.join('; ')}`;
+      return { kind: 'failed', reason: 'RolloutFailed', message, rolled };
+    }
+    if (missing.length > 0) {
+      return {
+        kind: 'failed',
+        reason: 'TargetNotFound',
+        message: missingMessage(namespace, missing),
+        rolled,
+      };
+    }
+  }
+  const previous = findCondition(psync.status?.conditions, PrefixSyncConditionType.RolledOut);
+  const fresh =
+    !psync.status?.contentHash ||
+    !previous ||
+    previous.reason === PrefixSyncReason.RolloutDisabled ||
+    previous.status !== ConditionStatus.True;
+  return fresh ? { kind: 'initial' } : { kind: 'unchanged' };
 }
