@@ -9,7 +9,7 @@ import {
 import { makeApiClient } from './api-client.js';
 import { translate } from './errors.js';
 import { requestOptions, type CallOptions } from './request-options.js';
-import type { ListOptions, ListResult } from './types.js';
+import type { ListOptions, ListResult, ListWatchSource } from './types.js';
 
 /** The workload kinds a rollout can restart. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
@@ -26,9 +26,10 @@ export interface WorkloadRef {
 }
 
 /**
- * Deployments, StatefulSets and DaemonSets through client-node's AppsV1Api: read, list, and a JSON merge
- * patch of pod-template annotations (the one write a rollout needs; changing the template makes the
- * workload controller roll its pods). Every failure is a `KubeApiError`.
+ * Deployments, StatefulSets and DaemonSets through client-node's AppsV1Api: read, list (and a list-watch
+ * source per kind, for informers), and a JSON merge patch of pod-template annotations (the one write a
+ * rollout needs; changing the template makes the workload controller roll its pods). Every failure is a
+ * `KubeApiError`.
  */
 export class WorkloadClient {
   /** The generated API client. */
@@ -59,26 +60,15 @@ export class WorkloadClient {
     kind: WorkloadKind,
     options: ListOptions & { namespace: string },
   ): Promise<ListResult<Workload>> {
-    const opts = requestOptions(options.signal);
-    const req = {
-      namespace: options.namespace,
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-    };
-    const list = await translate(
-      `list ${kind} in ${options.namespace}`,
-      (): Promise<{ items: Workload[]; metadata?: { resourceVersion?: string } }> => {
-        switch (kind) {
-          case 'Deployment':
-            return this.api.listNamespacedDeployment(req, opts);
-          case 'StatefulSet':
-            return this.api.listNamespacedStatefulSet(req, opts);
-          case 'DaemonSet':
-            return this.api.listNamespacedDaemonSet(req, opts);
-        }
-      },
-    );
-    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    return listWorkloads(this.api, kind, options);
+  }
+
+  /**
+   * A list-watch source of one kind for an informer: in one namespace, or in all when the informer
+   * names none. It shares this client's connection settings.
+   */
+  source(kind: WorkloadKind): ListWatchSource<Workload> {
+    return new WorkloadSource(this.api, kind);
   }
 
   /**
@@ -103,5 +93,63 @@ export class WorkloadClient {
           return this.api.patchNamespacedDaemonSet({ namespace, name, body }, opts);
       }
     });
+  }
+}
+
+/** The collection name of a kind in the `apps` group, e.g. `deployments`. */
+function pluralOf(kind: WorkloadKind): string {
+  return `${kind.toLowerCase()}s`;
+}
+
+/** Lists one kind, in `options.namespace` or in every namespace. Failures are `KubeApiError`s. */
+async function listWorkloads(
+  api: AppsV1Api,
+  kind: WorkloadKind,
+  options: ListOptions,
+): Promise<ListResult<Workload>> {
+  const opts = requestOptions(options.signal);
+  const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+  const namespace = options.namespace;
+  const list = await translate(
+    `list ${kind} in ${namespace ?? 'all namespaces'}`,
+    (): Promise<{ items: Workload[]; metadata?: { resourceVersion?: string } }> => {
+      switch (kind) {
+        case 'Deployment':
+          return namespace
+            ? api.listNamespacedDeployment({ namespace, ...selectors }, opts)
+            : api.listDeploymentForAllNamespaces(selectors, opts);
+        case 'StatefulSet':
+          return namespace
+            ? api.listNamespacedStatefulSet({ namespace, ...selectors }, opts)
+            : api.listStatefulSetForAllNamespaces(selectors, opts);
+        case 'DaemonSet':
+          return namespace
+            ? api.listNamespacedDaemonSet({ namespace, ...selectors }, opts)
+            : api.listDaemonSetForAllNamespaces(selectors, opts);
+      }
+    },
+  );
+  return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+}
+
+/** Workloads of one kind, for an informer (see {@link WorkloadClient.source}). */
+class WorkloadSource implements ListWatchSource<Workload> {
+  readonly resource: string;
+
+  constructor(
+    /** The owning client's API, shared. */
+    private readonly api: AppsV1Api,
+    private readonly kind: WorkloadKind,
+  ) {
+    this.resource = `${pluralOf(kind)}.apps`;
+  }
+
+  watchPath(namespace?: string): string {
+    const plural = pluralOf(this.kind);
+    return namespace ? `/apis/apps/v1/namespaces/${namespace}/${plural}` : `/apis/apps/v1/${plural}`;
+  }
+
+  list(options: ListOptions): Promise<ListResult<Workload>> {
+    return listWorkloads(this.api, this.kind, options);
   }
 }

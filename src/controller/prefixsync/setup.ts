@@ -1,9 +1,10 @@
 // How the PrefixSync controller plugs into the manager: what makes a PrefixSync reconcile (its own
-// changes, its ConfigMap's, its source's, its namespace's labels, its prefix's content, its source's
-// health) and the parts of one session (reconciler, pending changes, shared etcd connections).
+// changes, its ConfigMap's, its source's, its namespace's labels, the workloads its rollout may
+// restart, its prefix's content, its source's health) and the parts of one session (reconciler,
+// pending changes, shared etcd connections).
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
-import type { PrefixSync } from '../../api/index.js';
+import { WORKLOAD_KINDS, type PrefixSync } from '../../api/index.js';
 import { ConfigMapClient, WorkloadClient, type Informer } from '../../kube/index.js';
 import {
   Controller,
@@ -22,6 +23,7 @@ import {
   namespaceInformer,
   prefixSyncInformer,
   sourceInformer,
+  workloadInformer,
 } from '../shared/informers.js';
 import { ReadThroughCache, readThroughConfigMaps, readThroughResourceApi } from '../shared/read-through.js';
 import { asClusterEtcdSource, asPrefixSync, prefixSyncResource } from '../shared/resources.js';
@@ -33,7 +35,9 @@ import {
   requestOf,
   requestsForNamespace,
   requestsForSource,
+  requestsForWorkload,
   routeMirrorChange,
+  workloadChanged,
 } from './triggers.js';
 
 /** The controller's name in logs and metrics. */
@@ -92,6 +96,19 @@ export class PrefixSyncSetup implements ControllerSetup {
         (old, cur) => !isDeepStrictEqual(old.metadata?.labels ?? {}, cur.metadata?.labels ?? {}),
       ),
     );
+    // A rollout target created, deleted or changed (or, in mode auto, a workload that uses the
+    // ConfigMap) is checked at once: TargetNotFound clears without waiting for the resync.
+    for (const kind of WORKLOAD_KINDS) {
+      workloadInformer(informers, this.env, kind).addHandlers(
+        onEveryChange((workload) => {
+          const namespace = workload.metadata?.namespace ?? '';
+          const psyncs = caches.prefixSyncs.store
+            .listByNamespace(namespace)
+            .map((o) => asPrefixSync(o) as PrefixSync);
+          enqueueAll(requestsForWorkload(kind, workload, psyncs));
+        }, workloadChanged),
+      );
+    }
   }
 
   build(session: SessionScope, queue: SessionQueue): Controller {

@@ -1,10 +1,18 @@
 // What makes a PrefixSync reconcile: its own changes, its ConfigMap's, its source's, its namespace's
-// labels, and its prefix's content (debounced). Pure mapping functions; the operator wires informers
-// and mirrors to them.
+// labels, the workloads its rollout may restart, and its prefix's content (debounced). Pure mapping
+// functions; the operator wires informers and mirrors to them.
 import { isDeepStrictEqual } from 'node:util';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { PREFIX_SYNC_LABEL, type PrefixSync } from '../../api/index.js';
+import {
+  PREFIX_SYNC_LABEL,
+  labelSelectorMatches,
+  type LabelSelector,
+  type PrefixSync,
+  type WorkloadKind,
+} from '../../api/index.js';
+import type { Workload } from '../../kube/index.js';
 import type { Request } from '../../runtime/index.js';
+import { podSpecUsesConfigMap } from './rollout.js';
 
 /**
  * Whether an update of a PrefixSync needs a reconcile: spec (generation), labels, annotations
@@ -37,6 +45,61 @@ export function requestsForSource(source: string, psyncs: readonly PrefixSync[])
 /** The PrefixSyncs of a namespace (its labels feed access rules with a namespaceSelector). */
 export function requestsForNamespace(namespace: string, psyncs: readonly PrefixSync[]): Request[] {
   return psyncs.filter((p) => p.metadata.namespace === namespace).map(requestOf);
+}
+
+/**
+ * Whether an update of a workload may change which PrefixSyncs its rollout concerns: its spec
+ * (generation: the pod template's volumes and env) or its labels changed. Status-only updates — the
+ * workload controllers' own, many per rollout — do not.
+ */
+export function workloadChanged(old: Workload, current: Workload): boolean {
+  return (
+    old.metadata?.generation !== current.metadata?.generation ||
+    !isDeepStrictEqual(old.metadata?.labels ?? {}, current.metadata?.labels ?? {})
+  );
+}
+
+/**
+ * The PrefixSyncs whose rollout may concern a workload of `kind` that was added, deleted or changed:
+ * those of its namespace with `rollout.mode: targets` naming it, or with `mode: auto` when its pod
+ * template uses their ConfigMap and its labels match their `rollout.selector`. Reads the specs as
+ * written (no defaults needed: `mode` defaults to `none`); a selector it cannot read counts as a
+ * match. Pure.
+ */
+export function requestsForWorkload(
+  kind: WorkloadKind,
+  workload: Workload,
+  psyncs: readonly PrefixSync[],
+): Request[] {
+  const namespace = workload.metadata?.namespace;
+  const name = workload.metadata?.name;
+  if (!namespace || !name) return [];
+  return psyncs
+    .filter((p) => {
+      if (p.metadata.namespace !== namespace) return false;
+      const rollout = p.spec?.rollout;
+      switch (rollout?.mode) {
+        case 'targets':
+          return (rollout.targets ?? []).some((t) => t.kind === kind && t.name === name);
+        case 'auto':
+          return (
+            podSpecUsesConfigMap(workload.spec?.template.spec, p.spec.target?.name ?? '') &&
+            selectorMatches(rollout.selector, workload.metadata?.labels ?? {})
+          );
+        default:
+          return false;
+      }
+    })
+    .map(requestOf);
+}
+
+function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  if (selector === undefined) return true;
+  try {
+    return labelSelectorMatches(selector, labels);
+  } catch {
+    return true;
+  }
 }
 
 /** Every PrefixSync (a source's access rules changed, or leadership began). */

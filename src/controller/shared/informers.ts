@@ -1,13 +1,15 @@
 // The informers the controllers read, each under one key of the manager's registry so that two
 // controllers reading the same kind share one list-watch and one cache.
 import type { KubernetesObject, V1ConfigMap, V1Namespace, V1Secret } from '@kubernetes/client-node';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../api/index.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type WorkloadKind } from '../../api/index.js';
 import {
   ConfigMapClient,
   Informer,
   NamespaceSource,
   SecretSource,
+  WorkloadClient,
   type InformerOptions,
+  type Workload,
 } from '../../kube/index.js';
 import type { InformerRegistry } from '../../runtime/index.js';
 import type { ControllerEnv } from './controller-env.js';
@@ -20,7 +22,17 @@ export const INFORMER_KEYS = {
   managedConfigMaps: 'configmaps',
   namespaces: 'namespaces',
   operatorSecrets: 'secrets',
+  deployments: 'deployments.apps',
+  statefulSets: 'statefulsets.apps',
+  daemonSets: 'daemonsets.apps',
 } as const;
+
+/** The registry key of each workload kind's informer. */
+const WORKLOAD_INFORMER_KEYS: Readonly<Record<WorkloadKind, string>> = {
+  Deployment: INFORMER_KEYS.deployments,
+  StatefulSet: INFORMER_KEYS.statefulSets,
+  DaemonSet: INFORMER_KEYS.daemonSets,
+};
 
 function options<T extends KubernetesObject>(
   env: ControllerEnv,
@@ -90,5 +102,20 @@ export function operatorSecretInformer(registry: InformerRegistry, env: Controll
   return registry.informer(
     INFORMER_KEYS.operatorSecrets,
     () => new Informer(options(env, new SecretSource(env.kubeConfig), { namespace: env.namespace })),
+  );
+}
+
+/**
+ * Every workload of `kind` (Deployments, StatefulSets or DaemonSets) in every namespace: the ones a
+ * rollout may restart, watched so that a target created, deleted or changed is noticed at once.
+ */
+export function workloadInformer(
+  registry: InformerRegistry,
+  env: ControllerEnv,
+  kind: WorkloadKind,
+): Informer<Workload> {
+  return registry.informer(
+    WORKLOAD_INFORMER_KEYS[kind],
+    () => new Informer(options(env, new WorkloadClient(env.kubeConfig).source(kind))),
   );
 }
