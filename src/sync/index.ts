@@ -36,6 +36,7 @@ export type {
   CandidateContent,
   Guard,
   GuardContent,
+  GuardOptions,
   GuardSpec,
   GuardSpecError,
   Verdict,
@@ -43,3 +44,4 @@ export type {
 export { describeChange, listCapped, summarizeChange } from './guard/change-summary.js';
 export type { ChangeSummary } from './guard/change-summary.js';
 export { keyGlob } from './guard/key-glob.js';
+export { CEL_CHARS_PER_COST_UNIT, CEL_COST_LIMIT, CEL_COST_PER_ITERATION } from './guard/cel-cost.js';

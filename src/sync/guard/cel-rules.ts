@@ -1,12 +1,10 @@
 // The CEL rules of spec.validation, compiled once (@bufbuild/cel) and run over the rendered content:
-// the variable `data` is the ConfigMap's data as map(string, string). Their cost is bounded by the
-// inputs, not by a cost budget: a rule is at most 4096 characters (the CRD says so) and `data` at most
-// 1 MiB (the ConfigMap limit), and CEL has no loops beyond comprehensions over `data`.
-import { CelScalar, celEnv, isCelError, mapType, parse, plan } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
+// the variable `data` is the ConfigMap's data as map(string, string). Every evaluation is metered
+// (cel-cost.ts): a rule that would need more than CEL_COST_LIMIT units fails instead of running on.
+import { isCelError, parse, plan } from '@bufbuild/cel';
 import type { ValidationRule } from '../../api/index.js';
-
-const ENV = celEnv({ variables: { data: mapType(CelScalar.STRING, CelScalar.STRING) }, funcs: strings });
+import { chargeIterations, notBoolean, undeclaredReferences, type CelExpr } from './cel-ast.js';
+import { CEL_COST_LIMIT, CostMeter, GUARD_CEL_ENV, meteredEvaluation } from './cel-cost.js';
 
 /** What one rule says of the content. */
 export type RuleOutcome = { ok: true } | { ok: false; error?: string };
@@ -14,16 +12,42 @@ export type RuleOutcome = { ok: true } | { ok: false; error?: string };
 /** A compiled rule. */
 export interface CompiledRule {
   readonly rule: ValidationRule;
-  check(data: Readonly<Record<string, string>>): RuleOutcome;
+  /**
+   * Evaluates the rule over `data`. A false rule is `{ok: false}`; one that cannot be evaluated (a
+   * missing key, `int('eighty')`, a result that is not a bool, the cost limit) carries an `error`.
+   * Never throws.
+   */
+  check(data: ReadonlyMap<string, string>): RuleOutcome;
 }
 
-/** Compiles `rule`; the parser's message when it is not valid CEL. */
+/** Options of {@link compileRule}. */
+export interface CompileRuleOptions {
+  /** Cost units one evaluation may spend; default {@link CEL_COST_LIMIT}. */
+  readonly costLimit?: number;
+}
+
+// A parsed one-argument call, the shape every iteration charge is built on.
+const CALL_TEMPLATE: CelExpr = parse('f(x)').expr;
+
+/**
+ * Compiles `rule`, or says why it cannot be used: the parser's message for a syntax error; every
+ * undeclared variable or function (`dta`, `sizee(…)`); an expression that can never be a bool
+ * (`1 + 1`, `data['port']` is found out only when it runs). Never throws.
+ */
 export function compileRule(
   rule: ValidationRule,
+  options: CompileRuleOptions = {},
 ): { ok: true; compiled: CompiledRule } | { ok: false; error: string } {
-  let program: ReturnType<typeof plan<{ data: ReturnType<typeof mapType> }>>;
+  const costLimit = options.costLimit ?? CEL_COST_LIMIT;
+  let program: ReturnType<typeof plan>;
   try {
-    program = plan(ENV, parse(rule.rule));
+    const parsed = parse(rule.rule);
+    const undeclared = undeclaredReferences(GUARD_CEL_ENV, parsed.expr);
+    if (undeclared.length > 0) return { ok: false, error: undeclared.join('; ') };
+    const notBool = notBoolean(GUARD_CEL_ENV, parsed.expr);
+    if (notBool !== undefined) return { ok: false, error: `the rule must be a bool, not ${notBool}` };
+    parsed.expr = chargeIterations(parsed.expr, CALL_TEMPLATE);
+    program = plan(GUARD_CEL_ENV, parsed);
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
@@ -32,10 +56,16 @@ export function compileRule(
     compiled: {
       rule,
       check: (data) => {
-        const result = program({ data: new Map(Object.entries(data)) });
+        const meter = new CostMeter(costLimit);
+        const result = meteredEvaluation(meter, () => program({ data }));
+        // Checked first: an exhausted meter may have left an error that the logic absorbed.
+        if (meter.isExhausted) {
+          return { ok: false, error: `the rule needs more than its cost limit of ${costLimit} units` };
+        }
         if (isCelError(result)) return { ok: false, error: result.message };
-        if (typeof result !== 'boolean')
+        if (typeof result !== 'boolean') {
           return { ok: false, error: 'the rule does not evaluate to a boolean' };
+        }
         return result ? { ok: true } : { ok: false };
       },
     },

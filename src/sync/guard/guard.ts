@@ -3,6 +3,7 @@
 // Schemas hold invalid content (ValidationFailed). Pure: content in, verdict out.
 import type { KeySchema, MaxRemoved, ValidationRule } from '../../api/index.js';
 import { listCapped } from './change-summary.js';
+import { CEL_COST_LIMIT } from './cel-cost.js';
 import { compileRule, type CompiledRule } from './cel-rules.js';
 import { compileSchema, type CompiledSchema } from './json-schemas.js';
 
@@ -44,14 +45,25 @@ export interface GuardSpecError {
   readonly message: string;
 }
 
-/** Compiles every rule and schema of `spec`; every one that does not compile is named. */
+/** Options of {@link compileGuard}, each with its default. */
+export interface GuardOptions {
+  /** Cost units one CEL rule may spend on one revision; default {@link CEL_COST_LIMIT}. */
+  readonly celCostLimit?: number;
+}
+
+/**
+ * Compiles every rule and schema of `spec`; every one that does not compile is named. Each CEL rule
+ * is evaluated under a cost limit (see cel-cost.ts): one that would need more fails the revision
+ * (ValidationFailed) instead of running unbounded.
+ */
 export function compileGuard(
   spec: GuardSpec,
+  options: GuardOptions = {},
 ): { ok: true; guard: Guard } | { ok: false; errors: GuardSpecError[] } {
   const errors: GuardSpecError[] = [];
   const rules: CompiledRule[] = [];
   spec.rules.forEach((rule, i) => {
-    const compiled = compileRule(rule);
+    const compiled = compileRule(rule, { costLimit: options.celCostLimit ?? CEL_COST_LIMIT });
     if (compiled.ok) rules.push(compiled.compiled);
     else errors.push({ path: `spec.validation.rules[${i}].rule`, message: compiled.error });
   });
@@ -116,8 +128,9 @@ function judge(
       };
     }
   }
+  const data = new Map(Object.entries(candidate.data));
   for (const rule of rules) {
-    const outcome = rule.check(candidate.data);
+    const outcome = rule.check(data);
     if (!outcome.ok) {
       const error = outcome.error ? ` (${outcome.error})` : '';
       return {
