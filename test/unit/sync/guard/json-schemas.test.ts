@@ -89,4 +89,46 @@ describe('sync guard JSON Schemas', () => {
       ]);
     });
   });
+
+  describe('patterns', () => {
+    it('run in linear time: a catastrophic pattern on a long value answers at once', () => {
+      const schema = { type: 'string', pattern: '^(a+)+$' };
+      const started = Date.now();
+      const v = judgeWith(schema, `${'a'.repeat(5000)}b`);
+      assert.equal(v.ok, false);
+      assert.match(!v.ok ? v.message : '', /the value must match pattern "\^\(a\+\)\+\$"/);
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    });
+
+    it('each pattern of a schema is its own (ajv keys patterns by their text)', () => {
+      const schema = {
+        type: 'object',
+        properties: { port: { pattern: '^[0-9]+$' }, host: { pattern: '^[a-z.]+$' } },
+        patternProperties: { '^x-': { type: 'string', pattern: '^on|off$' } },
+      };
+      assert.deepEqual(judgeWith(schema, 'port: "80"\nhost: db.local\nx-debug: "on"'), { ok: true });
+      const v = judgeWith(schema, 'port: "80"\nhost: "80"');
+      assert.match(!v.ok ? v.message : '', /\/host must match pattern "\^\[a-z\.\]\+\$"/);
+      assert.equal(judgeWith(schema, 'port: "80"\nhost: db\nx-debug: "maybe"').ok, false);
+    });
+
+    it('are RE2: lookaround and backreferences are refused when the schema compiles', () => {
+      for (const pattern of ['^(?=a)', '(a)\\1']) {
+        const compiled = compileGuard({ ...NONE, schemas: [{ keys: '*', schema: { pattern } }] });
+        assert.equal(compiled.ok, false, pattern);
+        assert.match(!compiled.ok ? compiled.errors[0]!.message : '', /error parsing regexp/);
+      }
+    });
+  });
+
+  it('refuses a schema that breaks the meta-schema, saying where', () => {
+    const compiled = compileGuard({ ...NONE, schemas: [{ keys: '*', schema: { required: 'port' } }] });
+    assert.equal(compiled.ok, false);
+    assert.deepEqual(!compiled.ok && compiled.errors, [
+      {
+        path: 'spec.validation.schemas[0].schema',
+        message: 'not a valid JSON Schema: schema/required must be array',
+      },
+    ]);
+  });
 });
