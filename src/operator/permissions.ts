@@ -36,8 +36,6 @@ const CUSTOM = 'src/kube/custom-resources.ts';
 const INFORMERS = 'src/controller/shared/informers.ts';
 const PSYNC_SETUP = 'src/controller/prefixsync/setup.ts';
 const SOURCE_SETUP = 'src/controller/etcdsource/setup.ts';
-/** Where the manager's registry makes each informer a controller asks for. */
-const MAKE_INFORMER = 'src/runtime/shared-informers.ts#create()';
 const INFORMER = 'src/kube/informer.ts';
 /** Where every informer (and the Lease watch) opens its watch. */
 const INFORMER_WATCH = 'src/kube/watch-request.ts#req.watcher.watch';
@@ -53,7 +51,6 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     calls: [
       `${INFORMERS}#registry.informer(INFORMER_KEYS.prefixSyncs)`,
       `${PSYNC_SETUP}#prefixSyncInformer(informers)`,
-      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       `${CUSTOM}#this.api.listClusterCustomObject`,
@@ -104,7 +101,6 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${INFORMERS}#registry.informer(INFORMER_KEYS.sources)`,
       `${PSYNC_SETUP}#sourceInformer(informers)`,
       `${SOURCE_SETUP}#sourceInformer(informers)`,
-      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       `${CUSTOM}#this.api.listClusterCustomObject`,
@@ -134,7 +130,6 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     calls: [
       `${INFORMERS}#registry.informer(INFORMER_KEYS.managedConfigMaps)`,
       `${PSYNC_SETUP}#managedConfigMapInformer(informers)`,
-      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/config-maps.ts#this.api.listConfigMapForAllNamespaces',
@@ -163,7 +158,6 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     calls: [
       `${INFORMERS}#registry.informer(INFORMER_KEYS.namespaces)`,
       `${PSYNC_SETUP}#namespaceInformer(informers)`,
-      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/core-sources.ts#this.api.listNamespace',
@@ -200,7 +194,6 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       'src/kube/workloads.ts#this.api.patchNamespacedDeployment',
       `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
       `${PSYNC_SETUP}#workloadInformer(informers)`,
-      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/workloads.ts#api.listDeploymentForAllNamespaces',
@@ -221,7 +214,6 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       'src/kube/workloads.ts#this.api.patchNamespacedStatefulSet',
       `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
       `${PSYNC_SETUP}#workloadInformer(informers)`,
-      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/workloads.ts#api.listStatefulSetForAllNamespaces',
@@ -242,7 +234,6 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       'src/kube/workloads.ts#this.api.patchNamespacedDaemonSet',
       `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
       `${PSYNC_SETUP}#workloadInformer(informers)`,
-      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/workloads.ts#api.listDaemonSetForAllNamespaces',
@@ -275,7 +266,6 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     calls: [
       `${INFORMERS}#registry.informer(INFORMER_KEYS.operatorSecrets)`,
       `${SOURCE_SETUP}#operatorSecretInformer(informers)`,
-      MAKE_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/core-sources.ts#this.api.listNamespacedSecret',

@@ -1,10 +1,19 @@
 // How a controller plugs into a manager (controller-runtime's SetupWithManager): each controller
 // declares the informers it reads, its event handlers and its per-session parts; the manager runs any
 // list of them and knows none by name.
-import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Informer } from '../kube/index.js';
 import type { Controller } from './controller.js';
 import type { Request } from './reconciler.js';
+
+/**
+ * What the manager needs of an informer (the kube layer's Informer has it): the engine stays free of
+ * any particular client.
+ */
+export interface ManagedInformer {
+  start(): void;
+  hasSynced(): boolean;
+  waitForSync(signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
 
 /**
  * The informers of one manager, one per key, shared by every controller that asks for the same key
@@ -13,7 +22,7 @@ import type { Request } from './reconciler.js';
  */
 export interface InformerRegistry {
   /** The informer registered as `key`; `create` makes it on the first request for that key. */
-  informer<T extends KubernetesObject>(key: string, create: () => Informer<T>): Informer<T>;
+  informer<T extends ManagedInformer>(key: string, create: () => T): T;
 }
 
 /** Something that lives for one session and ends with it. */

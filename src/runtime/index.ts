@@ -37,6 +37,7 @@ export type { WorkQueueOptions } from './work-queue.js';
 export type {
   ControllerSetup,
   InformerRegistry,
+  ManagedInformer,
   SessionQueue,
   SessionResource,
   SessionScope,

@@ -1,17 +1,16 @@
 // The manager's informers, one per key, shared by the controllers that read the same objects
 // (controller-runtime's shared cache): started, awaited and closed together.
-import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Informer } from '../kube/index.js';
-import type { InformerRegistry } from './controller-setup.js';
+import type { InformerRegistry, ManagedInformer } from './controller-setup.js';
 
 /** Every informer that the controllers of one manager asked for, keyed as they asked. */
 export class SharedInformers implements InformerRegistry {
-  private readonly informers = new Map<string, Informer<KubernetesObject>>();
+  private readonly informers = new Map<string, ManagedInformer>();
   private started = false;
 
-  informer<T extends KubernetesObject>(key: string, create: () => Informer<T>): Informer<T> {
+  informer<T extends ManagedInformer>(key: string, create: () => T): T {
     const existing = this.informers.get(key);
-    if (existing) return existing as unknown as Informer<T>;
+    // One key, one kind of informer: the controllers asking for a key agree on what it holds.
+    if (existing) return existing as T;
     // Handlers are added before the first list so that none misses the initial adds.
     if (this.started) throw new Error(`informer ${key} requested after the informers started`);
     const made = create();

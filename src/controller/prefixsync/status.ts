@@ -87,8 +87,8 @@ function rolloutCondition(rollout: RolloutOutcome, hash: string): Omit<Condition
 
 /**
  * The next status: conditions Ready/Synced/RolledOut (Ready False carries the failing reason), and on
- * success `syncedRevision`, `contentHash` (kept at the old value when the rollout failed, so that the
- * next reconcile retries it), counts, times, skipped keys and the pin; a held revision in `held` until
+ * success `syncedRevision`, `contentHash` (kept at the old value when patching a workload failed, so
+ * that the next reconcile retries it; recorded when only a missing target failed), counts, times, skipped keys and the pin; a held revision in `held` until
  * a sync succeeds. Everything else is kept from `previous`. Pure.
  */
 export function nextStatus(
@@ -141,7 +141,12 @@ export function nextStatus(
           message: `content hash ${outcome.contentHash} unchanged`,
         });
       }
-      if (rollout.kind !== 'failed') status.contentHash = outcome.contentHash;
+      // A missing target is reported only once every target that exists runs the hash (see rollOut):
+      // recording it then means a target created later starts with this content and is not
+      // restarted for it. A failed patch (RolloutFailed) keeps the old hash, so the next reconcile retries.
+      if (rollout.kind !== 'failed' || rollout.reason === 'TargetNotFound') {
+        status.contentHash = outcome.contentHash;
+      }
       if (rollout.kind === 'rolled' && rollout.patched.length > 0) status.lastRolloutTime = rfc3339(now);
       if (rollout.kind === 'rolled' || rollout.kind === 'failed') status.rolledOut = rollout.rolled;
       const rolledOut = conditions?.find((c) => c.type === PrefixSyncConditionType.RolledOut);

@@ -184,7 +184,8 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
       debounce: '0s',
       rollout: { mode: 'targets', targets: [{ kind: 'Deployment', name: 'later' }] },
     });
-    await waitFor('synced', async () => (await ready(ns)) === 'True/Synced');
+    // Reported from the first sync, not only once the content changes.
+    await waitFor('TargetNotFound at once', async () => (await ready(ns)) === 'False/TargetNotFound');
     await env.put(`${prefix}k`, '2');
     await waitFor(
       'TargetNotFound',

@@ -67,7 +67,7 @@ describe('PrefixSync status', () => {
     const s = nextStatus(
       before,
       synced(
-        { kind: 'failed', reason: 'TargetNotFound', message: 'Deployment web not found', rolled: [] },
+        { kind: 'failed', reason: 'RolloutFailed', message: 'patching Deployment web failed', rolled: [] },
         'h2',
         10n,
       ),
@@ -76,6 +76,26 @@ describe('PrefixSync status', () => {
     );
     assert.equal(s.contentHash, 'h1');
     assert.equal(s.syncedRevision, '10');
+    assert.deepEqual(conditions(s), {
+      Ready: 'False/RolloutFailed',
+      Synced: 'True/Synced',
+      RolledOut: 'False/RolloutFailed',
+    });
+  });
+
+  it('a missing target records the hash (the others run it; one created later starts with it)', () => {
+    const before = nextStatus(undefined, synced({ kind: 'initial' }), 1, T0);
+    const s = nextStatus(
+      before,
+      synced(
+        { kind: 'failed', reason: 'TargetNotFound', message: 'Deployment web not found', rolled: [] },
+        'h2',
+        10n,
+      ),
+      1,
+      T1,
+    );
+    assert.equal(s.contentHash, 'h2');
     assert.deepEqual(conditions(s), {
       Ready: 'False/TargetNotFound',
       Synced: 'True/Synced',
