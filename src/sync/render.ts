@@ -94,7 +94,7 @@ export function renderConfigMap(snapshot: PrefixSnapshot, options: RenderOptions
   const limitBytes = options.maxBytes ?? CONFIGMAP_MAX_DATA_BYTES;
   const skip = options.onInvalidKey === 'skip';
   const problems: Problem[] = [];
-  const skipped: Problem[] = [];
+  const skipped: (InvalidKeyProblem | InvalidEnvNameProblem)[] = [];
   let mapped: MappedEntry[] = [];
   for (const { key, value } of snapshot.entries) {
     const path = keyPath(prefix, key);
@@ -131,8 +131,9 @@ export function renderConfigMap(snapshot: PrefixSnapshot, options: RenderOptions
     byteCount: bytes,
     ...(skip
       ? {
-          skipped: skipped.sort(compareProblems).map((p) => ({
-            etcdKey: readableKey(problemKey(p) ?? Buffer.alloc(0)),
+          // By etcd key (then kind), whatever step refused it: the order a user reads keys in.
+          skipped: skipped.sort(compareSkipped).map((p) => ({
+            etcdKey: readableKey(p.etcdKey),
             reason: describeProblem(p),
           })),
         }
@@ -143,6 +144,10 @@ export function renderConfigMap(snapshot: PrefixSnapshot, options: RenderOptions
 /** An etcd key as text: itself when it is UTF-8, its escaped display form otherwise. */
 function readableKey(key: Buffer): string {
   return decodeUtf8(key) ?? displayBytes(key);
+}
+
+function compareSkipped(a: InvalidKeyProblem | InvalidEnvNameProblem, b: typeof a): number {
+  return compareBytes(a.etcdKey, b.etcdKey) || compareProblems(a, b);
 }
 
 /** Problems that `onInvalidKey: skip` answers by leaving the entry out. */
