@@ -11,7 +11,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import type { ClusterEtcdSource, ClusterEtcdSourceSpec, Condition } from '../../../src/api/index.js';
+import {
+  API_VERSION,
+  CLUSTER_ETCD_SOURCE,
+  GROUP,
+  VERSION,
+  type ClusterEtcdSource,
+  type ClusterEtcdSourceSpec,
+  type Condition,
+} from '../../../src/api/index.js';
 import {
   DEFAULT_PROBE_INTERVAL_MS,
   EtcdSourceReconciler,
@@ -42,6 +50,11 @@ const FREEZE_BOUND_MS = 2 * KEEPALIVE_TIME_MS;
 const RECOVERY_BOUND_MS = 5_000;
 /** Same as the operator (src/controller/connections/session-connections.ts DEFAULT_ETCD_CLIENT_OPTIONS). */
 const CLIENT_OPTIONS = { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000 };
+
+/** The ClusterEtcdSource resource, as client-node's CustomObjectsApi addresses it. */
+const SOURCE_RESOURCE = { group: GROUP, version: VERSION, plural: CLUSTER_ETCD_SOURCE.plural };
+/** How long a fresh source on a healthy member may take to show Ready=True/Connected. */
+const CONNECT_TIMEOUT_MS = 30_000;
 
 /** The source controller as the operator runs it, on the simulator. */
 class SourceController {
@@ -79,6 +92,7 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
   this.timeout(120_000);
   let sim: KubeSim;
   let kc: KubeConfig;
+  let custom: CustomObjectsApi;
   let sources: SourceController;
   let counter = 0;
 
@@ -86,6 +100,7 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
     sim = await KubeSim.start();
     kc = sim.kubeConfig();
     await installCrds(kc);
+    custom = kc.makeApiClient(CustomObjectsApi);
     sources = new SourceController(kc);
   });
   after(async () => {
@@ -102,28 +117,26 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
     spec: Partial<ClusterEtcdSourceSpec> & { endpoints: string[] },
   ): Promise<string> {
     const name = `outage-${++counter}-${Math.random().toString(36).slice(2, 7)}`;
-    await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-      group: 'etcdconfig.dev',
-      version: 'v1alpha1',
-      plural: 'clusteretcdsources',
-      body: {
-        apiVersion: 'etcdconfig.dev/v1alpha1',
-        kind: 'ClusterEtcdSource',
-        metadata: { name },
-        spec: { access: [], ...spec },
-      },
-    });
+    const body: ClusterEtcdSource = {
+      apiVersion: API_VERSION,
+      kind: CLUSTER_ETCD_SOURCE.kind,
+      metadata: { name },
+      spec: { access: [], ...spec },
+    };
+    await custom.createClusterCustomObject({ ...SOURCE_RESOURCE, body });
     sources.enqueue(name);
     return name;
   }
 
+  /** A source on `endpoints`, once it reads Ready=True/Connected: the starting point of an outage. */
+  async function connectedSource(endpoints: string[]): Promise<string> {
+    const name = await createSource({ endpoints });
+    await waitReady(name, 'True/Connected', CONNECT_TIMEOUT_MS);
+    return name;
+  }
+
   async function readSource(name: string): Promise<ClusterEtcdSource> {
-    return (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({
-      group: 'etcdconfig.dev',
-      version: 'v1alpha1',
-      plural: 'clusteretcdsources',
-      name,
-    })) as ClusterEtcdSource;
+    return (await custom.getClusterCustomObject({ ...SOURCE_RESOURCE, name })) as ClusterEtcdSource;
   }
 
   async function readyCondition(name: string): Promise<Condition | undefined> {
@@ -162,8 +175,7 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
       });
 
       it(`turns Ready=False within ${STOP_BOUND_MS / 1000} s of its member stopping (connection refused), and Ready=True within ${RECOVERY_BOUND_MS / 1000} s of its restart`, async () => {
-        const name = await createSource({ endpoints: etcd.endpoints });
-        await waitReady(name, 'True/Connected', 30_000);
+        const name = await connectedSource(etcd.endpoints);
         const member = etcd.members[0]!;
 
         const stopped = Date.now();
@@ -176,8 +188,7 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
       });
 
       it(`turns Ready=False within ${FREEZE_BOUND_MS / 1000} s (2 keepalive periods) of its member freezing (SIGSTOP), and Ready=True within ${RECOVERY_BOUND_MS / 1000} s of it resuming`, async () => {
-        const name = await createSource({ endpoints: etcd.endpoints });
-        await waitReady(name, 'True/Connected', 30_000);
+        const name = await connectedSource(etcd.endpoints);
         const member = etcd.members[0]!;
 
         await member.pause();
@@ -207,8 +218,7 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
     });
 
     it('stays Ready while its first endpoint is frozen: a probe asks every endpoint at once', async () => {
-      const name = await createSource({ endpoints: cluster.endpoints });
-      await waitReady(name, 'True/Connected', 30_000);
+      const name = await connectedSource(cluster.endpoints);
       const [frozen, ...others] = cluster.members;
       await frozen!.pause();
       const writer = new EtcdClient({ endpoints: others.map((m) => m.endpoint) });
@@ -275,20 +285,24 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
         if (dir) await rm(dir, { recursive: true, force: true });
       });
 
-      function caSecret(name: string, ca: Buffer): void {
-        sources.secrets.set(name, {
-          metadata: { name, namespace: 'default' },
+      /**
+       * A source on the TLS member that trusts `ca`, found in Secret `secretName` (as the Secret
+       * informer would hand it over), and checks the server's certificate for `serverName` when given.
+       */
+      async function tlsSource(secretName: string, ca: Buffer, serverName?: string): Promise<string> {
+        sources.secrets.set(secretName, {
+          metadata: { name: secretName, namespace: 'default' },
           data: { 'ca.crt': ca.toString('base64') },
+        });
+        return createSource({
+          endpoints: secure.endpoints,
+          tls: { caSecretRef: { name: secretName }, ...(serverName === undefined ? {} : { serverName }) },
         });
       }
 
       it('a server certificate from another CA: TLSFailed with the handshake error', async () => {
         const other = await createTestCertificates(await mkdtemp(join(dir, 'other-')));
-        caSecret('wrong-ca', other.ca);
-        const name = await createSource({
-          endpoints: secure.endpoints,
-          tls: { caSecretRef: { name: 'wrong-ca' } },
-        });
+        const name = await tlsSource('wrong-ca', other.ca);
         const { condition } = await waitReady(name, 'False/TLSFailed', 10_000);
         assert.equal(
           condition.message,
@@ -297,11 +311,7 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
       });
 
       it('a server name the certificate does not list: TLSFailed with the handshake error', async () => {
-        caSecret('right-ca', certs.ca);
-        const name = await createSource({
-          endpoints: secure.endpoints,
-          tls: { caSecretRef: { name: 'right-ca' }, serverName: 'etcd.example' },
-        });
+        const name = await tlsSource('right-ca', certs.ca, 'etcd.example');
         const { condition } = await waitReady(name, 'False/TLSFailed', 10_000);
         assert.equal(
           condition.message,
@@ -311,11 +321,7 @@ describe('ClusterEtcdSource controller during an etcd outage (real etcd + simula
       });
 
       it('the right CA and name: Connected (the TLS cases above fail for the reason they name)', async () => {
-        caSecret('right-ca', certs.ca);
-        const name = await createSource({
-          endpoints: secure.endpoints,
-          tls: { caSecretRef: { name: 'right-ca' }, serverName: 'localhost' },
-        });
+        const name = await tlsSource('right-ca', certs.ca, 'localhost');
         await waitReady(name, 'True/Connected', 10_000);
       });
     });
