@@ -1,17 +1,10 @@
 import { join } from 'node:path';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type V1ConfigMap,
-  type V1Deployment,
-  type V1Lease,
-} from '@kubernetes/client-node';
+import type { KubeConfig, V1ConfigMap, V1Deployment, V1Lease } from '@kubernetes/client-node';
 import type { PrefixSyncSpec } from '../../src/api/index.js';
 import { EtcdClient } from '../../src/etcd/index.js';
-import { EtcdCluster, etcdVersionsUnderTest, installCrds, KubeSim } from '../../src/envtest/index.js';
-import { KubeApi } from '../e2e/support/kube-api.js';
+import { EtcdCluster, etcdVersionsUnderTest, type KubeSim } from '../../src/envtest/index.js';
+import type { KubeApi } from '../e2e/support/kube-api.js';
+import { startSimWithCrds } from '../e2e/support/sim-with-crds.js';
 import { BlackholeProxy } from './blackhole-proxy.js';
 import type { ChaosOptions } from './chaos-options.js';
 import { seedOps, type WriterPrefix } from './chaos-writer.js';
@@ -97,17 +90,9 @@ export class ChaosEnv {
       for (const m of etcd.members) proxies.push(await BlackholeProxy.start(m.endpoint));
       for (const m of etcd.members)
         clients.push(new EtcdClient({ endpoints: [m.endpoint], requestTimeoutMs: TEST_CLIENT_TIMEOUT_MS }));
-      sim = await KubeSim.start({ port: 0, historyLimit: SIM_HISTORY_LIMIT });
-      const kubeconfigPath = join(dir, 'kubeconfig');
-      await sim.writeKubeconfig(kubeconfigPath);
-      const kc = sim.kubeConfig();
-      await installCrds(kc);
-      const kube = new KubeApi(
-        kc.makeApiClient(CoreV1Api),
-        kc.makeApiClient(AppsV1Api),
-        kc.makeApiClient(CustomObjectsApi),
-        kc,
-      );
+      const k8s = await startSimWithCrds(dir, { port: 0, historyLimit: SIM_HISTORY_LIMIT });
+      sim = k8s.sim;
+      const { kubeconfigPath, kc, kube } = k8s;
       process.stdout.write(`etcd ${bin.version}, 3 members behind blackhole proxies; simulator ${sim.url}\n`);
       return new ChaosEnv(options, dir, etcd, proxies, clients, sim, kc, kube, kubeconfigPath);
     } catch (e) {

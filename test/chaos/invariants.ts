@@ -11,6 +11,7 @@ import {
 import { CompactedError, type KeyValue } from '../../src/etcd/index.js';
 import { contentHash, renderConfigMap, type RenderSuccess } from '../../src/sync/index.js';
 import { conditionOf, describeConditions } from '../e2e/support/kube-api.js';
+import { microTimeMs } from '../e2e/support/lease.js';
 import { CONFIG_MAP, DEPLOYMENT, PREFIX_SYNC_NAME, type ChaosEnv, type ChaosTenant } from './chaos-env.js';
 import type { ClusterChange } from './cluster-recorder.js';
 
@@ -277,13 +278,6 @@ export function rolloutViolations(env: ChaosEnv): string[] {
     }
   }
   return out;
-}
-
-function microTimeMs(value: unknown): number | undefined {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /** Who held the Lease from when (acquireTime), in order. */

@@ -1,20 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { freeLoopbackPorts } from '../../src/envtest/index.js';
+import { scrapeMetric } from '../e2e/support/etcd-metrics.js';
+import { leaderElectionFlags } from '../e2e/support/lease.js';
+import { spawnOperatorRun } from '../e2e/support/operator-process.js';
 
-const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
-/** Deadline of one /metrics scrape. */
-const METRICS_TIMEOUT_MS = 5_000;
 /** How much of the log is kept in memory for failure messages (all of it goes to the log file). */
 const LOG_TAIL_CHARS = 32 * 1024;
-
-/**
- * Lease timings: a short lease keeps takeovers quick; a renew deadline of four retry periods keeps a
- * leader on a loaded 2-core machine from dropping the lease over one slow renewal (as failover-soak).
- */
-export const LEASE_TIMING = { leaseDurationMs: 5_000, renewDeadlineMs: 4_000, retryPeriodMs: 1_000 };
 
 /** Log messages that are writes to the cluster on behalf of a PrefixSync: only a leader may log them. */
 export const ACTION_MESSAGES: ReadonlySet<string> = new Set(['configmap written', 'rolled out workload']);
@@ -115,30 +107,12 @@ export class OperatorReplica {
 
   /** Spawns the replica; does not wait for it to be ready. */
   static async start(options: OperatorReplicaOptions): Promise<OperatorReplica> {
-    const [metricsPort, probePort] = (await freeLoopbackPorts(2)) as [number, number];
-    const args = [
-      BIN,
-      'run',
-      '--kubeconfig',
-      options.kubeconfig,
-      '--leader-elect=true',
-      '--namespace',
-      options.namespace,
-      '--lease-name',
-      options.leaseName,
-      '--identity',
-      options.identity,
-      `--lease-duration=${LEASE_TIMING.leaseDurationMs}ms`,
-      `--renew-deadline=${LEASE_TIMING.renewDeadlineMs}ms`,
-      `--retry-period=${LEASE_TIMING.retryPeriodMs}ms`,
-      '--metrics-addr',
-      `127.0.0.1:${metricsPort}`,
-      '--probe-addr',
-      `127.0.0.1:${probePort}`,
-      '--log-level',
-      'debug',
-    ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, metricsPort } = await spawnOperatorRun({
+      kubeconfig: options.kubeconfig,
+      logLevel: 'debug',
+      flags: leaderElectionFlags({ namespace: options.namespace, name: options.leaseName }, options.identity),
+      listenHost: '127.0.0.1',
+    });
     return new OperatorReplica(options.identity, child, metricsPort, options.logFile);
   }
 
@@ -203,15 +177,7 @@ export class OperatorReplica {
    */
   async metric(name: string): Promise<number | undefined> {
     try {
-      const res = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`, {
-        signal: AbortSignal.timeout(METRICS_TIMEOUT_MS),
-      });
-      let sum: number | undefined;
-      for (const line of (await res.text()).split('\n')) {
-        if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-          sum = (sum ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-      }
-      return sum;
+      return await scrapeMetric(`http://127.0.0.1:${this.metricsPort}/metrics`, name);
     } catch {
       return undefined;
     }

@@ -1,5 +1,6 @@
 import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import { isStatus } from '../support/kube-api.js';
+import { leaderElectionFlags, type LeaseRef } from '../support/lease.js';
 import { ObjectRecorder } from '../support/object-recorder.js';
 import type { OperatorEnv } from '../support/operator-env.js';
 import type { OperatorProcess } from '../support/operator-process.js';
@@ -10,36 +11,13 @@ export interface Candidate {
   process: OperatorProcess;
 }
 
-/** Where the candidates' Lease lives. */
-export interface LeaseRef {
-  namespace: string;
-  name: string;
-}
-
-/**
- * Lease timings of the candidates: a short lease keeps the test quick; a renew deadline of four retry
- * periods keeps a leader on a loaded machine from dropping the lease over one slow renewal.
- */
-export const LEASE_TIMING = { leaseDurationMs: 5_000, renewDeadlineMs: 4_000, retryPeriodMs: 1_000 };
-
 /** Starts `etcd-config-operator run --leader-elect` with a fixed identity, as a second replica would run. */
 export async function startCandidate(
   env: OperatorEnv,
   lease: LeaseRef,
   identity: string,
 ): Promise<Candidate> {
-  const process = await env.startOperator([
-    '--leader-elect=true',
-    '--namespace',
-    lease.namespace,
-    '--lease-name',
-    lease.name,
-    '--identity',
-    identity,
-    `--lease-duration=${LEASE_TIMING.leaseDurationMs}ms`,
-    `--renew-deadline=${LEASE_TIMING.renewDeadlineMs}ms`,
-    `--retry-period=${LEASE_TIMING.retryPeriodMs}ms`,
-  ]);
+  const process = await env.startOperator(leaderElectionFlags(lease, identity));
   return { identity, process };
 }
 
@@ -51,14 +29,6 @@ export async function readLease(env: OperatorEnv, lease: LeaseRef): Promise<V1Le
     if (isStatus(e, 404)) return undefined;
     throw e;
   }
-}
-
-/** Milliseconds since the epoch of a Lease MicroTime as it arrives over JSON (or as client-node's Date). */
-export function microTimeMs(value: unknown): number | undefined {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /** Records every change of the Lease from `resourceVersion` on; each change is a write by some candidate. */

@@ -7,6 +7,7 @@ import {
   type PrefixSyncSpec,
 } from '../../../src/api/index.js';
 import { conditionOf, describeConditions } from '../support/kube-api.js';
+import { LEASE_TIMING, microTimeMs, type LeaseRef } from '../support/lease.js';
 import { ObjectRecorder } from '../support/object-recorder.js';
 import { OperatorEnv } from '../support/operator-env.js';
 import { newTenant, specFor, type Tenant } from '../support/scenario.js';
@@ -14,14 +15,11 @@ import { waitFor } from '../support/wait.js';
 import {
   leaderGauge,
   metricSum,
-  microTimeMs,
   probes,
   readLease,
   recordLease,
   startCandidate,
-  LEASE_TIMING,
   type Candidate,
-  type LeaseRef,
 } from './candidates.js';
 import { ChangeBurst, seedPrefixes, type BurstPrefix, type BurstReport } from './change-burst.js';
 import { assertConfigMapAtSyncedRevision } from './content-at-revision.js';

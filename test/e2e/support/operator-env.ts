@@ -1,12 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { EtcdClient } from '../../../src/etcd/index.js';
 import { EtcdCluster, type EtcdBinaries } from '../../../src/envtest/etcd/index.js';
-import { installCrds as installRepositoryCrds, KubeSim } from '../../../src/envtest/kube-sim/index.js';
-import { KubeApi } from './kube-api.js';
+import type { KubeSim } from '../../../src/envtest/kube-sim/index.js';
+import type { KubeApi } from './kube-api.js';
 import { OperatorProcess } from './operator-process.js';
+import { startSimWithCrds } from './sim-with-crds.js';
 
 /** Options of {@link OperatorEnv.start}. */
 export interface OperatorEnvOptions {
@@ -60,17 +61,9 @@ export class OperatorEnv {
         extraArgs: options.etcdArgs ?? [],
         ...(options.etcd ? { etcdBin: options.etcd.etcdBin, etcdctlBin: options.etcd.etcdctlBin } : {}),
       });
-      sim = await KubeSim.start({ port: 0 });
-      const kubeconfigPath = join(dir, 'kubeconfig');
-      await sim.writeKubeconfig(kubeconfigPath);
-      const kc = sim.kubeConfig();
-      await installCrds(kc);
-      const kube = new KubeApi(
-        kc.makeApiClient(CoreV1Api),
-        kc.makeApiClient(AppsV1Api),
-        kc.makeApiClient(CustomObjectsApi),
-        kc,
-      );
+      const k8s = await startSimWithCrds(dir, { port: 0 });
+      sim = k8s.sim;
+      const { kubeconfigPath, kc, kube } = k8s;
       const etcdClient = new EtcdClient({ endpoints: etcd.endpoints });
       const env = new OperatorEnv(etcd, sim, dir, kubeconfigPath, kc, etcdClient, kube, options);
       if (options.startOperator ?? true) await env.startOperator();
@@ -145,9 +138,4 @@ export class OperatorEnv {
     })();
     return this.closing;
   }
-}
-
-/** Creates every CRD in crds/ and waits until the simulator serves them. */
-export async function installCrds(kc: KubeConfig): Promise<void> {
-  await installRepositoryCrds(kc);
 }

@@ -7,6 +7,49 @@ const BIN = fileURLToPath(new URL('../../../bin/etcd-config-operator.js', import
 /** How much of the operator's stderr is kept for failure messages. */
 const LOG_TAIL_BYTES = 64 * 1024;
 
+/** Options of {@link spawnOperatorRun}. */
+export interface SpawnOperatorRunOptions {
+  kubeconfig: string;
+  logLevel: string;
+  /** Flags after the standard ones (a later flag wins over an earlier one). */
+  flags: readonly string[];
+  /** Host part of `--metrics-addr` and `--probe-addr`; default '' (every interface, as `run` itself binds). */
+  listenHost?: string;
+}
+
+/** A just-spawned `etcd-config-operator run` and the ports of its metrics and probes. */
+export interface SpawnedOperatorRun {
+  /** stdin ignored; stdout and stderr piped, for the caller to read. */
+  child: ChildProcess;
+  metricsPort: number;
+  probePort: number;
+}
+
+/**
+ * Spawns `etcd-config-operator run` from the package's bin, as a user starts it: `--kubeconfig`,
+ * metrics and probes on two free loopback ports, `--log-level`, then `flags`. Does not wait for it to
+ * be ready; a failure to spawn shows as the child's `error` event, not as a rejection.
+ */
+export async function spawnOperatorRun(options: SpawnOperatorRunOptions): Promise<SpawnedOperatorRun> {
+  const [metricsPort, probePort] = (await freeLoopbackPorts(2)) as [number, number];
+  const host = options.listenHost ?? '';
+  const args = [
+    BIN,
+    'run',
+    '--kubeconfig',
+    options.kubeconfig,
+    '--metrics-addr',
+    `${host}:${metricsPort}`,
+    '--probe-addr',
+    `${host}:${probePort}`,
+    '--log-level',
+    options.logLevel,
+    ...options.flags,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return { child, metricsPort, probePort };
+}
+
 /** Options of {@link OperatorProcess.start}. */
 export interface OperatorProcessOptions {
   kubeconfig: string;
@@ -51,22 +94,11 @@ export class OperatorProcess {
 
   /** Spawns the operator; does not wait for it to be ready (wait on what it does instead). */
   static async start(options: OperatorProcessOptions): Promise<OperatorProcess> {
-    const [metricsPort, probePort] = (await freeLoopbackPorts(2)) as [number, number];
-    const args = [
-      BIN,
-      'run',
-      '--kubeconfig',
-      options.kubeconfig,
-      ...(options.leaderElect ? [] : ['--leader-elect=false']),
-      '--metrics-addr',
-      `:${metricsPort}`,
-      '--probe-addr',
-      `:${probePort}`,
-      '--log-level',
-      options.logLevel ?? 'info',
-      ...(options.extraArgs ?? []),
-    ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, metricsPort, probePort } = await spawnOperatorRun({
+      kubeconfig: options.kubeconfig,
+      logLevel: options.logLevel ?? 'info',
+      flags: [...(options.leaderElect ? [] : ['--leader-elect=false']), ...(options.extraArgs ?? [])],
+    });
     return new OperatorProcess(child, metricsPort, probePort);
   }
 
