@@ -6,7 +6,6 @@
 // refused?), decideStreamLoss (halt or retry?).
 import type { Backoff } from '../base/index.js';
 import type { Logger } from '../observability/index.js';
-import type { OpenedStream, UnaryOptions } from './connection.js';
 import { CreateQueue } from './create-queue.js';
 import { CreateRefusalProbe, type RefusalVerdict } from './create-refusal-probe.js';
 import {
@@ -18,47 +17,14 @@ import {
   type EtcdError,
 } from './errors.js';
 import { HistoryVerifier, type HistoryVerdict } from './history-verifier.js';
-import type { EtcdMethod } from './proto.js';
 import { decideStreamLoss } from './stream-loss.js';
 import { WATCH, WatchCall } from './watch-call.js';
+import { STREAM_TRANSITIONS, type StreamState, type WatchTransport } from './watch-stream-state.js';
 import type { WatchResponseMessage } from './watch-response-decoder.js';
 import type { Watcher, WatcherHost } from './watcher.js';
 
-/** What the watch stream needs of the connection (implemented by Connection). */
-export interface WatchTransport {
-  /** Opens a Watch stream on a healthy endpoint (with hasleader and the auth token); throws EtcdError. */
-  openStream<Req, Res>(method: EtcdMethod<Req, Res>, deadline: number): Promise<OpenedStream<Req, Res>>;
-  /** The stream on `endpoint` failed: prefer another endpoint next time. */
-  markFailed(endpoint: string): void;
-  /** etcd rejected `token`: fetch a fresh one next time. */
-  invalidateToken(token: string | undefined): void;
-  /** The current auth token, undefined without auth. */
-  currentToken(): Promise<string | undefined>;
-  /** A unary request (a member's release, a history check, the probe of a refused create). */
-  unary<Req, Res>(method: EtcdMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res>;
-}
-
-/**
- * - `idle`: no stream (no watchers yet, or after a halt);
- * - `connecting`: a stream is being opened;
- * - `open`: the stream is up; creates are sent one at a time;
- * - `backoff`: the stream was lost; a reconnect is scheduled;
- * - `closed`: close() ran. Terminal.
- */
-export type StreamState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
-
-/**
- * Every transition the stream may make, by from-state; transition() refuses any other. `idle` is left
- * only by connect(); a lost call or failed open goes to `backoff` (watchers left) or `idle` (none, or
- * halted); `backoff` only reconnects; `closed` is terminal.
- */
-export const STREAM_TRANSITIONS: Readonly<Record<StreamState, readonly StreamState[]>> = {
-  idle: ['connecting', 'closed'],
-  connecting: ['open', 'backoff', 'idle', 'closed'],
-  open: ['backoff', 'idle', 'closed'],
-  backoff: ['connecting', 'closed'],
-  closed: [],
-};
+export { STREAM_TRANSITIONS } from './watch-stream-state.js';
+export type { StreamState, WatchTransport } from './watch-stream-state.js';
 
 /**
  * The one bidirectional Watch stream of a client, multiplexing every watch (etcd's watch ids). This
