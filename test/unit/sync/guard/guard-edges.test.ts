@@ -1,24 +1,6 @@
 import { strict as assert } from 'node:assert';
-import {
-  compileGuard,
-  type Guard,
-  type GuardContent,
-  type GuardSpec,
-  type Verdict,
-} from '../../../../src/sync/index.js';
-
-const NONE: GuardSpec = { minKeys: 0, maxRemoved: undefined, rules: [], schemas: [] };
-
-function guard(spec: Partial<GuardSpec>): Guard {
-  const compiled = compileGuard({ ...NONE, ...spec });
-  if (!compiled.ok) assert.fail(JSON.stringify(compiled.errors));
-  return compiled.guard;
-}
-
-function held(verdict: Verdict): Extract<Verdict, { ok: false }> {
-  if (verdict.ok) assert.fail('expected the revision to be held');
-  return verdict;
-}
+import type { GuardContent } from '../../../../src/sync/index.js';
+import { guard, held } from './support.js';
 
 function named(n: number, from = 0): Record<string, string> {
   return Object.fromEntries(

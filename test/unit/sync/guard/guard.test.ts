@@ -1,19 +1,6 @@
 import { strict as assert } from 'node:assert';
-import {
-  compileGuard,
-  type Guard,
-  type GuardContent,
-  type GuardSpec,
-  type Verdict,
-} from '../../../../src/sync/index.js';
-
-const NONE: GuardSpec = { minKeys: 0, maxRemoved: undefined, rules: [], schemas: [] };
-
-function guard(spec: Partial<GuardSpec>): Guard {
-  const compiled = compileGuard({ ...NONE, ...spec });
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
-  return compiled.guard;
-}
+import { compileGuard, type Guard, type GuardContent, type Verdict } from '../../../../src/sync/index.js';
+import { NONE, guard, held } from './support.js';
 
 function content(data: Record<string, string>, binaryData: Record<string, string> = {}): GuardContent {
   return { data, binaryData };
@@ -21,11 +8,6 @@ function content(data: Record<string, string>, binaryData: Record<string, string
 
 function judge(g: Guard, published: GuardContent | undefined, data: Record<string, string>): Verdict {
   return g.judge(published, { ...content(data), revision: 42n });
-}
-
-function held(v: Verdict): Extract<Verdict, { ok: false }> {
-  if (v.ok) assert.fail('expected the revision to be held');
-  return v;
 }
 
 describe('sync guard', () => {
