@@ -3,7 +3,6 @@
 // ConfigMap stays, nothing rolls, status and one Event say why — until approved or fixed; invalid keys
 // can be skipped; a PrefixSync can be pinned to a revision.
 import { strict as assert } from 'node:assert';
-import type { PrefixSyncSpec } from '../../../src/api/index.js';
 import type { Manager } from '../../../src/operator/index.js';
 import { metricValue } from '../../support/metrics.js';
 import type { TestEnv } from './support.js';
@@ -19,21 +18,6 @@ describe('PrefixSync guards (real etcd + simulator)', function () {
     manager = await env.startManager();
   });
 
-  /** A namespace of its own and PrefixSync `app` of its prefix into ConfigMap `cfg`; `spec` overrides. */
-  async function app(spec: Partial<PrefixSyncSpec> = {}, keys: Record<string, string> = {}) {
-    const ns = await env.namespace();
-    const prefix = `/${ns}/`;
-    for (const [k, v] of Object.entries(keys)) await env.put(`${prefix}${k}`, v);
-    await env.createPrefixSync(ns, 'app', {
-      sourceRef: { name: 'main' },
-      prefix,
-      target: { name: 'cfg' },
-      debounce: '0s',
-      ...spec,
-    });
-    return { ns, prefix };
-  }
-
   const data = async (ns: string): Promise<Record<string, string> | undefined> =>
     (await env.configMap(ns, 'cfg'))?.data;
   const synced = async (ns: string): Promise<string | undefined> =>
@@ -42,7 +26,7 @@ describe('PrefixSync guards (real etcd + simulator)', function () {
     (await env.prefixSync(ns, 'app'))?.status?.conditions?.find((c) => c.type === type);
 
   it('etcdctl del --prefix with the defaults: held (ChangeHeld), ConfigMap and workloads untouched; approving publishes it once', async () => {
-    const { ns, prefix } = await app({ rollout: { mode: 'auto' } }, { host: 'db', port: '5432' });
+    const { ns, prefix } = await env.freshApp({ rollout: { mode: 'auto' } }, { host: 'db', port: '5432' });
     await env.createDeployment(ns, 'web', mountingPodSpec('cfg'));
     await waitFor('first sync', async () => ((await data(ns))?.['port'] === '5432' ? {} : undefined));
     const before = await synced(ns);
@@ -107,7 +91,7 @@ describe('PrefixSync guards (real etcd + simulator)', function () {
   });
 
   it('an empty prefix on the first sync (a typo) is held and writes no ConfigMap; minKeys 0 allows it', async () => {
-    const { ns } = await app({ prefix: `/typo-${Math.random().toString(36).slice(2)}/` });
+    const { ns } = await env.freshApp({ prefix: `/typo-${Math.random().toString(36).slice(2)}/` });
     await waitFor('held', async () =>
       (await conditionOf(ns, 'Synced'))?.reason === 'ChangeHeld' ? {} : undefined,
     );
@@ -118,7 +102,7 @@ describe('PrefixSync guards (real etcd + simulator)', function () {
   });
 
   it('maxRemoved holds a bulk delete and lets a smaller one through', async () => {
-    const { ns, prefix } = await app(
+    const { ns, prefix } = await env.freshApp(
       { validation: { maxRemoved: 1 } },
       { a: '1', 'group/b': '2', 'group/c': '3', d: '4' },
     );
@@ -143,7 +127,10 @@ describe('PrefixSync guards (real etcd + simulator)', function () {
       rule: "data['port'].matches('^[0-9]+$') && int(data['port']) < 65536",
       message: 'port must be a TCP port number',
     };
-    const { ns, prefix } = await app({ validation: { rules: [rule] } }, { port: '8080', host: 'db' });
+    const { ns, prefix } = await env.freshApp(
+      { validation: { rules: [rule] } },
+      { port: '8080', host: 'db' },
+    );
     await waitFor('first sync', async () => ((await data(ns))?.['port'] === '8080' ? {} : undefined));
     await env.put(`${prefix}port`, 'eighty');
     const failed = await waitFor('held', async () => {
@@ -160,7 +147,7 @@ describe('PrefixSync guards (real etcd + simulator)', function () {
 
   it('a JSON Schema per key glob holds a value that breaks it', async () => {
     const schema = { type: 'object', required: ['replicas'], properties: { replicas: { type: 'integer' } } };
-    const { ns, prefix } = await app(
+    const { ns, prefix } = await env.freshApp(
       { validation: { schemas: [{ keys: '*.json', schema }] } },
       { 'app.json': '{"replicas": 2}' },
     );
@@ -175,7 +162,10 @@ describe('PrefixSync guards (real etcd + simulator)', function () {
   });
 
   it('a rule that does not compile is an InvalidSpec', async () => {
-    const { ns } = await app({ validation: { rules: [{ rule: 'data[', message: 'broken' }] } }, { k: 'v' });
+    const { ns } = await env.freshApp(
+      { validation: { rules: [{ rule: 'data[', message: 'broken' }] } },
+      { k: 'v' },
+    );
     const c = await waitFor('InvalidSpec', async () => {
       const r = await conditionOf(ns, 'Ready');
       return r?.reason === 'InvalidSpec' ? r : undefined;
@@ -184,7 +174,7 @@ describe('PrefixSync guards (real etcd + simulator)', function () {
   });
 
   it('keys.onInvalid Skip publishes the valid keys and lists the skipped ones, with one Warning', async () => {
-    const { ns, prefix } = await app({ keys: { onInvalid: 'Skip' } }, { good: '1', 'bad key': '2' });
+    const { ns, prefix } = await env.freshApp({ keys: { onInvalid: 'Skip' } }, { good: '1', 'bad key': '2' });
     await waitFor('published', async () => ((await data(ns))?.['good'] === '1' ? {} : undefined));
     const psync = await env.prefixSync(ns, 'app');
     assert.deepEqual(psync?.status?.skippedKeys, [`${prefix}bad key`]);

@@ -29,16 +29,8 @@ describe('PrefixSync Events and metrics (real etcd + simulator)', function () {
     });
 
   it('50 reconciles of one failure give one Event; the fix gives one more', async () => {
-    const ns = await env.namespace();
-    const prefix = `/${ns}/`;
-    await env.put(`${prefix}good`, 'v');
-    await env.put(`${prefix}bad key`, 'v'); // a space cannot be in a ConfigMap key
-    await env.createPrefixSync(ns, 'app', {
-      sourceRef: { name: 'main' },
-      prefix,
-      target: { name: 'cfg' },
-      debounce: '0s',
-    });
+    // A space cannot be in a ConfigMap key.
+    const { ns, prefix } = await env.freshApp({}, { good: 'v', 'bad key': 'v' });
     await waitFor(
       'InvalidKey',
       async () => (await env.condition(ns, 'app')) === 'False/InvalidKey' || undefined,
@@ -69,16 +61,10 @@ describe('PrefixSync Events and metrics (real etcd + simulator)', function () {
   });
 
   it('retries of a failing rollout (TargetNotFound) record one Warning', async () => {
-    const ns = await env.namespace();
-    const prefix = `/${ns}/`;
-    await env.put(`${prefix}k`, '1');
-    await env.createPrefixSync(ns, 'app', {
-      sourceRef: { name: 'main' },
-      prefix,
-      target: { name: 'cfg' },
-      debounce: '0s',
-      rollout: { mode: 'targets', targets: [{ kind: 'Deployment', name: 'missing' }] },
-    });
+    const { ns, prefix } = await env.freshApp(
+      { rollout: { mode: 'targets', targets: [{ kind: 'Deployment', name: 'missing' }] } },
+      { k: '1' },
+    );
     await waitFor(
       'first sync',
       async () => (await env.configMap(ns, 'cfg'))?.data?.['k'] === '1' || undefined,
@@ -91,16 +77,7 @@ describe('PrefixSync Events and metrics (real etcd + simulator)', function () {
   });
 
   it('a suspended PrefixSync has its condition series and lag from the first reconcile', async () => {
-    const ns = await env.namespace();
-    const prefix = `/${ns}/`;
-    await env.put(`${prefix}k`, '1');
-    await env.createPrefixSync(ns, 'app', {
-      sourceRef: { name: 'main' },
-      prefix,
-      target: { name: 'cfg' },
-      debounce: '0s',
-      suspend: true,
-    });
+    const { ns } = await env.freshApp({ suspend: true }, { k: '1' });
     await waitFor(
       'Suspended series',
       async () => (await condition(ns, 'Ready', 'False', 'Suspended')) === 1 || undefined,

@@ -152,6 +152,27 @@ export class TestEnv {
     });
   }
 
+  /**
+   * A fresh namespace holding etcd `keys` under its own prefix `/<ns>/`, and PrefixSync `app` of that
+   * prefix (source `main`) into ConfigMap `cfg` without debounce; `spec` overrides.
+   */
+  async freshApp(
+    spec: Partial<PrefixSyncSpec> = {},
+    keys: Record<string, string> = {},
+  ): Promise<{ ns: string; prefix: string }> {
+    const ns = await this.namespace();
+    const prefix = `/${ns}/`;
+    for (const [k, v] of Object.entries(keys)) await this.put(`${prefix}${k}`, v);
+    await this.createPrefixSync(ns, 'app', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg' },
+      debounce: '0s',
+      ...spec,
+    });
+    return { ns, prefix };
+  }
+
   async patchPrefixSync(namespace: string, name: string, patch: object): Promise<void> {
     const res = await fetch(
       `${this.sim.url}/apis/etcdconfig.dev/v1alpha1/namespaces/${namespace}/prefixsyncs/${name}`,
