@@ -101,7 +101,9 @@ export function guardRevision(
     return `${change} (approved by ${APPROVE_REVISION_ANNOTATION})`;
   }
   const heldRevision = judged.toString();
-  ctx.logger.info('change held', { revision: heldRevision, reason: verdict.reason, change });
+  // Said once when a revision is first held; re-judging the same held content says it at debug.
+  const log = sameAsHeld ? ctx.logger.debug.bind(ctx.logger) : ctx.logger.info.bind(ctx.logger);
+  log('change held', { revision: heldRevision, reason: verdict.reason, change });
   throw new HeldChangeFailure({
     revision: heldRevision,
     contentHash: content.contentHash,
