@@ -314,6 +314,15 @@ export function builtinTypes(): ResourceType[] {
         columns: workloadColumns(kind),
       }),
     ),
+    // Workload history (StatefulSets and DaemonSets keep theirs here; the operator keeps the content
+    // a rollback restores).
+    builtin({
+      group: 'apps',
+      version: 'v1',
+      kind: 'ControllerRevision',
+      plural: 'controllerrevisions',
+      namespaced: true,
+    }),
     builtin({
       group: 'apiextensions.k8s.io',
       version: 'v1',

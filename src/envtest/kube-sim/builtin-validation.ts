@@ -199,6 +199,27 @@ function secretErrors(type: ResourceType, obj: JsonObject): FieldError[] {
   return errors;
 }
 
+/** ControllerRevisions: `revision` is required and non-negative; `data` never changes after create. */
+function controllerRevisionErrors(obj: JsonObject, old: JsonObject | undefined): FieldError[] {
+  const errors: FieldError[] = [];
+  const revision = obj['revision'];
+  if (typeof revision !== 'number' || !Number.isInteger(revision) || revision < 0)
+    errors.push({
+      field: 'revision',
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${JSON.stringify(revision ?? null)}: must be greater than or equal to 0`,
+    });
+  if (obj['data'] === undefined || obj['data'] === null)
+    errors.push({
+      field: 'data',
+      reason: 'FieldValueRequired',
+      message: 'Required value: data is mandatory',
+    });
+  if (old && JSON.stringify(obj['data'] ?? null) !== JSON.stringify(old['data'] ?? null))
+    errors.push({ field: 'data', reason: 'FieldValueInvalid', message: 'Invalid value: field is immutable' });
+  return errors;
+}
+
 /**
  * Validation kube-apiserver applies to every object's labels and annotations, and to the ConfigMaps
  * and Secrets this project writes: value types (400 on decode), config keys, the 1 MiB limit and
@@ -209,6 +230,8 @@ export class BuiltinValidation implements Pick<Admission, 'admit'> {
     const errors = metadataErrors(type, obj);
     if (type.group === '' && type.plural === 'configmaps') errors.push(...configMapErrors(type, obj, old));
     if (type.group === '' && type.plural === 'secrets') errors.push(...secretErrors(type, obj));
+    if (type.group === 'apps' && type.plural === 'controllerrevisions')
+      errors.push(...controllerRevisionErrors(obj, old));
     if (errors.length > 0) throw invalid(type.kind, type.group, nameOf(obj), errors);
     return [];
   }
