@@ -323,6 +323,24 @@ export function builtinTypes(): ResourceType[] {
       plural: 'controllerrevisions',
       namespaced: true,
     }),
+    // The access reviews (access-reviews.ts): create-only, answered from the simulator's access table,
+    // never stored.
+    builtin({
+      group: 'authentication.k8s.io',
+      version: 'v1',
+      kind: 'TokenReview',
+      plural: 'tokenreviews',
+      namespaced: false,
+      verbs: ['create'],
+    }),
+    builtin({
+      group: 'authorization.k8s.io',
+      version: 'v1',
+      kind: 'SubjectAccessReview',
+      plural: 'subjectaccessreviews',
+      namespaced: false,
+      verbs: ['create'],
+    }),
     builtin({
       group: 'apiextensions.k8s.io',
       version: 'v1',

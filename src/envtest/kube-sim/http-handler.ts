@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { realClock, sleep } from '../../base/index.js';
+import type { AccessReviews } from './access-reviews.js';
 import {
   AGGREGATED_DISCOVERY_CONTENT_TYPE,
   aggregatedDiscovery,
@@ -43,6 +44,8 @@ export interface HandlerDeps {
   watches: WatchHub;
   faults: FaultBook;
   openapi: OpenApiSource;
+  /** Answers TokenReviews and SubjectAccessReviews (create-only, never stored). */
+  reviews: AccessReviews;
   /** The address clients reach us at, for legacy `/api`'s serverAddressByClientCIDRs. */
   address: () => string;
   /** Aborted when the simulator closes: cuts injected delays short. */
@@ -266,6 +269,7 @@ export class HttpHandler {
         throw methodNotAllowed();
     }
     if (subresource !== undefined && !['get', 'update', 'patch'].includes(verb)) throw methodNotAllowed();
+    if (this.deps.reviews.handles(type) && verb !== 'create') throw methodNotAllowed();
     return { request, verb };
   }
 
@@ -348,6 +352,12 @@ export class HttpHandler {
         return;
       }
       case 'create':
+        if (this.deps.reviews.handles(request.type))
+          return send(
+            res,
+            201,
+            this.deps.reviews.answer(request.type, decode(await readBody(req), contentType)),
+          );
         return reply(api.create(request, decode(await readBody(req), contentType)));
       case 'update':
         return reply(api.update(request, decode(await readBody(req), contentType)));

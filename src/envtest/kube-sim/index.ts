@@ -3,5 +3,13 @@
  * `@kubernetes/client-node` and kubectl talk to, for tests, benchmarks and `demo`.
  */
 export { KubeSim, type KubeSimOptions } from './kube-sim.js';
+export {
+  DEFAULT_SIM_ACCESS,
+  KUBECONFIG_TOKEN,
+  parseSimAccess,
+  type SimAccess,
+  type SimAccessRule,
+  type SimUser,
+} from './access-reviews.js';
 export type { SimFaults, FailNextOptions, DelayOptions, FaultTarget, Verb } from './faults.js';
 export { installCrds, REPOSITORY_CRDS_DIR, type InstallCrdsOptions } from './install-crds.js';

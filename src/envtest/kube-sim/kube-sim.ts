@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify as toYaml } from 'yaml';
+import { AccessReviews, type SimAccess } from './access-reviews.js';
 import { builtinTypes } from './builtin-types.js';
 import { Controllers } from './controllers.js';
 import { CrdManager } from './crd-manager.js';
@@ -29,6 +30,12 @@ export interface KubeSimOptions {
   historyLimit?: number;
   /** Interval of BOOKMARK events on watches that allow them (default 1,000 ms; real servers: ~1 min). */
   bookmarkIntervalMs?: number;
+  /**
+   * Who TokenReviews authenticate and what SubjectAccessReviews allow (access-reviews.ts); replace it
+   * later with `setAccess`. Default: the kubeconfig's token is an administrator allowed everything, any
+   * other token is not authenticated.
+   */
+  access?: SimAccess;
 }
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
@@ -59,6 +66,8 @@ export class KubeSim {
     private readonly crds: CrdManager,
     /** Aborted by close(): ends waits and injected delays of requests in flight. */
     private readonly lifetime: AbortController,
+    /** Answers TokenReviews and SubjectAccessReviews. */
+    private readonly reviews: AccessReviews,
     store: ObjectStore,
     book: FaultBook,
     url: string,
@@ -99,6 +108,7 @@ export class KubeSim {
     const watches = new WatchHub(store, options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
     crds.onCrdRemoved((resource) => watches.cutResource(resource));
     const book = new FaultBook();
+    const reviews = new AccessReviews(options.access);
     let address = '';
     const handler = new HttpHandler({
       registry,
@@ -107,6 +117,7 @@ export class KubeSim {
       watches,
       faults: book,
       openapi,
+      reviews,
       address: () => address,
       signal: lifetime.signal,
     });
@@ -127,7 +138,7 @@ export class KubeSim {
     if (bound === null || typeof bound === 'string') throw new Error('kube-sim: no TCP address');
     address = `${host}:${bound.port}`;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
-    const sim = new KubeSim(server, sockets, watches, controllers, crds, lifetime, store, book, url);
+    const sim = new KubeSim(server, sockets, watches, controllers, crds, lifetime, reviews, store, book, url);
     for (const name of ['default', 'kube-system', 'kube-public']) {
       api.create(
         { type: registry.lookup('', 'v1', 'namespaces')!, namespace: '', query: new URLSearchParams() },
@@ -165,6 +176,14 @@ export class KubeSim {
   /** Writes `kubeconfigYaml()` to `path` (mode 0600). */
   async writeKubeconfig(path: string, namespace = 'default'): Promise<void> {
     await writeFile(path, this.kubeconfigYaml(namespace), { mode: 0o600 });
+  }
+
+  /**
+   * Replaces the table TokenReviews and SubjectAccessReviews are answered from; takes effect for the
+   * next review. Throws a TypeError (and keeps the old table) when the table is malformed.
+   */
+  setAccess(access: SimAccess): void {
+    this.reviews.setAccess(access);
   }
 
   /** Number of watch streams currently open (for tests of clients that must not leak watches). */
