@@ -12,13 +12,33 @@ export type { ConnectivityChange, EtcdTlsOptions } from './endpoint-channels.js'
 export { EtcdConnectError, classifyConnectFailure, connectFailureMessage } from './connect-failure.js';
 export type { ConnectFailure, ConnectFailureKind } from './connect-failure.js';
 export { KV, DEFAULT_RANGE_PAGE_SIZE } from './kv.js';
-export { PrefixMirror } from './prefix-mirror.js';
+export {
+  DEFAULT_TARGET_PAGE_BYTES,
+  FIRST_PAGE_KEYS,
+  MAX_RANGE_RESTARTS,
+  firstPageLimit,
+  nextPageLimit,
+} from './range-pages.js';
+export type { PageSize } from './range-pages.js';
+export { PrefixMirror, MirrorOverBoundError } from './prefix-mirror.js';
 export type {
+  MirrorContent,
+  MirrorOverBound,
   MirrorSnapshot,
   MirrorUpdate,
   PrefixMirrorEvents,
   PrefixMirrorOptions,
 } from './prefix-mirror.js';
+export { MirrorBudgetExceededError, UNLIMITED_MIRROR_BUDGET } from './mirror-budget.js';
+export type { MirrorBudget } from './mirror-budget.js';
+export {
+  LARGEST_KEYS_REPORTED,
+  PrefixContent,
+  SIZE_ENTRY_OVERHEAD_BYTES,
+  VALUE_ENTRY_OVERHEAD_BYTES,
+  loadPrefixContent,
+} from './prefix-content.js';
+export type { KeySize, LoadPrefixContentOptions, LoadedPrefixContent } from './prefix-content.js';
 export { prefixRangeEnd } from './keys.js';
 export {
   EtcdError,
@@ -45,6 +65,8 @@ export type {
   WatchMessage,
   WatchOptions,
   Watch,
+  RangePageMessage,
+  RangePagesRequest,
   RangeRequest,
   RangeResult,
   PutResult,

@@ -1,6 +1,13 @@
 import type { Connection } from './connection.js';
 import { etcdMethod } from './proto.js';
+import { CompactedError } from './errors.js';
 import { selectorRange, toBigint, toBytes, toKeyValue } from './keys.js';
+import {
+  DEFAULT_TARGET_PAGE_BYTES,
+  MAX_RANGE_RESTARTS,
+  firstPageLimit,
+  nextPageLimit,
+} from './range-pages.js';
 import type {
   RawCompactionRequest,
   RawCompactionResponse,
@@ -22,6 +29,8 @@ import type {
   KeySelector,
   KeyValue,
   PutResult,
+  RangePageMessage,
+  RangePagesRequest,
   RangeRequest,
   RangeResult,
   TxnCompare,
@@ -31,7 +40,7 @@ import type {
   TxnResult,
 } from './types.js';
 
-/** Default number of keys fetched per page by a multi-key range. */
+/** Default most keys fetched per page by a multi-key range (pages are also sized by bytes). */
 export const DEFAULT_RANGE_PAGE_SIZE = 1000;
 
 const RANGE = etcdMethod<RawRangeRequest, RawRangeResponse>('KV', 'Range');
@@ -119,37 +128,82 @@ export class KV {
   constructor(private readonly connection: Connection) {}
 
   /**
-   * Every key of `request` at one revision, sorted by key. A multi-key range is fetched in pages of
-   * `pageSize`, every page at the revision of the first (or the requested one), so the result is one
-   * consistent snapshot. Throws CompactedError if that revision has been compacted meanwhile.
+   * Every key of `request` at one revision, sorted by key: the pages of {@link pages} put together (a
+   * read that started over after a compaction keeps only its last attempt). Throws CompactedError if the
+   * requested revision is compacted, or the current one kept being compacted under the read.
    */
   async range(request: RangeRequest): Promise<RangeResult> {
-    const { key, rangeEnd } = selectorRange(request);
-    const pageSize = request.pageSize ?? DEFAULT_RANGE_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1)
-      throw new RangeError('pageSize must be a positive integer');
+    let kvs: KeyValue[] = [];
     let revision = request.revision ?? 0n;
-    const kvs: KeyValue[] = [];
-    let start = key;
-    for (;;) {
-      const res = await this.connection.unary(
-        RANGE,
-        {
-          key: start,
-          range_end: rangeEnd,
-          limit: rangeEnd ? String(pageSize) : '0',
-          revision: revision.toString(),
-          keys_only: request.keysOnly ?? false,
-          serializable: request.serializable ?? false,
-        },
-        { isIdempotent: true },
-      );
+    for await (const message of this.pages(request)) {
+      if (message.type === 'restart') {
+        kvs = [];
+        continue;
+      }
+      revision = message.revision;
+      for (const kv of message.kvs) kvs.push(kv);
+    }
+    return { revision, kvs };
+  }
+
+  /**
+   * The keys of `request` page by page, sorted by key, every page at one revision (the requested one,
+   * or the revision of the first page) so that together they are one consistent snapshot. Each page is
+   * one Range request with its own deadline (`pageTimeoutMs`), sized by bytes (see range-pages.ts): a
+   * prefix of large values is read as many small pages, never as one response that outlasts a deadline.
+   * Nothing is kept between pages: the caller decides what to hold.
+   *
+   * When the revision of the first page is compacted before the last page (and no revision was
+   * requested), the read starts over at the current revision: a `restart` message first, after which
+   * the caller drops every page it had. Throws CompactedError when the requested revision is compacted,
+   * or after {@link MAX_RANGE_RESTARTS} restarts; any other typed EtcdError as it comes.
+   */
+  async *pages(request: RangePagesRequest): AsyncGenerator<RangePageMessage, void, undefined> {
+    const { key, rangeEnd } = selectorRange(request);
+    const maxKeys = request.pageSize ?? DEFAULT_RANGE_PAGE_SIZE;
+    if (!Number.isInteger(maxKeys) || maxKeys < 1)
+      throw new RangeError('pageSize must be a positive integer');
+    const targetBytes = request.targetPageBytes ?? DEFAULT_TARGET_PAGE_BYTES;
+    if (!(targetBytes > 0)) throw new RangeError('targetPageBytes must be positive');
+    const requested = request.revision ?? 0n;
+    for (let restarts = 0; ; restarts++) {
       // The first page fixes the revision of every later page.
-      if (revision === 0n) revision = toBigint(res.header?.revision);
-      for (const kv of res.kvs) kvs.push(toKeyValue(kv));
-      const last = res.kvs[res.kvs.length - 1];
-      if (!res.more || !rangeEnd || !last) return { revision, kvs };
-      start = Buffer.concat([last.key, Buffer.from([0])]);
+      let revision = requested;
+      let start = key;
+      let limit = firstPageLimit(maxKeys);
+      for (;;) {
+        let res: RawRangeResponse;
+        try {
+          res = await this.connection.unary(
+            RANGE,
+            {
+              key: start,
+              range_end: rangeEnd,
+              limit: rangeEnd ? String(limit) : '0',
+              revision: revision.toString(),
+              keys_only: request.keysOnly ?? false,
+              serializable: request.serializable ?? false,
+            },
+            { isIdempotent: true, timeoutMs: request.pageTimeoutMs },
+          );
+        } catch (err) {
+          // Compacted under a read of "now" between two pages: read "now" again.
+          const isRestartable = err instanceof CompactedError && requested === 0n && revision !== 0n;
+          if (!isRestartable || restarts >= MAX_RANGE_RESTARTS) throw err;
+          yield { type: 'restart', revision };
+          break;
+        }
+        if (revision === 0n) revision = toBigint(res.header?.revision);
+        const kvs = res.kvs.map(toKeyValue);
+        let bytes = 0;
+        for (const kv of kvs) bytes += kv.key.length + kv.value.length;
+        const last = res.kvs[res.kvs.length - 1];
+        const isLast = !res.more || !rangeEnd || !last;
+        yield { type: 'page', revision, kvs, bytes, isLast };
+        if (isLast) return;
+        start = Buffer.concat([last.key, Buffer.from([0])]);
+        limit = nextPageLimit({ limit, keys: kvs.length, bytes }, targetBytes, maxKeys);
+      }
     }
   }
 

@@ -88,13 +88,30 @@ export type KeySelector = { key: KeyLike; rangeEnd?: KeyLike } | { prefix: KeyLi
 export type RangeRequest = KeySelector & {
   /** Read at this revision; default: the current one (then fixed for every page). */
   revision?: bigint;
-  /** Keys per page for a multi-key range. Default 1000. */
+  /** Most keys per page of a multi-key range (pages are also sized by bytes, see KV.pages). Default 1000. */
   pageSize?: number;
   /** Return keys without values. Default false. */
   keysOnly?: boolean;
   /** Serve from the contacted member without a quorum read (may be stale). Default false. */
   serializable?: boolean;
 };
+
+/** Options of {@link KV.pages}: a range, and how its pages are sized and timed. */
+export type RangePagesRequest = RangeRequest & {
+  /** Bytes (keys + values) a page aims at. Default 1 MiB (range-pages.ts). */
+  targetPageBytes?: number;
+  /** Deadline of each page's request. Default the client's requestTimeoutMs. */
+  pageTimeoutMs?: number;
+};
+
+/**
+ * What {@link KV.pages} yields: a `page` of keys (sorted, at `revision`; `bytes` their keys and values;
+ * `isLast` on the last one), or a `restart`: `revision` was compacted before the read ended, so the pages
+ * so far are void and the read begins again at the current revision.
+ */
+export type RangePageMessage =
+  | { type: 'page'; revision: bigint; kvs: KeyValue[]; bytes: number; isLast: boolean }
+  | { type: 'restart'; revision: bigint };
 
 /** Result of {@link KV.range}: every matching key at `revision`, sorted by key. */
 export interface RangeResult {

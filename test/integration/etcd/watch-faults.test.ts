@@ -225,7 +225,7 @@ for (const etcd of etcdVersionsUnderTest()) {
             for (let i = 0; i < 20; i++) await direct.kv.put(`${prefix}${i}`, 'v1');
             const mirror = new PrefixMirror(viaProxy, prefix);
             const resyncs: MirrorSnapshot[] = [];
-            mirror.on('resync', (s) => resyncs.push(s));
+            mirror.on('resync', () => resyncs.push(mirror.snapshot()));
             await mirror.start();
             assert.equal(mirror.snapshot().entries.length, 20);
             const watch = new Collector(viaProxy.watch({ key: prefix, prefix: true }));

@@ -104,9 +104,9 @@ for (const etcd of etcdVersionsUnderTest()) {
           seenEvents.push('wentBack');
           wentBack.push(err);
         });
-        mirror.on('resync', (s) => {
+        mirror.on('resync', () => {
           seenEvents.push('resync');
-          resyncs.push(s);
+          resyncs.push(mirror.snapshot());
         });
         try {
           await client.kv.put(`${prefix}keep`, 'v1');
