@@ -213,6 +213,8 @@ async function startOperator(
       '--leader-elect=false',
       '--metrics-addr',
       `:${metricsPort}`,
+      // A local run: plain HTTP, so the printed metrics URL opens without a token (the opt-out).
+      '--metrics-secure=false',
       '--probe-addr',
       `:${probePort}`,
     ],

@@ -37,6 +37,13 @@ Flags (environment variable in brackets; flags win):
                            (default 2s)
   --metrics-addr ADDR      where /metrics listens, ":PORT" or "HOST:PORT"; "0" disables
                            [${ENV}METRICS_ADDR] (default ":8080")
+  --metrics-secure BOOL    serve /metrics over HTTPS (TLS 1.2+), only to callers whose bearer token the
+                           API server accepts (TokenReview) and allows "get" on /metrics
+                           (SubjectAccessReview); --metrics-secure=false serves plain HTTP to anyone,
+                           for local runs [${ENV}METRICS_SECURE] (default true)
+  --metrics-cert-dir DIR   directory holding tls.crt and tls.key for /metrics (e.g. a mounted
+                           kubernetes.io/tls Secret), read again when they change
+                           [${ENV}METRICS_CERT_DIR] (default: a self-signed certificate made at start)
   --probe-addr ADDR        where /healthz and /readyz listen; "0" disables [${ENV}PROBE_ADDR] (default ":8081")
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} [${ENV}LOG_LEVEL] (default info); JSON lines on stderr
   --shard-selector SEL     only handle PrefixSyncs whose labels match this selector, e.g. "shard=a"
@@ -51,6 +58,7 @@ Flags (environment variable in brackets; flags win):
   -h, --help               show this help
 
 A metrics or probe port that is taken is logged as an error and that endpoint stays off; syncing goes on.
+A --metrics-cert-dir without a readable certificate and matching key stops the start (exit 1).
 Requires the CRDs in crds/ to be installed; without them it logs what is missing and keeps retrying.
 `;
 
@@ -65,6 +73,10 @@ export interface RunArgs {
   renewDeadlineMs: number;
   retryPeriodMs: number;
   metricsAddr: string;
+  /** HTTPS with TokenReview + SubjectAccessReview on /metrics. */
+  metricsSecure: boolean;
+  /** tls.crt + tls.key for /metrics; undefined: self-signed. Only with metricsSecure. */
+  metricsCertDir?: string;
   probeAddr: string;
   logLevel: LogLevel;
   shardSelector?: string;
@@ -86,6 +98,8 @@ const FLAGS = {
   '--renew-deadline': `${ENV}RENEW_DEADLINE`,
   '--retry-period': `${ENV}RETRY_PERIOD`,
   '--metrics-addr': `${ENV}METRICS_ADDR`,
+  '--metrics-secure': `${ENV}METRICS_SECURE`,
+  '--metrics-cert-dir': `${ENV}METRICS_CERT_DIR`,
   '--probe-addr': `${ENV}PROBE_ADDR`,
   '--log-level': `${ENV}LOG_LEVEL`,
   '--shard-selector': `${ENV}SHARD_SELECTOR`,
@@ -95,6 +109,8 @@ const FLAGS = {
   '--identity': 'POD_NAME',
 } as const;
 type Flag = keyof typeof FLAGS;
+/** Boolean flags that may stand alone (`--leader-elect` means `--leader-elect=true`). */
+const BARE_BOOL_FLAGS: ReadonlySet<Flag> = new Set<Flag>(['--leader-elect', '--metrics-secure']);
 
 /** Parses flags over environment over defaults. Pure apart from reading `env`; throws {@link RunUsageError}. */
 export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): RunArgs | 'help' {
@@ -108,7 +124,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
     const flag = name as Flag;
     let value: string | undefined;
     if (eq > 0) value = raw.slice(eq + 1);
-    else if (flag === '--leader-elect' && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('--')))
+    else if (BARE_BOOL_FLAGS.has(flag) && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('--')))
       value = 'true';
     else value = argv[++i];
     if (value === undefined) throw new RunUsageError(`${flag} needs a value`);
@@ -138,6 +154,16 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
       parseBindAddress(value);
     } catch (err) {
       throw new RunUsageError(`${where(flag)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const metricsSecure = parseBool(get('--metrics-secure') ?? 'true', where('--metrics-secure'));
+  const metricsCertDir = get('--metrics-cert-dir');
+  if (metricsCertDir !== undefined) {
+    if (metricsCertDir === '') throw new RunUsageError(`${where('--metrics-cert-dir')} needs a directory`);
+    if (!metricsSecure) {
+      throw new RunUsageError(
+        `${where('--metrics-cert-dir')} needs --metrics-secure=true: plain HTTP serves no certificate`,
+      );
     }
   }
   const shardSelector = get('--shard-selector');
@@ -184,6 +210,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
     renewDeadlineMs,
     retryPeriodMs,
     metricsAddr,
+    metricsSecure,
     probeAddr,
     logLevel: logLevel as LogLevel,
     workers,
@@ -194,6 +221,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
   const kubeconfig = given.get('--kubeconfig');
   if (kubeconfig !== undefined) args.kubeconfig = kubeconfig;
   if (shardSelector !== undefined) args.shardSelector = shardSelector;
+  if (metricsCertDir !== undefined) args.metricsCertDir = metricsCertDir;
   const identity = get('--identity');
   if (identity !== undefined) args.identity = identity;
   return args;
@@ -288,6 +316,9 @@ export async function runMain(argv: string[]): Promise<number> {
     retryPeriodMs: args.retryPeriodMs,
     identity: args.identity ?? `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
     metricsAddr: args.metricsAddr,
+    ...(args.metricsSecure
+      ? { metricsSecurity: args.metricsCertDir !== undefined ? { certDir: args.metricsCertDir } : {} }
+      : {}),
     probeAddr: args.probeAddr,
     workers: args.workers,
     resyncPeriodMs: args.resyncPeriodMs,

@@ -1,5 +1,13 @@
 // The typed Kubernetes layer over @kubernetes/client-node (DESIGN.md §2): typed clients, self-restarting
 // informers, the Event recorder, and the typed errors every call throws.
+export { AccessReviewClient } from './access-reviews.js';
+export type {
+  AccessReviewResult,
+  AccessReviewer,
+  NonResourceAccess,
+  ReviewedUser,
+  TokenReviewResult,
+} from './access-reviews.js';
 export { ObjectCache } from './cache.js';
 export type { ObjectStore, ReplaceDelta } from './cache.js';
 export { ConfigMapClient } from './config-maps.js';

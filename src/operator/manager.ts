@@ -19,6 +19,7 @@ import {
   type SessionQueue,
 } from '../runtime/index.js';
 import { HttpEndpoint, parseBindAddress } from './http-endpoint.js';
+import { secureMetricsEndpoint, type MetricsSecurityOptions } from './secure-metrics.js';
 
 /** Default Lease name. */
 export const DEFAULT_LEASE_NAME = 'etcd-config-operator';
@@ -45,6 +46,12 @@ export interface ManagerOptions {
   retryPeriodMs?: number;
   /** `:8080`, `host:port`, or `0`/'' to disable. Default `0`. */
   metricsAddr?: string;
+  /**
+   * Serve /metrics over HTTPS to callers whose bearer token a TokenReview accepts and a
+   * SubjectAccessReview allows `get` on /metrics (controller-runtime's `--metrics-secure`). Default
+   * undefined: plain HTTP without authentication (the `run` command secures it unless told not to).
+   */
+  metricsSecurity?: MetricsSecurityOptions;
   /** `:8081`, `host:port`, or `0`/'' to disable. Default `0`. */
   probeAddr?: string;
   /** Label selector on PrefixSyncs: this replica handles only those (sharding). Default all. */
@@ -320,12 +327,18 @@ export class Manager {
     const metrics = parseBindAddress(this.options.metricsAddr ?? '0');
     const probes = parseBindAddress(this.options.probeAddr ?? '0');
     if (metrics) {
-      const endpoint = new HttpEndpoint({
-        '/metrics': async () => {
-          const { contentType, body } = await this.metrics.render();
-          return { status: 200, contentType, body };
-        },
-      });
+      const route = async () => {
+        const { contentType, body } = await this.metrics.render();
+        return { status: 200, contentType, body };
+      };
+      // A certificate directory that cannot be served throws here: start() fails, as it should.
+      const endpoint = this.options.metricsSecurity
+        ? await secureMetricsEndpoint(this.options.metricsSecurity, {
+            kubeConfig: this.options.kubeConfig,
+            logger: this.logger,
+            route,
+          })
+        : new HttpEndpoint({ '/metrics': route });
       this.metricsPort = await this.bind(endpoint, 'metrics', this.options.metricsAddr ?? '', metrics);
     }
     if (probes) {
@@ -362,6 +375,8 @@ export class Manager {
         address,
         error: err instanceof Error ? err.message : String(err),
       });
+      // What the endpoint owns (a certificate watcher) stops with it.
+      await endpoint.close();
       return undefined;
     }
   }

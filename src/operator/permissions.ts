@@ -24,6 +24,12 @@ export interface PermissionNeed {
    * `text` must occur in `file` for the need to stay.
    */
   readonly evidence?: { readonly file: string; readonly text: string };
+  /**
+   * Set when only one mode of the operator needs it: `metricsSecure` — /metrics served behind
+   * TokenReview and SubjectAccessReview (`--metrics-secure`, the chart's `metrics.secure`), which the
+   * chart grants only then. Unset: always needed.
+   */
+  readonly onlyWhen?: 'metricsSecure';
 }
 
 const PSYNC_RECONCILER = 'src/controller/prefixsync/reconciler.ts';
@@ -39,6 +45,8 @@ const SOURCE_SETUP = 'src/controller/etcdsource/setup.ts';
 const INFORMER = 'src/kube/informer.ts';
 /** Where every informer (and the Lease watch) opens its watch. */
 const INFORMER_WATCH = 'src/kube/watch-request.ts#req.watcher.watch';
+const REVIEWS = 'src/kube/access-reviews.ts';
+const METRICS_ACCESS = 'src/operator/metrics-access.ts';
 
 /** Every permission the operator needs: nothing more (a test checks each is used), nothing less. */
 export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
@@ -255,6 +263,30 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       'src/kube/leases.ts#this.api.createNamespacedLease',
       'src/runtime/leader-elector.ts#this.leases.replace',
       'src/kube/leases.ts#this.api.replaceNamespacedLease',
+    ],
+  },
+  {
+    apiGroup: 'authentication.k8s.io',
+    resource: 'tokenreviews',
+    verbs: ['create'],
+    scope: 'cluster',
+    onlyWhen: 'metricsSecure',
+    why: 'secure /metrics (--metrics-secure): find out who a scraper is from its bearer token (TokenReview); nothing is stored',
+    calls: [
+      `${METRICS_ACCESS}#this.reviewer.reviewToken`,
+      `${REVIEWS}#this.authentication.createTokenReview`,
+    ],
+  },
+  {
+    apiGroup: 'authorization.k8s.io',
+    resource: 'subjectaccessreviews',
+    verbs: ['create'],
+    scope: 'cluster',
+    onlyWhen: 'metricsSecure',
+    why: 'secure /metrics (--metrics-secure): ask RBAC whether that scraper may get the non-resource URL /metrics (SubjectAccessReview); nothing is stored',
+    calls: [
+      `${METRICS_ACCESS}#this.reviewer.reviewAccess`,
+      `${REVIEWS}#this.authorization.createSubjectAccessReview`,
     ],
   },
   {

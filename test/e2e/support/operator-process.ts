@@ -26,9 +26,11 @@ export interface SpawnedOperatorRun {
 }
 
 /**
- * Spawns `etcd-config-operator run` from the package's bin, as a user starts it: `--kubeconfig`,
- * metrics and probes on two free loopback ports, `--log-level`, then `flags`. Does not wait for it to
- * be ready; a failure to spawn shows as the child's `error` event, not as a rejection.
+ * Spawns `etcd-config-operator run` from the package's bin, as a user starts it locally: `--kubeconfig`,
+ * metrics and probes on two free loopback ports, `--log-level`, `--metrics-secure=false` (plain-HTTP
+ * metrics, the local opt-out, so tests scrape without a token), then `flags` (which may turn it back
+ * on). Does not wait for it to be ready; a failure to spawn shows as the child's `error` event, not as a
+ * rejection.
  */
 export async function spawnOperatorRun(options: SpawnOperatorRunOptions): Promise<SpawnedOperatorRun> {
   const [metricsPort, probePort] = (await freeLoopbackPorts(2)) as [number, number];
@@ -44,6 +46,7 @@ export async function spawnOperatorRun(options: SpawnOperatorRunOptions): Promis
     `${host}:${probePort}`,
     '--log-level',
     options.logLevel,
+    '--metrics-secure=false',
     ...options.flags,
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

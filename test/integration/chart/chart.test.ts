@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
-import { parseRunArgs } from '../../../src/cli/run.js';
+import { parseRunArgs, type RunArgs } from '../../../src/cli/run.js';
 import { OPERATOR_PERMISSIONS } from '../../../src/operator/index.js';
 import { validatorsFor } from '../../unit/api/support/crd-validator.js';
 import {
@@ -88,6 +88,13 @@ function byKind(objs: Manifest[], kind: string): Manifest[] {
   return objs.filter((o) => o.kind === kind);
 }
 
+/** The one object of `kind` named `name`. */
+function named(objs: Manifest[], kind: string, name: string): Manifest {
+  const found = objs.filter((o) => o.kind === kind && o.metadata.name === name);
+  assert.equal(found.length, 1, `expected one ${kind} ${name}, got ${found.length}`);
+  return found[0] as Manifest;
+}
+
 function one(objs: Manifest[], kind: string): Manifest {
   const found = byKind(objs, kind);
   assert.equal(found.length, 1, `expected one ${kind}, got ${found.length}`);
@@ -105,8 +112,9 @@ function grants(rules: Rule[]): string[] {
     .sort();
 }
 
-function needs(scope: 'cluster' | 'namespace'): string[] {
-  return OPERATOR_PERMISSIONS.filter((n) => n.scope === scope)
+/** The needs of `scope`; with `metricsSecure` false, without those only secure /metrics has. */
+function needs(scope: 'cluster' | 'namespace', metricsSecure = true): string[] {
+  return OPERATOR_PERMISSIONS.filter((n) => n.scope === scope && (metricsSecure || n.onlyWhen === undefined))
     .flatMap((n) => n.verbs.map((v) => `${n.apiGroup} ${n.resource} ${v}`))
     .sort();
 }
@@ -168,6 +176,7 @@ for (const helm of helms()) {
       it('renders the operator, its identity, RBAC and metrics Service, and no optional object', () => {
         assert.deepEqual(objs.map((o) => o.kind).sort(), [
           'ClusterRole',
+          'ClusterRole',
           'ClusterRoleBinding',
           'Deployment',
           'Role',
@@ -208,7 +217,8 @@ for (const helm of helms()) {
       });
 
       it('grants in its ClusterRole exactly the cluster-wide needs of src/operator/permissions.ts', () => {
-        assert.deepEqual(grants(one(objs, 'ClusterRole')['rules'] as Rule[]), needs('cluster'));
+        const role = named(objs, 'ClusterRole', 'eco-etcd-config-operator');
+        assert.deepEqual(grants(role['rules'] as Rule[]), needs('cluster'));
       });
 
       it('grants in its Role, in the release namespace only, exactly the namespace needs', () => {
@@ -220,7 +230,7 @@ for (const helm of helms()) {
       it('binds both roles to the operator ServiceAccount', () => {
         const sa = one(objs, 'ServiceAccount').metadata.name;
         for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
-          const binding = one(objs, kind) as Manifest & {
+          const binding = named(objs, kind, 'eco-etcd-config-operator') as Manifest & {
             subjects: Array<{ name: string; namespace: string }>;
           };
           assert.deepEqual(
@@ -301,6 +311,158 @@ for (const helm of helms()) {
         [set.leaseDurationMs, set.renewDeadlineMs, set.retryPeriodMs],
         [60_000, 40_000, 5_000],
       );
+    });
+
+    describe('/metrics security', () => {
+      interface Endpoint {
+        port: string;
+        scheme: string;
+        bearerTokenFile?: string;
+        tlsConfig?: {
+          insecureSkipVerify?: boolean;
+          ca?: { secret: { name: string; key: string } };
+          serverName?: string;
+        };
+      }
+      const render = (...set: string[]): Promise<Manifest[]> =>
+        template(
+          helm,
+          home,
+          ['metrics.serviceMonitor.enabled=true', ...set].flatMap((s) => ['--set', s]),
+        );
+      const endpointOf = (objs: Manifest[]): Endpoint =>
+        (one(objs, 'ServiceMonitor')['spec'] as { endpoints: Endpoint[] }).endpoints[0] as Endpoint;
+      const runArgs = (objs: Manifest[]): RunArgs => {
+        const args = parseRunArgs(podSpec(one(objs, 'Deployment')).containers[0]?.args.slice(1) ?? [], {});
+        assert.ok(args !== 'help');
+        return args;
+      };
+
+      it('is secure by default: HTTPS with a self-signed certificate, scraped with the Prometheus token', async () => {
+        const objs = await render();
+        for (const obj of objs) await validate(obj);
+        const args = runArgs(objs);
+        assert.equal(args.metricsSecure, true);
+        assert.equal(args.metricsCertDir, undefined);
+        assert.deepEqual(endpointOf(objs), {
+          port: 'metrics',
+          path: '/metrics',
+          interval: '30s',
+          scheme: 'https',
+          bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+          tlsConfig: { insecureSkipVerify: true },
+        });
+        // The operator may review tokens and access; a metrics-reader role exists, bound to nobody yet.
+        const operatorRole = named(objs, 'ClusterRole', 'eco-etcd-config-operator');
+        const ruleLines = grants(operatorRole['rules'] as Rule[]);
+        assert.ok(ruleLines.includes('authentication.k8s.io tokenreviews create'));
+        assert.ok(ruleLines.includes('authorization.k8s.io subjectaccessreviews create'));
+        const reader = named(objs, 'ClusterRole', 'eco-etcd-config-operator-metrics-reader');
+        assert.deepEqual(reader['rules'], [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
+        assert.equal(
+          byKind(objs, 'ClusterRoleBinding').length,
+          1,
+          'no metrics-reader binding without subjects',
+        );
+      });
+
+      it('serves a certificate Secret (mounted, re-read) and lets the ServiceMonitor verify it with its CA', async () => {
+        const objs = await render('metrics.tls.secretName=eco-metrics-tls');
+        for (const obj of objs) await validate(obj);
+        assert.equal(runArgs(objs).metricsCertDir, '/var/run/secrets/metrics-tls');
+        const pod = podSpec(one(objs, 'Deployment')) as PodSpec & {
+          volumes: Array<{ name: string; secret?: { secretName: string } }>;
+          containers: Array<
+            Container & { volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> }
+          >;
+        };
+        assert.equal(
+          pod.volumes.find((v) => v.name === 'metrics-tls')?.secret?.secretName,
+          'eco-metrics-tls',
+        );
+        assert.deepEqual(
+          pod.containers[0]?.volumeMounts.find((m) => m.name === 'metrics-tls'),
+          { name: 'metrics-tls', mountPath: '/var/run/secrets/metrics-tls', readOnly: true },
+        );
+        assert.deepEqual(endpointOf(objs).tlsConfig, {
+          ca: { secret: { name: 'eco-metrics-tls', key: 'ca.crt' } },
+          serverName: 'eco-etcd-config-operator-metrics.eco-system.svc',
+        });
+        const custom = await render(
+          'metrics.tls.secretName=eco-metrics-tls',
+          'metrics.tls.caKey=ca.pem',
+          'metrics.tls.serverName=metrics.example.com',
+        );
+        assert.deepEqual(endpointOf(custom).tlsConfig, {
+          ca: { secret: { name: 'eco-metrics-tls', key: 'ca.pem' } },
+          serverName: 'metrics.example.com',
+        });
+      });
+
+      it('binds the metrics-reader ClusterRole to the ServiceAccounts named in metrics.reader', async () => {
+        const objs = await render(
+          'metrics.reader.serviceAccounts[0].name=prometheus-k8s',
+          'metrics.reader.serviceAccounts[0].namespace=monitoring',
+        );
+        const binding = named(objs, 'ClusterRoleBinding', 'eco-etcd-config-operator-metrics-reader');
+        await validate(binding);
+        assert.deepEqual(binding['roleRef'], {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'eco-etcd-config-operator-metrics-reader',
+        });
+        assert.deepEqual(binding['subjects'], [
+          { kind: 'ServiceAccount', name: 'prometheus-k8s', namespace: 'monitoring' },
+        ]);
+      });
+
+      it('opts out with metrics.secure=false: plain HTTP, no review permissions, no reader role', async () => {
+        const objs = await render('metrics.secure=false');
+        for (const obj of objs) await validate(obj);
+        assert.equal(runArgs(objs).metricsSecure, false);
+        assert.deepEqual(endpointOf(objs), {
+          port: 'metrics',
+          path: '/metrics',
+          interval: '30s',
+          scheme: 'http',
+        });
+        assert.deepEqual(
+          grants(named(objs, 'ClusterRole', 'eco-etcd-config-operator')['rules'] as Rule[]),
+          needs('cluster', false),
+        );
+        assert.deepEqual(
+          byKind(objs, 'ClusterRole').map((o) => o.metadata.name),
+          ['eco-etcd-config-operator'],
+        );
+      });
+
+      it('refuses contradictory or malformed metrics values, saying which', async () => {
+        const cases: Array<[string[], RegExp]> = [
+          [
+            ['--set', 'metrics.secure=false', '--set', 'metrics.tls.secretName=x'],
+            /metrics.tls.secretName needs metrics.secure=true/,
+          ],
+          [
+            [
+              '--set',
+              'metrics.secure=false',
+              '--set',
+              'metrics.reader.serviceAccounts[0].name=p',
+              '--set',
+              'metrics.reader.serviceAccounts[0].namespace=m',
+            ],
+            /metrics.reader.serviceAccounts needs metrics.secure=true/,
+          ],
+          [['--set-string', 'metrics.secure=yes'], /secure/],
+          [['--set', 'metrics.reader.serviceAccounts[0].name=p'], /namespace/],
+          [['--set', 'metrics.tls.secretName=Not_A_Name'], /secretName/],
+        ];
+        for (const [args, mentions] of cases) {
+          const result = await run(helm.path, ['template', 'eco', CHART, ...args], home);
+          assert.notEqual(result.code, 0, `accepted ${args.join(' ')}`);
+          assert.match(result.stderr, mentions);
+        }
+      });
     });
 
     it('renders a valid ClusterEtcdSource from --set defaultSource.endpoints=<one endpoint>', async () => {

@@ -20,6 +20,8 @@ const GROUP_OF_CLASS: Record<string, string> = {
   CoreV1Api: '',
   AppsV1Api: 'apps',
   CoordinationV1Api: 'coordination.k8s.io',
+  AuthenticationV1Api: 'authentication.k8s.io',
+  AuthorizationV1Api: 'authorization.k8s.io',
   CustomObjectsApi: 'etcdconfig.dev',
 };
 const VERB_OF_PREFIX: Record<string, string> = {

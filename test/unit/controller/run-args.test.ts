@@ -15,6 +15,7 @@ describe('run flags', () => {
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
       metricsAddr: ':8080',
+      metricsSecure: true,
       probeAddr: ':8081',
       logLevel: 'info',
       workers: 4,
