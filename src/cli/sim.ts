@@ -1,6 +1,7 @@
 // `etcd-config-operator sim`: the Kubernetes API simulator as a standalone server, for kubectl,
 // demos and acceptance checks.
 import { KubeSim } from '../envtest/index.js';
+import { readSimAccessFile, type SimAccess } from '../envtest/index.js';
 
 export const SIM_USAGE = `Usage: etcd-config-operator sim [flags]
 
@@ -13,6 +14,10 @@ Flags:
   --kubeconfig-out FILE  write a kubeconfig for the simulator to FILE once it listens
   --namespace NS         the kubeconfig context's namespace (default "default")
   --history-limit N      watch history length; older resourceVersions get 410 Gone (default 10000)
+  --access-file FILE     who TokenReviews authenticate and what SubjectAccessReviews allow, YAML or
+                         JSON: {tokens: {TOKEN: {username, uid, groups}}, rules: [{users | groups,
+                         verbs, nonResourceURLs | apiGroups + resources}]} (default: the kubeconfig's
+                         token is an administrator, any other token is not authenticated)
   -h, --help             show this help
 `;
 
@@ -22,6 +27,7 @@ interface SimArgs {
   kubeconfigOut?: string;
   namespace: string;
   historyLimit?: number;
+  accessFile?: string;
 }
 
 class UsageError extends Error {}
@@ -61,6 +67,9 @@ function parseSimArgs(argv: string[]): SimArgs | 'help' {
       case '--history-limit':
         args.historyLimit = integer(1, 10_000_000);
         break;
+      case '--access-file':
+        args.accessFile = value();
+        break;
       default:
         throw new UsageError(`unknown flag '${raw}'`);
     }
@@ -82,9 +91,21 @@ export async function simMain(argv: string[]): Promise<number> {
     process.stdout.write(SIM_USAGE);
     return 0;
   }
+  let access: SimAccess | undefined;
+  if (args.accessFile !== undefined) {
+    try {
+      access = await readSimAccessFile(args.accessFile);
+    } catch (e) {
+      process.stderr.write(
+        `etcd-config-operator sim: --access-file ${e instanceof Error ? e.message : String(e)}\n`,
+      );
+      return 2;
+    }
+  }
   let sim: KubeSim;
   try {
     sim = await KubeSim.start({
+      ...(access ? { access } : {}),
       port: args.port,
       host: args.host,
       ...(args.historyLimit !== undefined ? { historyLimit: args.historyLimit } : {}),

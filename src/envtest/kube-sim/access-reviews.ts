@@ -1,6 +1,8 @@
 // TokenReview (authentication.k8s.io/v1) and SubjectAccessReview (authorization.k8s.io/v1): create-only
 // virtual resources, answered from a table of tokens and allow rules. As on kube-apiserver, a POST returns
 // the review with `status` filled in and stores nothing.
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import { clone, isObject, objectAt, stringAt, type JsonObject } from './json.js';
 import { decodeBody } from './request-body.js';
 import type { ResourceType } from './resource-type.js';
@@ -119,6 +121,24 @@ export function parseSimAccess(value: unknown): SimAccess {
     return out as unknown as SimAccessRule;
   });
   return { tokens, rules };
+}
+
+/**
+ * Reads an access table from a YAML or JSON file (`sim --access-file`). Throws a TypeError naming the
+ * file and what is wrong with it (unreadable, not YAML, or a malformed table).
+ */
+export async function readSimAccessFile(path: string): Promise<SimAccess> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new TypeError(`${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  try {
+    return parseSimAccess(parseYaml(text) as unknown);
+  } catch (err) {
+    throw new TypeError(`${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
 
 /** What a SubjectAccessReview asks: who, and either a resource or a non-resource request. */

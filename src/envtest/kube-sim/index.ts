@@ -7,6 +7,7 @@ export {
   DEFAULT_SIM_ACCESS,
   KUBECONFIG_TOKEN,
   parseSimAccess,
+  readSimAccessFile,
   type SimAccess,
   type SimAccessRule,
   type SimUser,
