@@ -1,6 +1,12 @@
 // `etcd-config-operator sim`: the Kubernetes API simulator as a standalone server, for kubectl,
 // demos and acceptance checks.
-import { KubeSim } from '../envtest/index.js';
+import {
+  DEFAULT_ROLLOUT_STEP_MS,
+  DEFAULT_SIMULATED_NODES,
+  FAIL_ROLLOUTS_ANNOTATION,
+  FAIL_WHEN_ANNOTATION,
+  KubeSim,
+} from '../envtest/index.js';
 import { readSimAccessFile, type SimAccess } from '../envtest/index.js';
 
 export const SIM_USAGE = `Usage: etcd-config-operator sim [flags]
@@ -18,7 +24,20 @@ Flags:
                          JSON: {tokens: {TOKEN: {username, uid, groups}}, rules: [{users | groups,
                          verbs, nonResourceURLs | apiGroups + resources}]} (default: the kubeconfig's
                          token is an administrator, any other token is not authenticated)
+  --rollout-step-ms N    time between two steps of a workload rollout (default ${DEFAULT_ROLLOUT_STEP_MS}):
+                         a step after a new pod template its new pods exist, a step later they are ready
+  --nodes N              simulated nodes, the pods a DaemonSet runs (default ${DEFAULT_SIMULATED_NODES})
   -h, --help             show this help
+
+Workloads: Deployments, StatefulSets and DaemonSets roll out as kube-controller-manager rolls them
+(status, conditions, revisions), so \`kubectl rollout status\` finishes or fails as on a cluster.
+To rehearse a failing release, annotate the workload itself (metadata.annotations):
+  ${FAIL_ROLLOUTS_ANNOTATION}: "true"
+      every rollout that starts while it is set fails: its new pods never become ready (a Deployment
+      reports ProgressDeadlineExceeded after spec.progressDeadlineSeconds)
+  ${FAIL_WHEN_ANNOTATION}: "<key>=<value>[,<key>=<value>...]"
+      a rollout fails when a ConfigMap the pod template uses (volumes, projected volumes, envFrom,
+      env valueFrom) holds that value under that key when the rollout starts
 `;
 
 interface SimArgs {
@@ -28,6 +47,8 @@ interface SimArgs {
   namespace: string;
   historyLimit?: number;
   accessFile?: string;
+  rolloutStepMs?: number;
+  nodes?: number;
 }
 
 class UsageError extends Error {}
@@ -70,6 +91,12 @@ function parseSimArgs(argv: string[]): SimArgs | 'help' {
       case '--access-file':
         args.accessFile = value();
         break;
+      case '--rollout-step-ms':
+        args.rolloutStepMs = integer(0, 3_600_000);
+        break;
+      case '--nodes':
+        args.nodes = integer(0, 10_000);
+        break;
       default:
         throw new UsageError(`unknown flag '${raw}'`);
     }
@@ -109,6 +136,10 @@ export async function simMain(argv: string[]): Promise<number> {
       port: args.port,
       host: args.host,
       ...(args.historyLimit !== undefined ? { historyLimit: args.historyLimit } : {}),
+      workloads: {
+        ...(args.rolloutStepMs !== undefined ? { stepDelayMs: args.rolloutStepMs } : {}),
+        ...(args.nodes !== undefined ? { nodes: args.nodes } : {}),
+      },
     });
   } catch (e) {
     process.stderr.write(

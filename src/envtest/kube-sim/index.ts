@@ -4,6 +4,12 @@
  */
 export { KubeSim, type KubeSimOptions } from './kube-sim.js';
 export {
+  DEFAULT_ROLLOUT_STEP_MS,
+  DEFAULT_SIMULATED_NODES,
+  type WorkloadSimOptions,
+} from './workload-status.js';
+export { FAIL_ROLLOUTS_ANNOTATION, FAIL_WHEN_ANNOTATION } from './workload-faults.js';
+export {
   DEFAULT_SIM_ACCESS,
   KUBECONFIG_TOKEN,
   parseSimAccess,

@@ -12,10 +12,16 @@ import { HttpHandler } from './http-handler.js';
 import { ObjectStore } from './object-store.js';
 import { OpenApiDocs } from './openapi.js';
 import { ResourceRegistry } from './registry.js';
+import { storageKey } from './resource-type.js';
 import { ResourceApi, type Admission } from './resource-api.js';
 import { BuiltinValidation } from './builtin-validation.js';
 import { ServiceDefaults } from './service-defaults.js';
 import { WatchHub } from './watch-hub.js';
+import { applyWorkloadDefaults } from './workload-defaults.js';
+import { failSwitchErrors } from './workload-faults.js';
+import { WorkloadStatusController, type WorkloadSimOptions } from './workload-status.js';
+import { invalid } from './status-error.js';
+import { nameOf } from './object-meta.js';
 
 /** Options of `KubeSim.start`. */
 export interface KubeSimOptions {
@@ -36,9 +42,18 @@ export interface KubeSimOptions {
    * other token is not authenticated.
    */
   access?: SimAccess;
+  /**
+   * The workload controllers that move the status of Deployments, StatefulSets and DaemonSets as
+   * kube-controller-manager does (workload-status.ts): rollout step delay (default 250 ms) and simulated
+   * node count (default 1). `false`: none, as in controller-runtime's envtest — status stays what
+   * clients write.
+   */
+  workloads?: WorkloadSimOptions | false;
 }
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
+/** The kinds the workload controllers move and the fail switch annotations apply to. */
+const WORKLOAD_RESOURCES = new Set(['apps/deployments', 'apps/statefulsets', 'apps/daemonsets']);
 const DEFAULT_BOOKMARK_INTERVAL_MS = 1_000;
 const CONTEXT = 'kube-sim';
 
@@ -63,6 +78,8 @@ export class KubeSim {
     private readonly sockets: Set<Socket>,
     private readonly watches: WatchHub,
     private readonly controllers: Controllers,
+    /** Moves workload status; undefined when `workloads: false`. */
+    private readonly workloads: WorkloadStatusController | undefined,
     private readonly crds: CrdManager,
     /** Aborted by close(): ends waits and injected delays of requests in flight. */
     private readonly lifetime: AbortController,
@@ -94,12 +111,23 @@ export class KubeSim {
     const crds = new CrdManager(registry, store);
     openapi.useCrdSchemas(crds);
     const controllers: Controllers = new Controllers(store, registry, () => api);
+    const workloads =
+      options.workloads === false
+        ? undefined
+        : new WorkloadStatusController(store, registry, () => api, options.workloads);
     const builtinValidation = new BuiltinValidation();
     const serviceDefaults = new ServiceDefaults();
     const admission: Admission = {
       admit: (type, obj, old, fieldValidation) => {
         serviceDefaults.apply(type, obj, old);
-        return [...builtinValidation.admit(type, obj, old), ...crds.admit(type, obj, old, fieldValidation)];
+        applyWorkloadDefaults(type, obj);
+        const warnings = [
+          ...builtinValidation.admit(type, obj, old),
+          ...crds.admit(type, obj, old, fieldValidation),
+        ];
+        const switchErrors = WORKLOAD_RESOURCES.has(storageKey(type)) ? failSwitchErrors(obj) : [];
+        if (switchErrors.length > 0) throw invalid(type.kind, type.group, nameOf(obj), switchErrors);
+        return warnings;
       },
       checkCreatable: (type) => crds.checkCreatable(type),
     };
@@ -138,7 +166,19 @@ export class KubeSim {
     if (bound === null || typeof bound === 'string') throw new Error('kube-sim: no TCP address');
     address = `${host}:${bound.port}`;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
-    const sim = new KubeSim(server, sockets, watches, controllers, crds, lifetime, reviews, store, book, url);
+    const sim = new KubeSim(
+      server,
+      sockets,
+      watches,
+      controllers,
+      workloads,
+      crds,
+      lifetime,
+      reviews,
+      store,
+      book,
+      url,
+    );
     for (const name of ['default', 'kube-system', 'kube-public']) {
       api.create(
         { type: registry.lookup('', 'v1', 'namespaces')!, namespace: '', query: new URLSearchParams() },
@@ -198,6 +238,7 @@ export class KubeSim {
     this.closing = (async () => {
       this.lifetime.abort();
       this.controllers.close();
+      this.workloads?.close();
       this.crds.close();
       this.watches.cutAll();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
