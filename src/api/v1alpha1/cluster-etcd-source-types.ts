@@ -39,6 +39,17 @@ export interface AccessRule {
   prefixes: string[];
 }
 
+/** What the operator may hold for one source. */
+export interface SourceLimits {
+  /**
+   * Most bytes the operator's mirrors of this source's prefixes may hold together (keys, values up to
+   * 1 MiB per prefix, and a per-key overhead): a byte quantity, `256Mi` or `268435456`. A prefix whose
+   * first read does not fit what is left is not mirrored (its PrefixSyncs report
+   * `SourceBudgetExceeded`) until there is room; the prefixes already mirrored go on. Default `256Mi`.
+   */
+  maxMirrorBytes?: number | string;
+}
+
 /** ClusterEtcdSource `spec`. */
 export interface ClusterEtcdSourceSpec {
   /** `host:port` (TLS iff `tls` is set), `https://host:port` or `http://host:port`; at least one. */
@@ -47,6 +58,7 @@ export interface ClusterEtcdSourceSpec {
   auth?: EtcdAuth;
   /** No rules: nothing is allowed. */
   access?: AccessRule[];
+  limits?: SourceLimits;
 }
 
 /** ClusterEtcdSource `status`, written only by the operator. */

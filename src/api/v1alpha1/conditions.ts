@@ -73,6 +73,13 @@ export const PrefixSyncReason = {
   /** False: writing the ConfigMap to the API server failed. Retried with backoff; see the message. */
   WriteFailed: 'WriteFailed',
   /**
+   * False: mirroring the prefix would take the ClusterEtcdSource's mirrors past its memory budget
+   * (`spec.limits.maxMirrorBytes`; the message says how much is used and needed). Nothing is written;
+   * the last good ConfigMap stays, and it syncs again once there is room. Ask the owners of the source
+   * to raise the budget, or sync a smaller prefix.
+   */
+  SourceBudgetExceeded: 'SourceBudgetExceeded',
+  /**
    * False: the revision would leave fewer keys than `spec.validation.minKeys` or remove more than
    * `maxRemoved` (the message names the revision and the keys). The last good ConfigMap stays. If the
    * change is intended, approve it with the annotation `etcdconfig.dev/approve-revision: "<revision>"`.

@@ -33,6 +33,8 @@ export const DEFAULT_SUSPEND = false;
 export const DEFAULT_DELETION_POLICY: DeletionPolicy = 'Retain';
 /** Default of `spec.tls.caSecretRef.key`. */
 export const DEFAULT_CA_SECRET_KEY = 'ca.crt';
+/** Default of ClusterEtcdSource `spec.limits.maxMirrorBytes`: half the chart's default memory limit. */
+export const DEFAULT_MAX_MIRROR_BYTES = '256Mi';
 
 /** A PrefixSync spec with every default filled in. */
 export interface DefaultedPrefixSyncSpec {
@@ -108,16 +110,19 @@ export interface DefaultedClusterEtcdSourceSpec {
   tls?: EtcdTls & { caSecretRef?: { name: string; key: string } };
   auth?: EtcdAuth;
   access: AccessRule[];
+  /** `maxMirrorBytes` as written (`256Mi` or a number); ResolvedClusterEtcdSourceSpec has the bytes. */
+  limits: { maxMirrorBytes: number | string };
 }
 
 /**
- * Fills in the defaults the CRD declares (`tls.caSecretRef.key: ca.crt`) and `access: []`. Pure; never
- * throws.
+ * Fills in the defaults the CRD declares (`tls.caSecretRef.key: ca.crt`, `limits.maxMirrorBytes:
+ * 256Mi`) and `access: []`. Pure; never throws.
  */
 export function withClusterEtcdSourceDefaults(spec: ClusterEtcdSourceSpec): DefaultedClusterEtcdSourceSpec {
   const out: DefaultedClusterEtcdSourceSpec = {
     endpoints: [...spec.endpoints],
     access: structuredClone(spec.access ?? []),
+    limits: { maxMirrorBytes: spec.limits?.maxMirrorBytes ?? DEFAULT_MAX_MIRROR_BYTES },
   };
   if (spec.tls !== undefined) {
     const tls: NonNullable<DefaultedClusterEtcdSourceSpec['tls']> = {};

@@ -54,6 +54,7 @@ export type {
   EtcdTls,
   SecretKeyReference,
   SecretReference,
+  SourceLimits,
 } from './cluster-etcd-source-types.js';
 export {
   ClusterEtcdSourceConditionType,
@@ -79,6 +80,7 @@ export {
   DEFAULT_DELETION_POLICY,
   DEFAULT_INVALID_KEY_POLICY,
   DEFAULT_KEY_SEPARATOR,
+  DEFAULT_MAX_MIRROR_BYTES,
   DEFAULT_MIN_KEYS,
   DEFAULT_ROLLOUT_MODE,
   DEFAULT_SUSPEND,
@@ -126,7 +128,16 @@ export type { ResolvedPrefixSyncSpec, ResolveResult } from './validate-prefix-sy
 export {
   MAX_ACCESS_RULES,
   MAX_ENDPOINTS,
+  MAX_MIRROR_BYTES_LIMIT,
   resolveClusterEtcdSourceSpec,
   validateClusterEtcdSource,
   validateClusterEtcdSourceSpec,
 } from './validate-cluster-etcd-source.js';
+export type { ResolvedClusterEtcdSourceSpec } from './validate-cluster-etcd-source.js';
+export {
+  BYTE_QUANTITY_MAX_LENGTH,
+  BYTE_QUANTITY_PATTERN,
+  formatBytes,
+  parseByteQuantity,
+} from './quantity.js';
+export type { ByteQuantityResult } from './quantity.js';

@@ -9,6 +9,7 @@ import type { FieldError } from './field-error.js';
 import { validateLabelSelector } from './label-selector.js';
 import { configMapKeyProblem, dns1123LabelProblem } from './names.js';
 import { prefixProblem } from './prefix.js';
+import { parseByteQuantity } from './quantity.js';
 import { checkObjectName } from './validate-prefix-sync.js';
 import type { ResolveResult } from './validate-prefix-sync.js';
 
@@ -16,6 +17,8 @@ import type { ResolveResult } from './validate-prefix-sync.js';
 export const MAX_ENDPOINTS = 16;
 /** Most rules in `spec.access` (the CRD's maxItems). */
 export const MAX_ACCESS_RULES = 64;
+/** Largest `spec.limits.maxMirrorBytes`: 1 TiB (the CRD's maximum for an integer). */
+export const MAX_MIRROR_BYTES_LIMIT = 2 ** 40;
 
 /** Every problem of a whole ClusterEtcdSource object (its spec; any DNS-1123 name will do). Never throws. */
 export function validateClusterEtcdSource(object: unknown): FieldError[] {
@@ -63,6 +66,12 @@ export function validateClusterEtcdSourceSpec(spec: unknown): FieldError[] {
     errors.push({ path: 'spec.access', message: `must have at most ${MAX_ACCESS_RULES} items` });
   }
   access.forEach((rule, i) => validateAccessRule(rule, `spec.access[${i}]`, errors));
+
+  const limits = optionalRecord(s.limits, 'spec.limits', errors);
+  if (limits?.maxMirrorBytes !== undefined) {
+    const parsed = parseByteQuantity(limits.maxMirrorBytes, MAX_MIRROR_BYTES_LIMIT);
+    if (!parsed.ok) errors.push({ path: 'spec.limits.maxMirrorBytes', message: parsed.message });
+  }
   return errors;
 }
 
@@ -145,13 +154,21 @@ function checkUniqueStrings(
   });
 }
 
+/** A valid ClusterEtcdSource spec with defaults applied and its quantities parsed. */
+export interface ResolvedClusterEtcdSourceSpec extends DefaultedClusterEtcdSourceSpec {
+  /** `limits.maxMirrorBytes` in bytes. */
+  maxMirrorBytes: number;
+}
+
 /**
  * Validates a spec and, when valid, returns it with defaults applied: the one call a reconciler needs
  * before acting on a ClusterEtcdSource. Never throws.
  */
-export function resolveClusterEtcdSourceSpec(spec: unknown): ResolveResult<DefaultedClusterEtcdSourceSpec> {
+export function resolveClusterEtcdSourceSpec(spec: unknown): ResolveResult<ResolvedClusterEtcdSourceSpec> {
   const errors = validateClusterEtcdSourceSpec(spec);
   if (errors.length > 0) return { ok: false, errors };
   // Valid means every field is present with the type ClusterEtcdSourceSpec declares.
-  return { ok: true, spec: withClusterEtcdSourceDefaults(spec as ClusterEtcdSourceSpec) };
+  const defaulted = withClusterEtcdSourceDefaults(spec as ClusterEtcdSourceSpec);
+  const budget = parseByteQuantity(defaulted.limits.maxMirrorBytes, MAX_MIRROR_BYTES_LIMIT);
+  return { ok: true, spec: { ...defaulted, maxMirrorBytes: budget.ok ? budget.bytes : 0 } };
 }

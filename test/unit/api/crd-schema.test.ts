@@ -9,7 +9,11 @@ import {
   CLUSTER_ETCD_SOURCE,
   ClusterEtcdSourceConditionType,
   ClusterEtcdSourceReason,
+  BYTE_QUANTITY_MAX_LENGTH,
+  BYTE_QUANTITY_PATTERN,
   DEFAULT_CA_SECRET_KEY,
+  DEFAULT_MAX_MIRROR_BYTES,
+  MAX_MIRROR_BYTES_LIMIT,
   DEFAULT_DEBOUNCE,
   DEFAULT_DELETION_POLICY,
   DEFAULT_INVALID_KEY_POLICY,
@@ -302,6 +306,11 @@ describe('crds/', () => {
       assert.equal(nodeAt(schema, 'spec.endpoints').maxItems, MAX_ENDPOINTS);
       assert.equal(nodeAt(schema, 'spec.access').maxItems, MAX_ACCESS_RULES);
       assert.equal(nodeAt(schema, 'spec.access[].prefixes[]').maxLength, PREFIX_MAX_LENGTH);
+      const budget = nodeAt(schema, 'spec.limits.maxMirrorBytes');
+      assert.equal(budget.default, DEFAULT_MAX_MIRROR_BYTES);
+      assert.equal(budget.maximum, MAX_MIRROR_BYTES_LIMIT);
+      assert.equal(budget.pattern, BYTE_QUANTITY_PATTERN);
+      assert.equal(budget.maxLength, BYTE_QUANTITY_MAX_LENGTH);
       assert.deepEqual(nodeAt(schema, 'spec.access[].namespaceSelector.matchExpressions[].operator').enum, [
         ...LABEL_SELECTOR_OPERATORS,
       ]);

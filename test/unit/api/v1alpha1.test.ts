@@ -272,12 +272,13 @@ describe('api/v1alpha1', () => {
       out.rollout.selector!.matchLabels!.a = 'changed';
       assert.equal(spec.rollout!.selector!.matchLabels!.a, 'b');
     });
-    it('defaults the CA key and the access list of a ClusterEtcdSource', () => {
+    it('defaults the CA key, the access list and the mirror budget of a ClusterEtcdSource', () => {
       const spec: ClusterEtcdSourceSpec = { endpoints: ['a:1'], tls: { caSecretRef: { name: 'ca' } } };
       assert.deepEqual(withClusterEtcdSourceDefaults(spec), {
         endpoints: ['a:1'],
         tls: { caSecretRef: { name: 'ca', key: 'ca.crt' } },
         access: [],
+        limits: { maxMirrorBytes: '256Mi' },
       });
     });
   });

@@ -172,6 +172,7 @@ export const FULL_CLUSTER_ETCD_SOURCES: ClusterEtcdSource[] = [
           prefixes: ['/config/shared/'],
         },
       ],
+      limits: { maxMirrorBytes: '512Mi' },
     },
     status: {
       observedGeneration: 1,
@@ -957,6 +958,56 @@ export const CLUSTER_ETCD_SOURCE_SAMPLES: Sample[] = [
     name: 'a misspelt tls field',
     object: clusterEtcdSource({ tls: { caSecret: { name: 'ca' } } }),
     refused: { schema: 'spec.tls.caSecret' },
+  },
+  { name: 'a mirror budget in Mi', object: clusterEtcdSource({ limits: { maxMirrorBytes: '256Mi' } }) },
+  { name: 'a mirror budget in bytes', object: clusterEtcdSource({ limits: { maxMirrorBytes: 1048576 } }) },
+  { name: 'a fractional mirror budget', object: clusterEtcdSource({ limits: { maxMirrorBytes: '1.5Gi' } }) },
+  { name: 'a decimal mirror budget', object: clusterEtcdSource({ limits: { maxMirrorBytes: '500M' } }) },
+  {
+    name: 'a mirror budget of 0 (mirrors nothing)',
+    object: clusterEtcdSource({ limits: { maxMirrorBytes: 0 } }),
+  },
+  { name: 'empty limits (the default budget)', object: clusterEtcdSource({ limits: {} }) },
+  {
+    name: 'a negative mirror budget',
+    object: clusterEtcdSource({ limits: { maxMirrorBytes: -1 } }),
+    refused: { schema: 'spec.limits.maxMirrorBytes', validator: 'spec.limits.maxMirrorBytes' },
+  },
+  {
+    name: 'a mirror budget in words',
+    object: clusterEtcdSource({ limits: { maxMirrorBytes: 'lots' } }),
+    refused: { schema: 'spec.limits.maxMirrorBytes', validator: 'spec.limits.maxMirrorBytes' },
+  },
+  {
+    name: 'a mirror budget with an exponent',
+    object: clusterEtcdSource({ limits: { maxMirrorBytes: '1e9' } }),
+    refused: { schema: 'spec.limits.maxMirrorBytes', validator: 'spec.limits.maxMirrorBytes' },
+  },
+  {
+    name: 'a mirror budget in milli',
+    object: clusterEtcdSource({ limits: { maxMirrorBytes: '100m' } }),
+    refused: { schema: 'spec.limits.maxMirrorBytes', validator: 'spec.limits.maxMirrorBytes' },
+  },
+  {
+    name: 'a fractional number of bytes',
+    object: clusterEtcdSource({ limits: { maxMirrorBytes: 1.5 } }),
+    refused: { schema: 'spec.limits.maxMirrorBytes', validator: 'spec.limits.maxMirrorBytes' },
+  },
+  {
+    name: 'a mirror budget over 1 TiB as an integer',
+    object: clusterEtcdSource({ limits: { maxMirrorBytes: 2 ** 40 + 1 } }),
+    refused: { schema: 'spec.limits.maxMirrorBytes', validator: 'spec.limits.maxMirrorBytes' },
+  },
+  {
+    // A pattern cannot bound the number a quantity string stands for; the operator refuses it.
+    name: 'a mirror budget over 1 TiB as a quantity',
+    object: clusterEtcdSource({ limits: { maxMirrorBytes: '2Ti' } }),
+    refused: { validator: 'spec.limits.maxMirrorBytes' },
+  },
+  {
+    name: 'limits that are not an object',
+    object: clusterEtcdSource({ limits: '256Mi' }),
+    refused: { schema: 'spec.limits', validator: 'spec.limits' },
   },
   {
     name: 'a non-hex clusterId',
