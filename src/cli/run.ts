@@ -54,6 +54,10 @@ Flags (environment variable in brackets; flags win):
   --source-probe-period DUR
                            probe each ClusterEtcdSource's etcd this often [${ENV}SOURCE_PROBE_PERIOD]
                            (default 10s)
+  --rollout-non-consumers BOOL
+                           also restart a workload named in rollout.targets whose pod template does not
+                           reference the ConfigMap; by default it is left alone and reported
+                           (TargetNotConsumer) [${ENV}ROLLOUT_NON_CONSUMERS] (default false)
   --identity NAME          leader-election identity [POD_NAME] (default: host name + random suffix)
   -h, --help               show this help
 
@@ -83,6 +87,7 @@ export interface RunArgs {
   workers: number;
   resyncPeriodMs: number;
   sourceProbePeriodMs: number;
+  rolloutNonConsumers: boolean;
   identity?: string;
 }
 
@@ -106,6 +111,7 @@ const FLAGS = {
   '--workers': `${ENV}WORKERS`,
   '--resync-period': `${ENV}RESYNC_PERIOD`,
   '--source-probe-period': `${ENV}SOURCE_PROBE_PERIOD`,
+  '--rollout-non-consumers': `${ENV}ROLLOUT_NON_CONSUMERS`,
   '--identity': 'POD_NAME',
 } as const;
 type Flag = keyof typeof FLAGS;
@@ -216,6 +222,10 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
     workers,
     resyncPeriodMs: duration('--resync-period', '10m', 1_000),
     sourceProbePeriodMs: duration('--source-probe-period', '10s', 100),
+    rolloutNonConsumers: parseBool(
+      get('--rollout-non-consumers') ?? 'false',
+      where('--rollout-non-consumers'),
+    ),
   };
   if (namespace !== undefined) args.namespace = namespace;
   const kubeconfig = given.get('--kubeconfig');
@@ -323,6 +333,7 @@ export async function runMain(argv: string[]): Promise<number> {
     workers: args.workers,
     resyncPeriodMs: args.resyncPeriodMs,
     sourceProbeIntervalMs: args.sourceProbePeriodMs,
+    ...(args.rolloutNonConsumers ? { restartNonConsumers: true } : {}),
     logger,
     ...(args.shardSelector !== undefined ? { shardSelector: args.shardSelector } : {}),
   });

@@ -23,7 +23,7 @@ export {
   rollOut,
   templateHash,
 } from './prefixsync/rollout.js';
-export type { KindedWorkload, RolloutResult, WorkloadApi } from './prefixsync/rollout.js';
+export type { KindedWorkload, RolloutRequest, RolloutResult, WorkloadApi } from './prefixsync/rollout.js';
 export { nextStatus } from './prefixsync/status.js';
 export type { RolloutOutcome, SyncOutcome } from './prefixsync/status.js';
 export {

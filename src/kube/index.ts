@@ -11,6 +11,7 @@ export type {
 export { ObjectCache } from './cache.js';
 export type { ObjectStore, ReplaceDelta } from './cache.js';
 export { ConfigMapClient } from './config-maps.js';
+export { ControllerRevisionClient } from './controller-revisions.js';
 export { NamespaceSource, SecretSource } from './core-sources.js';
 export { CustomResourceClient } from './custom-resources.js';
 export type { CustomResourceType } from './custom-resources.js';

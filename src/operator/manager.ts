@@ -60,6 +60,8 @@ export interface ManagerOptions {
   workers?: number;
   /** Safety-net resync of every PrefixSync. Default 10 min. */
   resyncPeriodMs?: number;
+  /** Restart rollout targets that do not reference the ConfigMap (see ControllerEnv). Default false. */
+  restartNonConsumers?: boolean;
   /** Probe period of each ClusterEtcdSource. Default 10 s. */
   sourceProbeIntervalMs?: number;
   /** etcd client timeouts. Default connect 2 s, request 5 s. */
@@ -184,6 +186,7 @@ export class Manager {
       ...(o.shardSelector ? { shardSelector: o.shardSelector } : {}),
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
       ...(o.resyncPeriodMs !== undefined ? { resyncPeriodMs: o.resyncPeriodMs } : {}),
+      ...(o.restartNonConsumers ? { restartNonConsumers: true } : {}),
       ...(o.sourceProbeIntervalMs !== undefined ? { sourceProbeIntervalMs: o.sourceProbeIntervalMs } : {}),
       ...(o.etcdClientOptions ? { etcdClientOptions: o.etcdClientOptions } : {}),
     });

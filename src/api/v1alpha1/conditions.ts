@@ -109,8 +109,29 @@ export const PrefixSyncReason = {
   NoWorkloads: 'NoWorkloads',
   /** RolledOut False: a workload named in `spec.rollout.targets` does not exist. Fix the name or create it. */
   TargetNotFound: 'TargetNotFound',
-  /** RolledOut False: patching a workload's pod template failed (see the message). Retried with backoff. */
+  /**
+   * RolledOut False: patching a workload's pod template failed (retried with backoff), or a workload
+   * did not run the new content within `spec.rollout.progressDeadline` (the message names it).
+   */
   RolloutFailed: 'RolloutFailed',
+  /** RolledOut Unknown: the workloads are rolling to the new content (the message says which wait). */
+  Progressing: 'Progressing',
+  /**
+   * RolledOut Unknown: the ConfigMap holds new content, and the workloads are rolled to it once
+   * `spec.rollout.minInterval` has passed since their last rollout.
+   */
+  RolloutDelayed: 'RolloutDelayed',
+  /**
+   * RolledOut False: a workload named in `spec.rollout.targets` does not use the ConfigMap (no volume,
+   * projected volume, envFrom or env valueFrom names it), so it is not restarted for it.
+   */
+  TargetNotConsumer: 'TargetNotConsumer',
+  /**
+   * Synced False: the rollout of a revision failed and `rollout.onFailure: Rollback` put back the last
+   * good content (ConfigMap and workloads). The revision is held until etcd holds different content or
+   * the force-sync annotation changes.
+   */
+  RolledBack: 'RolledBack',
 } as const;
 
 /** One of {@link PrefixSyncReason}. */

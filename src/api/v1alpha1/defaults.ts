@@ -5,6 +5,7 @@ import type {
   KeySchema,
   KeySeparator,
   PrefixSyncSpec,
+  RolloutFailurePolicy,
   RolloutMode,
   SourceReference,
   TargetFormat,
@@ -23,6 +24,16 @@ export const DEFAULT_INVALID_KEY_POLICY: InvalidKeyPolicy = 'Fail';
 export const DEFAULT_MIN_KEYS = 1;
 /** Default of `spec.rollout.mode`: never restart anything unless asked. */
 export const DEFAULT_ROLLOUT_MODE: RolloutMode = 'none';
+/** Default of `spec.rollout.progressDeadline`, as kube-controller-manager's for Deployments. */
+export const DEFAULT_PROGRESS_DEADLINE = '10m';
+/** Largest `spec.rollout.progressDeadline`, in milliseconds (24h). */
+export const MAX_PROGRESS_DEADLINE_MS = 24 * 60 * 60 * 1000;
+/** Default of `spec.rollout.onFailure`: a failed rollout stays for a person to look at. */
+export const DEFAULT_ROLLOUT_ON_FAILURE: RolloutFailurePolicy = 'Halt';
+/** Default of `spec.rollout.minInterval`: no rate limit. */
+export const DEFAULT_MIN_INTERVAL = '0s';
+/** Largest `spec.rollout.minInterval`, in milliseconds (1h). */
+export const MAX_MIN_INTERVAL_MS = 60 * 60 * 1000;
 /** Default of `spec.debounce`. */
 export const DEFAULT_DEBOUNCE = '1s';
 /** Largest `spec.debounce`, in milliseconds (10m). */
@@ -42,7 +53,14 @@ export interface DefaultedPrefixSyncSpec {
   prefix: string;
   target: { name: string; format: TargetFormat; key?: string };
   keys: { separator: KeySeparator; onInvalid: InvalidKeyPolicy };
-  rollout: { mode: RolloutMode; targets: WorkloadReference[]; selector?: LabelSelector };
+  rollout: {
+    mode: RolloutMode;
+    targets: WorkloadReference[];
+    selector?: LabelSelector;
+    progressDeadline: string;
+    onFailure: RolloutFailurePolicy;
+    minInterval: string;
+  };
   debounce: string;
   suspend: boolean;
   deletionPolicy: DeletionPolicy;
@@ -75,6 +93,9 @@ export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyn
   const rollout: DefaultedPrefixSyncSpec['rollout'] = {
     mode: spec.rollout?.mode ?? DEFAULT_ROLLOUT_MODE,
     targets: (spec.rollout?.targets ?? []).map((t) => ({ kind: t.kind, name: t.name })),
+    progressDeadline: spec.rollout?.progressDeadline ?? DEFAULT_PROGRESS_DEADLINE,
+    onFailure: spec.rollout?.onFailure ?? DEFAULT_ROLLOUT_ON_FAILURE,
+    minInterval: spec.rollout?.minInterval ?? DEFAULT_MIN_INTERVAL,
   };
   if (spec.rollout?.selector !== undefined) rollout.selector = structuredClone(spec.rollout.selector);
   const validation: DefaultedPrefixSyncSpec['validation'] = {

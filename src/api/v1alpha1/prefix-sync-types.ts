@@ -121,7 +121,32 @@ export interface PrefixSyncRollout {
   targets?: WorkloadReference[];
   /** Only with `mode: auto`: narrows the workloads found to those whose labels match. */
   selector?: LabelSelector;
+  /**
+   * How long a rollout may take until every workload runs the new content (Go duration, default
+   * `10m`); past it the rollout has failed.
+   */
+  progressDeadline?: string;
+  /** What a failed rollout leads to. Default `Halt`. */
+  onFailure?: RolloutFailurePolicy;
+  /**
+   * Least time between two rollouts of the workloads (Go duration, default `0s`): changes arriving
+   * meanwhile are written to the ConfigMap and coalesce into one next rollout.
+   */
+  minInterval?: string;
 }
+
+/**
+ * `Halt`: a failed rollout stays as it is (RolledOut False) until new content arrives. `Rollback`: the
+ * ConfigMap and the workloads go back to the last content whose rollout succeeded, which is held until
+ * etcd holds different content (or the force-sync annotation changes).
+ */
+export type RolloutFailurePolicy = 'Halt' | 'Rollback';
+
+/** Every {@link RolloutFailurePolicy}, in the CRD's enum order. */
+export const ROLLOUT_FAILURE_POLICIES = [
+  'Halt',
+  'Rollback',
+] as const satisfies readonly RolloutFailurePolicy[];
 
 /** PrefixSync `spec` as a user writes it: defaulted fields are optional. */
 export interface PrefixSyncSpec {
@@ -186,6 +211,47 @@ export interface PrefixSyncStatus {
   skippedKeyCount?: number;
   /** The revision served while `spec.pinRevision` is set, as a decimal string. */
   pinnedRevision?: string;
+  /** The last rollout the operator started, and how it goes. */
+  rollout?: RolloutProgress;
+  /** The last content whose rollout succeeded (or the first sync's): what a rollback restores. */
+  lastGood?: ContentVersion;
+  /** Present while a rolled-back revision is held back: it is not published again until superseded. */
+  rolledBack?: RolledBackChange;
+}
+
+/** A published content: its etcd revision and content hash. */
+export interface ContentVersion {
+  /** etcd revision, as a decimal string. */
+  revision: string;
+  contentHash: string;
+}
+
+/** Where a rollout is: `Progressing` until every workload runs the content, then `Complete` or `Failed`. */
+export type RolloutPhase = 'Waiting' | 'Progressing' | 'Complete' | 'Failed';
+
+/** The last rollout started for a content. */
+export interface RolloutProgress extends ContentVersion {
+  phase: RolloutPhase;
+  /** RFC 3339: when the workloads were patched (the progress deadline counts from here). */
+  startTime?: string;
+  /** RFC 3339: when it completed or failed. */
+  completionTime?: string;
+  /** Which workloads are still rolling, or which failed and why. */
+  message?: string;
+  /** True when this rollout put back the last good content after a failed one. */
+  rollback?: boolean;
+}
+
+/** A revision whose rollout failed and was rolled back (`rollout.onFailure: Rollback`). */
+export interface RolledBackChange extends ContentVersion {
+  /** The content restored instead. */
+  restored: ContentVersion;
+  /** Why the rollout failed (the workload and its state). */
+  message: string;
+  /** The keys that changed from the restored content to the rolled-back one (names only, capped). */
+  changedKeys?: string[];
+  /** The force-sync annotation's value at the rollback: a new value tries the same content again. */
+  forceSync?: string;
 }
 
 /** A revision a guard holds back from the ConfigMap, until approved or superseded. */

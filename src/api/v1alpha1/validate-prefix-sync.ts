@@ -8,6 +8,8 @@ import {
   DEFAULT_ROLLOUT_MODE,
   DEFAULT_TARGET_FORMAT,
   MAX_DEBOUNCE_MS,
+  MAX_MIN_INTERVAL_MS,
+  MAX_PROGRESS_DEADLINE_MS,
   withPrefixSyncDefaults,
 } from './defaults.js';
 import type { DefaultedPrefixSyncSpec } from './defaults.js';
@@ -21,6 +23,7 @@ import {
   DELETION_POLICIES,
   INVALID_KEY_POLICIES,
   KEY_SEPARATORS,
+  ROLLOUT_FAILURE_POLICIES,
   ROLLOUT_MODES,
   TARGET_FORMATS,
   WORKLOAD_KINDS,
@@ -324,6 +327,36 @@ function validateRollout(rollout: Record<string, unknown>, errors: FieldError[])
     }
     errors.push(...validateLabelSelector(rollout.selector, 'spec.rollout.selector'));
   }
+  if (rollout.onFailure !== undefined && !isOneOf(rollout.onFailure, ROLLOUT_FAILURE_POLICIES)) {
+    errors.push({
+      path: 'spec.rollout.onFailure',
+      message: `must be one of ${ROLLOUT_FAILURE_POLICIES.join(', ')}`,
+    });
+  }
+  checkDuration(
+    errors,
+    'spec.rollout.progressDeadline',
+    rollout.progressDeadline,
+    1000,
+    MAX_PROGRESS_DEADLINE_MS,
+  );
+  checkDuration(errors, 'spec.rollout.minInterval', rollout.minInterval, 0, MAX_MIN_INTERVAL_MS);
+}
+
+/** An optional Go-style duration within [minMs, maxMs]. */
+function checkDuration(
+  errors: FieldError[],
+  path: string,
+  value: unknown,
+  minMs: number,
+  maxMs: number,
+): void {
+  if (value === undefined) return;
+  const parsed = typeof value === 'string' ? parseDuration(value) : undefined;
+  if (parsed === undefined) errors.push({ path, message: 'must be a string' });
+  else if (!parsed.ok) errors.push({ path, message: parsed.message });
+  else if (parsed.ms < minMs) errors.push({ path, message: `must be at least ${formatDuration(minMs)}` });
+  else if (parsed.ms > maxMs) errors.push({ path, message: `must be at most ${formatDuration(maxMs)}` });
 }
 
 /** A valid PrefixSync spec with defaults applied, the debounce and `validation.maxRemoved` parsed. */
@@ -332,6 +365,10 @@ export interface ResolvedPrefixSyncSpec extends DefaultedPrefixSyncSpec {
   debounceMs: number;
   /** `validation.maxRemoved` parsed (see {@link parseMaxRemoved}); undefined: no limit. */
   maxRemoved: MaxRemoved | undefined;
+  /** `rollout.progressDeadline` in milliseconds. */
+  progressDeadlineMs: number;
+  /** `rollout.minInterval` in milliseconds. */
+  minIntervalMs: number;
 }
 
 /** The result of resolving a spec: the spec ready to act on, or every problem it has. */
@@ -352,5 +389,18 @@ export function resolvePrefixSyncSpec(spec: unknown): ResolveResult<ResolvedPref
     defaulted.validation.maxRemoved === undefined
       ? undefined
       : parseMaxRemoved(defaulted.validation.maxRemoved);
-  return { ok: true, spec: { ...defaulted, debounceMs: debounce.ok ? debounce.ms : 0, maxRemoved } };
+  const msOf = (text: string): number => {
+    const parsed = parseDuration(text);
+    return parsed.ok ? parsed.ms : 0;
+  };
+  return {
+    ok: true,
+    spec: {
+      ...defaulted,
+      debounceMs: debounce.ok ? debounce.ms : 0,
+      maxRemoved,
+      progressDeadlineMs: msOf(defaulted.rollout.progressDeadline),
+      minIntervalMs: msOf(defaulted.rollout.minInterval),
+    },
+  };
 }

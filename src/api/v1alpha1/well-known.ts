@@ -1,7 +1,23 @@
 // Label, annotation and finalizer names the operator writes or reads on other objects: part of the API.
 
-/** Pod template annotation a rollout sets to the content hash; changing it restarts the pods. */
+/**
+ * The pod template annotation of releases before one annotation per PrefixSync: read (a workload that
+ * carries the current hash under it needs no restart) and removed by the next rollout.
+ */
 export const CONFIG_HASH_ANNOTATION = 'etcdconfig.dev/config-hash';
+
+/** The prefix of {@link configHashAnnotation}: `config-hash.etcdconfig.dev/`. */
+export const CONFIG_HASH_ANNOTATION_PREFIX = 'config-hash.etcdconfig.dev/';
+
+/**
+ * The pod template annotation a PrefixSync's rollouts set to its content hash (changing it restarts
+ * the pods): one per PrefixSync, `config-hash.etcdconfig.dev/<name>`, so that two PrefixSyncs on one
+ * workload never overwrite each other's. A PrefixSync name (at most 63 characters, a DNS subdomain) is a
+ * valid annotation name part, and workloads are in the PrefixSync's own namespace.
+ */
+export function configHashAnnotation(prefixSyncName: string): string {
+  return `${CONFIG_HASH_ANNOTATION_PREFIX}${prefixSyncName}`;
+}
 
 /** PrefixSync annotation; any change of its value forces a fresh etcd snapshot and sync. */
 export const FORCE_SYNC_ANNOTATION = 'etcdconfig.dev/force-sync';

@@ -114,21 +114,24 @@ export class MirrorPool {
     mirror.on('update', (u) =>
       this.listener.onChange(snapshotHolders(), 'update', u.changes.length, u.revision),
     );
-    // A resync without a failure or a went-back before it answers a compaction; after one, it is the
-    // recovery.
-    let failed = false;
+    // A resync without a failure, a went-back or a return under the bound before it answers a
+    // compaction; after one of those, it is the recovery (or the values read again).
+    let isResyncExplained = false;
     mirror.on('wentBack', (error) => {
-      failed = true;
+      isResyncExplained = true;
       this.listener.onWentBack?.(snapshotHolders(), error);
     });
+    mirror.on('backUnderBound', () => {
+      isResyncExplained = true;
+    });
     mirror.on('resync', (s) => {
-      if (!failed) this.listener.onCompaction?.(snapshotHolders());
-      failed = false;
+      if (!isResyncExplained) this.listener.onCompaction?.(snapshotHolders());
+      isResyncExplained = false;
       this.listener.onChange(snapshotHolders(), 'resync', 0, s.revision);
     });
     mirror.on('progress', (p) => this.listener.onChange(snapshotHolders(), 'progress', 0, p.revision));
     mirror.on('error', (error) => {
-      failed = true;
+      isResyncExplained = true;
       this.listener.onError(snapshotHolders(), error);
     });
     const started = mirror.start();

@@ -1,8 +1,16 @@
 // The live side of ClusterEtcdSources: one EtcdClient per source (all of its PrefixSyncs' watches on
-// one gRPC stream), its health as last probed, and its pool of shared prefix mirrors.
-import type { ClusterEtcdSourceReason } from '../../api/index.js';
+// one gRPC stream), its health as last probed, its pool of shared prefix mirrors and their memory
+// budget: each mirror holds at most what one ConfigMap can (past it, keys and sizes only), and the
+// mirrors of a source together at most its spec.limits.maxMirrorBytes when a new one starts.
+import {
+  CONFIGMAP_MAX_BYTES,
+  DEFAULT_MAX_MIRROR_BYTES,
+  parseByteQuantity,
+  type ClusterEtcdSourceReason,
+} from '../../api/index.js';
 import {
   EtcdClient,
+  MirrorBudgetExceededError,
   PrefixMirror,
   type EtcdAuthOptions,
   type EtcdClientOptions,
@@ -13,6 +21,7 @@ import {
 import { silentLogger, type Logger } from '../../observability/index.js';
 import { MirrorPool } from './mirror-pool.js';
 import { clusterIdHex } from './cluster-id.js';
+import { SourceBudgetExceededError, SourceMirrorBudget } from './source-budget.js';
 import type { SourceWentBack } from './went-back.js';
 
 function maxOf(a: bigint, b: bigint): bigint {
@@ -53,6 +62,19 @@ export type SourceHealth =
  */
 export const DEFAULT_PROGRESS_REQUEST_INTERVAL_MS = 60_000;
 
+/** The budget of a source whose spec sets none (`spec.limits.maxMirrorBytes` defaults to 256Mi). */
+const DEFAULT_MAX_MIRROR_BYTES_PARSED = ((): number => {
+  const parsed = parseByteQuantity(DEFAULT_MAX_MIRROR_BYTES);
+  return parsed.ok ? parsed.bytes : 256 * 1024 * 1024;
+})();
+
+/** The bytes the mirrors of one source hold, and its budget. */
+export interface SourceMirrorBytes {
+  source: string;
+  usedBytes: number;
+  limitBytes: number;
+}
+
 /** One source's connection. */
 export interface SourceConnection {
   readonly name: string;
@@ -60,6 +82,8 @@ export interface SourceConnection {
   readonly fingerprint: string;
   readonly health: SourceHealth;
   readonly mirrors: MirrorPool;
+  /** What its mirrors hold, against spec.limits.maxMirrorBytes. */
+  readonly budget: SourceMirrorBudget;
   /** The last time a mirror of this source saw etcd go back in time; undefined if never. */
   readonly lastWentBack: RevisionWentBackError | undefined;
 }
@@ -105,6 +129,11 @@ export interface SourceConnectionsOptions {
   clientOptions?: Omit<EtcdClientOptions, 'endpoints' | 'tls' | 'auth' | 'logger'>;
   /** See {@link DEFAULT_PROGRESS_REQUEST_INTERVAL_MS}; 0 turns the requests off. */
   progressRequestIntervalMs?: number;
+  /**
+   * The most value bytes one prefix mirror holds: past it, keys and sizes only (PrefixMirror's
+   * maxValueBytes). Default CONFIGMAP_MAX_BYTES (1 MiB): a ConfigMap can hold no more.
+   */
+  maxMirrorValueBytes?: number;
   /** Default silent. */
   logger?: Logger;
 }
@@ -115,6 +144,8 @@ interface Entry {
   fingerprint: string;
   health: SourceHealth;
   mirrors: MirrorPool;
+  /** Kept across reconnections: the old mirrors give back to it as they close. */
+  budget: SourceMirrorBudget;
   lastWentBack: RevisionWentBackError | undefined;
   /** Went-backs noted since the last report, merged into one; undefined when none. */
   pendingWentBack: SourceWentBack | undefined;
@@ -135,6 +166,7 @@ export class SourceConnections {
   private readonly clientOptions: SourceConnectionsOptions['clientOptions'];
   private readonly logger: Logger;
   private readonly progressRequestIntervalMs: number;
+  private readonly maxMirrorValueBytes: number;
   /** Clients being closed, joined by close(). */
   private readonly closing = new Set<Promise<void>>();
   private closed = false;
@@ -144,6 +176,7 @@ export class SourceConnections {
     this.logger = options.logger ?? silentLogger;
     this.progressRequestIntervalMs =
       options.progressRequestIntervalMs ?? DEFAULT_PROGRESS_REQUEST_INTERVAL_MS;
+    this.maxMirrorValueBytes = options.maxMirrorValueBytes ?? CONFIGMAP_MAX_BYTES;
   }
 
   /** The connection of `source`, if one was made. */
@@ -180,7 +213,12 @@ export class SourceConnections {
       ...(settings.auth ? { auth: settings.auth } : {}),
       logger,
     });
-    const mirrors = this.newMirrorPool(source, client, logger);
+    const budget =
+      existing?.budget ??
+      new SourceMirrorBudget(DEFAULT_MAX_MIRROR_BYTES_PARSED, (holders) =>
+        this.emit((l) => l.onMirrorChange?.(source, holders, 'resync', 0, 0n)),
+      );
+    const mirrors = this.newMirrorPool(source, client, budget, logger);
     const orphans = existing ? existing.mirrors.holders() : [];
     if (existing) this.retire(existing);
     const progressTimer =
@@ -193,6 +231,7 @@ export class SourceConnections {
       fingerprint: settings.fingerprint,
       health: { state: 'pending' },
       mirrors,
+      budget,
       lastWentBack: undefined,
       pendingWentBack: undefined,
       reportedWentBack: undefined,
@@ -206,9 +245,19 @@ export class SourceConnections {
     return true;
   }
 
-  private newMirrorPool(source: string, client: EtcdClient, logger: Logger): MirrorPool {
+  private newMirrorPool(
+    source: string,
+    client: EtcdClient,
+    budget: SourceMirrorBudget,
+    logger: Logger,
+  ): MirrorPool {
     return new MirrorPool(
-      (prefix) => new PrefixMirror(client, prefix, { logger: logger.child({ prefix }) }),
+      (prefix) =>
+        new PrefixMirror(client, prefix, {
+          maxValueBytes: this.maxMirrorValueBytes,
+          budget,
+          logger: logger.child({ prefix }),
+        }),
       {
         onChange: (holders, kind, count, revision) =>
           this.emit((l) => l.onMirrorChange?.(source, holders, kind, count, revision)),
@@ -218,6 +267,24 @@ export class SourceConnections {
       },
       logger,
     );
+  }
+
+  /**
+   * Sets the mirror budget of `source` (its spec.limits.maxMirrorBytes, in bytes). A lower one admits no
+   * new mirror until the total is under it (the mirrors already open stay); a higher one asks the
+   * PrefixSyncs that were refused and now fit to reconcile. Nothing happens for an unknown source.
+   */
+  setMirrorBudget(source: string, bytes: number): void {
+    this.entries.get(source)?.budget.setLimit(bytes);
+  }
+
+  /** What the mirrors of each source hold, and its budget (for the metrics). */
+  mirrorBytes(): SourceMirrorBytes[] {
+    return [...this.entries.values()].map((e) => ({
+      source: e.name,
+      usedBytes: e.budget.usedBytes,
+      limitBytes: e.budget.limitBytes,
+    }));
   }
 
   /**
@@ -331,19 +398,44 @@ export class SourceConnections {
 
   /**
    * Makes `holder` hold the mirror of `prefix` on `source` — leaving whatever it held elsewhere — and
-   * resolves once the mirror has its first snapshot. Throws the typed EtcdError if that failed, or an
-   * Error if `source` has no connection.
+   * resolves once the mirror has its first snapshot. Throws SourceBudgetExceededError when that
+   * snapshot does not fit what is left of the source's budget (the holder is asked to reconcile again
+   * once there is room for it), the typed EtcdError if it failed, or an Error if `source` has no
+   * connection.
    */
   async acquireMirror(holder: string, source: string, prefix: string): Promise<PrefixMirror> {
     const entry = this.entries.get(source);
     if (!entry) throw new Error(`no connection for ClusterEtcdSource ${source}`);
-    for (const other of this.entries.values()) if (other !== entry) other.mirrors.release(holder);
-    return entry.mirrors.acquire(holder, prefix);
+    for (const other of this.entries.values()) {
+      if (other === entry) continue;
+      other.mirrors.release(holder);
+      other.budget.forget(holder);
+    }
+    entry.budget.forget(holder);
+    try {
+      return await entry.mirrors.acquire(holder, prefix);
+    } catch (err) {
+      if (!(err instanceof MirrorBudgetExceededError)) throw err;
+      const { budget } = entry;
+      budget.noteRefused(holder, err.neededBytes);
+      throw new SourceBudgetExceededError(
+        source,
+        prefix,
+        budget.limitBytes,
+        budget.usedBytes,
+        err.neededBytes,
+        entry.mirrors.size,
+        { cause: err },
+      );
+    }
   }
 
-  /** Releases whatever mirror `holder` holds on any source. */
+  /** Releases whatever mirror `holder` holds on any source, and its wait for room in a budget. */
   release(holder: string): void {
-    for (const entry of this.entries.values()) entry.mirrors.release(holder);
+    for (const entry of this.entries.values()) {
+      entry.mirrors.release(holder);
+      entry.budget.forget(holder);
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   formatFieldErrors,
   resolvePrefixSyncSpec,
   type ClusterEtcdSource,
+  type ContentVersion,
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
@@ -32,7 +33,11 @@ import type { Outcome } from './outcome.js';
 import { PendingChanges } from './pending-changes.js';
 import { explainProblems } from './problem-hints.js';
 import { SyncReporter, type PrefixSyncMetrics } from './report.js';
-import { rollOutIfChanged, type WorkloadApi } from './rollout.js';
+import { ContentHistory, type ControllerRevisionApi } from './content-history.js';
+import { heldRollback, rollBack } from './rollback.js';
+import type { WorkloadApi } from './rollout.js';
+import { rolloutStep, type RolloutStepDeps } from './rollout-step.js';
+import type { RolloutOutcome } from './status.js';
 import { PrefixSnapshots } from './snapshots.js';
 import { checkPrefixAccess, healthyClient, lookupSource } from './source-checks.js';
 import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
@@ -47,6 +52,10 @@ export interface PrefixSyncReconcilerOptions {
   prefixSyncs: ResourceApi<PrefixSync>;
   configMaps: ConfigMapApi;
   workloads: WorkloadApi;
+  /** Where the contents a rollback restores are kept (ControllerRevisions). */
+  history: ControllerRevisionApi;
+  /** Restart listed targets that do not reference the ConfigMap (`--rollout-non-consumers`). */
+  restartNonConsumers?: boolean;
   /** ClusterEtcdSources by name (an informer cache). */
   sources: (name: string) => ClusterEtcdSource | undefined;
   /** A namespace's labels (an informer cache), undefined if the namespace is unknown. */
@@ -87,6 +96,8 @@ export class PrefixSyncReconciler implements Reconciler {
   private readonly reporter: SyncReporter;
   private readonly snapshots: PrefixSnapshots;
   private readonly guards = new Guards();
+  private readonly history: ContentHistory;
+  private readonly rollouts: RolloutStepDeps;
 
   constructor(private readonly options: PrefixSyncReconcilerOptions) {
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
@@ -94,6 +105,13 @@ export class PrefixSyncReconciler implements Reconciler {
     this.now = options.now ?? (() => new Date());
     this.pending = options.pending ?? new PendingChanges();
     this.snapshots = new PrefixSnapshots(options.connections, this.pending);
+    this.history = new ContentHistory(options.history);
+    this.rollouts = {
+      workloads: options.workloads,
+      now: this.now,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.restartNonConsumers ? { restartNonConsumers: true } : {}),
+    };
     this.reporter = new SyncReporter({
       prefixSyncs: options.prefixSyncs,
       events: options.events,
@@ -127,11 +145,21 @@ export class PrefixSyncReconciler implements Reconciler {
       outcome.kind === 'failed'
         ? outcome.failure
         : outcome.kind === 'synced' && outcome.rollout.kind === 'failed'
-          ? new ReconcileFailure(outcome.rollout.reason, outcome.rollout.message, 'retry')
+          ? new ReconcileFailure(
+              outcome.rollout.reason,
+              outcome.rollout.message,
+              // Patching is retried; a rollout that did not come up, or a target that does not use
+              // the ConfigMap, waits for a change.
+              outcome.rollout.unhealthy || outcome.rollout.reason === 'TargetNotConsumer' ? 'wait' : 'retry',
+            )
           : undefined;
     const engineError = failure?.toEngineError();
     if (engineError) throw engineError;
     if (outcome.kind === 'retry-soon') return { requeueAfterMs: MIRROR_BEHIND_RETRY_MS };
+    const rollout = outcome.kind === 'synced' ? outcome.rollout : undefined;
+    if (rollout && 'requeueAfterMs' in rollout) {
+      return { requeueAfterMs: Math.min(this.resyncPeriodMs, rollout.requeueAfterMs) };
+    }
     return { requeueAfterMs: this.resyncPeriodMs };
   }
 
@@ -158,6 +186,23 @@ export class PrefixSyncReconciler implements Reconciler {
       }
       const wentBackFrom = pinned ? undefined : this.snapshots.wentBackFrom(psync, snapshot.revision);
       const content = this.render(spec, snapshot);
+      const held = pinned ? undefined : heldRollback(psync, content);
+      if (held) {
+        // The ConfigMap keeps the restored content; the rollback's own rollout is followed.
+        const rollout = await rolloutStep(this.rollouts, psync, spec, held.restored.contentHash, ctx);
+        return {
+          kind: 'synced',
+          configMap: spec.target.name,
+          prefix: spec.prefix,
+          revision: BigInt(held.restored.revision),
+          contentHash: held.restored.contentHash,
+          keyCount: psync.status?.keyCount ?? 0,
+          byteCount: psync.status?.byteCount ?? 0,
+          rollout,
+          wrote: false,
+          rolledBack: held,
+        };
+      }
       const published = await this.targets.published(psync, spec.target.name, ctx.signal);
       const change = guardRevision(
         this.guards.of(key, spec),
@@ -171,14 +216,20 @@ export class PrefixSyncReconciler implements Reconciler {
       const latencyMs = this.pending.noteApplied(key, snapshot.revision, wrote);
       if (latencyMs !== undefined) this.options.metrics?.observeSyncLatencyMs(latencyMs);
       await this.targets.releaseFormer(psync, spec.target.name, ctx);
-      const rollout = await rollOutIfChanged(
-        this.options.workloads,
-        psync,
-        spec,
-        content.contentHash,
-        ctx,
-        this.options.metrics,
-      );
+      const rollout = await rolloutStep(this.rollouts, psync, spec, content.contentHash, ctx);
+      if (rollout.kind === 'failed' && rollout.unhealthy && spec.rollout.onFailure === 'Rollback') {
+        const failedRevision = psync.status?.rollout?.revision ?? snapshot.revision.toString();
+        const back = await rollBack(
+          { history: this.history, targets: this.targets, rollout: this.rollouts },
+          psync,
+          spec,
+          { content, revision: failedRevision, message: rollout.message },
+          ctx,
+        );
+        if (back.ok) return back.outcome;
+        rollout.message = `${rollout.message}; not rolled back: ${back.why}`;
+      }
+      const lastGood = await this.keepIfGood(psync, spec, content, snapshot.revision, rollout, ctx);
       ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
       return {
         kind: 'synced',
@@ -190,6 +241,7 @@ export class PrefixSyncReconciler implements Reconciler {
         byteCount: content.byteCount,
         rollout,
         wrote,
+        ...(lastGood ? { lastGood } : {}),
         ...(wrote ? { change } : {}),
         ...(pinned ? { pinned } : {}),
         ...(content.skipped && content.skipped.length > 0
@@ -216,6 +268,41 @@ export class PrefixSyncReconciler implements Reconciler {
         ...(failure instanceof HeldChangeFailure ? { held: failure.held } : {}),
       };
     }
+  }
+
+  /**
+   * With `rollout.onFailure: Rollback`, keeps the content the workloads are known to run (the first
+   * sync's, or a completed rollout's) as the one a rollback restores; returns it when newly kept.
+   */
+  private async keepIfGood(
+    psync: PrefixSync,
+    spec: ResolvedPrefixSyncSpec,
+    content: RenderSuccess,
+    revision: bigint,
+    rollout: RolloutOutcome,
+    ctx: ReconcileContext,
+  ): Promise<ContentVersion | undefined> {
+    if (spec.rollout.onFailure !== 'Rollback') return undefined;
+    const status = psync.status;
+    if (status?.lastGood?.contentHash === content.contentHash) return undefined;
+    const progress = status?.rollout;
+    const good =
+      rollout.kind === 'initial' ||
+      rollout.kind === 'complete' ||
+      // Rollback was switched on after the last rollout completed.
+      (rollout.kind === 'unchanged' &&
+        (progress === undefined ||
+          (progress.contentHash === content.contentHash && progress.phase === 'Complete')));
+    if (!good) return undefined;
+    const kept: ContentVersion = {
+      revision:
+        rollout.kind === 'complete' && progress?.contentHash === content.contentHash
+          ? progress.revision
+          : revision.toString(),
+      contentHash: content.contentHash,
+    };
+    await this.history.keep(psync, { ...kept, ...content }, { signal: ctx.signal });
+    return kept;
   }
 
   private resolveSpec(psync: PrefixSync, key: string): ResolvedPrefixSyncSpec {

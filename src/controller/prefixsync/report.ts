@@ -1,7 +1,12 @@
 // How a sync is reported: status written once, one Event, metrics and a log line, together
 // (controller-runtime's markAsDone / markAsFailed), and etcd going back in time said loudly.
 import { isDeepStrictEqual } from 'node:util';
-import { PrefixSyncConditionType, type Condition, type PrefixSync } from '../../api/index.js';
+import {
+  PrefixSyncConditionType,
+  PrefixSyncReason,
+  type Condition,
+  type PrefixSync,
+} from '../../api/index.js';
 import { requestKey, type ReconcileContext } from '../../runtime/index.js';
 import { clusterIdHex } from '../connections/cluster-id.js';
 import type { SourceConnections } from '../connections/source-connections.js';
@@ -79,14 +84,24 @@ export class SyncReporter {
           });
         }
         const rollout = outcome.rollout;
-        if (rollout.kind === 'rolled' && rollout.patched.length > 0) {
+        if (outcome.rolledBack && changed(PrefixSyncConditionType.Synced)) {
+          const after = findCondition(next.conditions, PrefixSyncConditionType.Synced);
+          metrics?.incSyncFailure(namespace, name, PrefixSyncReason.RolledBack);
+          this.deps.events.record(subject, 'Warning', PrefixSyncReason.RolledBack, after?.message ?? '');
+        }
+        if (rollout.kind === 'progressing' && rollout.patched.length > 0) {
           const names = rollout.patched.map((w) => `${w.kind} ${w.name}`).join(', ');
           this.deps.events.record(
             subject,
             'Normal',
-            'RolledOut',
-            `restarted ${names} for content hash ${outcome.contentHash}`,
+            ROLLING_OUT_EVENT,
+            `restarted ${names} for content hash ${outcome.contentHash}${outcome.rolledBack ? ' (rollback)' : ''}`,
           );
+        } else if (rollout.kind === 'complete' && changed(PrefixSyncConditionType.RolledOut)) {
+          const after = findCondition(next.conditions, PrefixSyncConditionType.RolledOut);
+          this.deps.events.record(subject, 'Normal', PrefixSyncReason.RolledOut, after?.message ?? '');
+        } else if (rollout.kind === 'delayed' && changed(PrefixSyncConditionType.RolledOut)) {
+          this.deps.events.record(subject, 'Normal', PrefixSyncReason.RolloutDelayed, rollout.message);
         } else if (rollout.kind === 'failed') {
           metrics?.incSyncFailure(namespace, name, rollout.reason);
           this.onFailure(
@@ -204,6 +219,9 @@ function describeWrite(outcome: SyncedOutcome): string {
   const change = outcome.change ? `: ${outcome.change}` : '';
   return `wrote ConfigMap ${outcome.configMap} at revision ${outcome.revision} (${keys})${change}`;
 }
+
+/** Event reason when a rollout patches workloads (the RolledOut Event follows when they run it). */
+export const ROLLING_OUT_EVENT = 'RollingOut';
 
 /** Event reason when `keys.onInvalid: Skip` leaves keys out. */
 export const SKIPPED_KEYS_EVENT = 'InvalidKeysSkipped';

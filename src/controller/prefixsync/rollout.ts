@@ -1,16 +1,12 @@
-// Rollout: which workloads a content change restarts (targets, or the ones that use the ConfigMap),
-// and the idempotent pod-template patch that restarts them.
+// Rollout: which workloads a content change restarts (targets that use the ConfigMap, or every
+// workload that does), and the idempotent pod-template patch that restarts them.
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import {
   CONFIG_HASH_ANNOTATION,
-  ConditionStatus,
-  PrefixSyncConditionType,
-  PrefixSyncReason,
   WORKLOAD_KINDS,
+  configHashAnnotation,
   labelSelectorMatches,
   type DefaultedPrefixSyncSpec,
-  type PrefixSync,
-  type ResolvedPrefixSyncSpec,
   type RolledOutWorkload,
   type WorkloadKind,
 } from '../../api/index.js';
@@ -22,10 +18,7 @@ import {
   type Workload,
   type WorkloadRef,
 } from '../../kube/index.js';
-import type { ReconcileContext } from '../../runtime/index.js';
-import { findCondition } from '../shared/conditions.js';
 import { errorText } from './outcome.js';
-import type { RolloutOutcome } from './status.js';
 
 /** The workload operations a rollout needs (the kube layer's WorkloadClient). */
 export interface WorkloadApi {
@@ -88,24 +81,31 @@ export function autoTargets(
   );
 }
 
-/** The config hash a workload's pod template carries now, if any. */
-export function templateHash(workload: Workload): string | undefined {
-  return workload.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+/**
+ * The content hash a workload's pod template carries for PrefixSync `prefixSyncName`: under its own
+ * annotation, else under the single annotation of earlier releases (so an upgrade restarts nothing).
+ */
+export function templateHash(workload: Workload, prefixSyncName: string): string | undefined {
+  const annotations = workload.spec?.template.metadata?.annotations;
+  return annotations?.[configHashAnnotation(prefixSyncName)] ?? annotations?.[CONFIG_HASH_ANNOTATION];
 }
+
+/** The reasons a rollout can fail with. */
+export type RolloutFailureReason = 'TargetNotFound' | 'TargetNotConsumer' | 'RolloutFailed';
 
 /** How a rollout went. `rolled` lists the workloads that carry the hash now (patched or already equal). */
 export type RolloutResult =
   | { ok: true; rolled: RolledOutWorkload[]; patched: RolledOutWorkload[] }
   | {
       ok: false;
-      reason: 'TargetNotFound' | 'RolloutFailed';
+      reason: RolloutFailureReason;
       message: string;
       rolled: RolledOutWorkload[];
       patched: RolledOutWorkload[];
     };
 
 /** What reading the targets of mode `targets` found. */
-interface FoundTargets {
+export interface FoundTargets {
   found: KindedWorkload[];
   /** `Kind name` of each target that does not exist. */
   missing: string[];
@@ -114,7 +114,7 @@ interface FoundTargets {
 }
 
 /** Reads each named target (a GET each); never throws. */
-async function findTargets(
+export async function findTargets(
   api: WorkloadApi,
   namespace: string,
   targets: DefaultedPrefixSyncSpec['rollout']['targets'],
@@ -133,34 +133,61 @@ async function findTargets(
 }
 
 /** The TargetNotFound message: which targets are missing, and what to do. */
-function missingMessage(namespace: string, missing: readonly string[]): string {
+export function missingMessage(namespace: string, missing: readonly string[]): string {
   return `rollout target${missing.length > 1 ? 's' : ''} not found in ${namespace}: ${missing.join(', ')} (the ConfigMap is synced; create the workload or fix spec.rollout.targets)`;
 }
 
+/** The TargetNotConsumer message: which targets do not use the ConfigMap, and why they are left alone. */
+export function notConsumerMessage(configMap: string, names: readonly string[]): string {
+  return `rollout target${names.length > 1 ? 's' : ''} ${names.join(', ')} ${names.length > 1 ? 'do' : 'does'} not use ConfigMap ${configMap} (no volume, projected volume, envFrom or env valueFrom names it), so ${names.length > 1 ? 'they are' : 'it is'} not restarted for it; reference the ConfigMap from the pod template or remove the target`;
+}
+
+/** What a rollout is asked to do. */
+export interface RolloutRequest {
+  namespace: string;
+  /** The PrefixSync rolling: its name keys the pod template annotation. */
+  prefixSyncName: string;
+  rollout: DefaultedPrefixSyncSpec['rollout'];
+  configMapName: string;
+  hash: string;
+  /**
+   * Whether a target that does not reference the ConfigMap is restarted anyway (the operator's
+   * `--rollout-non-consumers`); by default it is not, and the result names it (TargetNotConsumer).
+   */
+  restartNonConsumers?: boolean;
+}
+
 /**
- * Patches `etcdconfig.dev/config-hash: <hash>` into the pod template of every selected workload,
- * skipping those that already carry it (so the same content never restarts anything twice). Carries on
- * past a failing workload and reports every failure: `RolloutFailed` when a workload that exists could
- * not be read or patched, else `TargetNotFound` when only missing ones remain — so a `TargetNotFound`
- * result means every workload that exists carries the hash. Throws only if the workload list itself
- * fails.
+ * Patches `config-hash.etcdconfig.dev/<prefixsync>: <hash>` into the pod template of every selected
+ * workload (dropping the single annotation of earlier releases in the same patch), skipping those that
+ * already carry it (so the same content never restarts anything twice). Carries on past a failing
+ * workload and reports every failure: `RolloutFailed` when a workload that exists could not be read or
+ * patched, else `TargetNotFound` or `TargetNotConsumer` — so either of those means every selected
+ * workload that exists and consumes the ConfigMap carries the hash. Throws only if the workload list
+ * itself fails.
  */
 export async function rollOut(
   api: WorkloadApi,
-  namespace: string,
-  rollout: DefaultedPrefixSyncSpec['rollout'],
-  configMapName: string,
-  hash: string,
+  request: RolloutRequest,
   options: CallOptions = {},
 ): Promise<RolloutResult> {
+  const { namespace, rollout, configMapName, hash } = request;
   const missing: string[] = [];
   const failures: string[] = [];
+  const notConsumers: string[] = [];
   let selected: KindedWorkload[] = [];
   if (rollout.mode === 'targets') {
     const targets = await findTargets(api, namespace, rollout.targets, options);
-    selected = targets.found;
     missing.push(...targets.missing);
     failures.push(...targets.failures);
+    for (const target of targets.found) {
+      if (
+        request.restartNonConsumers ||
+        podSpecUsesConfigMap(target.workload.spec?.template.spec, configMapName)
+      )
+        selected.push(target);
+      else notConsumers.push(`${target.kind} ${target.workload.metadata?.name ?? ''}`);
+    }
   } else if (rollout.mode === 'auto') {
     const all: KindedWorkload[] = [];
     for (const kind of WORKLOAD_KINDS) {
@@ -169,15 +196,17 @@ export async function rollOut(
     }
     selected = autoTargets(all, configMapName, rollout.selector);
   }
+  const key = configHashAnnotation(request.prefixSyncName);
   const rolled: RolledOutWorkload[] = [];
   const patched: RolledOutWorkload[] = [];
   for (const { kind, workload } of selected) {
     const name = workload.metadata?.name ?? '';
-    if (templateHash(workload) !== hash) {
+    if (templateHash(workload, request.prefixSyncName) !== hash) {
+      const legacy = workload.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
       try {
         await api.patchPodTemplateAnnotations(
           { kind, namespace, name },
-          { [CONFIG_HASH_ANNOTATION]: hash },
+          { [key]: hash, ...(legacy !== undefined ? { [CONFIG_HASH_ANNOTATION]: null } : {}) },
           options,
         );
         patched.push({ kind, name, hash });
@@ -208,87 +237,14 @@ export async function rollOut(
       patched,
     };
   }
-  return { ok: true, rolled, patched };
-}
-
-/**
- * The rollout step of a sync: rolls the selected workloads when the content hash differs from the one
- * in status, and says what came of it. When no rollout is due (first sync, or unchanged content) it
- * patches nothing, but with mode `targets` still reads every target (a GET each), so that a missing one
- * is reported from the first sync; once all exist again, RolledOut is True without restarting them.
- */
-export async function rollOutIfChanged(
-  workloads: WorkloadApi,
-  psync: PrefixSync,
-  spec: ResolvedPrefixSyncSpec,
-  hash: string,
-  ctx: ReconcileContext,
-  metrics?: { incRollout(kind: string): void },
-): Promise<RolloutOutcome> {
-  if (spec.rollout.mode === 'none') return { kind: 'disabled' };
-  const namespace = psync.metadata.namespace ?? '';
-  const statusHash = psync.status?.contentHash;
-  if (!isRolloutDue(statusHash, hash)) return checkTargets(workloads, psync, spec, ctx);
-  let result;
-  try {
-    result = await rollOut(workloads, namespace, spec.rollout, spec.target.name, hash, {
-      signal: ctx.signal,
-    });
-  } catch (err) {
+  if (notConsumers.length > 0) {
     return {
-      kind: 'failed',
-      reason: 'RolloutFailed',
-      message: `listing workloads failed: ${errorText(err)}`,
-      rolled: [],
+      ok: false,
+      reason: 'TargetNotConsumer',
+      message: notConsumerMessage(configMapName, notConsumers),
+      rolled,
+      patched,
     };
   }
-  for (const w of result.patched) {
-    metrics?.incRollout(w.kind);
-    ctx.logger.info('rolled out workload', { workload: `${w.kind}/${w.name}`, hash });
-  }
-  if (!result.ok)
-    return { kind: 'failed', reason: result.reason, message: result.message, rolled: result.rolled };
-  if (spec.rollout.mode === 'auto' && result.rolled.length === 0) return { kind: 'no-workloads' };
-  return { kind: 'rolled', rolled: result.rolled, patched: result.patched };
-}
-
-/**
- * No rollout is due: nothing is patched. A workload that exists now either carries the content (it was
- * rolled, or ran at the first sync) or was created after the ConfigMap held it and so started with it.
- * With mode `targets`, a target that does not exist (or cannot be read) fails the step as a due rollout
- * would, keeping `status.rolledOut`. Otherwise RolledOut is (re)set to InitialSync when this is the
- * first sync, or when it was not True (a target was missing and now exists), and left as it is else.
- */
-async function checkTargets(
-  workloads: WorkloadApi,
-  psync: PrefixSync,
-  spec: ResolvedPrefixSyncSpec,
-  ctx: ReconcileContext,
-): Promise<RolloutOutcome> {
-  if (spec.rollout.mode === 'targets') {
-    const namespace = psync.metadata.namespace ?? '';
-    const { missing, failures } = await findTargets(workloads, namespace, spec.rollout.targets, {
-      signal: ctx.signal,
-    });
-    const rolled = psync.status?.rolledOut ?? [];
-    if (failures.length > 0) {
-      const message = `reading rollout targets failed: ${failures.join('; ')}`;
-      return { kind: 'failed', reason: 'RolloutFailed', message, rolled };
-    }
-    if (missing.length > 0) {
-      return {
-        kind: 'failed',
-        reason: 'TargetNotFound',
-        message: missingMessage(namespace, missing),
-        rolled,
-      };
-    }
-  }
-  const previous = findCondition(psync.status?.conditions, PrefixSyncConditionType.RolledOut);
-  const fresh =
-    !psync.status?.contentHash ||
-    !previous ||
-    previous.reason === PrefixSyncReason.RolloutDisabled ||
-    previous.status !== ConditionStatus.True;
-  return fresh ? { kind: 'initial' } : { kind: 'unchanged' };
+  return { ok: true, rolled, patched };
 }

@@ -5,7 +5,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import { WORKLOAD_KINDS, type PrefixSync } from '../../api/index.js';
-import { ConfigMapClient, WorkloadClient, type Informer } from '../../kube/index.js';
+import {
+  ConfigMapClient,
+  ControllerRevisionClient,
+  WorkloadClient,
+  type Informer,
+  type Workload,
+} from '../../kube/index.js';
 import {
   Controller,
   type ControllerSetup,
@@ -35,6 +41,7 @@ import {
   requestOf,
   requestsForNamespace,
   requestsForSource,
+  requestsFollowingWorkload,
   requestsForWorkload,
   routeMirrorChange,
   workloadChanged,
@@ -98,16 +105,22 @@ export class PrefixSyncSetup implements ControllerSetup {
     );
     // A rollout target created, deleted or changed (or, in mode auto, a workload that uses the
     // ConfigMap) is checked at once: TargetNotFound clears without waiting for the resync.
+    // A workload's status moving wakes the PrefixSyncs following its rollout.
     for (const kind of WORKLOAD_KINDS) {
-      workloadInformer(informers, this.env, kind).addHandlers(
-        onEveryChange((workload) => {
-          const namespace = workload.metadata?.namespace ?? '';
-          const psyncs = caches.prefixSyncs.store
-            .listByNamespace(namespace)
-            .map((o) => asPrefixSync(o) as PrefixSync);
-          enqueueAll(requestsForWorkload(kind, workload, psyncs));
-        }, workloadChanged),
-      );
+      const inNamespace = (workload: Workload): PrefixSync[] =>
+        caches.prefixSyncs.store
+          .listByNamespace(workload.metadata?.namespace ?? '')
+          .map((o) => asPrefixSync(o) as PrefixSync);
+      const concerned = (workload: Workload): void =>
+        enqueueAll(requestsForWorkload(kind, workload, inNamespace(workload)));
+      workloadInformer(informers, this.env, kind).addHandlers({
+        onAdd: concerned,
+        onDelete: concerned,
+        onUpdate: (old, current) => {
+          if (workloadChanged(old, current)) concerned(current);
+          else enqueueAll(requestsFollowingWorkload(kind, current, inNamespace(current)));
+        },
+      });
     }
   }
 
@@ -137,6 +150,8 @@ export class PrefixSyncSetup implements ControllerSetup {
         new ReadThroughCache((k) => caches.configMaps.store.get(k.name, k.namespace)),
       ),
       workloads: new WorkloadClient(env.kubeConfig),
+      history: new ControllerRevisionClient(env.kubeConfig),
+      ...(env.restartNonConsumers ? { restartNonConsumers: true } : {}),
       sources: (name) => asClusterEtcdSource(caches.sources.store.get(name)),
       namespaceLabels: (name) => caches.namespaces.store.get(name)?.metadata?.labels,
       managedConfigMaps: (namespace) => caches.configMaps.store.listByNamespace(namespace),

@@ -1,9 +1,14 @@
-// Where a sync's content comes from: the shared prefix mirror's snapshot, a fresh Range when the
-// force-sync annotation changed, or a Range at spec.pinRevision; and the two checks of its revision
-// against status (a mirror merely behind waits; etcd gone back in time is applied and said).
+// Where a sync's content comes from: the shared prefix mirror's snapshot, a fresh read when the
+// force-sync annotation changed, or a read at spec.pinRevision; and the two checks of its revision
+// against status (a mirror merely behind waits; etcd gone back in time is applied and said). None of
+// them holds more of a prefix than a ConfigMap could take: over 1 MiB of values, only the keys and
+// sizes are kept, to say so (TooLarge) — and a source's mirrors stay within its budget
+// (SourceBudgetExceeded).
 import {
+  CONFIGMAP_MAX_BYTES,
   FORCE_SYNC_ANNOTATION,
   PrefixSyncReason,
+  formatBytes,
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
@@ -11,14 +16,23 @@ import { abortable } from '../../base/index.js';
 import {
   CompactedError,
   FutureRevisionError,
+  loadPrefixContent,
   type EtcdClient,
+  type MirrorOverBound,
   type MirrorSnapshot,
+  type PrefixContent,
 } from '../../etcd/index.js';
 import type { ReconcileContext } from '../../runtime/index.js';
+import { displayBytes, summarizeProblems, type Problem } from '../../sync/index.js';
+import { SourceBudgetExceededError } from '../connections/source-budget.js';
 import type { SourceConnections } from '../connections/source-connections.js';
 import { ReconcileFailure } from '../shared/reconcile-failure.js';
 import { errorText } from './outcome.js';
 import type { PendingChanges } from './pending-changes.js';
+import { explainProblems } from './problem-hints.js';
+
+/** The most value bytes a one-off read (force-sync, pinRevision) holds: what one ConfigMap can. */
+const ONE_OFF_READ_MAX_VALUE_BYTES = CONFIGMAP_MAX_BYTES;
 
 /** Reads the content a sync publishes. */
 export class PrefixSnapshots {
@@ -39,9 +53,16 @@ export class PrefixSnapshots {
   ): Promise<MirrorSnapshot> {
     this.connections.release(key);
     const revision = BigInt(spec.pinRevision);
+    let read;
     try {
-      const read = await abortable(client.kv.range({ prefix: spec.prefix, revision }), ctx.signal);
-      return { revision, entries: read.kvs };
+      read = await abortable(
+        loadPrefixContent(client.kv, Buffer.from(spec.prefix), {
+          revision,
+          maxValueBytes: ONE_OFF_READ_MAX_VALUE_BYTES,
+          signal: ctx.signal,
+        }),
+        ctx.signal,
+      );
     } catch (err) {
       if (err instanceof CompactedError) {
         throw new ReconcileFailure(
@@ -66,11 +87,16 @@ export class PrefixSnapshots {
         { cause: err },
       );
     }
+    if (read.content.isReleased) throw tooLarge(spec, overBoundOf(read.content, revision));
+    return { revision, entries: read.content.entries() };
   }
 
   /**
    * The prefix's content at one revision: the shared mirror's snapshot, or — when the force-sync
-   * annotation changed — a fresh Range read straight from etcd.
+   * annotation changed — a fresh read straight from etcd. `TooLarge` when the prefix holds more values
+   * than a ConfigMap can (the mirror then holds keys and sizes only, and reconciles its holders once the
+   * values are back under the limit); `SourceBudgetExceeded` when the source's mirrors have no room for
+   * this prefix (asked to reconcile again once there is).
    */
   async take(
     psync: PrefixSync,
@@ -93,25 +119,35 @@ export class PrefixSnapshots {
         ctx.signal,
       );
     } catch (err) {
+      if (err instanceof SourceBudgetExceededError) throw budgetExceeded(err);
       throw unavailable(err);
     }
     const force = psync.metadata.annotations?.[FORCE_SYNC_ANNOTATION];
     if (!this.pending.isForceSyncDue(key, force)) {
       this.pending.recordForceSync(key, force);
-      const snapshot = mirror.snapshot();
-      this.pending.noteSnapshot(key, snapshot.revision);
-      return snapshot;
+      const content = mirror.content();
+      this.pending.noteSnapshot(key, content.revision);
+      if (content.kind === 'overBound') throw tooLarge(spec, content);
+      return { revision: content.revision, entries: content.entries };
     }
     ctx.logger.info('force-sync annotation changed, reading a fresh snapshot', { prefix: spec.prefix });
+    let fresh;
     try {
-      const fresh = await abortable(client.kv.range({ prefix: spec.prefix }), ctx.signal);
-      // Recorded only once honoured, so that a retry still sees the annotation as changed.
-      this.pending.recordForceSync(key, force);
-      this.pending.noteSnapshot(key, fresh.revision);
-      return { revision: fresh.revision, entries: fresh.kvs };
+      fresh = await abortable(
+        loadPrefixContent(client.kv, Buffer.from(spec.prefix), {
+          maxValueBytes: ONE_OFF_READ_MAX_VALUE_BYTES,
+          signal: ctx.signal,
+        }),
+        ctx.signal,
+      );
     } catch (err) {
       throw unavailable(err);
     }
+    // Recorded only once honoured, so that a retry still sees the annotation as changed.
+    this.pending.recordForceSync(key, force);
+    this.pending.noteSnapshot(key, fresh.revision);
+    if (fresh.content.isReleased) throw tooLarge(spec, overBoundOf(fresh.content, fresh.revision));
+    return { revision: fresh.revision, entries: fresh.content.entries() };
   }
 
   /**
@@ -135,4 +171,43 @@ export class PrefixSnapshots {
     if (synced === undefined || !/^\d+$/.test(synced)) return undefined;
     return revision < BigInt(synced) ? BigInt(synced) : undefined;
   }
+}
+
+/** The summary of a one-off read whose values went over the bound. */
+function overBoundOf(content: PrefixContent, revision: bigint): MirrorOverBound {
+  return {
+    revision,
+    keyCount: content.keyCount,
+    valueBytes: content.valueBytes,
+    maxValueBytes: content.maxValueBytes,
+    largest: content.largest(),
+  };
+}
+
+/**
+ * `TooLarge` for a prefix whose values are over what a ConfigMap can hold: the render's own words (how
+ * big, over which limit) and hint, plus how many keys and which are the biggest — all the operator
+ * keeps of such a prefix. Waits for a change in etcd.
+ */
+export function tooLarge(spec: ResolvedPrefixSyncSpec, over: MirrorOverBound): ReconcileFailure {
+  const problems: Problem[] = [
+    { kind: 'TooLarge', byteCount: over.valueBytes, limitBytes: over.maxValueBytes },
+  ];
+  const biggest = over.largest.map((k) => `${displayBytes(k.key)} (${k.valueBytes} bytes)`).join(', ');
+  const more = over.keyCount > over.largest.length ? `, …` : '';
+  const summary = `${summarizeProblems(problems)}, in ${over.keyCount} key${over.keyCount === 1 ? '' : 's'} under ${spec.prefix}; the biggest: ${biggest}${more}`;
+  return new ReconcileFailure(PrefixSyncReason.TooLarge, explainProblems(problems, summary), 'wait');
+}
+
+/**
+ * `SourceBudgetExceeded`: the source's mirrors have no room for this prefix. Names the budget, what is
+ * used and what this prefix needs; waits (the source's budget asks for a reconcile once there is room).
+ */
+export function budgetExceeded(err: SourceBudgetExceededError): ReconcileFailure {
+  return new ReconcileFailure(
+    PrefixSyncReason.SourceBudgetExceeded,
+    `mirroring ${err.prefix} needs at least ${formatBytes(err.neededBytes)}, but the ${err.mirrorCount} mirror${err.mirrorCount === 1 ? '' : 's'} of ClusterEtcdSource ${err.source} already hold ${formatBytes(err.usedBytes)} of its budget of ${formatBytes(err.limitBytes)} (spec.limits.maxMirrorBytes): the ConfigMap keeps its last good content, and syncs again once there is room; ask the owners of the ClusterEtcdSource to raise the budget, or sync a smaller prefix`,
+    'wait',
+    { cause: err },
+  );
 }

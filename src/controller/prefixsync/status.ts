@@ -3,9 +3,12 @@ import {
   ConditionStatus,
   PrefixSyncConditionType,
   PrefixSyncReason,
+  type ContentVersion,
   type HeldChange,
   type PrefixSyncStatus,
+  type RolledBackChange,
   type RolledOutWorkload,
+  type RolloutProgress,
 } from '../../api/index.js';
 import { rfc3339, setCondition, type ConditionUpdate } from '../shared/conditions.js';
 
@@ -15,17 +18,36 @@ export type RolloutOutcome =
   | { kind: 'disabled' }
   /** First sync, or first after an operator restart with unchanged content: recorded, nothing rolled. */
   | { kind: 'initial' }
-  /** The hash did not change: the RolledOut condition stays as it was. */
+  /** The hash did not change and no rollout is being followed: the RolledOut condition stays as it was. */
   | { kind: 'unchanged' }
   /** Mode auto found no workload using the ConfigMap. */
   | { kind: 'no-workloads' }
-  /** Every selected workload carries the new hash; `patched` were restarted by this reconcile. */
-  | { kind: 'rolled'; rolled: RolledOutWorkload[]; patched: RolledOutWorkload[] }
+  /**
+   * The workloads are rolling to the content: `started` when this reconcile patched them (`patched`;
+   * the progress deadline counts from now), else a rollout followed since an earlier one.
+   */
+  | {
+      kind: 'progressing';
+      started: boolean;
+      rolled: RolledOutWorkload[];
+      patched: RolledOutWorkload[];
+      message: string;
+      requeueAfterMs: number;
+    }
+  /** A rollout is due but `rollout.minInterval` has not passed since the last one. */
+  | { kind: 'delayed'; message: string; requeueAfterMs: number }
+  /** Every rolled workload runs the content. */
+  | { kind: 'complete'; rolled: RolledOutWorkload[]; message: string }
+  /**
+   * Patching failed (`RolloutFailed`, retried), a target is missing or does not use the ConfigMap, or
+   * (`unhealthy`) the patched workloads did not come up: then `rollout.onFailure` applies.
+   */
   | {
       kind: 'failed';
-      reason: 'TargetNotFound' | 'RolloutFailed';
+      reason: 'TargetNotFound' | 'TargetNotConsumer' | 'RolloutFailed';
       message: string;
       rolled: RolledOutWorkload[];
+      unhealthy?: boolean;
     };
 
 /** The outcome of one reconcile, as status reports it. */
@@ -43,6 +65,13 @@ export type SyncOutcome =
       skipped?: { keys: string[]; count: number };
       /** Served at `spec.pinRevision` instead of following etcd. */
       pinned?: boolean;
+      /** The content just kept as the last good one (its rollout succeeded, or the first sync's). */
+      lastGood?: ContentVersion;
+      /**
+       * A revision whose rollout failed is held back: the ConfigMap holds the restored content
+       * (`revision`, `contentHash` are the restored one's).
+       */
+      rolledBack?: RolledBackChange;
     }
   /**
    * The sync failed, or a guard held the revision (`held`); the ConfigMap (if any) is as it was.
@@ -74,14 +103,63 @@ function rolloutCondition(rollout: RolloutOutcome, hash: string): Omit<Condition
         reason: PrefixSyncReason.NoWorkloads,
         message: 'no Deployment, StatefulSet or DaemonSet uses the ConfigMap',
       };
-    case 'rolled':
+    case 'progressing':
+      return {
+        status: ConditionStatus.Unknown,
+        reason: PrefixSyncReason.Progressing,
+        message: rollout.message,
+      };
+    case 'delayed':
+      return {
+        status: ConditionStatus.Unknown,
+        reason: PrefixSyncReason.RolloutDelayed,
+        message: rollout.message,
+      };
+    case 'complete':
       return {
         status: ConditionStatus.True,
         reason: PrefixSyncReason.RolledOut,
-        message: `${rollout.rolled.map((w) => `${w.kind} ${w.name}`).join(', ') || 'no workload'} run${rollout.rolled.length === 1 ? 's' : ''} content hash ${hash}`,
+        message: `${rollout.rolled.map((w) => `${w.kind} ${w.name}`).join(', ') || 'no workload'} run${rollout.rolled.length === 1 ? 's' : ''} content hash ${hash} (${rollout.message})`,
       };
     case 'failed':
       return { status: ConditionStatus.False, reason: rollout.reason, message: rollout.message };
+  }
+}
+
+/** `status.rollout` after this reconcile's rollout step; `previous` when the step says nothing new. */
+function nextRolloutProgress(
+  previous: RolloutProgress | undefined,
+  rollout: RolloutOutcome,
+  content: ContentVersion,
+  now: string,
+  isRollback: boolean,
+): RolloutProgress | undefined {
+  const message = 'message' in rollout ? rollout.message : undefined;
+  switch (rollout.kind) {
+    case 'progressing':
+      if (rollout.started) {
+        return {
+          ...content,
+          phase: 'Progressing',
+          startTime: now,
+          ...(isRollback ? { rollback: true } : {}),
+          ...(message ? { message } : {}),
+        };
+      }
+      return previous && { ...previous, ...(message ? { message } : {}) };
+    case 'delayed':
+      return { ...content, phase: 'Waiting', ...(message ? { message } : {}) };
+    case 'complete':
+      return (
+        previous && { ...previous, phase: 'Complete', completionTime: now, ...(message ? { message } : {}) }
+      );
+    case 'failed':
+      if (!rollout.unhealthy) return previous;
+      return (
+        previous && { ...previous, phase: 'Failed', completionTime: now, ...(message ? { message } : {}) }
+      );
+    default:
+      return previous;
   }
 }
 
@@ -126,11 +204,25 @@ export function nextStatus(
         ? `; ${outcome.skipped.count} invalid key${outcome.skipped.count === 1 ? '' : 's'} skipped (see status.skippedKeys)`
         : '';
       const pinned = outcome.pinned ? ' (pinned by spec.pinRevision)' : '';
-      set(PrefixSyncConditionType.Synced, {
-        status: ConditionStatus.True,
-        reason: PrefixSyncReason.Synced,
-        message: `ConfigMap ${outcome.configMap} holds ${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'} of ${outcome.prefix} at revision ${revisionText}${pinned}${skipped}`,
-      });
+      const rolledBack = outcome.rolledBack;
+      if (rolledBack) {
+        status.rolledBack = rolledBack;
+        const keys = rolledBack.changedKeys?.length
+          ? `; it changed ${rolledBack.changedKeys.join(', ')}`
+          : '';
+        set(PrefixSyncConditionType.Synced, {
+          status: ConditionStatus.False,
+          reason: PrefixSyncReason.RolledBack,
+          message: `rolled back to revision ${rolledBack.restored.revision} (content hash ${rolledBack.restored.contentHash}) because the rollout of revision ${rolledBack.revision} failed: ${rolledBack.message}${keys}. Revision ${rolledBack.revision} is held until etcd holds different content or the etcdconfig.dev/force-sync annotation changes`,
+        });
+      } else {
+        delete status.rolledBack;
+        set(PrefixSyncConditionType.Synced, {
+          status: ConditionStatus.True,
+          reason: PrefixSyncReason.Synced,
+          message: `ConfigMap ${outcome.configMap} holds ${outcome.keyCount} key${outcome.keyCount === 1 ? '' : 's'} of ${outcome.prefix} at revision ${revisionText}${pinned}${skipped}`,
+        });
+      }
       const rollout = outcome.rollout;
       const condition = rolloutCondition(rollout, outcome.contentHash);
       if (condition) set(PrefixSyncConditionType.RolledOut, condition);
@@ -141,19 +233,50 @@ export function nextStatus(
           message: `content hash ${outcome.contentHash} unchanged`,
         });
       }
-      // A missing target is reported only once every target that exists runs the hash (see rollOut):
-      // recording it then means a target created later starts with this content and is not
-      // restarted for it. A failed patch (RolloutFailed) keeps the old hash, so the next reconcile retries.
-      if (rollout.kind !== 'failed' || rollout.reason === 'TargetNotFound') {
-        status.contentHash = outcome.contentHash;
+      // A missing or non-consuming target is reported only once every target that exists and uses the
+      // ConfigMap runs the hash (see rollOut): recording it then means a target created later starts
+      // with this content and is not restarted for it. A failed patch (RolloutFailed) and a rollout
+      // delayed by minInterval keep the old hash, so that a later reconcile rolls.
+      const retried =
+        (rollout.kind === 'failed' && rollout.reason === 'RolloutFailed' && !rollout.unhealthy) ||
+        rollout.kind === 'delayed';
+      if (!retried) status.contentHash = outcome.contentHash;
+      const nowText = rfc3339(now);
+      if (rollout.kind === 'progressing' && rollout.patched.length > 0) status.lastRolloutTime = nowText;
+      if (
+        (rollout.kind === 'progressing' && rollout.started) ||
+        rollout.kind === 'failed' ||
+        rollout.kind === 'complete'
+      ) {
+        status.rolledOut = rollout.rolled;
       }
-      if (rollout.kind === 'rolled' && rollout.patched.length > 0) status.lastRolloutTime = rfc3339(now);
-      if (rollout.kind === 'rolled' || rollout.kind === 'failed') status.rolledOut = rollout.rolled;
+      const progress = nextRolloutProgress(
+        status.rollout,
+        rollout,
+        { revision: revisionText, contentHash: outcome.contentHash },
+        nowText,
+        rolledBack !== undefined,
+      );
+      if (progress) status.rollout = progress;
+      else delete status.rollout;
+      if (outcome.lastGood) status.lastGood = outcome.lastGood;
       const rolledOut = conditions?.find((c) => c.type === PrefixSyncConditionType.RolledOut);
+      const synced = conditions?.find((c) => c.type === PrefixSyncConditionType.Synced);
+      const notReady =
+        synced?.status !== ConditionStatus.True
+          ? synced
+          : rolledOut?.status !== ConditionStatus.True
+            ? rolledOut
+            : undefined;
       set(
         PrefixSyncConditionType.Ready,
-        rolledOut && rolledOut.status !== ConditionStatus.True
-          ? { status: ConditionStatus.False, reason: rolledOut.reason, message: rolledOut.message }
+        notReady
+          ? {
+              status:
+                notReady.status === ConditionStatus.Unknown ? ConditionStatus.Unknown : ConditionStatus.False,
+              reason: notReady.reason,
+              message: notReady.message,
+            }
           : {
               status: ConditionStatus.True,
               reason: PrefixSyncReason.Synced,

@@ -93,6 +93,27 @@ export function requestsForWorkload(
     .map(requestOf);
 }
 
+/**
+ * The PrefixSyncs following a rollout of this workload (`status.rollout` Progressing and the workload
+ * in `status.rolledOut`): its status moving (replicas updated, available, a deadline exceeded) is what
+ * they wait for. Pure.
+ */
+export function requestsFollowingWorkload(
+  kind: WorkloadKind,
+  workload: Workload,
+  psyncs: readonly PrefixSync[],
+): Request[] {
+  const name = workload.metadata?.name;
+  return psyncs
+    .filter(
+      (p) =>
+        p.metadata.namespace === workload.metadata?.namespace &&
+        p.status?.rollout?.phase === 'Progressing' &&
+        (p.status.rolledOut ?? []).some((w) => w.kind === kind && w.name === name),
+    )
+    .map(requestOf);
+}
+
 function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
   if (selector === undefined) return true;
   try {

@@ -17,6 +17,12 @@ export interface ControllerEnv {
   readonly shardSelector?: string;
   /** PrefixSync reconciles in parallel. Default 4. */
   readonly workers?: number;
+  /**
+   * Restart a workload named in `rollout.targets` even when its pod template does not reference the
+   * ConfigMap. Default false: such a target is reported (TargetNotConsumer) and left alone, so that
+   * whoever may edit PrefixSyncs cannot restart workloads through the operator.
+   */
+  readonly restartNonConsumers?: boolean;
   /** Safety-net resync of every PrefixSync. Default 10 min. */
   readonly resyncPeriodMs?: number;
   /** Probe period of each ClusterEtcdSource. Default 10 s. */

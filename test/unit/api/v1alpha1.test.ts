@@ -229,7 +229,7 @@ describe('api/v1alpha1', () => {
         prefix: '/a/',
         target: { name: 'a', format: 'files' },
         keys: { separator: '.', onInvalid: 'Fail' },
-        rollout: { mode: 'none', targets: [] },
+        rollout: { mode: 'none', targets: [], progressDeadline: '10m', onFailure: 'Halt', minInterval: '0s' },
         debounce: '1s',
         suspend: false,
         deletionPolicy: 'Retain',

@@ -42,6 +42,12 @@ function harness(
       list: () => Promise.resolve({ items: [], resourceVersion: '1' }),
       patchPodTemplateAnnotations: notFound,
     },
+    history: {
+      get: notFound,
+      list: () => Promise.resolve([]),
+      create: (r) => Promise.resolve(r),
+      delete: () => Promise.resolve(),
+    },
     sources: (name) => sources[name],
     namespaceLabels: () => labels,
     managedConfigMaps: () => [],

@@ -1,5 +1,6 @@
 // The rollout step of a sync against an in-memory WorkloadApi, status computed by nextStatus as the
-// reconciler does: targets are checked from the first sync, and nothing is patched unless due.
+// reconciler does: targets are checked from the first sync, nothing is patched unless due, a started
+// rollout is followed to its end, and minInterval coalesces changes.
 import { strict as assert } from 'node:assert';
 import type { V1Deployment } from '@kubernetes/client-node';
 import {
@@ -9,14 +10,15 @@ import {
   type ResolvedPrefixSyncSpec,
 } from '../../../src/api/index.js';
 import { nextStatus, type WorkloadApi } from '../../../src/controller/index.js';
-import { rollOutIfChanged } from '../../../src/controller/prefixsync/rollout.js';
+import { rolloutStep } from '../../../src/controller/prefixsync/rollout-step.js';
 import type { RolloutOutcome } from '../../../src/controller/prefixsync/status.js';
 import { NotFoundError, ServerError, type Workload, type WorkloadRef } from '../../../src/kube/index.js';
 import { silentLogger } from '../../../src/observability/index.js';
 import type { ReconcileContext } from '../../../src/runtime/index.js';
 import { prefixSync } from './fixtures.js';
 
-const HASH = 'etcdconfig.dev/config-hash';
+const HASH = 'config-hash.etcdconfig.dev/app';
+const LEGACY = 'etcdconfig.dev/config-hash';
 const ctx: ReconcileContext = {
   signal: new AbortController().signal,
   logger: silentLogger,
@@ -25,7 +27,8 @@ const ctx: ReconcileContext = {
 
 function deployment(name: string, hash?: string): V1Deployment {
   return {
-    metadata: { name, namespace: 'team' },
+    metadata: { name, namespace: 'team', generation: 1 },
+    status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 },
     spec: {
       selector: {},
       template: {
@@ -39,12 +42,17 @@ function deployment(name: string, hash?: string): V1Deployment {
   };
 }
 
-/** Workloads by `Kind/name`; records every call; `failGets`/`failPatches` make those calls fail with a 500. */
+/**
+ * Workloads by `Kind/name`; records every call; `failGets`/`failPatches` make those calls fail with a
+ * 500. A patch bumps the generation; the next read finds the rollout done, unless `stuck` names the
+ * workload (then its new pods never become available).
+ */
 class FakeWorkloads implements WorkloadApi {
   readonly objects = new Map<string, Workload>();
   readonly calls: string[] = [];
   readonly failGets = new Set<string>();
   readonly failPatches = new Set<string>();
+  readonly stuck = new Set<string>();
 
   get(ref: WorkloadRef): Promise<Workload> {
     const key = `${ref.kind}/${ref.name}`;
@@ -52,6 +60,8 @@ class FakeWorkloads implements WorkloadApi {
     if (this.failGets.has(key))
       return Promise.reject(new ServerError('etcdserver: timeout', 500, 'InternalError'));
     const w = this.objects.get(key);
+    if (w && !this.stuck.has(key))
+      w.status = { ...w.status, observedGeneration: w.metadata?.generation ?? 0 };
     return w
       ? Promise.resolve(structuredClone(w))
       : Promise.reject(new NotFoundError(`${key} not found`, 404, 'NotFound'));
@@ -76,11 +86,15 @@ class FakeWorkloads implements WorkloadApi {
     const w = this.objects.get(key);
     if (!w) return Promise.reject(new NotFoundError(`${key} not found`, 404, 'NotFound'));
     const template = w.spec?.template;
-    if (template)
-      template.metadata = {
-        ...template.metadata,
-        annotations: { ...template.metadata?.annotations, [HASH]: String(annotations[HASH]) },
-      };
+    if (template) {
+      const merged: Record<string, string> = { ...template.metadata?.annotations };
+      for (const [k, v] of Object.entries(annotations)) {
+        if (v === null) delete merged[k];
+        else merged[k] = v;
+      }
+      template.metadata = { ...template.metadata, annotations: merged };
+    }
+    if (w.metadata) w.metadata.generation = (w.metadata.generation ?? 0) + 1;
     return Promise.resolve(structuredClone(w));
   }
 
@@ -93,6 +107,8 @@ class FakeWorkloads implements WorkloadApi {
 class Harness {
   psync: PrefixSync;
   readonly spec: ResolvedPrefixSyncSpec;
+  /** The clock of the step and of status. */
+  now = new Date('2026-01-01T00:00:00Z');
 
   constructor(
     readonly api: FakeWorkloads,
@@ -106,7 +122,13 @@ class Harness {
 
   /** One sync of content `hash`: the rollout step, then status. */
   async sync(hash: string): Promise<RolloutOutcome> {
-    const rollout = await rollOutIfChanged(this.api, this.psync, this.spec, hash, ctx);
+    const rollout = await rolloutStep(
+      { workloads: this.api, now: () => this.now },
+      this.psync,
+      this.spec,
+      hash,
+      ctx,
+    );
     const status = nextStatus(
       this.psync.status,
       {
@@ -120,7 +142,7 @@ class Harness {
         rollout,
       },
       3,
-      new Date('2026-01-01T00:00:00Z'),
+      this.now,
     );
     this.psync = { ...this.psync, status };
     return rollout;
@@ -140,7 +162,7 @@ const targets = (...names: string[]): PrefixSyncSpec['rollout'] => ({
   targets: names.map((name) => ({ kind: 'Deployment' as const, name })),
 });
 
-describe('the rollout step (rollOutIfChanged)', () => {
+describe('the rollout step (rolloutStep)', () => {
   describe('with mode targets, when no rollout is due', () => {
     it('reports a target that does not exist from the first sync, and patches nothing', async () => {
       const api = new FakeWorkloads();
@@ -217,8 +239,10 @@ describe('the rollout step (rollOutIfChanged)', () => {
       await h.sync('h1');
       assert.deepEqual(api.patches(), []);
       const outcome = await h.sync('h2');
-      assert.equal(outcome.kind, 'rolled');
+      assert.equal(outcome.kind, 'progressing');
       assert.deepEqual(api.patches(), ['patch Deployment/later=h2']);
+      assert.equal(h.condition('RolledOut'), 'Unknown/Progressing');
+      assert.equal((await h.sync('h2')).kind, 'complete');
       assert.equal(h.condition('RolledOut'), 'True/RolledOut');
     });
 
@@ -246,8 +270,9 @@ describe('the rollout step (rollOutIfChanged)', () => {
       assert.equal(failed.kind === 'failed' && failed.reason, 'RolloutFailed');
       assert.equal(h.psync.status?.contentHash, 'h1', 'the failed rollout stays due');
       api.failPatches.clear();
-      assert.equal((await h.sync('h2')).kind, 'rolled');
+      assert.equal((await h.sync('h2')).kind, 'progressing');
       assert.equal(templateHashOf(api.objects.get('Deployment/web')), 'h2');
+      assert.equal((await h.sync('h2')).kind, 'complete');
       assert.equal(h.condition('RolledOut'), 'True/RolledOut');
     });
   });
@@ -278,6 +303,7 @@ describe('the rollout step (rollOutIfChanged)', () => {
       api.objects.set('Deployment/later', deployment('later'));
       await h.sync('h2');
       assert.deepEqual(api.patches(), ['patch Deployment/later=h2']);
+      await h.sync('h2');
       assert.equal(h.condition('RolledOut'), 'True/RolledOut');
     });
   });
@@ -310,6 +336,162 @@ describe('the rollout step (rollOutIfChanged)', () => {
         assert.match(outcome.message, /Deployment broken: .*; not found: Deployment later$/);
         assert.deepEqual(outcome.rolled, [{ kind: 'Deployment', name: 'web', hash: 'h2' }]);
       }
+    });
+  });
+
+  describe('following a rollout', () => {
+    it('Progressing until the workload runs the content, then RolledOut; Ready follows RolledOut', async () => {
+      const api = new FakeWorkloads();
+      api.objects.set('Deployment/web', deployment('web'));
+      api.stuck.add('Deployment/web');
+      const h = new Harness(api, targets('web'));
+      await h.sync('h1');
+      const started = await h.sync('h2');
+      assert.equal(started.kind === 'progressing' && started.started, true);
+      assert.equal(h.psync.status?.rollout?.phase, 'Progressing');
+      assert.equal(h.psync.status?.rollout?.startTime, '2026-01-01T00:00:00Z');
+      const waiting = await h.sync('h2');
+      assert.equal(waiting.kind, 'progressing');
+      assert.match(
+        waiting.kind === 'progressing' ? waiting.message : '',
+        /Deployment web: waiting for its controller/,
+      );
+      assert.equal(h.condition('Ready'), 'Unknown/Progressing');
+      api.stuck.clear();
+      assert.equal((await h.sync('h2')).kind, 'complete');
+      assert.equal(h.psync.status?.rollout?.phase, 'Complete');
+      assert.equal(h.condition('Ready'), 'True/Synced');
+      assert.deepEqual(
+        await h.sync('h2'),
+        { kind: 'unchanged' },
+        'a completed rollout is not followed again',
+      );
+    });
+
+    it('fails past rollout.progressDeadline naming the workload, and is not retried', async () => {
+      const api = new FakeWorkloads();
+      api.objects.set('Deployment/web', deployment('web'));
+      api.stuck.add('Deployment/web');
+      const h = new Harness(api, { ...targets('web'), progressDeadline: '30s' });
+      await h.sync('h1');
+      await h.sync('h2');
+      h.now = new Date('2026-01-01T00:00:29Z');
+      assert.equal((await h.sync('h2')).kind, 'progressing');
+      h.now = new Date('2026-01-01T00:00:30Z');
+      const failed = await h.sync('h2');
+      assert.equal(failed.kind === 'failed' && failed.unhealthy, true);
+      assert.match(
+        failed.kind === 'failed' ? failed.message : '',
+        /did not complete within the progress deadline \(30s\): Deployment web/,
+      );
+      assert.equal(h.condition('RolledOut'), 'False/RolloutFailed');
+      assert.equal(h.psync.status?.rollout?.phase, 'Failed');
+      assert.equal(h.psync.status?.contentHash, 'h2', 'a rollout that did not come up is not patched again');
+      api.stuck.clear();
+      assert.deepEqual(await h.sync('h2'), { kind: 'unchanged' });
+      assert.equal(h.condition('RolledOut'), 'False/RolloutFailed', 'stays failed until new content');
+      assert.deepEqual(api.patches(), ['patch Deployment/web=h2']);
+    });
+
+    it("fails at once on a Deployment's ProgressDeadlineExceeded", async () => {
+      const api = new FakeWorkloads();
+      const web = deployment('web');
+      api.objects.set('Deployment/web', web);
+      const h = new Harness(api, targets('web'));
+      await h.sync('h1');
+      await h.sync('h2');
+      web.status = {
+        ...web.status,
+        conditions: [
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: 'ReplicaSet "web-2" has timed out progressing.',
+          },
+        ],
+      };
+      const failed = await h.sync('h2');
+      assert.match(
+        failed.kind === 'failed' ? failed.message : '',
+        /Deployment web exceeded its progress deadline \(ReplicaSet "web-2" has timed out/,
+      );
+    });
+
+    it('a pod template rolled elsewhere (kubectl rollout undo) fails the rollout', async () => {
+      const api = new FakeWorkloads();
+      const web = deployment('web');
+      api.objects.set('Deployment/web', web);
+      api.stuck.add('Deployment/web');
+      const h = new Harness(api, targets('web'));
+      await h.sync('h1');
+      await h.sync('h2');
+      const template = web.spec?.template;
+      if (template) template.metadata = { annotations: { [HASH]: 'h1' } };
+      const failed = await h.sync('h2');
+      assert.match(failed.kind === 'failed' ? failed.message : '', /carries content hash h1, not h2/);
+    });
+  });
+
+  describe('one annotation per PrefixSync', () => {
+    it('replaces the single annotation of earlier releases in the same patch, and an upgrade restarts nothing', async () => {
+      const api = new FakeWorkloads();
+      const web = deployment('web');
+      const template = web.spec?.template;
+      if (template) template.metadata = { annotations: { [LEGACY]: 'h1', other: 'kept' } };
+      api.objects.set('Deployment/web', web);
+      const h = new Harness(api, targets('web'));
+      h.psync = { ...h.psync, status: { contentHash: 'h1' } };
+      assert.deepEqual(await h.sync('h1'), { kind: 'initial' });
+      assert.deepEqual(api.patches(), [], 'same content after the upgrade: nothing restarted');
+      await h.sync('h2');
+      assert.deepEqual(api.objects.get('Deployment/web')?.spec?.template.metadata?.annotations, {
+        other: 'kept',
+        [HASH]: 'h2',
+      });
+    });
+  });
+
+  describe('rollout.minInterval', () => {
+    it('writes nothing to the workloads until the interval has passed, then rolls the latest content once', async () => {
+      const api = new FakeWorkloads();
+      api.objects.set('Deployment/web', deployment('web'));
+      const h = new Harness(api, { ...targets('web'), minInterval: '10s' });
+      await h.sync('h1');
+      await h.sync('h2');
+      assert.deepEqual(api.patches(), ['patch Deployment/web=h2'], 'the first change rolls at once');
+      h.now = new Date('2026-01-01T00:00:03Z');
+      const delayed = await h.sync('h3');
+      assert.equal(delayed.kind, 'delayed');
+      assert.equal(delayed.kind === 'delayed' && delayed.requeueAfterMs, 7000);
+      assert.equal(h.condition('RolledOut'), 'Unknown/RolloutDelayed');
+      assert.equal(h.psync.status?.contentHash, 'h2', 'still due');
+      h.now = new Date('2026-01-01T00:00:06Z');
+      assert.equal((await h.sync('h4')).kind, 'delayed');
+      h.now = new Date('2026-01-01T00:00:10Z');
+      assert.equal((await h.sync('h4')).kind, 'progressing');
+      assert.deepEqual(api.patches(), ['patch Deployment/web=h2', 'patch Deployment/web=h4']);
+    });
+  });
+
+  describe('targets that do not use the ConfigMap', () => {
+    it('are neither restarted nor silently passed over: TargetNotConsumer names them', async () => {
+      const api = new FakeWorkloads();
+      api.objects.set('Deployment/web', deployment('web'));
+      const other = deployment('other');
+      const spec = other.spec?.template.spec;
+      if (spec) spec.volumes = [{ name: 'v', configMap: { name: 'someone-elses' } }];
+      api.objects.set('Deployment/other', other);
+      const h = new Harness(api, targets('web', 'other'));
+      const first = await h.sync('h1');
+      assert.equal(first.kind === 'failed' && first.reason, 'TargetNotConsumer');
+      await h.sync('h2');
+      assert.deepEqual(api.patches(), ['patch Deployment/web=h2']);
+      assert.equal(h.condition('RolledOut'), 'False/TargetNotConsumer');
+      assert.match(
+        h.psync.status?.conditions?.find((c) => c.type === 'RolledOut')?.message ?? '',
+        /Deployment other does not use ConfigMap cfg/,
+      );
     });
   });
 });

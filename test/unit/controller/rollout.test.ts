@@ -5,8 +5,10 @@ import {
   isRolloutDue,
   podSpecUsesConfigMap,
   rollOut,
+  type RolloutRequest,
   type WorkloadApi,
 } from '../../../src/controller/index.js';
+import { withPrefixSyncDefaults, type PrefixSyncRollout } from '../../../src/api/index.js';
 import { NotFoundError, type Workload, type WorkloadRef } from '../../../src/kube/index.js';
 
 const container = (extra: object = {}): V1PodSpec['containers'][number] => ({
@@ -25,7 +27,7 @@ function deployment(
     spec: {
       selector: {},
       template: {
-        metadata: options.hash ? { annotations: { 'etcdconfig.dev/config-hash': options.hash } } : {},
+        metadata: options.hash ? { annotations: { 'config-hash.etcdconfig.dev/app': options.hash } } : {},
         spec,
       },
     },
@@ -118,6 +120,20 @@ describe('rollout', () => {
   });
 
   describe('rollOut', () => {
+    /** What PrefixSync `app` in `team` asks of a rollout of ConfigMap `cfg` to `hash`. */
+    const request = (rollout: PrefixSyncRollout, hash: string): RolloutRequest => ({
+      namespace: 'team',
+      prefixSyncName: 'app',
+      rollout: withPrefixSyncDefaults({
+        sourceRef: { name: 's' },
+        prefix: '/a/',
+        target: { name: 'cfg' },
+        rollout,
+      }).rollout,
+      configMapName: 'cfg',
+      hash,
+    });
+
     /** An in-memory WorkloadApi that records patches. */
     function fakeApi(workloads: Record<string, Workload>): WorkloadApi & { patched: string[] } {
       const patched: string[] = [];
@@ -137,7 +153,7 @@ describe('rollout', () => {
             resourceVersion: '1',
           }),
         patchPodTemplateAnnotations: (ref, annotations) => {
-          patched.push(`${ref.kind}/${ref.name}=${String(annotations['etcdconfig.dev/config-hash'])}`);
+          patched.push(`${ref.kind}/${ref.name}=${String(annotations['config-hash.etcdconfig.dev/app'])}`);
           return Promise.resolve(workloads[`${ref.kind}/${ref.name}`]!);
         },
       };
@@ -154,16 +170,16 @@ describe('rollout', () => {
       });
       const result = await rollOut(
         api,
-        'team',
-        {
-          mode: 'targets',
-          targets: [
-            { kind: 'Deployment', name: 'web' },
-            { kind: 'Deployment', name: 'done' },
-          ],
-        },
-        'cfg',
-        'h1',
+        request(
+          {
+            mode: 'targets',
+            targets: [
+              { kind: 'Deployment', name: 'web' },
+              { kind: 'Deployment', name: 'done' },
+            ],
+          },
+          'h1',
+        ),
       );
       assert.deepEqual(api.patched, ['Deployment/web=h1']);
       assert.equal(result.ok, true);
@@ -181,16 +197,16 @@ describe('rollout', () => {
       const api = fakeApi({ 'Deployment/web': deployment('web', mounting) });
       const result = await rollOut(
         api,
-        'team',
-        {
-          mode: 'targets',
-          targets: [
-            { kind: 'StatefulSet', name: 'db' },
-            { kind: 'Deployment', name: 'web' },
-          ],
-        },
-        'cfg',
-        'h2',
+        request(
+          {
+            mode: 'targets',
+            targets: [
+              { kind: 'StatefulSet', name: 'db' },
+              { kind: 'Deployment', name: 'web' },
+            ],
+          },
+          'h2',
+        ),
       );
       assert.equal(result.ok, false);
       if (!result.ok) {
@@ -208,7 +224,7 @@ describe('rollout', () => {
         }),
         'StatefulSet/db': deployment('db', { containers: [container()] }),
       });
-      const result = await rollOut(api, 'team', { mode: 'auto', targets: [] }, 'cfg', 'h3');
+      const result = await rollOut(api, request({ mode: 'auto', targets: [] }, 'h3'));
       assert.deepEqual(api.patched.sort(), ['DaemonSet/agent=h3', 'Deployment/web=h3']);
       assert.equal(result.ok, true);
     });

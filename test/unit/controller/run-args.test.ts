@@ -21,6 +21,7 @@ describe('run flags', () => {
       workers: 4,
       resyncPeriodMs: 600_000,
       sourceProbePeriodMs: 10_000,
+      rolloutNonConsumers: false,
     });
   });
 

@@ -55,11 +55,35 @@ describe('PrefixSync status', () => {
   it('a rollout records the workloads and the time', () => {
     const before = nextStatus(undefined, synced({ kind: 'initial' }), 1, T0);
     const rolled = [{ kind: 'Deployment' as const, name: 'web', hash: 'h2' }];
-    const s = nextStatus(before, synced({ kind: 'rolled', rolled, patched: rolled }, 'h2', 10n), 1, T1);
+    const started = {
+      kind: 'progressing' as const,
+      started: true,
+      rolled,
+      patched: rolled,
+      message: 'rolling',
+      requeueAfterMs: 1,
+    };
+    const s = nextStatus(before, synced(started, 'h2', 10n), 1, T1);
     assert.equal(s.contentHash, 'h2');
     assert.deepEqual(s.rolledOut, rolled);
     assert.equal(s.lastRolloutTime, '2026-01-01T00:05:00Z');
-    assert.equal(conditions(s)['RolledOut'], 'True/RolledOut');
+    assert.deepEqual(s.rollout, {
+      revision: '10',
+      contentHash: 'h2',
+      phase: 'Progressing',
+      startTime: '2026-01-01T00:05:00Z',
+      message: 'rolling',
+    });
+    assert.equal(conditions(s)['RolledOut'], 'Unknown/Progressing');
+    const done = nextStatus(
+      s,
+      synced({ kind: 'complete', rolled, message: '1 of 1 available' }, 'h2', 11n),
+      1,
+      T1,
+    );
+    assert.equal(conditions(done)['RolledOut'], 'True/RolledOut');
+    assert.equal(done.rollout?.phase, 'Complete');
+    assert.equal(done.rollout?.revision, '10', 'the revision that was rolled out');
   });
 
   it('a failed rollout keeps the old hash so that the next reconcile retries it, and Ready says why', () => {

@@ -1,0 +1,210 @@
+// The rollout step of a sync: starts a rollout when the content hash changed (after
+// rollout.minInterval), follows a started one to its end, and otherwise checks the targets.
+import {
+  ConditionStatus,
+  PrefixSyncConditionType,
+  PrefixSyncReason,
+  type PrefixSync,
+  type ResolvedPrefixSyncSpec,
+} from '../../api/index.js';
+import type { ReconcileContext } from '../../runtime/index.js';
+import { findCondition } from '../shared/conditions.js';
+import { errorText } from './outcome.js';
+import { followRollout } from './rollout-progress.js';
+import {
+  findTargets,
+  isRolloutDue,
+  missingMessage,
+  notConsumerMessage,
+  podSpecUsesConfigMap,
+  rollOut,
+  type WorkloadApi,
+} from './rollout.js';
+import type { RolloutOutcome } from './status.js';
+
+/** How often a rollout in progress is looked at when no workload event comes (a safety net). */
+export const FOLLOW_POLL_MS = 10_000;
+
+/** What the rollout step needs. */
+export interface RolloutStepDeps {
+  workloads: WorkloadApi;
+  metrics?: { incRollout(kind: string): void };
+  now: () => Date;
+  /** Restart listed targets that do not reference the ConfigMap (the operator's `--rollout-non-consumers`). */
+  restartNonConsumers?: boolean;
+}
+
+/**
+ * Runs the rollout step for content `hash` (the content the ConfigMap now holds): starts a rollout
+ * when the hash differs from the one in status (and minInterval allows), follows the one in
+ * `status.rollout` while it progresses, and otherwise checks that the targets exist and use the
+ * ConfigMap. Never throws for a workload problem: the outcome names it.
+ */
+export async function rolloutStep(
+  deps: RolloutStepDeps,
+  psync: PrefixSync,
+  spec: ResolvedPrefixSyncSpec,
+  hash: string,
+  ctx: ReconcileContext,
+): Promise<RolloutOutcome> {
+  if (spec.rollout.mode === 'none') return { kind: 'disabled' };
+  const namespace = psync.metadata.namespace ?? '';
+  const status = psync.status;
+  if (isRolloutDue(status?.contentHash, hash)) {
+    const wait = minIntervalWait(psync, spec, deps.now());
+    if (wait > 0) {
+      const at = new Date(deps.now().getTime() + wait).toISOString();
+      return {
+        kind: 'delayed',
+        message: `the ConfigMap holds content hash ${hash}; the workloads roll to it at ${at} (rollout.minInterval ${spec.rollout.minInterval} since the last rollout)`,
+        requeueAfterMs: wait,
+      };
+    }
+    return startRollout(deps, psync, spec, hash, ctx);
+  }
+  const targets = await checkTargets(deps, psync, spec, ctx);
+  if (targets) return targets;
+  const progress = status?.rollout;
+  if (progress?.contentHash === hash && progress.phase === 'Progressing') {
+    const rolled = (status?.rolledOut ?? []).filter((w) => w.hash === hash);
+    const state = await followRollout(
+      deps.workloads,
+      {
+        namespace,
+        prefixSyncName: psync.metadata.name ?? '',
+        hash,
+        workloads: rolled,
+        startedAtMs: Date.parse(progress.startTime ?? '') || deps.now().getTime(),
+        deadlineMs: spec.progressDeadlineMs,
+        nowMs: deps.now().getTime(),
+      },
+      { signal: ctx.signal },
+    );
+    switch (state.state) {
+      case 'complete':
+        ctx.logger.info('rollout complete', { contentHash: hash });
+        return { kind: 'complete', rolled, message: state.message };
+      case 'failed':
+        ctx.logger.warn('rollout failed', { contentHash: hash, error: state.message });
+        return { kind: 'failed', reason: 'RolloutFailed', message: state.message, rolled, unhealthy: true };
+      case 'progressing':
+        return {
+          kind: 'progressing',
+          started: false,
+          rolled,
+          patched: [],
+          message: state.message,
+          requeueAfterMs: Math.min(FOLLOW_POLL_MS, state.remainingMs),
+        };
+    }
+  }
+  // A failed rollout stays failed until new content (or a rollback) replaces it.
+  if (progress?.contentHash === hash && progress.phase === 'Failed') return { kind: 'unchanged' };
+  const previous = findCondition(status?.conditions, PrefixSyncConditionType.RolledOut);
+  const fresh =
+    !status?.contentHash ||
+    !previous ||
+    previous.reason === PrefixSyncReason.RolloutDisabled ||
+    previous.status !== ConditionStatus.True;
+  return fresh ? { kind: 'initial' } : { kind: 'unchanged' };
+}
+
+/** How long until `rollout.minInterval` has passed since the last rollout (0: now). */
+function minIntervalWait(psync: PrefixSync, spec: ResolvedPrefixSyncSpec, now: Date): number {
+  if (spec.minIntervalMs <= 0) return 0;
+  const last = Date.parse(psync.status?.lastRolloutTime ?? '');
+  if (Number.isNaN(last)) return 0;
+  return Math.max(0, last + spec.minIntervalMs - now.getTime());
+}
+
+/**
+ * Patches the selected workloads to `hash` and starts following them, whatever minInterval says (a
+ * rollback calls it directly).
+ */
+export async function startRollout(
+  deps: RolloutStepDeps,
+  psync: PrefixSync,
+  spec: ResolvedPrefixSyncSpec,
+  hash: string,
+  ctx: ReconcileContext,
+): Promise<RolloutOutcome> {
+  let result;
+  try {
+    result = await rollOut(
+      deps.workloads,
+      {
+        namespace: psync.metadata.namespace ?? '',
+        prefixSyncName: psync.metadata.name ?? '',
+        rollout: spec.rollout,
+        configMapName: spec.target.name,
+        hash,
+        ...(deps.restartNonConsumers ? { restartNonConsumers: true } : {}),
+      },
+      { signal: ctx.signal },
+    );
+  } catch (err) {
+    return {
+      kind: 'failed',
+      reason: 'RolloutFailed',
+      message: `listing workloads failed: ${errorText(err)}`,
+      rolled: [],
+    };
+  }
+  for (const w of result.patched) {
+    deps.metrics?.incRollout(w.kind);
+    ctx.logger.info('rolled out workload', { workload: `${w.kind}/${w.name}`, hash });
+  }
+  if (!result.ok)
+    return { kind: 'failed', reason: result.reason, message: result.message, rolled: result.rolled };
+  if (spec.rollout.mode === 'auto' && result.rolled.length === 0) return { kind: 'no-workloads' };
+  const names = result.rolled.map((w) => `${w.kind} ${w.name}`).join(', ');
+  return {
+    kind: 'progressing',
+    started: true,
+    rolled: result.rolled,
+    patched: result.patched,
+    message: `rolling ${names} to content hash ${hash}`,
+    requeueAfterMs: Math.min(FOLLOW_POLL_MS, spec.progressDeadlineMs),
+  };
+}
+
+/**
+ * No rollout is due. With mode `targets`, a target that does not exist, cannot be read, or does not
+ * use the ConfigMap fails the step as a due rollout would (from the first sync on), keeping
+ * `status.rolledOut`. Undefined when the targets are fine.
+ */
+async function checkTargets(
+  deps: RolloutStepDeps,
+  psync: PrefixSync,
+  spec: ResolvedPrefixSyncSpec,
+  ctx: ReconcileContext,
+): Promise<RolloutOutcome | undefined> {
+  if (spec.rollout.mode !== 'targets') return undefined;
+  const namespace = psync.metadata.namespace ?? '';
+  const { found, missing, failures } = await findTargets(deps.workloads, namespace, spec.rollout.targets, {
+    signal: ctx.signal,
+  });
+  const rolled = psync.status?.rolledOut ?? [];
+  if (failures.length > 0) {
+    const message = `reading rollout targets failed: ${failures.join('; ')}`;
+    return { kind: 'failed', reason: 'RolloutFailed', message, rolled };
+  }
+  if (missing.length > 0) {
+    return { kind: 'failed', reason: 'TargetNotFound', message: missingMessage(namespace, missing), rolled };
+  }
+  const notConsumers = found
+    .filter(
+      (t) =>
+        !deps.restartNonConsumers && !podSpecUsesConfigMap(t.workload.spec?.template.spec, spec.target.name),
+    )
+    .map((t) => `${t.kind} ${t.workload.metadata?.name ?? ''}`);
+  if (notConsumers.length > 0) {
+    return {
+      kind: 'failed',
+      reason: 'TargetNotConsumer',
+      message: notConsumerMessage(spec.target.name, notConsumers),
+      rolled,
+    };
+  }
+  return undefined;
+}
