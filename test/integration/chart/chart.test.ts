@@ -484,6 +484,7 @@ for (const helm of helms()) {
         assert.match(notes, /create a ClusterEtcdSource/);
         assert.match(notes, /kind: PrefixSync/);
         assert.match(notes, /kubectl -n my-app get prefixsync my-app/);
+        assert.match(notes, /bind the ClusterRole\s+eco-etcd-config-operator-metrics-reader/);
         const withSource = await install('--set', 'defaultSource.endpoints=etcd:2379');
         assert.equal(withSource.code, 0, withSource.stderr);
         assert.match(withSource.stdout, /kubectl get clusteretcdsource default/);
