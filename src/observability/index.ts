@@ -1,4 +1,9 @@
 export { createLogger, silentLogger, LOG_LEVELS } from './logger.js';
 export type { Logger, LogFields, LogLevel, LoggerOptions } from './logger.js';
 export { OperatorMetrics } from './metrics.js';
-export type { OperatorMetricsOptions, ReconcileMetricsHooks, WorkQueueMetricsHooks } from './metrics.js';
+export type {
+  OperatorMetricsOptions,
+  ReconcileMetricsHooks,
+  SourceMirrorBytesReading,
+  WorkQueueMetricsHooks,
+} from './metrics.js';

@@ -34,6 +34,13 @@ interface ConditionLabels {
   [label: string]: string;
 }
 
+/** What the mirrors of one ClusterEtcdSource hold, and its budget, as read at a scrape. */
+export interface SourceMirrorBytesReading {
+  source: string;
+  usedBytes: number;
+  limitBytes: number;
+}
+
 /** Options of {@link OperatorMetrics}. */
 export interface OperatorMetricsOptions {
   /** Also export process and Node.js metrics (`process_*`, `nodejs_*`). Default true. */
@@ -76,6 +83,9 @@ export class OperatorMetrics {
   private readonly sourceUp: Gauge<'source'>;
   private readonly mirrors: Gauge;
   private openMirrors: () => number = () => 0;
+  private readonly sourceMirrorBytes: Gauge<'source'>;
+  private readonly sourceMirrorBudget: Gauge<'source'>;
+  private mirrorBytesBySource: () => readonly SourceMirrorBytesReading[] = () => [];
 
   constructor(options: OperatorMetricsOptions = {}) {
     const registers = [this.registry];
@@ -230,6 +240,27 @@ export class OperatorMetrics {
         this.set(openMirrors());
       },
     });
+    const bySource = (): readonly SourceMirrorBytesReading[] => this.mirrorBytesBySource();
+    this.sourceMirrorBytes = new Gauge({
+      name: 'etcdconfig_source_mirror_bytes',
+      help: 'Bytes the prefix mirrors of each ClusterEtcdSource hold: keys, values (at most 1 MiB per prefix) and a per-key overhead',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of bySource()) this.set({ source: s.source }, s.usedBytes);
+      },
+    });
+    this.sourceMirrorBudget = new Gauge({
+      name: 'etcdconfig_source_mirror_budget_bytes',
+      help: "Each ClusterEtcdSource's mirror budget (spec.limits.maxMirrorBytes): a new prefix mirror is started only if it fits",
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of bySource()) this.set({ source: s.source }, s.limitBytes);
+      },
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -363,6 +394,11 @@ export class OperatorMetrics {
   /** Where the prefix-mirror gauge reads its value when scraped (the current session's connections). */
   countMirrorsWith(openMirrors: () => number): void {
     this.openMirrors = openMirrors;
+  }
+
+  /** Where the per-source mirror bytes and budget gauges read their values when scraped. */
+  measureMirrorBytesWith(read: () => readonly SourceMirrorBytesReading[]): void {
+    this.mirrorBytesBySource = read;
   }
 
   /** The exposition text of every metric, and its content type. */

@@ -18,6 +18,7 @@ export function sessionConnections(session: SessionScope, env: ControllerEnv): S
     });
     connections.subscribe(connectionMetrics(env));
     env.metrics.countMirrorsWith(() => connections.mirrorCount);
+    env.metrics.measureMirrorBytesWith(() => connections.mirrorBytes());
     return connections;
   });
 }

@@ -127,6 +127,7 @@ export class EtcdSourceReconciler implements Reconciler {
     if (this.options.connections.connect(request.name, settings.settings)) {
       this.options.metrics?.incReconnects(request.name);
     }
+    this.options.connections.setMirrorBudget(request.name, resolved.spec.maxMirrorBytes);
     this.followConnectivity(request.name);
     const health = await this.probe(request.name, settings.settings.auth !== undefined, ctx.signal);
     const wentBack = await this.wentBack(source, health, ctx.signal);
