@@ -193,7 +193,9 @@ export function tooLarge(spec: ResolvedPrefixSyncSpec, over: MirrorOverBound): R
   const problems: Problem[] = [
     { kind: 'TooLarge', byteCount: over.valueBytes, limitBytes: over.maxValueBytes },
   ];
-  const biggest = over.largest.map((k) => `${displayBytes(k.key)} (${k.valueBytes} bytes)`).join(', ');
+  const biggest = over.largest
+    .map((k) => `${displayBytes(k.key)} (${k.valueBytes} byte${k.valueBytes === 1 ? '' : 's'})`)
+    .join(', ');
   const more = over.keyCount > over.largest.length ? `, …` : '';
   const summary = `${summarizeProblems(problems)}, in ${over.keyCount} key${over.keyCount === 1 ? '' : 's'} under ${spec.prefix}; the biggest: ${biggest}${more}`;
   return new ReconcileFailure(PrefixSyncReason.TooLarge, explainProblems(problems, summary), 'wait');
