@@ -74,6 +74,7 @@ function workloadKey(resource: string, namespace: string, name: string): string 
  * status subresource with the resourceVersion read (a conflict is synced again from a fresh read).
  */
 export class WorkloadStatusController {
+  /** 'closed' only through close(): from then on nothing is synced, written or scheduled. */
   private state: State = 'running';
   /** storage key (`apps/deployments`) → that kind's loop */
   private readonly kinds = new Map<string, KindSync>();
@@ -81,6 +82,7 @@ export class WorkloadStatusController {
   private readonly dirty = new Set<string>();
   /** The pending pass; undefined when none is scheduled. */
   private scheduled: NodeJS.Immediate | undefined;
+  /** Ends the store subscription (called once, by close()). */
   private readonly unsubscribe: () => void;
 
   /** Validates `options` (RangeError naming the bad one) and starts following the store's changes. */
