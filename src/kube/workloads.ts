@@ -74,14 +74,19 @@ export class WorkloadClient {
   /**
    * Merges `annotations` into `spec.template.metadata.annotations` with a JSON merge patch (a `null`
    * value removes a key). Idempotent: patching the same values again changes nothing on the server.
+   * With `options.resourceVersion`, applies only at that version (`ConflictError` otherwise).
    */
   async patchPodTemplateAnnotations(
     ref: WorkloadRef,
     annotations: Readonly<Record<string, string | null>>,
-    options: CallOptions = {},
+    options: CallOptions & { resourceVersion?: string } = {},
   ): Promise<Workload> {
     const { namespace, name } = ref;
-    const body = { spec: { template: { metadata: { annotations } } } };
+    // A resourceVersion in a merge patch is a precondition: 409 Conflict if the object moved on.
+    const body = {
+      ...(options.resourceVersion ? { metadata: { resourceVersion: options.resourceVersion } } : {}),
+      spec: { template: { metadata: { annotations } } },
+    };
     const opts = requestOptions(options.signal, PatchStrategy.MergePatch);
     return translate(`patch ${ref.kind} ${namespace}/${name}`, (): Promise<Workload> => {
       switch (ref.kind) {

@@ -74,7 +74,8 @@ export async function rolloutStep(
         prefixSyncName: psync.metadata.name ?? '',
         hash,
         workloads: rolled,
-        startedAtMs: Date.parse(progress.startTime ?? '') || deps.now().getTime(),
+        // startTime has whole seconds: count from the end of that second, never too early.
+        startedAtMs: (Date.parse(progress.startTime ?? '') || deps.now().getTime()) + 999,
         deadlineMs: spec.progressDeadlineMs,
         nowMs: deps.now().getTime(),
       },

@@ -1,8 +1,10 @@
 // Rollout: which workloads a content change restarts (targets that use the ConfigMap, or every
 // workload that does), and the idempotent pod-template patch that restarts them.
+import { createHash } from 'node:crypto';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import {
   CONFIG_HASH_ANNOTATION,
+  CONFIG_HASH_ANNOTATION_PREFIX,
   WORKLOAD_KINDS,
   configHashAnnotation,
   labelSelectorMatches,
@@ -11,6 +13,7 @@ import {
   type WorkloadKind,
 } from '../../api/index.js';
 import {
+  ConflictError,
   NotFoundError,
   type CallOptions,
   type ListOptions,
@@ -24,10 +27,11 @@ import { errorText } from './outcome.js';
 export interface WorkloadApi {
   get(ref: WorkloadRef, options?: CallOptions): Promise<Workload>;
   list(kind: WorkloadKind, options: ListOptions & { namespace: string }): Promise<ListResult<Workload>>;
+  /** With `options.resourceVersion`, only if the workload is still at that version (else 409). */
   patchPodTemplateAnnotations(
     ref: WorkloadRef,
     annotations: Readonly<Record<string, string | null>>,
-    options?: CallOptions,
+    options?: CallOptions & { resourceVersion?: string },
   ): Promise<Workload>;
 }
 
@@ -88,6 +92,59 @@ export function autoTargets(
 export function templateHash(workload: Workload, prefixSyncName: string): string | undefined {
   const annotations = workload.spec?.template.metadata?.annotations;
   return annotations?.[configHashAnnotation(prefixSyncName)] ?? annotations?.[CONFIG_HASH_ANNOTATION];
+}
+
+/**
+ * The value of the summary annotation `etcdconfig.dev/config-hash` for a pod template's per-PrefixSync
+ * annotations: the one hash when one PrefixSync rolls the workload (as in releases before one annotation
+ * per PrefixSync), else a digest of them all — so tools that watch the one annotation (dashboards,
+ * Argo CD diffs, earlier scripts) see every change, while each PrefixSync reads only its own. Pure.
+ */
+export function summaryHash(annotations: Readonly<Record<string, string>>): string | undefined {
+  const own = Object.entries(annotations)
+    .filter(([k]) => k.startsWith(CONFIG_HASH_ANNOTATION_PREFIX))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (own.length === 0) return undefined;
+  if (own.length === 1) return own[0]?.[1];
+  const digest = createHash('sha256');
+  for (const [k, v] of own) digest.update(`${k}=${v}\n`);
+  return digest.digest('hex').slice(0, 16);
+}
+
+/** How many times a pod-template patch is re-read and retried after 409 Conflict. */
+const PATCH_ATTEMPTS = 3;
+
+/**
+ * Sets PrefixSync `prefixSyncName`'s annotation to `hash` and the summary annotation to match, in one
+ * patch conditional on the workload's resourceVersion (a concurrent patch by another PrefixSync makes
+ * it re-read, so the summary never misses one). Returns false when the workload already carried it.
+ */
+async function patchHash(
+  api: WorkloadApi,
+  ref: WorkloadRef,
+  workload: Workload,
+  prefixSyncName: string,
+  hash: string,
+  options: CallOptions,
+): Promise<boolean> {
+  let current = workload;
+  for (let attempt = 1; ; attempt++) {
+    if (templateHash(current, prefixSyncName) === hash) return false;
+    const key = configHashAnnotation(prefixSyncName);
+    const after = { ...current.spec?.template.metadata?.annotations, [key]: hash };
+    const patch = { [key]: hash, [CONFIG_HASH_ANNOTATION]: summaryHash(after) ?? hash };
+    try {
+      const resourceVersion = current.metadata?.resourceVersion;
+      await api.patchPodTemplateAnnotations(ref, patch, {
+        ...options,
+        ...(resourceVersion ? { resourceVersion } : {}),
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= PATCH_ATTEMPTS) throw err;
+      current = await api.get(ref, options);
+    }
+  }
 }
 
 /** The reasons a rollout can fail with. */
@@ -159,8 +216,7 @@ export interface RolloutRequest {
 
 /**
  * Patches `config-hash.etcdconfig.dev/<prefixsync>: <hash>` into the pod template of every selected
- * workload (dropping the single annotation of earlier releases in the same patch), skipping those that
- * already carry it (so the same content never restarts anything twice). Carries on past a failing
+ * workload (with the summary annotation, see {@link summaryHash}), skipping those that already carry it (so the same content never restarts anything twice). Carries on past a failing
  * workload and reports every failure: `RolloutFailed` when a workload that exists could not be read or
  * patched, else `TargetNotFound` or `TargetNotConsumer` — so either of those means every selected
  * workload that exists and consumes the ConfigMap carries the hash. Throws only if the workload list
@@ -196,25 +252,24 @@ export async function rollOut(
     }
     selected = autoTargets(all, configMapName, rollout.selector);
   }
-  const key = configHashAnnotation(request.prefixSyncName);
   const rolled: RolledOutWorkload[] = [];
   const patched: RolledOutWorkload[] = [];
   for (const { kind, workload } of selected) {
     const name = workload.metadata?.name ?? '';
-    if (templateHash(workload, request.prefixSyncName) !== hash) {
-      const legacy = workload.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
-      try {
-        await api.patchPodTemplateAnnotations(
-          { kind, namespace, name },
-          { [key]: hash, ...(legacy !== undefined ? { [CONFIG_HASH_ANNOTATION]: null } : {}) },
-          options,
-        );
-        patched.push({ kind, name, hash });
-      } catch (err) {
-        if (err instanceof NotFoundError) missing.push(`${kind} ${name}`);
-        else failures.push(`${kind} ${name}: ${errorText(err)}`);
-        continue;
-      }
+    try {
+      const changed = await patchHash(
+        api,
+        { kind, namespace, name },
+        workload,
+        request.prefixSyncName,
+        hash,
+        options,
+      );
+      if (changed) patched.push({ kind, name, hash });
+    } catch (err) {
+      if (err instanceof NotFoundError) missing.push(`${kind} ${name}`);
+      else failures.push(`${kind} ${name}: ${errorText(err)}`);
+      continue;
     }
     rolled.push({ kind, name, hash });
   }

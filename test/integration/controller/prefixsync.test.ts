@@ -102,7 +102,12 @@ describe('PrefixSync controller (real etcd + simulator)', function () {
         { kind: 'Deployment', name: 'web', hash: psync?.status?.contentHash },
       ]);
       assert.ok(psync?.status?.lastRolloutTime);
-      assert.equal(await env.condition(ns, 'app', 'RolledOut'), 'True/RolledOut');
+      // RolledOut follows the Deployment (the simulator's controller) until its pods run the content.
+      await waitFor(
+        'rolled out',
+        async () => (await env.condition(ns, 'app', 'RolledOut')) === 'True/RolledOut',
+      );
+      assert.equal(web.metadata?.generation, 2, 'followed, not patched again');
 
       // A forced fresh snapshot of unchanged content rolls nothing again. (The write elsewhere comes
       // first: only a fresh read, not the prefix's mirror, can report a revision at or after it.)

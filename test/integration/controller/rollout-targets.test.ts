@@ -95,7 +95,7 @@ describe('PrefixSync rollout targets (real etcd + simulator)', function () {
       later = await env.deployment(ns, 'later');
       assert.equal(templateHashOf(later), psync?.status?.contentHash);
       assert.equal(later.metadata?.generation, 2);
-      assert.equal(await rolledOut(ns), 'True/RolledOut');
+      await waitFor('rolled out', async () => (await rolledOut(ns)) === 'True/RolledOut');
     });
 
     it('notices a target deleted while nothing changes, and a recreated one is not restarted', async () => {
@@ -146,7 +146,7 @@ describe('PrefixSync rollout targets (real etcd + simulator)', function () {
       );
       web = await env.deployment(ns, 'web');
       assert.equal(templateHashOf(web), (await env.prefixSync(ns, 'app'))?.status?.contentHash);
-      assert.equal(await rolledOut(ns), 'True/RolledOut');
+      await waitFor('rolled out', async () => (await rolledOut(ns)) === 'True/RolledOut');
     });
   });
 });

@@ -1,10 +1,11 @@
 // Scenarios of the kinds issue 4 lists, beyond its own list: every format, another separator, spec
 // changes, rollout of StatefulSets and DaemonSets, inputs that go bad and heal, restart mid-debounce.
 import { strict as assert } from 'node:assert';
+import { configHashAnnotation } from '../../../src/api/index.js';
 import type { TestEnv } from './support.js';
 import { useTestEnv, mountingPodSpec, templateHashOf, waitFor } from './support.js';
 
-const HASH = 'etcdconfig.dev/config-hash';
+const HASH = configHashAnnotation('p');
 
 describe('PrefixSync scenarios (real etcd + simulator)', function () {
   this.timeout(60_000);
@@ -201,7 +202,7 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
     );
     await env.createDeployment(ns, 'later', mountingPodSpec('cfg'));
     await env.put(`${prefix}k`, '3');
-    await waitFor('rolled', async () => templateHashOf(await env.deployment(ns, 'later')) !== undefined);
+    await waitFor('rolled', async () => templateHashOf(await env.deployment(ns, 'later'), 'p') !== undefined);
     await waitFor('cleared', async () => (await env.condition(ns, 'p', 'RolledOut')) === 'True/RolledOut');
   });
 

@@ -11,7 +11,12 @@ import {
   type V1PodSpec,
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import type { ClusterEtcdSourceSpec, PrefixSync, PrefixSyncSpec } from '../../../src/api/index.js';
+import {
+  configHashAnnotation,
+  type ClusterEtcdSourceSpec,
+  type PrefixSync,
+  type PrefixSyncSpec,
+} from '../../../src/api/index.js';
 import { EtcdClient } from '../../../src/etcd/index.js';
 import { EtcdCluster } from '../../../src/envtest/etcd/index.js';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
@@ -319,6 +324,6 @@ export function mountingPodSpec(configMap: string): V1PodSpec {
 }
 
 /** The config-hash annotation of a Deployment's pod template. */
-export function templateHashOf(d: V1Deployment): string | undefined {
-  return d.spec?.template.metadata?.annotations?.['etcdconfig.dev/config-hash'];
+export function templateHashOf(d: V1Deployment, prefixSync = 'app'): string | undefined {
+  return d.spec?.template.metadata?.annotations?.[configHashAnnotation(prefixSync)];
 }

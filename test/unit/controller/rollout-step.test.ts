@@ -375,9 +375,9 @@ describe('the rollout step (rolloutStep)', () => {
       const h = new Harness(api, { ...targets('web'), progressDeadline: '30s' });
       await h.sync('h1');
       await h.sync('h2');
-      h.now = new Date('2026-01-01T00:00:29Z');
-      assert.equal((await h.sync('h2')).kind, 'progressing');
-      h.now = new Date('2026-01-01T00:00:30Z');
+      h.now = new Date('2026-01-01T00:00:30.998Z');
+      assert.equal((await h.sync('h2')).kind, 'progressing', 'startTime has whole seconds: never early');
+      h.now = new Date('2026-01-01T00:00:30.999Z');
       const failed = await h.sync('h2');
       assert.equal(failed.kind === 'failed' && failed.unhealthy, true);
       assert.match(
@@ -434,7 +434,7 @@ describe('the rollout step (rolloutStep)', () => {
   });
 
   describe('one annotation per PrefixSync', () => {
-    it('replaces the single annotation of earlier releases in the same patch, and an upgrade restarts nothing', async () => {
+    it('an upgrade from the single annotation restarts nothing; the next rollout sets its own and the summary in one patch', async () => {
       const api = new FakeWorkloads();
       const web = deployment('web');
       const template = web.spec?.template;
@@ -448,6 +448,7 @@ describe('the rollout step (rolloutStep)', () => {
       assert.deepEqual(api.objects.get('Deployment/web')?.spec?.template.metadata?.annotations, {
         other: 'kept',
         [HASH]: 'h2',
+        [LEGACY]: 'h2',
       });
     });
   });
