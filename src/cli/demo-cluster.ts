@@ -18,7 +18,13 @@ import {
 } from '../api/index.js';
 import { abortable, AbortedError } from '../base/index.js';
 import { EtcdClient } from '../etcd/index.js';
-import { EtcdCluster, freeLoopbackPorts, installCrds, KubeSim } from '../envtest/index.js';
+import {
+  EtcdCluster,
+  FAIL_WHEN_ANNOTATION,
+  freeLoopbackPorts,
+  installCrds,
+  KubeSim,
+} from '../envtest/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
 /** How long the operator gets to exit after SIGTERM before it is killed. */
@@ -37,6 +43,11 @@ export const DEMO = {
   /** The first keys, written before the PrefixSync exists. */
   seed: { greeting: 'hello', 'log/level': 'info', 'feature/new-ui': 'false' } as Record<string, string>,
   debounce: '500ms',
+  /** The simulated app crashes on this ConfigMap key and value (the simulator's fail-when switch). */
+  crashKey: 'log.level',
+  crashValue: 'panic',
+  /** How long a rollout may take before the operator rolls it back. */
+  progressDeadline: '5s',
 } as const;
 
 /** Everything the demo runs. */
@@ -246,7 +257,12 @@ async function applyExample(kc: KubeConfig, etcdEndpoint: string): Promise<void>
   await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
     namespace: DEMO.namespace,
     body: {
-      metadata: { name: DEMO.deployment, namespace: DEMO.namespace },
+      metadata: {
+        name: DEMO.deployment,
+        namespace: DEMO.namespace,
+        // A rehearsal of a bad config push: the simulated pods never become ready on this value.
+        annotations: { [FAIL_WHEN_ANNOTATION]: `${DEMO.crashKey}=${DEMO.crashValue}` },
+      },
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: DEMO.deployment } },
@@ -270,7 +286,12 @@ async function applyExample(kc: KubeConfig, etcdEndpoint: string): Promise<void>
       sourceRef: { name: DEMO.source },
       prefix: DEMO.prefix,
       target: { name: DEMO.configMap },
-      rollout: { mode: 'targets', targets: [{ kind: 'Deployment', name: DEMO.deployment }] },
+      rollout: {
+        mode: 'targets',
+        targets: [{ kind: 'Deployment', name: DEMO.deployment }],
+        progressDeadline: DEMO.progressDeadline,
+        onFailure: 'Rollback',
+      },
       debounce: DEMO.debounce,
     },
   };

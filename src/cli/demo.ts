@@ -37,6 +37,13 @@ function printInstructions(cluster: DemoCluster, tools: DemoTools, exitAfterSync
   say(`    ${etcdctl} put ${quote(`${DEMO.prefix}bad key`)} x`);
   say('  Delete the whole prefix: the guard holds it (Ready=False, ChangeHeld) and the ConfigMap stays:');
   say(`    ${etcdctl} del --prefix ${DEMO.prefix}`);
+  say(
+    `  Push a value the app cannot take (its simulated pods never become ready on ${DEMO.crashKey}=${DEMO.crashValue}):`,
+  );
+  say(
+    `  the rollout fails within ${DEMO.progressDeadline} and the operator rolls back by itself (Ready=False, RolledBack):`,
+  );
+  say(`    ${etcdctl} put ${DEMO.prefix}log/level ${DEMO.crashValue}`);
   say();
   say(`Operator log: ${cluster.operatorLogPath}   metrics: ${cluster.metricsUrl}`);
   say();
@@ -103,6 +110,7 @@ async function scriptedRun(
     left(),
   );
   await showGuard(cluster, view, tools, left);
+  await showRollback(cluster, view, tools, left);
   say();
   say(`demo: synced revision ${view.state.syncedRevision}; ${view.state.rollouts} rollout(s); all good.`);
 }
@@ -148,6 +156,45 @@ async function showGuard(
   await view.until(
     'Ready=True again (same content: nothing restarted)',
     (s) => s.ready === 'Ready=True (Synced)',
+    left(),
+  );
+}
+
+/**
+ * A bad config push undone by the operator: a value the (simulated) app crashes on is published, its
+ * rollout fails, the last good content goes back into the ConfigMap and the Deployment; then a fixed
+ * value rolls forward.
+ */
+async function showRollback(
+  cluster: DemoCluster,
+  view: DemoView,
+  tools: DemoTools,
+  left: () => number,
+): Promise<void> {
+  const good = view.state.configMapData?.[DEMO.crashKey];
+  const goodHash = view.state.contentHash;
+  say();
+  say(
+    `(demo) ${tools.etcdctl} --endpoints=${cluster.etcdUrl} put ${DEMO.prefix}log/level ${DEMO.crashValue}   # a bad push`,
+  );
+  const bad = await cluster.etcdClient.kv.put(`${DEMO.prefix}log/level`, DEMO.crashValue);
+  await view.until(
+    `the rollout of revision ${bad.revision} failing and the operator rolling back: Ready=False (RolledBack), ConfigMap and pod template on the last good content`,
+    (s) =>
+      s.ready === 'Ready=False (RolledBack)' &&
+      s.configMapData?.[DEMO.crashKey] === good &&
+      s.podTemplateHash === goodHash,
+    left(),
+  );
+  say(
+    `demo: rolled back by itself; etcd still holds ${DEMO.crashValue} (revision ${bad.revision}), held until it changes.`,
+  );
+  say();
+  say(`(demo) ${tools.etcdctl} --endpoints=${cluster.etcdUrl} put ${DEMO.prefix}log/level debug   # the fix`);
+  await cluster.etcdClient.kv.put(`${DEMO.prefix}log/level`, 'debug');
+  await view.until(
+    'the fix rolled forward: Ready=True',
+    (s) => s.ready === 'Ready=True (Synced)' && s.configMapData?.[DEMO.crashKey] === 'debug',
     left(),
   );
 }

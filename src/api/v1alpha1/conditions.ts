@@ -96,7 +96,10 @@ export const PrefixSyncReason = {
    * The last good ConfigMap stays. Pin a newer revision or remove the pin.
    */
   RevisionCompacted: 'RevisionCompacted',
-  /** RolledOut True: every selected workload's pod template carries the current content hash. */
+  /**
+   * RolledOut True: every selected workload runs the current content — its pod template carries the
+   * content hash and its controller reports the rollout complete (updated and available replicas).
+   */
   RolledOut: 'RolledOut',
   /** RolledOut True: `spec.rollout.mode` is none, so nothing is ever restarted. */
   RolloutDisabled: 'RolloutDisabled',

@@ -54,7 +54,7 @@ describe('npm run demo (etcd-config-operator demo)', function () {
     await rm(join(dir, '..'), { recursive: true, force: true });
   });
 
-  it('--exit-after-sync: syncs, rolls out one scripted change, prints the commands to try, and cleans up', async () => {
+  it('--exit-after-sync: syncs, rolls out one scripted change, shows a guard and a rollback, prints the commands to try, and cleans up', async () => {
     const r = runDemo(['--exit-after-sync', '--dir', dir, '--timeout', '150']);
     running.push(r);
     const code = await r.exited;
@@ -80,7 +80,12 @@ describe('npm run demo (etcd-config-operator demo)', function () {
     // One guard at work: deleting the whole prefix is held, nothing restarts, putting it back heals.
     assert.match(out, /del --prefix \/config\/app\/.*\n.*Ready=False \(ChangeHeld\)/);
     assert.match(out, /the guard held it; the ConfigMap still holds its 3 keys and nothing restarted/);
-    assert.match(out, /synced revision \d+; 1 rollout\(s\); all good/);
+    // A bad push rolled back by the operator, then the fix rolled forward.
+    assert.match(out, /put \/config\/app\/log\/level panic .*\n(.*\n)*.*Ready=False \(RolledBack\)/);
+    assert.match(out, /rolled back by itself; etcd still holds panic/);
+    assert.match(out, /log\.level = "debug"/);
+    // The greeting, the bad push, its rollback and the fix: four rollouts.
+    assert.match(out, /synced revision \d+; 4 rollout\(s\); all good/);
     assert.ok(!existsSync(dir), 'the demo removed its directory');
     assert.equal(await answers(etcdUrl), false, 'etcd is stopped');
   });
