@@ -19,6 +19,8 @@ export interface RunningOperator {
   readonly pid: number | undefined;
   waitReady(timeoutMs: number): Promise<void>;
   readonly log: string;
+  /** Its plain-HTTP /metrics URL. */
+  readonly metricsUrl: string;
   /** Stops it (SIGTERM for a built one, so that `--cpu-prof` can write its profile; then SIGKILL). */
   stop(): Promise<void>;
 }
@@ -38,10 +40,14 @@ class BuiltOperator implements RunningOperator {
   private tail = '';
   private readonly exited: Promise<void>;
 
+  readonly metricsUrl: string;
+
   constructor(
     private readonly child: ChildProcess,
     private readonly probePort: number,
+    metricsPort: number,
   ) {
+    this.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const keep = (c: string): void => void (this.tail = (this.tail + c).slice(-LOG_TAIL_BYTES));
     child.stderr!.setEncoding('utf8').on('data', keep);
     child.stdout!.setEncoding('utf8').on('data', keep);
@@ -101,6 +107,7 @@ export async function startOperator(
       get log() {
         return op.log;
       },
+      metricsUrl: `http://127.0.0.1:${op.metricsPort}/metrics`,
       stop: () => op.kill(),
     };
   }
@@ -116,9 +123,15 @@ export async function startOperator(
     `:${metricsPort}`,
     '--probe-addr',
     `:${probePort}`,
+    // Plain-HTTP metrics (the local opt-out), so the bench reads them without a token.
+    '--metrics-secure=false',
     '--log-level',
     'info',
     ...operatorArgs,
   ];
-  return new BuiltOperator(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }), probePort);
+  return new BuiltOperator(
+    spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }),
+    probePort,
+    metricsPort,
+  );
 }

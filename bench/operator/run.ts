@@ -4,6 +4,7 @@ import { OperatorEnv } from '../../test/e2e/support/operator-env.js';
 import { formatNumber, median, renderTable } from '../watch/stats.js';
 import { measureBurst, type BurstResult } from './burst.js';
 import { measureLatency, type LatencyResult } from './latency.js';
+import { measureRollout, type RolloutResult } from './rollout.js';
 import { buildOperator, startOperator, type Launch } from './launch.js';
 import { measureScale, type ScaleResult } from './scale.js';
 
@@ -14,7 +15,8 @@ const USAGE = `Usage: npm run bench:operator -- [flags]
   --prefixsyncs N       PrefixSyncs in the scale phase (default 1000; the issue's large case: 10000)
   --samples N           put→ConfigMap latency samples (default 200)
   --burst N             puts in the burst (default 10000)
-  --phases LIST         comma-separated subset of latency,burst,scale (default all)
+  --rollout-samples N   put→rollout complete samples (default 20)
+  --phases LIST         comma-separated subset of latency,burst,rollout,scale (default all)
   --operator-args ARGS  extra flags for 'etcd-config-operator run', space-separated
                         (e.g. "--workers 16")
   --launch built|source built (default): \`npm run build\` first, then \`node dist/main.js run\`,
@@ -28,6 +30,7 @@ interface Args {
   prefixSyncs: number;
   samples: number;
   burst: number;
+  rolloutSamples: number;
   phases: Set<string>;
   operatorArgs: string[];
   launch: Launch;
@@ -40,7 +43,8 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     prefixSyncs: 1000,
     samples: 200,
     burst: 10_000,
-    phases: new Set(['latency', 'burst', 'scale']),
+    phases: new Set(['latency', 'burst', 'rollout', 'scale']),
+    rolloutSamples: 20,
     operatorArgs: [],
     launch: 'built',
     cpuProfDir: undefined,
@@ -57,6 +61,7 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     else if (flag === '--prefixsyncs') args.prefixSyncs = int();
     else if (flag === '--samples') args.samples = int();
     else if (flag === '--burst') args.burst = int();
+    else if (flag === '--rollout-samples') args.rolloutSamples = Number(argv[++i]);
     else if (flag === '--phases') args.phases = new Set((argv[++i] ?? '').split(','));
     else if (flag === '--operator-args') args.operatorArgs = (argv[++i] ?? '').split(/\s+/).filter(Boolean);
     else if (flag === '--launch') {
@@ -72,6 +77,7 @@ function parseArgs(argv: readonly string[]): Args | undefined {
 interface RunResult {
   latency?: LatencyResult;
   burst?: BurstResult;
+  rollout?: RolloutResult;
   scale?: ScaleResult;
 }
 
@@ -84,7 +90,11 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
   const result: RunResult = {};
   const withEnv = async <T>(
     phase: string,
-    body: (env: OperatorEnv, start: () => ReturnType<typeof startOperator>) => Promise<T>,
+    body: (
+      env: OperatorEnv,
+      start: () => ReturnType<typeof startOperator>,
+      running: () => Awaited<ReturnType<typeof startOperator>> | undefined,
+    ) => Promise<T>,
     startNow = true,
   ): Promise<T> => {
     progress(`run ${run}: ${phase}`);
@@ -98,7 +108,7 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
       (op = await startOperator(env, args.launch, args.operatorArgs, args.cpuProfDir));
     try {
       if (startNow) await (await start()).waitReady(120_000);
-      return await body(env, start);
+      return await body(env, start, () => op);
     } catch (e) {
       progress(`run ${run}: ${phase} failed; operator log tail:\n${(op?.log ?? '').slice(-3000)}`);
       throw e;
@@ -110,6 +120,10 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
   if (args.phases.has('latency'))
     result.latency = await withEnv('latency', (env) => measureLatency(env, args.samples));
   if (args.phases.has('burst')) result.burst = await withEnv('burst', (env) => measureBurst(env, args.burst));
+  if (args.phases.has('rollout'))
+    result.rollout = await withEnv('rollout', (env, _start, running) =>
+      measureRollout(env, args.rolloutSamples, running()?.metricsUrl),
+    );
   if (args.phases.has('scale'))
     result.scale = await withEnv(
       'scale',
@@ -142,6 +156,30 @@ function metrics(args: Args): Metric[] {
       meets: (v) => v <= 50,
     },
     { name: 'put→ConfigMap max (ms)', goal: '', digits: 1, pick: (r) => r.latency?.max },
+    {
+      name: 'operator metric: sync latency mean (ms), without debounce',
+      goal: '',
+      digits: 1,
+      pick: (r) => r.rollout?.syncMetricMeanMs,
+    },
+    {
+      name: 'put→rollout complete p50 (ms), 2 replicas',
+      goal: '',
+      digits: 0,
+      pick: (r) => r.rollout?.p50,
+    },
+    {
+      name: 'put→rollout complete p99 (ms)',
+      goal: '',
+      digits: 0,
+      pick: (r) => r.rollout?.p99,
+    },
+    {
+      name: 'operator metric: change→rollout complete mean (ms)',
+      goal: '',
+      digits: 0,
+      pick: (r) => r.rollout?.rolloutMetricMeanMs,
+    },
     { name: `burst of ${b} puts: duration (ms)`, goal: '', digits: 0, pick: (r) => r.burst?.burstMs },
     { name: `burst: first put → converged (ms)`, goal: '', digits: 0, pick: (r) => r.burst?.convergeMs },
     {

@@ -6,6 +6,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** Buckets of reconcile and sync latency histograms, in seconds (controller-runtime's, trimmed). */
 const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Buckets of change → rollout complete, in seconds: a rollout takes seconds to the progress deadline. */
+const ROLLOUT_BUCKETS_SECONDS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 /** Buckets of the work queue's wait and work time, in seconds. */
 const QUEUE_BUCKETS_SECONDS = [1e-4, 1e-3, 0.01, 0.1, 1, 10, 100];
 
@@ -78,6 +80,7 @@ export class OperatorMetrics {
   /** The failure reasons counted per PrefixSync, to drop its series when it is deleted. */
   private readonly failureReasons = new Map<string, Set<string>>();
   private readonly syncLatency: Histogram;
+  private readonly rolloutLatency: Histogram<'result'>;
   private readonly syncs: Counter<'result'>;
   private readonly rollouts: Counter<'kind'>;
   private readonly sourceUp: Gauge<'source'>;
@@ -208,8 +211,15 @@ export class OperatorMetrics {
     });
     this.syncLatency = new Histogram({
       name: 'etcdconfig_sync_latency_seconds',
-      help: 'Time from an etcd change reaching the operator to the ConfigMap holding it',
+      help: 'Time from an etcd change reaching the operator to the ConfigMap holding it, without the spec.debounce wait',
       buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.rolloutLatency = new Histogram({
+      name: 'etcdconfig_rollout_duration_seconds',
+      help: 'Time from an etcd change reaching the operator to the rollout of its content completing (result complete) or failing (result failed)',
+      labelNames: ['result'],
+      buckets: ROLLOUT_BUCKETS_SECONDS,
       registers,
     });
     this.syncs = new Counter({
@@ -373,6 +383,11 @@ export class OperatorMetrics {
   /** An etcd change took `ms` to reach the ConfigMap. */
   observeSyncLatencyMs(ms: number): void {
     this.syncLatency.observe(ms / 1000);
+  }
+
+  /** The rollout of an etcd change ended (`complete` or `failed`) `ms` after the change reached the operator. */
+  observeRolloutMs(result: 'complete' | 'failed', ms: number): void {
+    this.rolloutLatency.observe({ result }, ms / 1000);
   }
 
   /** One sync attempt ended with `result` (`written`, `unchanged` or a condition reason). */

@@ -3,7 +3,7 @@
 // last taken. One object with an injected clock, so that the reconciler stays close to stateless and
 // this bookkeeping is tested with a fake clock.
 import type { Clock } from '../../base/index.js';
-import { debounceRemaining } from './triggers.js';
+import { MAX_DEBOUNCE_FACTOR, debounceRemaining } from './triggers.js';
 
 /** Options of {@link PendingChanges}. */
 export interface PendingChangesOptions {
@@ -25,6 +25,10 @@ interface Entry {
   pendingRevision: bigint;
   /** The burst of changes not yet in a snapshot (clock ms), for the trailing debounce. */
   burst: { firstAt: number; lastAt: number; revision: bigint } | undefined;
+  /** When the debounce of the last burst let it through (clock ms): the latency excludes the wait. */
+  releasedAt: number | undefined;
+  /** When the change the last write published reached the operator (clock ms), for the rollout metric. */
+  publishedChangeAt: number | undefined;
 }
 
 /**
@@ -86,7 +90,14 @@ export class PendingChanges {
   noteSnapshot(key: string, revision: bigint): void {
     const entry = this.entry(key);
     entry.mirrorRevision = revision;
-    if (entry.burst && revision >= entry.burst.revision) entry.burst = undefined;
+    if (entry.burst && revision >= entry.burst.revision) {
+      const { firstAt, lastAt } = entry.burst;
+      entry.releasedAt =
+        entry.debounceMs > 0
+          ? Math.min(lastAt + entry.debounceMs, firstAt + entry.debounceMs * MAX_DEBOUNCE_FACTOR)
+          : undefined;
+      entry.burst = undefined;
+    }
   }
 
   /** Revision of the last snapshot taken of `key`'s prefix, if any. */
@@ -96,16 +107,31 @@ export class PendingChanges {
 
   /**
    * The ConfigMap of `key` now holds the snapshot at `revision` (written, or already equal). Ends the
-   * latency wait when the snapshot covers the latest change; returns the put→ConfigMap latency in ms
-   * when a write ended it, else undefined.
+   * latency wait when the snapshot covers the latest change; returns the put→ConfigMap latency in ms,
+   * without the time `spec.debounce` held the burst back, when a write ended it, else undefined.
    */
   noteApplied(key: string, revision: bigint, wrote: boolean): number | undefined {
     const entry = this.entries.get(key);
     // A snapshot older than the change (a reconcile that began before it) does not end the wait.
     if (!entry || entry.pendingSince === undefined || revision < entry.pendingRevision) return undefined;
-    const latency = this.clock.now() - entry.pendingSince;
+    const now = this.clock.now();
+    const start = Math.min(now, Math.max(entry.pendingSince, entry.releasedAt ?? entry.pendingSince));
+    if (wrote) entry.publishedChangeAt = entry.pendingSince;
     entry.pendingSince = undefined;
-    return wrote ? latency : undefined;
+    entry.releasedAt = undefined;
+    return wrote ? now - start : undefined;
+  }
+
+  /**
+   * How long ago the change that the last write of `key` published reached the operator (ms), once:
+   * for the change → rollout complete metric. Undefined when unknown (e.g. after a restart).
+   */
+  takePublishedChangeAge(key: string): number | undefined {
+    const entry = this.entries.get(key);
+    if (entry?.publishedChangeAt === undefined) return undefined;
+    const age = this.clock.now() - entry.publishedChangeAt;
+    entry.publishedChangeAt = undefined;
+    return age;
   }
 
   /** Forgets `key` (deleted, or no longer ours). */
@@ -123,6 +149,8 @@ export class PendingChanges {
         pendingSince: undefined,
         pendingRevision: 0n,
         burst: undefined,
+        releasedAt: undefined,
+        publishedChangeAt: undefined,
       };
       this.entries.set(key, entry);
     }

@@ -217,6 +217,12 @@ export class PrefixSyncReconciler implements Reconciler {
       if (latencyMs !== undefined) this.options.metrics?.observeSyncLatencyMs(latencyMs);
       await this.targets.releaseFormer(psync, spec.target.name, ctx);
       const rollout = await rolloutStep(this.rollouts, psync, spec, content.contentHash, ctx);
+      if (rollout.kind === 'complete' || (rollout.kind === 'failed' && rollout.unhealthy)) {
+        const age = this.pending.takePublishedChangeAge(key);
+        if (age !== undefined) {
+          this.options.metrics?.observeRolloutMs(rollout.kind === 'complete' ? 'complete' : 'failed', age);
+        }
+      }
       if (rollout.kind === 'failed' && rollout.unhealthy && spec.rollout.onFailure === 'Rollback') {
         const failedRevision = psync.status?.rollout?.revision ?? snapshot.revision.toString();
         const back = await rollBack(

@@ -22,6 +22,7 @@ export interface PrefixSyncMetrics {
   incSync(result: string): void;
   incRollout(kind: string): void;
   observeSyncLatencyMs(ms: number): void;
+  observeRolloutMs(result: 'complete' | 'failed', ms: number): void;
   setRevisionLag(namespace: string, name: string, lag: bigint): void;
   setPrefixSyncConditions(
     namespace: string,

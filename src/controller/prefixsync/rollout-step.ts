@@ -115,7 +115,8 @@ function minIntervalWait(psync: PrefixSync, spec: ResolvedPrefixSyncSpec, now: D
   if (spec.minIntervalMs <= 0) return 0;
   const last = Date.parse(psync.status?.lastRolloutTime ?? '');
   if (Number.isNaN(last)) return 0;
-  return Math.max(0, last + spec.minIntervalMs - now.getTime());
+  // lastRolloutTime has whole seconds: count from the end of that second, never too early.
+  return Math.max(0, last + 999 + spec.minIntervalMs - now.getTime());
 }
 
 /**

@@ -79,6 +79,41 @@ describe('PendingChanges (what is not yet in a ConfigMap)', () => {
     });
   });
 
+  describe('put → ConfigMap latency without the debounce wait', () => {
+    it('counts from when spec.debounce let the burst through, not from its first change', () => {
+      pending.track('ns/a', 500);
+      pending.noteChange('ns/a', 10n);
+      clock.advance(200);
+      pending.noteChange('ns/a', 11n);
+      clock.advance(500); // quiet for 500 ms since the last change: released now
+      pending.noteSnapshot('ns/a', 11n);
+      clock.advance(12);
+      assert.equal(pending.noteApplied('ns/a', 11n, true), 12);
+    });
+
+    it('a burst that never goes quiet is released at 10 debounce periods after its first change', () => {
+      pending.track('ns/a', 100);
+      pending.noteChange('ns/a', 10n);
+      for (let i = 0; i < 15; i++) {
+        clock.advance(90);
+        pending.noteChange('ns/a', BigInt(11 + i));
+      }
+      pending.noteSnapshot('ns/a', 25n); // at 1350 ms; released at 1000 ms
+      clock.advance(3);
+      assert.equal(pending.noteApplied('ns/a', 25n, true), 353);
+    });
+
+    it('the change a write published is aged once, for the change → rollout complete metric', () => {
+      pending.track('ns/a', 0);
+      pending.noteChange('ns/a', 10n);
+      clock.advance(8);
+      pending.noteApplied('ns/a', 10n, true);
+      clock.advance(4000);
+      assert.equal(pending.takePublishedChangeAge('ns/a'), 4008);
+      assert.equal(pending.takePublishedChangeAge('ns/a'), undefined);
+    });
+  });
+
   describe('force-sync annotation', () => {
     it('the first look only records it; a change is due until honoured, also across a failed read', () => {
       assert.equal(pending.isForceSyncDue('ns/a', undefined), false);

@@ -464,12 +464,18 @@ describe('the rollout step (rolloutStep)', () => {
       h.now = new Date('2026-01-01T00:00:03Z');
       const delayed = await h.sync('h3');
       assert.equal(delayed.kind, 'delayed');
-      assert.equal(delayed.kind === 'delayed' && delayed.requeueAfterMs, 7000);
+      assert.equal(
+        delayed.kind === 'delayed' && delayed.requeueAfterMs,
+        7999,
+        'from the end of the second it rolled in',
+      );
       assert.equal(h.condition('RolledOut'), 'Unknown/RolloutDelayed');
       assert.equal(h.psync.status?.contentHash, 'h2', 'still due');
       h.now = new Date('2026-01-01T00:00:06Z');
       assert.equal((await h.sync('h4')).kind, 'delayed');
-      h.now = new Date('2026-01-01T00:00:10Z');
+      h.now = new Date('2026-01-01T00:00:10.998Z');
+      assert.equal((await h.sync('h4')).kind, 'delayed');
+      h.now = new Date('2026-01-01T00:00:10.999Z');
       assert.equal((await h.sync('h4')).kind, 'progressing');
       assert.deepEqual(api.patches(), ['patch Deployment/web=h2', 'patch Deployment/web=h4']);
     });
