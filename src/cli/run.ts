@@ -54,6 +54,10 @@ Flags (environment variable in brackets; flags win):
   --source-probe-period DUR
                            probe each ClusterEtcdSource's etcd this often [${ENV}SOURCE_PROBE_PERIOD]
                            (default 10s)
+  --max-concurrent-rollouts N
+                           most rollouts in progress at once over every PrefixSync; others wait
+                           (RolloutDelayed) for a free slot; 0 for no limit [${ENV}MAX_CONCURRENT_ROLLOUTS]
+                           (default 0)
   --rollout-non-consumers BOOL
                            also restart a workload named in rollout.targets whose pod template does not
                            reference the ConfigMap; by default it is left alone and reported
@@ -88,6 +92,7 @@ export interface RunArgs {
   resyncPeriodMs: number;
   sourceProbePeriodMs: number;
   rolloutNonConsumers: boolean;
+  maxConcurrentRollouts: number;
   identity?: string;
 }
 
@@ -112,6 +117,7 @@ const FLAGS = {
   '--resync-period': `${ENV}RESYNC_PERIOD`,
   '--source-probe-period': `${ENV}SOURCE_PROBE_PERIOD`,
   '--rollout-non-consumers': `${ENV}ROLLOUT_NON_CONSUMERS`,
+  '--max-concurrent-rollouts': `${ENV}MAX_CONCURRENT_ROLLOUTS`,
   '--identity': 'POD_NAME',
 } as const;
 type Flag = keyof typeof FLAGS;
@@ -183,6 +189,13 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
   if (!/^\d+$/.test(workersText) || workers < 1 || workers > 256) {
     throw new RunUsageError(`${where('--workers')}: '${workersText}' is not an integer in 1..256`);
   }
+  const rolloutsText = get('--max-concurrent-rollouts') ?? '0';
+  const maxConcurrentRollouts = Number(rolloutsText);
+  if (!/^\d+$/.test(rolloutsText) || maxConcurrentRollouts > 100_000) {
+    throw new RunUsageError(
+      `${where('--max-concurrent-rollouts')}: '${rolloutsText}' is not an integer in 0..100000`,
+    );
+  }
   const duration = (flag: Flag, fallback: string, minMs: number): number => {
     const text = get(flag) ?? fallback;
     const parsed = parseDuration(text);
@@ -222,6 +235,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
     workers,
     resyncPeriodMs: duration('--resync-period', '10m', 1_000),
     sourceProbePeriodMs: duration('--source-probe-period', '10s', 100),
+    maxConcurrentRollouts,
     rolloutNonConsumers: parseBool(
       get('--rollout-non-consumers') ?? 'false',
       where('--rollout-non-consumers'),
@@ -334,6 +348,7 @@ export async function runMain(argv: string[]): Promise<number> {
     resyncPeriodMs: args.resyncPeriodMs,
     sourceProbeIntervalMs: args.sourceProbePeriodMs,
     ...(args.rolloutNonConsumers ? { restartNonConsumers: true } : {}),
+    ...(args.maxConcurrentRollouts > 0 ? { maxConcurrentRollouts: args.maxConcurrentRollouts } : {}),
     logger,
     ...(args.shardSelector !== undefined ? { shardSelector: args.shardSelector } : {}),
   });

@@ -62,6 +62,8 @@ export interface ManagerOptions {
   resyncPeriodMs?: number;
   /** Restart rollout targets that do not reference the ConfigMap (see ControllerEnv). Default false. */
   restartNonConsumers?: boolean;
+  /** Most rollouts in progress at once (see ControllerEnv). Default no limit. */
+  maxConcurrentRollouts?: number;
   /** Probe period of each ClusterEtcdSource. Default 10 s. */
   sourceProbeIntervalMs?: number;
   /** etcd client timeouts. Default connect 2 s, request 5 s. */
@@ -187,6 +189,7 @@ export class Manager {
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
       ...(o.resyncPeriodMs !== undefined ? { resyncPeriodMs: o.resyncPeriodMs } : {}),
       ...(o.restartNonConsumers ? { restartNonConsumers: true } : {}),
+      ...(o.maxConcurrentRollouts ? { maxConcurrentRollouts: o.maxConcurrentRollouts } : {}),
       ...(o.sourceProbeIntervalMs !== undefined ? { sourceProbeIntervalMs: o.sourceProbeIntervalMs } : {}),
       ...(o.etcdClientOptions ? { etcdClientOptions: o.etcdClientOptions } : {}),
     });

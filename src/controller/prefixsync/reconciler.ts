@@ -36,6 +36,7 @@ import { SyncReporter, type PrefixSyncMetrics } from './report.js';
 import { ContentHistory, type ControllerRevisionApi } from './content-history.js';
 import { heldRollback, rollBack } from './rollback.js';
 import type { WorkloadApi } from './rollout.js';
+import { RolloutSlots } from './rollout-slots.js';
 import { rolloutStep, type RolloutStepDeps } from './rollout-step.js';
 import type { RolloutOutcome } from './status.js';
 import { PrefixSnapshots } from './snapshots.js';
@@ -56,6 +57,8 @@ export interface PrefixSyncReconcilerOptions {
   history: ControllerRevisionApi;
   /** Restart listed targets that do not reference the ConfigMap (`--rollout-non-consumers`). */
   restartNonConsumers?: boolean;
+  /** Most rollouts in progress at once, over every PrefixSync (`--max-concurrent-rollouts`); 0: no limit. */
+  maxConcurrentRollouts?: number;
   /** ClusterEtcdSources by name (an informer cache). */
   sources: (name: string) => ClusterEtcdSource | undefined;
   /** A namespace's labels (an informer cache), undefined if the namespace is unknown. */
@@ -98,6 +101,7 @@ export class PrefixSyncReconciler implements Reconciler {
   private readonly guards = new Guards();
   private readonly history: ContentHistory;
   private readonly rollouts: RolloutStepDeps;
+  private readonly slots: RolloutSlots;
 
   constructor(private readonly options: PrefixSyncReconcilerOptions) {
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
@@ -106,11 +110,13 @@ export class PrefixSyncReconciler implements Reconciler {
     this.pending = options.pending ?? new PendingChanges();
     this.snapshots = new PrefixSnapshots(options.connections, this.pending);
     this.history = new ContentHistory(options.history);
+    this.slots = new RolloutSlots(options.maxConcurrentRollouts ?? 0);
     this.rollouts = {
       workloads: options.workloads,
       now: this.now,
       ...(options.metrics ? { metrics: options.metrics } : {}),
       ...(options.restartNonConsumers ? { restartNonConsumers: true } : {}),
+      slots: this.slots,
     };
     this.reporter = new SyncReporter({
       prefixSyncs: options.prefixSyncs,
@@ -171,6 +177,7 @@ export class PrefixSyncReconciler implements Reconciler {
       const spec = this.resolveSpec(psync, key);
       if (spec.suspend) {
         this.options.connections.release(key);
+        this.slots.release(key);
         return { kind: 'suspended' };
       }
       const source = lookupSource(this.options.sources, spec);
@@ -371,6 +378,7 @@ export class PrefixSyncReconciler implements Reconciler {
     this.options.connections.release(key);
     this.pending.forget(key);
     this.guards.forget(key);
+    this.slots.release(key);
     this.options.metrics?.removePrefixSync(request.namespace ?? '', request.name);
   }
 }

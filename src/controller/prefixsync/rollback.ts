@@ -81,6 +81,10 @@ export async function rollBack(
     status: { ...psync.status, contentHash: failed.content.contentHash },
   };
   const rollout: RolloutOutcome = await startRollout(deps.rollout, failedPsync, spec, kept.contentHash, ctx);
+  // A rollback is never kept waiting for a slot: it takes the failed rollout's.
+  if (rollout.kind === 'progressing') {
+    deps.rollout.slots?.hold(`${psync.metadata.namespace ?? ''}/${psync.metadata.name ?? ''}`);
+  }
   const changed = changedKeys(kept, failed.content);
   const rolledBack: RolledBackChange = {
     revision: failed.revision,

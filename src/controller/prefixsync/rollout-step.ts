@@ -20,6 +20,7 @@ import {
   rollOut,
   type WorkloadApi,
 } from './rollout.js';
+import type { RolloutSlots } from './rollout-slots.js';
 import type { RolloutOutcome } from './status.js';
 
 /** How often a rollout in progress is looked at when no workload event comes (a safety net). */
@@ -32,7 +33,12 @@ export interface RolloutStepDeps {
   now: () => Date;
   /** Restart listed targets that do not reference the ConfigMap (the operator's `--rollout-non-consumers`). */
   restartNonConsumers?: boolean;
+  /** The operator-wide limit on rollouts in progress (`--max-concurrent-rollouts`). Default none. */
+  slots?: RolloutSlots;
 }
+
+/** How soon a rollout waiting for a free slot looks again. */
+export const SLOT_RETRY_MS = 2_000;
 
 /**
  * Runs the rollout step for content `hash` (the content the ConfigMap now holds): starts a rollout
@@ -41,6 +47,21 @@ export interface RolloutStepDeps {
  * ConfigMap. Never throws for a workload problem: the outcome names it.
  */
 export async function rolloutStep(
+  deps: RolloutStepDeps,
+  psync: PrefixSync,
+  spec: ResolvedPrefixSyncSpec,
+  hash: string,
+  ctx: ReconcileContext,
+): Promise<RolloutOutcome> {
+  const outcome = await step(deps, psync, spec, hash, ctx);
+  // A slot is held exactly while a rollout is in progress.
+  const key = `${psync.metadata.namespace ?? ''}/${psync.metadata.name ?? ''}`;
+  if (outcome.kind === 'progressing') deps.slots?.hold(key);
+  else if (outcome.kind !== 'delayed') deps.slots?.release(key);
+  return outcome;
+}
+
+async function step(
   deps: RolloutStepDeps,
   psync: PrefixSync,
   spec: ResolvedPrefixSyncSpec,
@@ -58,6 +79,14 @@ export async function rolloutStep(
         kind: 'delayed',
         message: `the ConfigMap holds content hash ${hash}; the workloads roll to it at ${at} (rollout.minInterval ${spec.rollout.minInterval} since the last rollout)`,
         requeueAfterMs: wait,
+      };
+    }
+    const key = `${psync.metadata.namespace ?? ''}/${psync.metadata.name ?? ''}`;
+    if (deps.slots && !deps.slots.tryAcquire(key)) {
+      return {
+        kind: 'delayed',
+        message: `the ConfigMap holds content hash ${hash}; the workloads roll to it when one of the operator's ${deps.slots.limit} rollout slots is free (--max-concurrent-rollouts)`,
+        requeueAfterMs: SLOT_RETRY_MS,
       };
     }
     return startRollout(deps, psync, spec, hash, ctx);

@@ -152,6 +152,7 @@ export class PrefixSyncSetup implements ControllerSetup {
       workloads: new WorkloadClient(env.kubeConfig),
       history: new ControllerRevisionClient(env.kubeConfig),
       ...(env.restartNonConsumers ? { restartNonConsumers: true } : {}),
+      ...(env.maxConcurrentRollouts ? { maxConcurrentRollouts: env.maxConcurrentRollouts } : {}),
       sources: (name) => asClusterEtcdSource(caches.sources.store.get(name)),
       namespaceLabels: (name) => caches.namespaces.store.get(name)?.metadata?.labels,
       managedConfigMaps: (namespace) => caches.configMaps.store.listByNamespace(namespace),

@@ -23,6 +23,8 @@ export interface ControllerEnv {
    * whoever may edit PrefixSyncs cannot restart workloads through the operator.
    */
   readonly restartNonConsumers?: boolean;
+  /** Most rollouts in progress at once over every PrefixSync; 0 or absent: no limit. */
+  readonly maxConcurrentRollouts?: number;
   /** Safety-net resync of every PrefixSync. Default 10 min. */
   readonly resyncPeriodMs?: number;
   /** Probe period of each ClusterEtcdSource. Default 10 s. */

@@ -10,6 +10,7 @@ import {
   type ResolvedPrefixSyncSpec,
 } from '../../../src/api/index.js';
 import { nextStatus, type WorkloadApi } from '../../../src/controller/index.js';
+import { RolloutSlots } from '../../../src/controller/prefixsync/rollout-slots.js';
 import { rolloutStep } from '../../../src/controller/prefixsync/rollout-step.js';
 import type { RolloutOutcome } from '../../../src/controller/prefixsync/status.js';
 import { NotFoundError, ServerError, type Workload, type WorkloadRef } from '../../../src/kube/index.js';
@@ -109,6 +110,8 @@ class Harness {
   readonly spec: ResolvedPrefixSyncSpec;
   /** The clock of the step and of status. */
   now = new Date('2026-01-01T00:00:00Z');
+  /** The operator-wide rollout slots, if a test shares some. */
+  slots: RolloutSlots | undefined;
 
   constructor(
     readonly api: FakeWorkloads,
@@ -123,7 +126,7 @@ class Harness {
   /** One sync of content `hash`: the rollout step, then status. */
   async sync(hash: string): Promise<RolloutOutcome> {
     const rollout = await rolloutStep(
-      { workloads: this.api, now: () => this.now },
+      { workloads: this.api, now: () => this.now, ...(this.slots ? { slots: this.slots } : {}) },
       this.psync,
       this.spec,
       hash,
@@ -499,6 +502,31 @@ describe('the rollout step (rolloutStep)', () => {
         h.psync.status?.conditions?.find((c) => c.type === 'RolledOut')?.message ?? '',
         /Deployment other does not use ConfigMap cfg/,
       );
+    });
+  });
+
+  describe('--max-concurrent-rollouts', () => {
+    it('a rollout waits for a free slot while others are in progress, and starts once one ends', async () => {
+      const slots = new RolloutSlots(1);
+      const api = new FakeWorkloads();
+      api.objects.set('Deployment/web', deployment('web'));
+      api.stuck.add('Deployment/web');
+      const a = new Harness(api, targets('web'));
+      a.slots = slots;
+      const b = new Harness(api, targets('web'));
+      b.slots = slots;
+      b.psync = { ...b.psync, metadata: { ...b.psync.metadata, name: 'other' } };
+      await a.sync('h1');
+      await b.sync('g1');
+      assert.equal((await a.sync('h2')).kind, 'progressing');
+      const waiting = await b.sync('g2');
+      assert.equal(waiting.kind, 'delayed');
+      assert.match(waiting.kind === 'delayed' ? waiting.message : '', /rollout slots is free/);
+      assert.equal(b.condition('RolledOut'), 'Unknown/RolloutDelayed');
+      api.stuck.clear();
+      assert.equal((await a.sync('h2')).kind, 'complete');
+      assert.equal(slots.inUse, 0);
+      assert.equal((await b.sync('g2')).kind, 'progressing');
     });
   });
 });

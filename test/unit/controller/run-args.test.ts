@@ -22,6 +22,7 @@ describe('run flags', () => {
       resyncPeriodMs: 600_000,
       sourceProbePeriodMs: 10_000,
       rolloutNonConsumers: false,
+      maxConcurrentRollouts: 0,
     });
   });
 
