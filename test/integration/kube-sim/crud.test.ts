@@ -44,7 +44,9 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
   let apps: AppsV1Api;
 
   beforeEach(async () => {
-    sim = await KubeSim.start();
+    // The API server's own rules, without kube-controller-manager's workload controllers writing status
+    // between a test's writes (envtest runs no controllers either).
+    sim = await KubeSim.start({ workloads: false });
     kc = sim.kubeConfig();
     core = kc.makeApiClient(CoreV1Api);
     apps = kc.makeApiClient(AppsV1Api);
