@@ -37,7 +37,19 @@ export interface AccessRule {
   /** `{}` selects every namespace. */
   namespaceSelector?: LabelSelector;
   prefixes: string[];
+  /**
+   * What happens to what a PrefixSync copied under this rule when it stops being allowed (the rule
+   * removed or changed, the namespace relabelled): `Keep` (default) leaves its ConfigMap as it was;
+   * `Delete` deletes the ConfigMap and the contents the operator kept for rollbacks.
+   */
+  onRevoke?: RevocationPolicy;
 }
+
+/** See {@link AccessRule.onRevoke}. */
+export type RevocationPolicy = 'Keep' | 'Delete';
+
+/** Every {@link RevocationPolicy}, in the CRD's enum order. */
+export const REVOCATION_POLICIES = ['Keep', 'Delete'] as const satisfies readonly RevocationPolicy[];
 
 /** What the operator may hold for one source. */
 export interface SourceLimits {

@@ -1,4 +1,10 @@
-import type { ClusterEtcdSourceSpec, AccessRule, EtcdAuth, EtcdTls } from './cluster-etcd-source-types.js';
+import type {
+  ClusterEtcdSourceSpec,
+  AccessRule,
+  EtcdAuth,
+  EtcdTls,
+  RevocationPolicy,
+} from './cluster-etcd-source-types.js';
 import type {
   DeletionPolicy,
   InvalidKeyPolicy,
@@ -42,6 +48,8 @@ export const MAX_DEBOUNCE_MS = 10 * 60 * 1000;
 export const DEFAULT_SUSPEND = false;
 /** Default of `spec.deletionPolicy`: a deleted PrefixSync never yanks config from running apps. */
 export const DEFAULT_DELETION_POLICY: DeletionPolicy = 'Retain';
+/** Default of `spec.access[].onRevoke`: losing access never deletes what a team already has. */
+export const DEFAULT_ON_REVOKE: RevocationPolicy = 'Keep';
 /** Default of `spec.tls.caSecretRef.key`. */
 export const DEFAULT_CA_SECRET_KEY = 'ca.crt';
 /** Default of ClusterEtcdSource `spec.limits.maxMirrorBytes`: half the chart's default memory limit. */
@@ -142,7 +150,10 @@ export interface DefaultedClusterEtcdSourceSpec {
 export function withClusterEtcdSourceDefaults(spec: ClusterEtcdSourceSpec): DefaultedClusterEtcdSourceSpec {
   const out: DefaultedClusterEtcdSourceSpec = {
     endpoints: [...spec.endpoints],
-    access: structuredClone(spec.access ?? []),
+    access: (spec.access ?? []).map((rule) => ({
+      ...structuredClone(rule),
+      onRevoke: rule.onRevoke ?? DEFAULT_ON_REVOKE,
+    })),
     limits: { maxMirrorBytes: spec.limits?.maxMirrorBytes ?? DEFAULT_MAX_MIRROR_BYTES },
   };
   if (spec.tls !== undefined) {

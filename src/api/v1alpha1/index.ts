@@ -59,9 +59,11 @@ export type {
   EtcdAuth,
   EtcdTls,
   SecretKeyReference,
+  RevocationPolicy,
   SecretReference,
   SourceLimits,
 } from './cluster-etcd-source-types.js';
+export { REVOCATION_POLICIES } from './cluster-etcd-source-types.js';
 export {
   ClusterEtcdSourceConditionType,
   ClusterEtcdSourceReason,

@@ -217,6 +217,11 @@ export interface PrefixSyncStatus {
   lastGood?: ContentVersion;
   /** Present while a rolled-back revision is held back: it is not published again until superseded. */
   rolledBack?: RolledBackChange;
+  /**
+   * `Delete` when the access rule that last allowed this PrefixSync says `onRevoke: Delete`: losing
+   * access then deletes the ConfigMap. Absent for `Keep`.
+   */
+  onRevoke?: 'Delete';
 }
 
 /** A published content: its etcd revision and content hash. */

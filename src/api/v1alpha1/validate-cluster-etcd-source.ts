@@ -1,6 +1,6 @@
 // The ClusterEtcdSource rules the operator relies on (see validate-prefix-sync.ts for why both the CRD
 // and this check them), plus what a schema cannot say: port ranges, one host:port spelt two ways.
-import type { ClusterEtcdSourceSpec } from './cluster-etcd-source-types.js';
+import { REVOCATION_POLICIES, type ClusterEtcdSourceSpec } from './cluster-etcd-source-types.js';
 import { withClusterEtcdSourceDefaults } from './defaults.js';
 import type { DefaultedClusterEtcdSourceSpec } from './defaults.js';
 import { endpointUsesTls, parseEndpoint } from './endpoint.js';
@@ -136,6 +136,9 @@ function validateAccessRule(value: unknown, at: string, errors: FieldError[]): v
   if (prefixes.length === 0)
     errors.push({ path: `${at}.prefixes`, message: 'must list at least one prefix' });
   checkUniqueStrings(prefixes, `${at}.prefixes`, prefixProblem, errors);
+  if (rule.onRevoke !== undefined && !(REVOCATION_POLICIES as readonly unknown[]).includes(rule.onRevoke)) {
+    errors.push({ path: `${at}.onRevoke`, message: `must be one of ${REVOCATION_POLICIES.join(', ')}` });
+  }
 }
 
 function checkUniqueStrings(

@@ -88,6 +88,24 @@ export class ContentHistory {
     return kept?.contentHash === contentHash ? kept : undefined;
   }
 
+  /** Deletes every content kept for `psync` (its access was revoked); returns how many. */
+  async purge(psync: PrefixSync, options: CallOptions = {}): Promise<number> {
+    const namespace = psync.metadata.namespace ?? '';
+    const all = await this.api.list(namespace, `${PREFIX_SYNC_LABEL}=${psync.metadata.name ?? ''}`, options);
+    let deleted = 0;
+    for (const r of all.filter((x) =>
+      x.metadata?.ownerReferences?.some((o) => o.uid === psync.metadata.uid),
+    )) {
+      try {
+        await this.api.delete({ namespace, name: r.metadata?.name ?? '' }, options);
+        deleted++;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    return deleted;
+  }
+
   private async prune(psync: PrefixSync, keep: string, options: CallOptions): Promise<void> {
     const namespace = psync.metadata.namespace ?? '';
     const all = await this.api.list(namespace, `${PREFIX_SYNC_LABEL}=${psync.metadata.name ?? ''}`, options);

@@ -181,7 +181,7 @@ export class PrefixSyncReconciler implements Reconciler {
         return { kind: 'suspended' };
       }
       const source = lookupSource(this.options.sources, spec);
-      checkPrefixAccess(this.options.namespaceLabels, psync, spec, source);
+      const onRevoke = checkPrefixAccess(this.options.namespaceLabels, psync, spec, source);
       const client = healthyClient(this.options.connections, spec);
       const pinned = spec.pinRevision !== undefined;
       const snapshot =
@@ -254,6 +254,7 @@ export class PrefixSyncReconciler implements Reconciler {
         byteCount: content.byteCount,
         rollout,
         wrote,
+        onRevoke,
         ...(lastGood ? { lastGood } : {}),
         ...(wrote ? { change } : {}),
         ...(pinned ? { pinned } : {}),
@@ -273,6 +274,9 @@ export class PrefixSyncReconciler implements Reconciler {
       if (failure.reason === PrefixSyncReason.Pending) return { kind: 'pending', message: failure.message };
       // Nothing to watch for a PrefixSync that may not or cannot read its prefix.
       if (RELEASING_REASONS.has(failure.reason)) this.options.connections.release(key);
+      if (failure.reason === PrefixSyncReason.PrefixForbidden && psync.status?.onRevoke === 'Delete') {
+        return this.revoke(psync, failure, ctx);
+      }
       return {
         kind: 'failed',
         reason: failure.reason,
@@ -316,6 +320,24 @@ export class PrefixSyncReconciler implements Reconciler {
     };
     await this.history.keep(psync, { ...kept, ...content }, { signal: ctx.signal });
     return kept;
+  }
+
+  /**
+   * Access was revoked and the rule that allowed it said `onRevoke: Delete`: the ConfigMap and the
+   * contents kept for rollbacks go, and status no longer claims any content.
+   */
+  private async revoke(
+    psync: PrefixSync,
+    failure: ReconcileFailure<PrefixSyncReason>,
+    ctx: ReconcileContext,
+  ): Promise<Outcome> {
+    const target = typeof psync.spec?.target?.name === 'string' ? psync.spec.target.name : '';
+    const deleted = target ? await this.targets.deleteOwned(psync, target, ctx) : false;
+    const kept = await this.history.purge(psync, { signal: ctx.signal });
+    const what = deleted ? `ConfigMap ${target} was deleted` : `ConfigMap ${target} was already gone`;
+    const message = `${failure.message}; ${what}${kept > 0 ? ` with the ${kept} content(s) kept for rollbacks` : ''}, as the access rule that allowed it says (onRevoke: Delete)`;
+    ctx.logger.warn('access revoked: configmap deleted', { configMap: target, deleted, keptContents: kept });
+    return { kind: 'failed', reason: failure.reason, message, failure, revoked: true };
   }
 
   private resolveSpec(psync: PrefixSync, key: string): ResolvedPrefixSyncSpec {

@@ -8,6 +8,7 @@ import {
   type ClusterEtcdSource,
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
+  type RevocationPolicy,
 } from '../../api/index.js';
 import type { EtcdClient } from '../../etcd/index.js';
 import type { SourceConnections } from '../connections/source-connections.js';
@@ -29,24 +30,27 @@ export function lookupSource(
   return source;
 }
 
-/** `PrefixForbidden` unless an access rule of the source lets the PrefixSync's namespace read its prefix. */
+/**
+ * `PrefixForbidden` unless an access rule of the source lets the PrefixSync's namespace read its prefix;
+ * returns that rule's `onRevoke`.
+ */
 export function checkPrefixAccess(
   namespaceLabels: (name: string) => Record<string, string> | undefined,
   psync: PrefixSync,
   spec: ResolvedPrefixSyncSpec,
   source: ClusterEtcdSource,
-): void {
+): RevocationPolicy {
   const namespace = psync.metadata.namespace ?? '';
   const resolved = resolveClusterEtcdSourceSpec(source.spec);
   const rules = resolved.ok ? resolved.spec.access : [];
   const labels = namespaceLabels(namespace) ?? {};
-  if (!checkAccess(rules, { name: namespace, labels }, spec.prefix).allowed) {
-    throw new ReconcileFailure(
-      PrefixSyncReason.PrefixForbidden,
-      `no access rule of ClusterEtcdSource ${spec.sourceRef.name} lets namespace ${namespace} read ${spec.prefix}: a rule in its spec.access must name this namespace (or select it by labels) and a prefix covering this one`,
-      'wait',
-    );
-  }
+  const decision = checkAccess(rules, { name: namespace, labels }, spec.prefix);
+  if (decision.allowed) return rules[decision.ruleIndex]?.onRevoke ?? 'Keep';
+  throw new ReconcileFailure(
+    PrefixSyncReason.PrefixForbidden,
+    `no access rule of ClusterEtcdSource ${spec.sourceRef.name} lets namespace ${namespace} read ${spec.prefix}: a rule in its spec.access must name this namespace (or select it by labels) and a prefix covering this one`,
+    'wait',
+  );
 }
 
 /** The source's client when its last probe found it healthy; `Pending` or `SourceUnavailable` otherwise. */

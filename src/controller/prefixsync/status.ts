@@ -9,6 +9,7 @@ import {
   type RolledBackChange,
   type RolledOutWorkload,
   type RolloutProgress,
+  type RevocationPolicy,
 } from '../../api/index.js';
 import { rfc3339, setCondition, type ConditionUpdate } from '../shared/conditions.js';
 
@@ -72,11 +73,20 @@ export type SyncOutcome =
        * (`revision`, `contentHash` are the restored one's).
        */
       rolledBack?: RolledBackChange;
+      /** The `onRevoke` of the access rule that allowed this sync. */
+      onRevoke?: RevocationPolicy;
     }
   /**
    * The sync failed, or a guard held the revision (`held`); the ConfigMap (if any) is as it was.
    */
-  | { kind: 'failed'; reason: PrefixSyncReason; message: string; held?: HeldChange }
+  | {
+      kind: 'failed';
+      reason: PrefixSyncReason;
+      message: string;
+      held?: HeldChange;
+      /** Access was revoked under `onRevoke: Delete`: the ConfigMap is gone, status claims no content. */
+      revoked?: boolean;
+    }
   | { kind: 'suspended' }
   /** Waiting for something that will trigger the next reconcile (e.g. the source's first connection). */
   | { kind: 'pending'; message: string };
@@ -260,6 +270,8 @@ export function nextStatus(
       if (progress) status.rollout = progress;
       else delete status.rollout;
       if (outcome.lastGood) status.lastGood = outcome.lastGood;
+      if (outcome.onRevoke === 'Delete') status.onRevoke = 'Delete';
+      else if (outcome.onRevoke === 'Keep') delete status.onRevoke;
       const rolledOut = conditions?.find((c) => c.type === PrefixSyncConditionType.RolledOut);
       const synced = conditions?.find((c) => c.type === PrefixSyncConditionType.Synced);
       const notReady =
@@ -289,6 +301,9 @@ export function nextStatus(
     }
     case 'failed':
       if (outcome.held) status.held = outcome.held;
+      if (outcome.revoked) {
+        for (const field of REVOKED_FIELDS) delete status[field];
+      }
       set(PrefixSyncConditionType.Synced, {
         status: ConditionStatus.False,
         reason: outcome.reason,
@@ -330,6 +345,22 @@ export function nextStatus(
   status.conditions = sortConditions(conditions ?? []);
   return status;
 }
+
+/** What status no longer claims once a revoked PrefixSync's ConfigMap is deleted. */
+const REVOKED_FIELDS = [
+  'syncedRevision',
+  'contentHash',
+  'keyCount',
+  'byteCount',
+  'rolledOut',
+  'rollout',
+  'lastGood',
+  'rolledBack',
+  'skippedKeys',
+  'skippedKeyCount',
+  'pinnedRevision',
+  'onRevoke',
+] as const satisfies readonly (keyof PrefixSyncStatus)[];
 
 const ORDER: readonly string[] = [
   PrefixSyncConditionType.Ready,

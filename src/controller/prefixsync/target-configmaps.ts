@@ -111,6 +111,23 @@ export class TargetConfigMaps {
   }
 
   /**
+   * Deletes ConfigMap `name` if this PrefixSync owns it (access to its prefix was revoked under
+   * `onRevoke: Delete`); returns whether it deleted one.
+   */
+  async deleteOwned(psync: PrefixSync, name: string, ctx: ReconcileContext): Promise<boolean> {
+    const key = { namespace: psync.metadata.namespace ?? '', name };
+    const existing = await this.get(key, ctx.signal);
+    if (!existing?.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) return false;
+    try {
+      await this.api.delete(key, { signal: ctx.signal });
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+    return true;
+  }
+
+  /**
    * After a write to `target`: every other ConfigMap this PrefixSync still owns — its target was
    * renamed, maybe while no operator ran — is released by the deletion policy rather than left behind
    * owned (it would otherwise follow the PrefixSync's deletion even under Retain). Found by owner uid in

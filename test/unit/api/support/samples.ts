@@ -148,6 +148,7 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
         changedKeys: ['timeout'],
         forceSync: '2026-11-30',
       },
+      onRevoke: 'Delete',
     },
   },
   {
@@ -191,6 +192,7 @@ export const FULL_CLUSTER_ETCD_SOURCES: ClusterEtcdSource[] = [
             matchExpressions: [{ key: 'environment', operator: 'NotIn', values: ['sandbox'] }],
           },
           prefixes: ['/config/shared/'],
+          onRevoke: 'Delete',
         },
       ],
       limits: { maxMirrorBytes: '512Mi' },
@@ -852,6 +854,11 @@ export const CLUSTER_ETCD_SOURCE_SAMPLES: Sample[] = [
     object: clusterEtcdSource({ access: [{ namespaceSelector: {}, prefixes: ['/'] }] }),
   },
 
+  {
+    name: 'access rule onRevoke not in the enum',
+    object: clusterEtcdSource({ access: [{ namespaces: ['a'], prefixes: ['/a/'], onRevoke: 'Purge' }] }),
+    refused: { schema: 'spec.access[0].onRevoke', validator: 'spec.access[0].onRevoke' },
+  },
   {
     name: 'no endpoints',
     object: clusterEtcdSource({ endpoints: [] }),
