@@ -34,6 +34,9 @@ export interface PermissionNeed {
 
 const PSYNC_RECONCILER = 'src/controller/prefixsync/reconciler.ts';
 const PSYNC_ROLLOUT = 'src/controller/prefixsync/rollout.ts';
+const PSYNC_ROLLOUT_STEP = 'src/controller/prefixsync/rollout-step.ts';
+const PSYNC_PROGRESS = 'src/controller/prefixsync/rollout-progress.ts';
+const PSYNC_HISTORY = 'src/controller/prefixsync/content-history.ts';
 const PSYNC_TARGETS = 'src/controller/prefixsync/target-configmaps.ts';
 const SOURCE_RECONCILER = 'src/controller/etcdsource/reconciler.ts';
 const RESOURCES = 'src/controller/shared/resources.ts';
@@ -189,15 +192,19 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     resource: 'deployments',
     verbs: ['get', 'list', 'watch', 'patch'],
     scope: 'cluster',
-    why: 'rollout: find (mode auto) or read (mode targets, also when nothing is due, to report a missing one) the workloads using a ConfigMap, and patch their pod-template config-hash annotation; watch them in every namespace (informer) so that a target created or fixed later is seen at once',
+    why: 'rollout: find (mode auto) or read (mode targets, also when nothing is due, to report a missing one or one that does not use the ConfigMap) the workloads using a ConfigMap, patch their pod-template config-hash annotations, and read them until the rollout completes; watch them in every namespace (informer) so that a target created or fixed later, and a rollout progressing, is seen at once',
     calls: [
-      `${PSYNC_ROLLOUT}#rollOut`,
+      `${PSYNC_ROLLOUT_STEP}#rollOut`,
+      `${PSYNC_ROLLOUT_STEP}#findTargets`,
       `${PSYNC_ROLLOUT}#findTargets`,
       `${PSYNC_ROLLOUT}#api.get`,
+      `${PSYNC_ROLLOUT_STEP}#followRollout`,
+      `${PSYNC_PROGRESS}#api.get`,
       'src/kube/workloads.ts#this.api.readNamespacedDeployment',
       `${PSYNC_ROLLOUT}#api.list`,
       'src/kube/workloads.ts#listWorkloads',
       'src/kube/workloads.ts#api.listNamespacedDeployment',
+      `${PSYNC_ROLLOUT}#patchHash`,
       `${PSYNC_ROLLOUT}#api.patchPodTemplateAnnotations`,
       'src/kube/workloads.ts#this.api.patchNamespacedDeployment',
       `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
@@ -214,8 +221,9 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'rollout of StatefulSets and their informer, as for Deployments',
     calls: [
-      `${PSYNC_ROLLOUT}#rollOut`,
+      `${PSYNC_ROLLOUT_STEP}#rollOut`,
       `${PSYNC_ROLLOUT}#findTargets`,
+      `${PSYNC_ROLLOUT_STEP}#followRollout`,
       'src/kube/workloads.ts#this.api.readNamespacedStatefulSet',
       'src/kube/workloads.ts#listWorkloads',
       'src/kube/workloads.ts#api.listNamespacedStatefulSet',
@@ -234,8 +242,9 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: 'rollout of DaemonSets and their informer, as for Deployments',
     calls: [
-      `${PSYNC_ROLLOUT}#rollOut`,
+      `${PSYNC_ROLLOUT_STEP}#rollOut`,
       `${PSYNC_ROLLOUT}#findTargets`,
+      `${PSYNC_ROLLOUT_STEP}#followRollout`,
       'src/kube/workloads.ts#this.api.readNamespacedDaemonSet',
       'src/kube/workloads.ts#listWorkloads',
       'src/kube/workloads.ts#api.listNamespacedDaemonSet',
@@ -245,6 +254,27 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/workloads.ts#api.listDaemonSetForAllNamespaces',
+    ],
+  },
+  {
+    apiGroup: 'apps',
+    resource: 'controllerrevisions',
+    verbs: ['get', 'list', 'create', 'delete'],
+    scope: 'cluster',
+    why: 'rollout.onFailure Rollback: keep the last good contents of a PrefixSync (at most 3, owned by it, in its namespace) as immutable ControllerRevisions, read one back to roll back, prune older ones, and delete them all when access is revoked under onRevoke Delete',
+    calls: [
+      `${PSYNC_RECONCILER}#this.history.keep`,
+      `${PSYNC_HISTORY}#this.api.create`,
+      'src/kube/controller-revisions.ts#this.api.createNamespacedControllerRevision',
+      'src/controller/prefixsync/rollback.ts#deps.history.load',
+      `${PSYNC_HISTORY}#this.api.get`,
+      'src/kube/controller-revisions.ts#this.api.readNamespacedControllerRevision',
+      `${PSYNC_HISTORY}#this.prune`,
+      `${PSYNC_RECONCILER}#this.history.purge`,
+      `${PSYNC_HISTORY}#this.api.list`,
+      'src/kube/controller-revisions.ts#this.api.listNamespacedControllerRevision',
+      `${PSYNC_HISTORY}#this.api.delete`,
+      'src/kube/controller-revisions.ts#this.api.deleteNamespacedControllerRevision',
     ],
   },
   {
