@@ -71,9 +71,11 @@ async function readPair(dir: string): Promise<TlsMaterial & { notAfter: string }
  * resolves once a reload in progress has ended.
  */
 export class CertificateWatcher implements TlsSource {
+  /** 'closed' from the first close() on: no reload, watch or poll after it. */
   private state: WatcherState = 'watching';
   /** The pair served now: always a valid one. */
   private material: TlsMaterial;
+  /** Told of each new pair, in registration order, after `material` has changed. */
   private readonly listeners: Array<(material: TlsMaterial) => void> = [];
   /** The directory watch; undefined when the platform would not give one (polling still works). */
   private watcher: FSWatcher | undefined;
@@ -84,6 +86,7 @@ export class CertificateWatcher implements TlsSource {
   private again = false;
 
   private constructor(
+    /** The directory, poll interval, clock and logger, defaults applied. */
     private readonly options: Required<Pick<CertificateWatcherOptions, 'dir' | 'pollIntervalMs'>> & {
       clock: Clock;
       logger: Logger;

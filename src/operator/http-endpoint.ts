@@ -74,8 +74,11 @@ export function parseBindAddress(text: string): { host: string | undefined; port
  * source and its dependents have closed.
  */
 export class HttpEndpoint {
+  /** HTTPS when `options.tls` is set, HTTP otherwise; never both. */
   private readonly server: Server | HttpsServer;
+  /** What the endpoint owns and closes: its TLS source and dependents. */
   private readonly options: HttpEndpointOptions;
+  /** Set by the first close(); every later call returns it. */
   private closing: Promise<void> | undefined;
 
   constructor(routes: Routes, options: HttpEndpointOptions = {}) {

@@ -121,11 +121,16 @@ function accessKey(user: ReviewedUser, access: NonResourceAccess): string {
  * neither piles up requests to the API server nor holds the process. `close()` aborts pending reviews.
  */
 export class MetricsAccessFilter {
+  /** Asks the API server; the only way a verdict is made. */
   private readonly reviewer: AccessReviewer;
+  /** Expiry of cached verdicts and the review timeout. */
   private readonly clock: Clock;
   private readonly logger: Logger;
+  /** How long each kind of verdict is reused (ms, >= 0; 0: not cached). */
   private readonly ttl: { authenticated: number; unauthenticated: number; allowed: number; denied: number };
+  /** `pending.size` never exceeds this. */
   private readonly maxPendingReviews: number;
+  /** A review is aborted this long after it started. */
   private readonly reviewTimeoutMs: number;
   /** sha256(token) → TokenReview verdict. Tokens themselves are never kept. */
   private readonly tokens: ExpiringCache<TokenReviewResult>;

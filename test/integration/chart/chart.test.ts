@@ -399,6 +399,17 @@ for (const helm of helms()) {
         });
       });
 
+      it('scrapes with a token Secret through authorization when metrics.serviceMonitor.tokenSecret is set', async () => {
+        const objs = await render('metrics.serviceMonitor.tokenSecret.name=prometheus-scraper-token');
+        await validate(one(objs, 'ServiceMonitor'));
+        const endpoint = endpointOf(objs) as Endpoint & { authorization?: object };
+        assert.equal(endpoint.bearerTokenFile, undefined);
+        assert.deepEqual(endpoint.authorization, {
+          type: 'Bearer',
+          credentials: { name: 'prometheus-scraper-token', key: 'token' },
+        });
+      });
+
       it('binds the metrics-reader ClusterRole to the ServiceAccounts named in metrics.reader', async () => {
         const objs = await render(
           'metrics.reader.serviceAccounts[0].name=prometheus-k8s',
