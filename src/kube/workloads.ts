@@ -4,6 +4,7 @@ import {
   type KubeConfig,
   type V1DaemonSet,
   type V1Deployment,
+  type V1PodSpec,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { makeApiClient } from './api-client.js';
@@ -74,18 +75,25 @@ export class WorkloadClient {
   /**
    * Merges `annotations` into `spec.template.metadata.annotations` with a JSON merge patch (a `null`
    * value removes a key). Idempotent: patching the same values again changes nothing on the server.
-   * With `options.resourceVersion`, applies only at that version (`ConflictError` otherwise).
+   * With `options.resourceVersion`, applies only at that version (`ConflictError` otherwise); with
+   * `options.podSpec`, also sets those pod spec fields (a versioned ConfigMap's references).
    */
   async patchPodTemplateAnnotations(
     ref: WorkloadRef,
     annotations: Readonly<Record<string, string | null>>,
-    options: CallOptions & { resourceVersion?: string } = {},
+    options: CallOptions & { resourceVersion?: string; podSpec?: Partial<V1PodSpec> } = {},
   ): Promise<Workload> {
     const { namespace, name } = ref;
-    // A resourceVersion in a merge patch is a precondition: 409 Conflict if the object moved on.
+    // A resourceVersion in a merge patch is a precondition: 409 Conflict if the object moved on. Pod
+    // spec fields replace the whole field (lists included), as merge patches do.
     const body = {
       ...(options.resourceVersion ? { metadata: { resourceVersion: options.resourceVersion } } : {}),
-      spec: { template: { metadata: { annotations } } },
+      spec: {
+        template: {
+          metadata: { annotations },
+          ...(options.podSpec ? { spec: options.podSpec } : {}),
+        },
+      },
     };
     const opts = requestOptions(options.signal, PatchStrategy.MergePatch);
     return translate(`patch ${ref.kind} ${namespace}/${name}`, (): Promise<Workload> => {
