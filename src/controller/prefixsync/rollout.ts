@@ -22,6 +22,7 @@ import {
   type WorkloadRef,
 } from '../../kube/index.js';
 import { errorText } from './outcome.js';
+import { isBaseOrVersion, referencedConfigMaps, retargetReferences } from './versions.js';
 
 /** The workload operations a rollout needs (the kube layer's WorkloadClient). */
 export interface WorkloadApi {
@@ -51,11 +52,13 @@ function containerUses(container: V1Container, name: string): boolean {
 }
 
 /**
- * Whether a pod spec mounts or references ConfigMap `name`: a volume (plain or projected), `envFrom`,
- * or an `env` `configMapKeyRef`, in containers or init containers. Pure.
+ * Whether a pod spec mounts or references ConfigMap `name` (with `versioned`, also any of its versions
+ * `<name>-<10 hex>`): a volume (plain or projected), `envFrom`, or an `env` `configMapKeyRef`, in
+ * containers or init containers. Pure.
  */
-export function podSpecUsesConfigMap(spec: V1PodSpec | undefined, name: string): boolean {
+export function podSpecUsesConfigMap(spec: V1PodSpec | undefined, name: string, versioned = false): boolean {
   if (!spec) return false;
+  if (versioned) return [...referencedConfigMaps(spec)].some((n) => isBaseOrVersion(n, name));
   const inVolumes = (spec.volumes ?? []).some(
     (v) =>
       v.configMap?.name === name ||
@@ -77,10 +80,11 @@ export function autoTargets(
   workloads: readonly KindedWorkload[],
   name: string,
   selector: DefaultedPrefixSyncSpec['rollout']['selector'],
+  versioned = false,
 ): KindedWorkload[] {
   return workloads.filter(
     ({ workload }) =>
-      podSpecUsesConfigMap(workload.spec?.template.spec, name) &&
+      podSpecUsesConfigMap(workload.spec?.template.spec, name, versioned) &&
       (selector === undefined || labelSelectorMatches(selector, workload.metadata?.labels ?? {})),
   );
 }
@@ -126,10 +130,14 @@ async function patchHash(
   prefixSyncName: string,
   hash: string,
   options: CallOptions,
+  version?: { base: string; name: string },
 ): Promise<boolean> {
   let current = workload;
   for (let attempt = 1; ; attempt++) {
-    if (templateHash(current, prefixSyncName) === hash) return false;
+    const podSpec = version
+      ? retargetReferences(current.spec?.template.spec, version.base, version.name)
+      : undefined;
+    if (templateHash(current, prefixSyncName) === hash && podSpec === undefined) return false;
     const key = configHashAnnotation(prefixSyncName);
     const after = { ...current.spec?.template.metadata?.annotations, [key]: hash };
     const patch = { [key]: hash, [CONFIG_HASH_ANNOTATION]: summaryHash(after) ?? hash };
@@ -138,6 +146,7 @@ async function patchHash(
       await api.patchPodTemplateAnnotations(ref, patch, {
         ...options,
         ...(resourceVersion ? { resourceVersion } : {}),
+        ...(podSpec ? { podSpec } : {}),
       });
       return true;
     } catch (err) {
@@ -207,6 +216,8 @@ export interface RolloutRequest {
   rollout: DefaultedPrefixSyncSpec['rollout'];
   configMapName: string;
   hash: string;
+  /** With `target.versioned`: the version the workloads' references are pointed at. */
+  version?: string;
   /**
    * Whether a target that does not reference the ConfigMap is restarted anyway (the operator's
    * `--rollout-non-consumers`); by default it is not, and the result names it (TargetNotConsumer).
@@ -239,7 +250,11 @@ export async function rollOut(
     for (const target of targets.found) {
       if (
         request.restartNonConsumers ||
-        podSpecUsesConfigMap(target.workload.spec?.template.spec, configMapName)
+        podSpecUsesConfigMap(
+          target.workload.spec?.template.spec,
+          configMapName,
+          request.version !== undefined,
+        )
       )
         selected.push(target);
       else notConsumers.push(`${target.kind} ${target.workload.metadata?.name ?? ''}`);
@@ -250,7 +265,7 @@ export async function rollOut(
       const list = await api.list(kind, { namespace, ...options });
       all.push(...list.items.map((workload) => ({ kind, workload })));
     }
-    selected = autoTargets(all, configMapName, rollout.selector);
+    selected = autoTargets(all, configMapName, rollout.selector, request.version !== undefined);
   }
   const rolled: RolledOutWorkload[] = [];
   const patched: RolledOutWorkload[] = [];
@@ -264,6 +279,7 @@ export async function rollOut(
         request.prefixSyncName,
         hash,
         options,
+        request.version !== undefined ? { base: configMapName, name: request.version } : undefined,
       );
       if (changed) patched.push({ kind, name, hash });
     } catch (err) {
