@@ -20,7 +20,12 @@ export {
   nextPageLimit,
 } from './range-pages.js';
 export type { PageSize } from './range-pages.js';
-export { PrefixMirror, MirrorOverBoundError } from './prefix-mirror.js';
+export {
+  DEFAULT_OVER_BOUND_RECHECK_MS,
+  MirrorOverBoundError,
+  OVER_BOUND_MIN_RECHECK_MS,
+  PrefixMirror,
+} from './prefix-mirror.js';
 export type {
   MirrorContent,
   MirrorOverBound,
@@ -34,11 +39,17 @@ export type { MirrorBudget } from './mirror-budget.js';
 export {
   LARGEST_KEYS_REPORTED,
   PrefixContent,
-  SIZE_ENTRY_OVERHEAD_BYTES,
+  SUMMARY_OVERHEAD_BYTES,
   VALUE_ENTRY_OVERHEAD_BYTES,
   loadPrefixContent,
+  summaryBytes,
 } from './prefix-content.js';
-export type { KeySize, LoadPrefixContentOptions, LoadedPrefixContent } from './prefix-content.js';
+export type {
+  KeySize,
+  LoadPrefixContentOptions,
+  LoadedPrefixContent,
+  OverBoundSummary,
+} from './prefix-content.js';
 export { prefixRangeEnd } from './keys.js';
 export {
   EtcdError,

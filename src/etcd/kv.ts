@@ -207,6 +207,20 @@ export class KV {
     }
   }
 
+  /**
+   * How many keys `selector` matches at `revision` (default the current one): etcd's count_only, no
+   * key or value is sent. Throws CompactedError if that revision is compacted.
+   */
+  async count(selector: KeySelector, options: { revision?: bigint } = {}): Promise<number> {
+    const { key, rangeEnd } = selectorRange(selector);
+    const res = await this.connection.unary(
+      RANGE,
+      { key, range_end: rangeEnd, revision: (options.revision ?? 0n).toString(), count_only: true },
+      { isIdempotent: true },
+    );
+    return Number(res.count);
+  }
+
   /** One key's current state, or undefined if it does not exist. */
   async get(key: KeyLike, options: { revision?: bigint } = {}): Promise<KeyValue | undefined> {
     const res = await this.range({ key, revision: options.revision });

@@ -8,15 +8,21 @@ import { MirrorBudgetExceededError, UNLIMITED_MIRROR_BUDGET, type MirrorBudget }
 import {
   PrefixContent,
   loadPrefixContent,
+  summaryBytes,
   type KeySize,
   type LoadedPrefixContent,
+  type OverBoundSummary,
 } from './prefix-content.js';
-import type { KeyLike, KeyValue, WatchEvent } from './types.js';
+import type { KeyLike, KeyValue, Watch, WatchEvent } from './types.js';
 
 /** First delay before a mirror retries after a non-compaction failure. */
 const RETRY_INITIAL_DELAY_MS = 500;
 /** Cap of that delay. */
 const RETRY_MAX_DELAY_MS = 30_000;
+/** Default time between two reads of a prefix over the bound (see PrefixMirrorOptions). */
+export const DEFAULT_OVER_BOUND_RECHECK_MS = 60_000;
+/** The least time between two reads of a prefix over the bound that deletes ask for. */
+export const OVER_BOUND_MIN_RECHECK_MS = 1_000;
 
 /** A consistent view of the prefix: every key (sorted by key bytes) at `revision`. */
 export interface MirrorSnapshot {
@@ -26,19 +32,25 @@ export interface MirrorSnapshot {
 
 /**
  * The prefix is over the mirror's bound (`maxValueBytes`): its values were released, and the mirror
- * follows the keys and their sizes only, until the values are back under the bound.
+ * keeps this summary of its last read (key count kept current by deletes) until a read finds it back
+ * under the bound.
  */
 export interface MirrorOverBound {
   revision: bigint;
   keyCount: number;
-  /** The values' total size (what a ConfigMap of the whole prefix would count). */
+  /**
+   * The measured values' total size: what a ConfigMap of the whole prefix would count when
+   * `unmeasuredKeyCount` is 0, a lower bound (already over the bound) otherwise.
+   */
   valueBytes: number;
+  /** Keys whose sizes were not read: a read stops taking values once they are past the bound. */
+  unmeasuredKeyCount: number;
   maxValueBytes: number;
-  /** The biggest values' keys and sizes, biggest first (at most LARGEST_KEYS_REPORTED). */
+  /** The biggest measured values' keys and sizes, biggest first (at most LARGEST_KEYS_REPORTED). */
   largest: KeySize[];
 }
 
-/** What a mirror holds: every key with its value, or — over its bound — a summary of keys and sizes. */
+/** What a mirror holds: every key with its value, or — over its bound — a summary. */
 export type MirrorContent = ({ kind: 'values' } & MirrorSnapshot) | ({ kind: 'overBound' } & MirrorOverBound);
 
 /** Thrown by {@link PrefixMirror.snapshot} while the prefix is over the mirror's bound. */
@@ -60,14 +72,14 @@ export interface MirrorUpdate {
 /** Events of a {@link PrefixMirror}. Listeners run synchronously inside the mirror's loop. */
 export interface PrefixMirrorEvents {
   /**
-   * Changes applied; `content()` now reflects them (over the bound: their sizes only; the `changes`
-   * still carry the values, for the listener's call only).
+   * Changes applied; `content()` now reflects them. Over the bound only deletes arrive (the watch then
+   * leaves out puts), and count out keys of the summary.
    */
   update: [MirrorUpdate];
   /**
    * The history was compacted past the mirror, it recovered from a failure, etcd went back (after
-   * `wentBack`), or the prefix came back under the bound: a fresh state read from etcd (over the bound:
-   * its summary). Its revision can be lower than the mirror's was.
+   * `wentBack`), or it read its over-bound prefix again (after `recheck`): a fresh state read from etcd
+   * (over the bound: its summary). Its revision can be lower than the mirror's was.
    */
   resync: [MirrorContent];
   /**
@@ -79,10 +91,10 @@ export interface PrefixMirrorEvents {
    */
   wentBack: [RevisionWentBackError];
   /**
-   * The prefix was over the bound and is back under it: the mirror reads it again whole, and a `resync`
-   * with its values follows (after a backoff if that read fails).
+   * The mirror reads its over-bound prefix again (keys were deleted, or its periodic check is due), to
+   * see whether it is back under the bound: a `resync` follows, with its values or a new summary.
    */
-  backUnderBound: [{ revision: bigint; valueBytes: number }];
+  recheck: [{ revision: bigint }];
   /** etcd reports the prefix unchanged up to `revision` (progress); the mirror's revision advanced. */
   progress: [{ revision: bigint }];
   /**
@@ -101,11 +113,17 @@ export interface PrefixMirrorOptions {
   /** Ask etcd for progress messages on an idle prefix. Default true. */
   progressNotify?: boolean;
   /**
-   * The most value bytes the mirror holds: past it the values are released and only keys and sizes
-   * followed (content() is `overBound`) until the prefix is back under it, then read again whole.
-   * Default Infinity (no bound).
+   * The most value bytes the mirror holds: past it the values are released and a summary kept
+   * (content() is `overBound`); the watch then leaves out puts (a tenant's writes to a prefix that
+   * cannot be published cost nothing), and the prefix is read again — stopping at the bound — after
+   * deletes and every `overBoundRecheckMs`, until it is back under the bound. Default Infinity.
    */
   maxValueBytes?: number;
+  /**
+   * Time between two reads of a prefix over the bound when no delete asks for one (a put that shrinks a
+   * value is not seen by then). Default {@link DEFAULT_OVER_BOUND_RECHECK_MS}.
+   */
+  overBoundRecheckMs?: number;
   /**
    * Where the mirror takes the bytes it holds from: its first snapshot must fit what is left (start()
    * throws MirrorBudgetExceededError otherwise); later it takes what it grows by. Default unlimited.
@@ -131,6 +149,12 @@ export const MIRROR_TRANSITIONS: Readonly<Record<MirrorState, readonly MirrorSta
   closed: [],
 };
 
+/** What a mirror holds: the content, or the summary of a prefix over the bound. */
+type Held = { kind: 'values'; content: PrefixContent } | { kind: 'overBound'; summary: OverBoundSummary };
+
+/** How one watch of the follow loop ended. */
+type WatchEnd = 'closed' | 'overBound' | 'recheck';
+
 /**
  * An informer for an etcd prefix: a snapshot (paged Range at one revision, KV.pages) kept current by a
  * watch from snapshot revision + 1. On compaction it takes a fresh snapshot and emits `resync` with the
@@ -138,11 +162,11 @@ export const MIRROR_TRANSITIONS: Readonly<Record<MirrorState, readonly MirrorSta
  * mirror's revision) it emits `wentBack` first; other failures are emitted as `error` and healed the
  * same way after a backoff.
  *
- * Bounded (see PrefixContent): past `maxValueBytes` of values it releases them and follows keys and
- * sizes only — watch events still carry values, which are dropped as they are applied — until the
- * prefix is back under the bound; then it reads the prefix again whole at one revision, emits `resync`
- * and watches on from there. Owns its watch and the bytes it took from its budget; close() ends the
- * one and gives back the other.
+ * Bounded (see PrefixContent): past `maxValueBytes` of values it keeps a summary only, and watches the
+ * prefix for deletes only (etcd leaves out the puts, values and all); it reads the prefix again —
+ * stopping at the bound — after deletes and periodically, until it is back under the bound, then
+ * follows it whole again. Owns its watch, its timer and the bytes it took from its budget; close()
+ * ends the ones and gives back the other.
  */
 export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
   private readonly prefix: Buffer;
@@ -151,11 +175,13 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
     pageTimeoutMs: number | undefined;
   };
   /** What the mirror holds, current at `revision`. */
-  private held: PrefixContent;
-  /** Bytes of `content` taken from the budget: content.heldBytes after every change, 0 once closed. */
+  private held: Held;
+  /** Bytes of `held` taken from the budget: its size after every change, 0 once closed. */
   private charged = 0;
   /** Revision the content is known to be current at. */
   private revision = 0n;
+  /** When the prefix was last read (ms, wall clock): over the bound, rechecks are spaced from it. */
+  private readAt = 0;
   private state: MirrorState = 'new';
   /** Cancels the current watch and read on close(). */
   private readonly abort = new AbortController();
@@ -176,10 +202,11 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
       pageTimeoutMs: options.pageTimeoutMs,
       progressNotify: options.progressNotify ?? true,
       maxValueBytes: options.maxValueBytes ?? Number.POSITIVE_INFINITY,
+      overBoundRecheckMs: options.overBoundRecheckMs ?? DEFAULT_OVER_BOUND_RECHECK_MS,
       budget: options.budget ?? UNLIMITED_MIRROR_BUDGET,
       logger: options.logger ?? silentLogger,
     };
-    this.held = new PrefixContent(this.options.maxValueBytes);
+    this.held = { kind: 'values', content: new PrefixContent(this.options.maxValueBytes) };
   }
 
   /**
@@ -241,15 +268,18 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
 
   /** What the mirror holds at its revision: every key with its value, or the over-bound summary. */
   content(): MirrorContent {
-    const c = this.held;
-    if (!c.isReleased) return { kind: 'values', revision: this.revision, entries: c.entries() };
+    if (this.held.kind === 'values') {
+      return { kind: 'values', revision: this.revision, entries: this.held.content.entries() };
+    }
+    const { summary } = this.held;
     return {
       kind: 'overBound',
       revision: this.revision,
-      keyCount: c.keyCount,
-      valueBytes: c.valueBytes,
-      maxValueBytes: c.maxValueBytes,
-      largest: c.largest(),
+      keyCount: summary.keyCount,
+      valueBytes: summary.valueBytes,
+      unmeasuredKeyCount: summary.keyCount - Math.min(summary.keyCount, summary.measuredKeyCount),
+      maxValueBytes: this.options.maxValueBytes,
+      largest: summary.largest,
     };
   }
 
@@ -269,64 +299,51 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
     });
   }
 
-  /** Makes `loaded` the mirror's content, giving back what the content before it had taken. */
+  /** Makes `loaded` what the mirror holds, giving back what it held before had taken. */
   private adopt(loaded: LoadedPrefixContent): void {
     this.options.budget.give(this.charged);
-    this.held = loaded.content;
+    this.held =
+      loaded.kind === 'values'
+        ? { kind: 'values', content: loaded.content }
+        : { kind: 'overBound', summary: loaded.summary };
     this.charged = loaded.chargedBytes;
     this.revision = loaded.revision;
-    if (loaded.content.isReleased) this.logOverBound();
+    this.readAt = Date.now();
+    if (loaded.kind === 'overBound') this.logOverBound(loaded.summary);
   }
 
-  /** Takes from (or gives back to) the budget what the content grew (or shrank) by. */
+  /** Takes from (or gives back to) the budget what the mirror's holding grew (or shrank) by. */
   private recharge(): void {
-    const delta = this.held.heldBytes - this.charged;
+    const bytes = this.held.kind === 'values' ? this.held.content.heldBytes : summaryBytes(this.held.summary);
+    const delta = bytes - this.charged;
     if (delta > 0) this.options.budget.take(delta);
     else if (delta < 0) this.options.budget.give(-delta);
-    this.charged += delta;
+    this.charged = bytes;
   }
 
-  private logOverBound(): void {
+  private logOverBound(summary: OverBoundSummary): void {
     this.options.logger.info('prefix over the mirror bound, values released', {
       revision: this.revision.toString(),
-      valueBytes: this.held.valueBytes,
-      maxValueBytes: this.held.maxValueBytes,
-      keyCount: this.held.keyCount,
+      valueBytes: summary.valueBytes,
+      maxValueBytes: this.options.maxValueBytes,
+      keyCount: summary.keyCount,
+      measuredKeyCount: summary.measuredKeyCount,
     });
   }
 
   private async follow(): Promise<void> {
     const backoff = new Backoff({ initialDelayMs: RETRY_INITIAL_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS });
     while (this.state === 'running') {
-      const watch = this.client.watch({
-        key: this.prefix,
-        prefix: true,
-        fromRevision: this.revision + 1n,
-        progressNotify: this.options.progressNotify,
-        signal: this.abort.signal,
-      });
-      let isBackUnderBound = false;
       try {
-        for await (const message of watch) {
-          if (message.type === 'events') {
-            isBackUnderBound = this.apply(message.events, message.revision);
-            backoff.reset();
-            if (isBackUnderBound) break; // ends the watch
-          } else if (message.type === 'progress' && message.inStep && message.revision > this.revision) {
-            // Only a progress sent in step with the events says the content is current at its revision.
-            this.revision = message.revision;
-            this.emit('progress', { revision: message.revision });
-          }
+        const end =
+          this.held.kind === 'values' ? await this.followValues(backoff) : await this.followOverBound();
+        if (end === 'closed') return;
+        if (end === 'recheck') {
+          // Over the bound: a read (stopping at the bound) says whether it is back under it.
+          this.emit('recheck', { revision: this.revision });
+          await this.resync();
         }
-        if (!isBackUnderBound) return; // ended normally: closed
-        // The values it released are needed again: a read at one revision (not the events since,
-        // whose values were dropped), then a watch from there.
-        this.options.logger.info('prefix back under the mirror bound, reading it again', {
-          revision: this.revision.toString(),
-          valueBytes: this.held.valueBytes,
-        });
-        this.emit('backUnderBound', { revision: this.revision, valueBytes: this.held.valueBytes });
-        await this.resync();
+        // 'overBound': the values are gone; the next watch leaves out puts.
       } catch (err) {
         if (this.state !== 'running') return;
         const typed = toEtcdError(err);
@@ -345,6 +362,79 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
         await this.resync(typed instanceof RevisionWentBackError);
       }
     }
+  }
+
+  /** A watch from `revision` + 1 (deletes only with `noput`), ended by close() or the mirror. */
+  private watch(noput: boolean): Watch {
+    return this.client.watch({
+      key: this.prefix,
+      prefix: true,
+      fromRevision: this.revision + 1n,
+      progressNotify: this.options.progressNotify,
+      ...(noput ? { filters: ['noput'] as const } : {}),
+      signal: this.abort.signal,
+    });
+  }
+
+  /**
+   * Follows the prefix with its values. Ends with `overBound` when a batch took the values past the
+   * bound (the mirror then holds the summary), `closed` when the watch ended; throws what the watch threw.
+   */
+  private async followValues(backoff: Backoff): Promise<WatchEnd> {
+    for await (const message of this.watch(false)) {
+      if (message.type === 'events') {
+        this.apply(message.events, message.revision);
+        backoff.reset();
+        if (this.held.kind === 'overBound') return 'overBound'; // ends the watch
+      } else if (message.type === 'progress') {
+        this.onProgress(message.revision, message.inStep);
+      }
+    }
+    return 'closed';
+  }
+
+  /**
+   * Follows a prefix over the bound: deletes only, and a timer. Ends with `recheck` when a read is due —
+   * after a delete (at most every OVER_BOUND_MIN_RECHECK_MS) or `overBoundRecheckMs` after the last
+   * read — or `closed` when the watch ended; throws what the watch threw.
+   */
+  private async followOverBound(): Promise<WatchEnd> {
+    const watch = this.watch(true);
+    let isDue = false;
+    let timer: NodeJS.Timeout | undefined;
+    /** Ends the watch (its iteration then ends normally) at `at` (ms), or now if that has passed. */
+    const recheckAt = (at: number): void => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => {
+          isDue = true;
+          void watch.cancel();
+        },
+        Math.max(0, at - Date.now()),
+      );
+    };
+    recheckAt(this.readAt + this.options.overBoundRecheckMs);
+    try {
+      for await (const message of watch) {
+        if (message.type === 'events') {
+          this.apply(message.events, message.revision);
+          // Deleted keys may have taken it back under the bound.
+          recheckAt(this.readAt + OVER_BOUND_MIN_RECHECK_MS);
+        } else if (message.type === 'progress') {
+          this.onProgress(message.revision, message.inStep);
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return isDue && this.state === 'running' ? 'recheck' : 'closed';
+  }
+
+  /** Only a progress sent in step with the events says the content is current at its revision. */
+  private onProgress(revision: bigint, inStep: boolean): void {
+    if (!inStep || revision <= this.revision) return;
+    this.revision = revision;
+    this.emit('progress', { revision });
   }
 
   /**
@@ -379,31 +469,46 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
   }
 
   /**
-   * Applies one response's events (over the bound: their sizes only, the values dropped here) and emits
-   * `update`. Returns true when the prefix was over the bound and is back under it: its values must be
-   * read again.
+   * Applies one response's events and emits `update`. With values held, a batch that takes them past
+   * the bound leaves the summary of the content it made (every key measured). Over the bound, only
+   * deletes arrive (the watch leaves out puts): each counts a key out.
    */
-  private apply(events: readonly WatchEvent[], revision: bigint): boolean {
-    const wasReleased = this.held.isReleased;
-    for (const e of events) {
-      if (e.type === 'put') {
-        this.held.put({
-          key: e.key,
-          value: e.value,
-          createRevision: e.createRevision,
-          modRevision: e.modRevision,
-          version: e.version,
-          lease: e.lease,
-        });
-      } else {
-        this.held.delete(e.key);
+  private apply(events: readonly WatchEvent[], revision: bigint): void {
+    if (this.held.kind === 'values') {
+      const { content } = this.held;
+      for (const e of events) {
+        if (e.type === 'put') {
+          content.put({
+            key: e.key,
+            value: e.value,
+            createRevision: e.createRevision,
+            modRevision: e.modRevision,
+            version: e.version,
+            lease: e.lease,
+          });
+        } else {
+          content.delete(e.key);
+        }
+      }
+      if (content.isOverBound) this.held = { kind: 'overBound', summary: content.summary() };
+    } else {
+      const { summary } = this.held;
+      for (const e of events) {
+        if (e.type !== 'delete') continue;
+        summary.keyCount = Math.max(0, summary.keyCount - 1);
+        const i = summary.largest.findIndex((k) => k.key.equals(e.key));
+        if (i >= 0) {
+          summary.valueBytes -= summary.largest[i]!.valueBytes;
+          summary.measuredKeyCount -= 1;
+          summary.largest.splice(i, 1);
+        }
       }
     }
     this.recharge();
     if (revision > this.revision) this.revision = revision;
-    if (!wasReleased && this.held.isReleased) this.logOverBound();
+    if (this.held.kind === 'overBound' && events.some((e) => e.type === 'put'))
+      this.logOverBound(this.held.summary);
     this.emit('update', { revision: this.revision, changes: [...events] });
-    return this.held.isReleased && !this.held.isOverBound;
   }
 
   /**
@@ -417,6 +522,6 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
     await this.loop;
     this.options.budget.give(this.charged);
     this.charged = 0;
-    this.held = new PrefixContent(this.options.maxValueBytes);
+    this.held = { kind: 'values', content: new PrefixContent(this.options.maxValueBytes) };
   }
 }

@@ -114,14 +114,14 @@ export class MirrorPool {
     mirror.on('update', (u) =>
       this.listener.onChange(snapshotHolders(), 'update', u.changes.length, u.revision),
     );
-    // A resync without a failure, a went-back or a return under the bound before it answers a
-    // compaction; after one of those, it is the recovery (or the values read again).
+    // A resync without a failure, a went-back or a recheck before it answers a compaction; after one
+    // of those, it is the recovery (or the over-bound prefix read again).
     let isResyncExplained = false;
     mirror.on('wentBack', (error) => {
       isResyncExplained = true;
       this.listener.onWentBack?.(snapshotHolders(), error);
     });
-    mirror.on('backUnderBound', () => {
+    mirror.on('recheck', () => {
       isResyncExplained = true;
     });
     mirror.on('resync', (s) => {

@@ -1,6 +1,6 @@
 // The live side of ClusterEtcdSources: one EtcdClient per source (all of its PrefixSyncs' watches on
 // one gRPC stream), its health as last probed, its pool of shared prefix mirrors and their memory
-// budget: each mirror holds at most what one ConfigMap can (past it, keys and sizes only), and the
+// budget: each mirror holds at most what one ConfigMap can (past it, a summary only), and the
 // mirrors of a source together at most its spec.limits.maxMirrorBytes when a new one starts.
 import {
   CONFIGMAP_MAX_BYTES,
@@ -130,7 +130,7 @@ export interface SourceConnectionsOptions {
   /** See {@link DEFAULT_PROGRESS_REQUEST_INTERVAL_MS}; 0 turns the requests off. */
   progressRequestIntervalMs?: number;
   /**
-   * The most value bytes one prefix mirror holds: past it, keys and sizes only (PrefixMirror's
+   * The most value bytes one prefix mirror holds: past it, a summary only (PrefixMirror's
    * maxValueBytes). Default CONFIGMAP_MAX_BYTES (1 MiB): a ConfigMap can hold no more.
    */
   maxMirrorValueBytes?: number;

@@ -20,7 +20,7 @@ import {
   type EtcdClient,
   type MirrorOverBound,
   type MirrorSnapshot,
-  type PrefixContent,
+  type OverBoundSummary,
 } from '../../etcd/index.js';
 import type { ReconcileContext } from '../../runtime/index.js';
 import { displayBytes, summarizeProblems, type Problem } from '../../sync/index.js';
@@ -87,14 +87,14 @@ export class PrefixSnapshots {
         { cause: err },
       );
     }
-    if (read.content.isReleased) throw tooLarge(spec, overBoundOf(read.content, revision));
+    if (read.kind === 'overBound') throw tooLarge(spec, overBoundOf(read.summary, revision));
     return { revision, entries: read.content.entries() };
   }
 
   /**
    * The prefix's content at one revision: the shared mirror's snapshot, or — when the force-sync
    * annotation changed — a fresh read straight from etcd. `TooLarge` when the prefix holds more values
-   * than a ConfigMap can (the mirror then holds keys and sizes only, and reconciles its holders once the
+   * than a ConfigMap can (the mirror then holds a summary only, and reconciles its holders once the
    * values are back under the limit); `SourceBudgetExceeded` when the source's mirrors have no room for
    * this prefix (asked to reconcile again once there is).
    */
@@ -146,7 +146,7 @@ export class PrefixSnapshots {
     // Recorded only once honoured, so that a retry still sees the annotation as changed.
     this.pending.recordForceSync(key, force);
     this.pending.noteSnapshot(key, fresh.revision);
-    if (fresh.content.isReleased) throw tooLarge(spec, overBoundOf(fresh.content, fresh.revision));
+    if (fresh.kind === 'overBound') throw tooLarge(spec, overBoundOf(fresh.summary, fresh.revision));
     return { revision: fresh.revision, entries: fresh.content.entries() };
   }
 
@@ -174,31 +174,42 @@ export class PrefixSnapshots {
 }
 
 /** The summary of a one-off read whose values went over the bound. */
-function overBoundOf(content: PrefixContent, revision: bigint): MirrorOverBound {
+function overBoundOf(summary: OverBoundSummary, revision: bigint): MirrorOverBound {
   return {
     revision,
-    keyCount: content.keyCount,
-    valueBytes: content.valueBytes,
-    maxValueBytes: content.maxValueBytes,
-    largest: content.largest(),
+    keyCount: summary.keyCount,
+    valueBytes: summary.valueBytes,
+    unmeasuredKeyCount: summary.keyCount - summary.measuredKeyCount,
+    maxValueBytes: ONE_OFF_READ_MAX_VALUE_BYTES,
+    largest: summary.largest,
   };
 }
 
 /**
  * `TooLarge` for a prefix whose values are over what a ConfigMap can hold: the render's own words (how
  * big, over which limit) and hint, plus how many keys and which are the biggest — all the operator
- * keeps of such a prefix. Waits for a change in etcd.
+ * keeps of such a prefix. When the read stopped taking values past the limit, the size is what it had
+ * measured by then ("more than"). Waits for a change in etcd.
  */
 export function tooLarge(spec: ResolvedPrefixSyncSpec, over: MirrorOverBound): ReconcileFailure {
   const problems: Problem[] = [
     { kind: 'TooLarge', byteCount: over.valueBytes, limitBytes: over.maxValueBytes },
   ];
+  const keys = `${over.keyCount} key${over.keyCount === 1 ? '' : 's'} under ${spec.prefix}`;
+  const measured = over.keyCount - over.unmeasuredKeyCount;
+  const size =
+    over.unmeasuredKeyCount === 0
+      ? `${summarizeProblems(problems)}, in ${keys}`
+      : `content is more than ${over.maxValueBytes} bytes: ${over.valueBytes} bytes in ${measured} of its ${keys} (the operator reads no more values than a ConfigMap can hold)`;
   const biggest = over.largest
     .map((k) => `${displayBytes(k.key)} (${k.valueBytes} byte${k.valueBytes === 1 ? '' : 's'})`)
     .join(', ');
-  const more = over.keyCount > over.largest.length ? `, …` : '';
-  const summary = `${summarizeProblems(problems)}, in ${over.keyCount} key${over.keyCount === 1 ? '' : 's'} under ${spec.prefix}; the biggest: ${biggest}${more}`;
-  return new ReconcileFailure(PrefixSyncReason.TooLarge, explainProblems(problems, summary), 'wait');
+  const more = measured > over.largest.length ? ', …' : '';
+  return new ReconcileFailure(
+    PrefixSyncReason.TooLarge,
+    explainProblems(problems, `${size}; the biggest: ${biggest}${more}`),
+    'wait',
+  );
 }
 
 /**

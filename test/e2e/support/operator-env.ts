@@ -23,6 +23,8 @@ export interface OperatorEnvOptions {
   logLevel?: string;
   /** Extra flags for every operator started (e.g. `['--workers', '16']`). */
   operatorArgs?: readonly string[];
+  /** The script every operator runs (see SpawnOperatorRunOptions.entry); default the package's bin. */
+  operatorEntry?: string;
 }
 
 /**
@@ -94,6 +96,7 @@ export class OperatorEnv {
       logLevel: this.options.logLevel,
       extraArgs: [...(this.options.operatorArgs ?? []), ...extraArgs],
       leaderElect: options.leaderElect,
+      ...(this.options.operatorEntry !== undefined ? { entry: this.options.operatorEntry } : {}),
     });
     this.operators.push(op);
     this.operator = op;

@@ -15,6 +15,11 @@ export interface SpawnOperatorRunOptions {
   flags: readonly string[];
   /** Host part of `--metrics-addr` and `--probe-addr`; default '' (every interface, as `run` itself binds). */
   listenHost?: string;
+  /**
+   * The script node runs; default the package's bin (the TypeScript sources through tsx in a checkout).
+   * `dist/main.js` runs the build (`npm run build`), e.g. to measure what ships.
+   */
+  entry?: string;
 }
 
 /** A just-spawned `etcd-config-operator run` and the ports of its metrics and probes. */
@@ -36,7 +41,7 @@ export async function spawnOperatorRun(options: SpawnOperatorRunOptions): Promis
   const [metricsPort, probePort] = (await freeLoopbackPorts(2)) as [number, number];
   const host = options.listenHost ?? '';
   const args = [
-    BIN,
+    options.entry ?? BIN,
     'run',
     '--kubeconfig',
     options.kubeconfig,
@@ -62,6 +67,8 @@ export interface OperatorProcessOptions {
   extraArgs?: readonly string[];
   /** Campaign for the Lease as a replica would (the default of `run`); default false (run alone). */
   leaderElect?: boolean;
+  /** See {@link SpawnOperatorRunOptions.entry}. */
+  entry?: string;
 }
 
 /**
@@ -101,6 +108,7 @@ export class OperatorProcess {
       kubeconfig: options.kubeconfig,
       logLevel: options.logLevel ?? 'info',
       flags: [...(options.leaderElect ? [] : ['--leader-elect=false']), ...(options.extraArgs ?? [])],
+      ...(options.entry !== undefined ? { entry: options.entry } : {}),
     });
     return new OperatorProcess(child, metricsPort, probePort);
   }

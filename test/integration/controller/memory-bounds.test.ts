@@ -1,5 +1,5 @@
 // What the operator holds of a prefix, on real etcd and the simulator: never more than a ConfigMap can
-// publish (a prefix over 1 MiB of values is followed by keys and sizes only and reported TooLarge until
+// publish (of a prefix over 1 MiB of values only a summary is kept, and it is reported TooLarge until
 // it shrinks), and never a new mirror past its ClusterEtcdSource's budget (SourceBudgetExceeded) while
 // the PrefixSyncs already served go on.
 import { strict as assert } from 'node:assert';

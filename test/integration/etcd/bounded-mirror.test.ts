@@ -6,6 +6,7 @@ import { EtcdCluster, etcdVersionsUnderTest } from '../../../src/envtest/index.j
 import {
   CompactedError,
   EtcdClient,
+  FIRST_PAGE_KEYS,
   MirrorBudgetExceededError,
   MirrorOverBoundError,
   PrefixMirror,
@@ -160,28 +161,28 @@ for (const etcd of etcdVersionsUnderTest()) {
       describe('PrefixMirror with a bound of 64 KiB', () => {
         const BOUND = 64 * KIB;
 
-        it('releases the values past the bound, follows sizes, and reads them again once back under it', async () => {
+        it('keeps a summary past the bound, sees deletes only, and follows the values again once back under it', async () => {
           const prefix = uniquePrefix('bounded');
           await fill(prefix, 4, 10 * KIB);
           const budget = new CountingBudget();
           const mirror = new PrefixMirror(client, prefix, { maxValueBytes: BOUND, budget });
           const resyncs: MirrorContent[] = [];
-          const backUnder: bigint[] = [];
+          const rechecks: bigint[] = [];
           mirror.on('resync', (c) => resyncs.push(c));
-          mirror.on('backUnderBound', (b) => backUnder.push(b.revision));
+          mirror.on('recheck', (r) => rechecks.push(r.revision));
           try {
             await mirror.start();
             assert.equal(mirror.content().kind, 'values');
             assert.equal(budget.used, mirror.heldBytes);
 
-            // Over: 4 × 10 KiB + 2 × 20 KiB = 80 KiB.
+            // Over: 4 × 10 KiB + 2 × 20 KiB = 80 KiB, measured exactly from the values it held.
             const over = await fill(prefix, 2, 20 * KIB, 10);
             await waitFor('the mirror at the put', () => mirror.content().revision >= over);
             const content = mirror.content();
-            assert.equal(content.kind, 'overBound');
-            assert.ok(content.kind === 'overBound');
+            assert.ok(content.kind === 'overBound', content.kind);
             assert.equal(content.valueBytes, 80 * KIB);
             assert.equal(content.keyCount, 6);
+            assert.equal(content.unmeasuredKeyCount, 0);
             assert.deepEqual(
               content.largest
                 .slice(0, 2)
@@ -189,26 +190,33 @@ for (const etcd of etcdVersionsUnderTest()) {
               [`k010:${20 * KIB}`, `k011:${20 * KIB}`],
             );
             assert.throws(() => mirror.snapshot(), MirrorOverBoundError);
-            assert.ok(mirror.heldBytes < 4 * KIB, `holds ${mirror.heldBytes} bytes: keys and sizes only`);
+            assert.ok(mirror.heldBytes < 4 * KIB, `holds ${mirror.heldBytes} bytes: a summary`);
             assert.equal(budget.used, mirror.heldBytes);
 
-            // Still over: more puts are followed by size.
-            const more = await fill(prefix, 1, 30 * KIB, 20);
-            await waitFor('the mirror at the next put', () => mirror.content().revision >= more);
-            const bigger = mirror.content();
-            assert.ok(bigger.kind === 'overBound' && bigger.valueBytes === 110 * KIB);
+            // Puts are left out by the watch; a delete arrives, counts a key out and asks for a read.
+            await fill(prefix, 1, 30 * KIB, 20);
+            const { revision: deleted } = await client.kv.delete({ key: `${prefix}k000` });
+            const reread = await waitFor('a read after the delete', () =>
+              resyncs.find((r) => r.revision >= deleted),
+            );
+            assert.ok(rechecks.length >= 1);
+            assert.ok(reread.kind === 'overBound', reread.kind);
+            assert.equal(reread.keyCount, 6, 'k001-k003, k010, k011 and the put k020');
+            assert.equal(reread.unmeasuredKeyCount, 0);
+            assert.equal(reread.valueBytes, 100 * KIB);
 
-            // Back under: the values are read again at one revision, and the mirror follows on.
-            await client.kv.delete({ key: `${prefix}k020` });
-            const { revision: under } = await client.kv.delete({ key: `${prefix}k011` });
-            await waitFor('a resync with values', () => resyncs.some((r) => r.kind === 'values'));
-            assert.ok(backUnder[0]! >= under, 'backUnderBound at the delete that took it under');
-            const resync = resyncs.find((r) => r.kind === 'values')!;
-            assert.ok(resync.kind === 'values');
-            assert.ok(resync.revision >= under);
-            assert.deepEqual(render(resync.entries), render((await oneRange(prefix, resync.revision)).kvs));
+            // Back under: the values are read at one revision, and the mirror follows them again.
+            const { revision: under } = await client.kv.delete({
+              key: `${prefix}k011`,
+              rangeEnd: `${prefix}k021`,
+            });
+            const values = await waitFor('a read with values', () =>
+              resyncs.find((r) => r.kind === 'values' && r.revision >= under),
+            );
+            assert.ok(values.kind === 'values');
+            assert.deepEqual(render(values.entries), render((await oneRange(prefix, values.revision)).kvs));
             const { revision: next } = await client.kv.put(`${prefix}k000`, 'small');
-            await waitFor('the mirror follows', () => mirror.content().revision >= next);
+            await waitFor('the mirror follows puts again', () => mirror.content().revision >= next);
             assert.deepEqual(render(mirror.snapshot().entries), render((await oneRange(prefix, next)).kvs));
             assert.equal(budget.used, mirror.heldBytes);
           } finally {
@@ -217,18 +225,41 @@ for (const etcd of etcdVersionsUnderTest()) {
           assert.equal(budget.used, 0, 'close() gives back everything');
         });
 
-        it('starts over the bound: the first read keeps keys and sizes only', async () => {
+        it('starts over the bound: the first read stops taking values past it and counts the rest; a periodic read sees a put that shrinks it', async () => {
           const prefix = uniquePrefix('bounded-start');
-          await fill(prefix, 8, 1_000_000);
+          await fill(prefix, 12, 1_000_000);
           const budget = new CountingBudget();
-          const mirror = new PrefixMirror(client, prefix, { maxValueBytes: BOUND, budget });
+          const mirror = new PrefixMirror(client, prefix, {
+            maxValueBytes: BOUND,
+            budget,
+            overBoundRecheckMs: 300,
+          });
+          const resyncs: MirrorContent[] = [];
+          mirror.on('resync', (c) => resyncs.push(c));
           try {
             await mirror.start();
             const content = mirror.content();
             assert.ok(content.kind === 'overBound', content.kind);
-            assert.equal(content.valueBytes, 8_000_000);
-            assert.equal(content.keyCount, 8);
+            assert.equal(content.keyCount, 12);
+            const measured = 12 - content.unmeasuredKeyCount;
+            assert.ok(
+              measured >= 1 && measured <= FIRST_PAGE_KEYS,
+              `${measured} keys measured: the first page`,
+            );
+            assert.equal(content.valueBytes, measured * 1_000_000);
             assert.ok(budget.used < 4 * KIB && budget.used === mirror.heldBytes, `${budget.used} bytes held`);
+
+            // Puts only (no delete): nothing arrives; the periodic read finds it under the bound.
+            const { revision } = await client.kv.txn({
+              success: Array.from({ length: 12 }, (_, i) => ({
+                type: 'put' as const,
+                key: `${prefix}k${String(i).padStart(3, '0')}`,
+                value: 's',
+              })),
+            });
+            const values = await waitFor('the periodic read', () => resyncs.find((r) => r.kind === 'values'));
+            assert.ok(values.kind === 'values' && values.revision >= revision);
+            assert.equal(values.entries.length, 12);
           } finally {
             await mirror.close();
           }

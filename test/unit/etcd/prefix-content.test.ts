@@ -2,14 +2,15 @@ import { strict as assert } from 'node:assert';
 import {
   LARGEST_KEYS_REPORTED,
   PrefixContent,
-  SIZE_ENTRY_OVERHEAD_BYTES,
+  SUMMARY_OVERHEAD_BYTES,
   VALUE_ENTRY_OVERHEAD_BYTES,
+  summaryBytes,
   type KeyValue,
 } from '../../../src/etcd/index.js';
 
-function kv(key: string, value: string | number): KeyValue {
+function kv(key: string | Buffer, value: string | number): KeyValue {
   return {
-    key: Buffer.from(key),
+    key: typeof key === 'string' ? Buffer.from(key) : key,
     value: typeof value === 'number' ? Buffer.alloc(value, 'x') : Buffer.from(value),
     createRevision: 1n,
     modRevision: 1n,
@@ -22,83 +23,64 @@ const keysOf = (c: PrefixContent): string[] =>
   c.entries().map((e) => `${e.key.toString()}=${e.value.toString()}`);
 
 describe('PrefixContent', () => {
-  describe('within its bound', () => {
-    it('holds every key with its value, sorted by key bytes, puts replacing and deletes removing', () => {
-      const c = new PrefixContent(100);
-      c.put(kv('/p/b', '2'));
-      c.put(kv('/p/a', '1'));
-      c.put(kv('/p/b', '22'));
-      c.put(kv('/p/c', '3'));
-      c.delete(Buffer.from('/p/c'));
-      c.delete(Buffer.from('/p/none'));
-      assert.deepEqual(keysOf(c), ['/p/a=1', '/p/b=22']);
-      assert.equal(c.valueBytes, 3);
-      assert.equal(c.keyCount, 2);
-      assert.equal(c.isReleased, false);
-    });
-
-    it('counts keys, values and a per-key overhead as held bytes', () => {
-      const c = new PrefixContent(100);
-      c.put(kv('/p/a', 10));
-      c.put(kv('/p/bb', 20));
-      assert.equal(c.heldBytes, 4 + 10 + 5 + 20 + 2 * VALUE_ENTRY_OVERHEAD_BYTES);
-    });
-
-    it('a total equal to the bound is within it (as the API server counts a ConfigMap)', () => {
-      const c = new PrefixContent(10);
-      c.put(kv('/p/a', 10));
-      assert.equal(c.isReleased, false);
-      assert.equal(c.isOverBound, false);
-    });
+  it('holds every key with its value, sorted by key bytes, puts replacing and deletes removing', () => {
+    const c = new PrefixContent(100);
+    c.put(kv('/p/b', '2'));
+    c.put(kv('/p/a', '1'));
+    c.put(kv('/p/b', '22'));
+    c.put(kv('/p/c', '3'));
+    c.delete(Buffer.from('/p/c'));
+    c.delete(Buffer.from('/p/none'));
+    assert.deepEqual(keysOf(c), ['/p/a=1', '/p/b=22']);
+    assert.equal(c.valueBytes, 3);
+    assert.equal(c.keyCount, 2);
   });
 
-  describe('over its bound', () => {
-    it('releases every value and keeps the keys, sizes and the biggest keys', () => {
+  it('counts keys, values and a per-key overhead as held bytes', () => {
+    const c = new PrefixContent(100);
+    c.put(kv('/p/a', 10));
+    c.put(kv('/p/bb', 20));
+    assert.equal(c.heldBytes, 4 + 10 + 5 + 20 + 2 * VALUE_ENTRY_OVERHEAD_BYTES);
+  });
+
+  it('is over its bound past it, not at it (as the API server counts a ConfigMap)', () => {
+    const c = new PrefixContent(10);
+    c.put(kv('/p/a', 10));
+    assert.equal(c.isOverBound, false);
+    c.put(kv('/p/b', 1));
+    assert.equal(c.isOverBound, true);
+    c.delete(Buffer.from('/p/a'));
+    assert.equal(c.isOverBound, false);
+  });
+
+  describe('summary', () => {
+    it('counts every key as measured and names the biggest, biggest first, equal sizes by key', () => {
       const c = new PrefixContent(10);
       c.put(kv('/p/a', 4));
-      c.put(kv('/p/b', 5));
       c.put(kv('/p/c', 6));
-      assert.equal(c.isReleased, true);
-      assert.equal(c.isOverBound, true);
-      assert.equal(c.valueBytes, 15);
-      assert.equal(c.heldBytes, 3 * 4 + 3 * SIZE_ENTRY_OVERHEAD_BYTES);
-      assert.throws(() => c.entries(), /released/);
+      c.put(kv('/p/b', 6));
+      const s = c.summary();
+      assert.equal(s.keyCount, 3);
+      assert.equal(s.measuredKeyCount, 3);
+      assert.equal(s.valueBytes, 16);
       assert.deepEqual(
-        c.largest().map((k) => `${k.key.toString()}:${k.valueBytes}`),
-        ['/p/c:6', '/p/b:5', '/p/a:4'],
+        s.largest.map((k) => `${k.key.toString()}:${k.valueBytes}`),
+        ['/p/b:6', '/p/c:6', '/p/a:4'],
       );
+      assert.equal(summaryBytes(s), SUMMARY_OVERHEAD_BYTES + 12);
     });
 
-    it('follows puts and deletes by size, and says when it is back under the bound (still released)', () => {
-      const c = new PrefixContent(10);
-      c.put(kv('/p/a', 8));
-      c.put(kv('/p/b', 8));
-      c.put(kv('/p/a', 1));
-      assert.equal(c.isOverBound, false, '1 + 8 bytes');
-      assert.equal(c.isReleased, true, 'values come back only with a new read');
-      c.put(kv('/p/c', 5));
-      assert.equal(c.isOverBound, true);
-      c.delete(Buffer.from('/p/b'));
-      assert.equal(c.valueBytes, 6);
-      assert.equal(c.isOverBound, false);
-    });
-
-    it('keeps copies of the keys, not views of the buffers they came in', () => {
-      const response = Buffer.alloc(64 * 1024, '/p/a');
+    it(`names at most ${LARGEST_KEYS_REPORTED} keys, copies of them that pin no response buffer`, () => {
+      const response = Buffer.alloc(64 * 1024, 'k');
       const c = new PrefixContent(0);
-      c.put({ ...kv('', 1), key: response.subarray(0, 4) });
-      response.fill('x');
-      const [held] = c.largest();
-      assert.equal(held?.key.toString(), '/p/a', 'unchanged by a write to the response');
-      assert.ok(held.key.buffer.byteLength < response.length, 'does not hold on to the response');
-    });
-
-    it(`names at most ${LARGEST_KEYS_REPORTED} keys, equal sizes by key`, () => {
-      const c = new PrefixContent(0);
-      for (let i = 20; i > 0; i--) c.put(kv(`/p/${String(i).padStart(2, '0')}`, 3));
-      const largest = c.largest();
+      for (let i = 0; i < 20; i++) c.put(kv(Buffer.from(`/p/${String(i).padStart(2, '0')}`), 3));
+      c.put(kv(response.subarray(0, 8), 100));
+      const largest = c.summary().largest;
       assert.equal(largest.length, LARGEST_KEYS_REPORTED);
-      assert.equal(largest[0]?.key.toString(), '/p/01');
+      assert.equal(largest[0]?.key.toString(), 'kkkkkkkk');
+      response.fill('x');
+      assert.equal(largest[0]?.key.toString(), 'kkkkkkkk', 'unchanged by a write to the response');
+      assert.ok(largest[0].key.buffer.byteLength < response.length, 'does not hold on to the response');
     });
   });
 
