@@ -13,6 +13,7 @@ import type {
   PrefixSyncSpec,
   RolloutFailurePolicy,
   RolloutMode,
+  RolloutStrategy,
   SourceReference,
   TargetFormat,
   ValidationRule,
@@ -40,6 +41,12 @@ export const DEFAULT_ROLLOUT_ON_FAILURE: RolloutFailurePolicy = 'Halt';
 export const DEFAULT_MIN_INTERVAL = '0s';
 /** Largest `spec.rollout.minInterval`, in milliseconds (1h). */
 export const MAX_MIN_INTERVAL_MS = 60 * 60 * 1000;
+/** Default of `spec.rollout.strategy`. */
+export const DEFAULT_ROLLOUT_STRATEGY: RolloutStrategy = 'Parallel';
+/** Default of `spec.target.keepVersions`. */
+export const DEFAULT_KEEP_VERSIONS = 3;
+/** Largest `spec.target.keepVersions`. */
+export const MAX_KEEP_VERSIONS = 20;
 /** Default of `spec.debounce`. */
 export const DEFAULT_DEBOUNCE = '1s';
 /** Largest `spec.debounce`, in milliseconds (10m). */
@@ -59,7 +66,7 @@ export const DEFAULT_MAX_MIRROR_BYTES = '256Mi';
 export interface DefaultedPrefixSyncSpec {
   sourceRef: SourceReference;
   prefix: string;
-  target: { name: string; format: TargetFormat; key?: string };
+  target: { name: string; format: TargetFormat; key?: string; versioned: boolean; keepVersions: number };
   keys: { separator: KeySeparator; onInvalid: InvalidKeyPolicy };
   rollout: {
     mode: RolloutMode;
@@ -68,6 +75,7 @@ export interface DefaultedPrefixSyncSpec {
     progressDeadline: string;
     onFailure: RolloutFailurePolicy;
     minInterval: string;
+    strategy: RolloutStrategy;
   };
   debounce: string;
   suspend: boolean;
@@ -96,6 +104,8 @@ export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyn
   const target: DefaultedPrefixSyncSpec['target'] = {
     name: spec.target.name,
     format: spec.target.format ?? DEFAULT_TARGET_FORMAT,
+    versioned: spec.target.versioned ?? false,
+    keepVersions: spec.target.keepVersions ?? DEFAULT_KEEP_VERSIONS,
   };
   if (spec.target.key !== undefined) target.key = spec.target.key;
   const rollout: DefaultedPrefixSyncSpec['rollout'] = {
@@ -104,6 +114,7 @@ export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyn
     progressDeadline: spec.rollout?.progressDeadline ?? DEFAULT_PROGRESS_DEADLINE,
     onFailure: spec.rollout?.onFailure ?? DEFAULT_ROLLOUT_ON_FAILURE,
     minInterval: spec.rollout?.minInterval ?? DEFAULT_MIN_INTERVAL,
+    strategy: spec.rollout?.strategy ?? DEFAULT_ROLLOUT_STRATEGY,
   };
   if (spec.rollout?.selector !== undefined) rollout.selector = structuredClone(spec.rollout.selector);
   const validation: DefaultedPrefixSyncSpec['validation'] = {

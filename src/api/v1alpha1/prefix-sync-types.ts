@@ -25,14 +25,19 @@ export type RolloutMode = 'none' | 'targets' | 'auto';
 /** Every {@link RolloutMode}, in the CRD's enum order. */
 export const ROLLOUT_MODES = ['none', 'targets', 'auto'] as const satisfies readonly RolloutMode[];
 
-/** The workload kinds a rollout can restart. */
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+/**
+ * The workload kinds a rollout can restart: the `apps` kinds, and — when the operator enables them —
+ * `batch/v1` CronJobs (the template of their next Job) and Argo Rollouts (`argoproj.io/v1alpha1`).
+ */
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob' | 'Rollout';
 
 /** Every {@link WorkloadKind}, in the CRD's enum order. */
 export const WORKLOAD_KINDS = [
   'Deployment',
   'StatefulSet',
   'DaemonSet',
+  'CronJob',
+  'Rollout',
 ] as const satisfies readonly WorkloadKind[];
 
 /** What happens to the ConfigMap when its PrefixSync is deleted. */
@@ -54,6 +59,13 @@ export interface PrefixSyncTarget {
   format?: TargetFormat;
   /** ConfigMap key of the rendered document: required unless `format` is `files`, forbidden with `files`. */
   key?: string;
+  /**
+   * Write each content once, as an immutable ConfigMap `<name>-<first 10 hex of its hash>`, and point
+   * the workloads' references at it (the rollout); needs a rollout mode. Default false.
+   */
+  versioned?: boolean;
+  /** With `versioned`: how many versions are kept besides those a workload still uses. Default 3. */
+  keepVersions?: number;
 }
 
 /** What a sync does with an etcd key that cannot become a ConfigMap key. */
@@ -133,7 +145,18 @@ export interface PrefixSyncRollout {
    * meanwhile are written to the ConfigMap and coalesce into one next rollout.
    */
   minInterval?: string;
+  /**
+   * `Parallel` (default): every target at once. `Ordered` (mode targets): in the listed order, each once
+   * the one before runs the content; a failure stops the line.
+   */
+  strategy?: RolloutStrategy;
 }
+
+/** See {@link PrefixSyncRollout.strategy}. */
+export type RolloutStrategy = 'Parallel' | 'Ordered';
+
+/** Every {@link RolloutStrategy}, in the CRD's enum order. */
+export const ROLLOUT_STRATEGIES = ['Parallel', 'Ordered'] as const satisfies readonly RolloutStrategy[];
 
 /**
  * `Halt`: a failed rollout stays as it is (RolledOut False) until new content arrives. `Rollback`: the

@@ -8,6 +8,7 @@ import {
   DEFAULT_ROLLOUT_MODE,
   DEFAULT_TARGET_FORMAT,
   MAX_DEBOUNCE_MS,
+  MAX_KEEP_VERSIONS,
   MAX_MIN_INTERVAL_MS,
   MAX_PROGRESS_DEADLINE_MS,
   withPrefixSyncDefaults,
@@ -25,11 +26,14 @@ import {
   KEY_SEPARATORS,
   ROLLOUT_FAILURE_POLICIES,
   ROLLOUT_MODES,
+  ROLLOUT_STRATEGIES,
   TARGET_FORMATS,
   WORKLOAD_KINDS,
 } from './prefix-sync-types.js';
 import type { MaxRemoved, PrefixSyncSpec } from './prefix-sync-types.js';
 
+/** Longest `spec.target.name` with `versioned` (a version name adds `-` and 10 hex digits). */
+export const MAX_VERSIONED_TARGET_NAME_LENGTH = 242;
 /** Most entries in `spec.rollout.targets` (the CRD's maxItems). */
 export const MAX_ROLLOUT_TARGETS = 32;
 /** Most entries in `spec.validation.rules` (the CRD's maxItems). */
@@ -132,6 +136,13 @@ export function validatePrefixSyncSpec(spec: unknown): FieldError[] {
 
   const rollout = optionalRecord(s.rollout, 'spec.rollout', errors);
   if (rollout) validateRollout(rollout, errors);
+  if (target?.versioned === true && (rollout?.mode ?? DEFAULT_ROLLOUT_MODE) === 'none') {
+    errors.push({
+      path: 'spec.target.versioned',
+      message:
+        'needs spec.rollout.mode targets or auto: the rollout points the workloads at each new version',
+    });
+  }
 
   if (s.debounce !== undefined) {
     const parsed = typeof s.debounce === 'string' ? parseDuration(s.debounce) : undefined;
@@ -266,6 +277,30 @@ function checkText(errors: FieldError[], path: string, value: unknown, maxLength
 
 function validateTarget(target: Record<string, unknown>, errors: FieldError[]): void {
   checkObjectName(errors, 'spec.target.name', target.name);
+  if (target.versioned !== undefined && typeof target.versioned !== 'boolean') {
+    errors.push({ path: 'spec.target.versioned', message: 'must be a boolean' });
+  }
+  if (
+    target.versioned === true &&
+    typeof target.name === 'string' &&
+    target.name.length > MAX_VERSIONED_TARGET_NAME_LENGTH
+  ) {
+    errors.push({
+      path: 'spec.target.name',
+      message: `must be at most ${MAX_VERSIONED_TARGET_NAME_LENGTH} characters with versioned (each version adds -<10 hex>)`,
+    });
+  }
+  if (target.keepVersions !== undefined) {
+    const n = target.keepVersions;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_KEEP_VERSIONS) {
+      errors.push({
+        path: 'spec.target.keepVersions',
+        message: `must be an integer from 1 to ${MAX_KEEP_VERSIONS}`,
+      });
+    } else if (target.versioned !== true) {
+      errors.push({ path: 'spec.target.keepVersions', message: 'is only used with versioned: true' });
+    }
+  }
   const format = target.format ?? DEFAULT_TARGET_FORMAT;
   if (!isOneOf(format, TARGET_FORMATS)) {
     errors.push({ path: 'spec.target.format', message: `must be one of ${TARGET_FORMATS.join(', ')}` });
@@ -341,6 +376,19 @@ function validateRollout(rollout: Record<string, unknown>, errors: FieldError[])
     MAX_PROGRESS_DEADLINE_MS,
   );
   checkDuration(errors, 'spec.rollout.minInterval', rollout.minInterval, 0, MAX_MIN_INTERVAL_MS);
+  if (rollout.strategy !== undefined) {
+    if (!isOneOf(rollout.strategy, ROLLOUT_STRATEGIES)) {
+      errors.push({
+        path: 'spec.rollout.strategy',
+        message: `must be one of ${ROLLOUT_STRATEGIES.join(', ')}`,
+      });
+    } else if (rollout.strategy === 'Ordered' && mode !== 'targets') {
+      errors.push({
+        path: 'spec.rollout.strategy',
+        message: 'Ordered needs mode targets (the listed order)',
+      });
+    }
+  }
 }
 
 /** An optional Go-style duration within [minMs, maxMs]. */

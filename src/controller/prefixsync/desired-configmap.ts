@@ -10,6 +10,7 @@ import {
   type PrefixSync,
 } from '../../api/index.js';
 import type { RenderSuccess } from '../../sync/index.js';
+import { VERSION_OF_LABEL } from './versions.js';
 
 /** ConfigMap annotation: the content hash of `data` + `binaryData` (drift detection, like ESO's data hash). */
 export const CONTENT_HASH_ANNOTATION = 'etcdconfig.dev/content-hash';
@@ -30,13 +31,14 @@ export function ownerReferenceTo(psync: PrefixSync): V1OwnerReference {
 
 /**
  * The ConfigMap for rendered content at `revision`: labelled and owned by `psync`, annotated with the
- * content hash and revision. Pure.
+ * content hash and revision; with `versionOf`, an immutable version of that target. Pure.
  */
 export function desiredConfigMap(
   psync: PrefixSync,
   targetName: string,
   content: RenderSuccess,
   revision: bigint,
+  versionOf?: string,
 ): V1ConfigMap {
   const cm: V1ConfigMap = {
     apiVersion: 'v1',
@@ -55,6 +57,11 @@ export function desiredConfigMap(
     data: { ...content.data },
   };
   if (Object.keys(content.binaryData).length > 0) cm.binaryData = { ...content.binaryData };
+  if (versionOf !== undefined) {
+    // A version of a versioned target: written once, never changed, so pods see only their own.
+    cm.immutable = true;
+    cm.metadata = { ...cm.metadata, labels: { ...cm.metadata?.labels, [VERSION_OF_LABEL]: versionOf } };
+  }
   return cm;
 }
 
@@ -155,6 +162,7 @@ export function planConfigMapWrite(
     data: desired.data ?? {},
   };
   if (desired.binaryData) body.binaryData = desired.binaryData;
+  if (desired.immutable === true || existing.immutable === true) body.immutable = true;
   return { action: 'replace', body };
 }
 

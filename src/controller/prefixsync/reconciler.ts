@@ -37,6 +37,7 @@ import { ContentHistory, type ControllerRevisionApi } from './content-history.js
 import { heldRollback, rollBack } from './rollback.js';
 import type { WorkloadApi } from './rollout.js';
 import { RolloutSlots } from './rollout-slots.js';
+import { referencedConfigMaps, versionName, workloadPodSpec } from './versions.js';
 import { rolloutStep, type RolloutStepDeps } from './rollout-step.js';
 import type { RolloutOutcome } from './status.js';
 import { PrefixSnapshots } from './snapshots.js';
@@ -210,7 +211,12 @@ export class PrefixSyncReconciler implements Reconciler {
           rolledBack: held,
         };
       }
-      const published = await this.targets.published(psync, spec.target.name, ctx.signal);
+      const versioned = spec.target.versioned;
+      const base = spec.target.name;
+      const statusHash = psync.status?.contentHash;
+      // Versioned: the workloads run the version of the hash in status (the plain name before the first).
+      const publishedName = versioned && statusHash ? versionName(base, statusHash) : base;
+      const published = await this.targets.published(psync, publishedName, ctx.signal);
       const change = guardRevision(
         this.guards.of(key, spec),
         psync,
@@ -219,10 +225,14 @@ export class PrefixSyncReconciler implements Reconciler {
         snapshot.revision,
         ctx,
       );
-      const wrote = await this.targets.write(psync, spec.target.name, content, snapshot.revision, ctx);
+      const publish = (c: RenderSuccess, revision: bigint): Promise<boolean> =>
+        versioned
+          ? this.targets.write(psync, versionName(base, c.contentHash), c, revision, ctx, base)
+          : this.targets.write(psync, base, c, revision, ctx);
+      const wrote = await publish(content, snapshot.revision);
       const latencyMs = this.pending.noteApplied(key, snapshot.revision, wrote);
       if (latencyMs !== undefined) this.options.metrics?.observeSyncLatencyMs(latencyMs);
-      await this.targets.releaseFormer(psync, spec.target.name, ctx);
+      await this.targets.releaseFormer(psync, base, ctx, versioned);
       const rollout = await rolloutStep(this.rollouts, psync, spec, content.contentHash, ctx);
       if (rollout.kind === 'complete' || (rollout.kind === 'failed' && rollout.unhealthy)) {
         const age = this.pending.takePublishedChangeAge(key);
@@ -233,7 +243,7 @@ export class PrefixSyncReconciler implements Reconciler {
       if (rollout.kind === 'failed' && rollout.unhealthy && spec.rollout.onFailure === 'Rollback') {
         const failedRevision = psync.status?.rollout?.revision ?? snapshot.revision.toString();
         const back = await rollBack(
-          { history: this.history, targets: this.targets, rollout: this.rollouts },
+          { history: this.history, publish, rollout: this.rollouts },
           psync,
           spec,
           { content, revision: failedRevision, message: rollout.message },
@@ -243,6 +253,7 @@ export class PrefixSyncReconciler implements Reconciler {
         rollout.message = `${rollout.message}; not rolled back: ${back.why}`;
       }
       const lastGood = await this.keepIfGood(psync, spec, content, snapshot.revision, rollout, ctx);
+      if (versioned) await this.pruneVersions(psync, spec, content, lastGood, ctx);
       ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
       return {
         kind: 'synced',
@@ -340,6 +351,58 @@ export class PrefixSyncReconciler implements Reconciler {
     return { kind: 'failed', reason: failure.reason, message, failure, revoked: true };
   }
 
+  /**
+   * Versioned: deletes the versions beyond `target.keepVersions`, never the current or last good one,
+   * nor one a workload of the namespace still references (a rollback, `kubectl rollout undo`, or a
+   * stage of an Ordered rollout not yet rolled).
+   */
+  private async pruneVersions(
+    psync: PrefixSync,
+    spec: ResolvedPrefixSyncSpec,
+    content: RenderSuccess,
+    newlyGood: ContentVersion | undefined,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const base = spec.target.name;
+    const pinned = new Set<string>(
+      [
+        content.contentHash,
+        newlyGood?.contentHash,
+        psync.status?.lastGood?.contentHash,
+        psync.status?.contentHash,
+      ]
+        .filter((h): h is string => h !== undefined && h !== '')
+        .map((h) => versionName(base, h)),
+    );
+    try {
+      const deleted = await this.targets.pruneVersions(
+        psync,
+        base,
+        spec.target.keepVersions,
+        async () => {
+          const used = new Set(pinned);
+          for (const kind of PRUNE_CHECKED_KINDS) {
+            const list = await this.options.workloads.list(kind, {
+              namespace: psync.metadata.namespace ?? '',
+              signal: ctx.signal,
+            });
+            for (const w of list.items) {
+              for (const name of referencedConfigMaps(workloadPodSpec(w))) used.add(name);
+            }
+          }
+          return used;
+        },
+        ctx,
+      );
+      if (deleted.length > 0) ctx.logger.info('old versions deleted', { configMaps: deleted });
+    } catch (err) {
+      // Housekeeping: the next sync tries again; the sync itself succeeded.
+      ctx.logger.warn('pruning old versions failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
   private resolveSpec(psync: PrefixSync, key: string): ResolvedPrefixSyncSpec {
     const resolved = resolvePrefixSyncSpec(psync.spec);
     if (!resolved.ok) {
@@ -404,6 +467,9 @@ export class PrefixSyncReconciler implements Reconciler {
     this.options.metrics?.removePrefixSync(request.namespace ?? '', request.name);
   }
 }
+
+/** The workload kinds whose references keep a version from being pruned. */
+const PRUNE_CHECKED_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
 
 /** Failures after which the PrefixSync's mirror (if any) is released. */
 const RELEASING_REASONS: ReadonlySet<PrefixSyncReason> = new Set<PrefixSyncReason>([

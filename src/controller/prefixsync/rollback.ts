@@ -14,7 +14,6 @@ import type { ContentHistory, KeptContent } from './content-history.js';
 import type { SyncedOutcome } from './outcome.js';
 import { startRollout, type RolloutStepDeps } from './rollout-step.js';
 import type { RolloutOutcome } from './status.js';
-import type { TargetConfigMaps } from './target-configmaps.js';
 
 /** Most keys `status.rolledBack.changedKeys` lists. */
 export const MAX_CHANGED_KEYS_LISTED = 20;
@@ -38,7 +37,8 @@ export function changedKeys(from: KeptContent, to: RenderSuccess): string[] {
 /** What a rollback needs. */
 export interface RollbackDeps {
   history: ContentHistory;
-  targets: TargetConfigMaps;
+  /** Publishes a content as the target (the ConfigMap, or its version when versioned). */
+  publish: (content: RenderSuccess, revision: bigint) => Promise<boolean>;
   rollout: RolloutStepDeps;
 }
 
@@ -74,7 +74,7 @@ export async function rollBack(
       why: `the content of revision ${good.revision} is no longer kept (ControllerRevision missing)`,
     };
   }
-  await deps.targets.write(psync, spec.target.name, { ok: true, ...kept }, BigInt(kept.revision), ctx);
+  await deps.publish({ ok: true, ...kept }, BigInt(kept.revision));
   // The workloads carry the failed hash: rolling to the good one is a rollout like any other.
   const failedPsync: PrefixSync = {
     ...psync,

@@ -8,7 +8,13 @@ import type { ReconcileContext } from '../../runtime/index.js';
 import type { RenderSuccess } from '../../sync/index.js';
 import { ReconcileFailure } from '../shared/reconcile-failure.js';
 import type { ConfigMapApi } from '../shared/resources.js';
-import { desiredConfigMap, planConfigMapWrite, withoutOwner } from './desired-configmap.js';
+import {
+  REVISION_ANNOTATION,
+  desiredConfigMap,
+  planConfigMapWrite,
+  withoutOwner,
+} from './desired-configmap.js';
+import { VERSION_OF_LABEL, isBaseOrVersion } from './versions.js';
 
 /** How many times a ConfigMap write is re-read and retried after 409 Conflict within one reconcile. */
 const WRITE_ATTEMPTS = 3;
@@ -32,9 +38,10 @@ export class TargetConfigMaps {
     content: RenderSuccess,
     revision: bigint,
     ctx: ReconcileContext,
+    versionOf?: string,
   ): Promise<boolean> {
     const namespace = psync.metadata.namespace ?? '';
-    const desired = desiredConfigMap(psync, name, content, revision);
+    const desired = desiredConfigMap(psync, name, content, revision, versionOf);
     for (let attempt = 1; ; attempt++) {
       try {
         const existing = await this.get({ namespace, name }, ctx.signal);
@@ -133,14 +140,55 @@ export class TargetConfigMaps {
    * owned (it would otherwise follow the PrefixSync's deletion even under Retain). Found by owner uid in
    * the managed ConfigMaps' cache, not in memory, so that a restart forgets none.
    */
-  async releaseFormer(psync: PrefixSync, target: string, ctx: ReconcileContext): Promise<void> {
+  async releaseFormer(
+    psync: PrefixSync,
+    target: string,
+    ctx: ReconcileContext,
+    versioned = false,
+  ): Promise<void> {
     const uid = psync.metadata.uid;
+    // A versioned target keeps its versions (pruned apart) and its plain ConfigMap, which workloads may
+    // still reference until their first rollout to a version.
+    const current = (name: string | undefined): boolean =>
+      versioned ? isBaseOrVersion(name, target) : name === target;
     const former = this.managed(psync.metadata.namespace ?? '')
-      .filter(
-        (cm) => cm.metadata?.name !== target && cm.metadata?.ownerReferences?.some((r) => r.uid === uid),
-      )
+      .filter((cm) => !current(cm.metadata?.name) && cm.metadata?.ownerReferences?.some((r) => r.uid === uid))
       .map((cm) => cm.metadata?.name ?? '');
     for (const name of former) await this.release(psync, name, ctx);
+  }
+
+  /**
+   * Deletes the versions of versioned target `base` beyond the newest `keepCount` (by etcd revision),
+   * except those in `keep` (the current and last good ones, and any a workload references).
+   */
+  async pruneVersions(
+    psync: PrefixSync,
+    base: string,
+    keepCount: number,
+    keep: (names: readonly string[]) => Promise<ReadonlySet<string>>,
+    ctx: ReconcileContext,
+  ): Promise<string[]> {
+    const uid = psync.metadata.uid;
+    const versions = this.managed(psync.metadata.namespace ?? '')
+      .filter(
+        (cm) =>
+          cm.metadata?.labels?.[VERSION_OF_LABEL] === base &&
+          cm.metadata.ownerReferences?.some((r) => r.uid === uid),
+      )
+      .sort((a, b) => revisionOf(b) - revisionOf(a));
+    const candidates = versions.slice(keepCount).map((cm) => cm.metadata?.name ?? '');
+    if (candidates.length === 0) return [];
+    const kept = await keep(candidates);
+    const deleted: string[] = [];
+    for (const name of candidates.filter((n) => !kept.has(n))) {
+      try {
+        await this.api.delete({ namespace: psync.metadata.namespace ?? '', name }, { signal: ctx.signal });
+        deleted.push(name);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    return deleted;
   }
 
   private async get(key: ObjectKey, signal: AbortSignal): Promise<V1ConfigMap | undefined> {
@@ -151,6 +199,11 @@ export class TargetConfigMaps {
       throw err;
     }
   }
+}
+
+/** The etcd revision a version was written from (its annotation), 0 when unknown. */
+function revisionOf(cm: V1ConfigMap): number {
+  return Number(cm.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) || 0;
 }
 
 function deletionPolicyOf(psync: PrefixSync): DeletionPolicy {

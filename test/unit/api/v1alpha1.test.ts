@@ -227,9 +227,16 @@ describe('api/v1alpha1', () => {
       assert.deepEqual(withPrefixSyncDefaults(minimal), {
         sourceRef: { name: 'local' },
         prefix: '/a/',
-        target: { name: 'a', format: 'files' },
+        target: { name: 'a', format: 'files', versioned: false, keepVersions: 3 },
         keys: { separator: '.', onInvalid: 'Fail' },
-        rollout: { mode: 'none', targets: [], progressDeadline: '10m', onFailure: 'Halt', minInterval: '0s' },
+        rollout: {
+          mode: 'none',
+          targets: [],
+          progressDeadline: '10m',
+          onFailure: 'Halt',
+          minInterval: '0s',
+          strategy: 'Parallel',
+        },
         debounce: '1s',
         suspend: false,
         deletionPolicy: 'Retain',

@@ -67,7 +67,13 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
     spec: {
       sourceRef: { name: 'platform-etcd' },
       prefix: '/config/payments/',
-      target: { name: 'payments-config', format: 'yaml', key: 'application.yaml' },
+      target: {
+        name: 'payments-config',
+        format: 'yaml',
+        key: 'application.yaml',
+        versioned: true,
+        keepVersions: 5,
+      },
       keys: { separator: '_', onInvalid: 'Skip' },
       rollout: {
         mode: 'targets',
@@ -78,6 +84,7 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
         progressDeadline: '5m',
         onFailure: 'Rollback',
         minInterval: '30s',
+        strategy: 'Ordered',
       },
       debounce: '2s',
       suspend: false,
@@ -635,6 +642,34 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
     }),
     refused: { schema: 'spec.rollout.targets[1]', validator: 'spec.rollout.targets[1]' },
     refusedFor: 'list-type',
+  },
+  {
+    name: 'versioned target without a rollout',
+    object: prefixSync({ target: { name: 'cfg', versioned: true } }),
+    refused: { schema: 'spec.target', validator: 'spec.target.versioned' },
+  },
+  {
+    name: 'keepVersions without versioned',
+    object: prefixSync({ target: { name: 'cfg', keepVersions: 2 }, rollout: { mode: 'auto' } }),
+    refused: { schema: 'spec.target.keepVersions', validator: 'spec.target.keepVersions' },
+  },
+  {
+    name: 'keepVersions 0',
+    object: prefixSync({
+      target: { name: 'cfg', versioned: true, keepVersions: 0 },
+      rollout: { mode: 'auto' },
+    }),
+    refused: { schema: 'spec.target.keepVersions', validator: 'spec.target.keepVersions' },
+  },
+  {
+    name: 'versioned target name too long for its versions',
+    object: prefixSync({ target: { name: 'a'.repeat(243), versioned: true }, rollout: { mode: 'auto' } }),
+    refused: { schema: 'spec.target.name', validator: 'spec.target.name' },
+  },
+  {
+    name: 'Ordered strategy with mode auto',
+    object: prefixSync({ rollout: { mode: 'auto', strategy: 'Ordered' } }),
+    refused: { schema: 'spec.rollout.strategy', validator: 'spec.rollout.strategy' },
   },
   {
     name: 'rollout onFailure not in the enum',
