@@ -131,4 +131,67 @@ describe('PrefixSync versioned ConfigMaps (real etcd + simulator)', function () 
     assert.deepEqual(references(web), [good, 'not-ours', good, good, good]);
     assert.equal((await env.configMap(ns, good))?.data?.['mode'], 'ok');
   });
+
+  it('Ordered with three targets where the second fails: the third never sees the new content, and what was rolled goes back', async () => {
+    const ns = await env.namespace();
+    const prefix = `/${ns}/`;
+    await env.put(`${prefix}mode`, 'ok');
+    for (const name of ['a', 'b', 'c']) {
+      await env.apps.createNamespacedDeployment({
+        namespace: ns,
+        body: {
+          metadata: { name, annotations: name === 'b' ? { [FAIL_WHEN_ANNOTATION]: 'mode=broken' } : {} },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: name } },
+            template: { metadata: { labels: { app: name } }, spec: podSpec },
+          },
+        },
+      });
+    }
+    await env.createPrefixSync(ns, 'app', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'cfg', versioned: true },
+      debounce: '0s',
+      rollout: {
+        mode: 'targets',
+        targets: ['a', 'b', 'c'].map((name) => ({ kind: 'Deployment' as const, name })),
+        strategy: 'Ordered',
+        progressDeadline: '3s',
+        onFailure: 'Rollback',
+      },
+    });
+    await waitFor('first version rolled out', () => rolledOut(ns));
+    const good = await versionOf(ns);
+    const c0 = await env.deployment(ns, 'c');
+    assert.equal(references(c0)[0], good);
+
+    // Watch c's references for as long as the bad content is out.
+    const seenByC = new Set<string>();
+    const badRev = await env.put(`${prefix}mode`, 'broken');
+    await waitFor('rolled back', async () => {
+      for (const r of references(await env.deployment(ns, 'c'))) seenByC.add(r);
+      return (await env.condition(ns, 'app', 'Synced')) === 'False/RolledBack';
+    });
+    await waitFor('rollback rolled out', async () => {
+      for (const r of references(await env.deployment(ns, 'c'))) seenByC.add(r);
+      return rolledOut(ns);
+    });
+    const psync = await env.prefixSync(ns, 'app');
+    assert.equal(psync?.status?.rolledBack?.revision, badRev.toString());
+    assert.match(psync?.status?.rolledBack?.message ?? '', /Deployment b/);
+    assert.deepEqual(
+      [...seenByC].filter((n) => n !== 'not-ours'),
+      [good],
+      'c never saw the new version',
+    );
+    assert.equal(
+      (await env.deployment(ns, 'c')).metadata?.generation,
+      c0.metadata?.generation,
+      'c was never rolled',
+    );
+    for (const name of ['a', 'b'])
+      assert.equal(references(await env.deployment(ns, name))[0], good, `${name} rolled back`);
+  });
 });
