@@ -144,6 +144,8 @@ describe('PrefixSync rollouts that watch their result (real etcd + simulator)', 
     assert.equal(good?.status?.lastGood?.contentHash, goodHash, 'the first sync is the last good content');
 
     const badRev = await env.put(`${prefix}mode`, 'broken');
+    // etcd no longer holds the good revision: the rollback must not need it.
+    await env.etcdClient.kv.compact(badRev);
     await waitFor('rolled back', async () => (await conditions(ns))['Synced'] === 'False/RolledBack');
     const held = await env.prefixSync(ns, 'app');
     assert.equal(held?.status?.rolledBack?.revision, badRev.toString());
@@ -339,5 +341,46 @@ describe('PrefixSync rollouts that watch their result (real etcd + simulator)', 
       (await env.prefixSync(ns, 'app'))?.status?.conditions?.find((c) => c.type === 'RolledOut')?.message ??
       '';
     assert.match(message, /Deployment bystander does not use ConfigMap cfg/);
+  });
+
+  it('an upgrade from the single config-hash annotation restarts nothing; the next change rolls once, with both annotations', async () => {
+    const { ns, prefix } = await app({ mode: 'targets', targets: [{ kind: 'Deployment', name: 'web' }] });
+    const hash = (await env.prefixSync(ns, 'app'))?.status?.contentHash ?? '';
+    // What an earlier release left: only the single annotation, carrying the current hash.
+    const res = await fetch(`${env.sim.url}/apis/apps/v1/namespaces/${ns}/deployments/web`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+      body: JSON.stringify({
+        spec: { template: { metadata: { annotations: { [CONFIG_HASH_ANNOTATION]: hash } } } },
+      }),
+    });
+    assert.equal(res.status, 200);
+    await env.closeManagers();
+    const g0 = (await env.deployment(ns, 'web')).metadata?.generation;
+    await env.startManager();
+    await env.patchPrefixSync(ns, 'app', {
+      metadata: { annotations: { 'etcdconfig.dev/force-sync': 'after-upgrade' } },
+    });
+    await waitFor(
+      'resynced after the upgrade',
+      async () => (await conditions(ns))['Ready'] === 'True/Synced',
+    );
+    assert.equal(
+      (await env.deployment(ns, 'web')).metadata?.generation,
+      g0,
+      'the upgrade restarted the workload',
+    );
+    await env.put(`${prefix}mode`, 'next');
+    await waitFor(
+      'rolled',
+      async () =>
+        (await conditions(ns))['RolledOut'] === 'True/RolledOut' &&
+        (await env.deployment(ns, 'web')).metadata?.generation !== g0,
+    );
+    const web = await env.deployment(ns, 'web');
+    assert.equal(web.metadata?.generation, (g0 ?? 0) + 1, 'one rollout');
+    const now = (await env.prefixSync(ns, 'app'))?.status?.contentHash;
+    assert.equal(templateHashOf(web), now);
+    assert.equal(web.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION], now);
   });
 });
