@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { formatDuration, parseDuration, validateLabelSelector } from '../api/index.js';
+import { formatDuration, parseDuration, validateLabelSelector, type WorkloadKind } from '../api/index.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from '../observability/index.js';
 import { DEFAULT_LEASE_NAME, Manager, parseBindAddress } from '../operator/index.js';
 import { RETRY_JITTER } from '../runtime/index.js';
@@ -62,6 +62,15 @@ Flags (environment variable in brackets; flags win):
                            also restart a workload named in rollout.targets whose pod template does not
                            reference the ConfigMap; by default it is left alone and reported
                            (TargetNotConsumer) [${ENV}ROLLOUT_NON_CONSUMERS] (default false)
+  --rollout-cronjobs BOOL  also roll CronJobs (batch/v1): a change annotates the pod template of their
+                           job template, so the next Job runs the new content; running Jobs are not
+                           restarted. Needs get/list/watch/patch on cronjobs.batch
+                           [${ENV}ROLLOUT_CRONJOBS] (default false)
+  --rollout-argo-rollouts BOOL
+                           also roll Argo Rollouts (argoproj.io/v1alpha1 Rollout), followed through their
+                           own status. Needs get/list/watch/patch on rollouts.argoproj.io; without the
+                           CRD, Rollout targets fail and the rest goes on [${ENV}ROLLOUT_ARGO_ROLLOUTS]
+                           (default false)
   --identity NAME          leader-election identity [POD_NAME] (default: host name + random suffix)
   -h, --help               show this help
 
@@ -92,6 +101,10 @@ export interface RunArgs {
   resyncPeriodMs: number;
   sourceProbePeriodMs: number;
   rolloutNonConsumers: boolean;
+  /** Roll CronJobs too (`--rollout-cronjobs`). */
+  rolloutCronJobs: boolean;
+  /** Roll Argo Rollouts too (`--rollout-argo-rollouts`). */
+  rolloutArgoRollouts: boolean;
   maxConcurrentRollouts: number;
   identity?: string;
 }
@@ -118,6 +131,8 @@ const FLAGS = {
   '--source-probe-period': `${ENV}SOURCE_PROBE_PERIOD`,
   '--rollout-non-consumers': `${ENV}ROLLOUT_NON_CONSUMERS`,
   '--max-concurrent-rollouts': `${ENV}MAX_CONCURRENT_ROLLOUTS`,
+  '--rollout-cronjobs': `${ENV}ROLLOUT_CRONJOBS`,
+  '--rollout-argo-rollouts': `${ENV}ROLLOUT_ARGO_ROLLOUTS`,
   '--identity': 'POD_NAME',
 } as const;
 type Flag = keyof typeof FLAGS;
@@ -240,6 +255,11 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
       get('--rollout-non-consumers') ?? 'false',
       where('--rollout-non-consumers'),
     ),
+    rolloutCronJobs: parseBool(get('--rollout-cronjobs') ?? 'false', where('--rollout-cronjobs')),
+    rolloutArgoRollouts: parseBool(
+      get('--rollout-argo-rollouts') ?? 'false',
+      where('--rollout-argo-rollouts'),
+    ),
   };
   if (namespace !== undefined) args.namespace = namespace;
   const kubeconfig = given.get('--kubeconfig');
@@ -249,6 +269,17 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
   const identity = get('--identity');
   if (identity !== undefined) args.identity = identity;
   return args;
+}
+
+/** The workload kinds the operator rolls: the `apps` kinds, and those the flags switch on. */
+export function rolloutKinds(args: Pick<RunArgs, 'rolloutCronJobs' | 'rolloutArgoRollouts'>): WorkloadKind[] {
+  return [
+    'Deployment',
+    'StatefulSet',
+    'DaemonSet',
+    ...(args.rolloutCronJobs ? (['CronJob'] as const) : []),
+    ...(args.rolloutArgoRollouts ? (['Rollout'] as const) : []),
+  ];
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -349,6 +380,7 @@ export async function runMain(argv: string[]): Promise<number> {
     sourceProbeIntervalMs: args.sourceProbePeriodMs,
     ...(args.rolloutNonConsumers ? { restartNonConsumers: true } : {}),
     ...(args.maxConcurrentRollouts > 0 ? { maxConcurrentRollouts: args.maxConcurrentRollouts } : {}),
+    rolloutKinds: rolloutKinds(args),
     logger,
     ...(args.shardSelector !== undefined ? { shardSelector: args.shardSelector } : {}),
   });

@@ -1,6 +1,8 @@
 // The typed Kubernetes layer over @kubernetes/client-node (DESIGN.md §2): typed clients, self-restarting
 // informers, the Event recorder, and the typed errors every call throws.
 export { AccessReviewClient } from './access-reviews.js';
+export { ARGO_ROLLOUT_RESOURCE, ArgoRolloutClient, ArgoRolloutsNotServedError } from './argo-rollouts.js';
+export type { ArgoRollout, ArgoRolloutCondition } from './argo-rollouts.js';
 export type {
   AccessReviewResult,
   AccessReviewer,
@@ -42,5 +44,12 @@ export { LeaseClient } from './leases.js';
 export type { CallOptions } from './request-options.js';
 export { objectKey, parseObjectKey } from './types.js';
 export type { ListOptions, ListResult, ListWatchSource, ObjectKey } from './types.js';
-export { WORKLOAD_KINDS, WorkloadClient } from './workloads.js';
-export type { Workload, WorkloadKind, WorkloadRef } from './workloads.js';
+export {
+  DEFAULT_WORKLOAD_KINDS,
+  UnsupportedWorkloadError,
+  WORKLOAD_KINDS,
+  WorkloadClient,
+  WorkloadKindDisabledError,
+  podTemplateOf,
+} from './workloads.js';
+export type { Workload, WorkloadClientOptions, WorkloadKind, WorkloadRef } from './workloads.js';

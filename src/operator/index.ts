@@ -39,4 +39,4 @@ export type { MetricsSecurityOptions, SecureMetricsDeps } from './secure-metrics
 export { SELF_SIGNED_VALIDITY_MS, selfSignedCertificate } from './self-signed-certificate.js';
 export type { SelfSignedOptions } from './self-signed-certificate.js';
 export { OPERATOR_PERMISSIONS, UNREACHED_CALLS } from './permissions.js';
-export type { PermissionNeed, PermissionVerb } from './permissions.js';
+export type { PermissionMode, PermissionNeed, PermissionVerb } from './permissions.js';

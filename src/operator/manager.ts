@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { WorkloadKind } from '../api/index.js';
 import { operatorControllers } from '../controller/index.js';
 import type { EtcdClientOptions } from '../etcd/index.js';
 import { EventClient, EventRecorder, LeaseClient } from '../kube/index.js';
@@ -64,6 +65,11 @@ export interface ManagerOptions {
   restartNonConsumers?: boolean;
   /** Most rollouts in progress at once (see ControllerEnv). Default no limit. */
   maxConcurrentRollouts?: number;
+  /**
+   * The workload kinds rollouts restart and watch (see ControllerEnv). Default Deployment,
+   * StatefulSet, DaemonSet; add CronJob and Rollout (Argo Rollouts) only with their RBAC granted.
+   */
+  rolloutKinds?: readonly WorkloadKind[];
   /** Probe period of each ClusterEtcdSource. Default 10 s. */
   sourceProbeIntervalMs?: number;
   /** etcd client timeouts. Default connect 2 s, request 5 s. */
@@ -190,6 +196,7 @@ export class Manager {
       ...(o.resyncPeriodMs !== undefined ? { resyncPeriodMs: o.resyncPeriodMs } : {}),
       ...(o.restartNonConsumers ? { restartNonConsumers: true } : {}),
       ...(o.maxConcurrentRollouts ? { maxConcurrentRollouts: o.maxConcurrentRollouts } : {}),
+      ...(o.rolloutKinds ? { rolloutKinds: o.rolloutKinds } : {}),
       ...(o.sourceProbeIntervalMs !== undefined ? { sourceProbeIntervalMs: o.sourceProbeIntervalMs } : {}),
       ...(o.etcdClientOptions ? { etcdClientOptions: o.etcdClientOptions } : {}),
     });

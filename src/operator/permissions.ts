@@ -25,12 +25,17 @@ export interface PermissionNeed {
    */
   readonly evidence?: { readonly file: string; readonly text: string };
   /**
-   * Set when only one mode of the operator needs it: `metricsSecure` — /metrics served behind
-   * TokenReview and SubjectAccessReview (`--metrics-secure`, the chart's `metrics.secure`), which the
-   * chart grants only then. Unset: always needed.
+   * Set when only one mode of the operator needs it, which the chart grants only then:
+   * `metricsSecure` — /metrics served behind TokenReview and SubjectAccessReview (`--metrics-secure`,
+   * the chart's `metrics.secure`); `rolloutCronJobs` — rollouts of CronJobs (`--rollout-cronjobs`,
+   * `rollout.cronJobs.enabled`); `rolloutArgoRollouts` — rollouts of Argo Rollouts
+   * (`--rollout-argo-rollouts`, `rollout.argoRollouts.enabled`). Unset: always needed.
    */
-  readonly onlyWhen?: 'metricsSecure';
+  readonly onlyWhen?: PermissionMode;
 }
+
+/** An optional mode of the operator that needs permissions of its own (see `PermissionNeed.onlyWhen`). */
+export type PermissionMode = 'metricsSecure' | 'rolloutCronJobs' | 'rolloutArgoRollouts';
 
 const PSYNC_RECONCILER = 'src/controller/prefixsync/reconciler.ts';
 const PSYNC_ROLLOUT = 'src/controller/prefixsync/rollout.ts';
@@ -49,6 +54,15 @@ const INFORMER = 'src/kube/informer.ts';
 /** Where every informer (and the Lease watch) opens its watch. */
 const INFORMER_WATCH = 'src/kube/watch-request.ts#req.watcher.watch';
 const REVIEWS = 'src/kube/access-reviews.ts';
+const WORKLOADS = 'src/kube/workloads.ts';
+const ARGO = 'src/kube/argo-rollouts.ts';
+/** The informer of a workload kind, made for the kinds the operator rolls. */
+const WORKLOAD_INFORMER = [
+  `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
+  `${PSYNC_SETUP}#workloadInformer(informers)`,
+  `${INFORMER}#this.source.list`,
+  INFORMER_WATCH,
+];
 const METRICS_ACCESS = 'src/operator/metrics-access.ts';
 
 /** Every permission the operator needs: nothing more (a test checks each is used), nothing less. */
@@ -200,9 +214,12 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${PSYNC_ROLLOUT}#api.get`,
       `${PSYNC_ROLLOUT_STEP}#followRollout`,
       `${PSYNC_PROGRESS}#api.get`,
+      `${PSYNC_ROLLOUT_STEP}#deps.workloads.get`,
       'src/kube/workloads.ts#this.api.readNamespacedDeployment',
       `${PSYNC_ROLLOUT}#api.list`,
+      `${PSYNC_RECONCILER}#this.options.workloads.list`,
       'src/kube/workloads.ts#listWorkloads',
+      'src/kube/workloads.ts#listAppsWorkloads',
       'src/kube/workloads.ts#api.listNamespacedDeployment',
       `${PSYNC_ROLLOUT}#patchHash`,
       `${PSYNC_ROLLOUT}#api.patchPodTemplateAnnotations`,
@@ -224,8 +241,11 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${PSYNC_ROLLOUT_STEP}#rollOut`,
       `${PSYNC_ROLLOUT}#findTargets`,
       `${PSYNC_ROLLOUT_STEP}#followRollout`,
+      `${PSYNC_ROLLOUT_STEP}#deps.workloads.get`,
       'src/kube/workloads.ts#this.api.readNamespacedStatefulSet',
+      `${PSYNC_RECONCILER}#this.options.workloads.list`,
       'src/kube/workloads.ts#listWorkloads',
+      'src/kube/workloads.ts#listAppsWorkloads',
       'src/kube/workloads.ts#api.listNamespacedStatefulSet',
       'src/kube/workloads.ts#this.api.patchNamespacedStatefulSet',
       `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
@@ -245,8 +265,11 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${PSYNC_ROLLOUT_STEP}#rollOut`,
       `${PSYNC_ROLLOUT}#findTargets`,
       `${PSYNC_ROLLOUT_STEP}#followRollout`,
+      `${PSYNC_ROLLOUT_STEP}#deps.workloads.get`,
       'src/kube/workloads.ts#this.api.readNamespacedDaemonSet',
+      `${PSYNC_RECONCILER}#this.options.workloads.list`,
       'src/kube/workloads.ts#listWorkloads',
+      'src/kube/workloads.ts#listAppsWorkloads',
       'src/kube/workloads.ts#api.listNamespacedDaemonSet',
       'src/kube/workloads.ts#this.api.patchNamespacedDaemonSet',
       `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
@@ -254,6 +277,51 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/workloads.ts#api.listDaemonSetForAllNamespaces',
+    ],
+  },
+  {
+    apiGroup: 'batch',
+    resource: 'cronjobs',
+    verbs: ['get', 'list', 'watch', 'patch'],
+    scope: 'cluster',
+    onlyWhen: 'rolloutCronJobs',
+    why: "rollout of CronJobs (--rollout-cronjobs): as for Deployments, but the patch sets the annotations of the job template's pod template, so the next Job runs the new content; running Jobs are left alone (the operator never touches Jobs)",
+    calls: [
+      `${PSYNC_ROLLOUT_STEP}#rollOut`,
+      `${PSYNC_ROLLOUT}#findTargets`,
+      `${PSYNC_ROLLOUT_STEP}#followRollout`,
+      `${PSYNC_ROLLOUT_STEP}#deps.workloads.get`,
+      `${WORKLOADS}#this.batch.readNamespacedCronJob`,
+      `${WORKLOADS}#listWorkloads`,
+      `${WORKLOADS}#listCronJobs`,
+      `${WORKLOADS}#api.listNamespacedCronJob`,
+      `${WORKLOADS}#this.batch.patchNamespacedCronJob`,
+      ...WORKLOAD_INFORMER,
+      `${WORKLOADS}#api.listCronJobForAllNamespaces`,
+    ],
+  },
+  {
+    apiGroup: 'argoproj.io',
+    resource: 'rollouts',
+    verbs: ['get', 'list', 'watch', 'patch'],
+    scope: 'cluster',
+    onlyWhen: 'rolloutArgoRollouts',
+    why: "rollout of Argo Rollouts (--rollout-argo-rollouts): as for Deployments (a JSON merge patch of spec.template), followed through the Rollout's own status; a list of at most one Rollout tells a missing Rollout from a missing CRD",
+    calls: [
+      `${PSYNC_ROLLOUT_STEP}#rollOut`,
+      `${PSYNC_ROLLOUT}#findTargets`,
+      `${PSYNC_ROLLOUT_STEP}#followRollout`,
+      `${PSYNC_ROLLOUT_STEP}#deps.workloads.get`,
+      `${WORKLOADS}#this.rollouts.get`,
+      `${ARGO}#this.api.getNamespacedCustomObject`,
+      `${ARGO}#this.isServed`,
+      `${ARGO}#this.api.listNamespacedCustomObject`,
+      `${WORKLOADS}#listWorkloads`,
+      `${WORKLOADS}#apis.rollouts.list`,
+      `${WORKLOADS}#this.rollouts.patchMerge`,
+      `${ARGO}#this.api.patchNamespacedCustomObject`,
+      ...WORKLOAD_INFORMER,
+      `${ARGO}#this.api.listClusterCustomObject`,
     ],
   },
   {

@@ -7,6 +7,7 @@ import {
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
+import { podTemplateOf } from '../../kube/index.js';
 import type { ReconcileContext } from '../../runtime/index.js';
 import { findCondition } from '../shared/conditions.js';
 import { errorText } from './outcome.js';
@@ -226,7 +227,7 @@ async function checkTargets(
   const notConsumers = found
     .filter(
       (t) =>
-        !deps.restartNonConsumers && !podSpecUsesConfigMap(t.workload.spec?.template.spec, spec.target.name),
+        !deps.restartNonConsumers && !podSpecUsesConfigMap(podTemplateOf(t.workload)?.spec, spec.target.name),
     )
     .map((t) => `${t.kind} ${t.workload.metadata?.name ?? ''}`);
   if (notConsumers.length > 0) {

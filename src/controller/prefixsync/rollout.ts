@@ -15,6 +15,7 @@ import {
 import {
   ConflictError,
   NotFoundError,
+  podTemplateOf,
   type CallOptions,
   type ListOptions,
   type ListResult,
@@ -26,6 +27,8 @@ import { isBaseOrVersion, referencedConfigMaps, retargetReferences } from './ver
 
 /** The workload operations a rollout needs (the kube layer's WorkloadClient). */
 export interface WorkloadApi {
+  /** The kinds it handles (the operator's rollout kinds); mode `auto` lists only these. Default all. */
+  readonly kinds?: readonly WorkloadKind[];
   get(ref: WorkloadRef, options?: CallOptions): Promise<Workload>;
   list(kind: WorkloadKind, options: ListOptions & { namespace: string }): Promise<ListResult<Workload>>;
   /** With `options.resourceVersion`, only if the workload is still at that version (else 409). */
@@ -84,7 +87,7 @@ export function autoTargets(
 ): KindedWorkload[] {
   return workloads.filter(
     ({ workload }) =>
-      podSpecUsesConfigMap(workload.spec?.template.spec, name, versioned) &&
+      podSpecUsesConfigMap(podTemplateOf(workload)?.spec, name, versioned) &&
       (selector === undefined || labelSelectorMatches(selector, workload.metadata?.labels ?? {})),
   );
 }
@@ -94,7 +97,7 @@ export function autoTargets(
  * annotation, else under the single annotation of earlier releases (so an upgrade restarts nothing).
  */
 export function templateHash(workload: Workload, prefixSyncName: string): string | undefined {
-  const annotations = workload.spec?.template.metadata?.annotations;
+  const annotations = podTemplateOf(workload)?.metadata?.annotations;
   return annotations?.[configHashAnnotation(prefixSyncName)] ?? annotations?.[CONFIG_HASH_ANNOTATION];
 }
 
@@ -135,11 +138,11 @@ async function patchHash(
   let current = workload;
   for (let attempt = 1; ; attempt++) {
     const podSpec = version
-      ? retargetReferences(current.spec?.template.spec, version.base, version.name)
+      ? retargetReferences(podTemplateOf(current)?.spec, version.base, version.name)
       : undefined;
     if (templateHash(current, prefixSyncName) === hash && podSpec === undefined) return false;
     const key = configHashAnnotation(prefixSyncName);
-    const after = { ...current.spec?.template.metadata?.annotations, [key]: hash };
+    const after = { ...podTemplateOf(current)?.metadata?.annotations, [key]: hash };
     const patch = { [key]: hash, [CONFIG_HASH_ANNOTATION]: summaryHash(after) ?? hash };
     try {
       const resourceVersion = current.metadata?.resourceVersion;
@@ -251,7 +254,7 @@ export async function rollOut(
       if (
         request.restartNonConsumers ||
         podSpecUsesConfigMap(
-          target.workload.spec?.template.spec,
+          podTemplateOf(target.workload)?.spec,
           configMapName,
           request.version !== undefined,
         )
@@ -261,7 +264,7 @@ export async function rollOut(
     }
   } else if (rollout.mode === 'auto') {
     const all: KindedWorkload[] = [];
-    for (const kind of WORKLOAD_KINDS) {
+    for (const kind of api.kinds ?? WORKLOAD_KINDS) {
       const list = await api.list(kind, { namespace, ...options });
       all.push(...list.items.map((workload) => ({ kind, workload })));
     }

@@ -4,11 +4,10 @@
 // pending changes, shared etcd connections).
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
-import { WORKLOAD_KINDS, type PrefixSync } from '../../api/index.js';
+import type { PrefixSync } from '../../api/index.js';
 import {
   ConfigMapClient,
   ControllerRevisionClient,
-  WorkloadClient,
   type Informer,
   type Workload,
 } from '../../kube/index.js';
@@ -46,6 +45,7 @@ import {
   routeMirrorChange,
   workloadChanged,
 } from './triggers.js';
+import { rolloutKindsOf, workloadClientFor } from './workload-kinds.js';
 
 /** The controller's name in logs and metrics. */
 export const PREFIX_SYNC_CONTROLLER = 'prefixsync';
@@ -106,7 +106,7 @@ export class PrefixSyncSetup implements ControllerSetup {
     // A rollout target created, deleted or changed (or, in mode auto, a workload that uses the
     // ConfigMap) is checked at once: TargetNotFound clears without waiting for the resync.
     // A workload's status moving wakes the PrefixSyncs following its rollout.
-    for (const kind of WORKLOAD_KINDS) {
+    for (const kind of rolloutKindsOf(this.env)) {
       const inNamespace = (workload: Workload): PrefixSync[] =>
         caches.prefixSyncs.store
           .listByNamespace(workload.metadata?.namespace ?? '')
@@ -149,7 +149,7 @@ export class PrefixSyncSetup implements ControllerSetup {
         new ConfigMapClient(env.kubeConfig),
         new ReadThroughCache((k) => caches.configMaps.store.get(k.name, k.namespace)),
       ),
-      workloads: new WorkloadClient(env.kubeConfig),
+      workloads: workloadClientFor(env),
       history: new ControllerRevisionClient(env.kubeConfig),
       ...(env.restartNonConsumers ? { restartNonConsumers: true } : {}),
       ...(env.maxConcurrentRollouts ? { maxConcurrentRollouts: env.maxConcurrentRollouts } : {}),

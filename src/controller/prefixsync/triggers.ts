@@ -10,7 +10,7 @@ import {
   type PrefixSync,
   type WorkloadKind,
 } from '../../api/index.js';
-import type { Workload } from '../../kube/index.js';
+import { podTemplateOf, type Workload } from '../../kube/index.js';
 import type { Request } from '../../runtime/index.js';
 import { podSpecUsesConfigMap } from './rollout.js';
 
@@ -83,7 +83,7 @@ export function requestsForWorkload(
           return (rollout.targets ?? []).some((t) => t.kind === kind && t.name === name);
         case 'auto':
           return (
-            podSpecUsesConfigMap(workload.spec?.template.spec, p.spec.target?.name ?? '') &&
+            podSpecUsesConfigMap(podTemplateOf(workload)?.spec, p.spec.target?.name ?? '') &&
             selectorMatches(rollout.selector, workload.metadata?.labels ?? {})
           );
         default:

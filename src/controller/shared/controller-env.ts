@@ -1,6 +1,7 @@
 // What the operator's controllers are made from: the cluster they act on, the operator's settings,
 // and the manager's shared services (Events, metrics, logs).
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { WorkloadKind } from '../../api/index.js';
 import type { EtcdClientOptions } from '../../etcd/index.js';
 import type { Logger, OperatorMetrics } from '../../observability/index.js';
 import type { EventSink } from './events.js';
@@ -23,6 +24,12 @@ export interface ControllerEnv {
    * whoever may edit PrefixSyncs cannot restart workloads through the operator.
    */
   readonly restartNonConsumers?: boolean;
+  /**
+   * The workload kinds rollouts restart, watch and find (mode auto): default Deployment, StatefulSet
+   * and DaemonSet; CronJob and Rollout (Argo Rollouts) when enabled (`--rollout-cronjobs`,
+   * `--rollout-argo-rollouts`). A target of another kind fails with RolloutFailed saying how to enable it.
+   */
+  readonly rolloutKinds?: readonly WorkloadKind[];
   /** Most rollouts in progress at once over every PrefixSync; 0 or absent: no limit. */
   readonly maxConcurrentRollouts?: number;
   /** Safety-net resync of every PrefixSync. Default 10 min. */

@@ -25,6 +25,8 @@ export const INFORMER_KEYS = {
   deployments: 'deployments.apps',
   statefulSets: 'statefulsets.apps',
   daemonSets: 'daemonsets.apps',
+  cronJobs: 'cronjobs.batch',
+  argoRollouts: 'rollouts.argoproj.io',
 } as const;
 
 /** The registry key of each workload kind's informer. */
@@ -32,6 +34,8 @@ const WORKLOAD_INFORMER_KEYS: Readonly<Record<WorkloadKind, string>> = {
   Deployment: INFORMER_KEYS.deployments,
   StatefulSet: INFORMER_KEYS.statefulSets,
   DaemonSet: INFORMER_KEYS.daemonSets,
+  CronJob: INFORMER_KEYS.cronJobs,
+  Rollout: INFORMER_KEYS.argoRollouts,
 };
 
 function options<T extends KubernetesObject>(
@@ -106,16 +110,19 @@ export function operatorSecretInformer(registry: InformerRegistry, env: Controll
 }
 
 /**
- * Every workload of `kind` (Deployments, StatefulSets or DaemonSets) in every namespace: the ones a
- * rollout may restart, watched so that a target created, deleted or changed is noticed at once.
+ * Every workload of `kind` in every namespace: the ones a rollout may restart, watched so that a target
+ * created, deleted or changed is noticed at once. Ask only for the kinds the operator rolls (their RBAC
+ * may be granted only then). Argo Rollouts' informer syncs (empty) while its CRD is not installed: it
+ * logs that once, keeps looking with backoff, and the rest of the operator does not wait for it.
  */
 export function workloadInformer(
   registry: InformerRegistry,
   env: ControllerEnv,
   kind: WorkloadKind,
 ): Informer<Workload> {
+  const logger = env.logger.child({ component: 'informer' });
   return registry.informer(
     WORKLOAD_INFORMER_KEYS[kind],
-    () => new Informer(options(env, new WorkloadClient(env.kubeConfig).source(kind))),
+    () => new Informer(options(env, new WorkloadClient(env.kubeConfig, { logger }).source(kind))),
   );
 }

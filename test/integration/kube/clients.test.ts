@@ -12,6 +12,7 @@ import {
   ServerError,
   TransportError,
   WorkloadClient,
+  podTemplateOf,
 } from '../../../src/kube/index.js';
 import { installWidgetCrd, widget, WIDGETS, type Widget } from './widget-crd.js';
 import { waitFor } from './support.js';
@@ -162,11 +163,11 @@ describe('typed clients (client-node over HTTP against the simulator)', function
         const patched = await workloads.patchPodTemplateAnnotations(ref, {
           'etcdconfig.dev/config-hash': 'abc',
         });
-        assert.deepEqual(patched.spec?.template.metadata?.annotations, {
+        assert.deepEqual(podTemplateOf(patched)?.metadata?.annotations, {
           keep: 'me',
           'etcdconfig.dev/config-hash': 'abc',
         });
-        assert.equal(patched.spec?.template.spec?.containers[0]?.image, 'busybox');
+        assert.equal(podTemplateOf(patched)?.spec?.containers[0]?.image, 'busybox');
         assert.equal(patched.metadata?.generation, (before.metadata?.generation ?? 1) + 1);
         const again = await workloads.patchPodTemplateAnnotations(ref, {
           'etcdconfig.dev/config-hash': 'abc',
@@ -184,7 +185,7 @@ describe('typed clients (client-node over HTTP against the simulator)', function
         namespace: NS,
         name: 'd',
       });
-      assert.equal(deployment.spec?.template.metadata?.annotations?.['etcdconfig.dev/config-hash'], 'abc');
+      assert.equal(podTemplateOf(deployment)?.metadata?.annotations?.['etcdconfig.dev/config-hash'], 'abc');
       await assert.rejects(
         workloads.patchPodTemplateAnnotations(
           { kind: 'Deployment', namespace: NS, name: 'nope' },

@@ -19,6 +19,7 @@ interface DerivedRequest {
 const GROUP_OF_CLASS: Record<string, string> = {
   CoreV1Api: '',
   AppsV1Api: 'apps',
+  BatchV1Api: 'batch',
   CoordinationV1Api: 'coordination.k8s.io',
   AuthenticationV1Api: 'authentication.k8s.io',
   AuthorizationV1Api: 'authorization.k8s.io',
@@ -32,6 +33,11 @@ const VERB_OF_PREFIX: Record<string, string> = {
   replace: 'update',
   patch: 'patch',
   delete: 'delete',
+};
+
+/** Files whose CustomObjectsApi calls are bound to another group's resource than ours. */
+const CUSTOM_OBJECTS_OF_FILE: Record<string, { apiGroup: string; resource: string }> = {
+  'src/kube/argo-rollouts.ts': { apiGroup: 'argoproj.io', resource: 'rollouts' },
 };
 
 function crdPlurals(): string[] {
@@ -55,9 +61,10 @@ function derive(site: KubeCallSite): DerivedRequest {
   if (group === undefined || !match)
     throw new Error(`cannot read ${cls}.${method}: teach this test its request`);
   const [, prefix = '', , kind = '', status, forAll] = match;
+  const foreign = kind === 'CustomObject' ? CUSTOM_OBJECTS_OF_FILE[site.key.split('#')[0] ?? ''] : undefined;
   return {
-    apiGroup: group,
-    resource: kind === 'CustomObject' ? undefined : `${kind.toLowerCase()}s`,
+    apiGroup: foreign?.apiGroup ?? group,
+    resource: foreign?.resource ?? (kind === 'CustomObject' ? undefined : `${kind.toLowerCase()}s`),
     subresource: status ? 'status' : undefined,
     verb: VERB_OF_PREFIX[prefix] ?? prefix,
     allNamespaces: forAll !== undefined,

@@ -13,7 +13,13 @@ import { nextStatus, type WorkloadApi } from '../../../src/controller/index.js';
 import { RolloutSlots } from '../../../src/controller/prefixsync/rollout-slots.js';
 import { rolloutStep } from '../../../src/controller/prefixsync/rollout-step.js';
 import type { RolloutOutcome } from '../../../src/controller/prefixsync/status.js';
-import { NotFoundError, ServerError, type Workload, type WorkloadRef } from '../../../src/kube/index.js';
+import {
+  NotFoundError,
+  ServerError,
+  podTemplateOf,
+  type Workload,
+  type WorkloadRef,
+} from '../../../src/kube/index.js';
 import { silentLogger } from '../../../src/observability/index.js';
 import type { ReconcileContext } from '../../../src/runtime/index.js';
 import { prefixSync } from './fixtures.js';
@@ -86,7 +92,7 @@ class FakeWorkloads implements WorkloadApi {
       return Promise.reject(new ServerError('admission webhook timed out', 500, 'InternalError'));
     const w = this.objects.get(key);
     if (!w) return Promise.reject(new NotFoundError(`${key} not found`, 404, 'NotFound'));
-    const template = w.spec?.template;
+    const template = podTemplateOf(w);
     if (template) {
       const merged: Record<string, string> = { ...template.metadata?.annotations };
       for (const [k, v] of Object.entries(annotations)) {
@@ -158,7 +164,7 @@ class Harness {
 }
 
 const templateHashOf = (w: Workload | undefined): string | undefined =>
-  w?.spec?.template.metadata?.annotations?.[HASH];
+  (w && podTemplateOf(w))?.metadata?.annotations?.[HASH];
 
 const targets = (...names: string[]): PrefixSyncSpec['rollout'] => ({
   mode: 'targets',
@@ -429,7 +435,7 @@ describe('the rollout step (rolloutStep)', () => {
       const h = new Harness(api, targets('web'));
       await h.sync('h1');
       await h.sync('h2');
-      const template = web.spec?.template;
+      const template = podTemplateOf(web);
       if (template) template.metadata = { annotations: { [HASH]: 'h1' } };
       const failed = await h.sync('h2');
       assert.match(failed.kind === 'failed' ? failed.message : '', /carries content hash h1, not h2/);
@@ -440,7 +446,7 @@ describe('the rollout step (rolloutStep)', () => {
     it('an upgrade from the single annotation restarts nothing; the next rollout sets its own and the summary in one patch', async () => {
       const api = new FakeWorkloads();
       const web = deployment('web');
-      const template = web.spec?.template;
+      const template = podTemplateOf(web);
       if (template) template.metadata = { annotations: { [LEGACY]: 'h1', other: 'kept' } };
       api.objects.set('Deployment/web', web);
       const h = new Harness(api, targets('web'));
@@ -448,7 +454,7 @@ describe('the rollout step (rolloutStep)', () => {
       assert.deepEqual(await h.sync('h1'), { kind: 'initial' });
       assert.deepEqual(api.patches(), [], 'same content after the upgrade: nothing restarted');
       await h.sync('h2');
-      assert.deepEqual(api.objects.get('Deployment/web')?.spec?.template.metadata?.annotations, {
+      assert.deepEqual(podTemplateOf(api.objects.get('Deployment/web')!)?.metadata?.annotations, {
         other: 'kept',
         [HASH]: 'h2',
         [LEGACY]: 'h2',
@@ -489,7 +495,7 @@ describe('the rollout step (rolloutStep)', () => {
       const api = new FakeWorkloads();
       api.objects.set('Deployment/web', deployment('web'));
       const other = deployment('other');
-      const spec = other.spec?.template.spec;
+      const spec = podTemplateOf(other)?.spec;
       if (spec) spec.volumes = [{ name: 'v', configMap: { name: 'someone-elses' } }];
       api.objects.set('Deployment/other', other);
       const h = new Harness(api, targets('web', 'other'));

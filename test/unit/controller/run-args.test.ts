@@ -22,6 +22,8 @@ describe('run flags', () => {
       resyncPeriodMs: 600_000,
       sourceProbePeriodMs: 10_000,
       rolloutNonConsumers: false,
+      rolloutCronJobs: false,
+      rolloutArgoRollouts: false,
       maxConcurrentRollouts: 0,
     });
   });
