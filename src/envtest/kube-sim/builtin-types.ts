@@ -98,6 +98,34 @@ function workloadColumns(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet'): Tabl
   ];
 }
 
+/** `kubectl get cronjobs` columns (kube-apiserver 1.33's, without the wide ones). */
+function cronJobColumns(): TableColumn[] {
+  const spec = (o: JsonObject): JsonObject | undefined => objectAt(o, 'spec');
+  const status = (o: JsonObject): JsonObject | undefined => objectAt(o, 'status');
+  return [
+    col('Schedule', 'string', (o) => stringAt(spec(o), 'schedule') ?? ''),
+    col('Timezone', 'string', (o) => stringAt(spec(o), 'timeZone') ?? '<none>'),
+    col('Suspend', 'boolean', (o) => spec(o)?.['suspend'] === true),
+    col('Active', 'integer', (o) => {
+      const active = status(o)?.['active'];
+      return Array.isArray(active) ? active.length : 0;
+    }),
+    col('Last Schedule', 'string', (o, now) =>
+      status(o)?.['lastScheduleTime'] ? ageOf(status(o)?.['lastScheduleTime'], now) : '<none>',
+    ),
+    AGE,
+  ];
+}
+
+/** A Job's Status column: Complete, Failed or Running, from its conditions. */
+function jobStatus(o: JsonObject): string {
+  const conditions = objectAt(o, 'status')?.['conditions'];
+  const list = Array.isArray(conditions) ? conditions.filter(isObject) : [];
+  const holds = (type: string): boolean =>
+    list.some((c) => stringAt(c, 'type') === type && stringAt(c, 'status') === 'True');
+  return holds('Complete') ? 'Complete' : holds('Failed') ? 'Failed' : 'Running';
+}
+
 function pathGetter(...path: string[]): FieldGetter {
   return (o) => {
     let cur: unknown = o;
@@ -314,6 +342,42 @@ export function builtinTypes(): ResourceType[] {
         columns: workloadColumns(kind),
       }),
     ),
+    // CronJobs, which the operator may roll (the template of their next Job), and the Jobs they make
+    // (here only to show that a rollout never touches them). No controller runs either: nothing is
+    // scheduled, and status stays what clients write.
+    builtin({
+      group: 'batch',
+      version: 'v1',
+      kind: 'CronJob',
+      plural: 'cronjobs',
+      namespaced: true,
+      shortNames: ['cj'],
+      categories: ['all'],
+      hasStatus: true,
+      generation: 'spec',
+      strategy: workloadStrategy,
+      columns: cronJobColumns(),
+    }),
+    builtin({
+      group: 'batch',
+      version: 'v1',
+      kind: 'Job',
+      plural: 'jobs',
+      namespaced: true,
+      categories: ['all'],
+      hasStatus: true,
+      returnDeletedObject: true,
+      generation: 'spec',
+      strategy: workloadStrategy,
+      columns: [
+        col('Status', 'string', (o) => jobStatus(o)),
+        col('Completions', 'string', (o) => {
+          const want = objectAt(o, 'spec')?.['completions'];
+          return `${num(objectAt(o, 'status'), 'succeeded')}/${typeof want === 'number' ? want : 1}`;
+        }),
+        AGE,
+      ],
+    }),
     // Workload history (StatefulSets and DaemonSets keep theirs here; the operator keeps the content
     // a rollback restores).
     builtin({

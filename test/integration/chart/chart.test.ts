@@ -6,7 +6,7 @@ import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import { parseRunArgs, type RunArgs } from '../../../src/cli/run.js';
-import { OPERATOR_PERMISSIONS } from '../../../src/operator/index.js';
+import { OPERATOR_PERMISSIONS, type PermissionMode } from '../../../src/operator/index.js';
 import { validatorsFor } from '../../unit/api/support/crd-validator.js';
 import {
   ALL_ON,
@@ -112,9 +112,17 @@ function grants(rules: Rule[]): string[] {
     .sort();
 }
 
-/** The needs of `scope`; with `metricsSecure` false, without those only secure /metrics has. */
-function needs(scope: 'cluster' | 'namespace', metricsSecure = true): string[] {
-  return OPERATOR_PERMISSIONS.filter((n) => n.scope === scope && (metricsSecure || n.onlyWhen === undefined))
+/**
+ * The needs of `scope` with the chart's optional modes `on` (by default as the default values have
+ * them: secure /metrics on, the opt-in rollout kinds off).
+ */
+function needs(
+  scope: 'cluster' | 'namespace',
+  on: Partial<Record<PermissionMode, boolean>> = { metricsSecure: true },
+): string[] {
+  return OPERATOR_PERMISSIONS.filter(
+    (n) => n.scope === scope && (n.onlyWhen === undefined || on[n.onlyWhen] === true),
+  )
     .flatMap((n) => n.verbs.map((v) => `${n.apiGroup} ${n.resource} ${v}`))
     .sort();
 }
@@ -439,7 +447,7 @@ for (const helm of helms()) {
         });
         assert.deepEqual(
           grants(named(objs, 'ClusterRole', 'eco-etcd-config-operator')['rules'] as Rule[]),
-          needs('cluster', false),
+          needs('cluster', {}),
         );
         assert.deepEqual(
           byKind(objs, 'ClusterRole').map((o) => o.metadata.name),
@@ -471,6 +479,64 @@ for (const helm of helms()) {
         for (const [args, mentions] of cases) {
           const result = await run(helm.path, ['template', 'eco', CHART, ...args], home);
           assert.notEqual(result.code, 0, `accepted ${args.join(' ')}`);
+          assert.match(result.stderr, mentions);
+        }
+      });
+    });
+
+    describe('opt-in rollout kinds', () => {
+      const render = (...set: string[]): Promise<Manifest[]> =>
+        template(
+          helm,
+          home,
+          set.flatMap((s) => ['--set', s]),
+        );
+      const runArgs = (objs: Manifest[]): RunArgs => {
+        const args = parseRunArgs(podSpec(one(objs, 'Deployment')).containers[0]?.args.slice(1) ?? [], {});
+        assert.ok(args !== 'help');
+        return args;
+      };
+      const clusterGrants = (objs: Manifest[]): string[] =>
+        grants(named(objs, 'ClusterRole', 'eco-etcd-config-operator')['rules'] as Rule[]);
+
+      it('are off by default: no flag switched on, no access to cronjobs or rollouts', async () => {
+        const objs = await render();
+        const args = runArgs(objs);
+        assert.deepEqual([args.rolloutCronJobs, args.rolloutArgoRollouts], [false, false]);
+        assert.deepEqual(
+          clusterGrants(objs).filter((g) => /cronjobs|rollouts/.test(g)),
+          [],
+        );
+      });
+
+      it('rollout.cronJobs.enabled passes --rollout-cronjobs and grants exactly the CronJob needs', async () => {
+        const objs = await render('rollout.cronJobs.enabled=true');
+        for (const obj of objs) await validate(obj);
+        const args = runArgs(objs);
+        assert.deepEqual([args.rolloutCronJobs, args.rolloutArgoRollouts], [true, false]);
+        assert.deepEqual(
+          clusterGrants(objs),
+          needs('cluster', { metricsSecure: true, rolloutCronJobs: true }),
+        );
+        assert.ok(clusterGrants(objs).includes('batch cronjobs patch'));
+      });
+
+      it('rollout.argoRollouts.enabled passes --rollout-argo-rollouts and grants exactly the Rollout needs', async () => {
+        const objs = await render('rollout.argoRollouts.enabled=true', 'metrics.secure=false');
+        for (const obj of objs) await validate(obj);
+        const args = runArgs(objs);
+        assert.deepEqual([args.rolloutCronJobs, args.rolloutArgoRollouts], [false, true]);
+        assert.deepEqual(clusterGrants(objs), needs('cluster', { rolloutArgoRollouts: true }));
+        assert.ok(clusterGrants(objs).includes('argoproj.io rollouts watch'));
+      });
+
+      it('refuses a value that is not a boolean, saying which', async () => {
+        for (const [value, mentions] of [
+          ['rollout.cronJobs.enabled=yes', /cronJobs/],
+          ['rollout.argoRollouts=true', /argoRollouts/],
+        ] as const) {
+          const result = await run(helm.path, ['template', 'eco', CHART, '--set-string', value], home);
+          assert.notEqual(result.code, 0, `accepted ${value}`);
           assert.match(result.stderr, mentions);
         }
       });
