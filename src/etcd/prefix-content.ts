@@ -163,8 +163,7 @@ export interface LoadPrefixContentOptions {
  * `chargedBytes` are taken from the budget (given back by whoever drops it).
  */
 export type LoadedPrefixContent = { revision: bigint; chargedBytes: number } & (
-  | { kind: 'values'; content: PrefixContent }
-  | { kind: 'overBound'; summary: OverBoundSummary }
+  { kind: 'values'; content: PrefixContent } | { kind: 'overBound'; summary: OverBoundSummary }
 );
 
 /**
