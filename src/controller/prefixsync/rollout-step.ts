@@ -6,6 +6,8 @@ import {
   PrefixSyncReason,
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
+  type RolledOutWorkload,
+  type WorkloadReference,
 } from '../../api/index.js';
 import { podTemplateOf } from '../../kube/index.js';
 import type { ReconcileContext } from '../../runtime/index.js';
@@ -19,9 +21,11 @@ import {
   notConsumerMessage,
   podSpecUsesConfigMap,
   rollOut,
+  templateHash,
   type WorkloadApi,
 } from './rollout.js';
 import type { RolloutSlots } from './rollout-slots.js';
+import { retargetReferences, versionName, workloadPodSpec } from './versions.js';
 import type { RolloutOutcome } from './status.js';
 
 /** How often a rollout in progress is looked at when no workload event comes (a safety net). */
@@ -72,7 +76,9 @@ async function step(
   if (spec.rollout.mode === 'none') return { kind: 'disabled' };
   const namespace = psync.metadata.namespace ?? '';
   const status = psync.status;
-  if (isRolloutDue(status?.contentHash, hash)) {
+  // A versioned target's first sync points the workloads at its first version.
+  const due = isRolloutDue(status?.contentHash, hash) || (spec.target.versioned && !status?.contentHash);
+  if (due) {
     const wait = minIntervalWait(psync, spec, deps.now());
     if (wait > 0) {
       const at = new Date(deps.now().getTime() + wait).toISOString();
@@ -112,9 +118,14 @@ async function step(
       { signal: ctx.signal },
     );
     switch (state.state) {
-      case 'complete':
+      case 'complete': {
+        // Ordered: the stage is done; the next target in the list is rolled now.
+        if (isOrdered(spec) && (await nextStage(deps, psync, spec, hash, ctx))) {
+          return startRollout(deps, psync, spec, hash, ctx);
+        }
         ctx.logger.info('rollout complete', { contentHash: hash });
         return { kind: 'complete', rolled, message: state.message };
+      }
       case 'failed':
         ctx.logger.warn('rollout failed', { contentHash: hash, error: state.message });
         return { kind: 'failed', reason: 'RolloutFailed', message: state.message, rolled, unhealthy: true };
@@ -161,15 +172,28 @@ export async function startRollout(
   ctx: ReconcileContext,
 ): Promise<RolloutOutcome> {
   let result;
+  let rolloutSpec = spec.rollout;
+  let before: RolledOutWorkload[] = [];
+  let stageText = '';
   try {
+    if (isOrdered(spec)) {
+      // One target at a time, in the listed order: those before the stage run the content already.
+      const stage = await nextStage(deps, psync, spec, hash, ctx);
+      if (stage) {
+        rolloutSpec = { ...spec.rollout, targets: [stage.target] };
+        before = stage.before;
+        stageText = `stage ${stage.index + 1} of ${spec.rollout.targets.length}: `;
+      }
+    }
     result = await rollOut(
       deps.workloads,
       {
         namespace: psync.metadata.namespace ?? '',
         prefixSyncName: psync.metadata.name ?? '',
-        rollout: spec.rollout,
+        rollout: rolloutSpec,
         configMapName: spec.target.name,
         hash,
+        ...(spec.target.versioned ? { version: versionName(spec.target.name, hash) } : {}),
         ...(deps.restartNonConsumers ? { restartNonConsumers: true } : {}),
       },
       { signal: ctx.signal },
@@ -186,18 +210,56 @@ export async function startRollout(
     deps.metrics?.incRollout(w.kind);
     ctx.logger.info('rolled out workload', { workload: `${w.kind}/${w.name}`, hash });
   }
-  if (!result.ok)
-    return { kind: 'failed', reason: result.reason, message: result.message, rolled: result.rolled };
+  const rolled = [...before, ...result.rolled];
+  if (!result.ok) return { kind: 'failed', reason: result.reason, message: result.message, rolled };
   if (spec.rollout.mode === 'auto' && result.rolled.length === 0) return { kind: 'no-workloads' };
   const names = result.rolled.map((w) => `${w.kind} ${w.name}`).join(', ');
   return {
     kind: 'progressing',
     started: true,
-    rolled: result.rolled,
+    rolled,
     patched: result.patched,
-    message: `rolling ${names} to content hash ${hash}`,
+    message: `${stageText}rolling ${names} to content hash ${hash}`,
     requeueAfterMs: Math.min(FOLLOW_POLL_MS, spec.progressDeadlineMs),
   };
+}
+
+/** Whether targets are rolled one after another (`strategy: Ordered`, mode targets). */
+function isOrdered(spec: ResolvedPrefixSyncSpec): boolean {
+  return spec.rollout.strategy === 'Ordered' && spec.rollout.mode === 'targets';
+}
+
+/**
+ * The first target, in the listed order, that does not run content `hash` yet (its pod template lacks
+ * the hash, or with versioned its references are not on the version), with the targets before it;
+ * undefined when every target runs it. A target that cannot be read is the stage (rolling it reports why).
+ */
+async function nextStage(
+  deps: RolloutStepDeps,
+  psync: PrefixSync,
+  spec: ResolvedPrefixSyncSpec,
+  hash: string,
+  ctx: ReconcileContext,
+): Promise<{ index: number; target: WorkloadReference; before: RolledOutWorkload[] } | undefined> {
+  const namespace = psync.metadata.namespace ?? '';
+  const before: RolledOutWorkload[] = [];
+  for (const [index, target] of spec.rollout.targets.entries()) {
+    let workload;
+    try {
+      workload = await deps.workloads.get({ ...target, namespace }, { signal: ctx.signal });
+    } catch {
+      return { index, target, before };
+    }
+    const onVersion =
+      !spec.target.versioned ||
+      retargetReferences(workloadPodSpec(workload), spec.target.name, versionName(spec.target.name, hash)) ===
+        undefined;
+    if (templateHash(workload, psync.metadata.name ?? '') !== hash || !onVersion) {
+      return { index, target, before };
+    }
+    before.push({ kind: target.kind, name: target.name, hash });
+  }
+  return undefined;
 }
 
 /**
@@ -227,7 +289,8 @@ async function checkTargets(
   const notConsumers = found
     .filter(
       (t) =>
-        !deps.restartNonConsumers && !podSpecUsesConfigMap(podTemplateOf(t.workload)?.spec, spec.target.name),
+        !deps.restartNonConsumers &&
+        !podSpecUsesConfigMap(podTemplateOf(t.workload)?.spec, spec.target.name, spec.target.versioned),
     )
     .map((t) => `${t.kind} ${t.workload.metadata?.name ?? ''}`);
   if (notConsumers.length > 0) {
