@@ -5,12 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import type { PrefixSync } from '../../api/index.js';
-import {
-  ConfigMapClient,
-  ControllerRevisionClient,
-  type Informer,
-  type Workload,
-} from '../../kube/index.js';
+import { ConfigMapClient, ControllerRevisionClient, type Informer, type Workload } from '../../kube/index.js';
 import {
   Controller,
   type ControllerSetup,
