@@ -14,7 +14,7 @@ import {
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
 import type { MirrorSnapshot } from '../../etcd/index.js';
-import { NotFoundError } from '../../kube/index.js';
+import { NotFoundError, WORKLOAD_KINDS, podTemplateOf } from '../../kube/index.js';
 import {
   requestKey,
   type ReconcileContext,
@@ -37,7 +37,7 @@ import { ContentHistory, type ControllerRevisionApi } from './content-history.js
 import { heldRollback, rollBack } from './rollback.js';
 import type { WorkloadApi } from './rollout.js';
 import { RolloutSlots } from './rollout-slots.js';
-import { referencedConfigMaps, versionName, workloadPodSpec } from './versions.js';
+import { referencedConfigMaps, versionName } from './versions.js';
 import { rolloutStep, type RolloutStepDeps } from './rollout-step.js';
 import type { RolloutOutcome } from './status.js';
 import { PrefixSnapshots } from './snapshots.js';
@@ -381,13 +381,13 @@ export class PrefixSyncReconciler implements Reconciler {
         spec.target.keepVersions,
         async () => {
           const used = new Set(pinned);
-          for (const kind of PRUNE_CHECKED_KINDS) {
+          for (const kind of this.options.workloads.kinds ?? WORKLOAD_KINDS) {
             const list = await this.options.workloads.list(kind, {
               namespace: psync.metadata.namespace ?? '',
               signal: ctx.signal,
             });
             for (const w of list.items) {
-              for (const name of referencedConfigMaps(workloadPodSpec(w))) used.add(name);
+              for (const name of referencedConfigMaps(podTemplateOf(w)?.spec)) used.add(name);
             }
           }
           return used;
@@ -467,9 +467,6 @@ export class PrefixSyncReconciler implements Reconciler {
     this.options.metrics?.removePrefixSync(request.namespace ?? '', request.name);
   }
 }
-
-/** The workload kinds whose references keep a version from being pruned. */
-const PRUNE_CHECKED_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
 
 /** Failures after which the PrefixSync's mirror (if any) is released. */
 const RELEASING_REASONS: ReadonlySet<PrefixSyncReason> = new Set<PrefixSyncReason>([

@@ -25,7 +25,7 @@ import {
   type WorkloadApi,
 } from './rollout.js';
 import type { RolloutSlots } from './rollout-slots.js';
-import { retargetReferences, versionName, workloadPodSpec } from './versions.js';
+import { retargetReferences, versionName } from './versions.js';
 import type { RolloutOutcome } from './status.js';
 
 /** How often a rollout in progress is looked at when no workload event comes (a safety net). */
@@ -252,8 +252,11 @@ async function nextStage(
     }
     const onVersion =
       !spec.target.versioned ||
-      retargetReferences(workloadPodSpec(workload), spec.target.name, versionName(spec.target.name, hash)) ===
-        undefined;
+      retargetReferences(
+        podTemplateOf(workload)?.spec,
+        spec.target.name,
+        versionName(spec.target.name, hash),
+      ) === undefined;
     if (templateHash(workload, psync.metadata.name ?? '') !== hash || !onVersion) {
       return { index, target, before };
     }

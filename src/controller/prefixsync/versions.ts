@@ -23,18 +23,6 @@ export function isBaseOrVersion(name: string | undefined, base: string): boolean
   return name.startsWith(base) && /^-[0-9a-f]{10}$/.test(suffix);
 }
 
-/**
- * The pod spec of any workload object: `spec.template.spec`, or a CronJob's
- * `spec.jobTemplate.spec.template.spec`. Pure.
- */
-export function workloadPodSpec(workload: unknown): V1PodSpec | undefined {
-  const spec = (workload as { spec?: Record<string, unknown> } | undefined)?.spec;
-  const template = (spec?.['template'] ??
-    (spec?.['jobTemplate'] as { spec?: { template?: unknown } } | undefined)?.spec?.template) as
-    { spec?: V1PodSpec } | undefined;
-  return template?.spec;
-}
-
 /** The ConfigMap names a pod spec references: volumes (plain, projected), envFrom, env valueFrom. */
 export function referencedConfigMaps(spec: V1PodSpec | undefined): Set<string> {
   const names = new Set<string>();
