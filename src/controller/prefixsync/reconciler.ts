@@ -9,12 +9,11 @@ import {
   formatFieldErrors,
   resolvePrefixSyncSpec,
   type ClusterEtcdSource,
-  type ContentVersion,
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
 import type { MirrorSnapshot } from '../../etcd/index.js';
-import { NotFoundError, WORKLOAD_KINDS, podTemplateOf } from '../../kube/index.js';
+import { NotFoundError } from '../../kube/index.js';
 import {
   requestKey,
   type ReconcileContext,
@@ -36,10 +35,10 @@ import { SyncReporter, type PrefixSyncMetrics } from './report.js';
 import { ContentHistory, type ControllerRevisionApi } from './content-history.js';
 import { heldRollback, rollBack } from './rollback.js';
 import type { WorkloadApi } from './rollout.js';
+import { keepIfGood, pruneVersions, revoke } from './retention.js';
 import { RolloutSlots } from './rollout-slots.js';
-import { referencedConfigMaps, versionName } from './versions.js';
+import { versionName } from './versions.js';
 import { rolloutStep, type RolloutStepDeps } from './rollout-step.js';
-import type { RolloutOutcome } from './status.js';
 import { PrefixSnapshots } from './snapshots.js';
 import { checkPrefixAccess, healthyClient, lookupSource } from './source-checks.js';
 import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
@@ -252,8 +251,9 @@ export class PrefixSyncReconciler implements Reconciler {
         if (back.ok) return back.outcome;
         rollout.message = `${rollout.message}; not rolled back: ${back.why}`;
       }
-      const lastGood = await this.keepIfGood(psync, spec, content, snapshot.revision, rollout, ctx);
-      if (versioned) await this.pruneVersions(psync, spec, content, lastGood, ctx);
+      const lastGood = await keepIfGood(this.history, psync, spec, content, snapshot.revision, rollout, ctx);
+      if (versioned)
+        await pruneVersions(this.targets, this.options.workloads, psync, spec, content, lastGood, ctx);
       ctx.logger.debug('synced', { revision: snapshot.revision, configMap: spec.target.name, wrote });
       return {
         kind: 'synced',
@@ -286,7 +286,7 @@ export class PrefixSyncReconciler implements Reconciler {
       // Nothing to watch for a PrefixSync that may not or cannot read its prefix.
       if (RELEASING_REASONS.has(failure.reason)) this.options.connections.release(key);
       if (failure.reason === PrefixSyncReason.PrefixForbidden && psync.status?.onRevoke === 'Delete') {
-        return this.revoke(psync, failure, ctx);
+        return revoke(this.targets, this.history, psync, failure, ctx);
       }
       return {
         kind: 'failed',
@@ -295,111 +295,6 @@ export class PrefixSyncReconciler implements Reconciler {
         failure,
         ...(failure instanceof HeldChangeFailure ? { held: failure.held } : {}),
       };
-    }
-  }
-
-  /**
-   * With `rollout.onFailure: Rollback`, keeps the content the workloads are known to run (the first
-   * sync's, or a completed rollout's) as the one a rollback restores; returns it when newly kept.
-   */
-  private async keepIfGood(
-    psync: PrefixSync,
-    spec: ResolvedPrefixSyncSpec,
-    content: RenderSuccess,
-    revision: bigint,
-    rollout: RolloutOutcome,
-    ctx: ReconcileContext,
-  ): Promise<ContentVersion | undefined> {
-    if (spec.rollout.onFailure !== 'Rollback') return undefined;
-    const status = psync.status;
-    if (status?.lastGood?.contentHash === content.contentHash) return undefined;
-    const progress = status?.rollout;
-    const good =
-      rollout.kind === 'initial' ||
-      rollout.kind === 'complete' ||
-      // Rollback was switched on after the last rollout completed.
-      (rollout.kind === 'unchanged' &&
-        (progress === undefined ||
-          (progress.contentHash === content.contentHash && progress.phase === 'Complete')));
-    if (!good) return undefined;
-    const kept: ContentVersion = {
-      revision:
-        rollout.kind === 'complete' && progress?.contentHash === content.contentHash
-          ? progress.revision
-          : revision.toString(),
-      contentHash: content.contentHash,
-    };
-    await this.history.keep(psync, { ...kept, ...content }, { signal: ctx.signal });
-    return kept;
-  }
-
-  /**
-   * Access was revoked and the rule that allowed it said `onRevoke: Delete`: the ConfigMap and the
-   * contents kept for rollbacks go, and status no longer claims any content.
-   */
-  private async revoke(
-    psync: PrefixSync,
-    failure: ReconcileFailure<PrefixSyncReason>,
-    ctx: ReconcileContext,
-  ): Promise<Outcome> {
-    const target = typeof psync.spec?.target?.name === 'string' ? psync.spec.target.name : '';
-    const deleted = target ? await this.targets.deleteOwned(psync, target, ctx) : false;
-    const kept = await this.history.purge(psync, { signal: ctx.signal });
-    const what = deleted ? `ConfigMap ${target} was deleted` : `ConfigMap ${target} was already gone`;
-    const message = `${failure.message}; ${what}${kept > 0 ? ` with the ${kept} content(s) kept for rollbacks` : ''}, as the access rule that allowed it says (onRevoke: Delete)`;
-    ctx.logger.warn('access revoked: configmap deleted', { configMap: target, deleted, keptContents: kept });
-    return { kind: 'failed', reason: failure.reason, message, failure, revoked: true };
-  }
-
-  /**
-   * Versioned: deletes the versions beyond `target.keepVersions`, never the current or last good one,
-   * nor one a workload of the namespace still references (a rollback, `kubectl rollout undo`, or a
-   * stage of an Ordered rollout not yet rolled).
-   */
-  private async pruneVersions(
-    psync: PrefixSync,
-    spec: ResolvedPrefixSyncSpec,
-    content: RenderSuccess,
-    newlyGood: ContentVersion | undefined,
-    ctx: ReconcileContext,
-  ): Promise<void> {
-    const base = spec.target.name;
-    const pinned = new Set<string>(
-      [
-        content.contentHash,
-        newlyGood?.contentHash,
-        psync.status?.lastGood?.contentHash,
-        psync.status?.contentHash,
-      ]
-        .filter((h): h is string => h !== undefined && h !== '')
-        .map((h) => versionName(base, h)),
-    );
-    try {
-      const deleted = await this.targets.pruneVersions(
-        psync,
-        base,
-        spec.target.keepVersions,
-        async () => {
-          const used = new Set(pinned);
-          for (const kind of this.options.workloads.kinds ?? WORKLOAD_KINDS) {
-            const list = await this.options.workloads.list(kind, {
-              namespace: psync.metadata.namespace ?? '',
-              signal: ctx.signal,
-            });
-            for (const w of list.items) {
-              for (const name of referencedConfigMaps(podTemplateOf(w)?.spec)) used.add(name);
-            }
-          }
-          return used;
-        },
-        ctx,
-      );
-      if (deleted.length > 0) ctx.logger.info('old versions deleted', { configMaps: deleted });
-    } catch (err) {
-      // Housekeeping: the next sync tries again; the sync itself succeeded.
-      ctx.logger.warn('pruning old versions failed', {
-        error: err instanceof Error ? err.message : String(err),
-      });
     }
   }
 
