@@ -132,9 +132,42 @@ const DECODERS: Record<string, (f: Field[]) => JsonObject> = {
   'v1/Namespace': () => ({}),
 };
 
+/** An int64 varint as the number it stands for (two's complement: -1 is ten bytes of 0xff…01). */
+const int64 = (v: bigint): number => Number(BigInt.asIntN(64, v));
+
+/**
+ * k8s.io/apimachinery DeleteOptions (meta/v1 generated.proto): gracePeriodSeconds = 1,
+ * preconditions = 2 (uid = 1, resourceVersion = 2), orphanDependents = 3, propagationPolicy = 4,
+ * dryRun = 5. It carries no ObjectMeta, so it is decoded apart from the object kinds below.
+ */
+function deleteOptions(f: Field[]): JsonObject {
+  const o: JsonObject = {};
+  const grace = f.find((x) => x.no === 1);
+  if (grace?.int !== undefined) o['gracePeriodSeconds'] = int64(grace.int);
+  const pre = f.find((x) => x.no === 2)?.bytes;
+  if (pre) {
+    const p = fields(pre);
+    const preconditions: JsonObject = {};
+    const uid = p.find((x) => x.no === 1);
+    const rv = p.find((x) => x.no === 2);
+    if (uid) preconditions['uid'] = str(uid);
+    if (rv) preconditions['resourceVersion'] = str(rv);
+    o['preconditions'] = preconditions;
+  }
+  const orphan = f.find((x) => x.no === 3);
+  if (orphan?.int !== undefined) o['orphanDependents'] = orphan.int !== 0n;
+  const policy = f.find((x) => x.no === 4);
+  if (policy && str(policy) !== '') o['propagationPolicy'] = str(policy);
+  const dryRun = strings(f, 5);
+  if (dryRun) o['dryRun'] = dryRun;
+  return o;
+}
+
 /**
  * Decodes a protobuf request body for the few kinds kubectl creates through typed clients
- * (ConfigMap, Secret, Namespace); anything else is answered 415, naming JSON as the way in.
+ * (ConfigMap, Secret, Namespace) and for DeleteOptions, which client-go's typed clients (Helm's
+ * `uninstall`) send with a DELETE — under whichever group version the request is for, as
+ * DeleteOptions is registered in every one. Anything else is answered 415, naming JSON as the way in.
  */
 export function decodeProtobuf(body: Buffer): JsonObject {
   if (!body.subarray(0, 4).equals(MAGIC))
@@ -145,6 +178,8 @@ export function decodeProtobuf(body: Buffer): JsonObject {
   const kind = str(typeMeta.find((f) => f.no === 2) ?? { no: 2 });
   const decoder = DECODERS[`${apiVersion}/${kind}`];
   const raw = unknown.find((f) => f.no === 2)?.bytes;
+  if (kind === 'DeleteOptions' && (apiVersion === 'v1' || apiVersion.endsWith('/v1')))
+    return { apiVersion, kind, ...deleteOptions(fields(raw ?? Buffer.alloc(0))) };
   if (!decoder || !raw) throw unsupportedMediaType(['application/json', 'application/yaml']);
   const f = fields(raw);
   const metaField = f.find((x) => x.no === 1)?.bytes;
