@@ -4,7 +4,10 @@ import type { Admission } from './resource-api.js';
 import type { ResourceType } from './resource-type.js';
 import { badRequest, invalid, type FieldError } from './status-error.js';
 
-/** ConfigMaps and Secrets: 1 MiB of keys and values (corevalidation.MaxSecretSize). */
+/**
+ * ConfigMaps and Secrets: 1 MiB of values (corevalidation.MaxSecretSize). ValidateConfigMap and
+ * ValidateSecret sum `len(value)` only — keys are not counted; binaryData and Secret data count decoded.
+ */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 /** metadata.annotations: 256 KiB of keys and values (TotalAnnotationSizeLimitB). */
 const MAX_ANNOTATION_BYTES = 256 * 1024;
@@ -130,7 +133,7 @@ function configMapErrors(type: ResourceType, obj: JsonObject, old: JsonObject | 
         reason: 'FieldValueInvalid',
         message: `Invalid value: ${JSON.stringify(k)}: duplicate of key present in binaryData`,
       });
-    bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    bytes += Buffer.byteLength(v);
   }
   for (const [k, v] of Object.entries(binary)) {
     if (!BASE64.test(v)) {
@@ -145,7 +148,7 @@ function configMapErrors(type: ResourceType, obj: JsonObject, old: JsonObject | 
         message: `Invalid value: ${JSON.stringify(k)}: ${CONFIG_KEY_MESSAGE}`,
       });
     }
-    bytes += Buffer.byteLength(k) + Buffer.from(v, 'base64').length;
+    bytes += Buffer.from(v, 'base64').length;
   }
   if (bytes > MAX_CONFIG_BYTES)
     errors.push({
@@ -188,7 +191,7 @@ function secretErrors(type: ResourceType, obj: JsonObject): FieldError[] {
         reason: 'FieldValueInvalid',
         message: `Invalid value: ${JSON.stringify(k)}: ${CONFIG_KEY_MESSAGE}`,
       });
-    bytes += Buffer.byteLength(k) + Buffer.from(v, 'base64').length;
+    bytes += Buffer.from(v, 'base64').length;
   }
   if (bytes > MAX_CONFIG_BYTES)
     errors.push({

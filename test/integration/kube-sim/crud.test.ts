@@ -55,6 +55,53 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
     await sim.close();
   });
 
+  describe('the 1 MiB limit of ConfigMaps and Secrets (ValidateConfigMap, ValidateSecret)', () => {
+    const MIB = 1024 * 1024;
+    /** `total` bytes of values spread over four keys of 200 characters each. */
+    const values = (total: number, encode = (v: string): string => v): Record<string, string> => {
+      const out: Record<string, string> = {};
+      const quarter = Math.floor(total / 4);
+      for (let i = 0; i < 4; i++) {
+        const size = i === 3 ? total - 3 * quarter : quarter;
+        out[`${String(i)}${'k'.repeat(199)}`] = encode('x'.repeat(size));
+      }
+      return out;
+    };
+    const b64 = (v: string): string => Buffer.from(v).toString('base64');
+
+    it('counts values only: exactly 1 MiB of data and binaryData under long keys is accepted', async () => {
+      const half = values(MIB / 2);
+      const binary = Object.fromEntries(
+        Object.entries(values(MIB / 2, b64)).map(([k, v]) => [`b${k.slice(1)}`, v]),
+      );
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'full' }, data: half, binaryData: binary },
+      });
+      await core.createNamespacedSecret({
+        namespace: 'default',
+        body: { metadata: { name: 'full' }, data: values(MIB, b64) },
+      });
+    });
+
+    it('refuses 1 MiB + 1 byte of values', async () => {
+      const cm = await expectStatus(422, () =>
+        core.createNamespacedConfigMap({
+          namespace: 'default',
+          body: { metadata: { name: 'over' }, data: values(MIB + 1) },
+        }),
+      );
+      assert.match(cm.message, /\[\]: Too long: must have at most 1048576 bytes/);
+      const secret = await expectStatus(422, () =>
+        core.createNamespacedSecret({
+          namespace: 'default',
+          body: { metadata: { name: 'over' }, data: values(MIB + 1, b64) },
+        }),
+      );
+      assert.match(secret.message, /data: Too long: must have at most 1048576 bytes/);
+    });
+  });
+
   describe('create and get', () => {
     it('fills uid, creationTimestamp (whole seconds) and a resourceVersion from one global counter', async () => {
       const a = await core.createNamespacedConfigMap({
@@ -134,7 +181,7 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
       const big = await expectStatus(422, () =>
         core.createNamespacedConfigMap({
           namespace: 'default',
-          body: { metadata: { name: 'big' }, data: { a: 'x'.repeat(1024 * 1024) } },
+          body: { metadata: { name: 'big' }, data: { a: 'x'.repeat(1024 * 1024 + 1) } },
         }),
       );
       assert.equal(big.message, 'ConfigMap "big" is invalid: []: Too long: must have at most 1048576 bytes');
