@@ -194,9 +194,10 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
     }
   }
   const shardSelector = get('--shard-selector');
-  if (shardSelector !== undefined && parseSelector(shardSelector) === undefined) {
+  const shardSelectorProblem = shardSelector === undefined ? undefined : selectorProblem(shardSelector);
+  if (shardSelectorProblem !== undefined) {
     throw new RunUsageError(
-      `${where('--shard-selector')}: '${shardSelector}' is not a label selector like "shard=a"`,
+      `${where('--shard-selector')}: '${String(shardSelector)}' is not a label selector like "shard=a" or "shard in (a,b)": ${shardSelectorProblem}`,
     );
   }
   const workersText = get('--workers') ?? '4';
@@ -293,18 +294,48 @@ function parseBool(text: string, where: string): boolean {
 }
 
 /**
- * Checks a selector in kubectl's string form (`a=b,c!=d,e in (x,y),!f`) by turning the equality forms
- * into a LabelSelector; set-based forms are passed through to the API server as written.
+ * Why a selector in kubectl's string form (`a=b,c!=d,e in (x,y),!f,g,h>1`) is not one the API server
+ * would parse, or undefined when it is: each requirement is turned into a LabelSelector expression and
+ * checked like one (keys and values); unbalanced parentheses, an empty `in ()` or a stray operator are
+ * refused here rather than by 400s from every list and watch once the operator is running.
  */
-function parseSelector(text: string): string | undefined {
-  const parts = text.split(/,(?![^(]*\))/).map((p) => p.trim());
-  if (parts.some((p) => p === '')) return undefined;
-  const matchLabels: Record<string, string> = {};
-  for (const part of parts) {
-    const eq = /^([^=!\s]+)\s*==?\s*([^=!\s]*)$/.exec(part);
-    if (eq) matchLabels[eq[1] ?? ''] = eq[2] ?? '';
+export function selectorProblem(text: string): string | undefined {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (depth < 0 || depth > 1) return 'unbalanced parentheses';
+    if (ch === ',' && depth === 0) {
+      parts.push(current.trim());
+      current = '';
+    } else current += ch;
   }
-  return validateLabelSelector({ matchLabels }, 'selector').length === 0 ? text : undefined;
+  if (depth !== 0) return 'unbalanced parentheses';
+  parts.push(current.trim());
+  const matchExpressions: Array<{ key: string; operator: string; values?: string[] }> = [];
+  for (const part of parts) {
+    if (part === '') return 'empty requirement';
+    const set = /^(\S+)\s+(in|notin)\s*\(([^()]*)\)$/.exec(part);
+    const equality = /^([^\s!=<>(),]+)\s*(==|=|!=)\s*([^\s!=<>(),]*)$/.exec(part);
+    const numeric = /^([^\s!=<>(),]+)\s*(>|<)\s*(-?\d+)$/.exec(part);
+    const absent = /^!\s*([^\s!=<>(),]+)$/.exec(part);
+    const present = /^([^\s!=<>(),]+)$/.exec(part);
+    if (set) {
+      const values = (set[3] ?? '').split(',').map((v) => v.trim());
+      if (values.some((v) => v === '')) return `'${part}': values set can't be empty`;
+      matchExpressions.push({ key: set[1] ?? '', operator: set[2] === 'in' ? 'In' : 'NotIn', values });
+    } else if (equality) {
+      const operator = equality[2] === '!=' ? 'NotIn' : 'In';
+      matchExpressions.push({ key: equality[1] ?? '', operator, values: [equality[3] ?? ''] });
+    } else if (numeric) matchExpressions.push({ key: numeric[1] ?? '', operator: 'Exists' });
+    else if (absent) matchExpressions.push({ key: absent[1] ?? '', operator: 'DoesNotExist' });
+    else if (present) matchExpressions.push({ key: present[1] ?? '', operator: 'Exists' });
+    else return `unable to parse requirement '${part}'`;
+  }
+  const errors = validateLabelSelector({ matchExpressions }, 'selector');
+  return errors.length === 0 ? undefined : errors.map((e) => e.message).join('; ');
 }
 
 /** Where a pod finds its own namespace. */

@@ -1,7 +1,7 @@
 // `run` flag parsing lives in src/cli/run.ts (owned with the operator); tested here beside it.
 import { strict as assert } from 'node:assert';
 import { KubeConfig } from '@kubernetes/client-node';
-import { RunUsageError, operatorNamespace, parseRunArgs } from '../../../src/cli/run.js';
+import { RunUsageError, operatorNamespace, parseRunArgs, selectorProblem } from '../../../src/cli/run.js';
 
 describe('run flags', () => {
   it('has the documented defaults', () => {
@@ -79,6 +79,48 @@ describe('run flags', () => {
     assert.throws(() => parseRunArgs(['--resync-period', 'soon'], {}), /--resync-period/);
     assert.throws(() => parseRunArgs(['--bogus'], {}), /unknown flag/);
     assert.equal(parseRunArgs(['--help'], {}), 'help');
+  });
+
+  describe('--shard-selector', () => {
+    it('takes every form of kubectl selector', () => {
+      for (const ok of [
+        'shard=a',
+        'shard==a,tier!=b',
+        'shard in (a, b),env notin (dev)',
+        '!legacy,shard',
+        'example.com/shard=a',
+        'weight>1,weight<10',
+        'shard=',
+      ]) {
+        assert.equal(selectorProblem(ok), undefined, ok);
+        const args = parseRunArgs(['--shard-selector', ok], {});
+        assert.ok(args !== 'help' && args.shardSelector === ok);
+      }
+    });
+
+    it('refuses an unparseable selector before starting, naming the flag and why', () => {
+      assert.throws(
+        () => parseRunArgs(['--shard-selector', 'a in (b'], {}),
+        (e: Error) =>
+          e instanceof RunUsageError &&
+          /--shard-selector.*'a in \(b'.*unbalanced parentheses/.test(e.message),
+      );
+      assert.throws(
+        () => parseRunArgs([], { ETCD_CONFIG_OPERATOR_SHARD_SELECTOR: 'a in ()' }),
+        /ETCD_CONFIG_OPERATOR_SHARD_SELECTOR.*values set can't be empty/,
+      );
+      for (const bad of [
+        'a in (b))',
+        'a=b=c',
+        'a,,b',
+        '=a',
+        'a b',
+        'bad key!=x',
+        'a=b c',
+        'a=' + 'x'.repeat(64),
+      ])
+        assert.notEqual(selectorProblem(bad), undefined, bad);
+    });
   });
 
   it("defaults the namespace to the pod's own, then the kubeconfig context's, then etcd-config-operator", () => {
