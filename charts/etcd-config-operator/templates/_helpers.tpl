@@ -51,3 +51,16 @@ app.kubernetes.io/component: operator
 {{- toJson (default (list) $e) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+A duration of values.schema.json's form (1m30s, 10s, 500ms, 1.5h) in milliseconds, as a number.
+*/}}
+{{- define "etcd-config-operator.durationMs" -}}
+{{- $total := 0.0 -}}
+{{- $units := dict "ms" 1.0 "s" 1000.0 "m" 60000.0 "h" 3600000.0 -}}
+{{- range regexFindAll "[0-9]+(\\.[0-9]+)?(ms|s|m|h)" (toString .) -1 -}}
+{{- $unit := regexFind "(ms|s|m|h)$" . -}}
+{{- $total = addf $total (mulf (float64 (trimSuffix $unit .)) (get $units $unit)) -}}
+{{- end -}}
+{{- $total -}}
+{{- end }}

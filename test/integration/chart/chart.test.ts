@@ -580,6 +580,20 @@ for (const helm of helms()) {
       await validate(source);
     });
 
+    it('accepts set-based shard selectors, and endpoints all https:// or all plain', async () => {
+      const accepted = [
+        ['--set-string', 'shardSelector=shard in (a\\,b)\\,!legacy\\,tier!=x'],
+        ['--set', 'defaultSource.endpoints={https://a:2379,https://b:2379}'],
+        ['--set', 'defaultSource.endpoints={a:2379,http://b:2379}'],
+        ['--set-string', 'defaultSource.endpoints=https://a:2379\\,https://b:2379'],
+        ['--set', 'leaderElection.leaseDuration=1m', '--set', 'leaderElection.renewDeadline=59.5s'],
+      ];
+      for (const args of accepted) {
+        const result = await run(helm.path, ['template', 'eco', CHART, ...args], home);
+        assert.equal(result.code, 0, `refused ${args.join(' ')}: ${result.stderr}`);
+      }
+    });
+
     it('refuses bad values through values.schema.json, saying which', async () => {
       const cases: Array<[string[], RegExp]> = [
         [['--set', 'replicaCount=two'], /replicaCount/],
@@ -591,6 +605,18 @@ for (const helm of helms()) {
         [['--set', 'leaderElection.enabled=false'], /needs leaderElection.enabled=true/],
         [['--set', 'leaderElection.leaseDuration=1.5s'], /leaseDuration/],
         [['--set', 'leaderElection.retryPeriod=often'], /retryPeriod/],
+        [['--set-string', 'shardSelector=a in (b'], /shardSelector/],
+        [['--set-string', 'shardSelector=shard=a=b'], /shardSelector/],
+        [['--set', 'defaultSource.endpoints={https://a:2379,b:2379}'], /endpoints/],
+        [['--set-string', 'defaultSource.endpoints=a:2379\\,https://b:2379'], /endpoints/],
+        [
+          ['--set', 'leaderElection.renewDeadline=15s'],
+          /leaderElection.renewDeadline \(15s\) must be less than leaderElection.leaseDuration \(15s\)/,
+        ],
+        [
+          ['--set', 'leaderElection.leaseDuration=1m', '--set', 'leaderElection.renewDeadline=1m0.5s'],
+          /renewDeadline \(1m0.5s\) must be less than/,
+        ],
       ];
       for (const [args, mentions] of cases) {
         const result = await run(helm.path, ['template', 'eco', CHART, ...args], home);
