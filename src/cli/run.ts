@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { formatDuration, parseDuration, validateLabelSelector, type WorkloadKind } from '../api/index.js';
-import { LOG_LEVELS, createLogger, type LogLevel } from '../observability/index.js';
+import { LOG_LEVELS, createLogger, routeProcessWarnings, type LogLevel } from '../observability/index.js';
 import { DEFAULT_LEASE_NAME, Manager, parseBindAddress } from '../operator/index.js';
 import { RETRY_JITTER } from '../runtime/index.js';
 
@@ -384,6 +384,8 @@ export async function runMain(argv: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger({ level: args.logLevel });
+  // stderr carries JSON lines only: Node's warnings (grpc-js's DEP0123 for an IP endpoint) included.
+  routeProcessWarnings(logger);
   let kubeConfig: KubeConfig;
   try {
     kubeConfig = loadKubeConfig(args.kubeconfig);

@@ -57,7 +57,7 @@ export type {
 export { MirrorPool } from './connections/mirror-pool.js';
 export type { MirrorListener } from './connections/mirror-pool.js';
 export { clusterIdHex } from './connections/cluster-id.js';
-export { failedHealth, readyHealth, sourceStatus } from './etcdsource/source-status.js';
+export { failedHealth, healthChangeLogLevel, readyHealth, sourceStatus } from './etcdsource/source-status.js';
 export { requestsForSecret, sourceChanged } from './etcdsource/triggers.js';
 export { findCondition, rfc3339, setCondition } from './shared/conditions.js';
 export type { ConditionUpdate } from './shared/conditions.js';

@@ -26,7 +26,7 @@ import { ReconcileAborted } from '../shared/reconcile-failure.js';
 import type { ResourceApi } from '../shared/resources.js';
 import { connectionSettings, type SecretLookup } from './connection-settings.js';
 import type { SourceConnections, SourceHealth } from '../connections/source-connections.js';
-import { failedHealth, readyHealth, sourceStatus } from './source-status.js';
+import { failedHealth, healthChangeLogLevel, readyHealth, sourceStatus } from './source-status.js';
 import { describeWentBack, sourceWentBack, type SourceWentBack } from '../connections/went-back.js';
 
 /** Default time between probes of a reachable source. */
@@ -272,7 +272,10 @@ export class EtcdSourceReconciler implements Reconciler {
         after.reason,
         after.message,
       );
-      ctx.logger.info('source health changed', { reason: after.reason, detail: after.message });
+      ctx.logger[healthChangeLogLevel(after.status)]('source health changed', {
+        reason: after.reason,
+        detail: after.message,
+      });
     }
     if (sameStatus(source.status, next)) return;
     await this.options.sources.replaceStatus({ ...source, status: next }, { signal: ctx.signal });

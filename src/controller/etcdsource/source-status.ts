@@ -87,3 +87,11 @@ export function sourceStatus(
   }
   return status;
 }
+
+/**
+ * The level a change of a source's Ready condition is logged at: a source going (or staying) not
+ * ready — unreachable, refused credentials, a Secret missing — is a warning; a recovery is info.
+ */
+export function healthChangeLogLevel(readyStatus: string): 'info' | 'warn' {
+  return readyStatus === 'True' ? 'info' : 'warn';
+}

@@ -8,6 +8,7 @@ import {
 import {
   connectionSettings,
   failedHealth,
+  healthChangeLogLevel,
   requestsForSecret,
   sourceStatus,
 } from '../../../src/controller/index.js';
@@ -124,6 +125,17 @@ describe('ClusterEtcdSource', () => {
         down.conditions?.map((c) => `${c.type}/${c.status}/${c.reason}`),
         ['Ready/False/SourceUnavailable'],
       );
+    });
+  });
+
+  describe('healthChangeLogLevel', () => {
+    it('logs a source going down (or unknown) at warn and a recovery at info', () => {
+      const table: Array<[string, 'info' | 'warn']> = [
+        ['True', 'info'],
+        ['False', 'warn'],
+        ['Unknown', 'warn'],
+      ];
+      for (const [status, level] of table) assert.equal(healthChangeLogLevel(status), level, status);
     });
   });
 
