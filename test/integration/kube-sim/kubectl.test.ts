@@ -98,8 +98,10 @@ describe('kubectl 1.33 against KubeSim', function () {
     const lines = (await ok('get', 'psync')).trim().split('\n');
     assert.match(lines[0]!, /^NAME\s+PREFIX\s+CONFIGMAP\s+REVISION\s+KEYS\s+READY\s+AGE$/);
     assert.match(lines[1]!, /^demo\s+\/config\/other\/\s+demo-config\s+\d+s$/);
-    const wide = (await ok('get', 'psync', '-o', 'wide')).split('\n')[0]!;
-    assert.match(wide, /REASON\s+SOURCE\s+FORMAT\s+ROLLOUT/);
+    const wide = (await ok('get', 'psync', '-o', 'wide')).split('\n');
+    assert.match(wide[0]!, /REASON\s+SOURCE\s+FORMAT\s+ROLLOUT/);
+    // spec.rollout omitted: the CRD defaults it to {}, so its mode (none) fills the column.
+    assert.match(wide[1]!, /\slocal\s+files\s+none\s+\d+s$/);
     assert.match(await ok('get', 'psync', 'demo', '-o', 'jsonpath={.spec.target.format}'), /^files$/);
     // --sort-by reads whole objects from the Table rows (includeObject=Object).
     await applyFile(
