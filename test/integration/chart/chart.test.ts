@@ -530,6 +530,13 @@ for (const helm of helms()) {
         assert.ok(clusterGrants(objs).includes('argoproj.io rollouts watch'));
       });
 
+      it('rollout.restartNonConsumers and rollout.maxConcurrent pass their flags (off and unlimited by default)', async () => {
+        const defaults = runArgs(await render());
+        assert.deepEqual([defaults.rolloutNonConsumers, defaults.maxConcurrentRollouts], [false, 0]);
+        const set = runArgs(await render('rollout.restartNonConsumers=true', 'rollout.maxConcurrent=5'));
+        assert.deepEqual([set.rolloutNonConsumers, set.maxConcurrentRollouts], [true, 5]);
+      });
+
       it('refuses a value that is not a boolean, saying which', async () => {
         for (const [value, mentions] of [
           ['rollout.cronJobs.enabled=yes', /cronJobs/],
