@@ -12,7 +12,7 @@ import type { ReconcileContext } from '../../runtime/index.js';
 import type { RenderSuccess } from '../../sync/index.js';
 import type { ContentHistory, KeptContent } from './content-history.js';
 import type { SyncedOutcome } from './outcome.js';
-import { startRollout, type RolloutStepDeps } from './rollout-step.js';
+import { slotKey, startRollout, type RolloutStepDeps } from './rollout-step.js';
 import type { RolloutOutcome } from './status.js';
 
 /** Most keys `status.rolledBack.changedKeys` lists. */
@@ -83,7 +83,7 @@ export async function rollBack(
   const rollout: RolloutOutcome = await startRollout(deps.rollout, failedPsync, spec, kept.contentHash, ctx);
   // A rollback is never kept waiting for a slot: it takes the failed rollout's.
   if (rollout.kind === 'progressing') {
-    deps.rollout.slots?.hold(`${psync.metadata.namespace ?? ''}/${psync.metadata.name ?? ''}`);
+    deps.rollout.slots?.hold(slotKey(psync));
   }
   const changed = changedKeys(kept, failed.content);
   const rolledBack: RolledBackChange = {

@@ -10,7 +10,7 @@ import {
   type WorkloadReference,
 } from '../../api/index.js';
 import { podTemplateOf } from '../../kube/index.js';
-import type { ReconcileContext } from '../../runtime/index.js';
+import { requestKey, type ReconcileContext } from '../../runtime/index.js';
 import { findCondition } from '../shared/conditions.js';
 import { errorText } from './outcome.js';
 import { followRollout } from './rollout-progress.js';
@@ -42,6 +42,11 @@ export interface RolloutStepDeps {
   slots?: RolloutSlots;
 }
 
+/** The key a PrefixSync holds a rollout slot under. */
+export function slotKey(psync: PrefixSync): string {
+  return requestKey({ namespace: psync.metadata.namespace ?? '', name: psync.metadata.name ?? '' });
+}
+
 /** How soon a rollout waiting for a free slot looks again. */
 export const SLOT_RETRY_MS = 2_000;
 
@@ -60,7 +65,7 @@ export async function rolloutStep(
 ): Promise<RolloutOutcome> {
   const outcome = await step(deps, psync, spec, hash, ctx);
   // A slot is held exactly while a rollout is in progress.
-  const key = `${psync.metadata.namespace ?? ''}/${psync.metadata.name ?? ''}`;
+  const key = slotKey(psync);
   if (outcome.kind === 'progressing') deps.slots?.hold(key);
   else if (outcome.kind !== 'delayed') deps.slots?.release(key);
   return outcome;
@@ -88,7 +93,7 @@ async function step(
         requeueAfterMs: wait,
       };
     }
-    const key = `${psync.metadata.namespace ?? ''}/${psync.metadata.name ?? ''}`;
+    const key = slotKey(psync);
     if (deps.slots && !deps.slots.tryAcquire(key)) {
       return {
         kind: 'delayed',
