@@ -556,6 +556,15 @@ for (const helm of helms()) {
       await validate(source);
     });
 
+    it('keeps the default ClusterEtcdSource on uninstall unless told not to (helm.sh/resource-policy)', async () => {
+      const annotations = async (...set: string[]): Promise<unknown> => {
+        const objs = await template(helm, home, ['--set', 'defaultSource.endpoints=etcd:2379', ...set]);
+        return (one(objs, 'ClusterEtcdSource')['metadata'] as { annotations?: unknown }).annotations;
+      };
+      assert.deepEqual(await annotations(), { 'helm.sh/resource-policy': 'keep' });
+      assert.equal(await annotations('--set', 'defaultSource.keepOnUninstall=false'), undefined);
+    });
+
     // Only Helm 4 renders an install offline (--dry-run=client); Helm 3's NOTES are checked by the
     // install on the simulator below.
     if (helm.label === 'Helm 4')
