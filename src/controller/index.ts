@@ -1,6 +1,7 @@
 // Our reconcilers (DESIGN.md §2): PrefixSync and ClusterEtcdSource, each split by concern — reconciler,
 // desired object, target ConfigMaps, rollout, status, triggers — and the live etcd connections they share.
-export { PrefixSyncReconciler, DEFAULT_RESYNC_PERIOD_MS, reasonOf } from './prefixsync/reconciler.js';
+export { PrefixSyncReconciler, DEFAULT_RESYNC_PERIOD_MS } from './prefixsync/reconciler.js';
+export { reasonOf, renderContent } from './prefixsync/content.js';
 export { PendingChanges } from './prefixsync/pending-changes.js';
 export type { PendingChangesOptions } from './prefixsync/pending-changes.js';
 export type { PrefixSyncReconcilerOptions } from './prefixsync/reconciler.js';

@@ -12,7 +12,6 @@ import {
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
 } from '../../api/index.js';
-import type { MirrorSnapshot } from '../../etcd/index.js';
 import { NotFoundError } from '../../kube/index.js';
 import {
   requestKey,
@@ -21,7 +20,7 @@ import {
   type Request,
   type Result,
 } from '../../runtime/index.js';
-import { renderConfigMap, summarizeProblems, type Problem, type RenderSuccess } from '../../sync/index.js';
+import type { RenderSuccess } from '../../sync/index.js';
 import type { SourceConnections } from '../connections/source-connections.js';
 import type { EventSink } from '../shared/events.js';
 import { ReconcileAborted, ReconcileFailure } from '../shared/reconcile-failure.js';
@@ -30,8 +29,8 @@ import { ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizer.js';
 import { Guards, HeldChangeFailure, guardRevision } from './guard-step.js';
 import type { Outcome } from './outcome.js';
 import { PendingChanges } from './pending-changes.js';
-import { explainProblems } from './problem-hints.js';
 import { SyncReporter, type PrefixSyncMetrics } from './report.js';
+import { renderContent } from './content.js';
 import { ContentHistory, type ControllerRevisionApi } from './content-history.js';
 import { heldRollback, rollBack } from './rollback.js';
 import type { WorkloadApi } from './rollout.js';
@@ -192,7 +191,7 @@ export class PrefixSyncReconciler implements Reconciler {
         return { kind: 'retry-soon' };
       }
       const wentBackFrom = pinned ? undefined : this.snapshots.wentBackFrom(psync, snapshot.revision);
-      const content = this.render(spec, snapshot);
+      const content = await renderContent(spec, snapshot);
       const held = pinned ? undefined : heldRollback(psync, content);
       if (held) {
         // The ConfigMap keeps the restored content; the rollback's own rollout is followed.
@@ -311,26 +310,6 @@ export class PrefixSyncReconciler implements Reconciler {
     return resolved.spec;
   }
 
-  private render(spec: ResolvedPrefixSyncSpec, snapshot: MirrorSnapshot): RenderSuccess {
-    const rendered = renderConfigMap(
-      { prefix: spec.prefix, revision: snapshot.revision, entries: snapshot.entries },
-      {
-        format: spec.target.format,
-        separator: spec.keys.separator,
-        onInvalidKey: spec.keys.onInvalid === 'Skip' ? 'skip' : 'fail',
-        ...(spec.target.key !== undefined ? { key: spec.target.key } : {}),
-      },
-    );
-    if (rendered.ok) return rendered;
-    const reason = reasonOf(rendered.problems);
-    throw new ReconcileFailure(
-      reason,
-      explainProblems(rendered.problems, summarizeProblems(rendered.problems)),
-      // A bad option is the spec's to fix; a bad key or size waits for a change in etcd.
-      reason === PrefixSyncReason.InvalidSpec ? 'terminal' : 'wait',
-    );
-  }
-
   // ---- deletion ----
 
   /** deletionPolicy Delete: delete our ConfigMap; Retain: drop our ownerReference. Then the finalizer. */
@@ -369,22 +348,6 @@ const RELEASING_REASONS: ReadonlySet<PrefixSyncReason> = new Set<PrefixSyncReaso
   PrefixSyncReason.SourceNotFound,
   PrefixSyncReason.PrefixForbidden,
 ]);
-
-/** The condition reason for render problems: the first problem's kind (they come sorted). */
-export function reasonOf(problems: readonly Problem[]): PrefixSyncReason {
-  switch (problems[0]?.kind) {
-    case 'InvalidKey':
-      return PrefixSyncReason.InvalidKey;
-    case 'KeyCollision':
-      return PrefixSyncReason.KeyCollision;
-    case 'TooLarge':
-      return PrefixSyncReason.TooLarge;
-    case 'InvalidOption':
-      return PrefixSyncReason.InvalidSpec;
-    default:
-      return PrefixSyncReason.RenderFailed;
-  }
-}
 
 /** A skipped key as status may hold it (the CRD bounds its length): cut, ending with `…`. */
 function shortened(key: string): string {
