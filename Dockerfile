@@ -8,8 +8,18 @@
 #
 # Node 22 LTS: Node 20 reached its end of life in April 2026. @kubernetes/client-node stays on 1.4.x
 # (its 2.x needs Node >= 22.19 and we still test on Node 20).
+#
+# Base image: the maintained major tag node:22-bookworm-slim, which the Node.js image maintainers
+# rebuild for every Node 22 patch release and every Debian security update, so a rebuild picks up the
+# fixes. (A patch tag such as 22.x.y is frozen once the next patch ships, and cannot be checked against
+# the registry from here.) To bump: when Node 22 leaves LTS (April 2027), change the three FROM lines to
+# the next LTS major (node:24-bookworm-slim) and run the image test (test/integration/docker). For a
+# reproducible build, pin the digest next to the tag in all three FROM lines:
+#   docker buildx imagetools inspect node:22-bookworm-slim   # prints "Digest: sha256:..."
+#   FROM node:22-bookworm-slim@sha256:<digest> AS build
+# and let Renovate or Dependabot (docker ecosystem) move the digest when the tag is rebuilt.
 
-FROM node:22.23.5-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -17,12 +27,12 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src/ src/
 RUN npm run build
 
-FROM node:22.23.5-bookworm-slim AS deps
+FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:22.23.5-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 LABEL org.opencontainers.image.title="etcd-config-operator" \
       org.opencontainers.image.description="Keeps Kubernetes ConfigMaps in step with etcd prefixes" \
       org.opencontainers.image.licenses="Apache-2.0"
