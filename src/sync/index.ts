@@ -1,7 +1,10 @@
 // The sync layer: pure functions from an etcd prefix snapshot to ConfigMap content. No I/O.
 export { renderConfigMap } from './render.js';
 export { DEFAULT_SEPARATOR, RENDER_FORMATS } from './types.js';
+export { VALUE_MODES, MAX_JSON_DEPTH } from './typed-values.js';
+export type { ValueMode } from './typed-values.js';
 export type {
+  KeyCase,
   PrefixSnapshot,
   RenderFailure,
   RenderFormat,

@@ -57,11 +57,13 @@ export interface TreeConflictProblem {
 }
 
 /** Why a value cannot be written in a rendered format. */
-export type InvalidValueReason = 'not-utf8' | 'contains-nul';
+export type InvalidValueReason = 'not-utf8' | 'contains-nul' | 'not-json' | 'json-too-deep';
 
 /**
  * A value a rendered format cannot carry: `not-utf8` (yaml, json, properties, env are text documents;
- * only `files` has `binaryData`), `contains-nul` (env: a process environment cannot hold NUL).
+ * only `files` has `binaryData`), `contains-nul` (env: a process environment cannot hold NUL),
+ * `not-json` / `json-too-deep` (yaml, json with `values: json`: not one JSON document — duplicate
+ * member names and lone surrogates included — or nested deeper than `MAX_JSON_DEPTH`).
  */
 export interface InvalidValueProblem {
   readonly kind: 'InvalidValue';
@@ -88,7 +90,7 @@ export interface TooLargeProblem {
 /** A render option that is missing or invalid — a spec problem, not a data problem. */
 export interface InvalidOptionProblem {
   readonly kind: 'InvalidOption';
-  readonly option: 'format' | 'key' | 'separator' | 'maxBytes';
+  readonly option: 'format' | 'key' | 'separator' | 'maxBytes' | 'values' | 'keyCase';
   readonly message: string;
 }
 

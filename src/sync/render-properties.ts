@@ -1,8 +1,10 @@
 import { decodeUtf8 } from './bytes.js';
+import { casedName } from './key-case.js';
 import { joinPath } from './key-mapping.js';
 import { uniqueNames } from './mapped-entry.js';
 import type { MappedEntry } from './mapped-entry.js';
 import type { Problem } from './problems.js';
+import type { KeyCase } from './types.js';
 
 // Units that Properties.store escapes (besides spaces, handled apart): its special characters, and
 // everything outside printable ASCII — UTF-16 units, so a surrogate pair becomes two escapes.
@@ -49,8 +51,10 @@ function escapeProperties(text: string, isKey: boolean): string {
 export function renderProperties(
   entries: readonly MappedEntry[],
   separator: string,
+  keyCase: KeyCase = 'preserve',
 ): { ok: true; text: string } | { ok: false; problems: Problem[] } {
-  const { named, collisions } = uniqueNames(entries, (e) => joinPath(e.segments, separator));
+  const nameOf = (segments: readonly string[]): string => casedName(joinPath(segments, separator), keyCase);
+  const { named, collisions } = uniqueNames(entries, (e) => nameOf(e.segments));
   const problems: Problem[] = [...collisions];
   let text = '';
   for (const entry of entries) {

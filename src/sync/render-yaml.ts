@@ -1,4 +1,7 @@
+import { isBranch } from './key-tree.js';
 import type { TreeNode } from './key-tree.js';
+import { yamlNumber } from './typed-values.js';
+import type { JsonValue } from './typed-values.js';
 
 const INDENT = '  ';
 
@@ -82,12 +85,62 @@ function scalar(text: string): string {
 // the explicit form `? key` / `: value`. The margin leaves room for the `: ` that follows.
 const IMPLICIT_KEY_MAX_CHARS = 1000;
 
-function renderValue(child: TreeNode, depth: number): string[] {
-  if (typeof child !== 'string') return ['', ...renderMapping(child, depth + 1)];
-  return [` ${isBlockSafe(child) ? blockLiteral(child, depth) : scalar(child)}`];
+/** A string leaf after a key or `- `: a literal block where exact, else a (quoted) scalar. */
+function stringValue(text: string, depth: number): string {
+  return isBlockSafe(text) ? blockLiteral(text, depth) : scalar(text);
 }
 
-function renderMapping(node: ReadonlyMap<string, TreeNode>, depth: number): string[] {
+/**
+ * A node as the lines that follow `key:` or `-`: the first is the rest of that line (with its leading
+ * space), the others are the nested block at `depth + 1`. Typed scalars are written plain: numbers in
+ * the spelling every reader takes for the same number (see `yamlNumber`), `true`, `false`, `null`.
+ */
+function renderValue(child: TreeNode, depth: number): string[] {
+  if (typeof child === 'string') return [` ${stringValue(child, depth)}`];
+  if (isBranch(child)) {
+    return child.size === 0 ? [' {}'] : ['', ...renderMapping(child, depth + 1)];
+  }
+  return renderJsonValue(child, depth);
+}
+
+function renderJsonValue(value: JsonValue, depth: number): string[] {
+  switch (value.type) {
+    case 'null':
+      return [' null'];
+    case 'boolean':
+      return [` ${String(value.value)}`];
+    case 'number':
+      return [` ${yamlNumber(value.text)}`];
+    case 'string':
+      return [` ${stringValue(value.value, depth)}`];
+    case 'array':
+      return value.items.length === 0 ? [' []'] : ['', ...renderSequence(value.items, depth + 1)];
+    case 'object':
+      return value.members.length === 0 ? [' {}'] : ['', ...renderMapping(value.members, depth + 1)];
+  }
+}
+
+/**
+ * A block sequence at `depth`. Each item is laid out as a mapping value one level deeper would be and
+ * its first line's indentation then becomes `- ` (same width), so nested blocks line up: `- a: 1`.
+ */
+function renderSequence(items: readonly JsonValue[], depth: number): string[] {
+  const pad = INDENT.repeat(depth);
+  const lines: string[] = [];
+  for (const item of items) {
+    const [head = '', ...rest] = renderJsonValue(item, depth);
+    if (head !== '') {
+      lines.push(`${pad}-${head}`, ...rest);
+      continue;
+    }
+    // A non-empty collection: its first line is indented one level below; start it after `- `.
+    const [first = '', ...others] = rest;
+    lines.push(`${pad}- ${first.slice(pad.length + INDENT.length)}`, ...others);
+  }
+  return lines;
+}
+
+function renderMapping(node: Iterable<readonly [string, TreeNode]>, depth: number): string[] {
   const pad = INDENT.repeat(depth);
   const lines: string[] = [];
   for (const [name, child] of node) {
@@ -100,9 +153,10 @@ function renderMapping(node: ReadonlyMap<string, TreeNode>, depth: number): stri
 }
 
 /**
- * `yaml`: the key tree as one block-style YAML document, every value a string in YAML 1.2 *and* 1.1
- * readers (`"8080"`, `"yes"`, `"null"` are quoted), multi-line text as a literal block where that is
- * exact, anything else double-quoted with escapes. Mappings in the tree's order, two-space indent,
+ * `yaml`: the key tree as one block-style YAML document, every string leaf a string in YAML 1.2 *and*
+ * 1.1 readers (`"8080"`, `"yes"`, `"null"` are quoted), multi-line text as a literal block where that is
+ * exact, anything else double-quoted with escapes; typed leaves (see `TreeNode`) as plain numbers,
+ * booleans and `null`, embedded JSON arrays and objects as block sequences and mappings. Mappings in the tree's order, two-space indent,
  * ending in a newline; an empty tree is `{}`.
  */
 export function renderYaml(tree: ReadonlyMap<string, TreeNode>): string {

@@ -29,7 +29,7 @@ function renderFormat(entries: readonly MappedEntry[], options: RenderOptions): 
       return renderFiles(entries, options.separator);
     case 'json':
     case 'yaml': {
-      const built = buildKeyTree(entries);
+      const built = buildKeyTree(entries, options.values);
       if (!built.ok) return built;
       return documentOutput(key, options.format === 'json' ? renderJson(built.tree) : renderYaml(built.tree));
     }
@@ -37,8 +37,8 @@ function renderFormat(entries: readonly MappedEntry[], options: RenderOptions): 
     case 'env': {
       const rendered =
         options.format === 'env'
-          ? renderEnv(entries, options.separator)
-          : renderProperties(entries, options.separator);
+          ? renderEnv(entries, options.separator, options.keyCase)
+          : renderProperties(entries, options.separator, options.keyCase);
       return rendered.ok ? documentOutput(key, rendered.text) : rendered;
     }
   }

@@ -1,4 +1,5 @@
 import type { Problem } from './problems.js';
+import type { ValueMode } from './typed-values.js';
 
 /** One etcd key-value pair, as bytes: etcd keys and values are arbitrary byte strings. */
 export interface SnapshotEntry {
@@ -49,7 +50,23 @@ export interface RenderOptions {
    * fails the whole result. `skip`: such entries are left out and listed in {@link RenderSuccess.skipped}.
    */
   readonly onInvalidKey?: 'fail' | 'skip';
+  /**
+   * (`yaml`, `json`; `spec.target.values`) `string` (default): every value a string. `auto`: canonical
+   * integers, decimal fractions and `true`/`false` typed (see `autoValue`). `json`: each value parsed as
+   * a JSON document and embedded; a value that is not one is `InvalidValue` (never skipped).
+   */
+  readonly values?: ValueMode;
+  /**
+   * (`env`, `properties`; `spec.keys.case`) `preserve` (default): names as the path spells them.
+   * `upper`: ASCII letters upper-cased (`flags/enabled` → `FLAGS_ENABLED`); other characters are kept,
+   * so a non-ASCII name stays invalid for `env` (`InvalidEnvName`) rather than being folded in a way
+   * only some languages agree on (`ß` → `SS`).
+   */
+  readonly keyCase?: KeyCase;
 }
+
+/** How `env` and `properties` names are cased (`RenderOptions.keyCase`). */
+export type KeyCase = 'preserve' | 'upper';
 
 /** An etcd key left out under `onInvalidKey: skip`. */
 export interface SkippedKey {

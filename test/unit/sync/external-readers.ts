@@ -133,3 +133,46 @@ export function readEnvWithShell(docs: readonly string[]): Promise<Map<string, s
     );
   });
 }
+
+/**
+ * A value as Python reads it, tagged with its Python type: `['s', str]`, `['i', decimal]`,
+ * `['f', repr]`, `['b', bool]`, `['n']`, `['a', items]`, `['o', [[name, value], …]]` (members sorted by
+ * name), `['?', repr]` for anything else (a date, a set…), `['!', message]` for a document that fails.
+ */
+export type TaggedValue = readonly unknown[];
+
+const PY_TYPED = `
+import json, sys, yaml
+def tag(v):
+    if isinstance(v, bool): return ['b', v]
+    if isinstance(v, int): return ['i', str(v)]
+    if isinstance(v, float): return ['f', repr(v)]
+    if isinstance(v, str): return ['s', v]
+    if v is None: return ['n']
+    if isinstance(v, list): return ['a', [tag(x) for x in v]]
+    if isinstance(v, dict):
+        return ['o', sorted([[k if isinstance(k, str) else '!nonstr!' + repr(k), tag(x)] for k, x in v.items()])]
+    return ['?', repr(v)]
+out = []
+for p in sys.argv[2:]:
+    with open(p, 'rb') as f:
+        try:
+            out.append(tag(yaml.safe_load(f) if sys.argv[1] == 'yaml' else json.load(f)))
+        except Exception as e:
+            out.append(['!', str(e)])
+json.dump(out, sys.stdout)
+`;
+
+/** Each document as PyYAML's `safe_load` (`yaml`) or Python's `json.load` (`json`) reads it, typed. */
+export function readTypedWithPython(
+  docs: readonly string[],
+  reader: 'yaml' | 'json',
+): Promise<TaggedValue[]> {
+  return withDocs(docs, `.${reader}`, async (_dir, files) => {
+    const { stdout } = await run('python3', ['-c', PY_TYPED, reader, ...files], {
+      timeout: PROCESS_TIMEOUT_MS,
+      maxBuffer: MAX_BUFFER,
+    });
+    return JSON.parse(stdout) as TaggedValue[];
+  });
+}

@@ -91,6 +91,41 @@ describe('sync format env', () => {
     ]);
   });
 
+  it('upper-cases ASCII letters with keyCase upper, so nested keys become POSIX names a shell sources', async () => {
+    const upper = { ...ENV, keyCase: 'upper' } as const;
+    const snap = snapshot('/a/', [
+      ['/a/flags/enabled', 'true'],
+      ['/a/db/host', "it's"],
+      ['/a/Log_level', 'info'],
+    ]);
+    const text = expectOk(renderConfigMap(snap, upper)).data['.env']!;
+    assert.equal(text, "DB_HOST='it'\\''s'\nFLAGS_ENABLED='true'\nLOG_LEVEL='info'\n");
+    const [read] = await readEnvWithShell([text]);
+    assert.deepStrictEqual(
+      read,
+      new Map([
+        ['DB_HOST', "it's"],
+        ['FLAGS_ENABLED', 'true'],
+        ['LOG_LEVEL', 'info'],
+      ]),
+    );
+    // Only a–z fold: ß stays ß (and no env name may hold it); db_host and DB_HOST meet.
+    const refused = expectProblems(
+      renderConfigMap(
+        snapshot('/a/', [
+          ['/a/straße', 'x'],
+          ['/a/db_host', 'y'],
+          ['/a/DB_HOST', 'z'],
+        ]),
+        upper,
+      ),
+    );
+    assert.deepEqual(refused.problems.map(readable), [
+      { kind: 'KeyCollision', mappedKey: 'DB_HOST', etcdKeys: ['/a/DB_HOST', '/a/db_host'] },
+      { kind: 'InvalidEnvName', etcdKey: '/a/straße', name: 'STRAßE' },
+    ]);
+  }).timeout(READER_TIMEOUT_MS);
+
   it('reads back exactly when a POSIX shell sources it, for random names and values', async () => {
     // Lower-case names with a k prefix cannot clash with the shell's own variables.
     const nameArb = fc.stringMatching(/^k[a-z0-9_]{0,6}$/);
