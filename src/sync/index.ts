@@ -28,6 +28,10 @@ export type {
   TreeConflictProblem,
 } from './problems.js';
 export { keyPath, joinPath } from './key-mapping.js';
+export { mergeSources } from './sources.js';
+export type { MergeResult, SourceContent, SourceRules } from './sources.js';
+export { pathGlob } from './path-glob.js';
+export type { PathRewrite } from './path-rewrite.js';
 export { MAX_TREE_DEPTH } from './key-tree.js';
 export type { KeyPath } from './key-mapping.js';
 export { CONFIGMAP_KEY_MAX_BYTES, configMapKeyProblems, isConfigMapKey } from './configmap-key.js';

@@ -90,7 +90,7 @@ export interface TooLargeProblem {
 /** A render option that is missing or invalid — a spec problem, not a data problem. */
 export interface InvalidOptionProblem {
   readonly kind: 'InvalidOption';
-  readonly option: 'format' | 'key' | 'separator' | 'maxBytes' | 'values' | 'keyCase';
+  readonly option: 'format' | 'key' | 'separator' | 'maxBytes' | 'values' | 'keyCase' | 'rewrite';
   readonly message: string;
 }
 

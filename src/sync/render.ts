@@ -15,6 +15,9 @@ import { renderYaml } from './render-yaml.js';
 import { byteCount, CONFIGMAP_MAX_DATA_BYTES } from './size.js';
 import type { PrefixSnapshot, RenderOptions, RenderResult } from './types.js';
 
+/** The prefix of an entry's own `path` (see SnapshotEntry.path): nothing. */
+const NO_PREFIX = Buffer.alloc(0);
+
 /** A single rendered document under the ConfigMap key `key`. */
 function documentOutput(key: string, text: string): FormatOutput {
   const data = emptyRecord();
@@ -96,8 +99,8 @@ export function renderConfigMap(snapshot: PrefixSnapshot, options: RenderOptions
   const problems: Problem[] = [];
   const skipped: (InvalidKeyProblem | InvalidEnvNameProblem)[] = [];
   let mapped: MappedEntry[] = [];
-  for (const { key, value } of snapshot.entries) {
-    const path = keyPath(prefix, key);
+  for (const { key, value, path: mergedPath } of snapshot.entries) {
+    const path = mergedPath !== undefined ? keyPath(NO_PREFIX, mergedPath) : keyPath(prefix, key);
     if (path.ok) mapped.push({ etcdKey: key, value, segments: path.segments });
     else (skip ? skipped : problems).push({ kind: 'InvalidKey', etcdKey: key, reasons: path.reasons });
   }

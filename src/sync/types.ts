@@ -7,6 +7,11 @@ export interface SnapshotEntry {
   readonly key: Buffer;
   /** The value exactly as stored in etcd. */
   readonly value: Buffer;
+  /**
+   * The path it is published under, when that is not the key below the snapshot's prefix: an entry of
+   * several sources (spec.sources), filtered and rewritten by mergeSources. Problems still name `key`.
+   */
+  readonly path?: Buffer;
 }
 
 /**
