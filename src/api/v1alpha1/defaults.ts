@@ -9,6 +9,7 @@ import type {
   DeletionPolicy,
   InvalidKeyPolicy,
   KeySchema,
+  KeyCase,
   KeySeparator,
   PrefixSyncSpec,
   RolloutFailurePolicy,
@@ -16,6 +17,7 @@ import type {
   RolloutStrategy,
   SourceReference,
   TargetFormat,
+  TargetValues,
   ValidationRule,
   WorkloadReference,
 } from './prefix-sync-types.js';
@@ -23,8 +25,22 @@ import type { LabelSelector } from './meta.js';
 
 /** Default of `spec.target.format`. */
 export const DEFAULT_TARGET_FORMAT: TargetFormat = 'files';
-/** Default of `spec.keys.separator`. */
+/** Default of `spec.keys.separator` (for every format but env, see {@link defaultKeySeparator}). */
 export const DEFAULT_KEY_SEPARATOR: KeySeparator = '.';
+/** Default of `spec.keys.separator` for format env: `.` never makes a valid variable name. */
+export const DEFAULT_ENV_KEY_SEPARATOR: KeySeparator = '_';
+/** Default of `spec.keys.case`. */
+export const DEFAULT_KEY_CASE: KeyCase = 'Preserve';
+/** Default of `spec.target.values`: every value a string, as before typed values existed. */
+export const DEFAULT_TARGET_VALUES: TargetValues = 'String';
+
+/**
+ * The separator a PrefixSync of `format` uses when `spec.keys.separator` is not set. The CRD declares
+ * no default for it (a schema default cannot depend on another field), so this is the only place.
+ */
+export function defaultKeySeparator(format: TargetFormat): KeySeparator {
+  return format === 'env' ? DEFAULT_ENV_KEY_SEPARATOR : DEFAULT_KEY_SEPARATOR;
+}
 /** Default of `spec.keys.onInvalid`: one invalid key holds the whole revision. */
 export const DEFAULT_INVALID_KEY_POLICY: InvalidKeyPolicy = 'Fail';
 /** Default of `spec.validation.minKeys`: an empty prefix never replaces published content. */
@@ -66,8 +82,15 @@ export const DEFAULT_MAX_MIRROR_BYTES = '256Mi';
 export interface DefaultedPrefixSyncSpec {
   sourceRef: SourceReference;
   prefix: string;
-  target: { name: string; format: TargetFormat; key?: string; versioned: boolean; keepVersions: number };
-  keys: { separator: KeySeparator; onInvalid: InvalidKeyPolicy };
+  target: {
+    name: string;
+    format: TargetFormat;
+    key?: string;
+    versioned: boolean;
+    keepVersions: number;
+    values: TargetValues;
+  };
+  keys: { separator: KeySeparator; onInvalid: InvalidKeyPolicy; case: KeyCase };
   rollout: {
     mode: RolloutMode;
     targets: WorkloadReference[];
@@ -106,6 +129,7 @@ export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyn
     format: spec.target.format ?? DEFAULT_TARGET_FORMAT,
     versioned: spec.target.versioned ?? false,
     keepVersions: spec.target.keepVersions ?? DEFAULT_KEEP_VERSIONS,
+    values: spec.target.values ?? DEFAULT_TARGET_VALUES,
   };
   if (spec.target.key !== undefined) target.key = spec.target.key;
   const rollout: DefaultedPrefixSyncSpec['rollout'] = {
@@ -131,8 +155,9 @@ export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyn
     prefix: spec.prefix,
     target,
     keys: {
-      separator: spec.keys?.separator ?? DEFAULT_KEY_SEPARATOR,
+      separator: spec.keys?.separator ?? defaultKeySeparator(target.format),
       onInvalid: spec.keys?.onInvalid ?? DEFAULT_INVALID_KEY_POLICY,
+      case: spec.keys?.case ?? DEFAULT_KEY_CASE,
     },
     rollout,
     debounce: spec.debounce ?? DEFAULT_DEBOUNCE,

@@ -13,6 +13,7 @@ export type {
 } from './meta.js';
 export {
   DELETION_POLICIES,
+  KEY_CASES,
   KEY_SEPARATORS,
   ROLLOUT_FAILURE_POLICIES,
   ROLLOUT_MODES,
@@ -21,6 +22,7 @@ export {
   MAX_SKIPPED_KEYS_LISTED,
   SKIPPED_KEY_MAX_LENGTH,
   TARGET_FORMATS,
+  TARGET_VALUES,
   WORKLOAD_KINDS,
 } from './prefix-sync-types.js';
 export type {
@@ -28,6 +30,7 @@ export type {
   DeletionPolicy,
   HeldChange,
   InvalidKeyPolicy,
+  KeyCase,
   KeySchema,
   KeySeparator,
   MaxRemoved,
@@ -48,6 +51,7 @@ export type {
   RolloutStrategy,
   SourceReference,
   TargetFormat,
+  TargetValues,
   ValidationRule,
   WorkloadKind,
   WorkloadReference,
@@ -92,6 +96,10 @@ export {
   DEFAULT_DELETION_POLICY,
   DEFAULT_INVALID_KEY_POLICY,
   DEFAULT_KEY_SEPARATOR,
+  DEFAULT_ENV_KEY_SEPARATOR,
+  DEFAULT_KEY_CASE,
+  DEFAULT_TARGET_VALUES,
+  defaultKeySeparator,
   DEFAULT_MIN_INTERVAL,
   DEFAULT_MAX_MIRROR_BYTES,
   DEFAULT_MIN_KEYS,

@@ -19,6 +19,18 @@ export type KeySeparator = '.' | '-' | '_';
 /** Every {@link KeySeparator}, in the CRD's enum order. */
 export const KEY_SEPARATORS = ['.', '-', '_'] as const satisfies readonly KeySeparator[];
 
+/** How `env` and `properties` names are cased: as the path spells them, or ASCII letters upper-cased. */
+export type KeyCase = 'Preserve' | 'Upper';
+
+/** Every {@link KeyCase}, in the CRD's enum order. */
+export const KEY_CASES = ['Preserve', 'Upper'] as const satisfies readonly KeyCase[];
+
+/** How `yaml` and `json` write values: all strings, numbers and booleans typed, or each a JSON document. */
+export type TargetValues = 'String' | 'Auto' | 'JSON';
+
+/** Every {@link TargetValues}, in the CRD's enum order. */
+export const TARGET_VALUES = ['String', 'Auto', 'JSON'] as const satisfies readonly TargetValues[];
+
 /** none: never restart; targets: restart the listed workloads; auto: restart the workloads that use the ConfigMap. */
 export type RolloutMode = 'none' | 'targets' | 'auto';
 
@@ -66,6 +78,11 @@ export interface PrefixSyncTarget {
   versioned?: boolean;
   /** With `versioned`: how many versions are kept besides those a workload still uses. Default 3. */
   keepVersions?: number;
+  /**
+   * (`yaml`, `json` only) String (default): every value a string. Auto: canonical integers (within
+   * ±(2^53 − 1)), decimal fractions and `true`/`false` typed. JSON: each value a JSON document, embedded.
+   */
+  values?: TargetValues;
 }
 
 /** What a sync does with an etcd key that cannot become a ConfigMap key. */
@@ -76,8 +93,10 @@ export const INVALID_KEY_POLICIES = ['Fail', 'Skip'] as const satisfies readonly
 
 /** How the path below the prefix becomes a ConfigMap key. */
 export interface PrefixSyncKeys {
-  /** Default `.`. */
+  /** Default `.`, and `_` for format `env`. */
   separator?: KeySeparator;
+  /** (`env`, `properties` only) Preserve (default) or Upper: ASCII letters upper-cased. */
+  case?: KeyCase;
   /**
    * Fail (default): one invalid key holds the whole revision (`InvalidKey`). Skip: publish the valid
    * keys, list the skipped ones in `status.skippedKeys`.

@@ -23,11 +23,13 @@ import { prefixProblem } from './prefix.js';
 import {
   DELETION_POLICIES,
   INVALID_KEY_POLICIES,
+  KEY_CASES,
   KEY_SEPARATORS,
   ROLLOUT_FAILURE_POLICIES,
   ROLLOUT_MODES,
   ROLLOUT_STRATEGIES,
   TARGET_FORMATS,
+  TARGET_VALUES,
   WORKLOAD_KINDS,
 } from './prefix-sync-types.js';
 import type { MaxRemoved, PrefixSyncSpec } from './prefix-sync-types.js';
@@ -132,6 +134,17 @@ export function validatePrefixSyncSpec(spec: unknown): FieldError[] {
       path: 'spec.keys.onInvalid',
       message: `must be one of ${INVALID_KEY_POLICIES.join(', ')}`,
     });
+  }
+  if (keys?.case !== undefined) {
+    const format = target?.format ?? DEFAULT_TARGET_FORMAT;
+    if (!isOneOf(keys.case, KEY_CASES)) {
+      errors.push({ path: 'spec.keys.case', message: `must be one of ${KEY_CASES.join(', ')}` });
+    } else if (keys.case !== 'Preserve' && format !== 'env' && format !== 'properties') {
+      errors.push({
+        path: 'spec.keys.case',
+        message: 'Upper is only used with target.format env or properties',
+      });
+    }
   }
 
   const rollout = optionalRecord(s.rollout, 'spec.rollout', errors);
@@ -304,6 +317,16 @@ function validateTarget(target: Record<string, unknown>, errors: FieldError[]): 
   const format = target.format ?? DEFAULT_TARGET_FORMAT;
   if (!isOneOf(format, TARGET_FORMATS)) {
     errors.push({ path: 'spec.target.format', message: `must be one of ${TARGET_FORMATS.join(', ')}` });
+  }
+  if (target.values !== undefined) {
+    if (!isOneOf(target.values, TARGET_VALUES)) {
+      errors.push({ path: 'spec.target.values', message: `must be one of ${TARGET_VALUES.join(', ')}` });
+    } else if (target.values !== 'String' && format !== 'yaml' && format !== 'json') {
+      errors.push({
+        path: 'spec.target.values',
+        message: 'Auto and JSON are only used with format yaml or json',
+      });
+    }
   }
   if (target.key === undefined) {
     if (format !== 'files') {

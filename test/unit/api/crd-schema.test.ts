@@ -18,6 +18,11 @@ import {
   DEFAULT_DELETION_POLICY,
   DEFAULT_INVALID_KEY_POLICY,
   DEFAULT_KEY_SEPARATOR,
+  DEFAULT_KEY_CASE,
+  DEFAULT_TARGET_VALUES,
+  defaultKeySeparator,
+  KEY_CASES,
+  TARGET_VALUES,
   DEFAULT_MIN_KEYS,
   DEFAULT_ROLLOUT_MODE,
   DEFAULT_SUSPEND,
@@ -190,8 +195,12 @@ describe('crds/', () => {
             if (rule.reason !== undefined)
               assert.ok(ALLOWED_RULE_REASONS.includes(rule.reason), `${p}: ${rule.reason}`);
             if (rule.fieldPath !== undefined) {
-              const field = rule.fieldPath.replace(/^\./, '');
-              assert.ok(node.properties?.[field], `${p}: fieldPath ${rule.fieldPath} names no property`);
+              // A dotted path (`.keys.case`) names a property of a property.
+              const found = rule.fieldPath
+                .replace(/^\./, '')
+                .split('.')
+                .reduce<typeof node | undefined>((at, field) => at?.properties?.[field], node);
+              assert.ok(found, `${p}: fieldPath ${rule.fieldPath} names no property`);
             }
           }
         }
@@ -258,6 +267,8 @@ describe('crds/', () => {
       assert.deepEqual(nodeAt(schema, 'status.rolledOut[].kind').enum, [...WORKLOAD_KINDS]);
       assert.deepEqual(nodeAt(schema, 'spec.deletionPolicy').enum, [...DELETION_POLICIES]);
       assert.deepEqual(nodeAt(schema, 'spec.keys.onInvalid').enum, [...INVALID_KEY_POLICIES]);
+      assert.deepEqual(nodeAt(schema, 'spec.keys.case').enum, [...KEY_CASES]);
+      assert.deepEqual(nodeAt(schema, 'spec.target.values').enum, [...TARGET_VALUES]);
       assert.deepEqual(nodeAt(schema, 'status.held.reason').enum, [...HELD_REASONS]);
       for (const reason of HELD_REASONS) assert.ok(Object.values(PrefixSyncReason).includes(reason), reason);
       assert.deepEqual(nodeAt(schema, 'spec.rollout.selector.matchExpressions[].operator').enum, [
@@ -266,7 +277,12 @@ describe('crds/', () => {
     });
     it('defaults and bounds match the exported constants', () => {
       assert.equal(nodeAt(schema, 'spec.target.format').default, DEFAULT_TARGET_FORMAT);
-      assert.equal(nodeAt(schema, 'spec.keys.separator').default, DEFAULT_KEY_SEPARATOR);
+      // No schema default: it depends on the format (`.`, or `_` for env), see defaultKeySeparator.
+      assert.equal(nodeAt(schema, 'spec.keys.separator').default, undefined);
+      assert.equal(defaultKeySeparator('yaml'), DEFAULT_KEY_SEPARATOR);
+      assert.equal(defaultKeySeparator('env'), '_');
+      assert.equal(nodeAt(schema, 'spec.keys.case').default, DEFAULT_KEY_CASE);
+      assert.equal(nodeAt(schema, 'spec.target.values').default, DEFAULT_TARGET_VALUES);
       assert.equal(nodeAt(schema, 'spec.rollout.mode').default, DEFAULT_ROLLOUT_MODE);
       assert.equal(nodeAt(schema, 'spec.debounce').default, DEFAULT_DEBOUNCE);
       assert.equal(nodeAt(schema, 'spec.suspend').default, DEFAULT_SUSPEND);

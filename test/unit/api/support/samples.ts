@@ -73,6 +73,7 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
         key: 'application.yaml',
         versioned: true,
         keepVersions: 5,
+        values: 'JSON',
       },
       keys: { separator: '_', onInvalid: 'Skip' },
       rollout: {
@@ -166,6 +167,7 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
       sourceRef: { name: 'platform-etcd' },
       prefix: '/config/search/',
       target: { name: 'search-config', format: 'env', key: 'search.env' },
+      keys: { case: 'Upper' },
       rollout: {
         mode: 'auto',
         selector: {
@@ -438,6 +440,26 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
     name: 'onInvalid Ignore',
     object: prefixSync({ keys: { onInvalid: 'Ignore' } }),
     refused: { schema: 'spec.keys.onInvalid', validator: 'spec.keys.onInvalid' },
+  },
+  {
+    name: 'keys.case Lower',
+    object: prefixSync({ target: { name: 'c', format: 'env', key: 'e' }, keys: { case: 'Lower' } }),
+    refused: { schema: 'spec.keys.case', validator: 'spec.keys.case' },
+  },
+  {
+    name: 'keys.case Upper with format yaml',
+    object: prefixSync({ target: { name: 'c', format: 'yaml', key: 'a.yaml' }, keys: { case: 'Upper' } }),
+    refused: { schema: 'spec.keys.case', validator: 'spec.keys.case' },
+  },
+  {
+    name: 'target.values Number',
+    object: prefixSync({ target: { name: 'c', format: 'json', key: 'a.json', values: 'Number' } }),
+    refused: { schema: 'spec.target.values', validator: 'spec.target.values' },
+  },
+  {
+    name: 'target.values Auto with format env',
+    object: prefixSync({ target: { name: 'c', format: 'env', key: 'e', values: 'Auto' } }),
+    refused: { schema: 'spec.target.values', validator: 'spec.target.values' },
   },
 
   // --- validation and pinRevision
