@@ -9,6 +9,7 @@ import {
   type RequestContext,
   type SecurityAuthentication,
 } from '@kubernetes/client-node';
+import { IDENTITY_MIDDLEWARE } from './client-identity.js';
 
 /** The agent options that make two connections interchangeable (what client-node sets). */
 const CONNECTION_OPTIONS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'];
@@ -72,7 +73,8 @@ function keepAliveAuth(kubeConfig: KubeConfig): SecurityAuthentication {
 
 /**
  * `kubeConfig.makeApiClient(apiClientType)`, except that the client's requests reuse keep-alive
- * connections (shared by every client made from the same KubeConfig) instead of opening one each.
+ * connections (shared by every client made from the same KubeConfig) instead of opening one each, and
+ * carry the operator's identity (client-identity.ts): its User-Agent, and `fieldManager` on every write.
  * Authentication (headers, tokens, client certificates) is the kubeconfig's own, applied per request.
  */
 export function makeApiClient<T>(
@@ -85,6 +87,8 @@ export function makeApiClient<T>(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: keepAliveAuth(kubeConfig) },
+      // Per-call middleware (request-options.ts) is appended after this one.
+      middleware: [IDENTITY_MIDDLEWARE],
     }),
   );
 }

@@ -1,6 +1,7 @@
 // List-watch sources of Namespaces (their labels feed access rules) and Secrets (TLS material and
 // credentials of ClusterEtcdSources), for informers; the operator only reads them.
 import { CoreV1Api, type KubeConfig, type V1Namespace, type V1Secret } from '@kubernetes/client-node';
+import { makeApiClient } from './api-client.js';
 import { toKubeError } from './errors.js';
 import type { ListOptions, ListResult, ListWatchSource } from './types.js';
 
@@ -18,7 +19,7 @@ export class NamespaceSource implements ListWatchSource<V1Namespace> {
   private readonly api: CoreV1Api;
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = kubeConfig.makeApiClient(CoreV1Api);
+    this.api = makeApiClient(kubeConfig, CoreV1Api);
   }
 
   watchPath(): string {
@@ -39,7 +40,7 @@ export class SecretSource implements ListWatchSource<V1Secret> {
   private readonly api: CoreV1Api;
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = kubeConfig.makeApiClient(CoreV1Api);
+    this.api = makeApiClient(kubeConfig, CoreV1Api);
   }
 
   watchPath(namespace?: string): string {

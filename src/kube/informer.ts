@@ -6,6 +6,7 @@ import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/clien
 import { Backoff, realClock, sleep, type BackoffOptions, type Clock } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 import { ObjectCache, type ObjectStore } from './cache.js';
+import { withUserAgent } from './client-identity.js';
 import { toKubeError } from './errors.js';
 import { HandlerSet, type InformerHandlers } from './informer-handlers.js';
 import { INFORMER_TRANSITIONS, type InformerState } from './informer-state.js';
@@ -96,7 +97,8 @@ export class Informer<T extends KubernetesObject> {
     if (!options.source) throw new TypeError('Informer: set options.source');
     if (!options.kubeConfig) throw new TypeError('Informer: set options.kubeConfig');
     this.source = options.source;
-    this.watcher = new Watch(options.kubeConfig);
+    // The watch requests carry the operator's User-Agent like every other request of this layer.
+    this.watcher = new Watch(withUserAgent(options.kubeConfig));
     this.namespace = options.namespace;
     this.labelSelector = options.labelSelector;
     this.fieldSelector = options.fieldSelector;

@@ -50,6 +50,8 @@ export interface HandlerDeps {
   address: () => string;
   /** Aborted when the simulator closes: cuts injected delays short. */
   signal: AbortSignal;
+  /** Collects the User-Agent of every resource request (KubeSim.userAgents). */
+  userAgents?: Set<string>;
 }
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -208,6 +210,8 @@ export class HttpHandler {
       return send(res, 200, list);
     }
     const routed = this.route(group, version, rest, method, url.searchParams);
+    routed.request.userAgent = req.headers['user-agent'] ?? '';
+    this.deps.userAgents?.add(routed.request.userAgent);
     await this.applyFaults(routed);
     await this.serveResource(routed, req, res, acceptsTable(accept));
   }

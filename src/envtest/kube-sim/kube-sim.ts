@@ -69,6 +69,11 @@ export class KubeSim {
   readonly faults: SimFaults;
   /** `http://host:port` */
   readonly url: string;
+  /**
+   * Every distinct User-Agent header the simulator has been sent (a missing one as ''), in order of
+   * first arrival: for tests of who a client says it is (its writes' managedFields name the manager).
+   */
+  readonly userAgents: ReadonlySet<string>;
 
   private state: State = 'running';
   private closing: Promise<void> | undefined;
@@ -88,8 +93,10 @@ export class KubeSim {
     store: ObjectStore,
     book: FaultBook,
     url: string,
+    userAgents: ReadonlySet<string>,
   ) {
     this.url = url;
+    this.userAgents = userAgents;
     this.faults = {
       failNext: (o: FailNextOptions) => book.failNext(o),
       delay: (o: DelayOptions) => book.delay(o),
@@ -138,6 +145,7 @@ export class KubeSim {
     const book = new FaultBook();
     const reviews = new AccessReviews(options.access);
     let address = '';
+    const userAgents = new Set<string>();
     const handler = new HttpHandler({
       registry,
       store,
@@ -148,6 +156,7 @@ export class KubeSim {
       reviews,
       address: () => address,
       signal: lifetime.signal,
+      userAgents,
     });
     const sockets = new Set<Socket>();
     const server = createServer((req, res) => void handler.handle(req, res));
@@ -178,10 +187,16 @@ export class KubeSim {
       store,
       book,
       url,
+      userAgents,
     );
     for (const name of ['default', 'kube-system', 'kube-public']) {
       api.create(
-        { type: registry.lookup('', 'v1', 'namespaces')!, namespace: '', query: new URLSearchParams() },
+        {
+          type: registry.lookup('', 'v1', 'namespaces')!,
+          namespace: '',
+          query: new URLSearchParams(),
+          userAgent: 'kube-apiserver/v1.33.0 (linux/amd64) kubernetes/sim',
+        },
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
       );
     }

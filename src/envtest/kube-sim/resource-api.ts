@@ -29,6 +29,7 @@ import {
   type FieldError,
 } from './status-error.js';
 import { bumpsGeneration, deletedStatus, prepareCreate, requireLiveNamespace } from './write-rules.js';
+import { managerOf, recordWrite, type FieldWriter, type ManagedOperation } from './managed-fields.js';
 
 /** One request on a resource, after routing. `namespace` is '' for cluster-scoped and cluster-wide requests. */
 export interface ResourceRequest {
@@ -37,6 +38,8 @@ export interface ResourceRequest {
   name?: string;
   subresource?: string;
   query: URLSearchParams;
+  /** The request's User-Agent header ('' when absent): the field manager when no fieldManager is given. */
+  userAgent?: string;
 }
 
 /** A response: HTTP code, body, and `Warning` headers. */
@@ -98,7 +101,9 @@ export class ResourceApi {
     const obj = decodeBody(type, body);
     const m = meta(obj);
     checkNamespace(req, m);
+    const writer = this.writer(req, 'Update', 'CreateOptions');
     const warnings = prepareCreate(req, obj, this.admission);
+    recordWrite(undefined, obj, writer);
     const stored = this.writeCreate(req, obj);
     return { code: 201, body: present(type, stored), warnings };
   }
@@ -142,7 +147,7 @@ export class ResourceApi {
         },
       ]);
     }
-    return this.writeUpdate(req, obj, old);
+    return this.writeUpdate(req, obj, old, this.writer(req, 'Update', 'UpdateOptions'));
   }
 
   /**
@@ -150,7 +155,13 @@ export class ResourceApi {
    * server-owned metadata, generation, finalizer rules and admission; a no-op change writes nothing
    * (the resourceVersion stays), as etcd3's GuaranteedUpdate does.
    */
-  private writeUpdate(req: ResourceRequest, obj: JsonObject, old: JsonObject): ApiResult {
+  private writeUpdate(
+    req: ResourceRequest,
+    obj: JsonObject,
+    old: JsonObject,
+    writer: FieldWriter,
+    applied?: JsonObject,
+  ): ApiResult {
     const type = req.type;
     const name = nameOf(old);
     const m = meta(obj);
@@ -215,7 +226,11 @@ export class ResourceApi {
     if (typeof oldMeta['generation'] === 'number' && bumpsGeneration(type, next, old)) {
       nm['generation'] = oldMeta['generation'] + 1;
     }
+    // The client's managedFields are not taken: the server keeps them (a reset is not simulated).
+    if (oldMeta['managedFields'] === undefined) delete nm['managedFields'];
+    else nm['managedFields'] = clone(oldMeta['managedFields']);
     if (jsonEqual(next, old)) return { code: 200, body: present(type, old), warnings };
+    recordWrite(old, next, writer, applied);
     if (this.isDryRun(req)) return { code: 200, body: present(type, next), warnings };
     const resource = storageKey(type);
     if (isDeleting(next) && finalizersOf(next).length === 0 && type.strategy.holdsDeletion?.(next) !== true) {
@@ -255,7 +270,7 @@ export class ResourceApi {
       throw badRequest(
         `the name of the object (${nameOf(patched)}) does not match the name on the URL (${name})`,
       );
-    return this.writeUpdate(req, decodeBody(type, patched), old);
+    return this.writeUpdate(req, decodeBody(type, patched), old, this.writer(req, 'Update', 'PatchOptions'));
   }
 
   /**
@@ -281,6 +296,7 @@ export class ResourceApi {
       checkNamespace(req, meta(obj));
       const warnings = prepareCreate(req, obj, this.admission);
       if (req.subresource === 'status') throw notFound(type, req.name ?? '');
+      recordWrite(undefined, obj, this.writer(req, 'Apply', 'PatchOptions'), applied);
       const created = this.writeCreate(req, obj);
       if (!this.isDryRun(req)) this.appliedBy.set(`${uidOf(created)}\u0000${manager}`, applied);
       return { code: 201, body: present(type, created), warnings };
@@ -293,7 +309,7 @@ export class ResourceApi {
     // Both in the stored form (decodeBody converted the applied configuration).
     const merged = type.strategicMerge ? strategicMergePatch(live, applied) : mergePatch(live, applied);
     if (!isObject(merged)) throw badRequest('the applied configuration did not produce an object');
-    const result = this.writeUpdate(req, merged, old);
+    const result = this.writeUpdate(req, merged, old, this.writer(req, 'Apply', 'PatchOptions'), applied);
     if (!this.isDryRun(req)) this.appliedBy.set(`${uidOf(old)}\u0000${manager}`, applied);
     return result;
   }
@@ -378,6 +394,16 @@ export class ResourceApi {
         metadata: { resourceVersion: this.store.currentRv.toString() },
         items: affected,
       },
+    };
+  }
+
+  /** Who makes this write, for managedFields; throws 422 for a fieldManager the API server refuses. */
+  private writer(req: ResourceRequest, operation: ManagedOperation, optionsKind: string): FieldWriter {
+    return {
+      manager: managerOf(req.query, req.userAgent ?? '', optionsKind),
+      operation,
+      apiVersion: apiVersionOf(req.type),
+      ...(req.subresource !== undefined ? { subresource: req.subresource } : {}),
     };
   }
 

@@ -248,6 +248,8 @@ class KindLoop<Model> implements KindSync {
           name: stringAt(m, 'name') ?? '',
           subresource: 'status',
           query: new URLSearchParams(),
+          // Who writes workload status on a cluster (its managedFields entry).
+          userAgent: 'kube-controller-manager/v1.33.0 (linux/amd64) kubernetes/sim',
         },
         { ...obj, status },
       );

@@ -335,6 +335,7 @@ describe('KubeSim CRUD (through @kubernetes/client-node)', () => {
       assert.deepEqual(Object.keys(created.json['metadata'] as object).sort(), [
         'creationTimestamp',
         'labels',
+        'managedFields',
         'name',
         'namespace',
         'resourceVersion',
