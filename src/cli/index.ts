@@ -19,7 +19,18 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     load: async () => (await import('./watch.js')).watchMain,
   },
   run: { summary: 'run the operator', load: async () => (await import('./run.js')).runMain },
+  render: {
+    summary: 'print the ConfigMap a PrefixSync would write now, or --diff it against the live one',
+    load: async () => (await import('./render.js')).renderMain,
+  },
 };
+
+/**
+ * The kubectl plugin's entry (bin/kubectl-etcdconfig.js imports src/cli/plugin/main.ts itself); named
+ * here so that the production build, the import closure of src/main.ts, carries dist/cli/plugin/.
+ */
+export const loadKubectlPlugin = async (): Promise<(argv: string[]) => Promise<number>> =>
+  (await import('./plugin/main.js')).kubectlPluginMain;
 
 /**
  * The test bed's subcommands: they run src/envtest (a local etcd, the Kubernetes API simulator), which

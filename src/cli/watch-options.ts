@@ -91,6 +91,16 @@ function isEndpoint(text: string): boolean {
   return port >= 1 && port <= 65_535;
 }
 
+/** The etcd connection flags `watch` shares with `render` and the kubectl plugin, as parseArgs options. */
+export const ETCD_CONNECTION_FLAGS = {
+  endpoints: { type: 'string' },
+  cacert: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  user: { type: 'string' },
+  'dial-timeout': { type: 'string' },
+} as const;
+
 /**
  * Parses `watch`'s arguments (after the subcommand name). Never throws and reads no files: every
  * problem becomes `{kind: 'error'}` with a one-line message for stderr.
@@ -103,15 +113,10 @@ export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
       allowPositionals: true,
       strict: true,
       options: {
-        endpoints: { type: 'string' },
+        ...ETCD_CONNECTION_FLAGS,
         'from-revision': { type: 'string' },
         'prev-kv': { type: 'boolean' },
         output: { type: 'string', short: 'w' },
-        cacert: { type: 'string' },
-        cert: { type: 'string' },
-        key: { type: 'string' },
-        user: { type: 'string' },
-        'dial-timeout': { type: 'string' },
         'on-reset': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -136,11 +141,10 @@ export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
   }
   const prefix = positionals[0]!;
 
-  const endpoints = (values.endpoints ?? DEFAULT_ENDPOINT).split(',').map((e) => e.trim());
-  const badEndpoint = endpoints.find((e) => !isEndpoint(e));
-  if (badEndpoint !== undefined) {
-    return { kind: 'error', message: `--endpoints: '${badEndpoint}' is not host:port` };
-  }
+  const connection = parseEtcdConnectionFlags(values);
+  if (!connection.ok) return { kind: 'error', message: connection.message };
+  const { tls, auth, dialTimeoutMs } = connection.flags;
+  const endpoints = connection.flags.endpoints ?? [DEFAULT_ENDPOINT];
 
   let fromRevision: bigint | undefined;
   const rev = values['from-revision'];
@@ -154,28 +158,6 @@ export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
   const output = values.output ?? 'text';
   if (!(WATCH_OUTPUTS as readonly string[]).includes(output)) {
     return { kind: 'error', message: `--output: '${output}' is not one of ${WATCH_OUTPUTS.join(', ')}` };
-  }
-
-  if ((values.cert === undefined) !== (values.key === undefined)) {
-    return { kind: 'error', message: '--cert and --key go together' };
-  }
-  const hasTls = values.cacert !== undefined || values.cert !== undefined;
-  const tls = hasTls ? { caFile: values.cacert, certFile: values.cert, keyFile: values.key } : undefined;
-
-  let auth: WatchOptions['auth'];
-  if (values.user !== undefined) {
-    const colon = values.user.indexOf(':');
-    if (colon <= 0) return { kind: 'error', message: '--user: expected name:password' };
-    auth = { username: values.user.slice(0, colon), password: values.user.slice(colon + 1) };
-  }
-
-  let dialTimeoutMs = DEFAULT_DIAL_TIMEOUT_MS;
-  const dial = values['dial-timeout'];
-  if (dial !== undefined) {
-    const ms = parseDurationMs(dial);
-    if (ms === undefined)
-      return { kind: 'error', message: `--dial-timeout: '${dial}' is not a duration like 5s` };
-    dialTimeoutMs = ms;
   }
 
   const onReset = values['on-reset'] ?? 'exit';
@@ -197,4 +179,50 @@ export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
       onReset: onReset as WatchOnReset,
     },
   };
+}
+
+/** The etcd connection flags' values as parseArgs returns them. */
+export type EtcdConnectionFlagValues = Partial<Record<keyof typeof ETCD_CONNECTION_FLAGS, string>>;
+
+/** The validated connection flags; `endpoints` is undefined when not given (each command has its default). */
+export interface EtcdConnectionFlags {
+  endpoints?: string[];
+  tls?: WatchOptions['tls'];
+  auth?: WatchOptions['auth'];
+  dialTimeoutMs: number;
+}
+
+/**
+ * Validates the connection flags of {@link ETCD_CONNECTION_FLAGS} with the same rules as `watch`.
+ * Never throws and reads no files.
+ */
+export function parseEtcdConnectionFlags(
+  values: EtcdConnectionFlagValues,
+): { ok: true; flags: EtcdConnectionFlags } | { ok: false; message: string } {
+  let endpoints: string[] | undefined;
+  if (values.endpoints !== undefined) {
+    endpoints = values.endpoints.split(',').map((e) => e.trim());
+    const bad = endpoints.find((e) => !isEndpoint(e));
+    if (bad !== undefined) return { ok: false, message: `--endpoints: '${bad}' is not host:port` };
+  }
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    return { ok: false, message: '--cert and --key go together' };
+  }
+  const hasTls = values.cacert !== undefined || values.cert !== undefined;
+  const tls = hasTls ? { caFile: values.cacert, certFile: values.cert, keyFile: values.key } : undefined;
+  let auth: WatchOptions['auth'];
+  if (values.user !== undefined) {
+    const colon = values.user.indexOf(':');
+    if (colon <= 0) return { ok: false, message: '--user: expected name:password' };
+    auth = { username: values.user.slice(0, colon), password: values.user.slice(colon + 1) };
+  }
+  let dialTimeoutMs = DEFAULT_DIAL_TIMEOUT_MS;
+  if (values['dial-timeout'] !== undefined) {
+    const ms = parseDurationMs(values['dial-timeout']);
+    if (ms === undefined) {
+      return { ok: false, message: `--dial-timeout: '${values['dial-timeout']}' is not a duration like 5s` };
+    }
+    dialTimeoutMs = ms;
+  }
+  return { ok: true, flags: { endpoints, tls, auth, dialTimeoutMs } };
 }

@@ -1,0 +1,75 @@
+// The etcd read step of `render`: the content the operator would render now, and the failures it
+// would report for it, worded as the PrefixSync's Ready condition words them.
+import { CONFIGMAP_MAX_BYTES, PrefixSyncReason, type ResolvedPrefixSyncSpec } from '../api/index.js';
+import {
+  CompactedError,
+  FutureRevisionError,
+  loadPrefixContent,
+  type EtcdClient,
+  type MirrorSnapshot,
+} from '../etcd/index.js';
+
+/** A failure `render` reports with the condition reason and message the operator would set (exit 2). */
+export class RenderFailure extends Error {
+  constructor(
+    /** The PrefixSync condition reason, e.g. `SourceUnavailable`. */
+    readonly reason: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'RenderFailure';
+  }
+}
+
+/**
+ * Reads `spec.prefix` as the operator would sync it now: at `spec.pinRevision` when set, else at etcd's
+ * current revision; holding no more values than a ConfigMap can take, as the operator's one-off reads.
+ * Throws {@link RenderFailure}: `RevisionCompacted`, `InvalidSpec` (a pin etcd has not reached),
+ * `SourceUnavailable`, `TooLarge`.
+ */
+export async function readSnapshot(
+  client: EtcdClient,
+  spec: ResolvedPrefixSyncSpec,
+  signal: AbortSignal,
+): Promise<MirrorSnapshot> {
+  const revision = spec.pinRevision === undefined ? undefined : BigInt(spec.pinRevision);
+  let read;
+  try {
+    read = await loadPrefixContent(client.kv, Buffer.from(spec.prefix), {
+      ...(revision !== undefined ? { revision } : {}),
+      maxValueBytes: CONFIGMAP_MAX_BYTES,
+      signal,
+    });
+  } catch (err) {
+    if (revision !== undefined && err instanceof CompactedError) {
+      throw new RenderFailure(
+        PrefixSyncReason.RevisionCompacted,
+        `spec.pinRevision ${revision} is compacted in etcd, so the prefix cannot be read as it was then: pin a newer revision or remove the pin (the last good ConfigMap stays)`,
+        { cause: err },
+      );
+    }
+    if (revision !== undefined && err instanceof FutureRevisionError) {
+      throw new RenderFailure(
+        PrefixSyncReason.InvalidSpec,
+        `spec.pinRevision ${revision} is ahead of etcd's current revision: pin a revision etcd has reached`,
+        { cause: err },
+      );
+    }
+    const at = revision !== undefined ? ` at revision ${revision}` : '';
+    const why = signal.aborted ? 'no answer in time' : err instanceof Error ? err.message : String(err);
+    throw new RenderFailure(
+      PrefixSyncReason.SourceUnavailable,
+      `reading ${spec.prefix}${at} from ClusterEtcdSource ${spec.sourceRef.name} failed: ${why}`,
+      { cause: err },
+    );
+  }
+  if (read.kind === 'overBound') {
+    const { keyCount, valueBytes } = read.summary;
+    throw new RenderFailure(
+      PrefixSyncReason.TooLarge,
+      `content is more than ${CONFIGMAP_MAX_BYTES} bytes: at least ${valueBytes} bytes of values in the ${keyCount} keys under ${spec.prefix}; a ConfigMap holds at most ${CONFIGMAP_MAX_BYTES}`,
+    );
+  }
+  return { revision: read.revision, entries: read.content.entries() };
+}
