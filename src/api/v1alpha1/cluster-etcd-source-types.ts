@@ -83,6 +83,11 @@ export interface ClusterEtcdSourceStatus {
   memberCount?: number;
   /** Last etcd revision seen, as a decimal string (a bigint in memory). */
   revision?: string;
+  /**
+   * `spec.endpoints` joined by commas, for kubectl get's ENDPOINTS column (the API server's printer
+   * shows a list as a JSON array). Written with every status, reachable or not.
+   */
+  endpoints?: string;
 }
 
 /** A ClusterEtcdSource object (cluster-scoped: `metadata.namespace` is absent). */

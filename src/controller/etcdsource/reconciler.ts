@@ -263,7 +263,13 @@ export class EtcdSourceReconciler implements Reconciler {
     this.options.connections.setHealth(name, health);
     this.options.metrics?.setSourceReady(name, health.state === 'ready');
     const before = findCondition(source.status?.conditions, ClusterEtcdSourceConditionType.Ready);
-    const next = sourceStatus(source.status, health, source.metadata.generation, this.now());
+    const next = sourceStatus(
+      source.status,
+      health,
+      source.metadata.generation,
+      this.now(),
+      source.spec.endpoints,
+    );
     const after = findCondition(next.conditions, ClusterEtcdSourceConditionType.Ready);
     if (after && (before?.status !== after.status || before.reason !== after.reason)) {
       this.options.events.record(

@@ -55,15 +55,25 @@ export function failedHealth(error: unknown, usesAuth: boolean): SourceHealth {
   };
 }
 
-/** The status for `health`, keeping unrelated fields and condition transition times. Pure. */
+/** `status.endpoints`: the spec's endpoints as kubectl get's ENDPOINTS column shows them. */
+export function endpointsColumn(endpoints: readonly string[]): string {
+  return endpoints.join(',');
+}
+
+/**
+ * The status for `health`, keeping unrelated fields and condition transition times; `endpoints` (the
+ * spec's) sets `status.endpoints` whatever the health. Pure.
+ */
 export function sourceStatus(
   previous: ClusterEtcdSourceStatus | undefined,
   health: SourceHealth,
   generation: number | undefined,
   now: Date,
+  endpoints?: readonly string[],
 ): ClusterEtcdSourceStatus {
   const status: ClusterEtcdSourceStatus = { ...previous };
   if (generation !== undefined) status.observedGeneration = generation;
+  if (endpoints !== undefined) status.endpoints = endpointsColumn(endpoints);
   const update =
     health.state === 'ready'
       ? {

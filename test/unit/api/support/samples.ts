@@ -221,6 +221,7 @@ export const FULL_CLUSTER_ETCD_SOURCES: ClusterEtcdSource[] = [
       clusterId: 'cdf818194e3a8c32',
       memberCount: 3,
       revision: '98765',
+      endpoints: 'https://etcd-0.etcd:2379,https://etcd-1.etcd:2379',
     },
   },
 ];
