@@ -62,7 +62,8 @@ function asText(value: unknown): string {
     const inner: unknown = value.valueOf();
     if (inner !== value) return asText(inner);
   }
-  return String(value as string);
+  // Numbers, booleans; an object printed whole reads better as JSON than as [object Object].
+  return typeof value === 'object' ? JSON.stringify(value) : String(value as number | boolean | bigint);
 }
 
 function engine(model: TemplateModel, renderLimitMs: number): Liquid {
@@ -84,12 +85,14 @@ function engine(model: TemplateModel, renderLimitMs: number): Liquid {
   liquid.registerFilter('has', (path: unknown) =>
     Object.hasOwn(model.keys, String(path).replace(/^\/+/, '')),
   );
-  liquid.registerFilter('children', (path: unknown) => childrenOf(model.keys, String(path ?? '')));
+  liquid.registerFilter('children', (path: unknown) =>
+    childrenOf(model.keys, typeof path === 'string' ? path : ''),
+  );
   liquid.registerFilter('from_json', (text: unknown) => {
     try {
       return JSON.parse(String(text)) as unknown;
     } catch (err) {
-      throw new Error(`from_json: ${(err as Error).message}`);
+      throw new Error(`from_json: ${(err as Error).message}`, { cause: err });
     }
   });
   return liquid;
