@@ -63,7 +63,7 @@ function asText(value: unknown): string {
     if (inner !== value) return asText(inner);
   }
   // Numbers, booleans; an object printed whole reads better as JSON than as [object Object].
-  return typeof value === 'object' ? JSON.stringify(value) : String(value as number | boolean | bigint);
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 function engine(model: TemplateModel, renderLimitMs: number): Liquid {
