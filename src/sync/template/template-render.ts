@@ -63,7 +63,9 @@ function asText(value: unknown): string {
     if (inner !== value) return asText(inner);
   }
   // Numbers, booleans; an object printed whole reads better as JSON than as [object Object].
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  return JSON.stringify(value) ?? '';
 }
 
 function engine(model: TemplateModel, renderLimitMs: number): Liquid {
