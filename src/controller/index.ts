@@ -2,6 +2,7 @@
 // desired object, target ConfigMaps, rollout, status, triggers — and the live etcd connections they share.
 export { PrefixSyncReconciler, DEFAULT_RESYNC_PERIOD_MS } from './prefixsync/reconciler.js';
 export { reasonOf, renderContent } from './prefixsync/content.js';
+export type { SourcesSnapshot } from './prefixsync/content.js';
 export { PendingChanges } from './prefixsync/pending-changes.js';
 export type { PendingChangesOptions } from './prefixsync/pending-changes.js';
 export type { PrefixSyncReconcilerOptions } from './prefixsync/reconciler.js';

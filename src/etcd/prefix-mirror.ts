@@ -50,8 +50,14 @@ export interface MirrorOverBound {
   largest: KeySize[];
 }
 
-/** What a mirror holds: every key with its value, or — over its bound — a summary. */
-export type MirrorContent = ({ kind: 'values' } & MirrorSnapshot) | ({ kind: 'overBound' } & MirrorOverBound);
+/**
+ * What a mirror holds: every key with its value, or — over its bound — a summary. With values,
+ * `since` is the revision of the last change the mirror applied (or of its last read): the entries are
+ * the prefix's content at every revision from `since` to `revision`, which lets the mirrors of one
+ * client be combined at one revision (a revision both have reached, neither changed in between).
+ */
+export type MirrorContent =
+  ({ kind: 'values'; since: bigint } & MirrorSnapshot) | ({ kind: 'overBound' } & MirrorOverBound);
 
 /** Thrown by {@link PrefixMirror.snapshot} while the prefix is over the mirror's bound. */
 export class MirrorOverBoundError extends Error {
@@ -180,6 +186,8 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
   private charged = 0;
   /** Revision the content is known to be current at. */
   private revision = 0n;
+  /** Revision of the last change applied or read (≤ `revision`): the content is the same since. */
+  private since = 0n;
   /** When the prefix was last read (ms, wall clock): over the bound, rechecks are spaced from it. */
   private readAt = 0;
   private state: MirrorState = 'new';
@@ -269,7 +277,12 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
   /** What the mirror holds at its revision: every key with its value, or the over-bound summary. */
   content(): MirrorContent {
     if (this.held.kind === 'values') {
-      return { kind: 'values', revision: this.revision, entries: this.held.content.entries() };
+      return {
+        kind: 'values',
+        revision: this.revision,
+        since: this.since,
+        entries: this.held.content.entries(),
+      };
     }
     const { summary } = this.held;
     return {
@@ -308,6 +321,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
         : { kind: 'overBound', summary: loaded.summary };
     this.charged = loaded.chargedBytes;
     this.revision = loaded.revision;
+    this.since = loaded.revision;
     this.readAt = Date.now();
     if (loaded.kind === 'overBound') this.logOverBound(loaded.summary);
   }
@@ -506,6 +520,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
     }
     this.recharge();
     if (revision > this.revision) this.revision = revision;
+    this.since = this.revision;
     if (this.held.kind === 'overBound' && events.some((e) => e.type === 'put'))
       this.logOverBound(this.held.summary);
     this.emit('update', { revision: this.revision, changes: [...events] });

@@ -8,6 +8,7 @@ import type {
 import type {
   DeletionPolicy,
   InvalidKeyPolicy,
+  KeyRewrite,
   KeySchema,
   KeyCase,
   KeySeparator,
@@ -81,7 +82,10 @@ export const DEFAULT_MAX_MIRROR_BYTES = '256Mi';
 /** A PrefixSync spec with every default filled in. */
 export interface DefaultedPrefixSyncSpec {
   sourceRef: SourceReference;
+  /** The first source's prefix (`spec.prefix` itself when that shorthand is used): for messages. */
   prefix: string;
+  /** Never empty: `spec.sources`, or the one source `spec.prefix` stands for; each with its sourceRef. */
+  sources: DefaultedPrefixSyncSource[];
   target: {
     name: string;
     format: TargetFormat;
@@ -117,6 +121,31 @@ export interface DefaultedPrefixSyncSpec {
   pinRevision?: number;
 }
 
+/** A `spec.sources` entry with its defaults: the sourceRef of the spec, no filter, no rewrite. */
+export interface DefaultedPrefixSyncSource {
+  prefix: string;
+  sourceRef: SourceReference;
+  include: string[];
+  exclude: string[];
+  rewrite: KeyRewrite[];
+}
+
+/** `spec.sources` with defaults, or the one source the `spec.prefix` shorthand stands for. */
+function sourcesOf(spec: PrefixSyncSpec): DefaultedPrefixSyncSource[] {
+  const listed = spec.sources ?? [{ prefix: spec.prefix ?? '' }];
+  return listed.map((s) => ({
+    prefix: s.prefix,
+    sourceRef: { name: s.sourceRef?.name ?? spec.sourceRef.name },
+    include: [...(s.include ?? [])],
+    exclude: [...(s.exclude ?? [])],
+    rewrite: (s.rewrite ?? []).map((r) =>
+      r.replace !== undefined
+        ? { replace: { regex: r.replace.regex, with: r.replace.with } }
+        : { trimPrefix: r.trimPrefix ?? '' },
+    ),
+  }));
+}
+
 /**
  * Fills in the defaults the CRD declares (and `rollout.targets: []`, `validation.rules: []`,
  * `validation.schemas: []`), as the API server would, and the defaults of an absent `keys` or
@@ -150,9 +179,11 @@ export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyn
     })),
   };
   if (spec.validation?.maxRemoved !== undefined) validation.maxRemoved = spec.validation.maxRemoved;
+  const sources = sourcesOf(spec);
   const out: DefaultedPrefixSyncSpec = {
     sourceRef: { name: spec.sourceRef.name },
-    prefix: spec.prefix,
+    prefix: sources[0]?.prefix ?? '',
+    sources,
     target,
     keys: {
       separator: spec.keys?.separator ?? defaultKeySeparator(target.format),

@@ -19,7 +19,9 @@ export {
   ROLLOUT_MODES,
   ROLLOUT_STRATEGIES,
   INVALID_KEY_POLICIES,
+  MAX_PREFIX_SYNC_SOURCES,
   MAX_SKIPPED_KEYS_LISTED,
+  MAX_SOURCE_PATTERNS,
   SKIPPED_KEY_MAX_LENGTH,
   TARGET_FORMATS,
   TARGET_VALUES,
@@ -31,6 +33,7 @@ export type {
   HeldChange,
   InvalidKeyPolicy,
   KeyCase,
+  KeyRewrite,
   KeySchema,
   KeySeparator,
   MaxRemoved,
@@ -38,6 +41,7 @@ export type {
   PrefixSyncKeys,
   PrefixSyncList,
   PrefixSyncRollout,
+  PrefixSyncSource,
   PrefixSyncSpec,
   PrefixSyncStatus,
   PrefixSyncTarget,
@@ -50,6 +54,7 @@ export type {
   RolloutProgress,
   RolloutStrategy,
   SourceReference,
+  SourceRevision,
   TargetFormat,
   TargetValues,
   ValidationRule,
@@ -117,7 +122,11 @@ export {
   withClusterEtcdSourceDefaults,
   withPrefixSyncDefaults,
 } from './defaults.js';
-export type { DefaultedClusterEtcdSourceSpec, DefaultedPrefixSyncSpec } from './defaults.js';
+export type {
+  DefaultedClusterEtcdSourceSpec,
+  DefaultedPrefixSyncSource,
+  DefaultedPrefixSyncSpec,
+} from './defaults.js';
 export { formatFieldErrors } from './field-error.js';
 export type { FieldError } from './field-error.js';
 export { formatDuration, parseDuration } from './duration.js';

@@ -63,6 +63,35 @@ export interface SourceReference {
   name: string;
 }
 
+/**
+ * One rewrite of the path below a source's prefix; exactly one of its fields is set. Rewrites apply in
+ * order, after include/exclude.
+ */
+export interface KeyRewrite {
+  /** Removes this text from the start of the path (a path that does not start with it is unchanged). */
+  trimPrefix?: string;
+  /** Replaces the first match of an RE2 `regex` with `with`, where `$1`… are its groups. */
+  replace?: { regex: string; with: string };
+}
+
+/** Most entries of `spec.sources` (the CRD's maxItems). */
+export const MAX_PREFIX_SYNC_SOURCES = 16;
+/** Most globs in one source's `include` or `exclude`, and most rewrites in its `rewrite`. */
+export const MAX_SOURCE_PATTERNS = 32;
+
+/** One of the prefixes a PrefixSync merges (`spec.sources`): a later source wins on the same key. */
+export interface PrefixSyncSource {
+  /** Starts and ends with `/`. */
+  prefix: string;
+  /** Default: `spec.sourceRef`. */
+  sourceRef?: SourceReference;
+  /** Globs over the path below the prefix (`*` within a segment, `**` across, `?` one character); default all. */
+  include?: string[];
+  /** Globs of paths left out; an excluded path is out even when included. */
+  exclude?: string[];
+  rewrite?: KeyRewrite[];
+}
+
 /** The ConfigMap a PrefixSync writes, in its own namespace. */
 export interface PrefixSyncTarget {
   /** ConfigMap name (DNS-1123 subdomain). */
@@ -193,8 +222,13 @@ export const ROLLOUT_FAILURE_POLICIES = [
 /** PrefixSync `spec` as a user writes it: defaulted fields are optional. */
 export interface PrefixSyncSpec {
   sourceRef: SourceReference;
-  /** Starts and ends with `/`, e.g. `/config/payments/`. */
-  prefix: string;
+  /**
+   * Starts and ends with `/`, e.g. `/config/payments/`: shorthand for `sources: [{prefix}]`. Exactly one
+   * of `prefix` and `sources` is set.
+   */
+  prefix?: string;
+  /** The prefixes merged into the target, in order: a later one wins on the same key. */
+  sources?: PrefixSyncSource[];
   target: PrefixSyncTarget;
   keys?: PrefixSyncKeys;
   rollout?: PrefixSyncRollout;
@@ -235,8 +269,13 @@ export interface PrefixSyncStatus {
   observedGeneration?: number;
   /** Keyed by `type`: see `PrefixSyncConditionType`. */
   conditions?: Condition[];
-  /** etcd revision of the snapshot last applied, as a decimal string (a bigint in memory). */
+  /**
+   * etcd revision of the snapshot last applied, as a decimal string (a bigint in memory). With sources
+   * on several ClusterEtcdSources, that of the first source's cluster (each one's is in `sources`).
+   */
   syncedRevision?: string;
+  /** Only with sources on more than one ClusterEtcdSource: the revision each source was read at. */
+  sources?: SourceRevision[];
   contentHash?: string;
   keyCount?: number;
   byteCount?: number;
@@ -264,6 +303,14 @@ export interface PrefixSyncStatus {
    * access then deletes the ConfigMap. Absent for `Keep`.
    */
   onRevoke?: 'Delete';
+}
+
+/** Where one source of a PrefixSync was read: its cluster, prefix and that cluster's etcd revision. */
+export interface SourceRevision {
+  sourceRef: SourceReference;
+  prefix: string;
+  /** Decimal string. */
+  revision: string;
 }
 
 /** A published content: its etcd revision and content hash. */

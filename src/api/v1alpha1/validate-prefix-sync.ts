@@ -25,6 +25,8 @@ import {
   INVALID_KEY_POLICIES,
   KEY_CASES,
   KEY_SEPARATORS,
+  MAX_PREFIX_SYNC_SOURCES,
+  MAX_SOURCE_PATTERNS,
   ROLLOUT_FAILURE_POLICIES,
   ROLLOUT_MODES,
   ROLLOUT_STRATEGIES,
@@ -65,6 +67,88 @@ const RULE_FIELDS: readonly string[] = ['rule', 'message'];
 
 function isOneOf(value: unknown, allowed: readonly string[]): boolean {
   return typeof value === 'string' && allowed.includes(value);
+}
+
+/** `spec.sources`: 1 to MAX_PREFIX_SYNC_SOURCES entries, each a prefix with optional filters and rewrites. */
+function validateSources(value: unknown, errors: FieldError[]): void {
+  const list = optionalList(value, 'spec.sources', errors);
+  if (Array.isArray(value) && list.length === 0) {
+    errors.push({ path: 'spec.sources', message: 'must list at least one source' });
+  }
+  if (list.length > MAX_PREFIX_SYNC_SOURCES) {
+    errors.push({ path: 'spec.sources', message: `must have at most ${MAX_PREFIX_SYNC_SOURCES} items` });
+  }
+  list.forEach((item, i) => {
+    const at = `spec.sources[${i}]`;
+    const source = asRecord(item);
+    if (!source) {
+      errors.push({ path: at, message: 'must be an object' });
+      return;
+    }
+    if (typeof source.prefix !== 'string') {
+      const message = source.prefix === undefined ? 'is required' : 'must be a string';
+      errors.push({ path: `${at}.prefix`, message });
+    } else {
+      const problem = prefixProblem(source.prefix);
+      if (problem) errors.push({ path: `${at}.prefix`, message: problem });
+    }
+    const ref = optionalRecord(source.sourceRef, `${at}.sourceRef`, errors);
+    if (ref) checkObjectName(errors, `${at}.sourceRef.name`, ref.name);
+    for (const field of ['include', 'exclude'] as const) {
+      const globs = optionalList(source[field], `${at}.${field}`, errors);
+      if (globs.length > MAX_SOURCE_PATTERNS) {
+        errors.push({ path: `${at}.${field}`, message: `must have at most ${MAX_SOURCE_PATTERNS} items` });
+      }
+      globs.forEach((glob, j) => {
+        if (typeof glob !== 'string' || glob === '' || glob.length > KEY_GLOB_MAX_LENGTH) {
+          errors.push({
+            path: `${at}.${field}[${j}]`,
+            message: `must be a non-empty string of at most ${KEY_GLOB_MAX_LENGTH} characters`,
+          });
+        }
+      });
+    }
+    const rewrites = optionalList(source.rewrite, `${at}.rewrite`, errors);
+    if (rewrites.length > MAX_SOURCE_PATTERNS) {
+      errors.push({ path: `${at}.rewrite`, message: `must have at most ${MAX_SOURCE_PATTERNS} items` });
+    }
+    rewrites.forEach((r, j) => validateRewrite(r, `${at}.rewrite[${j}]`, errors));
+  });
+}
+
+/** One rewrite: exactly one of `trimPrefix` (a non-empty string) and `replace` ({regex, with}). */
+function validateRewrite(value: unknown, at: string, errors: FieldError[]): void {
+  const rewrite = asRecord(value);
+  if (!rewrite) {
+    errors.push({ path: at, message: 'must be an object' });
+    return;
+  }
+  const hasTrim = rewrite.trimPrefix !== undefined;
+  const hasReplace = rewrite.replace !== undefined;
+  if (hasTrim === hasReplace) {
+    errors.push({ path: at, message: 'must set exactly one of trimPrefix and replace' });
+    return;
+  }
+  if (hasTrim) {
+    if (typeof rewrite.trimPrefix !== 'string' || rewrite.trimPrefix === '') {
+      errors.push({ path: `${at}.trimPrefix`, message: 'must be a non-empty string' });
+    }
+    return;
+  }
+  const replace = asRecord(rewrite.replace);
+  if (!replace) {
+    errors.push({ path: `${at}.replace`, message: 'must be an object' });
+    return;
+  }
+  if (typeof replace.regex !== 'string' || replace.regex === '') {
+    errors.push({ path: `${at}.replace.regex`, message: 'must be a non-empty string (an RE2 expression)' });
+  }
+  if (typeof replace.with !== 'string') {
+    errors.push({
+      path: `${at}.replace.with`,
+      message: replace.with === undefined ? 'is required' : 'must be a string',
+    });
+  }
 }
 
 /** Checks a required DNS-1123 subdomain name (ConfigMap, workload, ClusterEtcdSource, Secret). */
@@ -111,10 +195,25 @@ export function validatePrefixSyncSpec(spec: unknown): FieldError[] {
   if (!sourceRef) errors.push({ path: 'spec.sourceRef.name', message: 'is required' });
   else checkObjectName(errors, 'spec.sourceRef.name', sourceRef.name);
 
-  if (typeof s.prefix !== 'string') {
+  if (s.prefix !== undefined && s.sources !== undefined) {
+    errors.push({ path: 'spec.sources', message: 'must not be set together with spec.prefix (set one)' });
+  } else if (s.sources !== undefined) {
+    validateSources(s.sources, errors);
+    const pinned = s.pinRevision !== undefined;
+    const main = sourceRef?.name;
+    const elsewhere = (Array.isArray(s.sources) ? s.sources : []).some(
+      (x) => asRecord(asRecord(x)?.sourceRef)?.name !== undefined && asRecord(asRecord(x)?.sourceRef)?.name !== main,
+    );
+    if (pinned && elsewhere) {
+      errors.push({
+        path: 'spec.pinRevision',
+        message: 'needs every source on spec.sourceRef: a revision is one cluster’s, so sources on another ClusterEtcdSource cannot be pinned',
+      });
+    }
+  } else if (typeof s.prefix !== 'string') {
     errors.push({
       path: 'spec.prefix',
-      message: s.prefix === undefined ? 'is required' : 'must be a string',
+      message: s.prefix === undefined ? 'is required (or spec.sources)' : 'must be a string',
     });
   } else {
     const problem = prefixProblem(s.prefix);

@@ -39,8 +39,8 @@ interface PooledMirror {
 export class MirrorPool {
   /** prefix → pooled mirror. */
   private readonly mirrors = new Map<string, PooledMirror>();
-  /** holder → the prefix it holds (at most one each). */
-  private readonly held = new Map<string, string>();
+  /** holder → the prefixes it holds (a PrefixSync with several spec.sources holds several). */
+  private readonly held = new Map<string, Set<string>>();
   /** Closes in flight, joined by close(). */
   private readonly closing = new Set<Promise<void>>();
   private closed = false;
@@ -72,27 +72,53 @@ export class MirrorPool {
    * holder is then not recorded and a later call tries again.
    */
   async acquire(holder: string, prefix: string): Promise<PrefixMirror> {
-    if (this.closed) throw new Error('mirror pool is closed');
-    const current = this.held.get(holder);
-    if (current !== undefined && current !== prefix) this.release(holder);
-    let pooled = this.mirrors.get(prefix);
-    if (!pooled) pooled = this.open(prefix);
-    pooled.holders.add(holder);
-    this.held.set(holder, prefix);
-    try {
-      await pooled.started;
-    } catch (err) {
-      if (this.mirrors.get(prefix) === pooled) this.drop(prefix, pooled);
-      throw err;
-    }
-    return pooled.mirror;
+    const [mirror] = await this.acquireAll(holder, [prefix]);
+    return mirror!;
   }
 
-  /** Removes `holder`; the mirror closes in the background when it was the last one. */
+  /**
+   * Makes `holder` a holder of exactly the mirrors of `prefixes` — leaving the ones it held that are not
+   * listed (their watches end when it was their last holder) — and resolves once each has its first
+   * snapshot, in the order given. Throws the first failure (typed EtcdError, or the budget's): the
+   * holder then keeps none of the mirrors whose start failed, and a later call tries again.
+   */
+  async acquireAll(holder: string, prefixes: readonly string[]): Promise<PrefixMirror[]> {
+    if (this.closed) throw new Error('mirror pool is closed');
+    const wanted = new Set(prefixes);
+    for (const prefix of [...(this.held.get(holder) ?? [])]) {
+      if (!wanted.has(prefix)) this.leave(holder, prefix);
+    }
+    const pooled = [...wanted].map((prefix) => {
+      const entry = this.mirrors.get(prefix) ?? this.open(prefix);
+      entry.holders.add(holder);
+      let held = this.held.get(holder);
+      if (!held) this.held.set(holder, (held = new Set()));
+      held.add(prefix);
+      return [prefix, entry] as const;
+    });
+    const started = await Promise.allSettled(pooled.map(([, entry]) => entry.started));
+    let failure: unknown;
+    started.forEach((result, i) => {
+      if (result.status === 'fulfilled') return;
+      const [prefix, entry] = pooled[i]!;
+      if (this.mirrors.get(prefix) === entry) this.drop(prefix, entry);
+      failure ??= result.reason;
+    });
+    if (failure !== undefined) throw failure;
+    const byPrefix = new Map(pooled.map(([prefix, entry]) => [prefix, entry.mirror]));
+    return prefixes.map((prefix) => byPrefix.get(prefix)!);
+  }
+
+  /** Removes `holder` from every mirror; each closes in the background when it was the last one. */
   release(holder: string): void {
-    const prefix = this.held.get(holder);
-    if (prefix === undefined) return;
-    this.held.delete(holder);
+    for (const prefix of [...(this.held.get(holder) ?? [])]) this.leave(holder, prefix);
+  }
+
+  /** Removes `holder` from the mirror of `prefix`, closing it when it was its last holder. */
+  private leave(holder: string, prefix: string): void {
+    const held = this.held.get(holder);
+    held?.delete(prefix);
+    if (held?.size === 0) this.held.delete(holder);
     const pooled = this.mirrors.get(prefix);
     if (!pooled) return;
     pooled.holders.delete(holder);
@@ -145,7 +171,11 @@ export class MirrorPool {
 
   private drop(prefix: string, pooled: PooledMirror): void {
     this.mirrors.delete(prefix);
-    for (const holder of pooled.holders) if (this.held.get(holder) === prefix) this.held.delete(holder);
+    for (const holder of pooled.holders) {
+      const held = this.held.get(holder);
+      held?.delete(prefix);
+      if (held?.size === 0) this.held.delete(holder);
+    }
     pooled.holders.clear();
     const done = pooled.mirror.close().catch(() => undefined);
     this.closing.add(done);

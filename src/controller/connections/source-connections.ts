@@ -404,23 +404,58 @@ export class SourceConnections {
    * connection.
    */
   async acquireMirror(holder: string, source: string, prefix: string): Promise<PrefixMirror> {
-    const entry = this.entries.get(source);
-    if (!entry) throw new Error(`no connection for ClusterEtcdSource ${source}`);
-    for (const other of this.entries.values()) {
-      if (other === entry) continue;
+    const mirrors = await this.acquireMirrors(holder, new Map([[source, [prefix]]]));
+    return mirrors.get(source)![0]!;
+  }
+
+  /**
+   * Makes `holder` hold exactly the mirrors of `wanted` (source → prefixes; a PrefixSync with several
+   * spec.sources) — leaving every other mirror it held, on any source — and resolves once each has its
+   * first snapshot, as source → mirrors in the order of the prefixes. Throws as acquireMirror does, for
+   * the first source that failed.
+   */
+  async acquireMirrors(
+    holder: string,
+    wanted: ReadonlyMap<string, readonly string[]>,
+  ): Promise<Map<string, PrefixMirror[]>> {
+    for (const source of wanted.keys()) {
+      if (!this.entries.has(source)) throw new Error(`no connection for ClusterEtcdSource ${source}`);
+    }
+    for (const [name, other] of this.entries) {
+      if (wanted.has(name)) continue;
       other.mirrors.release(holder);
       other.budget.forget(holder);
     }
+    const acquired = await Promise.allSettled(
+      [...wanted].map(([source, prefixes]) => this.acquireOn(holder, source, prefixes)),
+    );
+    const out = new Map<string, PrefixMirror[]>();
+    const sources = [...wanted.keys()];
+    for (const [i, result] of acquired.entries()) {
+      if (result.status === 'rejected') throw result.reason;
+      out.set(sources[i]!, result.value);
+    }
+    return out;
+  }
+
+  /** The mirrors of `prefixes` on `source` for `holder`; the budget's refusal typed for the source. */
+  private async acquireOn(
+    holder: string,
+    source: string,
+    prefixes: readonly string[],
+  ): Promise<PrefixMirror[]> {
+    const entry = this.entries.get(source);
+    if (!entry) throw new Error(`no connection for ClusterEtcdSource ${source}`);
     entry.budget.forget(holder);
     try {
-      return await entry.mirrors.acquire(holder, prefix);
+      return await entry.mirrors.acquireAll(holder, prefixes);
     } catch (err) {
       if (!(err instanceof MirrorBudgetExceededError)) throw err;
       const { budget } = entry;
       budget.noteRefused(holder, err.neededBytes);
       throw new SourceBudgetExceededError(
         source,
-        prefix,
+        err.prefix,
         budget.limitBytes,
         budget.usedBytes,
         err.neededBytes,

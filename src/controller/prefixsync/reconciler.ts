@@ -38,8 +38,8 @@ import { keepIfGood, pruneVersions, revoke } from './retention.js';
 import { RolloutSlots } from './rollout-slots.js';
 import { versionName } from './versions.js';
 import { rolloutStep, type RolloutStepDeps } from './rollout-step.js';
-import { PrefixSnapshots } from './snapshots.js';
-import { checkPrefixAccess, healthyClient, lookupSource } from './source-checks.js';
+import { PrefixSnapshots, sourceRevisions } from './snapshots.js';
+import { checkSources } from './source-checks.js';
 import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
 
 /** Default safety-net resync of a healthy PrefixSync. */
@@ -179,18 +179,14 @@ export class PrefixSyncReconciler implements Reconciler {
         this.slots.release(key);
         return { kind: 'suspended' };
       }
-      const source = lookupSource(this.options.sources, spec);
-      const onRevoke = checkPrefixAccess(this.options.namespaceLabels, psync, spec, source);
-      const client = healthyClient(this.options.connections, spec);
+      const { sources, namespaceLabels, connections } = this.options;
+      const { clients, onRevoke } = checkSources(sources, namespaceLabels, connections, psync, spec);
       const pinned = spec.pinRevision !== undefined;
-      const snapshot =
-        spec.pinRevision !== undefined
-          ? await this.snapshots.pinned({ ...spec, pinRevision: spec.pinRevision }, key, client, ctx)
-          : await this.snapshots.take(psync, spec, key, client, ctx);
-      if (!pinned && this.snapshots.isMirrorBehind(psync, spec, snapshot.revision)) {
+      const snapshot = await this.snapshots.read(psync, spec, key, clients, ctx);
+      if (!pinned && this.snapshots.isMirrorBehind(psync, snapshot)) {
         return { kind: 'retry-soon' };
       }
-      const wentBackFrom = pinned ? undefined : this.snapshots.wentBackFrom(psync, snapshot.revision);
+      const wentBackFrom = pinned ? undefined : this.snapshots.wentBackFrom(psync, snapshot);
       const content = await renderContent(spec, snapshot);
       const held = pinned ? undefined : heldRollback(psync, content);
       if (held) {
@@ -277,6 +273,7 @@ export class PrefixSyncReconciler implements Reconciler {
             }
           : {}),
         ...(wentBackFrom !== undefined ? { wentBackFrom } : {}),
+        ...sourceRevisions(spec, snapshot),
       };
     } catch (err) {
       if (!(err instanceof ReconcileFailure)) throw err;

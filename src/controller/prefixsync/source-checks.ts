@@ -74,3 +74,48 @@ export function healthyClient(connections: SourceConnections, spec: ResolvedPref
   }
   return connection.client;
 }
+
+/** What the checks of every source found: the clients to read from, and the revocation policy. */
+export interface CheckedSources {
+  /** ClusterEtcdSource name → its healthy client, for every source the spec reads. */
+  clients: Map<string, EtcdClient>;
+  /** `Delete` when the rule allowing any one source says so: losing that source deletes the target. */
+  onRevoke: RevocationPolicy;
+}
+
+/**
+ * The checks of {@link lookupSource}, {@link checkPrefixAccess} and {@link healthyClient} for every
+ * entry of spec.sources, in order: each source must exist and let the namespace read its prefix before
+ * any is read (one forbidden source is `PrefixForbidden` naming it, and nothing is published), then
+ * each source must be healthy.
+ */
+export function checkSources(
+  sources: (name: string) => ClusterEtcdSource | undefined,
+  namespaceLabels: (name: string) => Record<string, string> | undefined,
+  connections: SourceConnections,
+  psync: PrefixSync,
+  spec: ResolvedPrefixSyncSpec,
+): CheckedSources {
+  let onRevoke: RevocationPolicy = 'Keep';
+  for (const [i, entry] of spec.sources.entries()) {
+    const one = { ...spec, sourceRef: entry.sourceRef, prefix: entry.prefix };
+    const source = lookupSource(sources, one);
+    try {
+      if (checkPrefixAccess(namespaceLabels, psync, one, source) === 'Delete') onRevoke = 'Delete';
+    } catch (err) {
+      if (!(err instanceof ReconcileFailure) || spec.sources.length === 1) throw err;
+      throw new ReconcileFailure(
+        PrefixSyncReason.PrefixForbidden,
+        `spec.sources[${i}]: ${err.message}; nothing is published until every source may be read`,
+        'wait',
+      );
+    }
+  }
+  const clients = new Map<string, EtcdClient>();
+  for (const entry of spec.sources) {
+    const name = entry.sourceRef.name;
+    if (!clients.has(name))
+      clients.set(name, healthyClient(connections, { ...spec, sourceRef: entry.sourceRef }));
+  }
+  return { clients, onRevoke };
+}

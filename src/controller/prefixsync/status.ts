@@ -9,6 +9,7 @@ import {
   type RolledBackChange,
   type RolledOutWorkload,
   type RolloutProgress,
+  type SourceRevision,
   type RevocationPolicy,
 } from '../../api/index.js';
 import { rfc3339, setCondition, type ConditionUpdate } from '../shared/conditions.js';
@@ -66,6 +67,8 @@ export type SyncOutcome =
       skipped?: { keys: string[]; count: number };
       /** Served at `spec.pinRevision` instead of following etcd. */
       pinned?: boolean;
+      /** With sources on several ClusterEtcdSources: where each was read (`status.sources`). */
+      sources?: SourceRevision[];
       /** The content just kept as the last good one (its rollout succeeded, or the first sync's). */
       lastGood?: ContentVersion;
       /**
@@ -198,6 +201,8 @@ export function nextStatus(
         status.lastSyncTime = rfc3339(now);
       }
       status.syncedRevision = revisionText;
+      if (outcome.sources) status.sources = outcome.sources;
+      else delete status.sources;
       status.keyCount = outcome.keyCount;
       status.byteCount = outcome.byteCount;
       delete status.held;
@@ -359,6 +364,7 @@ const REVOKED_FIELDS = [
   'skippedKeys',
   'skippedKeyCount',
   'pinnedRevision',
+  'sources',
   'onRevoke',
 ] as const satisfies readonly (keyof PrefixSyncStatus)[];
 

@@ -100,15 +100,19 @@ describe('examples/', () => {
         .map((d) => [d.object.metadata?.name ?? '', d.object.metadata?.labels ?? {}]),
     );
     for (const ps of prefixSyncs) {
-      const source = sources.find((s) => s.metadata.name === ps.spec.sourceRef.name);
-      assert.ok(source, `${ps.metadata.name} names a source no example defines`);
-      const namespace = ps.metadata.namespace ?? 'default';
-      const decision = checkAccess(
-        source.spec.access ?? [],
-        { name: namespace, labels: namespaceLabels.get(namespace) ?? {} },
-        ps.spec.prefix,
-      );
-      assert.ok(decision.allowed, `${namespace}/${ps.metadata.name} may not read ${ps.spec.prefix}`);
+      const reads = ps.spec.sources ?? [{ prefix: ps.spec.prefix ?? '' }];
+      for (const read of reads) {
+        const sourceName = read.sourceRef?.name ?? ps.spec.sourceRef.name;
+        const source = sources.find((s) => s.metadata.name === sourceName);
+        assert.ok(source, `${ps.metadata.name} names a source no example defines`);
+        const namespace = ps.metadata.namespace ?? 'default';
+        const decision = checkAccess(
+          source.spec.access ?? [],
+          { name: namespace, labels: namespaceLabels.get(namespace) ?? {} },
+          read.prefix,
+        );
+        assert.ok(decision.allowed, `${namespace}/${ps.metadata.name} may not read ${read.prefix}`);
+      }
     }
   });
 });

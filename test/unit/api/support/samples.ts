@@ -123,6 +123,10 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
         },
       ],
       syncedRevision: '1234',
+      sources: [
+        { sourceRef: { name: 'platform-etcd' }, prefix: '/config/defaults/', revision: '1234' },
+        { sourceRef: { name: 'regional-etcd' }, prefix: '/config/eu/', revision: '88' },
+      ],
       contentHash: 'sha256-4f2a9c',
       keyCount: 12,
       byteCount: 2048,
@@ -178,6 +182,25 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
     },
   },
 ];
+
+/** A PrefixSync of several sources (spec.sources), with every field of a source set. */
+FULL_PREFIX_SYNCS.push({
+  apiVersion: API_VERSION,
+  kind: 'PrefixSync',
+  metadata: { name: 'overlay', namespace: 'shop' },
+  spec: {
+    sourceRef: { name: 'platform-etcd' },
+    sources: [
+      { prefix: '/config/defaults/', include: ['*.conf', 'db/**'], exclude: ['secret/**'] },
+      {
+        prefix: '/config/eu/',
+        sourceRef: { name: 'regional-etcd' },
+        rewrite: [{ trimPrefix: 'app/' }, { replace: { regex: '^v1/(.*)$', with: '$1' } }],
+      },
+    ],
+    target: { name: 'overlay-config' },
+  },
+});
 
 /** ClusterEtcdSources that together set every field of the schema (see {@link FULL_PREFIX_SYNCS}). */
 export const FULL_CLUSTER_ETCD_SOURCES: ClusterEtcdSource[] = [
@@ -363,7 +386,76 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
   {
     name: 'missing prefix',
     object: prefixSync({ prefix: undefined }),
-    refused: { schema: 'spec.prefix', validator: 'spec.prefix' },
+    refused: { schema: 'spec', validator: 'spec.prefix' },
+  },
+
+  // --- sources
+  {
+    name: 'two sources, one on another ClusterEtcdSource, with filters and rewrites',
+    object: prefixSync({
+      prefix: undefined,
+      sources: [
+        { prefix: '/config/defaults/', include: ['**/*.conf'], exclude: ['secret/**'] },
+        {
+          prefix: '/config/prod/',
+          sourceRef: { name: 'other' },
+          rewrite: [{ trimPrefix: 'v1/' }, { replace: { regex: '^(.*)\\.yaml$', with: '$1' } }],
+        },
+      ],
+    }),
+  },
+  {
+    name: 'both prefix and sources',
+    object: prefixSync({ sources: [{ prefix: '/config/other/' }] }),
+    refused: { schema: 'spec', validator: 'spec.sources' },
+  },
+  {
+    name: 'an empty sources list',
+    object: prefixSync({ prefix: undefined, sources: [] }),
+    refused: { schema: 'spec.sources', validator: 'spec.sources' },
+  },
+  {
+    name: 'a source prefix without its trailing slash',
+    object: prefixSync({ prefix: undefined, sources: [{ prefix: '/config/app' }] }),
+    refused: { schema: 'spec.sources[0].prefix', validator: 'spec.sources[0].prefix' },
+  },
+  {
+    name: 'a source without a prefix',
+    object: prefixSync({ prefix: undefined, sources: [{ include: ['*'] }] }),
+    refused: { schema: 'spec.sources[0].prefix', validator: 'spec.sources[0].prefix' },
+  },
+  {
+    name: 'an empty include glob',
+    object: prefixSync({ prefix: undefined, sources: [{ prefix: '/config/app/', include: [''] }] }),
+    refused: { schema: 'spec.sources[0].include[0]', validator: 'spec.sources[0].include[0]' },
+  },
+  {
+    name: 'a rewrite with both trimPrefix and replace',
+    object: prefixSync({
+      prefix: undefined,
+      sources: [{ prefix: '/config/app/', rewrite: [{ trimPrefix: 'a/', replace: { regex: 'b', with: 'c' } }] }],
+    }),
+    refused: { schema: 'spec.sources[0].rewrite[0]', validator: 'spec.sources[0].rewrite[0]' },
+  },
+  {
+    name: 'a replace without its with',
+    object: prefixSync({
+      prefix: undefined,
+      sources: [{ prefix: '/config/app/', rewrite: [{ replace: { regex: 'b' } }] }],
+    }),
+    refused: {
+      schema: 'spec.sources[0].rewrite[0].replace.with',
+      validator: 'spec.sources[0].rewrite[0].replace.with',
+    },
+  },
+  {
+    name: 'pinned with a source on another ClusterEtcdSource',
+    object: prefixSync({
+      prefix: undefined,
+      pinRevision: 5,
+      sources: [{ prefix: '/config/app/', sourceRef: { name: 'other' } }],
+    }),
+    refused: { schema: 'spec.pinRevision', validator: 'spec.pinRevision' },
   },
 
   // --- source and target
