@@ -57,7 +57,9 @@ export async function readSnapshot(
       );
     }
     const at = revision !== undefined ? ` at revision ${revision}` : '';
-    const why = signal.aborted ? 'no answer in time' : err instanceof Error ? err.message : String(err);
+    // An abort carries why (the dial timeout) as its reason.
+    const cause: unknown = signal.aborted ? signal.reason : err;
+    const why = cause instanceof Error ? cause.message : String(cause);
     throw new RenderFailure(
       PrefixSyncReason.SourceUnavailable,
       `reading ${spec.prefix}${at} from ClusterEtcdSource ${spec.sourceRef.name} failed: ${why}`,

@@ -244,7 +244,15 @@ export async function withEtcd<T>(
 ): Promise<T> {
   const client = new EtcdClient(clientOptions);
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), connection.dialTimeoutMs);
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new Error(
+          `no answer from ${clientOptions.endpoints.join(',')} within ${connection.dialTimeoutMs} ms (--dial-timeout)`,
+        ),
+      ),
+    connection.dialTimeoutMs,
+  );
   try {
     return await use(client, deadline.signal);
   } finally {

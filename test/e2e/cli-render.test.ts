@@ -126,6 +126,14 @@ describe('etcd-config-operator render', function () {
     const invalid = await render('app', '-n', ns, '--diff', '--kubeconfig', kubeconfig);
     assert.equal(invalid.code, 2);
     assert.match(invalid.stderr, /^etcd-config-operator render: InvalidKey: .*not a key!/);
+    // The message is the one the operator puts in the Ready condition for the same content.
+    await env.startManager();
+    const condition = await waitFor('Ready False/InvalidKey', async () => {
+      const ready = (await env.prefixSync(ns, 'app'))?.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.reason === 'InvalidKey' ? ready : (ready?.reason ?? 'no Ready condition');
+    });
+    await env.closeManagers();
+    assert.equal(invalid.stderr, `etcd-config-operator render: InvalidKey: ${condition.message}\n`);
 
     const unreachable = await render(
       'app',
@@ -140,7 +148,10 @@ describe('etcd-config-operator render', function () {
       '300ms',
     );
     assert.equal(unreachable.code, 2);
-    assert.match(unreachable.stderr, /SourceUnavailable: reading \S+ from ClusterEtcdSource main failed/);
+    assert.match(
+      unreachable.stderr,
+      /SourceUnavailable: reading \S+ from ClusterEtcdSource main failed: no answer from 127.0.0.1:1 within 300 ms/,
+    );
   });
 
   it('runs as a subcommand of the bin, with kubectl diff’s exit code', async () => {
