@@ -108,8 +108,22 @@ export function guardRevision(
     revision: heldRevision,
     contentHash: content.contentHash,
     reason: verdict.reason,
-    message: `${verdict.message}; the change: ${change}. The last good ConfigMap stays; to publish this revision anyway, annotate the PrefixSync ${APPROVE_REVISION_ANNOTATION}="${heldRevision}"`,
+    message: `${heldMessage(psync, verdict, heldRevision)}; the change: ${change}. The last good ConfigMap stays; to publish this revision anyway, annotate the PrefixSync ${APPROVE_REVISION_ANNOTATION}="${heldRevision}"`,
   });
+}
+
+/**
+ * The verdict's message, or for a Secret target one without its details: a CEL or JSON Schema error
+ * can quote a value, and a Secret's values never reach status, Events or logs. Key names stay.
+ */
+function heldMessage(
+  psync: PrefixSync,
+  verdict: { reason: string; message: string; keys: string[] },
+  revision: string,
+): string {
+  if (psync.spec?.target?.kind !== 'Secret' || verdict.reason !== 'ValidationFailed') return verdict.message;
+  const keys = verdict.keys.length > 0 ? ` (keys ${verdict.keys.join(', ')})` : '';
+  return `revision ${revision} breaks spec.validation${keys}; the details are withheld because the target is a Secret and they can quote its values`;
 }
 
 /** Every key of published content, data and binaryData together (names are unique across both). */

@@ -32,7 +32,8 @@ export async function keepIfGood(
   rollout: RolloutOutcome,
   ctx: ReconcileContext,
 ): Promise<ContentVersion | undefined> {
-  if (spec.rollout.onFailure !== 'Rollback') return undefined;
+  // Never a Secret's values in a ControllerRevision (the CRD refuses Rollback with Secret targets).
+  if (spec.rollout.onFailure !== 'Rollback' || spec.target.kind === 'Secret') return undefined;
   const status = psync.status;
   if (status?.lastGood?.contentHash === content.contentHash) return undefined;
   const progress = status?.rollout;

@@ -1,19 +1,23 @@
-// A PrefixSync's ConfigMaps: writes its target (create, or replace at the version read; re-read on 409)
-// and lets go of the ones it no longer targets as its deletionPolicy says. A ConfigMap someone else
-// owns is never written.
+// A PrefixSync's targets — ConfigMaps, or Secrets through their ConfigMap view (secret-view.ts): writes
+// its target (create, replace at the version read, re-read on 409; delete and create an immutable one
+// whose content changes) and lets go of the ones it no longer targets as its deletionPolicy says. A
+// target someone else owns is never written; an unclaimed one only with `spec.target.adopt`.
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { PrefixSyncReason, type DeletionPolicy, type PrefixSync } from '../../api/index.js';
+import { PrefixSyncReason, type DeletionPolicy, type PrefixSync, type TargetKind } from '../../api/index.js';
 import { ConflictError, NotFoundError, type ObjectKey } from '../../kube/index.js';
 import type { ReconcileContext } from '../../runtime/index.js';
 import type { RenderSuccess } from '../../sync/index.js';
+import { subjectOf, type EventSink } from '../shared/events.js';
 import { ReconcileFailure } from '../shared/reconcile-failure.js';
 import type { ConfigMapApi } from '../shared/resources.js';
 import {
   REVISION_ANNOTATION,
   desiredConfigMap,
   planConfigMapWrite,
+  targetKindOf,
   withoutOwner,
 } from './desired-configmap.js';
+import type { SecretTargetApi } from './secret-view.js';
 import { VERSION_OF_LABEL, isBaseOrVersion } from './versions.js';
 
 /** How many times a ConfigMap write is re-read and retried after 409 Conflict within one reconcile. */
@@ -21,12 +25,42 @@ const WRITE_ATTEMPTS = 3;
 
 export type { ConfigMapApi } from '../shared/resources.js';
 
+/** Options of {@link TargetConfigMaps} beyond the ConfigMaps. */
+export interface TargetOptions {
+  /** Secret targets (`--secret-targets`); absent: a Secret target fails with SecretTargetsDisabled. */
+  secrets?: SecretTargetApi;
+  /** Where the Adopted Event goes. */
+  events?: EventSink;
+}
+
+/** The SecretTargetsDisabled message. */
+export const SECRET_TARGETS_DISABLED_MESSAGE =
+  'spec.target.kind is Secret, but this operator runs without --secret-targets (Helm chart value secretTargets.enabled: true), so it has no access to Secrets; nothing is written';
+
 export class TargetConfigMaps {
+  /**
+   * `uid/kind/name` of the targets whose former objects of the other kind (and, for Secrets, of other
+   * names) were looked for in this process: Secrets have no informer, so they are listed once each.
+   */
+  private readonly checkedSecrets = new Set<string>();
+
   constructor(
     private readonly api: ConfigMapApi,
     /** The ConfigMaps of a namespace that carry the operator's managed-by label (an informer cache). */
     private readonly managed: (namespace: string) => V1ConfigMap[],
+    private readonly options: TargetOptions = {},
   ) {}
+
+  /** The API of `psync`'s target kind; throws SecretTargetsDisabled (terminal) for an unavailable one. */
+  private apiOf(psync: PrefixSync, kind: TargetKind = targetKindOf(psync)): ConfigMapApi {
+    if (kind === 'ConfigMap') return this.api;
+    if (this.options.secrets) return this.options.secrets;
+    throw new ReconcileFailure(
+      PrefixSyncReason.SecretTargetsDisabled,
+      SECRET_TARGETS_DISABLED_MESSAGE,
+      'terminal',
+    );
+  }
 
   /**
    * Makes ConfigMap `name` hold `content` at `revision`; returns whether it wrote (false: already so).
@@ -41,21 +75,32 @@ export class TargetConfigMaps {
     versionOf?: string,
   ): Promise<boolean> {
     const namespace = psync.metadata.namespace ?? '';
+    const kind = targetKindOf(psync);
+    const api = this.apiOf(psync, kind);
     const desired = desiredConfigMap(psync, name, content, revision, versionOf);
     for (let attempt = 1; ; attempt++) {
       try {
-        const existing = await this.get({ namespace, name }, ctx.signal);
-        const plan = planConfigMapWrite(existing, desired, psync);
+        const existing = await this.get({ namespace, name }, ctx.signal, api);
+        const plan = planConfigMapWrite(existing, desired, psync, kind);
         switch (plan.action) {
           case 'none':
             return false;
           case 'conflict':
             throw new ReconcileFailure(PrefixSyncReason.TargetConflict, plan.message, 'retry');
           case 'create':
-            await this.api.create(plan.body, { signal: ctx.signal });
+            await api.create(plan.body, { signal: ctx.signal });
             return true;
           case 'replace':
-            await this.api.replace(plan.body, { signal: ctx.signal });
+            await api.replace(plan.body, { signal: ctx.signal });
+            this.noteAdopted(psync, kind, name, plan.adopted, ctx);
+            return true;
+          case 'recreate':
+            // Immutable: the only way to new content. Pods that mount it keep the old content until
+            // they restart (the rollout, when there is one, does that).
+            await api.delete({ namespace, name }, { signal: ctx.signal });
+            await api.create(plan.body, { signal: ctx.signal });
+            ctx.logger.info('immutable target re-created', { configMap: name, kind });
+            this.noteAdopted(psync, kind, name, plan.adopted, ctx);
             return true;
         }
       } catch (err) {
@@ -63,12 +108,31 @@ export class TargetConfigMaps {
         if (err instanceof ConflictError && attempt < WRITE_ATTEMPTS) continue;
         throw new ReconcileFailure(
           PrefixSyncReason.WriteFailed,
-          `writing ConfigMap ${namespace}/${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+          `writing ${kind} ${namespace}/${name} failed: ${err instanceof Error ? err.message : String(err)}`,
           'retry',
           { cause: err },
         );
       }
     }
+  }
+
+  /** The Adopted Event (Normal) and log line of an adoption; names and metadata keys only. */
+  private noteAdopted(
+    psync: PrefixSync,
+    kind: TargetKind,
+    name: string,
+    former: string | undefined,
+    ctx: ReconcileContext,
+  ): void {
+    if (former === undefined) return;
+    const where = `${psync.metadata.namespace ?? ''}/${name}`;
+    this.options.events?.record(
+      subjectOf(psync, 'PrefixSync'),
+      'Normal',
+      'Adopted',
+      `Adopted ${kind} ${where} (spec.target.adopt); its former state: ${former}`,
+    );
+    ctx.logger.info('target adopted', { configMap: name, kind });
   }
 
   /**
@@ -80,7 +144,7 @@ export class TargetConfigMaps {
     name: string,
     signal: AbortSignal,
   ): Promise<{ data: Record<string, string>; binaryData: Record<string, string> } | undefined> {
-    const cm = await this.get({ namespace: psync.metadata.namespace ?? '', name }, signal);
+    const cm = await this.get({ namespace: psync.metadata.namespace ?? '', name }, signal, this.apiOf(psync));
     if (!cm?.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) return undefined;
     return { data: { ...cm.data }, binaryData: { ...cm.binaryData } };
   }
@@ -89,23 +153,31 @@ export class TargetConfigMaps {
    * Lets go of ConfigMap `name` as `deletionPolicy` says — Delete: delete it if we own it; Retain: drop
    * our ownerReference — on deletion of the PrefixSync and when `spec.target.name` moves away from it.
    */
-  async release(psync: PrefixSync, name: string, ctx: ReconcileContext): Promise<void> {
+  async release(
+    psync: PrefixSync,
+    name: string,
+    ctx: ReconcileContext,
+    kind: TargetKind = targetKindOf(psync),
+  ): Promise<void> {
+    // Without --secret-targets no Secret was ever written by this operator: nothing to let go of.
+    if (kind === 'Secret' && !this.options.secrets) return;
+    const api = this.apiOf(psync, kind);
     const policy = deletionPolicyOf(psync);
     const cmKey = { namespace: psync.metadata.namespace ?? '', name };
     for (let attempt = 1; ; attempt++) {
-      const existing = await this.get(cmKey, ctx.signal);
+      const existing = await this.get(cmKey, ctx.signal, api);
       if (!existing) return;
       try {
         if (policy === 'Delete') {
           if (existing.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) {
-            await this.api.delete(cmKey, { signal: ctx.signal });
-            ctx.logger.info('configmap deleted', { configMap: name, deletionPolicy: policy });
+            await api.delete(cmKey, { signal: ctx.signal });
+            ctx.logger.info('configmap deleted', { configMap: name, kind, deletionPolicy: policy });
           }
         } else {
           const released = withoutOwner(existing, psync);
           if (released) {
-            await this.api.replace(released, { signal: ctx.signal });
-            ctx.logger.info('configmap retained without owner', { configMap: name });
+            await api.replace(released, { signal: ctx.signal });
+            ctx.logger.info('configmap retained without owner', { configMap: name, kind });
           }
         }
         return;
@@ -122,11 +194,13 @@ export class TargetConfigMaps {
    * `onRevoke: Delete`); returns whether it deleted one.
    */
   async deleteOwned(psync: PrefixSync, name: string, ctx: ReconcileContext): Promise<boolean> {
+    if (targetKindOf(psync) === 'Secret' && !this.options.secrets) return false;
+    const api = this.apiOf(psync);
     const key = { namespace: psync.metadata.namespace ?? '', name };
-    const existing = await this.get(key, ctx.signal);
+    const existing = await this.get(key, ctx.signal, api);
     if (!existing?.metadata?.ownerReferences?.some((r) => r.uid === psync.metadata.uid)) return false;
     try {
-      await this.api.delete(key, { signal: ctx.signal });
+      await api.delete(key, { signal: ctx.signal });
     } catch (err) {
       if (err instanceof NotFoundError) return false;
       throw err;
@@ -147,14 +221,25 @@ export class TargetConfigMaps {
     versioned = false,
   ): Promise<void> {
     const uid = psync.metadata.uid;
+    const kind = targetKindOf(psync);
     // A versioned target keeps its versions (pruned apart) and its plain ConfigMap, which workloads may
-    // still reference until their first rollout to a version.
+    // still reference until their first rollout to a version. A Secret target keeps no ConfigMap.
     const current = (name: string | undefined): boolean =>
-      versioned ? isBaseOrVersion(name, target) : name === target;
+      kind === 'ConfigMap' && (versioned ? isBaseOrVersion(name, target) : name === target);
+    const owned = (cm: V1ConfigMap): boolean =>
+      cm.metadata?.ownerReferences?.some((r) => r.uid === uid) ?? false;
     const former = this.managed(psync.metadata.namespace ?? '')
-      .filter((cm) => !current(cm.metadata?.name) && cm.metadata?.ownerReferences?.some((r) => r.uid === uid))
+      .filter((cm) => !current(cm.metadata?.name) && owned(cm))
       .map((cm) => cm.metadata?.name ?? '');
-    for (const name of former) await this.release(psync, name, ctx);
+    for (const name of former) await this.release(psync, name, ctx, 'ConfigMap');
+    const secrets = this.options.secrets;
+    const checked = `${uid ?? ''}/${kind}/${target}`;
+    if (!secrets || this.checkedSecrets.has(checked)) return;
+    const formerSecrets = (await secrets.listManaged(psync, ctx.signal))
+      .filter((s) => owned(s) && !(kind === 'Secret' && s.metadata?.name === target))
+      .map((s) => s.metadata?.name ?? '');
+    for (const name of formerSecrets) await this.release(psync, name, ctx, 'Secret');
+    this.checkedSecrets.add(checked);
   }
 
   /**
@@ -191,9 +276,13 @@ export class TargetConfigMaps {
     return deleted;
   }
 
-  private async get(key: ObjectKey, signal: AbortSignal): Promise<V1ConfigMap | undefined> {
+  private async get(
+    key: ObjectKey,
+    signal: AbortSignal,
+    api: ConfigMapApi = this.api,
+  ): Promise<V1ConfigMap | undefined> {
     try {
-      return await this.api.get(key, { signal });
+      return await api.get(key, { signal });
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;

@@ -43,6 +43,27 @@ export function referencedConfigMaps(spec: V1PodSpec | undefined): Set<string> {
 }
 
 /**
+ * The Secret names a pod spec references: secret volumes, projected secrets, envFrom secretRef, env
+ * valueFrom secretKeyRef, in containers and init containers (what a Secret target's consumers use).
+ */
+export function referencedSecrets(spec: V1PodSpec | undefined): Set<string> {
+  const names = new Set<string>();
+  if (!spec) return names;
+  for (const v of spec.volumes ?? []) {
+    if (v.secret?.secretName) names.add(v.secret.secretName);
+    for (const source of v.projected?.sources ?? []) if (source.secret?.name) names.add(source.secret.name);
+  }
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    for (const from of c.envFrom ?? []) if (from.secretRef?.name) names.add(from.secretRef.name);
+    for (const env of c.env ?? []) {
+      const ref = env.valueFrom?.secretKeyRef?.name;
+      if (ref) names.add(ref);
+    }
+  }
+  return names;
+}
+
+/**
  * The pod spec fields to patch so that every reference to `base` or one of its versions names `to`
  * instead (whole lists, as a merge patch replaces them), or undefined when every one already does.
  * Pure: `spec` is not modified.

@@ -155,11 +155,17 @@ describe('src/operator/permissions.ts against the code', function () {
     }
   });
 
-  it('reads Secrets only in its own namespace', () => {
+  it('reads Secrets only in its own namespace, unless Secret targets are on (and never watches them then)', () => {
     const secrets = OPERATOR_PERMISSIONS.filter((n) => n.resource === 'secrets');
     assert.deepEqual(
-      secrets.map((n) => n.scope),
+      secrets.filter((n) => n.onlyWhen === undefined).map((n) => n.scope),
       ['namespace'],
     );
+    const targets = secrets.filter((n) => n.scope === 'cluster');
+    assert.deepEqual(
+      targets.map((n) => n.onlyWhen),
+      ['secretTargets'],
+    );
+    assert.ok(!targets.some((n) => n.verbs.includes('watch')));
   });
 });

@@ -22,6 +22,7 @@ describe('run flags', () => {
       resyncPeriodMs: 600_000,
       sourceProbePeriodMs: 10_000,
       rolloutNonConsumers: false,
+      secretTargets: false,
       rolloutCronJobs: false,
       rolloutArgoRollouts: false,
       maxConcurrentRollouts: 0,
@@ -63,6 +64,19 @@ describe('run flags', () => {
     assert.equal(flags.shardSelector, 'shard=a');
     assert.equal(flags.resyncPeriodMs, 30_000);
     assert.equal(flags.kubeconfig, '/k');
+  });
+
+  it('takes --secret-targets as a flag or from ETCD_CONFIG_OPERATOR_SECRET_TARGETS, refusing a non-boolean', () => {
+    assert.equal(
+      (parseRunArgs(['--secret-targets=true'], {}) as { secretTargets: boolean }).secretTargets,
+      true,
+    );
+    assert.equal(
+      (parseRunArgs([], { ETCD_CONFIG_OPERATOR_SECRET_TARGETS: 'true' }) as { secretTargets: boolean })
+        .secretTargets,
+      true,
+    );
+    assert.throws(() => parseRunArgs(['--secret-targets=yes please'], {}), /--secret-targets/);
   });
 
   it('refuses bad values with a message naming the flag or variable', () => {
