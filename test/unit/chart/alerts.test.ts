@@ -2,7 +2,6 @@
 // of files/prometheus-rules.yaml, which promtool checks and unit-tests (support/alerts.promtest.yaml)
 // exactly as rendered, so the alerts shipped are the alerts tested.
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { parse, stringify } from 'yaml';
 import { CHART, helms, template, type Manifest } from '../../integration/chart/support/helm.js';
+import { promtool } from './support/promtool.js';
 
 const RULES_FILE = join(CHART, 'files/prometheus-rules.yaml');
 const PROMTEST_FILE = join(dirname(fileURLToPath(import.meta.url)), 'support/alerts.promtest.yaml');
@@ -28,27 +28,6 @@ interface RuleGroup {
 interface PromTest {
   rule_files: string[];
   tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }>;
-}
-
-/** What promtool printed, and how it ended. */
-interface PromtoolRun {
-  code: number;
-  output: string;
-}
-
-function promtool(args: readonly string[], cwd: string): Promise<PromtoolRun> {
-  return new Promise((resolve) => {
-    execFile('promtool', [...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') {
-        resolve({
-          code: -1,
-          output: `cannot run promtool (scripts/ensure-tools.mjs installs it): ${err.message}`,
-        });
-        return;
-      }
-      resolve({ code: err ? Number(err.code) : 0, output: `${stdout}${stderr}` });
-    });
-  });
 }
 
 /** The rule groups of the rendered PrometheusRule. */

@@ -3,13 +3,15 @@
 // covers what an operator of etcd-config-operator watches. That every metric its queries name is one
 // the operator exports is checked against a live /metrics in test/integration/chart/dashboard-metrics.test.ts.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigMap } from 'kubernetes-models/v1';
+import { stringify } from 'yaml';
 import { CHART, helms, template, type Manifest } from '../../integration/chart/support/helm.js';
 import { dashboardExpressions, grafanaDashboardProblems } from './support/grafana-dashboard-check.js';
 import { metricNamesOf } from './support/promql-metrics.js';
+import { promtool } from './support/promtool.js';
 
 const DASHBOARD_FILE = join(CHART, 'files/grafana-dashboard.json');
 const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as Record<string, unknown>;
@@ -132,6 +134,19 @@ describe('the chart’s Grafana dashboard (grafanaDashboard.enabled)', function 
     ]) {
       assert.ok(used.has(name), `no panel queries ${name}`);
     }
+  });
+
+  it('has only queries Prometheus parses (promtool check rules, Grafana variables filled in)', async () => {
+    const exprs = dashboardExpressions(dashboard).map((e) =>
+      e.replaceAll('$__rate_interval', '5m').replaceAll('$job', '.+'),
+    );
+    const rules = {
+      groups: [{ name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `q${i}`, expr })) }],
+    };
+    writeFileSync(join(home, 'dashboard-queries.yaml'), stringify(rules));
+    const { code, output } = await promtool(['check', 'rules', 'dashboard-queries.yaml'], home);
+    assert.equal(code, 0, output);
+    assert.match(output, new RegExp(`SUCCESS: ${exprs.length} rules found`));
   });
 
   it('scopes every query to the $job variable and every panel to the $datasource variable', () => {
