@@ -1,0 +1,47 @@
+// The ConfigMaps that hold templates (`target.template.configMapRef`): read from an informer's cache,
+// and a change to one re-renders the PrefixSyncs that use it (otherwise a PrefixSync waiting after
+// TemplateFailed would wait for etcd or its spec only).
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { PrefixSync } from '../../api/index.js';
+import { ConfigMapClient, Informer } from '../../kube/index.js';
+import type { InformerRegistry, Request } from '../../runtime/index.js';
+import type { ControllerEnv } from '../shared/controller-env.js';
+import { requestOf } from './triggers.js';
+
+/** Registry key of the informer of every ConfigMap (template ConfigMaps carry no label of ours). */
+export const TEMPLATE_CONFIGMAPS_INFORMER_KEY = 'configmaps (templates)';
+
+/**
+ * Every ConfigMap, cached: a template ConfigMap is the user's, so no label selects it. Made on first
+ * use and shared by the registry.
+ */
+export function templateConfigMapInformer(
+  registry: InformerRegistry,
+  env: ControllerEnv,
+): Informer<V1ConfigMap> {
+  return registry.informer(
+    TEMPLATE_CONFIGMAPS_INFORMER_KEY,
+    () =>
+      new Informer({
+        source: new ConfigMapClient(env.kubeConfig),
+        kubeConfig: env.kubeConfig,
+        logger: env.logger.child({ component: 'informer' }),
+      }),
+  );
+}
+
+/** The ConfigMap a PrefixSync's templates come from, if they come from one. */
+export function templateConfigMapOf(psync: PrefixSync): string | undefined {
+  const spec = psync.spec as PrefixSync['spec'] | undefined;
+  return spec?.target?.format === 'template' ? spec.target.template?.configMapRef?.name : undefined;
+}
+
+/** The PrefixSyncs of `cm`'s namespace whose templates are `cm` (it was added, changed or deleted). Pure. */
+export function requestsForTemplateConfigMap(cm: V1ConfigMap, psyncs: readonly PrefixSync[]): Request[] {
+  const name = cm.metadata?.name;
+  const namespace = cm.metadata?.namespace;
+  if (!name || !namespace) return [];
+  return psyncs
+    .filter((p) => p.metadata.namespace === namespace && templateConfigMapOf(p) === name)
+    .map(requestOf);
+}
