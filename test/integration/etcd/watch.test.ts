@@ -27,7 +27,7 @@ for (const etcd of etcdVersionsUnderTest()) {
         await cluster?.close();
       });
 
-      it('delivers 50,000 puts written 64 at a time exactly once, in revision order', async () => {
+      it('delivers 10,000 puts written 64 at a time exactly once, in revision order', async () => {
         const prefix = uniquePrefix('bulk');
         const writer = new EtcdClient({ endpoints: cluster.endpoints });
         try {
@@ -35,17 +35,18 @@ for (const etcd of etcdVersionsUnderTest()) {
           const c = new Collector(watch);
           await waitFor('created', () => c.count('created') === 1);
           const start = (c.messages[0] as { revision: bigint }).revision;
-          const total = 50_000;
+          // 10,000 single puts (fsync-bound) keep the suite fast; bench:watch and test:chaos run the long ones.
+          const total = 10_000;
           const t0 = Date.now();
           let last = 0n;
           await inParallel(total, 64, async (i) => {
-            const { revision } = await writer.kv.put(`${prefix}${i % 5000}`, `v${i}`);
+            const { revision } = await writer.kv.put(`${prefix}${i % 2000}`, `v${i}`);
             if (revision > last) last = revision;
           });
           await c.waitForRevision(last, 90_000);
           const elapsed = Date.now() - t0;
           console.log(
-            `      50k puts: ${elapsed} ms end to end (${Math.round(total / (elapsed / 1000))} events/s)`,
+            `      10k puts: ${elapsed} ms end to end (${Math.round(total / (elapsed / 1000))} events/s)`,
           );
           assert.equal(c.events.length, total);
           assertExactlyOnce(c.events, await historyOf(cluster.endpoints, prefix, start, last));
