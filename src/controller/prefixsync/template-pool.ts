@@ -167,12 +167,9 @@ export class TemplatePool {
     while (this.queue.length > 0) {
       const slot = [...this.slots].find((s) => s.state === 'idle');
       if (!slot) {
-        // One starting worker per queued job, up to `size`; each takes the queue once it is ready.
-        let starting = [...this.slots].filter((s) => s.state === 'starting').length;
-        while (starting < this.queue.length && this.slots.size < this.size) {
-          this.spawn();
-          starting++;
-        }
+        // Start the whole pool at once (a replacement too): a worker is then ready for the next
+        // template while a runaway holds another, instead of starting only when needed.
+        while (this.slots.size < this.size) this.spawn();
         return;
       }
       const pending = this.queue.shift();
