@@ -104,7 +104,7 @@ export class MirrorPool {
       if (this.mirrors.get(prefix) === entry) this.drop(prefix, entry);
       failure ??= result.reason;
     });
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
     const byPrefix = new Map(pooled.map(([prefix, entry]) => [prefix, entry.mirror]));
     return prefixes.map((prefix) => byPrefix.get(prefix)!);
   }
