@@ -202,12 +202,15 @@ export function validatePrefixSyncSpec(spec: unknown): FieldError[] {
     const pinned = s.pinRevision !== undefined;
     const main = sourceRef?.name;
     const elsewhere = (Array.isArray(s.sources) ? s.sources : []).some(
-      (x) => asRecord(asRecord(x)?.sourceRef)?.name !== undefined && asRecord(asRecord(x)?.sourceRef)?.name !== main,
+      (x) =>
+        asRecord(asRecord(x)?.sourceRef)?.name !== undefined &&
+        asRecord(asRecord(x)?.sourceRef)?.name !== main,
     );
     if (pinned && elsewhere) {
       errors.push({
         path: 'spec.pinRevision',
-        message: 'needs every source on spec.sourceRef: a revision is one cluster’s, so sources on another ClusterEtcdSource cannot be pinned',
+        message:
+          'needs every source on spec.sourceRef: a revision is one cluster’s, so sources on another ClusterEtcdSource cannot be pinned',
       });
     }
   } else if (typeof s.prefix !== 'string') {

@@ -97,14 +97,15 @@ export class MirrorPool {
       return [prefix, entry] as const;
     });
     const started = await Promise.allSettled(pooled.map(([, entry]) => entry.started));
-    let failure: unknown;
+    let failure: Error | undefined;
     started.forEach((result, i) => {
       if (result.status === 'fulfilled') return;
       const [prefix, entry] = pooled[i]!;
       if (this.mirrors.get(prefix) === entry) this.drop(prefix, entry);
-      failure ??= result.reason;
+      // Typed EtcdErrors (or the budget's) in practice; anything else is wrapped to stay an Error.
+      failure ??= result.reason instanceof Error ? result.reason : new Error(String(result.reason));
     });
-    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+    if (failure !== undefined) throw failure;
     const byPrefix = new Map(pooled.map(([prefix, entry]) => [prefix, entry.mirror]));
     return prefixes.map((prefix) => byPrefix.get(prefix)!);
   }

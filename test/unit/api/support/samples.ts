@@ -433,7 +433,9 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
     name: 'a rewrite with both trimPrefix and replace',
     object: prefixSync({
       prefix: undefined,
-      sources: [{ prefix: '/config/app/', rewrite: [{ trimPrefix: 'a/', replace: { regex: 'b', with: 'c' } }] }],
+      sources: [
+        { prefix: '/config/app/', rewrite: [{ trimPrefix: 'a/', replace: { regex: 'b', with: 'c' } }] },
+      ],
     }),
     refused: { schema: 'spec.sources[0].rewrite[0]', validator: 'spec.sources[0].rewrite[0]' },
   },
