@@ -5,11 +5,19 @@ import type { ClusterEtcdSource, PrefixSync } from '../api/index.js';
 import { clusterEtcdSourceResource, prefixSyncResource } from '../controller/index.js';
 import { ConfigMapClient, NotFoundError } from '../kube/index.js';
 
-/** The kubeconfig at `path`, or as kubectl finds it ($KUBECONFIG, ~/.kube/config, in-cluster). */
-export function loadKubeConfig(path?: string): KubeConfig {
+/**
+ * The kubeconfig at `path`, or as kubectl finds it ($KUBECONFIG, ~/.kube/config, in-cluster), on
+ * `context` when given. Throws when that context does not exist.
+ */
+export function loadKubeConfig(path?: string, context?: string): KubeConfig {
   const kc = new KubeConfig();
   if (path !== undefined) kc.loadFromFile(path);
   else kc.loadFromDefault();
+  if (context !== undefined) {
+    if (!kc.getContextObject(context))
+      throw new Error(`--context: no context '${context}' in the kubeconfig`);
+    kc.setCurrentContext(context);
+  }
   return kc;
 }
 

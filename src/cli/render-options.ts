@@ -22,6 +22,8 @@ export interface RenderOptions {
   isDiff: boolean;
   /** `--kubeconfig`; undefined: $KUBECONFIG or ~/.kube/config, as kubectl. */
   kubeconfig?: string;
+  /** `--context`; undefined: the kubeconfig's current context. */
+  context?: string;
   /** etcd connection; undefined endpoints: the ClusterEtcdSource's spec.endpoints read from the cluster. */
   connection: EtcdConnectionFlags;
 }
@@ -45,6 +47,7 @@ Flags:
   -o, --output yaml|json      the ConfigMap's format (default yaml)
       --diff                  diff against the live ConfigMap (exit 0 same, 1 different, 2 error)
       --kubeconfig FILE       kubeconfig (default $KUBECONFIG or ~/.kube/config)
+      --context NAME          kubeconfig context (default its current context)
       --endpoints host:port,… etcd members (default: the ClusterEtcdSource's spec.endpoints)
       --cacert FILE           CA bundle that verifies etcd (turns TLS on)
       --cert FILE, --key FILE client certificate and key (mTLS)
@@ -68,6 +71,7 @@ export function parseRenderArgs(argv: readonly string[]): ParsedRenderArgs {
         output: { type: 'string', short: 'o' },
         diff: { type: 'boolean' },
         kubeconfig: { type: 'string' },
+        context: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -109,6 +113,7 @@ export function parseRenderArgs(argv: readonly string[]): ParsedRenderArgs {
       output: output as RenderOutput,
       isDiff: values.diff ?? false,
       kubeconfig: values.kubeconfig,
+      context: values.context,
       connection: connection.flags,
     },
   };

@@ -17,7 +17,7 @@ import { EtcdClient, type EtcdClientOptions } from '../etcd/index.js';
 import { ClusterReader, contextNamespace, loadKubeConfig } from './render-cluster.js';
 import { diffConfigMapData } from './render-diff.js';
 import { parseRenderArgs, RENDER_USAGE, type RenderOptions } from './render-options.js';
-import { readSnapshot, RenderFailure } from './render-read.js';
+import { readSources, RenderFailure } from './render-read.js';
 import type { EtcdConnectionFlags } from './watch-options.js';
 
 const COMMAND = 'etcd-config-operator render';
@@ -90,13 +90,14 @@ interface Rendered {
 async function render(options: RenderOptions): Promise<Rendered> {
   // The cluster is only asked what the flags leave open: `-f` with --endpoints needs no kubeconfig.
   let reader: ClusterReader | undefined;
-  const cluster = (): ClusterReader => (reader ??= new ClusterReader(loadKubeConfig(options.kubeconfig)));
+  const cluster = (): ClusterReader =>
+    (reader ??= new ClusterReader(loadKubeConfig(options.kubeconfig, options.context)));
   const psync = await loadPrefixSync(options, cluster);
   const spec = resolveSpec(psync);
   const snapshot = await withEtcd(
     await etcdOptions(options.connection, spec, cluster),
     options.connection,
-    (client, signal) => readSnapshot(client, spec, signal),
+    (client, signal) => readSources(client, spec, signal),
   );
   let content;
   try {

@@ -51,7 +51,7 @@ describe('kubectl etcdconfig', function () {
   });
 
   it('status lists every PrefixSync with Ready, its reason, the lag and the last change', async () => {
-    const r = await plugin('status', '-A', '--kubeconfig', kubeconfig);
+    const r = await plugin('status', '-A', '--kubeconfig', kubeconfig, '--context', 'kube-sim');
     assert.equal(r.code, 0, r.stderr);
     const [header, ...rows] = r.stdout.trimEnd().split('\n');
     assert.match(header!, /^NAMESPACE\s+NAME\s+READY\s+REASON\s+SYNCED\s+LAG\s+LAST CHANGE$/);
@@ -73,6 +73,11 @@ describe('kubectl etcdconfig', function () {
     assert.ok(managers.includes('kubectl-etcdconfig'), `managers: ${managers.join(', ')}`);
     const missing = await plugin('sync', 'nope', '-n', ns, '--kubeconfig', kubeconfig);
     assert.equal(missing.code, 1);
+    const noContext = await plugin('sync', 'app', '-n', ns, '--kubeconfig', kubeconfig, '--context', 'nope');
+    assert.deepEqual(
+      [noContext.code, noContext.stderr],
+      [1, `kubectl etcdconfig sync: --context: no context 'nope' in the kubeconfig\n`],
+    );
   });
 
   it('suspend holds changes back (diff shows them, exit 1), resume syncs them (diff exit 0)', async () => {

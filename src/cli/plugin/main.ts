@@ -44,6 +44,7 @@ Flags:
   -A, --all-namespaces        status: every namespace
       --limit N               history: how many revisions (default ${DEFAULT_HISTORY_LIMIT}, at most ${MAX_HISTORY_LIMIT})
       --kubeconfig FILE       kubeconfig (default $KUBECONFIG or ~/.kube/config)
+      --context NAME          kubeconfig context (default its current context)
       --endpoints host:port,… diff, history: etcd members (default: the ClusterEtcdSource's)
       --cacert, --cert, --key, --user, --dial-timeout: as 'etcd-config-operator watch'
   -h, --help                  print this help
@@ -99,6 +100,7 @@ function parse(argv: readonly string[]) {
         'all-namespaces': { type: 'boolean', short: 'A' },
         limit: { type: 'string' },
         kubeconfig: { type: 'string' },
+        context: { type: 'string' },
       },
     });
   } catch (err) {
@@ -112,7 +114,7 @@ async function run(command: string, argv: readonly string[], io: PluginIo): Prom
     if (positionals.length !== 1) throw new UsageError(`${command} takes one PrefixSync NAME`);
     return positionals[0]!;
   };
-  const kc = (): ReturnType<typeof loadKubeConfig> => loadKubeConfig(values.kubeconfig);
+  const kc = (): ReturnType<typeof loadKubeConfig> => loadKubeConfig(values.kubeconfig, values.context);
   switch (command) {
     case 'status': {
       if (positionals.length > 0) throw new UsageError('status takes no NAME');
