@@ -21,6 +21,9 @@ export type WatchLine =
   | { type: 'event'; event: FormattableEvent }
   | { type: 'created' | 'progress'; revision: bigint }
   | { type: 'reconnected'; revision: bigint; etcdRevision: bigint }
+  /** etcd became unreachable (printed once per outage); `connected` when it answers again. */
+  | { type: 'waiting'; error: string }
+  | { type: 'connected'; endpoint: string }
   | { type: 'compacted'; compactRevision: bigint }
   | {
       type: 'reset';
@@ -33,7 +36,11 @@ export type WatchLine =
       clusterId?: string;
     };
 
-/** A key-value on the wire: strings throughout; `encoding: 'base64'` when key or value is not UTF-8. */
+/**
+ * A key-value on the wire: strings throughout. Key and value are encoded each on its own, so a binary
+ * value leaves the key readable (`jq .key`): `keyEncoding` / `valueEncoding` is `'base64'` when that
+ * one is not valid UTF-8, and absent otherwise.
+ */
 export interface JsonKeyValue {
   key: string;
   value: string;
@@ -41,21 +48,22 @@ export interface JsonKeyValue {
   createRevision: string;
   version: string;
   lease: string;
-  encoding?: 'base64';
+  keyEncoding?: 'base64';
+  valueEncoding?: 'base64';
 }
 
 function jsonKeyValue(kv: FormattableKeyValue): JsonKeyValue {
-  // One encoding per object, so a reader never has to guess which of key and value was encoded.
-  const isText = isUtf8(kv.key) && isUtf8(kv.value);
-  const enc: BufferEncoding = isText ? 'utf8' : 'base64';
+  const isKeyText = isUtf8(kv.key);
+  const isValueText = isUtf8(kv.value);
   return {
-    key: kv.key.toString(enc),
-    value: kv.value.toString(enc),
+    key: kv.key.toString(isKeyText ? 'utf8' : 'base64'),
+    value: kv.value.toString(isValueText ? 'utf8' : 'base64'),
     modRevision: kv.modRevision.toString(),
     createRevision: kv.createRevision.toString(),
     version: kv.version.toString(),
     lease: kv.lease.toString(),
-    ...(isText ? {} : { encoding: 'base64' as const }),
+    ...(isKeyText ? {} : { keyEncoding: 'base64' as const }),
+    ...(isValueText ? {} : { valueEncoding: 'base64' as const }),
   };
 }
 
@@ -84,6 +92,10 @@ export function formatJsonLine(line: WatchLine): string {
             : {}),
         }) + '\n'
       );
+    case 'waiting':
+      return JSON.stringify({ type: 'waiting', error: line.error }) + '\n';
+    case 'connected':
+      return JSON.stringify({ type: 'connected', endpoint: line.endpoint }) + '\n';
     case 'reconnected':
       return (
         JSON.stringify({
@@ -120,6 +132,10 @@ export function formatTextLine(line: WatchLine): { stdout?: Buffer; stderr?: str
       return {
         stderr: `# reconnected, resuming after revision ${line.revision} (etcd at ${line.etcdRevision})\n`,
       };
+    case 'waiting':
+      return { stderr: `# etcd unreachable (${line.error}); waiting for it, reconnecting\n` };
+    case 'connected':
+      return { stderr: `# etcd is back: connected to ${line.endpoint}\n` };
     case 'compacted':
       return { stderr: `# compacted: history before revision ${line.compactRevision} is gone\n` };
     case 'reset': {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { endpointUsesTls, parseEndpoint } from '../api/index.js';
 
 /** Output formats of `watch`. */
 export const WATCH_OUTPUTS = ['text', 'json'] as const;
@@ -17,14 +18,17 @@ export const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 export interface WatchOptions {
   /** The key prefix to watch; an empty string watches the whole keyspace. */
   prefix: string;
-  /** `host:port` of each member, in the order given. */
+  /** Each member as given (`host:port`, `https://host:port` or `http://host:port`), in order. */
   endpoints: string[];
   /** Replay history from this revision; undefined starts at the current revision. */
   fromRevision?: bigint;
   /** Ask etcd for the previous key-value of each event. */
   isPrevKv: boolean;
   output: WatchOutput;
-  /** PEM files for TLS; any of them switches the connection to TLS. */
+  /**
+   * TLS: PEM files (any of them switches TLS on), or `{}` for https:// endpoints without files (the
+   * server verified against the system's CAs). Undefined: plaintext.
+   */
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
   auth?: { username: string; password: string };
   /** Deadline for the watch to be established, in milliseconds. */
@@ -50,7 +54,9 @@ wiped, or another cluster at the same address) it prints a "reset" line and exit
 --on-reset=resume goes on from etcd's revision at that moment.
 
 Flags:
-  --endpoints host:port,...   etcd members to dial (default ${DEFAULT_ENDPOINT})
+  --endpoints URL,...         etcd members to dial: host:port, https://host:port (TLS) or
+                              http://host:port, as a ClusterEtcdSource and etcdctl take them
+                              (default ${DEFAULT_ENDPOINT})
   --from-revision N           replay history from revision N (default: changes from now on)
   --prev-kv                   include each event's previous key-value
   --output text|json          text like etcdctl's (default), or one JSON object per line
@@ -67,8 +73,12 @@ JSON lines: {"type":"created"|"progress","revision"}, {"type":"reconnected","rev
 {"type":"put"|"delete","key","value","modRevision","createRevision","version","lease","prevKv"?}
 on compaction, {"type":"compacted","compactRevision"}, and when etcd went back
 {"type":"reset","revision","etcdRevision","previousClusterId"?,"clusterId"?} (the watch had seen
-"revision"; etcd is at "etcdRevision"; cluster IDs when another cluster answers). Revisions are decimal strings; keys and
-values are UTF-8 strings, or base64 with "encoding":"base64" when they are not valid UTF-8.
+"revision"; etcd is at "etcdRevision"; cluster IDs when another cluster answers). While etcd is
+unreachable, {"type":"waiting","error"} once, then {"type":"connected","endpoint"} when it answers
+again (text output: "# ..." lines on stderr). Revisions are decimal strings. Key and value are
+each encoded on its own: a UTF-8 string, or base64 with "keyEncoding":"base64" (the key) or
+"valueEncoding":"base64" (the value) when that one is not valid UTF-8. Errors are one JSON object
+on stderr, {"type":"error","error","message"}.
 `;
 
 /** A positive decimal integer without sign or exponent; bigint-safe. */
@@ -83,12 +93,35 @@ function parseDurationMs(text: string): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
-/** `host:port` with a port in 1..65535; IPv6 hosts in brackets. */
-function isEndpoint(text: string): boolean {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(text);
-  if (!m) return false;
-  const port = Number(m[2]);
-  return port >= 1 && port <= 65_535;
+/**
+ * Whether each endpoint uses TLS, by the ClusterEtcdSource's rule (https:// yes, http:// no, a bare
+ * host:port when TLS files are given); one client has one TLS setting, so they must agree.
+ */
+function endpointsTls(
+  endpoints: readonly string[],
+  hasTlsFiles: boolean,
+): { ok: true; isTls: boolean } | { ok: false; message: string } {
+  const uses = new Map<boolean, string>();
+  for (const text of endpoints) {
+    const parsed = parseEndpoint(text);
+    if (!parsed.ok) {
+      // parseEndpoint names the text in a format error, not in a port error.
+      const detail = parsed.message.startsWith("'") ? parsed.message : `'${text}': ${parsed.message}`;
+      return { ok: false, message: `--endpoints: ${detail}` };
+    }
+    const isTls = endpointUsesTls(parsed.endpoint, hasTlsFiles);
+    if (parsed.endpoint.scheme === 'http' && hasTlsFiles) {
+      return { ok: false, message: `--endpoints: '${text}' is plaintext, but --cacert/--cert ask for TLS` };
+    }
+    if (!uses.has(isTls)) uses.set(isTls, text);
+  }
+  if (uses.size > 1) {
+    return {
+      ok: false,
+      message: `--endpoints: '${uses.get(true)}' uses TLS and '${uses.get(false)}' does not; give one kind`,
+    };
+  }
+  return { ok: true, isTls: uses.has(true) };
 }
 
 /** The etcd connection flags `watch` shares with `render` and the kubectl plugin, as parseArgs options. */
@@ -181,6 +214,21 @@ export function parseWatchArgs(argv: readonly string[]): ParsedWatchArgs {
   };
 }
 
+/**
+ * The output format `argv` asks for, read leniently (for reporting a usage error in the format the
+ * user expects when the arguments as a whole do not parse): 'text' unless `--output`/`-w` says json.
+ */
+export function requestedOutput(argv: readonly string[]): WatchOutput {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    const inline = /^(?:--output=|-w=?)(.+)$/.exec(arg)?.[1];
+    const value = inline ?? (arg === '--output' || arg === '-w' ? argv[i + 1] : undefined);
+    if (value === 'json') return 'json';
+  }
+  return 'text';
+}
+
 /** The etcd connection flags' values as parseArgs returns them. */
 export type EtcdConnectionFlagValues = Partial<Record<keyof typeof ETCD_CONNECTION_FLAGS, string>>;
 
@@ -199,17 +247,23 @@ export interface EtcdConnectionFlags {
 export function parseEtcdConnectionFlags(
   values: EtcdConnectionFlagValues,
 ): { ok: true; flags: EtcdConnectionFlags } | { ok: false; message: string } {
-  let endpoints: string[] | undefined;
-  if (values.endpoints !== undefined) {
-    endpoints = values.endpoints.split(',').map((e) => e.trim());
-    const bad = endpoints.find((e) => !isEndpoint(e));
-    if (bad !== undefined) return { ok: false, message: `--endpoints: '${bad}' is not host:port` };
-  }
   if ((values.cert === undefined) !== (values.key === undefined)) {
     return { ok: false, message: '--cert and --key go together' };
   }
-  const hasTls = values.cacert !== undefined || values.cert !== undefined;
-  const tls = hasTls ? { caFile: values.cacert, certFile: values.cert, keyFile: values.key } : undefined;
+  const hasTlsFiles = values.cacert !== undefined || values.cert !== undefined;
+  let endpoints: string[] | undefined;
+  let isTls = hasTlsFiles;
+  if (values.endpoints !== undefined) {
+    endpoints = values.endpoints.split(',').map((e) => e.trim());
+    const checked = endpointsTls(endpoints, hasTlsFiles);
+    if (!checked.ok) return checked;
+    isTls = checked.isTls;
+  }
+  const tls = hasTlsFiles
+    ? { caFile: values.cacert, certFile: values.cert, keyFile: values.key }
+    : isTls
+      ? {}
+      : undefined;
   let auth: WatchOptions['auth'];
   if (values.user !== undefined) {
     const colon = values.user.indexOf(':');

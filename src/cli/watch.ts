@@ -9,8 +9,15 @@ import {
   RevisionWentBackError,
   type WatchMessage,
 } from '../etcd/index.js';
+import { ConnectivityTracker } from './watch-connectivity.js';
 import type { WatchLine } from './watch-format.js';
-import { parseWatchArgs, WATCH_USAGE, type WatchOptions } from './watch-options.js';
+import {
+  parseWatchArgs,
+  requestedOutput,
+  WATCH_USAGE,
+  type WatchOptions,
+  type WatchOutput,
+} from './watch-options.js';
 import { WatchPrinter } from './watch-output.js';
 
 const COMMAND = 'etcd-config-operator watch';
@@ -21,6 +28,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 /** Bad flags or unreadable files. */
 export const EXIT_USAGE = 2;
+/** The etcd client's default time for one connection attempt (EtcdClientOptions.connectTimeoutMs). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
 /** A second SIGINT/SIGTERM while shutting down (the shell's convention for "killed by SIGINT"). */
 const EXIT_INTERRUPTED_TWICE = 130;
 
@@ -56,7 +65,19 @@ async function readTls(
 }
 
 /** A problem with what the user asked for (exit 2), found after parsing (e.g. a file that cannot be read). */
-class UsageError extends Error {}
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * Writes an error to stderr: `etcd-config-operator watch: <message>` as text, or under `--output
+ * json` one JSON object `{"type":"error","error":<class name>,"message"}` that a log pipeline can parse.
+ */
+function reportError(io: WatchIo, output: WatchOutput, error: string, message: string): void {
+  io.stderr.write(
+    output === 'json' ? JSON.stringify({ type: 'error', error, message }) + '\n' : `${COMMAND}: ${message}\n`,
+  );
+}
 
 /** The `reset` line for a went-back: both revisions, and both cluster IDs when they differ. */
 function resetLine(err: RevisionWentBackError): WatchLine {
@@ -93,25 +114,33 @@ export async function watchMain(
     return EXIT_OK;
   }
   if (parsed.kind === 'error') {
-    io.stderr.write(`${COMMAND}: ${parsed.message} (see --help)\n`);
+    reportError(io, requestedOutput(argv), 'UsageError', `${parsed.message} (see --help)`);
     return EXIT_USAGE;
   }
+  const output = parsed.options.output;
   try {
     return await runWatch(parsed.options, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`${COMMAND}: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr.write(`${COMMAND}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_FAILED;
+    const message = err instanceof Error ? err.message : String(err);
+    reportError(io, output, err instanceof Error ? err.name : 'Error', message);
+    return err instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
   }
 }
 
 async function runWatch(options: WatchOptions, io: WatchIo): Promise<number> {
   const tls = options.tls ? await readTls(options.tls) : undefined;
-  const client = new EtcdClient({ endpoints: options.endpoints, tls, auth: options.auth });
   const printer = new WatchPrinter(options.output, io.stdout, io.stderr);
+  const fail = (error: string, message: string): void => reportError(io, options.output, error, message);
+  // Says when etcd goes away and comes back; the client itself retries for ever.
+  const connectivity = new ConnectivityTracker((line) => void printer.print([line]));
+  const client = new EtcdClient({
+    endpoints: options.endpoints,
+    tls,
+    auth: options.auth,
+    logger: connectivity,
+    // A connection attempt fails (and `waiting` is printed) well within --dial-timeout.
+    connectTimeoutMs: Math.min(DEFAULT_CONNECT_TIMEOUT_MS, options.dialTimeoutMs / 2),
+  });
   const stop = new AbortController();
   /** Why we stopped the watch ourselves, if we did. */
   let stopReason: 'signal' | 'dial-timeout' | 'stdout-closed' | undefined;
@@ -154,9 +183,10 @@ async function runWatch(options: WatchOptions, io: WatchIo): Promise<number> {
       } catch (err) {
         if (err instanceof CompactedError) {
           await printer.print([{ type: 'compacted', compactRevision: err.compactRevision }]);
-          io.stderr.write(
-            `${COMMAND}: history before revision ${err.compactRevision} has been compacted; ` +
-              `watch again with --from-revision ${err.compactRevision} or later\n`,
+          fail(
+            err.name,
+            `history before revision ${err.compactRevision} has been compacted; ` +
+              `watch again with --from-revision ${err.compactRevision} or later`,
           );
           return EXIT_FAILED;
         }
@@ -164,16 +194,19 @@ async function runWatch(options: WatchOptions, io: WatchIo): Promise<number> {
           // Never silent: the reset line comes first whatever --on-reset says.
           await printer.print([resetLine(err)]);
           if (options.onReset === 'exit') {
-            io.stderr.write(
-              `${COMMAND}: ${err.message}; what was printed after revision ${err.etcdRevision} is not ` +
-                `etcd's history any more (--on-reset=resume goes on from etcd's revision)\n`,
+            fail(
+              err.name,
+              `${err.message}; what was printed after revision ${err.etcdRevision} is not ` +
+                `etcd's history any more (--on-reset=resume goes on from etcd's revision)`,
             );
             return EXIT_FAILED;
           }
           resumeAt = err.etcdRevision + 1n;
         } else if (stopReason === undefined) {
           const name = err instanceof EtcdError ? err.name : 'error';
-          io.stderr.write(`${COMMAND}: ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+          const message = err instanceof Error ? err.message : String(err);
+          if (options.output === 'json') fail(err instanceof Error ? err.name : 'Error', message);
+          else fail(name, `${name}: ${message}`);
           return EXIT_FAILED;
         }
       } finally {
@@ -187,12 +220,13 @@ async function runWatch(options: WatchOptions, io: WatchIo): Promise<number> {
       case 'stdout-closed':
         return EXIT_OK;
       case 'dial-timeout':
-        io.stderr.write(
-          `${COMMAND}: no watch established on ${options.endpoints.join(',')} within ${options.dialTimeoutMs} ms\n`,
+        fail(
+          'DialTimeout',
+          `no watch established on ${options.endpoints.join(',')} within ${options.dialTimeoutMs} ms`,
         );
         return EXIT_FAILED;
       case undefined:
-        io.stderr.write(`${COMMAND}: the watch ended unexpectedly\n`);
+        fail('WatchEnded', 'the watch ended unexpectedly');
         return EXIT_FAILED;
     }
   } finally {

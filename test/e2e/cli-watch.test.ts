@@ -71,7 +71,7 @@ describe('etcd-config-operator watch', function () {
     assert.equal(await w.exited, 0);
   });
 
-  it('base64-encodes a value that is not valid UTF-8 and marks it', async () => {
+  it('base64-encodes a value that is not valid UTF-8 and marks it, leaving the key readable', async () => {
     const prefix = unique();
     const w = watch(prefix, '--endpoints', endpoints(), '--output', 'json');
     await w.untilCreated();
@@ -79,9 +79,10 @@ describe('etcd-config-operator watch', function () {
     await client.kv.put(`${prefix}bin`, value);
     await w.until(() => w.events().length === 1, 'the event');
     const e = w.events()[0]!;
-    assert.equal(e.encoding, 'base64');
+    assert.equal(e.valueEncoding, 'base64');
     assert.deepEqual(Buffer.from(e.value!, 'base64'), value);
-    assert.equal(Buffer.from(e.key!, 'base64').toString(), `${prefix}bin`);
+    assert.equal(e.key, `${prefix}bin`, 'jq .key still reads the key');
+    assert.equal(e.keyEncoding, undefined);
   });
 
   it('replays history with --from-revision', async () => {
@@ -173,7 +174,21 @@ describe('etcd-config-operator watch', function () {
     const [port] = await freeLoopbackPorts(1);
     const w = watch('/p/', '--endpoints', `127.0.0.1:${port}`, '--dial-timeout', '1s');
     assert.equal(await w.exited, 1);
+    assert.match(w.stderr, /# etcd unreachable \(.+\); waiting for it, reconnecting\n/);
     assert.match(w.stderr, /no watch established on 127\.0\.0\.1:\d+ within 1000 ms/);
+  });
+
+  it('under --output json, says it is waiting in a JSON line and gives up with a JSON error on stderr', async () => {
+    const [port] = await freeLoopbackPorts(1);
+    const w = watch('/p/', '--endpoints', `http://127.0.0.1:${port}`, '--dial-timeout', '1s', '-w', 'json');
+    assert.equal(await w.exited, 1);
+    assert.equal(w.lines[0]?.type, 'waiting', JSON.stringify(w.lines));
+    const errors = w.stderr.trim().split('\n');
+    assert.equal(errors.length, 1, w.stderr);
+    const error = JSON.parse(errors[0]!) as Record<string, string>;
+    assert.equal(error['type'], 'error');
+    assert.equal(error['error'], 'DialTimeout');
+    assert.match(error['message'] ?? '', /no watch established on http:\/\/127\.0\.0\.1:\d+ within 1000 ms/);
   });
 
   describe('when etcd is killed and restarted', () => {
@@ -219,6 +234,11 @@ describe('etcd-config-operator watch', function () {
           types.join(' '),
         );
         // It names where it resumes (right after v4) and where etcd was when the watch came back.
+        // While etcd was away it said so once, and again when etcd answered.
+        assert.equal(types.filter((t) => t === 'waiting').length, 1, types.join(' '));
+        assert.ok(types.indexOf('waiting') > types.indexOf('v4'), types.join(' '));
+        assert.ok(types.indexOf('connected') > types.indexOf('waiting'), types.join(' '));
+        assert.ok(types.indexOf('connected') < reconnectedAt, types.join(' '));
         const reconnected = w.lines[reconnectedAt]!;
         const v4 = w.events()[4]!;
         assert.equal(reconnected.revision, v4.modRevision);
@@ -326,6 +346,27 @@ describe('etcd-config-operator watch', function () {
       await own.etcdctl(['put', '/tls/k', 'secure']);
       await w.until(() => w.events().length === 1, 'the event');
       assert.equal(w.events()[0]!.value, 'secure');
+      w.interrupt();
+      assert.equal(await w.exited, 0);
+    });
+
+    it('watches https://host:port endpoints (TLS by the scheme, as a ClusterEtcdSource takes them)', async () => {
+      const w = watch(
+        '/tls/',
+        '--endpoints',
+        own.endpoints.map((e) => `https://${e}`).join(','),
+        '--output',
+        'json',
+        '--cacert',
+        certs.caFile,
+        '--cert',
+        certs.clientCertFile,
+        '--key',
+        certs.clientKeyFile,
+      );
+      await w.untilCreated();
+      await own.etcdctl(['put', '/tls/url', 'by-url']);
+      await w.until(() => w.events().some((e) => e.value === 'by-url'), 'the event');
       w.interrupt();
       assert.equal(await w.exited, 0);
     });

@@ -11,7 +11,10 @@ export interface JsonLine {
   type: string;
   key?: string;
   value?: string;
-  encoding?: string;
+  keyEncoding?: string;
+  valueEncoding?: string;
+  error?: string;
+  endpoint?: string;
   revision?: string;
   modRevision?: string;
   compactRevision?: string;

@@ -85,6 +85,13 @@ describe('watch command line', () => {
       [['/p/', '--from-revision', '0'], /--from-revision/],
       [['/p/', '--from-revision', '1e5'], /--from-revision/],
       [['/p/', '--endpoints', 'localhost'], /--endpoints: 'localhost'/],
+      [['/p/', '--endpoints', 'ftp://a:1'], /--endpoints: 'ftp:\/\/a:1'/],
+      [
+        ['/p/', '--endpoints', 'https://a:1,http://b:2'],
+        /'https:\/\/a:1' uses TLS and 'http:\/\/b:2' does not/,
+      ],
+      [['/p/', '--endpoints', 'https://a:1,b:2'], /'https:\/\/a:1' uses TLS and 'b:2' does not/],
+      [['/p/', '--endpoints', 'http://a:1', '--cacert', 'ca.pem'], /'http:\/\/a:1' is plaintext/],
       [['/p/', '--endpoints', 'a:1,b:99999'], /--endpoints: 'b:99999'/],
       [['/p/', '--user', 'alice'], /--user/],
       [['/p/', '--cert', 'c.pem'], /--cert and --key/],
@@ -117,26 +124,41 @@ describe('watch output', () => {
       });
     });
 
-    it('base64-encodes a key-value that is not valid UTF-8 and says so', () => {
+    it('base64-encodes only the value that is not valid UTF-8, leaving the key readable', () => {
       const value = Buffer.from([0xff, 0xfe, 0x00, 0x41]);
       const parsed = JSON.parse(formatJsonLine({ type: 'event', event: event({ value }) })) as Record<
         string,
         string
       >;
-      assert.equal(parsed['encoding'], 'base64');
+      assert.equal(parsed['valueEncoding'], 'base64');
       assert.deepEqual(Buffer.from(parsed['value']!, 'base64'), value);
-      assert.equal(Buffer.from(parsed['key']!, 'base64').toString(), '/config/a');
+      assert.equal(parsed['key'], '/config/a');
+      assert.equal(parsed['keyEncoding'], undefined);
+      assert.equal(parsed['encoding'], undefined);
+    });
+
+    it('base64-encodes only the key that is not valid UTF-8', () => {
+      const key = Buffer.from([0x2f, 0xc3, 0x28]);
+      const parsed = JSON.parse(formatJsonLine({ type: 'event', event: event({ key }) })) as Record<
+        string,
+        string
+      >;
+      assert.equal(parsed['keyEncoding'], 'base64');
+      assert.deepEqual(Buffer.from(parsed['key']!, 'base64'), key);
+      assert.equal(parsed['value'], 'hello');
+      assert.equal(parsed['valueEncoding'], undefined);
     });
 
     it('nests prevKv with its own encoding', () => {
       const prevKv = { ...event(), value: Buffer.from([0xc3]), modRevision: 11n };
       const parsed = JSON.parse(
         formatJsonLine({ type: 'event', event: event({ type: 'delete', value: Buffer.alloc(0), prevKv }) }),
-      ) as { type: string; value: string; encoding?: string; prevKv: Record<string, string> };
+      ) as { type: string; value: string; valueEncoding?: string; prevKv: Record<string, string> };
       assert.equal(parsed.type, 'delete');
       assert.equal(parsed.value, '');
-      assert.equal(parsed.encoding, undefined);
-      assert.equal(parsed.prevKv['encoding'], 'base64');
+      assert.equal(parsed.valueEncoding, undefined);
+      assert.equal(parsed.prevKv['valueEncoding'], 'base64');
+      assert.equal(parsed.prevKv['key'], '/config/a');
       assert.equal(parsed.prevKv['modRevision'], '11');
       assert.equal(parsed.prevKv['value'], Buffer.from([0xc3]).toString('base64'));
     });
