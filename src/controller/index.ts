@@ -26,6 +26,8 @@ export {
   templateHash,
 } from './prefixsync/rollout.js';
 export type { KindedWorkload, RolloutRequest, RolloutResult, WorkloadApi } from './prefixsync/rollout.js';
+export { consumedKeys, keysHash, workloadHash } from './prefixsync/consumed-keys.js';
+export type { ConsumedKeys, RolloutContent } from './prefixsync/consumed-keys.js';
 export { nextStatus } from './prefixsync/status.js';
 export type { RolloutOutcome, SyncOutcome } from './prefixsync/status.js';
 export {

@@ -38,6 +38,7 @@ import { keepIfGood, pruneVersions, revoke } from './retention.js';
 import { RolloutSlots } from './rollout-slots.js';
 import { versionName } from './versions.js';
 import { rolloutStep, type RolloutStepDeps } from './rollout-step.js';
+import { runningContent } from './consumed-keys.js';
 import { PrefixSnapshots, sourceRevisions } from './snapshots.js';
 import { checkSources } from './source-checks.js';
 import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
@@ -227,7 +228,16 @@ export class PrefixSyncReconciler implements Reconciler {
       const latencyMs = this.pending.noteApplied(key, snapshot.revision, wrote);
       if (latencyMs !== undefined) this.options.metrics?.observeSyncLatencyMs(latencyMs);
       await this.targets.releaseFormer(psync, base, ctx, versioned);
-      const rollout = await rolloutStep(this.rollouts, psync, spec, content.contentHash, ctx);
+      const running = runningContent(published, statusHash);
+      const rollout = await rolloutStep(
+        this.rollouts,
+        psync,
+        spec,
+        content.contentHash,
+        ctx,
+        content,
+        running,
+      );
       if (rollout.kind === 'complete' || (rollout.kind === 'failed' && rollout.unhealthy)) {
         const age = this.pending.takePublishedChangeAge(key);
         if (age !== undefined) {

@@ -38,7 +38,7 @@ export async function followRollout(
   const failed: string[] = [];
   const waiting: string[] = [];
   const done: string[] = [];
-  for (const { kind, name } of rollout.workloads) {
+  for (const { kind, name, hash } of rollout.workloads) {
     const label = `${kind} ${name}`;
     let workload;
     try {
@@ -49,9 +49,10 @@ export async function followRollout(
       continue;
     }
     const carried = templateHash(workload, rollout.prefixSyncName);
-    if (carried !== rollout.hash) {
+    // Its own hash: the content's, or for a workload that consumes some keys only, theirs.
+    if (carried !== hash) {
       failed.push(
-        `${label}: its pod template carries content hash ${carried ?? '(none)'}, not ${rollout.hash} (changed by someone else, e.g. kubectl rollout undo)`,
+        `${label}: its pod template carries content hash ${carried ?? '(none)'}, not ${hash} (changed by someone else, e.g. kubectl rollout undo)`,
       );
       continue;
     }

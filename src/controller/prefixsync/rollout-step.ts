@@ -13,6 +13,7 @@ import { podTemplateOf } from '../../kube/index.js';
 import { requestKey, type ReconcileContext } from '../../runtime/index.js';
 import { findCondition } from '../shared/conditions.js';
 import { errorText } from './outcome.js';
+import { isKeysHash, type RolloutContent } from './consumed-keys.js';
 import { followRollout } from './rollout-progress.js';
 import {
   findTargets,
@@ -62,8 +63,10 @@ export async function rolloutStep(
   spec: ResolvedPrefixSyncSpec,
   hash: string,
   ctx: ReconcileContext,
+  content?: RolloutContent,
+  running?: RolloutContent,
 ): Promise<RolloutOutcome> {
-  const outcome = await step(deps, psync, spec, hash, ctx);
+  const outcome = await step(deps, psync, spec, hash, ctx, content, running);
   // A slot is held exactly while a rollout is in progress.
   const key = slotKey(psync);
   if (outcome.kind === 'progressing') deps.slots?.hold(key);
@@ -77,6 +80,8 @@ async function step(
   spec: ResolvedPrefixSyncSpec,
   hash: string,
   ctx: ReconcileContext,
+  content: RolloutContent | undefined,
+  running: RolloutContent | undefined,
 ): Promise<RolloutOutcome> {
   if (spec.rollout.mode === 'none') return { kind: 'disabled' };
   const namespace = psync.metadata.namespace ?? '';
@@ -101,13 +106,14 @@ async function step(
         requeueAfterMs: SLOT_RETRY_MS,
       };
     }
-    return startRollout(deps, psync, spec, hash, ctx);
+    return startRollout(deps, psync, spec, hash, ctx, content, running);
   }
   const targets = await checkTargets(deps, psync, spec, ctx);
   if (targets) return targets;
   const progress = status?.rollout;
   if (progress?.contentHash === hash && progress.phase === 'Progressing') {
-    const rolled = (status?.rolledOut ?? []).filter((w) => w.hash === hash);
+    // A key-aware workload carries the hash of its keys, not of the content (see consumed-keys.ts).
+    const rolled = (status?.rolledOut ?? []).filter((w) => w.hash === hash || isKeysHash(w.hash));
     const state = await followRollout(
       deps.workloads,
       {
@@ -175,6 +181,8 @@ export async function startRollout(
   spec: ResolvedPrefixSyncSpec,
   hash: string,
   ctx: ReconcileContext,
+  content?: RolloutContent,
+  running?: RolloutContent,
 ): Promise<RolloutOutcome> {
   let result;
   let rolloutSpec = spec.rollout;
@@ -198,6 +206,7 @@ export async function startRollout(
         rollout: rolloutSpec,
         configMapName: spec.target.name,
         hash,
+        ...(content ? { content, ...(running ? { previous: running } : {}) } : {}),
         ...(spec.target.versioned ? { version: versionName(spec.target.name, hash) } : {}),
         ...(deps.restartNonConsumers ? { restartNonConsumers: true } : {}),
       },
@@ -217,8 +226,11 @@ export async function startRollout(
   }
   const rolled = [...before, ...result.rolled];
   if (!result.ok) return { kind: 'failed', reason: result.reason, message: result.message, rolled };
-  if (spec.rollout.mode === 'auto' && result.rolled.length === 0) return { kind: 'no-workloads' };
-  const names = result.rolled.map((w) => `${w.kind} ${w.name}`).join(', ');
+  if (spec.rollout.mode === 'auto' && result.rolled.length === 0 && !result.selected) {
+    return { kind: 'no-workloads' };
+  }
+  const names =
+    result.rolled.map((w) => `${w.kind} ${w.name}`).join(', ') || 'no workload (none consumes a changed key)';
   return {
     kind: 'progressing',
     started: true,

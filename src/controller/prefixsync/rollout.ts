@@ -22,6 +22,7 @@ import {
   type Workload,
   type WorkloadRef,
 } from '../../kube/index.js';
+import { isUnaffected, workloadHash, type RolloutContent } from './consumed-keys.js';
 import { errorText } from './outcome.js';
 import { isBaseOrVersion, referencedConfigMaps, retargetReferences } from './versions.js';
 
@@ -162,9 +163,13 @@ async function patchHash(
 /** The reasons a rollout can fail with. */
 export type RolloutFailureReason = 'TargetNotFound' | 'TargetNotConsumer' | 'RolloutFailed';
 
-/** How a rollout went. `rolled` lists the workloads that carry the hash now (patched or already equal). */
+/**
+ * How a rollout went. `rolled` lists the workloads that carry the hash now (patched or already equal),
+ * but not a key-aware workload whose keys did not change (it was not restarted); `selected` counts every
+ * workload chosen, restarted or not.
+ */
 export type RolloutResult =
-  | { ok: true; rolled: RolledOutWorkload[]; patched: RolledOutWorkload[] }
+  | { ok: true; rolled: RolledOutWorkload[]; patched: RolledOutWorkload[]; selected?: number }
   | {
       ok: false;
       reason: RolloutFailureReason;
@@ -222,6 +227,14 @@ export interface RolloutRequest {
   /** With `target.versioned`: the version the workloads' references are pointed at. */
   version?: string;
   /**
+   * The content the ConfigMap now holds. With mode `auto` and a plain ConfigMap target (not versioned),
+   * restarts become key-aware: a workload that consumes only some keys carries their {@link workloadHash}
+   * and is restarted only when one of them changed. Absent: every consumer carries `hash`.
+   */
+  content?: RolloutContent;
+  /** With `content`: the content the workloads run (see `runningContent`), when known. */
+  previous?: RolloutContent;
+  /**
    * Whether a target that does not reference the ConfigMap is restarted anyway (the operator's
    * `--rollout-non-consumers`); by default it is not, and the result names it (TargetNotConsumer).
    */
@@ -272,25 +285,37 @@ export async function rollOut(
   }
   const rolled: RolledOutWorkload[] = [];
   const patched: RolledOutWorkload[] = [];
+  const keyAware = rollout.mode === 'auto' && request.version === undefined && isConfigMapTarget(request);
   for (const { kind, workload } of selected) {
     const name = workload.metadata?.name ?? '';
+    const podSpec = podTemplateOf(workload)?.spec;
+    const target = keyAware ? workloadHash(podSpec, configMapName, hash, request.content) : hash;
+    const carried = templateHash(workload, request.prefixSyncName);
+    if (
+      keyAware &&
+      request.content &&
+      isUnaffected(podSpec, configMapName, carried, request.content, request.previous)
+    )
+      continue; // its keys did not change since the content it runs: not restarted, not listed
     try {
       const changed = await patchHash(
         api,
         { kind, namespace, name },
         workload,
         request.prefixSyncName,
-        hash,
+        target,
         options,
         request.version !== undefined ? { base: configMapName, name: request.version } : undefined,
       );
-      if (changed) patched.push({ kind, name, hash });
+      if (changed) patched.push({ kind, name, hash: target });
+      // A key-aware workload whose keys did not change was not restarted: it is not listed.
+      else if (target !== hash) continue;
     } catch (err) {
       if (err instanceof NotFoundError) missing.push(`${kind} ${name}`);
       else failures.push(`${kind} ${name}: ${errorText(err)}`);
       continue;
     }
-    rolled.push({ kind, name, hash });
+    rolled.push({ kind, name, hash: target });
   }
   if (failures.length > 0) {
     const alsoMissing = missing.length > 0 ? `; not found: ${missing.join(', ')}` : '';
@@ -320,5 +345,11 @@ export async function rollOut(
       patched,
     };
   }
-  return { ok: true, rolled, patched };
+  return { ok: true, rolled, patched, selected: selected.length };
+}
+
+/** Whether the rollout's target is a ConfigMap (key-aware restarts read ConfigMap key references only). */
+function isConfigMapTarget(request: RolloutRequest): boolean {
+  // Read loosely: a Secret target's request says so in `targetKind` (Secret key references differ).
+  return (request as { targetKind?: string }).targetKind !== 'Secret';
 }
