@@ -1,4 +1,6 @@
 // Flags of `etcd-config-operator demo`, parsed as a pure function so that they can be unit-tested.
+import { parseDuration } from '../api/index.js';
+
 /** Default deadline of the non-interactive run. */
 export const DEFAULT_DEMO_TIMEOUT_MS = 120_000;
 
@@ -15,7 +17,8 @@ Flags:
                       demo's own files in it are removed)
   --exit-after-sync   non-interactive: wait for the first sync, change one key, wait for the
                       rollout, then clean up and exit (0 on success)
-  --timeout DURATION  deadline of --exit-after-sync in seconds (default 120)
+  --timeout DURATION  deadline of --exit-after-sync, a Go duration like the other flags take
+                      (90s, 2m, 1m30s); a bare number is seconds (default 2m)
   -h, --help          show this help
 `;
 
@@ -29,6 +32,15 @@ export interface DemoOptions {
 
 /** A flag `demo` does not understand, or a bad value. */
 export class DemoUsageError extends Error {}
+
+/** `--timeout`: a Go duration (`2m`), or a number of seconds as earlier releases took it; above 0. */
+function parseTimeout(text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : undefined;
+  const parsed = ms === undefined ? parseDuration(text) : { ok: true as const, ms };
+  if (!parsed.ok) throw new DemoUsageError(`--timeout: ${parsed.message}`);
+  if (!(parsed.ms > 0)) throw new DemoUsageError(`--timeout: '${text}' must be longer than 0`);
+  return parsed.ms;
+}
 
 /** Parses `demo`'s flags; returns 'help' for -h/--help; throws DemoUsageError on a bad flag. */
 export function parseDemoArgs(argv: readonly string[]): DemoOptions | 'help' {
@@ -56,13 +68,9 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions | 'help' {
       case '--exit-after-sync':
         options.exitAfterSync = true;
         break;
-      case '--timeout': {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) < 1)
-          throw new DemoUsageError(`--timeout: '${v}' is not a number of seconds`);
-        options.timeoutMs = Number(v) * 1000;
+      case '--timeout':
+        options.timeoutMs = parseTimeout(value());
         break;
-      }
       default:
         throw new DemoUsageError(`unknown flag '${raw}'`);
     }
