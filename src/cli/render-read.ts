@@ -8,6 +8,7 @@ import {
   type EtcdClient,
   type MirrorSnapshot,
 } from '../etcd/index.js';
+import type { SourcesSnapshot } from '../controller/index.js';
 
 /** A failure `render` reports with the condition reason and message the operator would set (exit 2). */
 export class RenderFailure extends Error {
@@ -20,6 +21,35 @@ export class RenderFailure extends Error {
     super(message, options);
     this.name = 'RenderFailure';
   }
+}
+
+/**
+ * Reads every source of `spec` (spec.sources, or spec.prefix) as the operator would sync it now: all at
+ * one revision — the pin, else that of the first read — so that a transaction over several prefixes is
+ * never seen half applied. `render` connects to one etcd: a source on another ClusterEtcdSource than
+ * spec.sourceRef is refused (`InvalidSpec`). Throws as {@link readSnapshot} does.
+ */
+export async function readSources(
+  client: EtcdClient,
+  spec: ResolvedPrefixSyncSpec,
+  signal: AbortSignal,
+): Promise<SourcesSnapshot> {
+  const elsewhere = spec.sources.find((s) => s.sourceRef.name !== spec.sourceRef.name);
+  if (elsewhere) {
+    throw new RenderFailure(
+      PrefixSyncReason.InvalidSpec,
+      `render reads one etcd (spec.sourceRef's): source ${elsewhere.prefix} is on ClusterEtcdSource ${elsewhere.sourceRef.name}`,
+    );
+  }
+  const sources: MirrorSnapshot[] = [];
+  let revision = spec.pinRevision === undefined ? undefined : BigInt(spec.pinRevision);
+  for (const source of spec.sources) {
+    const pinned = revision === undefined ? spec : { ...spec, pinRevision: Number(revision) };
+    const read = await readSnapshot(client, { ...pinned, prefix: source.prefix }, signal);
+    revision ??= read.revision;
+    sources.push(read);
+  }
+  return { revision: revision ?? 0n, sources };
 }
 
 /**
