@@ -83,8 +83,12 @@ export function requestsForWorkload(
           return (rollout.targets ?? []).some((t) => t.kind === kind && t.name === name);
         case 'auto':
           return (
-            podSpecUsesConfigMap(podTemplateOf(workload)?.spec, p.spec.target?.name ?? '') &&
-            selectorMatches(rollout.selector, workload.metadata?.labels ?? {})
+            podSpecUsesConfigMap(
+              podTemplateOf(workload)?.spec,
+              p.spec.target?.name ?? '',
+              false,
+              p.spec.target?.kind === 'Secret' ? 'Secret' : 'ConfigMap',
+            ) && selectorMatches(rollout.selector, workload.metadata?.labels ?? {})
           );
         default:
           return false;

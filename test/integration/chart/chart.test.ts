@@ -530,6 +530,21 @@ for (const helm of helms()) {
         assert.ok(clusterGrants(objs).includes('argoproj.io rollouts watch'));
       });
 
+      it('secretTargets.enabled passes --secret-targets and grants exactly the Secret-target needs (off by default)', async () => {
+        const defaults = await render();
+        assert.equal(runArgs(defaults).secretTargets, false);
+        assert.deepEqual(
+          clusterGrants(defaults).filter((g) => / secrets /.test(g)),
+          [],
+        );
+        const objs = await render('secretTargets.enabled=true');
+        for (const obj of objs) await validate(obj);
+        assert.equal(runArgs(objs).secretTargets, true);
+        assert.deepEqual(clusterGrants(objs), needs('cluster', { metricsSecure: true, secretTargets: true }));
+        assert.ok(clusterGrants(objs).includes(' secrets create'));
+        assert.ok(!clusterGrants(objs).includes(' secrets watch'));
+      });
+
       it('rollout.restartNonConsumers and rollout.maxConcurrent pass their flags (off and unlimited by default)', async () => {
         const defaults = runArgs(await render());
         assert.deepEqual([defaults.rolloutNonConsumers, defaults.maxConcurrentRollouts], [false, 0]);

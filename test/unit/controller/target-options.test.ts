@@ -9,6 +9,8 @@ import {
   planConfigMapWrite,
 } from '../../../src/controller/prefixsync/desired-configmap.js';
 import { fromSecret, toSecret } from '../../../src/controller/prefixsync/secret-view.js';
+import { autoTargets } from '../../../src/controller/index.js';
+import { requestsForWorkload } from '../../../src/controller/prefixsync/triggers.js';
 import { referencedSecrets } from '../../../src/controller/prefixsync/versions.js';
 import { content, prefixSync } from './fixtures.js';
 
@@ -211,6 +213,34 @@ describe('target options', () => {
         initContainers: [{ name: 'i', envFrom: [{ configMapRef: { name: 'cm2' } }] }],
       });
       assert.deepEqual([...names].sort(), ['s1', 's2', 's3', 's4']);
+    });
+
+    it('makes mode auto find and re-queue the workloads that reference the Secret, not a ConfigMap of that name', () => {
+      const web = {
+        metadata: { name: 'web', namespace: 'team' },
+        spec: {
+          selector: {},
+          template: {
+            spec: { containers: [{ name: 'c', image: 'x', envFrom: [{ secretRef: { name: 'cfg' } }] }] },
+          },
+        },
+      };
+      const secretSync = { ...withTarget({ kind: 'Secret' }), metadata: { name: 's', namespace: 'team' } };
+      secretSync.spec.rollout = { mode: 'auto' };
+      const configMapSync = {
+        ...prefixSync({ rollout: { mode: 'auto' } }),
+        metadata: { name: 'c', namespace: 'team' },
+      };
+      assert.deepEqual(
+        requestsForWorkload('Deployment', web, [secretSync, configMapSync]).map((r) => r.name),
+        ['s'],
+      );
+      const found = autoTargets([{ kind: 'Deployment', workload: web }], 'cfg', undefined, false, 'Secret');
+      assert.deepEqual(
+        found.map((w) => w.workload.metadata?.name),
+        ['web'],
+      );
+      assert.deepEqual(autoTargets([{ kind: 'Deployment', workload: web }], 'cfg', undefined), []);
     });
   });
 });
