@@ -52,3 +52,19 @@ export { describeChange, listCapped, summarizeChange } from './guard/change-summ
 export type { ChangeSummary } from './guard/change-summary.js';
 export { keyGlob } from './guard/key-glob.js';
 export { CEL_CHARS_PER_COST_UNIT, CEL_COST_LIMIT, CEL_COST_PER_ITERATION } from './guard/cel-cost.js';
+export {
+  DEFAULT_TEMPLATE_RENDER_LIMIT_MS,
+  buildTemplateModel,
+  childrenOf,
+  describeTemplateError,
+  renderTemplates,
+} from './template/index.js';
+export type {
+  TemplateChild,
+  TemplateError,
+  TemplateModel,
+  TemplateModelResult,
+  TemplateRenderLimits,
+  TemplateRenderResult,
+  TemplateTreeNode,
+} from './template/index.js';

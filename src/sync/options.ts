@@ -18,7 +18,10 @@ export function optionProblems(options: RenderOptions): InvalidOptionProblem[] {
     problems.push({
       kind: 'InvalidOption',
       option: 'format',
-      message: `must be one of ${RENDER_FORMATS.join(', ')}`,
+      message:
+        options.format === 'template'
+          ? 'template renders through renderTemplates, not renderConfigMap'
+          : `must be one of ${RENDER_FORMATS.join(', ')}`,
     });
   } else if (options.format !== 'files') {
     if (options.key === undefined || options.key === '') {

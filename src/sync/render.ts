@@ -44,6 +44,12 @@ function renderFormat(entries: readonly MappedEntry[], options: RenderOptions): 
           : renderProperties(entries, options.separator, options.keyCase);
       return rendered.ok ? documentOutput(key, rendered.text) : rendered;
     }
+    case 'template':
+      // Refused by optionProblems before any entry is laid out (see RenderOptions.format).
+      return {
+        ok: false,
+        problems: [{ kind: 'InvalidOption', option: 'format', message: 'template renders elsewhere' }],
+      };
   }
 }
 

@@ -40,7 +40,11 @@ export type RenderFormat = (typeof RENDER_FORMATS)[number];
  */
 export interface RenderOptions {
   /** `files`: one ConfigMap key per etcd key; otherwise one rendered document under `key`. */
-  readonly format: RenderFormat;
+  /**
+   * `template` is accepted by the type so that a PrefixSync's format fits, but refused here
+   * (`InvalidOption`): templates render through `renderTemplates`, off the event loop.
+   */
+  readonly format: RenderFormat | 'template';
   /** The ConfigMap key holding the rendered document. Required for every format but `files`, ignored there. */
   readonly key?: string;
   /** Joins the path segments below the prefix into one name (`spec.keys.separator`, default `.`). Non-empty. */

@@ -61,6 +61,13 @@ export const PrefixSyncReason = {
    */
   RenderFailed: 'RenderFailed',
   /**
+   * False: a template of `format: template` did not render — a syntax error, a failing helper, its
+   * time or output limit, or its ConfigMap or key missing. The message names the template key and
+   * the line. Nothing is written; the last good target stays until etcd, the spec or the template
+   * ConfigMap changes.
+   */
+  TemplateFailed: 'TemplateFailed',
+  /**
    * False: the result exceeds the ConfigMap size limit (1 MiB). Nothing is written; the last good
    * ConfigMap stays. Sync a narrower prefix or shrink the values.
    */

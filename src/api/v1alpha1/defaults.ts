@@ -18,6 +18,7 @@ import type {
   RolloutStrategy,
   SourceReference,
   TargetFormat,
+  TargetTemplate,
   TargetValues,
   ValidationRule,
   WorkloadReference,
@@ -92,6 +93,8 @@ export interface DefaultedPrefixSyncSpec {
     key?: string;
     versioned: boolean;
     keepVersions: number;
+    /** With format template: the templates, as written. */
+    template?: TargetTemplate;
     values: TargetValues;
   };
   keys: { separator: KeySeparator; onInvalid: InvalidKeyPolicy; case: KeyCase };
@@ -161,6 +164,7 @@ export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyn
     values: spec.target.values ?? DEFAULT_TARGET_VALUES,
   };
   if (spec.target.key !== undefined) target.key = spec.target.key;
+  if (spec.target.template !== undefined) target.template = structuredClone(spec.target.template);
   const rollout: DefaultedPrefixSyncSpec['rollout'] = {
     mode: spec.rollout?.mode ?? DEFAULT_ROLLOUT_MODE,
     targets: (spec.rollout?.targets ?? []).map((t) => ({ kind: t.kind, name: t.name })),

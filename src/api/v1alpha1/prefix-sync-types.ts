@@ -2,7 +2,7 @@ import type { API_VERSION } from './group-version.js';
 import type { Condition, LabelSelector, ListMeta, ObjectMeta } from './meta.js';
 
 /** How a PrefixSync lays out its ConfigMap: one key per etcd key, or one rendered document. */
-export type TargetFormat = 'files' | 'yaml' | 'json' | 'properties' | 'env';
+export type TargetFormat = 'files' | 'yaml' | 'json' | 'properties' | 'env' | 'template';
 
 /** Every {@link TargetFormat}, in the CRD's enum order. */
 export const TARGET_FORMATS = [
@@ -11,6 +11,7 @@ export const TARGET_FORMATS = [
   'json',
   'properties',
   'env',
+  'template',
 ] as const satisfies readonly TargetFormat[];
 
 /** What replaces each `/` of the path below the prefix in a ConfigMap key. */
@@ -92,14 +93,29 @@ export interface PrefixSyncSource {
   rewrite?: KeyRewrite[];
 }
 
+/** Most templates in `spec.target.template.inline` (the CRD's maxProperties). */
+export const MAX_INLINE_TEMPLATES = 32;
+
+/**
+ * The templates of `format: template`, each rendering one target key; exactly one field is set.
+ * `inline`: target key → template text. `configMapRef`: every key of that ConfigMap (in the
+ * PrefixSync's namespace) is the template of the same target key.
+ */
+export interface TargetTemplate {
+  inline?: Record<string, string>;
+  configMapRef?: { name: string };
+}
+
 /** The ConfigMap a PrefixSync writes, in its own namespace. */
 export interface PrefixSyncTarget {
   /** ConfigMap name (DNS-1123 subdomain). */
   name: string;
   /** Default `files`. */
   format?: TargetFormat;
-  /** ConfigMap key of the rendered document: required unless `format` is `files`, forbidden with `files`. */
+  /** ConfigMap key of the rendered document: required unless `format` is `files` or `template`, forbidden with them. */
   key?: string;
+  /** With `format: template` (and only then): the templates. */
+  template?: TargetTemplate;
   /**
    * Write each content once, as an immutable ConfigMap `<name>-<first 10 hex of its hash>`, and point
    * the workloads' references at it (the rollout); needs a rollout mode. Default false.

@@ -25,6 +25,7 @@ import {
   INVALID_KEY_POLICIES,
   KEY_CASES,
   KEY_SEPARATORS,
+  MAX_INLINE_TEMPLATES,
   MAX_PREFIX_SYNC_SOURCES,
   MAX_SOURCE_PATTERNS,
   ROLLOUT_FAILURE_POLICIES,
@@ -430,15 +431,16 @@ function validateTarget(target: Record<string, unknown>, errors: FieldError[]): 
       });
     }
   }
+  validateTemplate(target, format, errors);
   if (target.key === undefined) {
-    if (format !== 'files') {
+    if (format !== 'files' && format !== 'template') {
       errors.push({
         path: 'spec.target.key',
         message: `is required when format is ${typeof format === 'string' ? format : 'not files'}`,
       });
     }
-  } else if (format === 'files') {
-    errors.push({ path: 'spec.target.key', message: 'must not be set when format is files' });
+  } else if (format === 'files' || format === 'template') {
+    errors.push({ path: 'spec.target.key', message: `must not be set when format is ${format}` });
   } else {
     const problem = typeof target.key === 'string' ? configMapKeyProblem(target.key) : 'must be a string';
     if (problem)
@@ -576,4 +578,59 @@ export function resolvePrefixSyncSpec(spec: unknown): ResolveResult<ResolvedPref
       minIntervalMs: msOf(defaulted.rollout.minInterval),
     },
   };
+}
+
+/**
+ * `spec.target.template`: required with format template and forbidden otherwise; exactly one of
+ * `inline` (1 to MAX_INLINE_TEMPLATES templates, each under a valid ConfigMap key) and `configMapRef`.
+ */
+function validateTemplate(target: Record<string, unknown>, format: unknown, errors: FieldError[]): void {
+  const path = 'spec.target.template';
+  const template = target.template;
+  if (template === undefined) {
+    if (format === 'template') errors.push({ path, message: 'is required when format is template' });
+    return;
+  }
+  if (format !== 'template') {
+    errors.push({ path, message: 'must not be set unless format is template' });
+    return;
+  }
+  const record = asRecord(template);
+  if (!record) {
+    errors.push({ path, message: 'must be an object' });
+    return;
+  }
+  const { inline, configMapRef } = record;
+  if ((inline === undefined) === (configMapRef === undefined)) {
+    errors.push({ path, message: 'must set exactly one of inline and configMapRef' });
+  }
+  if (inline !== undefined) {
+    const inlineRecord = asRecord(inline);
+    const entries = inlineRecord ? Object.entries(inlineRecord) : undefined;
+    if (!entries || entries.length === 0 || entries.length > MAX_INLINE_TEMPLATES) {
+      errors.push({
+        path: `${path}.inline`,
+        message: `must map 1 to ${MAX_INLINE_TEMPLATES} target keys to template text`,
+      });
+    }
+    for (const [key, text] of entries ?? []) {
+      const problem = configMapKeyProblem(key);
+      if (problem)
+        errors.push({
+          path: `${path}.inline`,
+          message: `${JSON.stringify(key)} is not a valid ConfigMap key: ${problem}`,
+        });
+      if (typeof text !== 'string')
+        errors.push({ path: `${path}.inline.${key}`, message: 'must be a string' });
+    }
+  }
+  if (configMapRef !== undefined) {
+    const name = asRecord(configMapRef)?.name;
+    if (typeof name !== 'string' || dns1123SubdomainProblem(name) !== undefined) {
+      errors.push({
+        path: `${path}.configMapRef.name`,
+        message: 'must be a ConfigMap name (DNS-1123 subdomain)',
+      });
+    }
+  }
 }

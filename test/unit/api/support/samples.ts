@@ -181,6 +181,34 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
       },
     },
   },
+  {
+    apiVersion: API_VERSION,
+    kind: 'PrefixSync',
+    metadata: { name: 'edge', namespace: 'shop' },
+    spec: {
+      sourceRef: { name: 'platform-etcd' },
+      prefix: '/config/edge/',
+      target: {
+        name: 'edge-config',
+        format: 'template',
+        template: { inline: { 'nginx.conf': 'server_name {{ "server/name" | get }};' } },
+      },
+    },
+  },
+  {
+    apiVersion: API_VERSION,
+    kind: 'PrefixSync',
+    metadata: { name: 'gateway', namespace: 'shop' },
+    spec: {
+      sourceRef: { name: 'platform-etcd' },
+      prefix: '/config/gateway/',
+      target: {
+        name: 'gateway-config',
+        format: 'template',
+        template: { configMapRef: { name: 'gateway-templates' } },
+      },
+    },
+  },
 ];
 
 /** A PrefixSync of several sources (spec.sources), with every field of a source set. */
@@ -520,6 +548,61 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
     name: "key '.'",
     object: prefixSync({ target: { name: 'c', format: 'env', key: '.' } }),
     refused: { schema: 'spec.target.key', validator: 'spec.target.key' },
+  },
+  {
+    name: 'template format without template',
+    object: prefixSync({ target: { name: 'c', format: 'template' } }),
+    refused: { schema: 'spec.target.template', validator: 'spec.target.template' },
+  },
+  {
+    name: 'template format with a key',
+    object: prefixSync({
+      target: { name: 'c', format: 'template', key: 'x', template: { inline: { a: 'b' } } },
+    }),
+    refused: { schema: 'spec.target.key', validator: 'spec.target.key' },
+  },
+  {
+    name: 'template with a rendered format',
+    object: prefixSync({
+      target: { name: 'c', format: 'yaml', key: 'a.yaml', template: { inline: { a: 'b' } } },
+    }),
+    refused: { schema: 'spec.target.template', validator: 'spec.target.template' },
+  },
+  {
+    name: 'template with both inline and configMapRef',
+    object: prefixSync({
+      target: {
+        name: 'c',
+        format: 'template',
+        template: { inline: { a: 'b' }, configMapRef: { name: 't' } },
+      },
+    }),
+    refused: { schema: 'spec.target.template', validator: 'spec.target.template' },
+  },
+  {
+    name: 'template with neither inline nor configMapRef',
+    object: prefixSync({ target: { name: 'c', format: 'template', template: {} } }),
+    refused: { schema: 'spec.target.template', validator: 'spec.target.template' },
+  },
+  {
+    name: 'inline templates empty',
+    object: prefixSync({ target: { name: 'c', format: 'template', template: { inline: {} } } }),
+    refused: { schema: 'spec.target.template.inline', validator: 'spec.target.template.inline' },
+  },
+  {
+    name: 'inline template under an invalid ConfigMap key',
+    object: prefixSync({ target: { name: 'c', format: 'template', template: { inline: { 'a/b': 'x' } } } }),
+    refused: { schema: 'spec.target.template.inline', validator: 'spec.target.template.inline' },
+  },
+  {
+    name: 'template configMapRef with an invalid name',
+    object: prefixSync({
+      target: { name: 'c', format: 'template', template: { configMapRef: { name: 'Bad_Name' } } },
+    }),
+    refused: {
+      schema: 'spec.target.template.configMapRef.name',
+      validator: 'spec.target.template.configMapRef.name',
+    },
   },
   {
     name: 'unknown format',
