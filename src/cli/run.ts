@@ -48,6 +48,10 @@ Flags (environment variable in brackets; flags win):
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} [${ENV}LOG_LEVEL] (default info); JSON lines on stderr
   --shard-selector SEL     only handle PrefixSyncs whose labels match this selector, e.g. "shard=a"
                            (run one release per shard) [${ENV}SHARD_SELECTOR] (default: all)
+  --watch-namespaces NS,NS only watch, read and write PrefixSyncs, ConfigMaps, workloads and Events in
+                           these namespaces (a namespace-scoped install; RBAC Roles there suffice);
+                           ClusterEtcdSources and Namespaces are still read cluster-wide
+                           [${ENV}WATCH_NAMESPACES] (default: all namespaces)
   --workers N              PrefixSyncs reconciled in parallel [${ENV}WORKERS] (default 4)
   --resync-period DUR      re-check every PrefixSync this often even without changes, e.g. 10m
                            [${ENV}RESYNC_PERIOD] (default 10m)
@@ -97,6 +101,8 @@ export interface RunArgs {
   probeAddr: string;
   logLevel: LogLevel;
   shardSelector?: string;
+  /** `--watch-namespaces`; absent: every namespace. */
+  watchNamespaces?: string[];
   workers: number;
   resyncPeriodMs: number;
   sourceProbePeriodMs: number;
@@ -126,6 +132,7 @@ const FLAGS = {
   '--probe-addr': `${ENV}PROBE_ADDR`,
   '--log-level': `${ENV}LOG_LEVEL`,
   '--shard-selector': `${ENV}SHARD_SELECTOR`,
+  '--watch-namespaces': `${ENV}WATCH_NAMESPACES`,
   '--workers': `${ENV}WORKERS`,
   '--resync-period': `${ENV}RESYNC_PERIOD`,
   '--source-probe-period': `${ENV}SOURCE_PROBE_PERIOD`,
@@ -200,6 +207,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
       `${where('--shard-selector')}: '${String(shardSelector)}' is not a label selector like "shard=a" or "shard in (a,b)": ${shardSelectorProblem}`,
     );
   }
+  const watchNamespaces = parseNamespaceList(get('--watch-namespaces') ?? '', where('--watch-namespaces'));
   const workersText = get('--workers') ?? '4';
   const workers = Number(workersText);
   if (!/^\d+$/.test(workersText) || workers < 1 || workers > 256) {
@@ -266,10 +274,33 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
   const kubeconfig = given.get('--kubeconfig');
   if (kubeconfig !== undefined) args.kubeconfig = kubeconfig;
   if (shardSelector !== undefined) args.shardSelector = shardSelector;
+  if (watchNamespaces.length > 0) args.watchNamespaces = watchNamespaces;
   if (metricsCertDir !== undefined) args.metricsCertDir = metricsCertDir;
   const identity = get('--identity');
   if (identity !== undefined) args.identity = identity;
   return args;
+}
+
+/** A namespace name (DNS-1123 label), as the API server validates it. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * `--watch-namespaces`: comma-separated namespace names, spaces around them ignored; '' is every
+ * namespace. A name that cannot be a namespace, an empty item or a repeat throws {@link RunUsageError}.
+ */
+export function parseNamespaceList(text: string, where: string): string[] {
+  if (text.trim() === '') return [];
+  const names = text.split(',').map((n) => n.trim());
+  for (const name of names) {
+    if (!DNS_LABEL.test(name)) {
+      throw new RunUsageError(
+        `${where}: '${name}' is not a namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)`,
+      );
+    }
+  }
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated !== undefined) throw new RunUsageError(`${where}: '${repeated}' is listed twice`);
+  return names;
 }
 
 /** The workload kinds the operator rolls: the `apps` kinds, and those the flags switch on. */
@@ -416,6 +447,7 @@ export async function runMain(argv: string[]): Promise<number> {
     rolloutKinds: rolloutKinds(args),
     logger,
     ...(args.shardSelector !== undefined ? { shardSelector: args.shardSelector } : {}),
+    ...(args.watchNamespaces ? { watchNamespaces: args.watchNamespaces } : {}),
   });
   const stopRequested = new Promise<string>((resolve) => {
     const onSignal = (signal: string): void => {

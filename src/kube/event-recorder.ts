@@ -10,7 +10,7 @@ export interface EventSubject {
   readonly apiVersion: string;
   readonly kind: string;
   readonly name: string;
-  /** Omitted for cluster-scoped objects; their Events go to the `default` namespace. */
+  /** Omitted for cluster-scoped objects; their Events go to the recorder's `clusterScopedNamespace`. */
   readonly namespace?: string;
   readonly uid?: string;
 }
@@ -46,6 +46,12 @@ export interface EventRecorderOptions {
   refillIntervalMs?: number;
   /** How many distinct Events are remembered for aggregation (least recently used go first). Default 4 096. */
   maxCachedEvents?: number;
+  /**
+   * Where Events about cluster-scoped objects go. Default `default`, as client-go's recorder; a
+   * namespace-scoped operator sets its own namespace, the only one outside its watched ones where it
+   * may write Events (`kubectl describe` of a cluster-scoped object finds them in any namespace).
+   */
+  clusterScopedNamespace?: string;
   logger?: Logger;
   clock?: Clock;
 }
@@ -71,6 +77,8 @@ export class EventRecorder {
   private readonly burst: number;
   private readonly ratePerSecond: number;
   private readonly maxCachedEvents: number;
+  /** The namespace of Events about cluster-scoped objects. */
+  private readonly clusterScopedNamespace: string;
   private readonly logger: Logger;
   private readonly clock: Clock;
   /** Aggregation key → the Event written for it; Map order is recency (LRU). */
@@ -96,6 +104,7 @@ export class EventRecorder {
     if (!(refillIntervalMs > 0)) throw new RangeError('EventRecorder: refillIntervalMs must be > 0');
     this.ratePerSecond = 1000 / refillIntervalMs;
     this.maxCachedEvents = options.maxCachedEvents ?? 4096;
+    this.clusterScopedNamespace = options.clusterScopedNamespace || 'default';
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? realClock;
   }
@@ -181,7 +190,7 @@ export class EventRecorder {
   }
 
   private namespaceOf(subject: EventSubject): string {
-    return subject.namespace ?? 'default';
+    return subject.namespace ?? this.clusterScopedNamespace;
   }
 
   private newEvent(

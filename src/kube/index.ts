@@ -41,6 +41,8 @@ export type { EventRepeat, EventSink } from './events.js';
 export { Informer } from './informer.js';
 export type { InformerHandlers, InformerOptions, InformerState } from './informer.js';
 export { LeaseClient } from './leases.js';
+export { MultiNamespaceInformer } from './multi-namespace-informer.js';
+export type { KindInformer } from './multi-namespace-informer.js';
 export type { CallOptions } from './request-options.js';
 export { objectKey, parseObjectKey } from './types.js';
 export type { ListOptions, ListResult, ListWatchSource, ObjectKey } from './types.js';

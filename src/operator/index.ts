@@ -38,5 +38,5 @@ export { secureMetricsEndpoint } from './secure-metrics.js';
 export type { MetricsSecurityOptions, SecureMetricsDeps } from './secure-metrics.js';
 export { SELF_SIGNED_VALIDITY_MS, selfSignedCertificate } from './self-signed-certificate.js';
 export type { SelfSignedOptions } from './self-signed-certificate.js';
-export { OPERATOR_PERMISSIONS, UNREACHED_CALLS } from './permissions.js';
-export type { PermissionMode, PermissionNeed, PermissionVerb } from './permissions.js';
+export { OPERATOR_PERMISSIONS, UNREACHED_CALLS, scopedGrantsOf } from './permissions.js';
+export type { PermissionMode, PermissionNeed, PermissionVerb, ScopedGrant } from './permissions.js';

@@ -28,6 +28,8 @@ export const DEFAULT_LEASE_NAME = 'etcd-config-operator';
 const COMPONENT = 'etcd-config-operator';
 /** How long informers may take to sync before we say, loudly, that the CRDs may be missing. */
 const SYNC_WARNING_AFTER_MS = 5_000;
+/** A namespace name (DNS-1123 label). */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Options of {@link Manager}. */
 export interface ManagerOptions {
@@ -57,6 +59,14 @@ export interface ManagerOptions {
   probeAddr?: string;
   /** Label selector on PrefixSyncs: this replica handles only those (sharding). Default all. */
   shardSelector?: string;
+  /**
+   * Namespace-scoped install: list, watch, read and write PrefixSyncs, their ConfigMaps, workloads,
+   * ControllerRevisions and Events only in these namespaces (one list-watch each); a PrefixSync
+   * elsewhere is never seen. Still cluster-wide: ClusterEtcdSources (cluster-scoped, and their status)
+   * and Namespaces (labels feed access rules); Events about ClusterEtcdSources go to `namespace`.
+   * Default (absent or empty): every namespace. Names must be unique DNS-1123 labels.
+   */
+  watchNamespaces?: readonly string[];
   /** PrefixSync reconciles in parallel. Default 4. */
   workers?: number;
   /** Safety-net resync of every PrefixSync. Default 10 min. */
@@ -143,6 +153,9 @@ export class Manager {
   constructor(options: ManagerOptions) {
     if (!options.kubeConfig) throw new TypeError('Manager: set options.kubeConfig');
     if (!options.namespace) throw new TypeError('Manager: set options.namespace (the operator namespace)');
+    const watched = options.watchNamespaces ?? [];
+    if (new Set(watched).size !== watched.length || watched.some((ns) => !DNS_LABEL.test(ns)))
+      throw new TypeError('Manager: watchNamespaces must be unique namespace names (DNS-1123 labels)');
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? new OperatorMetrics();
@@ -151,6 +164,8 @@ export class Manager {
     this.recorder = new EventRecorder({
       sink: new EventClient(kc),
       component: COMPONENT,
+      // Scoped: the operator's namespace is the one outside the watched ones where it writes Events.
+      ...(watched.length > 0 ? { clusterScopedNamespace: options.namespace } : {}),
       logger: this.logger.child({ component: 'events' }),
     });
     const services = { events: this.recorder, metrics: this.metrics, logger: this.logger };
@@ -192,6 +207,7 @@ export class Manager {
       kubeConfig: o.kubeConfig,
       namespace: o.namespace,
       ...(o.shardSelector ? { shardSelector: o.shardSelector } : {}),
+      ...(o.watchNamespaces?.length ? { watchNamespaces: o.watchNamespaces } : {}),
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
       ...(o.resyncPeriodMs !== undefined ? { resyncPeriodMs: o.resyncPeriodMs } : {}),
       ...(o.restartNonConsumers ? { restartNonConsumers: true } : {}),
@@ -255,6 +271,7 @@ export class Manager {
       leaderElection: this.elector !== undefined,
       controllers: this.setups.map((s) => s.name),
       ...(this.options.shardSelector ? { shardSelector: this.options.shardSelector } : {}),
+      ...(this.options.watchNamespaces?.length ? { watchNamespaces: this.options.watchNamespaces } : {}),
     });
   }
 

@@ -32,6 +32,23 @@ export interface PermissionNeed {
    * (`--rollout-argo-rollouts`, `rollout.argoRollouts.enabled`). Unset: always needed.
    */
   readonly onlyWhen?: PermissionMode;
+  /**
+   * Where a namespace-scoped install (`--watch-namespaces`, the chart's `watchNamespaces`) grants it;
+   * default {@link scopedGrantsOf}: a Role in each watched namespace for a `cluster` need, the operator
+   * namespace's Role for a `namespace` one. Set to keep a need cluster-wide in that mode too.
+   */
+  readonly whenScoped?: readonly ScopedGrant[];
+}
+
+/**
+ * Where a namespace-scoped install grants a need: `cluster` (still its ClusterRole), `watchedNamespaces`
+ * (a Role in each watched namespace), `operatorNamespace` (the Role in the operator's own namespace).
+ */
+export type ScopedGrant = 'cluster' | 'watchedNamespaces' | 'operatorNamespace';
+
+/** Where a namespace-scoped install grants `need` (its `whenScoped`, or the default by its scope). */
+export function scopedGrantsOf(need: PermissionNeed): readonly ScopedGrant[] {
+  return need.whenScoped ?? (need.scope === 'cluster' ? ['watchedNamespaces'] : ['operatorNamespace']);
 }
 
 /** An optional mode of the operator that needs permissions of its own (see `PermissionNeed.onlyWhen`). */
@@ -56,10 +73,13 @@ const INFORMER_WATCH = 'src/kube/watch-request.ts#req.watcher.watch';
 const REVIEWS = 'src/kube/access-reviews.ts';
 const WORKLOADS = 'src/kube/workloads.ts';
 const ARGO = 'src/kube/argo-rollouts.ts';
+/** Where a namespaced kind's informer is made over the watched namespaces (one per namespace when scoped). */
+const WATCHED_INFORMER = `${INFORMERS}#inWatchedNamespaces(env)`;
 /** The informer of a workload kind, made for the kinds the operator rolls. */
 const WORKLOAD_INFORMER = [
   `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
   `${PSYNC_SETUP}#workloadInformer(informers)`,
+  WATCHED_INFORMER,
   `${INFORMER}#this.source.list`,
   INFORMER_WATCH,
 ];
@@ -76,9 +96,11 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     calls: [
       `${INFORMERS}#registry.informer(INFORMER_KEYS.prefixSyncs)`,
       `${PSYNC_SETUP}#prefixSyncInformer(informers)`,
+      WATCHED_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       `${CUSTOM}#this.api.listClusterCustomObject`,
+      `${CUSTOM}#this.api.listNamespacedCustomObject`,
       `${PSYNC_RECONCILER}#this.options.prefixSyncs.get`,
       `${READ_THROUGH}#api.get`,
       `${RESOURCES}#raw.get`,
@@ -121,6 +143,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     resource: 'clusteretcdsources',
     verbs: ['get', 'list', 'watch'],
     scope: 'cluster',
+    whenScoped: ['cluster'],
     why: 'watch ClusterEtcdSources (informer: endpoints, TLS and access rules) and re-read one before probing it',
     calls: [
       `${INFORMERS}#registry.informer(INFORMER_KEYS.sources)`,
@@ -139,6 +162,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     resource: 'clusteretcdsources/status',
     verbs: ['update'],
     scope: 'cluster',
+    whenScoped: ['cluster'],
     why: 'write the Ready condition, clusterId, memberCount and revision',
     calls: [
       `${SOURCE_RECONCILER}#this.options.sources.replaceStatus`,
@@ -155,6 +179,11 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     calls: [
       `${INFORMERS}#registry.informer(INFORMER_KEYS.managedConfigMaps)`,
       `${PSYNC_SETUP}#managedConfigMapInformer(informers)`,
+      WATCHED_INFORMER,
+      // The template ConfigMaps (`target.template.configMapRef`), every one of the watched namespaces.
+      'src/controller/prefixsync/template-configmaps.ts#registry.informer(TEMPLATE_CONFIGMAPS_INFORMER_KEY)',
+      'src/controller/prefixsync/template-configmaps.ts#inWatchedNamespaces(env)',
+      `${PSYNC_SETUP}#templateConfigMapInformer(informers)`,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/config-maps.ts#this.api.listConfigMapForAllNamespaces',
@@ -179,6 +208,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     resource: 'namespaces',
     verbs: ['list', 'watch'],
     scope: 'cluster',
+    whenScoped: ['cluster'],
     why: 'read namespace labels for access rules with a namespaceSelector (informer)',
     calls: [
       `${INFORMERS}#registry.informer(INFORMER_KEYS.namespaces)`,
@@ -193,7 +223,8 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     resource: 'events',
     verbs: ['create', 'patch'],
     scope: 'cluster',
-    why: 'record Events on PrefixSyncs (in their namespaces) and on ClusterEtcdSources (in default); a repeat patches count and lastTimestamp',
+    whenScoped: ['watchedNamespaces', 'operatorNamespace'],
+    why: "record Events on PrefixSyncs (in their namespaces) and on ClusterEtcdSources (in default; in the operator's namespace when namespace-scoped); a repeat patches count and lastTimestamp",
     calls: [
       'src/kube/event-recorder.ts#this.sink.create',
       'src/kube/events.ts#this.api.createNamespacedEvent',
@@ -226,6 +257,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       'src/kube/workloads.ts#this.api.patchNamespacedDeployment',
       `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
       `${PSYNC_SETUP}#workloadInformer(informers)`,
+      WATCHED_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/workloads.ts#api.listDeploymentForAllNamespaces',
@@ -250,6 +282,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       'src/kube/workloads.ts#this.api.patchNamespacedStatefulSet',
       `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
       `${PSYNC_SETUP}#workloadInformer(informers)`,
+      WATCHED_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/workloads.ts#api.listStatefulSetForAllNamespaces',
@@ -274,6 +307,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       'src/kube/workloads.ts#this.api.patchNamespacedDaemonSet',
       `${INFORMERS}#registry.informer(WORKLOAD_INFORMER_KEYS[kind])`,
       `${PSYNC_SETUP}#workloadInformer(informers)`,
+      WATCHED_INFORMER,
       `${INFORMER}#this.source.list`,
       INFORMER_WATCH,
       'src/kube/workloads.ts#api.listDaemonSetForAllNamespaces',
@@ -368,6 +402,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     resource: 'tokenreviews',
     verbs: ['create'],
     scope: 'cluster',
+    whenScoped: ['cluster'],
     onlyWhen: 'metricsSecure',
     why: 'secure /metrics (--metrics-secure): find out who a scraper is from its bearer token (TokenReview); nothing is stored',
     calls: [
@@ -380,6 +415,7 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     resource: 'subjectaccessreviews',
     verbs: ['create'],
     scope: 'cluster',
+    whenScoped: ['cluster'],
     onlyWhen: 'metricsSecure',
     why: 'secure /metrics (--metrics-secure): ask RBAC whether that scraper may get the non-resource URL /metrics (SubjectAccessReview); nothing is stored',
     calls: [
@@ -422,5 +458,4 @@ export const UNREACHED_CALLS: Readonly<Record<string, string>> = {
   [`${CUSTOM}#this.api.replaceNamespacedCustomObject`]:
     'the operator replaces only the status of custom resources',
   [`${CUSTOM}#this.api.patchClusterCustomObject`]: 'the operator patches only PrefixSyncs (their finalizer)',
-  [`${CUSTOM}#this.api.listNamespacedCustomObject`]: 'informers list custom resources across all namespaces',
 };

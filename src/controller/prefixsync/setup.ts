@@ -5,7 +5,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import type { PrefixSync } from '../../api/index.js';
-import { ConfigMapClient, ControllerRevisionClient, type Informer, type Workload } from '../../kube/index.js';
+import {
+  ConfigMapClient,
+  ControllerRevisionClient,
+  type Informer,
+  type KindInformer,
+  type Workload,
+} from '../../kube/index.js';
 import {
   Controller,
   type ControllerSetup,
@@ -48,9 +54,10 @@ export const PREFIX_SYNC_CONTROLLER = 'prefixsync';
 const DEFAULT_WORKERS = 4;
 
 interface Caches {
-  readonly prefixSyncs: Informer<KubernetesObject>;
+  /** In the watched namespaces only (see ControllerEnv.watchNamespaces), as are the ConfigMaps. */
+  readonly prefixSyncs: KindInformer<KubernetesObject>;
   readonly sources: Informer<KubernetesObject>;
-  readonly configMaps: Informer<V1ConfigMap>;
+  readonly configMaps: KindInformer<V1ConfigMap>;
   readonly namespaces: Informer<V1Namespace>;
 }
 

@@ -3,9 +3,10 @@
 // TemplateFailed would wait for etcd or its spec only).
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { PrefixSync } from '../../api/index.js';
-import { ConfigMapClient, Informer } from '../../kube/index.js';
+import { ConfigMapClient, type KindInformer } from '../../kube/index.js';
 import type { InformerRegistry, Request } from '../../runtime/index.js';
 import type { ControllerEnv } from '../shared/controller-env.js';
+import { inWatchedNamespaces } from '../shared/informers.js';
 import { requestOf } from './triggers.js';
 
 /** Registry key of the informer of every ConfigMap (template ConfigMaps carry no label of ours). */
@@ -18,15 +19,10 @@ export const TEMPLATE_CONFIGMAPS_INFORMER_KEY = 'configmaps (templates)';
 export function templateConfigMapInformer(
   registry: InformerRegistry,
   env: ControllerEnv,
-): Informer<V1ConfigMap> {
-  return registry.informer(
-    TEMPLATE_CONFIGMAPS_INFORMER_KEY,
-    () =>
-      new Informer({
-        source: new ConfigMapClient(env.kubeConfig),
-        kubeConfig: env.kubeConfig,
-        logger: env.logger.child({ component: 'informer' }),
-      }),
+): KindInformer<V1ConfigMap> {
+  // A namespace-scoped operator lists ConfigMaps only where it may (one list-watch per namespace).
+  return registry.informer(TEMPLATE_CONFIGMAPS_INFORMER_KEY, () =>
+    inWatchedNamespaces(env, new ConfigMapClient(env.kubeConfig)),
   );
 }
 

@@ -16,6 +16,12 @@ export interface ControllerEnv {
   readonly logger: Logger;
   /** Label selector on PrefixSyncs: this replica handles only those (sharding). Default all. */
   readonly shardSelector?: string;
+  /**
+   * Watch only these namespaces (a namespace-scoped install): PrefixSyncs, their ConfigMaps and the
+   * workloads they roll are listed and watched in each, never across the cluster. Default (absent or
+   * empty): every namespace.
+   */
+  readonly watchNamespaces?: readonly string[];
   /** PrefixSync reconciles in parallel. Default 4. */
   readonly workers?: number;
   /**

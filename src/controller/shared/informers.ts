@@ -5,10 +5,12 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type WorkloadKind } from '../../api
 import {
   ConfigMapClient,
   Informer,
+  MultiNamespaceInformer,
   NamespaceSource,
   SecretSource,
   WorkloadClient,
   type InformerOptions,
+  type KindInformer,
   type Workload,
 } from '../../kube/index.js';
 import type { InformerRegistry } from '../../runtime/index.js';
@@ -51,21 +53,36 @@ function options<T extends KubernetesObject>(
   };
 }
 
-/** The PrefixSyncs of this replica's shard (every one without a shard selector). */
+/**
+ * An informer of a namespaced kind over the namespaces the operator watches: one list-watch across
+ * the cluster, or (a namespace-scoped install) one per watched namespace, so that nothing is ever
+ * listed or watched elsewhere.
+ */
+export function inWatchedNamespaces<T extends KubernetesObject>(
+  env: ControllerEnv,
+  source: InformerOptions<T>['source'],
+  extra: Pick<InformerOptions<T>, 'labelSelector'> = {},
+): KindInformer<T> {
+  const namespaces = env.watchNamespaces ?? [];
+  if (namespaces.length === 0) return new Informer(options(env, source, extra));
+  return new MultiNamespaceInformer(
+    new Map(
+      namespaces.map((namespace) => [namespace, new Informer(options(env, source, { ...extra, namespace }))]),
+    ),
+  );
+}
+
+/** The PrefixSyncs of this replica's shard (every one without a shard selector) in the watched namespaces. */
 export function prefixSyncInformer(
   registry: InformerRegistry,
   env: ControllerEnv,
-): Informer<KubernetesObject> {
-  return registry.informer(
-    INFORMER_KEYS.prefixSyncs,
-    () =>
-      new Informer(
-        options(
-          env,
-          prefixSyncResource(env.kubeConfig).raw,
-          env.shardSelector ? { labelSelector: env.shardSelector } : {},
-        ),
-      ),
+): KindInformer<KubernetesObject> {
+  return registry.informer(INFORMER_KEYS.prefixSyncs, () =>
+    inWatchedNamespaces(
+      env,
+      prefixSyncResource(env.kubeConfig).raw,
+      env.shardSelector ? { labelSelector: env.shardSelector } : {},
+    ),
   );
 }
 
@@ -77,19 +94,15 @@ export function sourceInformer(registry: InformerRegistry, env: ControllerEnv): 
   );
 }
 
-/** The ConfigMaps the operator manages (by its managed-by label), in every namespace. */
+/** The ConfigMaps the operator manages (by its managed-by label), in the watched namespaces. */
 export function managedConfigMapInformer(
   registry: InformerRegistry,
   env: ControllerEnv,
-): Informer<V1ConfigMap> {
-  return registry.informer(
-    INFORMER_KEYS.managedConfigMaps,
-    () =>
-      new Informer(
-        options(env, new ConfigMapClient(env.kubeConfig), {
-          labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-        }),
-      ),
+): KindInformer<V1ConfigMap> {
+  return registry.informer(INFORMER_KEYS.managedConfigMaps, () =>
+    inWatchedNamespaces(env, new ConfigMapClient(env.kubeConfig), {
+      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+    }),
   );
 }
 
@@ -110,7 +123,7 @@ export function operatorSecretInformer(registry: InformerRegistry, env: Controll
 }
 
 /**
- * Every workload of `kind` in every namespace: the ones a rollout may restart, watched so that a target
+ * Every workload of `kind` in the watched namespaces: the ones a rollout may restart, watched so that a target
  * created, deleted or changed is noticed at once. Ask only for the kinds the operator rolls (their RBAC
  * may be granted only then). Argo Rollouts' informer syncs (empty) while its CRD is not installed: it
  * logs that once, keeps looking with backoff, and the rest of the operator does not wait for it.
@@ -119,10 +132,9 @@ export function workloadInformer(
   registry: InformerRegistry,
   env: ControllerEnv,
   kind: WorkloadKind,
-): Informer<Workload> {
+): KindInformer<Workload> {
   const logger = env.logger.child({ component: 'informer' });
-  return registry.informer(
-    WORKLOAD_INFORMER_KEYS[kind],
-    () => new Informer(options(env, new WorkloadClient(env.kubeConfig, { logger }).source(kind))),
+  return registry.informer(WORKLOAD_INFORMER_KEYS[kind], () =>
+    inWatchedNamespaces(env, new WorkloadClient(env.kubeConfig, { logger }).source(kind)),
   );
 }

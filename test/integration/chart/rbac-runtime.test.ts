@@ -4,8 +4,6 @@
 // Role, exactly as the API server's RBAC authorizer would decide it.
 import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -24,6 +22,7 @@ import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import { Manager } from '../../../src/operator/index.js';
 import { waitFor } from '../../support/wait.js';
 import { CHART, helms, template, type Manifest } from './support/helm.js';
+import { RecordingProxy, authorize, grantsOf } from './support/rbac.js';
 
 const OPERATOR_NS = 'eco-system';
 const APP_NS = 'shop';
@@ -31,138 +30,6 @@ const GROUP = 'etcdconfig.dev';
 const VERSION = 'v1alpha1';
 /** Each step of the PrefixSync lifecycle may take long on a loaded 2-core machine. */
 const LIFECYCLE_WAIT_MS = 90_000;
-
-/** One API request as the RBAC authorizer sees it. */
-interface ResourceRequest {
-  readonly verb: string;
-  readonly apiGroup: string;
-  /** `resource` or `resource/subresource`. */
-  readonly resource: string;
-  /** Undefined for cluster-scoped resources and requests across all namespaces. */
-  readonly namespace: string | undefined;
-  readonly line: string;
-}
-
-/** Paths every authenticated user may GET (Kubernetes' system:discovery and system:public-info-viewer). */
-const DISCOVERY = /^\/(api|apis|version|openapi|healthz|livez|readyz)(\/|$)/;
-
-/** Reads a request the way kube-apiserver's RequestInfoFactory does; undefined for discovery paths. */
-function requestInfo(method: string, url: string): ResourceRequest | undefined {
-  const { pathname, searchParams } = new URL(url, 'http://x');
-  const parts = pathname.split('/').filter(Boolean);
-  let apiGroup: string;
-  let rest: string[];
-  if (parts[0] === 'api' && parts.length >= 3) {
-    apiGroup = '';
-    rest = parts.slice(2);
-  } else if (parts[0] === 'apis' && parts.length >= 4) {
-    apiGroup = parts[1] ?? '';
-    rest = parts.slice(3);
-  } else if (method === 'GET' && DISCOVERY.test(pathname)) {
-    return undefined;
-  } else {
-    throw new Error(`not a resource request: ${method} ${url}`);
-  }
-  let namespace: string | undefined;
-  // /namespaces/{ns}/{resource}... (but /namespaces/{name} alone is the Namespace itself)
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    namespace = rest[1];
-    rest = rest.slice(2);
-  }
-  const [resource = '', name, subresource] = rest;
-  const isWatch = searchParams.get('watch') === 'true' || searchParams.get('watch') === '1';
-  const verb =
-    method === 'GET'
-      ? name === undefined
-        ? isWatch
-          ? 'watch'
-          : 'list'
-        : 'get'
-      : ({
-          POST: 'create',
-          PUT: 'update',
-          PATCH: 'patch',
-          DELETE: name === undefined ? 'deletecollection' : 'delete',
-        }[method] ?? method.toLowerCase());
-  return {
-    verb,
-    apiGroup,
-    resource: subresource ? `${resource}/${subresource}` : resource,
-    namespace,
-    line: `${method} ${url}`,
-  };
-}
-
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
-
-function ruleAllows(rule: Rule, req: ResourceRequest): boolean {
-  const has = (list: string[], v: string): boolean => list.includes('*') || list.includes(v);
-  return has(rule.apiGroups, req.apiGroup) && has(rule.resources, req.resource) && has(rule.verbs, req.verb);
-}
-
-/** RBAC: a ClusterRole binding allows anywhere; a RoleBinding only inside the Role's namespace. */
-function authorize(
-  req: ResourceRequest,
-  clusterRules: Rule[],
-  role: { namespace: string; rules: Rule[] },
-): boolean {
-  if (clusterRules.some((r) => ruleAllows(r, req))) return true;
-  return req.namespace === role.namespace && role.rules.some((r) => ruleAllows(r, req));
-}
-
-/** An HTTP proxy in front of the simulator that records every request (watches stream through). */
-class RecordingProxy {
-  private readonly sockets = new Set<Socket>();
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-    /** Every request received, in order. */
-    readonly requests: ReadonlyArray<{ method: string; url: string }>,
-  ) {
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-  }
-
-  static async start(target: string): Promise<RecordingProxy> {
-    const upstream = new URL(target);
-    const requests: Array<{ method: string; url: string }> = [];
-    const server = createServer((req: IncomingMessage, res) => {
-      requests.push({ method: req.method ?? 'GET', url: req.url ?? '/' });
-      const up = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (upRes) => {
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.pipe(res);
-        },
-      );
-      up.on('error', () => res.destroy());
-      res.on('close', () => up.destroy());
-      req.pipe(up);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no address');
-    return new RecordingProxy(server, `http://127.0.0.1:${address.port}`, requests);
-  }
-
-  close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    return closed;
-  }
-}
 
 describe('the chart RBAC against the requests of the running operator', function () {
   // etcd, the simulator and the operator's whole PrefixSync lifecycle on a loaded 2-core machine.
@@ -191,10 +58,11 @@ describe('the chart RBAC against the requests of the running operator', function
     const [helm] = helms();
     assert.ok(helm);
     const objs: Manifest[] = await template(helm, dir, ['--namespace', OPERATOR_NS]);
-    const clusterRules = objs.find((o) => o.kind === 'ClusterRole')?.['rules'] as Rule[];
-    const role = objs.find((o) => o.kind === 'Role');
-    assert.ok(clusterRules && role);
-    assert.equal(role.metadata.namespace, OPERATOR_NS);
+    const grants = grantsOf(objs);
+    assert.deepEqual(
+      grants.roles.map((r) => r.namespace),
+      [OPERATOR_NS],
+    );
 
     etcd = await EtcdCluster.start();
     sim = await KubeSim.start({ port: 0 });
@@ -328,10 +196,8 @@ describe('the chart RBAC against the requests of the running operator', function
     );
     await manager.close(); // releases the Lease
 
-    const seen = proxy.requests.map((r) => requestInfo(r.method, r.url)).filter((r) => r !== undefined);
-    const refused = seen.filter(
-      (r) => !authorize(r, clusterRules, { namespace: OPERATOR_NS, rules: role['rules'] as Rule[] }),
-    );
+    const seen = proxy.resourceRequests();
+    const refused = seen.filter((r) => !authorize(r, grants));
     assert.deepEqual(
       refused.map((r) => r.line),
       [],

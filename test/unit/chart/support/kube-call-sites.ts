@@ -21,6 +21,9 @@ export interface KubeCallSite {
   readonly clientNodeClass?: string;
 }
 
+/** What an informer is typed as: the kube layer's Informer, or the KindInformer over several namespaces. */
+const INFORMER_TYPES: ReadonlySet<string> = new Set(['Informer', 'KindInformer']);
+
 function importClosure(program: ts.Program): Set<string> {
   const seen = new Set<string>();
   const queue = [ENTRY];
@@ -98,7 +101,7 @@ export function findKubeCallSites(): KubeCallSite[] {
         const decl = signature?.getDeclaration();
         const callee = compact(node.expression.getText(sf));
         const returned = signature ? checker.getReturnTypeOfSignature(signature) : undefined;
-        if (returned?.getSymbol()?.getName() === 'Informer' && ts.isCallExpression(node)) {
+        if (INFORMER_TYPES.has(returned?.getSymbol()?.getName() ?? '') && ts.isCallExpression(node)) {
           // An informer lists and watches whatever source it is given: the source names the resource.
           const first = node.arguments[0];
           const key = `${rel}#${callee}(${first ? compact(first.getText(sf)) : ''})`;
