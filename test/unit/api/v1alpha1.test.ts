@@ -227,6 +227,7 @@ describe('api/v1alpha1', () => {
       assert.deepEqual(withPrefixSyncDefaults(minimal), {
         sourceRef: { name: 'local' },
         prefix: '/a/',
+        sources: [{ prefix: '/a/', sourceRef: { name: 'local' }, include: [], exclude: [], rewrite: [] }],
         target: { name: 'a', format: 'files', versioned: false, keepVersions: 3 },
         keys: { separator: '.', onInvalid: 'Fail' },
         rollout: {
