@@ -2,7 +2,12 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { OPERATOR_PERMISSIONS, UNREACHED_CALLS, type PermissionNeed } from '../../../src/operator/index.js';
+import {
+  OPERATOR_PERMISSIONS,
+  UNREACHED_CALLS,
+  scopedGrantsOf,
+  type PermissionNeed,
+} from '../../../src/operator/index.js';
 import { REPO_ROOT, findKubeCallSites, type KubeCallSite } from './support/kube-call-sites.js';
 
 /** What one client-node call asks of RBAC, read from the generated method's name. */
@@ -167,5 +172,45 @@ describe('src/operator/permissions.ts against the code', function () {
       ['secretTargets'],
     );
     assert.ok(!targets.some((n) => n.verbs.includes('watch')));
+  });
+
+  describe('in a namespace-scoped install (watchNamespaces)', () => {
+    /** Resources with no namespace: no Role can grant them. */
+    const CLUSTER_SCOPED = ['clusteretcdsources', 'namespaces', 'tokenreviews', 'subjectaccessreviews'];
+    const resourceOf = (n: PermissionNeed): string => n.resource.split('/')[0] ?? '';
+
+    it('keeps cluster-wide only ClusterEtcdSources (and their status), Namespaces and the metrics reviews', () => {
+      const clusterWide = OPERATOR_PERMISSIONS.filter((n) => scopedGrantsOf(n).includes('cluster'));
+      assert.deepEqual(clusterWide.map((n) => n.resource).sort(), [
+        'clusteretcdsources',
+        'clusteretcdsources/status',
+        'namespaces',
+        'subjectaccessreviews',
+        'tokenreviews',
+      ]);
+      // Read-only but for the sources' status, and never anywhere else too.
+      assert.deepEqual(
+        clusterWide.filter(
+          (n) =>
+            n.resource !== 'clusteretcdsources/status' &&
+            n.verbs.some((v) => !['get', 'list', 'watch', 'create'].includes(v)),
+        ),
+        [],
+      );
+      assert.ok(clusterWide.every((n) => scopedGrantsOf(n).length === 1));
+    });
+
+    it('grants every other need in Roles: the namespaced kinds in the watched namespaces, the Lease and the Secrets it reads in its own', () => {
+      for (const need of OPERATOR_PERMISSIONS) {
+        const grants = scopedGrantsOf(need);
+        if (CLUSTER_SCOPED.includes(resourceOf(need))) assert.deepEqual(grants, ['cluster'], need.resource);
+        else assert.ok(!grants.includes('cluster'), `${need.resource} stays cluster-wide`);
+        if (need.scope === 'namespace') assert.deepEqual(grants, ['operatorNamespace'], need.resource);
+      }
+      // Events about ClusterEtcdSources go to the operator namespace instead of default.
+      const events = OPERATOR_PERMISSIONS.find((n) => n.resource === 'events');
+      assert.ok(events);
+      assert.deepEqual(scopedGrantsOf(events), ['watchedNamespaces', 'operatorNamespace']);
+    });
   });
 });
