@@ -765,7 +765,8 @@ for (const helm of helms()) {
       // NOTES: the next step and how to check it.
       assert.match(installed.stdout, /kubectl get clusteretcdsource default/);
       assert.match(installed.stdout, /kind: PrefixSync/);
-      assert.match(installed.stdout, /kubectl -n my-app get prefixsync my-app/);
+      // The example is one the release's access rule allows (namespace shop, /config/shop/).
+      assert.match(installed.stdout, /kubectl -n shop get prefixsync my-app/);
       assert.deepEqual((await source()).spec.endpoints, ['etcd-a:2379']);
       const apps = sim.kubeConfig().makeApiClient(AppsV1Api);
       const deploy = await apps.readNamespacedDeployment({
