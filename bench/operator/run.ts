@@ -4,6 +4,7 @@ import { OperatorEnv } from '../../test/e2e/support/operator-env.js';
 import { formatNumber, median, renderTable } from '../watch/stats.js';
 import { measureBurst, type BurstResult } from './burst.js';
 import { measureLatency, type LatencyResult } from './latency.js';
+import { measureTemplate, type TemplateResult } from './template.js';
 import { measureRollout, type RolloutResult } from './rollout.js';
 import { buildOperator, startOperator, type Launch } from './launch.js';
 import { measureScale, type ScaleResult } from './scale.js';
@@ -16,7 +17,7 @@ const USAGE = `Usage: npm run bench:operator -- [flags]
   --samples N           put→ConfigMap latency samples (default 200)
   --burst N             puts in the burst (default 10000)
   --rollout-samples N   put→rollout complete samples (default 20)
-  --phases LIST         comma-separated subset of latency,burst,rollout,scale (default all)
+  --phases LIST         comma-separated subset of latency,burst,rollout,scale,template (default all)
   --operator-args ARGS  extra flags for 'etcd-config-operator run', space-separated
                         (e.g. "--workers 16")
   --launch built|source built (default): \`npm run build\` first, then \`node dist/main.js run\`,
@@ -43,7 +44,7 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     prefixSyncs: 1000,
     samples: 200,
     burst: 10_000,
-    phases: new Set(['latency', 'burst', 'rollout', 'scale']),
+    phases: new Set(['latency', 'burst', 'rollout', 'scale', 'template']),
     rolloutSamples: 20,
     operatorArgs: [],
     launch: 'built',
@@ -79,6 +80,7 @@ interface RunResult {
   burst?: BurstResult;
   rollout?: RolloutResult;
   scale?: ScaleResult;
+  template?: TemplateResult;
 }
 
 const progress = (msg: string): void => {
@@ -130,6 +132,8 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
       (env, start) => measureScale(env, start, args.prefixSyncs, progress),
       false,
     );
+  if (args.phases.has('template'))
+    result.template = await withEnv('template', (env) => measureTemplate(env, Math.min(args.samples, 100)));
   progress(`run ${run}: ${JSON.stringify(result)}`);
   return result;
 }
@@ -156,6 +160,20 @@ function metrics(args: Args): Metric[] {
       meets: (v) => v <= 50,
     },
     { name: 'put→ConfigMap max (ms)', goal: '', digits: 1, pick: (r) => r.latency?.max },
+    ...['files', 'yaml', 'template'].flatMap((f) => [
+      {
+        name: `50 keys, format ${f}: put→ConfigMap p50 (ms)`,
+        goal: '',
+        digits: 1,
+        pick: (r: RunResult) => r.template?.[f]?.p50,
+      },
+      {
+        name: `50 keys, format ${f}: put→ConfigMap p99 (ms)`,
+        goal: '',
+        digits: 1,
+        pick: (r: RunResult) => r.template?.[f]?.p99,
+      },
+    ]),
     {
       name: 'operator metric: sync latency mean (ms), without debounce',
       goal: '',
