@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TemplateModel, TemplateRenderResult } from '../../sync/index.js';
+// This import is what puts template-worker.ts in tsconfig.build.json's program (only what src/main.ts
+// reaches is built), so that dist/ holds the worker's entry: keep it.
 import type { TemplateJob } from './template-worker.js';
 
 /** Default workers: a runaway template holds one while the others keep rendering. */
