@@ -31,6 +31,7 @@ import type { Outcome } from './outcome.js';
 import { PendingChanges } from './pending-changes.js';
 import { SyncReporter, type PrefixSyncMetrics } from './report.js';
 import { renderContent } from './content.js';
+import type { TemplateRendering } from './template-content.js';
 import { ContentHistory, type ControllerRevisionApi } from './content-history.js';
 import { heldRollback, rollBack } from './rollback.js';
 import type { WorkloadApi } from './rollout.js';
@@ -80,6 +81,11 @@ export interface PrefixSyncReconcilerOptions {
   pending?: PendingChanges;
   /** Safety-net resync of a healthy PrefixSync. Default {@link DEFAULT_RESYNC_PERIOD_MS}. */
   resyncPeriodMs?: number;
+  /**
+   * Where `format: template` renders and reads its ConfigMap, per PrefixSync (template-content.ts).
+   * Default: a process-wide one-worker pool that cannot read a `configMapRef`.
+   */
+  templates?: (psync: PrefixSync) => TemplateRendering;
   now?: () => Date;
 }
 
@@ -188,7 +194,7 @@ export class PrefixSyncReconciler implements Reconciler {
         return { kind: 'retry-soon' };
       }
       const wentBackFrom = pinned ? undefined : this.snapshots.wentBackFrom(psync, snapshot);
-      const content = await renderContent(spec, snapshot);
+      const content = await renderContent(spec, snapshot, this.options.templates?.(psync));
       const held = pinned ? undefined : heldRollback(psync, content);
       if (held) {
         // The ConfigMap keeps the restored content; the rollback's own rollout is followed.

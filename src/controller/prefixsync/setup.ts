@@ -35,6 +35,8 @@ import { ReadThroughCache, readThroughConfigMaps, readThroughResourceApi } from 
 import { asClusterEtcdSource, asPrefixSync, prefixSyncResource } from '../shared/resources.js';
 import { PendingChanges } from './pending-changes.js';
 import { PrefixSyncReconciler } from './reconciler.js';
+import { requestsForTemplateConfigMap, templateConfigMapInformer } from './template-configmaps.js';
+import { TemplatePool } from './template-pool.js';
 import {
   prefixSyncChanged,
   requestForConfigMap,
@@ -50,6 +52,8 @@ import { rolloutKindsOf, workloadClientFor } from './workload-kinds.js';
 
 /** The controller's name in logs and metrics. */
 export const PREFIX_SYNC_CONTROLLER = 'prefixsync';
+/** The session's template worker pool (one per session, closed with it). */
+const TEMPLATE_POOL_KEY = 'prefixsync/template-pool';
 /** Default parallel reconciles. */
 const DEFAULT_WORKERS = 4;
 
@@ -59,6 +63,8 @@ interface Caches {
   readonly sources: Informer<KubernetesObject>;
   readonly configMaps: KindInformer<V1ConfigMap>;
   readonly namespaces: Informer<V1Namespace>;
+  /** Every ConfigMap: those that hold templates (`target.template.configMapRef`). */
+  readonly templateConfigMaps: Informer<V1ConfigMap>;
 }
 
 /** The PrefixSync controller's watches and per-session parts. */
@@ -74,6 +80,7 @@ export class PrefixSyncSetup implements ControllerSetup {
       sources: sourceInformer(informers, this.env),
       configMaps: managedConfigMapInformer(informers, this.env),
       namespaces: namespaceInformer(informers, this.env),
+      templateConfigMaps: templateConfigMapInformer(informers, this.env),
     };
     this.caches = caches;
     const enqueueAll = (requests: readonly Request[]): void => {
@@ -98,6 +105,13 @@ export class PrefixSyncSetup implements ControllerSetup {
         const request = requestForConfigMap(cm);
         if (request) queue.enqueue(request);
       }),
+    );
+    // A template ConfigMap added, edited or deleted re-renders the PrefixSyncs that use it.
+    caches.templateConfigMaps.addHandlers(
+      onEveryChange(
+        (cm) => enqueueAll(requestsForTemplateConfigMap(cm, this.prefixSyncs())),
+        (old, cur) => !isDeepStrictEqual(old.data ?? {}, cur.data ?? {}),
+      ),
     );
     caches.namespaces.addHandlers(
       onEveryChange(
@@ -141,6 +155,7 @@ export class PrefixSyncSetup implements ControllerSetup {
       },
     });
     const psyncResource = prefixSyncResource(env.kubeConfig);
+    const templatePool = session.shared(TEMPLATE_POOL_KEY, () => new TemplatePool());
     const reconciler = new PrefixSyncReconciler({
       // GETs answered by the informers when they hold the very version last read or written.
       prefixSyncs: readThroughResourceApi(
@@ -171,6 +186,13 @@ export class PrefixSyncSetup implements ControllerSetup {
           }
         : {}),
       ...(env.resyncPeriodMs !== undefined ? { resyncPeriodMs: env.resyncPeriodMs } : {}),
+      templates: (p: PrefixSync) => ({
+        pool: templatePool,
+        configMapData: (name: string) => {
+          const cm = caches.templateConfigMaps.store.get(name, p.metadata.namespace);
+          return Promise.resolve(cm ? (cm.data ?? {}) : undefined);
+        },
+      }),
     });
     return new Controller({
       name: PREFIX_SYNC_CONTROLLER,
