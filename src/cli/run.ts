@@ -66,6 +66,10 @@ Flags (environment variable in brackets; flags win):
                            also restart a workload named in rollout.targets whose pod template does not
                            reference the ConfigMap; by default it is left alone and reported
                            (TargetNotConsumer) [${ENV}ROLLOUT_NON_CONSUMERS] (default false)
+  --secret-targets BOOL    allow PrefixSyncs with target.kind Secret: the operator then creates, replaces
+                           and deletes the Secrets they name, in their namespaces. Needs
+                           get/list/create/update/delete on secrets; without it such a PrefixSync fails
+                           with SecretTargetsDisabled [${ENV}SECRET_TARGETS] (default false)
   --rollout-cronjobs BOOL  also roll CronJobs (batch/v1): a change annotates the pod template of their
                            job template, so the next Job runs the new content; running Jobs are not
                            restarted. Needs get/list/watch/patch on cronjobs.batch
@@ -107,6 +111,8 @@ export interface RunArgs {
   resyncPeriodMs: number;
   sourceProbePeriodMs: number;
   rolloutNonConsumers: boolean;
+  /** `--secret-targets`: PrefixSyncs may write Secrets. */
+  secretTargets: boolean;
   /** Roll CronJobs too (`--rollout-cronjobs`). */
   rolloutCronJobs: boolean;
   /** Roll Argo Rollouts too (`--rollout-argo-rollouts`). */
@@ -138,6 +144,7 @@ const FLAGS = {
   '--source-probe-period': `${ENV}SOURCE_PROBE_PERIOD`,
   '--rollout-non-consumers': `${ENV}ROLLOUT_NON_CONSUMERS`,
   '--max-concurrent-rollouts': `${ENV}MAX_CONCURRENT_ROLLOUTS`,
+  '--secret-targets': `${ENV}SECRET_TARGETS`,
   '--rollout-cronjobs': `${ENV}ROLLOUT_CRONJOBS`,
   '--rollout-argo-rollouts': `${ENV}ROLLOUT_ARGO_ROLLOUTS`,
   '--identity': 'POD_NAME',
@@ -264,6 +271,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv): R
       get('--rollout-non-consumers') ?? 'false',
       where('--rollout-non-consumers'),
     ),
+    secretTargets: parseBool(get('--secret-targets') ?? 'false', where('--secret-targets')),
     rolloutCronJobs: parseBool(get('--rollout-cronjobs') ?? 'false', where('--rollout-cronjobs')),
     rolloutArgoRollouts: parseBool(
       get('--rollout-argo-rollouts') ?? 'false',
@@ -443,6 +451,7 @@ export async function runMain(argv: string[]): Promise<number> {
     resyncPeriodMs: args.resyncPeriodMs,
     sourceProbeIntervalMs: args.sourceProbePeriodMs,
     ...(args.rolloutNonConsumers ? { restartNonConsumers: true } : {}),
+    ...(args.secretTargets ? { secretTargets: true } : {}),
     ...(args.maxConcurrentRollouts > 0 ? { maxConcurrentRollouts: args.maxConcurrentRollouts } : {}),
     rolloutKinds: rolloutKinds(args),
     logger,

@@ -13,6 +13,7 @@ export type {
 export { ObjectCache } from './cache.js';
 export type { ObjectStore, ReplaceDelta } from './cache.js';
 export { ConfigMapClient } from './config-maps.js';
+export { SecretClient } from './secrets.js';
 export { ControllerRevisionClient } from './controller-revisions.js';
 export { NamespaceSource, SecretSource } from './core-sources.js';
 export { CustomResourceClient } from './custom-resources.js';

@@ -29,7 +29,8 @@ export interface PermissionNeed {
    * `metricsSecure` — /metrics served behind TokenReview and SubjectAccessReview (`--metrics-secure`,
    * the chart's `metrics.secure`); `rolloutCronJobs` — rollouts of CronJobs (`--rollout-cronjobs`,
    * `rollout.cronJobs.enabled`); `rolloutArgoRollouts` — rollouts of Argo Rollouts
-   * (`--rollout-argo-rollouts`, `rollout.argoRollouts.enabled`). Unset: always needed.
+   * (`--rollout-argo-rollouts`, `rollout.argoRollouts.enabled`); `secretTargets` — PrefixSyncs that
+   * write Secrets (`--secret-targets`, `secretTargets.enabled`). Unset: always needed.
    */
   readonly onlyWhen?: PermissionMode;
   /**
@@ -52,7 +53,7 @@ export function scopedGrantsOf(need: PermissionNeed): readonly ScopedGrant[] {
 }
 
 /** An optional mode of the operator that needs permissions of its own (see `PermissionNeed.onlyWhen`). */
-export type PermissionMode = 'metricsSecure' | 'rolloutCronJobs' | 'rolloutArgoRollouts';
+export type PermissionMode = 'metricsSecure' | 'rolloutCronJobs' | 'rolloutArgoRollouts' | 'secretTargets';
 
 const PSYNC_RECONCILER = 'src/controller/prefixsync/reconciler.ts';
 const PSYNC_ROLLOUT = 'src/controller/prefixsync/rollout.ts';
@@ -60,6 +61,7 @@ const PSYNC_ROLLOUT_STEP = 'src/controller/prefixsync/rollout-step.ts';
 const PSYNC_PROGRESS = 'src/controller/prefixsync/rollout-progress.ts';
 const PSYNC_HISTORY = 'src/controller/prefixsync/content-history.ts';
 const PSYNC_TARGETS = 'src/controller/prefixsync/target-configmaps.ts';
+const SECRET_VIEW = 'src/controller/prefixsync/secret-view.ts';
 const SOURCE_RECONCILER = 'src/controller/etcdsource/reconciler.ts';
 const RESOURCES = 'src/controller/shared/resources.ts';
 const READ_THROUGH = 'src/controller/shared/read-through.ts';
@@ -131,9 +133,9 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
     scope: 'cluster',
     why: "the ConfigMap names its PrefixSync as owner with blockOwnerDeletion: true, which the OwnerReferencesPermissionEnforcement admission plugin allows only to who may update the owner's finalizers",
     calls: [
-      `${PSYNC_TARGETS}#this.api.create`,
+      `${PSYNC_TARGETS}#api.create`,
       `${READ_THROUGH}#api.create`,
-      `${PSYNC_TARGETS}#this.api.replace`,
+      `${PSYNC_TARGETS}#api.replace`,
       `${READ_THROUGH}#api.replace`,
     ],
     evidence: { file: 'src/controller/prefixsync/desired-configmap.ts', text: 'blockOwnerDeletion: true' },
@@ -189,16 +191,17 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       'src/kube/config-maps.ts#this.api.listConfigMapForAllNamespaces',
       'src/kube/config-maps.ts#this.api.listNamespacedConfigMap',
       `${PSYNC_TARGETS}#this.get`,
-      `${PSYNC_TARGETS}#this.api.get`,
+      `${PSYNC_TARGETS}#api.get`,
       `${READ_THROUGH}#api.get`,
       'src/kube/config-maps.ts#this.api.readNamespacedConfigMap',
-      `${PSYNC_TARGETS}#this.api.create`,
+      `${PSYNC_TARGETS}#api.create`,
       `${READ_THROUGH}#api.create`,
       'src/kube/config-maps.ts#this.api.createNamespacedConfigMap',
-      `${PSYNC_TARGETS}#this.api.replace`,
+      `${PSYNC_TARGETS}#api.replace`,
       `${READ_THROUGH}#api.replace`,
       'src/kube/config-maps.ts#this.api.replaceNamespacedConfigMap',
       `${PSYNC_TARGETS}#this.api.delete`,
+      `${PSYNC_TARGETS}#api.delete`,
       `${READ_THROUGH}#api.delete`,
       'src/kube/config-maps.ts#this.api.deleteNamespacedConfigMap',
     ],
@@ -356,6 +359,30 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
       `${ARGO}#this.api.patchNamespacedCustomObject`,
       ...WORKLOAD_INFORMER,
       `${ARGO}#this.api.listClusterCustomObject`,
+    ],
+  },
+  {
+    apiGroup: '',
+    resource: 'secrets',
+    verbs: ['get', 'list', 'create', 'update', 'delete'],
+    scope: 'cluster',
+    onlyWhen: 'secretTargets',
+    why: 'Secret targets (--secret-targets): write the Secret a PrefixSync with target.kind Secret names, in its namespace (create, replace with resourceVersion, delete and re-create an immutable one), list the Secrets labelled as written for that PrefixSync (label selector) to let go of former ones, delete them under deletionPolicy Delete. Never watched, never read across namespaces',
+    calls: [
+      `${SECRET_VIEW}#api.get`,
+      'src/kube/secrets.ts#this.api.readNamespacedSecret',
+      `${SECRET_VIEW}#api.list`,
+      'src/kube/secrets.ts#this.api.listNamespacedSecret',
+      `${SECRET_VIEW}#api.create`,
+      'src/kube/secrets.ts#this.api.createNamespacedSecret',
+      `${SECRET_VIEW}#api.replace`,
+      'src/kube/secrets.ts#this.api.replaceNamespacedSecret',
+      `${SECRET_VIEW}#api.delete`,
+      'src/kube/secrets.ts#this.api.deleteNamespacedSecret',
+      `${PSYNC_TARGETS}#api.get`,
+      `${PSYNC_TARGETS}#api.create`,
+      `${PSYNC_TARGETS}#api.replace`,
+      `${PSYNC_TARGETS}#api.delete`,
     ],
   },
   {

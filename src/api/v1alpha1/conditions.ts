@@ -77,6 +77,11 @@ export const PrefixSyncReason = {
    * Delete or rename that ConfigMap, or choose another `spec.target.name`.
    */
   TargetConflict: 'TargetConflict',
+  /**
+   * False: `spec.target.kind` is Secret and this operator runs without `--secret-targets` (chart value
+   * `secretTargets.enabled`), so it may not write Secrets. Nothing is written.
+   */
+  SecretTargetsDisabled: 'SecretTargetsDisabled',
   /** False: writing the ConfigMap to the API server failed. Retried with backoff; see the message. */
   WriteFailed: 'WriteFailed',
   /**

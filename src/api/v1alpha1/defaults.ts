@@ -18,13 +18,16 @@ import type {
   RolloutStrategy,
   SourceReference,
   TargetFormat,
-  TargetTemplate,
   TargetValues,
+  TargetTemplate,
+  TargetKind,
   ValidationRule,
   WorkloadReference,
 } from './prefix-sync-types.js';
 import type { LabelSelector } from './meta.js';
 
+/** Default of `spec.target.kind`. */
+export const DEFAULT_TARGET_KIND: TargetKind = 'ConfigMap';
 /** Default of `spec.target.format`. */
 export const DEFAULT_TARGET_FORMAT: TargetFormat = 'files';
 /** Default of `spec.keys.separator` (for every format but env, see {@link defaultKeySeparator}). */
@@ -93,9 +96,14 @@ export interface DefaultedPrefixSyncSpec {
     key?: string;
     versioned: boolean;
     keepVersions: number;
+    values: TargetValues;
+    kind: TargetKind;
+    /** Empty records when absent. */
+    metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+    immutable: boolean;
+    adopt: boolean;
     /** With format template: the templates, as written. */
     template?: TargetTemplate;
-    values: TargetValues;
   };
   keys: { separator: KeySeparator; onInvalid: InvalidKeyPolicy; case: KeyCase };
   rollout: {
@@ -162,6 +170,13 @@ export function withPrefixSyncDefaults(spec: PrefixSyncSpec): DefaultedPrefixSyn
     versioned: spec.target.versioned ?? false,
     keepVersions: spec.target.keepVersions ?? DEFAULT_KEEP_VERSIONS,
     values: spec.target.values ?? DEFAULT_TARGET_VALUES,
+    kind: spec.target.kind ?? DEFAULT_TARGET_KIND,
+    metadata: {
+      labels: { ...spec.target.metadata?.labels },
+      annotations: { ...spec.target.metadata?.annotations },
+    },
+    immutable: spec.target.immutable ?? false,
+    adopt: spec.target.adopt ?? false,
   };
   if (spec.target.key !== undefined) target.key = spec.target.key;
   if (spec.target.template !== undefined) target.template = structuredClone(spec.target.template);

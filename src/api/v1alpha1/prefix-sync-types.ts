@@ -64,6 +64,18 @@ export interface SourceReference {
   name: string;
 }
 
+/** What a PrefixSync writes: a ConfigMap, or (opt-in, `--secret-targets`) a Secret of type Opaque. */
+export type TargetKind = 'ConfigMap' | 'Secret';
+
+/** Every {@link TargetKind}, in the CRD's enum order. */
+export const TARGET_KINDS = ['ConfigMap', 'Secret'] as const satisfies readonly TargetKind[];
+
+/** Labels and annotations a PrefixSync puts on its target; none in the etcdconfig.dev/ domain. */
+export interface TargetMetadata {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
 /**
  * One rewrite of the path below a source's prefix; exactly one of its fields is set. Rewrites apply in
  * order, after include/exclude.
@@ -108,6 +120,14 @@ export interface TargetTemplate {
 
 /** The ConfigMap a PrefixSync writes, in its own namespace. */
 export interface PrefixSyncTarget {
+  /** Default `ConfigMap`; `Secret` needs the operator's `--secret-targets`, and no versioned or Rollback. */
+  kind?: TargetKind;
+  /** Put on the target (and its versions); the operator's own labels and annotations win. */
+  metadata?: TargetMetadata;
+  /** Write the target immutable; a content change then deletes and re-creates it. Default false. */
+  immutable?: boolean;
+  /** Take over an existing unowned target the operator did not create (Event Adopted). Default false. */
+  adopt?: boolean;
   /** ConfigMap name (DNS-1123 subdomain). */
   name: string;
   /** Default `files`. */

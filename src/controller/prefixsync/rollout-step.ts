@@ -208,6 +208,7 @@ export async function startRollout(
         hash,
         ...(content ? { content, ...(running ? { previous: running } : {}) } : {}),
         ...(spec.target.versioned ? { version: versionName(spec.target.name, hash) } : {}),
+        ...(spec.target.kind === 'Secret' ? { targetKind: 'Secret' as const } : {}),
         ...(deps.restartNonConsumers ? { restartNonConsumers: true } : {}),
       },
       { signal: ctx.signal },

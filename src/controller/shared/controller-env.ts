@@ -31,6 +31,11 @@ export interface ControllerEnv {
    */
   readonly restartNonConsumers?: boolean;
   /**
+   * PrefixSyncs may write Secrets (`target.kind: Secret`, `--secret-targets`), which needs RBAC on
+   * Secrets in their namespaces. Default false: such a PrefixSync fails with SecretTargetsDisabled.
+   */
+  readonly secretTargets?: boolean;
+  /**
    * The workload kinds rollouts restart, watch and find (mode auto): default Deployment, StatefulSet
    * and DaemonSet; CronJob and Rollout (Argo Rollouts) when enabled (`--rollout-cronjobs`,
    * `--rollout-argo-rollouts`). A target of another kind fails with RolloutFailed saying how to enable it.

@@ -228,7 +228,16 @@ describe('api/v1alpha1', () => {
         sourceRef: { name: 'local' },
         prefix: '/a/',
         sources: [{ prefix: '/a/', sourceRef: { name: 'local' }, include: [], exclude: [], rewrite: [] }],
-        target: { name: 'a', format: 'files', versioned: false, keepVersions: 3 },
+        target: {
+          name: 'a',
+          format: 'files',
+          versioned: false,
+          keepVersions: 3,
+          kind: 'ConfigMap',
+          metadata: { labels: {}, annotations: {} },
+          immutable: false,
+          adopt: false,
+        },
         keys: { separator: '.', onInvalid: 'Fail' },
         rollout: {
           mode: 'none',
