@@ -73,6 +73,8 @@ export interface ManagerOptions {
   resyncPeriodMs?: number;
   /** Restart rollout targets that do not reference the ConfigMap (see ControllerEnv). Default false. */
   restartNonConsumers?: boolean;
+  /** PrefixSyncs may write Secrets (`--secret-targets`; see ControllerEnv). Default false. */
+  secretTargets?: boolean;
   /** Most rollouts in progress at once (see ControllerEnv). Default no limit. */
   maxConcurrentRollouts?: number;
   /**
@@ -211,6 +213,7 @@ export class Manager {
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
       ...(o.resyncPeriodMs !== undefined ? { resyncPeriodMs: o.resyncPeriodMs } : {}),
       ...(o.restartNonConsumers ? { restartNonConsumers: true } : {}),
+      ...(o.secretTargets ? { secretTargets: true } : {}),
       ...(o.maxConcurrentRollouts ? { maxConcurrentRollouts: o.maxConcurrentRollouts } : {}),
       ...(o.rolloutKinds ? { rolloutKinds: o.rolloutKinds } : {}),
       ...(o.sourceProbeIntervalMs !== undefined ? { sourceProbeIntervalMs: o.sourceProbeIntervalMs } : {}),

@@ -42,6 +42,7 @@ import { rolloutStep, type RolloutStepDeps } from './rollout-step.js';
 import { runningContent } from './consumed-keys.js';
 import { PrefixSnapshots, sourceRevisions } from './snapshots.js';
 import { checkSources } from './source-checks.js';
+import type { SecretTargetApi } from './secret-view.js';
 import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
 
 /** Default safety-net resync of a healthy PrefixSync. */
@@ -53,6 +54,8 @@ const MIRROR_BEHIND_RETRY_MS = 200;
 export interface PrefixSyncReconcilerOptions {
   prefixSyncs: ResourceApi<PrefixSync>;
   configMaps: ConfigMapApi;
+  /** Secret targets (`--secret-targets`); absent: a Secret target fails with SecretTargetsDisabled. */
+  secrets?: SecretTargetApi;
   workloads: WorkloadApi;
   /** Where the contents a rollback restores are kept (ControllerRevisions). */
   history: ControllerRevisionApi;
@@ -111,7 +114,10 @@ export class PrefixSyncReconciler implements Reconciler {
 
   constructor(private readonly options: PrefixSyncReconcilerOptions) {
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
-    this.targets = new TargetConfigMaps(options.configMaps, options.managedConfigMaps);
+    this.targets = new TargetConfigMaps(options.configMaps, options.managedConfigMaps, {
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+      events: options.events,
+    });
     this.now = options.now ?? (() => new Date());
     this.pending = options.pending ?? new PendingChanges();
     this.snapshots = new PrefixSnapshots(options.connections, this.pending);

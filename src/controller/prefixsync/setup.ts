@@ -8,6 +8,7 @@ import type { PrefixSync } from '../../api/index.js';
 import {
   ConfigMapClient,
   ControllerRevisionClient,
+  SecretClient,
   type Informer,
   type KindInformer,
   type Workload,
@@ -37,6 +38,7 @@ import { PendingChanges } from './pending-changes.js';
 import { PrefixSyncReconciler } from './reconciler.js';
 import { requestsForTemplateConfigMap, templateConfigMapInformer } from './template-configmaps.js';
 import { TemplatePool } from './template-pool.js';
+import { secretTargetApi } from './secret-view.js';
 import {
   prefixSyncChanged,
   requestForConfigMap,
@@ -166,6 +168,7 @@ export class PrefixSyncSetup implements ControllerSetup {
         new ConfigMapClient(env.kubeConfig),
         new ReadThroughCache((k) => caches.configMaps.store.get(k.name, k.namespace)),
       ),
+      ...(env.secretTargets ? { secrets: secretTargetApi(new SecretClient(env.kubeConfig)) } : {}),
       workloads: workloadClientFor(env),
       history: new ControllerRevisionClient(env.kubeConfig),
       ...(env.restartNonConsumers ? { restartNonConsumers: true } : {}),
