@@ -355,6 +355,7 @@ for (const helm of helms()) {
         assert.deepEqual(endpointOf(objs), {
           port: 'metrics',
           path: '/metrics',
+          honorLabels: true,
           interval: '30s',
           scheme: 'https',
           bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
@@ -442,6 +443,7 @@ for (const helm of helms()) {
         assert.deepEqual(endpointOf(objs), {
           port: 'metrics',
           path: '/metrics',
+          honorLabels: true,
           interval: '30s',
           scheme: 'http',
         });
