@@ -32,6 +32,7 @@ import {
   ROLLOUT_MODES,
   ROLLOUT_STRATEGIES,
   TARGET_FORMATS,
+  TARGET_KINDS,
   TARGET_VALUES,
   WORKLOAD_KINDS,
 } from './prefix-sync-types.js';
@@ -259,6 +260,13 @@ export function validatePrefixSyncSpec(spec: unknown): FieldError[] {
         'needs spec.rollout.mode targets or auto: the rollout points the workloads at each new version',
     });
   }
+  if (target?.kind === 'Secret' && rollout?.onFailure === 'Rollback') {
+    errors.push({
+      path: 'spec.rollout.onFailure',
+      message:
+        'Rollback is not available with target.kind Secret: the contents a rollback restores are kept in ControllerRevisions, which would expose the Secret values to whoever may read those',
+    });
+  }
 
   if (s.debounce !== undefined) {
     const parsed = typeof s.debounce === 'string' ? parseDuration(s.debounce) : undefined;
@@ -393,6 +401,7 @@ function checkText(errors: FieldError[], path: string, value: unknown, maxLength
 
 function validateTarget(target: Record<string, unknown>, errors: FieldError[]): void {
   checkObjectName(errors, 'spec.target.name', target.name);
+  validateTargetOptions(target, errors);
   if (target.versioned !== undefined && typeof target.versioned !== 'boolean') {
     errors.push({ path: 'spec.target.versioned', message: 'must be a boolean' });
   }
@@ -445,6 +454,49 @@ function validateTarget(target: Record<string, unknown>, errors: FieldError[]): 
     const problem = typeof target.key === 'string' ? configMapKeyProblem(target.key) : 'must be a string';
     if (problem)
       errors.push({ path: 'spec.target.key', message: `is not a valid ConfigMap key: ${problem}` });
+  }
+}
+
+/** The operator's own label and annotation domain, refused in `spec.target.metadata`. */
+const OPERATOR_DOMAIN = 'etcdconfig.dev/';
+/** Most labels (and most annotations) in `spec.target.metadata` (the CRD's maxProperties). */
+const MAX_TARGET_METADATA_ENTRIES = 64;
+
+/** `spec.target.kind`, `metadata`, `immutable`, `adopt`. */
+function validateTargetOptions(target: Record<string, unknown>, errors: FieldError[]): void {
+  if (target.kind !== undefined && !isOneOf(target.kind, TARGET_KINDS)) {
+    errors.push({ path: 'spec.target.kind', message: `must be one of ${TARGET_KINDS.join(', ')}` });
+  }
+  if (target.kind === 'Secret' && target.versioned === true) {
+    errors.push({
+      path: 'spec.target.versioned',
+      message: 'is not available with kind Secret (each version would be another copy of the values)',
+    });
+  }
+  for (const flag of ['immutable', 'adopt'] as const) {
+    if (target[flag] !== undefined && typeof target[flag] !== 'boolean') {
+      errors.push({ path: `spec.target.${flag}`, message: 'must be a boolean' });
+    }
+  }
+  const metadata = optionalRecord(target.metadata, 'spec.target.metadata', errors);
+  for (const field of ['labels', 'annotations'] as const) {
+    const path = `spec.target.metadata.${field}`;
+    const record = optionalRecord(metadata?.[field], path, errors);
+    if (!record) continue;
+    const entries = Object.entries(record);
+    if (entries.length > MAX_TARGET_METADATA_ENTRIES) {
+      errors.push({ path, message: `must have at most ${MAX_TARGET_METADATA_ENTRIES} entries` });
+    }
+    // Reported at the map, as the CRD's rule is (a key may hold any character).
+    for (const [key, value] of entries) {
+      if (typeof value !== 'string') errors.push({ path, message: `${key}: must be a string` });
+      else if (field === 'labels' && value.length > 63) {
+        errors.push({ path, message: `${key}: must be at most 63 characters` });
+      }
+      if (key.startsWith(OPERATOR_DOMAIN) || key.includes(`.${OPERATOR_DOMAIN}`)) {
+        errors.push({ path, message: `${key}: the ${OPERATOR_DOMAIN} domain is the operator's own` });
+      }
+    }
   }
 }
 

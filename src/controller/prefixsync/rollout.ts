@@ -10,6 +10,7 @@ import {
   labelSelectorMatches,
   type DefaultedPrefixSyncSpec,
   type RolledOutWorkload,
+  type TargetKind,
   type WorkloadKind,
 } from '../../api/index.js';
 import {
@@ -24,7 +25,7 @@ import {
 } from '../../kube/index.js';
 import { isUnaffected, workloadHash, type RolloutContent } from './consumed-keys.js';
 import { errorText } from './outcome.js';
-import { isBaseOrVersion, referencedConfigMaps, retargetReferences } from './versions.js';
+import { isBaseOrVersion, referencedConfigMaps, referencedSecrets, retargetReferences } from './versions.js';
 
 /** The workload operations a rollout needs (the kube layer's WorkloadClient). */
 export interface WorkloadApi {
@@ -60,8 +61,15 @@ function containerUses(container: V1Container, name: string): boolean {
  * `<name>-<10 hex>`): a volume (plain or projected), `envFrom`, or an `env` `configMapKeyRef`, in
  * containers or init containers. Pure.
  */
-export function podSpecUsesConfigMap(spec: V1PodSpec | undefined, name: string, versioned = false): boolean {
+export function podSpecUsesConfigMap(
+  spec: V1PodSpec | undefined,
+  name: string,
+  versioned = false,
+  targetKind: TargetKind = 'ConfigMap',
+): boolean {
   if (!spec) return false;
+  // A Secret target (never versioned): its secret volumes, projected secrets, secretRef, secretKeyRef.
+  if (targetKind === 'Secret') return referencedSecrets(spec).has(name);
   if (versioned) return [...referencedConfigMaps(spec)].some((n) => isBaseOrVersion(n, name));
   const inVolumes = (spec.volumes ?? []).some(
     (v) =>
@@ -85,10 +93,11 @@ export function autoTargets(
   name: string,
   selector: DefaultedPrefixSyncSpec['rollout']['selector'],
   versioned = false,
+  targetKind: TargetKind = 'ConfigMap',
 ): KindedWorkload[] {
   return workloads.filter(
     ({ workload }) =>
-      podSpecUsesConfigMap(podTemplateOf(workload)?.spec, name, versioned) &&
+      podSpecUsesConfigMap(podTemplateOf(workload)?.spec, name, versioned, targetKind) &&
       (selector === undefined || labelSelectorMatches(selector, workload.metadata?.labels ?? {})),
   );
 }
@@ -212,8 +221,12 @@ export function missingMessage(namespace: string, missing: readonly string[]): s
 }
 
 /** The TargetNotConsumer message: which targets do not use the ConfigMap, and why they are left alone. */
-export function notConsumerMessage(configMap: string, names: readonly string[]): string {
-  return `rollout target${names.length > 1 ? 's' : ''} ${names.join(', ')} ${names.length > 1 ? 'do' : 'does'} not use ConfigMap ${configMap} (no volume, projected volume, envFrom or env valueFrom names it), so ${names.length > 1 ? 'they are' : 'it is'} not restarted for it; reference the ConfigMap from the pod template or remove the target`;
+export function notConsumerMessage(
+  configMap: string,
+  names: readonly string[],
+  targetKind: TargetKind = 'ConfigMap',
+): string {
+  return `rollout target${names.length > 1 ? 's' : ''} ${names.join(', ')} ${names.length > 1 ? 'do' : 'does'} not use ${targetKind} ${configMap} (no volume, projected volume, envFrom or env valueFrom names it), so ${names.length > 1 ? 'they are' : 'it is'} not restarted for it; reference the ${targetKind} from the pod template or remove the target`;
 }
 
 /** What a rollout is asked to do. */
@@ -234,6 +247,8 @@ export interface RolloutRequest {
   content?: RolloutContent;
   /** With `content`: the content the workloads run (see `runningContent`), when known. */
   previous?: RolloutContent;
+  /** What `configMapName` names: a ConfigMap (default) or a Secret (consumers reference Secrets). */
+  targetKind?: TargetKind;
   /**
    * Whether a target that does not reference the ConfigMap is restarted anyway (the operator's
    * `--rollout-non-consumers`); by default it is not, and the result names it (TargetNotConsumer).
@@ -270,6 +285,7 @@ export async function rollOut(
           podTemplateOf(target.workload)?.spec,
           configMapName,
           request.version !== undefined,
+          request.targetKind,
         )
       )
         selected.push(target);
@@ -281,7 +297,13 @@ export async function rollOut(
       const list = await api.list(kind, { namespace, ...options });
       all.push(...list.items.map((workload) => ({ kind, workload })));
     }
-    selected = autoTargets(all, configMapName, rollout.selector, request.version !== undefined);
+    selected = autoTargets(
+      all,
+      configMapName,
+      rollout.selector,
+      request.version !== undefined,
+      request.targetKind,
+    );
   }
   const rolled: RolledOutWorkload[] = [];
   const patched: RolledOutWorkload[] = [];
@@ -340,7 +362,7 @@ export async function rollOut(
     return {
       ok: false,
       reason: 'TargetNotConsumer',
-      message: notConsumerMessage(configMapName, notConsumers),
+      message: notConsumerMessage(configMapName, notConsumers, request.targetKind),
       rolled,
       patched,
     };

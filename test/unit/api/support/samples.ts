@@ -170,7 +170,18 @@ export const FULL_PREFIX_SYNCS: PrefixSync[] = [
     spec: {
       sourceRef: { name: 'platform-etcd' },
       prefix: '/config/search/',
-      target: { name: 'search-config', format: 'env', key: 'search.env' },
+      target: {
+        name: 'search-config',
+        format: 'env',
+        key: 'search.env',
+        kind: 'Secret',
+        metadata: {
+          labels: { 'app.kubernetes.io/part-of': 'search' },
+          annotations: { 'argocd.argoproj.io/tracking-id': 'search:/Secret:shop/search-config' },
+        },
+        immutable: true,
+        adopt: true,
+      },
       keys: { case: 'Upper' },
       rollout: {
         mode: 'auto',
@@ -865,6 +876,46 @@ export const PREFIX_SYNC_SAMPLES: Sample[] = [
     name: 'versioned target name too long for its versions',
     object: prefixSync({ target: { name: 'a'.repeat(243), versioned: true }, rollout: { mode: 'auto' } }),
     refused: { schema: 'spec.target.name', validator: 'spec.target.name' },
+  },
+  {
+    name: 'target kind neither ConfigMap nor Secret',
+    object: prefixSync({ target: { name: 'cfg', kind: 'Token' } }),
+    refused: { schema: 'spec.target.kind', validator: 'spec.target.kind' },
+  },
+  {
+    name: 'versioned Secret target',
+    object: prefixSync({
+      target: { name: 'cfg', kind: 'Secret', versioned: true },
+      rollout: { mode: 'auto' },
+    }),
+    refused: { schema: 'spec.target.versioned', validator: 'spec.target.versioned' },
+  },
+  {
+    name: 'Secret target with onFailure Rollback',
+    object: prefixSync({
+      target: { name: 'cfg', kind: 'Secret' },
+      rollout: { mode: 'auto', onFailure: 'Rollback' },
+    }),
+    refused: { schema: 'spec.rollout.onFailure', validator: 'spec.rollout.onFailure' },
+  },
+  {
+    name: 'target label in the operator domain',
+    object: prefixSync({
+      target: { name: 'cfg', metadata: { labels: { 'etcdconfig.dev/prefixsync': 'x' } } },
+    }),
+    refused: { schema: 'spec.target.metadata.labels', validator: 'spec.target.metadata.labels' },
+  },
+  {
+    name: 'target annotation in a subdomain of the operator domain',
+    object: prefixSync({
+      target: { name: 'cfg', metadata: { annotations: { 'x.etcdconfig.dev/content-hash': 'x' } } },
+    }),
+    refused: { schema: 'spec.target.metadata.annotations', validator: 'spec.target.metadata.annotations' },
+  },
+  {
+    name: 'target immutable not a boolean',
+    object: prefixSync({ target: { name: 'cfg', immutable: 'yes' } }),
+    refused: { schema: 'spec.target.immutable', validator: 'spec.target.immutable' },
   },
   {
     name: 'Ordered strategy with mode auto',
