@@ -136,6 +136,9 @@ export class MirrorPool {
 
   private open(prefix: string): PooledMirror {
     const mirror = this.newMirror(prefix);
+    // Besides the pool's own listeners, every reconcile waiting for a consistent cut listens for a
+    // while (snapshots.ts): no fixed bound fits, and each one removes its listeners when it is done.
+    mirror.setMaxListeners(0);
     const holders = new Set<string>();
     const snapshotHolders = (): string[] => [...holders];
     mirror.on('update', (u) =>
