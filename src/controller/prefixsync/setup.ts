@@ -66,7 +66,7 @@ interface Caches {
   readonly configMaps: KindInformer<V1ConfigMap>;
   readonly namespaces: Informer<V1Namespace>;
   /** Every ConfigMap: those that hold templates (`target.template.configMapRef`). */
-  readonly templateConfigMaps: Informer<V1ConfigMap>;
+  readonly templateConfigMaps: KindInformer<V1ConfigMap>;
 }
 
 /** The PrefixSync controller's watches and per-session parts. */
