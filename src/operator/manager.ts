@@ -272,6 +272,8 @@ export class Manager {
     this.logger.info('manager started', {
       namespace: this.options.namespace,
       leaderElection: this.elector !== undefined,
+      // The Lease it competes for: an operator run by hand beside the chart must name the same one.
+      ...(this.elector ? { lease: `${this.options.namespace}/${this.leaseName}` } : {}),
       controllers: this.setups.map((s) => s.name),
       ...(this.options.shardSelector ? { shardSelector: this.options.shardSelector } : {}),
       ...(this.options.watchNamespaces?.length ? { watchNamespaces: this.options.watchNamespaces } : {}),

@@ -88,6 +88,13 @@ describe('operator e2e: field manager and User-Agent', function () {
     assert.ok(ours.length > 0, 'the leader Lease');
     for (const l of ours) assert.deepEqual(managers(l), [OPERATOR], `Lease ${l.metadata?.name}`);
 
+    // It said at start which Lease it competes for (docs/configuration.md, running next to the chart).
+    const started = e()
+      .operatorLog.split('\n')
+      .find((l) => l.includes('"message":"manager started"'));
+    const lease = (JSON.parse(started ?? '{}') as { lease?: string }).lease ?? '';
+    assert.match(lease, /^[a-z0-9-]+\/etcd-config-operator$/, started);
+
     const agents = [...e().sim.userAgents].filter((a) => a.startsWith(`${OPERATOR}/`));
     assert.equal(agents.length, 1, [...e().sim.userAgents].join(' | '));
     assert.match(
