@@ -162,10 +162,10 @@ describe('key-aware restarts', () => {
     it('leaves a key consumer without a key hash alone when the content it runs had the same keys', async () => {
       const keyed: V1PodSpec = { containers: [container(keyRef('a'))] };
       const api = fakeApi(new Map([['keyed', deployment('keyed', keyed, 'h0')]]));
-      let result = await roll(api, 'h1', { a: '1', b: '2' }, { a: '1', b: '1' });
+      const result = await roll(api, 'h1', { a: '1', b: '2' }, { a: '1', b: '1' });
       assert.deepEqual(api.patched, []);
       assert.deepEqual(result.rolled, []);
-      result = await roll(api, 'h2', { a: '2', b: '2' }, { a: '1', b: '2' });
+      await roll(api, 'h2', { a: '2', b: '2' }, { a: '1', b: '2' });
       assert.deepEqual(api.patched, ['keyed=keys']);
     });
 
@@ -178,10 +178,10 @@ describe('key-aware restarts', () => {
       ]);
       const api = fakeApi(workloads);
       // Upgrading: keyed carries the content hash of before, so its first key-aware rollout restarts it once.
-      let result = await roll(api, 'h1', { a: '1', b: '1' });
+      await roll(api, 'h1', { a: '1', b: '1' });
       assert.deepEqual(api.patched.splice(0), ['keyed=keys', 'whole=h1']);
       // b changes: only the whole consumer.
-      result = await roll(api, 'h2', { a: '1', b: '2' });
+      let result = await roll(api, 'h2', { a: '1', b: '2' });
       assert.deepEqual(api.patched.splice(0), ['whole=h2']);
       assert.deepEqual(
         result.rolled.map((w) => `${w.name}=${w.hash}`),
@@ -189,7 +189,7 @@ describe('key-aware restarts', () => {
       );
       assert.equal(result.ok && result.selected, 2);
       // The same content again (an operator restart, a retry): nothing.
-      result = await roll(api, 'h2', { a: '1', b: '2' });
+      await roll(api, 'h2', { a: '1', b: '2' });
       assert.deepEqual(api.patched, []);
       // a changes: both.
       result = await roll(api, 'h3', { a: '2', b: '2' });
