@@ -317,6 +317,14 @@ describe('a namespace-scoped install (watchNamespaces)', function () {
         [],
       );
 
+      // Events about the (cluster-scoped) source went to the operator's namespace, not to default.
+      const sourceEvents = async (namespace: string): Promise<string[]> =>
+        (await core.listNamespacedEvent({ namespace })).items
+          .filter((e) => e.involvedObject.kind === 'ClusterEtcdSource')
+          .map((e) => e.reason ?? '');
+      assert.notDeepEqual(await sourceEvents(OPERATOR_NS), []);
+      assert.deepEqual(await sourceEvents('default'), []);
+
       const seen = proxy.resourceRequests();
       assert.deepEqual(
         seen.filter((r) => !authorize(r, grants)).map((r) => r.line),
