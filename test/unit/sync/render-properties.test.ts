@@ -116,4 +116,25 @@ describe('sync format properties', () => {
       );
     });
   }).timeout(READER_TIMEOUT_MS);
+
+  it('upper-cases ASCII letters with keyCase upper, keeping others, as java.util.Properties reads', async () => {
+    const text = expectOk(
+      renderConfigMap(
+        snapshot('/a/', [
+          ['/a/db/host', 'x'],
+          ['/a/straße', 'y'],
+        ]),
+        { ...PROPS, keyCase: 'upper' },
+      ),
+    ).data['application.properties']!;
+    assert.equal(text, 'DB.HOST=x\nSTRA\\u00DFE=y\n');
+    const [read] = await readPropertiesWithJava([text]);
+    assert.deepStrictEqual(
+      read,
+      new Map([
+        ['DB.HOST', 'x'],
+        ['STRAßE', 'y'],
+      ]),
+    );
+  }).timeout(READER_TIMEOUT_MS);
 });
