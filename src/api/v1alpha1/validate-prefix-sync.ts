@@ -457,6 +457,61 @@ function validateTarget(target: Record<string, unknown>, errors: FieldError[]): 
   }
 }
 
+/**
+ * `spec.target.template`: required with format template and forbidden otherwise; exactly one of
+ * `inline` (1 to MAX_INLINE_TEMPLATES templates, each under a valid ConfigMap key) and `configMapRef`.
+ */
+function validateTemplate(target: Record<string, unknown>, format: unknown, errors: FieldError[]): void {
+  const path = 'spec.target.template';
+  const template = target.template;
+  if (template === undefined) {
+    if (format === 'template') errors.push({ path, message: 'is required when format is template' });
+    return;
+  }
+  if (format !== 'template') {
+    errors.push({ path, message: 'must not be set unless format is template' });
+    return;
+  }
+  const record = asRecord(template);
+  if (!record) {
+    errors.push({ path, message: 'must be an object' });
+    return;
+  }
+  const { inline, configMapRef } = record;
+  if ((inline === undefined) === (configMapRef === undefined)) {
+    errors.push({ path, message: 'must set exactly one of inline and configMapRef' });
+  }
+  if (inline !== undefined) {
+    const inlineRecord = asRecord(inline);
+    const entries = inlineRecord ? Object.entries(inlineRecord) : undefined;
+    if (!entries || entries.length === 0 || entries.length > MAX_INLINE_TEMPLATES) {
+      errors.push({
+        path: `${path}.inline`,
+        message: `must map 1 to ${MAX_INLINE_TEMPLATES} target keys to template text`,
+      });
+    }
+    for (const [key, text] of entries ?? []) {
+      const problem = configMapKeyProblem(key);
+      if (problem)
+        errors.push({
+          path: `${path}.inline`,
+          message: `${JSON.stringify(key)} is not a valid ConfigMap key: ${problem}`,
+        });
+      if (typeof text !== 'string')
+        errors.push({ path: `${path}.inline.${key}`, message: 'must be a string' });
+    }
+  }
+  if (configMapRef !== undefined) {
+    const name = asRecord(configMapRef)?.name;
+    if (typeof name !== 'string' || dns1123SubdomainProblem(name) !== undefined) {
+      errors.push({
+        path: `${path}.configMapRef.name`,
+        message: 'must be a ConfigMap name (DNS-1123 subdomain)',
+      });
+    }
+  }
+}
+
 /** The operator's own label and annotation domain, refused in `spec.target.metadata`. */
 const OPERATOR_DOMAIN = 'etcdconfig.dev/';
 /** Most labels (and most annotations) in `spec.target.metadata` (the CRD's maxProperties). */
@@ -630,59 +685,4 @@ export function resolvePrefixSyncSpec(spec: unknown): ResolveResult<ResolvedPref
       minIntervalMs: msOf(defaulted.rollout.minInterval),
     },
   };
-}
-
-/**
- * `spec.target.template`: required with format template and forbidden otherwise; exactly one of
- * `inline` (1 to MAX_INLINE_TEMPLATES templates, each under a valid ConfigMap key) and `configMapRef`.
- */
-function validateTemplate(target: Record<string, unknown>, format: unknown, errors: FieldError[]): void {
-  const path = 'spec.target.template';
-  const template = target.template;
-  if (template === undefined) {
-    if (format === 'template') errors.push({ path, message: 'is required when format is template' });
-    return;
-  }
-  if (format !== 'template') {
-    errors.push({ path, message: 'must not be set unless format is template' });
-    return;
-  }
-  const record = asRecord(template);
-  if (!record) {
-    errors.push({ path, message: 'must be an object' });
-    return;
-  }
-  const { inline, configMapRef } = record;
-  if ((inline === undefined) === (configMapRef === undefined)) {
-    errors.push({ path, message: 'must set exactly one of inline and configMapRef' });
-  }
-  if (inline !== undefined) {
-    const inlineRecord = asRecord(inline);
-    const entries = inlineRecord ? Object.entries(inlineRecord) : undefined;
-    if (!entries || entries.length === 0 || entries.length > MAX_INLINE_TEMPLATES) {
-      errors.push({
-        path: `${path}.inline`,
-        message: `must map 1 to ${MAX_INLINE_TEMPLATES} target keys to template text`,
-      });
-    }
-    for (const [key, text] of entries ?? []) {
-      const problem = configMapKeyProblem(key);
-      if (problem)
-        errors.push({
-          path: `${path}.inline`,
-          message: `${JSON.stringify(key)} is not a valid ConfigMap key: ${problem}`,
-        });
-      if (typeof text !== 'string')
-        errors.push({ path: `${path}.inline.${key}`, message: 'must be a string' });
-    }
-  }
-  if (configMapRef !== undefined) {
-    const name = asRecord(configMapRef)?.name;
-    if (typeof name !== 'string' || dns1123SubdomainProblem(name) !== undefined) {
-      errors.push({
-        path: `${path}.configMapRef.name`,
-        message: 'must be a ConfigMap name (DNS-1123 subdomain)',
-      });
-    }
-  }
 }
