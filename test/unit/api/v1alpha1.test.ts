@@ -237,8 +237,9 @@ describe('api/v1alpha1', () => {
           metadata: { labels: {}, annotations: {} },
           immutable: false,
           adopt: false,
+          values: 'String',
         },
-        keys: { separator: '.', onInvalid: 'Fail' },
+        keys: { separator: '.', onInvalid: 'Fail', case: 'Preserve' },
         rollout: {
           mode: 'none',
           targets: [],
@@ -266,13 +267,22 @@ describe('api/v1alpha1', () => {
         pinRevision: 42,
       };
       const out = withPrefixSyncDefaults(spec);
-      assert.deepEqual(out.keys, { separator: '.', onInvalid: 'Skip' });
+      assert.deepEqual(out.keys, { separator: '.', onInvalid: 'Skip', case: 'Preserve' });
       assert.deepEqual(out.validation, spec.validation);
       assert.equal(out.pinRevision, 42);
       out.validation.schemas[0]!.schema.type = 'array';
       assert.equal(spec.validation!.schemas![0]!.schema.type, 'object');
       assert.equal('pinRevision' in withPrefixSyncDefaults(minimal), false);
       assert.equal('maxRemoved' in withPrefixSyncDefaults(minimal).validation, false);
+    });
+    it("defaults the separator by format: '_' for env, '.' for the others; keeps one that is set", () => {
+      const env = { ...minimal, target: { name: 'a', format: 'env' as const, key: '.env' } };
+      assert.equal(withPrefixSyncDefaults(env).keys.separator, '_');
+      assert.equal(withPrefixSyncDefaults({ ...env, keys: { separator: '.' } }).keys.separator, '.');
+      assert.equal(
+        withPrefixSyncDefaults({ ...env, target: { ...env.target, format: 'properties' } }).keys.separator,
+        '.',
+      );
     });
     it('keeps what is set, and never touches its input', () => {
       const spec: PrefixSyncSpec = {
