@@ -23,6 +23,17 @@ export interface SecretTargetApi extends ConfigMapApi {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The `type` of the Secret each view was read from (weakly held: it goes with the view). */
+const SECRET_TYPES = new WeakMap<V1ConfigMap, string>();
+
+/**
+ * The `type` of the Secret `view` was read from (`Opaque` when it had none), undefined for a view not
+ * read from a Secret. A Secret's type cannot change, so a Secret target never takes over another type.
+ */
+export function secretTypeOf(view: V1ConfigMap): string | undefined {
+  return SECRET_TYPES.get(view);
+}
+
 /** The Secret for a view: Opaque, `data` and `binaryData` together in `data`, base64. Pure. */
 export function toSecret(view: V1ConfigMap): V1Secret {
   const data: Record<string, string> = {};
@@ -55,6 +66,7 @@ export function fromSecret(secret: V1Secret): V1ConfigMap {
   if (secret.metadata) view.metadata = secret.metadata;
   if (Object.keys(binaryData).length > 0) view.binaryData = binaryData;
   if (secret.immutable !== undefined) view.immutable = secret.immutable;
+  SECRET_TYPES.set(view, secret.type ?? 'Opaque');
   return view;
 }
 

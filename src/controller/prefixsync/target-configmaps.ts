@@ -17,7 +17,7 @@ import {
   targetKindOf,
   withoutOwner,
 } from './desired-configmap.js';
-import type { SecretTargetApi } from './secret-view.js';
+import { secretTypeOf, type SecretTargetApi } from './secret-view.js';
 import { VERSION_OF_LABEL, isBaseOrVersion } from './versions.js';
 
 /** How many times a ConfigMap write is re-read and retried after 409 Conflict within one reconcile. */
@@ -81,6 +81,14 @@ export class TargetConfigMaps {
     for (let attempt = 1; ; attempt++) {
       try {
         const existing = await this.get({ namespace, name }, ctx.signal, api);
+        const type = existing ? secretTypeOf(existing) : undefined;
+        if (type !== undefined && type !== 'Opaque') {
+          throw new ReconcileFailure(
+            PrefixSyncReason.TargetConflict,
+            `Secret ${namespace}/${name} exists with type ${type}; a Secret target is Opaque and a Secret's type cannot change, so it is left untouched: choose another spec.target.name`,
+            'retry',
+          );
+        }
         const plan = planConfigMapWrite(existing, desired, psync, kind);
         switch (plan.action) {
           case 'none':

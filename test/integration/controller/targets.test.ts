@@ -165,6 +165,32 @@ describe('PrefixSync target options (real etcd + simulator)', function () {
       assert.deepEqual(leaks, []);
     });
 
+    it('never takes over a Secret of another type, even with adopt (its type cannot change)', async () => {
+      const ns = await env.namespace();
+      const prefix = `/${ns}/`;
+      await env.put(`${prefix}k`, 'v');
+      const tls = {
+        'tls.crt': Buffer.from('c').toString('base64'),
+        'tls.key': Buffer.from('k').toString('base64'),
+      };
+      await env.core.createNamespacedSecret({
+        namespace: ns,
+        body: { metadata: { name: 'creds' }, type: 'kubernetes.io/tls', data: tls },
+      });
+      await env.createPrefixSync(ns, 'app', {
+        sourceRef: { name: 'main' },
+        prefix,
+        target: { name: 'creds', kind: 'Secret', adopt: true },
+        debounce: '0s',
+      });
+      const c = await waitFor('conflict', async () => {
+        const s = await conditionOf(ns, 'Synced');
+        return s?.reason === 'TargetConflict' ? s : s?.reason;
+      });
+      assert.match(c.message ?? '', /type kubernetes\.io\/tls/);
+      assert.deepEqual((await secret(ns, 'creds'))?.data, tls);
+    });
+
     it('is refused without --secret-targets (SecretTargetsDisabled naming the flag), writing nothing', async () => {
       const ns = await env.namespace();
       const prefix = `/${ns}/`;

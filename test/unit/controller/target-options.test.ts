@@ -8,7 +8,7 @@ import {
   desiredConfigMap,
   planConfigMapWrite,
 } from '../../../src/controller/prefixsync/desired-configmap.js';
-import { fromSecret, toSecret } from '../../../src/controller/prefixsync/secret-view.js';
+import { fromSecret, secretTypeOf, toSecret } from '../../../src/controller/prefixsync/secret-view.js';
 import { autoTargets } from '../../../src/controller/index.js';
 import { requestsForWorkload } from '../../../src/controller/prefixsync/triggers.js';
 import { referencedSecrets } from '../../../src/controller/prefixsync/versions.js';
@@ -193,6 +193,9 @@ describe('target options', () => {
       assert.equal(secret.data?.['text'], Buffer.from('héllo').toString('base64'));
       assert.equal(secret.data?.['bin'], Buffer.from([0xff, 0x00, 0xfe]).toString('base64'));
       const back = fromSecret(secret);
+      assert.equal(secretTypeOf(back), 'Opaque');
+      assert.equal(secretTypeOf(view), undefined);
+      assert.equal(secretTypeOf(fromSecret({ ...secret, type: 'kubernetes.io/tls' })), 'kubernetes.io/tls');
       assert.deepEqual({ ...back.data }, { ...view.data });
       assert.deepEqual({ ...back.binaryData }, { ...view.binaryData });
     });
