@@ -10,6 +10,7 @@ export type {
   ReviewedUser,
   TokenReviewResult,
 } from './access-reviews.js';
+export { makeApiClient } from './api-client.js';
 export { ObjectCache } from './cache.js';
 export type { ObjectStore, ReplaceDelta } from './cache.js';
 export { ConfigMapClient } from './config-maps.js';

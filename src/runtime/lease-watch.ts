@@ -8,6 +8,7 @@ import {
   type ListOptions,
   type ListResult,
   type ListWatchSource,
+  makeApiClient,
 } from '../kube/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 
@@ -38,7 +39,8 @@ class LeaseListSource implements ListWatchSource<V1Lease> {
   private readonly api: CoordinationV1Api;
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    // The kube layer's client: keep-alive connections and the operator's User-Agent.
+    this.api = makeApiClient(kubeConfig, CoordinationV1Api);
   }
 
   watchPath(namespace?: string): string {
