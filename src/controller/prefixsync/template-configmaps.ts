@@ -13,8 +13,8 @@ import { requestOf } from './triggers.js';
 export const TEMPLATE_CONFIGMAPS_INFORMER_KEY = 'configmaps (templates)';
 
 /**
- * Every ConfigMap, cached: a template ConfigMap is the user's, so no label selects it. Made on first
- * use and shared by the registry.
+ * Every ConfigMap of the watched namespaces, cached: a template ConfigMap is the user's, so no label
+ * selects it. Made on first use and shared by the registry.
  */
 export function templateConfigMapInformer(
   registry: InformerRegistry,
