@@ -1,7 +1,8 @@
-// Key-aware restarts (rollout mode auto): which keys of the target ConfigMap a pod template consumes,
-// and the hash its pod template carries for them — so that a change to other keys restarts nothing.
+// Key-aware restarts (rollout mode auto): which keys of the target ConfigMap or Secret a pod template
+// consumes, and the hash its pod template carries for them — so that a change to other keys restarts nothing.
 import { createHash } from 'node:crypto';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
+import type { TargetKind } from '../../api/index.js';
 import { contentHash } from '../../sync/index.js';
 
 /** The target's content as published: ConfigMap `data` and `binaryData`. */
@@ -11,43 +12,68 @@ export interface RolloutContent {
 }
 
 /**
- * What a pod spec takes from ConfigMap `name`: the whole of it (`envFrom`, a volume or projected
- * source without `items` — whatever subPath a container mounts — so any change may matter), or only
- * the keys named by `env[].valueFrom.configMapKeyRef.key` and volume / projected `items[].key`.
+ * What a pod spec takes from ConfigMap (or Secret) `name`: the whole of it (`envFrom`, a volume or
+ * projected source without `items` — whatever subPath a container mounts — so any change may matter),
+ * or only the keys named by `env[].valueFrom.configMapKeyRef.key` (`secretKeyRef.key`) and volume /
+ * projected `items[].key`.
  */
 export type ConsumedKeys =
   { readonly whole: true } | { readonly whole: false; readonly keys: ReadonlySet<string> };
 
-function containerKeys(container: V1Container, name: string, keys: Set<string>): boolean {
-  const whole = (container.envFrom ?? []).some((source) => source.configMapRef?.name === name);
+function containerKeys(container: V1Container, name: string, kind: TargetKind, keys: Set<string>): boolean {
+  const whole = (container.envFrom ?? []).some(
+    (source) => (kind === 'Secret' ? source.secretRef : source.configMapRef)?.name === name,
+  );
   for (const env of container.env ?? []) {
-    const ref = env.valueFrom?.configMapKeyRef;
+    const ref = kind === 'Secret' ? env.valueFrom?.secretKeyRef : env.valueFrom?.configMapKeyRef;
     if (ref?.name === name) keys.add(ref.key);
   }
   return whole;
 }
 
+/** A volume or projected source of the target: its name (a secret volume says `secretName`) and items. */
+interface VolumeSource {
+  readonly name: string | undefined;
+  readonly items: readonly { readonly key: string }[] | undefined;
+}
+
+function volumeSources(spec: V1PodSpec, kind: TargetKind): VolumeSource[] {
+  const volumes = spec.volumes ?? [];
+  const projected = volumes.flatMap((v) => v.projected?.sources ?? []);
+  if (kind === 'Secret') {
+    return [
+      ...volumes.flatMap((v) => (v.secret ? [{ name: v.secret.secretName, items: v.secret.items }] : [])),
+      ...projected.flatMap((s) => (s.secret ? [{ name: s.secret.name, items: s.secret.items }] : [])),
+    ];
+  }
+  return [
+    ...volumes.flatMap((v) => (v.configMap ? [{ name: v.configMap.name, items: v.configMap.items }] : [])),
+    ...projected.flatMap((s) => (s.configMap ? [{ name: s.configMap.name, items: s.configMap.items }] : [])),
+  ];
+}
+
 /**
- * The keys of ConfigMap `name` that `spec` consumes, in containers and init containers; `undefined`
- * when it consumes none (it does not reference the ConfigMap). Pure.
+ * The keys of ConfigMap `name` (of Secret `name` with `kind` Secret) that `spec` consumes, in
+ * containers and init containers; `undefined` when it consumes none (it does not reference the
+ * target). Pure.
  */
-export function consumedKeys(spec: V1PodSpec | undefined, name: string): ConsumedKeys | undefined {
+export function consumedKeys(
+  spec: V1PodSpec | undefined,
+  name: string,
+  kind: TargetKind = 'ConfigMap',
+): ConsumedKeys | undefined {
   if (!spec) return undefined;
   const keys = new Set<string>();
   let whole = false;
   let uses = false;
-  const sources = [
-    ...(spec.volumes ?? []).map((v) => v.configMap),
-    ...(spec.volumes ?? []).flatMap((v) => (v.projected?.sources ?? []).map((s) => s.configMap)),
-  ];
-  for (const source of sources) {
-    if (source?.name !== name) continue;
+  for (const source of volumeSources(spec, kind)) {
+    if (source.name !== name) continue;
     uses = true;
     if (source.items === undefined || source.items.length === 0) whole = true;
     else for (const item of source.items) keys.add(item.key);
   }
   for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) {
-    if (containerKeys(container, name, keys)) whole = true;
+    if (containerKeys(container, name, kind, keys)) whole = true;
   }
   if (whole) return { whole: true };
   if (keys.size > 0) return { whole: false, keys };
@@ -77,17 +103,19 @@ export function keysHash(keys: ReadonlySet<string>, content: RolloutContent): st
 }
 
 /**
- * The hash the pod template of a workload consuming ConfigMap `name` should carry for content
- * `contentHash`: the content hash when it consumes the whole ConfigMap (or when `content` is not known,
- * as for a rollback's restored content), else the {@link keysHash} of the keys it consumes. Pure.
+ * The hash the pod template of a workload consuming ConfigMap (or, with `kind` Secret, Secret) `name`
+ * should carry for content `contentHash`: the content hash when it consumes the whole target (or when
+ * `content` is not known, as for a rollback's restored content), else the {@link keysHash} of the keys
+ * it consumes. Pure.
  */
 export function workloadHash(
   spec: V1PodSpec | undefined,
   name: string,
   contentHash: string,
   content: RolloutContent | undefined,
+  kind: TargetKind = 'ConfigMap',
 ): string {
-  const consumed = consumedKeys(spec, name);
+  const consumed = consumedKeys(spec, name, kind);
   if (content === undefined || consumed === undefined || consumed.whole) return contentHash;
   return keysHash(consumed.keys, content);
 }
@@ -109,8 +137,9 @@ export function isUnaffected(
   carried: string | undefined,
   content: RolloutContent,
   previous: RolloutContent | undefined,
+  kind: TargetKind = 'ConfigMap',
 ): boolean {
-  const consumed = consumedKeys(spec, name);
+  const consumed = consumedKeys(spec, name, kind);
   if (previous === undefined || consumed === undefined || consumed.whole) return false;
   if (carried !== undefined && isKeysHash(carried)) return false; // its own hash tells
   return keysHash(consumed.keys, previous) === keysHash(consumed.keys, content);

@@ -240,8 +240,8 @@ export interface RolloutRequest {
   /** With `target.versioned`: the version the workloads' references are pointed at. */
   version?: string;
   /**
-   * The content the ConfigMap now holds. With mode `auto` and a plain ConfigMap target (not versioned),
-   * restarts become key-aware: a workload that consumes only some keys carries their {@link workloadHash}
+   * The content the target now holds. With mode `auto` and a target that is not versioned (ConfigMap
+   * or Secret), restarts become key-aware: a workload that consumes only some keys carries their {@link workloadHash}
    * and is restarted only when one of them changed. Absent: every consumer carries `hash`.
    */
   content?: RolloutContent;
@@ -307,16 +307,17 @@ export async function rollOut(
   }
   const rolled: RolledOutWorkload[] = [];
   const patched: RolledOutWorkload[] = [];
-  const keyAware = rollout.mode === 'auto' && request.version === undefined && isConfigMapTarget(request);
+  const keyAware = rollout.mode === 'auto' && request.version === undefined;
+  const targetKind = request.targetKind ?? 'ConfigMap';
   for (const { kind, workload } of selected) {
     const name = workload.metadata?.name ?? '';
     const podSpec = podTemplateOf(workload)?.spec;
-    const target = keyAware ? workloadHash(podSpec, configMapName, hash, request.content) : hash;
+    const target = keyAware ? workloadHash(podSpec, configMapName, hash, request.content, targetKind) : hash;
     const carried = templateHash(workload, request.prefixSyncName);
     if (
       keyAware &&
       request.content &&
-      isUnaffected(podSpec, configMapName, carried, request.content, request.previous)
+      isUnaffected(podSpec, configMapName, carried, request.content, request.previous, targetKind)
     )
       continue; // its keys did not change since the content it runs: not restarted, not listed
     try {
@@ -368,10 +369,4 @@ export async function rollOut(
     };
   }
   return { ok: true, rolled, patched, selected: selected.length };
-}
-
-/** Whether the rollout's target is a ConfigMap (key-aware restarts read ConfigMap key references only). */
-function isConfigMapTarget(request: RolloutRequest): boolean {
-  // Read loosely: a Secret target's request says so in `targetKind` (Secret key references differ).
-  return (request as { targetKind?: string }).targetKind !== 'Secret';
 }

@@ -1,5 +1,6 @@
 // Key-aware restarts (rollout mode auto) against real etcd and the simulator: a Deployment that reads
 // one key of the ConfigMap is restarted only when that key changes; one that reads all of it, on any.
+// The same for a Secret target read through secretKeyRef.
 import { strict as assert } from 'node:assert';
 import type { TestEnv } from './support.js';
 import { templateHashOf, useTestEnv, waitFor } from './support.js';
@@ -10,7 +11,7 @@ describe('PrefixSync key-aware restarts (real etcd + simulator)', function () {
 
   useTestEnv(async (e) => {
     env = e;
-    await env.startManager();
+    await env.startManager({ secretTargets: true });
   });
 
   it('changing key b restarts only the envFrom Deployment; changing key a restarts both', async () => {
@@ -69,5 +70,47 @@ describe('PrefixSync key-aware restarts (real etcd + simulator)', function () {
       templateHashOf(await env.deployment(ns, 'whole')),
       (await env.prefixSync(ns, 'app'))?.status?.contentHash,
     );
+  });
+
+  it('a Secret target: a secretKeyRef reader of key a is restarted only when a changes', async () => {
+    const ns = await env.namespace();
+    const prefix = `/${ns}/`;
+    await env.put(`${prefix}a`, '1');
+    await env.put(`${prefix}b`, '1');
+    await env.createDeployment(ns, 'keyed', {
+      containers: [
+        {
+          name: 'app',
+          image: 'nginx',
+          env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 'creds', key: 'a' } } }],
+        },
+      ],
+    });
+    await env.createPrefixSync(ns, 'app', {
+      sourceRef: { name: 'main' },
+      prefix,
+      target: { name: 'creds', kind: 'Secret' },
+      debounce: '0s',
+      rollout: { mode: 'auto' },
+    });
+    await waitFor(
+      'first sync',
+      async () => (await env.condition(ns, 'app', 'RolledOut')) === 'True/InitialSync',
+    );
+    const rolledAt = async (rev: bigint): Promise<string[]> => {
+      const psync = await waitFor('rolled out', async () => {
+        const p = await env.prefixSync(ns, 'app');
+        const done = p?.status?.syncedRevision === rev.toString() && p.status.rollout?.phase === 'Complete';
+        return done ? p : undefined;
+      });
+      return (psync.status?.rolledOut ?? []).map((w) => w.name);
+    };
+    // The patches of a sync precede its status write: synced at b's revision, keyed was not touched.
+    const atB = (await env.put(`${prefix}b`, '2')).toString();
+    await waitFor('b synced', async () => (await env.prefixSync(ns, 'app'))?.status?.syncedRevision === atB);
+    assert.equal((await env.deployment(ns, 'keyed')).metadata?.generation, 1);
+    assert.deepEqual(await rolledAt(await env.put(`${prefix}a`, '2')), ['keyed']);
+    assert.equal((await env.deployment(ns, 'keyed')).metadata?.generation, 2);
+    assert.match(templateHashOf(await env.deployment(ns, 'keyed')) ?? '', /^keys-/);
   });
 });

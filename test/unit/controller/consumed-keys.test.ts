@@ -79,6 +79,44 @@ describe('key-aware restarts', () => {
     for (const [name, spec, expected] of cases) {
       it(name, () => assert.deepEqual(consumedKeys(spec, 'cfg'), expected));
     }
+
+    describe('of a Secret target', () => {
+      const secretKeyRef = (key: string): object => ({
+        env: [{ name: key.toUpperCase(), valueFrom: { secretKeyRef: { name: 'cfg', key } } }],
+      });
+      const secretCases: [string, V1PodSpec, ReturnType<typeof consumedKeys>][] = [
+        // A ConfigMap of the same name is another object.
+        ['a ConfigMap key of the same name only', { containers: [container(keyRef('a'))] }, undefined],
+        [
+          'envFrom secretRef',
+          { containers: [container({ envFrom: [{ secretRef: { name: 'cfg' } }] })] },
+          { whole: true },
+        ],
+        [
+          'a secret volume without items',
+          { containers: [container()], volumes: [{ name: 'v', secret: { secretName: 'cfg' } }] },
+          { whole: true },
+        ],
+        [
+          'secretKeyRef, secret volume items and projected secret items',
+          {
+            initContainers: [container(secretKeyRef('c'))],
+            containers: [container()],
+            volumes: [
+              { name: 'v', secret: { secretName: 'cfg', items: [{ key: 'a', path: 'a' }] } },
+              {
+                name: 'p',
+                projected: { sources: [{ secret: { name: 'cfg', items: [{ key: 'b', path: 'b' }] } }] },
+              },
+            ],
+          },
+          { whole: false, keys: new Set(['a', 'b', 'c']) },
+        ],
+      ];
+      for (const [name, spec, expected] of secretCases) {
+        it(name, () => assert.deepEqual(consumedKeys(spec, 'cfg', 'Secret'), expected));
+      }
+    });
   });
 
   describe('keysHash', () => {
@@ -166,6 +204,30 @@ describe('key-aware restarts', () => {
       assert.deepEqual(api.patched, []);
       assert.deepEqual(result.rolled, []);
       await roll(api, 'h2', { a: '2', b: '2' }, { a: '1', b: '2' });
+      assert.deepEqual(api.patched, ['keyed=keys']);
+    });
+
+    it('restarts a Secret key consumer (secretKeyRef) only when its key changed', async () => {
+      const keyed: V1PodSpec = {
+        containers: [
+          container({ env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 'cfg', key: 'a' } } }] }),
+        ],
+      };
+      const api = fakeApi(new Map([['keyed', deployment('keyed', keyed, 'h0')]]));
+      const rollSecret = (hash: string, data: Record<string, string>, before: Record<string, string>) =>
+        rollOut(api, {
+          namespace: 'team',
+          prefixSyncName: 'app',
+          rollout: spec.rollout,
+          configMapName: 'cfg',
+          hash,
+          content: content(data),
+          previous: content(before),
+          targetKind: 'Secret',
+        });
+      await rollSecret('h1', { a: '1', b: '2' }, { a: '1', b: '1' });
+      assert.deepEqual(api.patched, []);
+      await rollSecret('h2', { a: '2', b: '2' }, { a: '1', b: '2' });
       assert.deepEqual(api.patched, ['keyed=keys']);
     });
 
