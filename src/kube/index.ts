@@ -11,6 +11,7 @@ export type {
   TokenReviewResult,
 } from './access-reviews.js';
 export { makeApiClient } from './api-client.js';
+export { operatorUserAgent } from './client-identity.js';
 export { ObjectCache } from './cache.js';
 export type { ObjectStore, ReplaceDelta } from './cache.js';
 export { ConfigMapClient } from './config-maps.js';

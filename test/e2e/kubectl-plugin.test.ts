@@ -71,6 +71,12 @@ describe('kubectl etcdconfig', function () {
       ?.managedFields;
     const managers = (managedFields ?? []).map((m) => m.manager);
     assert.ok(managers.includes('kubectl-etcdconfig'), `managers: ${managers.join(', ')}`);
+    // The write's User-Agent is the operator's form with the plugin's name first.
+    const agents = [...env.sim.userAgents];
+    assert.ok(
+      agents.some((a) => /^kubectl-etcdconfig\/\S+ \([a-z0-9]+\/[a-z0-9_]+; node [0-9.]+\)$/.test(a)),
+      `User-Agents: ${agents.join(' | ')}`,
+    );
     const missing = await plugin('sync', 'nope', '-n', ns, '--kubeconfig', kubeconfig);
     assert.equal(missing.code, 1);
     const noContext = await plugin('sync', 'app', '-n', ns, '--kubeconfig', kubeconfig, '--context', 'nope');
