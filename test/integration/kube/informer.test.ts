@@ -70,6 +70,32 @@ describe('Informer (client-node over HTTP against the simulator)', function () {
     assert.equal(inf.store.listByNamespace(NS).length, 2);
   });
 
+  it('caches objects without the managedFields the server returns (listed and watched)', async () => {
+    await cms.create(cm('listed'));
+    const inf = newInformer();
+    const added: V1ConfigMap[] = [];
+    inf.addHandlers({ onAdd: (o) => added.push(o) });
+    inf.start();
+    await inf.waitForSync(AbortSignal.timeout(15_000));
+    const watched = await cms.create(cm('watched'));
+    assert.ok(watched.metadata?.managedFields?.length, 'the server returns managedFields');
+    await waitFor('the watched object cached', () => inf.store.get('watched', NS) ?? 'not cached');
+    for (const name of ['listed', 'watched']) {
+      const cached = inf.store.get(name, NS);
+      assert.equal(cached?.metadata?.managedFields, undefined, name);
+      assert.equal(cached?.metadata?.resourceVersion !== undefined, true, name);
+      assert.equal(cached?.data?.['k'], 'v', name);
+    }
+    assert.deepEqual(
+      added.map((o) => [o.metadata?.name, o.metadata?.managedFields]),
+      [
+        ['listed', undefined],
+        ['watched', undefined],
+      ],
+      'handlers see the cached objects',
+    );
+  });
+
   it('calls add, update and delete handlers as the objects change', async () => {
     const inf = newInformer();
     const seen: string[] = [];
