@@ -364,11 +364,18 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
   {
     apiGroup: '',
     resource: 'secrets',
-    verbs: ['get', 'list', 'create', 'update', 'delete'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
     scope: 'cluster',
     onlyWhen: 'secretTargets',
-    why: 'Secret targets (--secret-targets): write the Secret a PrefixSync with target.kind Secret names, in its namespace (create, replace with resourceVersion, delete and re-create an immutable one), list the Secrets labelled as written for that PrefixSync (label selector) to let go of former ones, delete them under deletionPolicy Delete. Never watched, never read across namespaces',
+    why: 'Secret targets (--secret-targets): write the Secret a PrefixSync with target.kind Secret names, in its namespace (create, replace with resourceVersion, delete and re-create an immutable one), watch the Secrets the operator manages (managed-by label selector) to repair drift at once, list the Secrets labelled as written for that PrefixSync to let go of former ones, delete them under deletionPolicy Delete',
     calls: [
+      `${INFORMERS}#registry.informer(INFORMER_KEYS.managedSecrets)`,
+      `${PSYNC_SETUP}#managedSecretInformer(informers)`,
+      WATCHED_INFORMER,
+      `${INFORMER}#this.source.list`,
+      INFORMER_WATCH,
+      'src/kube/core-sources.ts#this.api.listSecretForAllNamespaces',
+      'src/kube/core-sources.ts#this.api.listNamespacedSecret',
       `${SECRET_VIEW}#api.get`,
       'src/kube/secrets.ts#this.api.readNamespacedSecret',
       `${SECRET_VIEW}#api.list`,
@@ -471,8 +478,6 @@ export const OPERATOR_PERMISSIONS: readonly PermissionNeed[] = [
  * for tests and tools), with the reason; they need no permission.
  */
 export const UNREACHED_CALLS: Readonly<Record<string, string>> = {
-  'src/kube/core-sources.ts#this.api.listSecretForAllNamespaces':
-    'the Secret informer is always given the operator namespace (controller/shared/informers.ts), never all namespaces',
   'src/kube/events.ts#this.api.listEventForAllNamespaces':
     'EventClient.list: the operator never lists Events',
   'src/kube/events.ts#this.api.listNamespacedEvent': 'EventClient.list: the operator never lists Events',

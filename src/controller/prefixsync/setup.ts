@@ -27,6 +27,7 @@ import type { ControllerEnv } from '../shared/controller-env.js';
 import { onEveryChange } from '../shared/handlers.js';
 import {
   managedConfigMapInformer,
+  managedSecretInformer,
   namespaceInformer,
   prefixSyncInformer,
   sourceInformer,
@@ -108,6 +109,15 @@ export class PrefixSyncSetup implements ControllerSetup {
         if (request) queue.enqueue(request);
       }),
     );
+    // The same for Secret targets; their informer exists only when `watch` on Secrets is granted.
+    if (this.env.secretTargets) {
+      managedSecretInformer(informers, this.env).addHandlers(
+        onEveryChange((secret) => {
+          const request = requestForConfigMap(secret);
+          if (request) queue.enqueue(request);
+        }),
+      );
+    }
     // A template ConfigMap added, edited or deleted re-renders the PrefixSyncs that use it.
     caches.templateConfigMaps.addHandlers(
       onEveryChange(

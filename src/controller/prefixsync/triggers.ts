@@ -2,7 +2,7 @@
 // labels, the workloads its rollout may restart, and its prefix's content (debounced). Pure mapping
 // functions; the operator wires informers and mirrors to them.
 import { isDeepStrictEqual } from 'node:util';
-import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import {
   PREFIX_SYNC_LABEL,
   labelSelectorMatches,
@@ -30,8 +30,11 @@ export function prefixSyncChanged(old: PrefixSync, current: PrefixSync): boolean
   );
 }
 
-/** The PrefixSync that writes a ConfigMap, from its label (so an edited or deleted ConfigMap is repaired). */
-export function requestForConfigMap(cm: V1ConfigMap): Request | undefined {
+/**
+ * The PrefixSync that writes a ConfigMap (or a Secret target), from its label, so that an edited or
+ * deleted target is repaired.
+ */
+export function requestForConfigMap(cm: { readonly metadata?: V1ObjectMeta }): Request | undefined {
   const name = cm.metadata?.labels?.[PREFIX_SYNC_LABEL];
   const namespace = cm.metadata?.namespace;
   return name && namespace ? { namespace, name } : undefined;

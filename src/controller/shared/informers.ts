@@ -22,6 +22,8 @@ export const INFORMER_KEYS = {
   prefixSyncs: 'prefixsyncs.etcdconfig.dev',
   sources: 'clusteretcdsources.etcdconfig.dev',
   managedConfigMaps: 'configmaps',
+  // Not `secrets`: that key is the operator namespace's Secret informer, a different list-watch.
+  managedSecrets: 'secrets (managed targets)',
   namespaces: 'namespaces',
   operatorSecrets: 'secrets',
   deployments: 'deployments.apps',
@@ -101,6 +103,21 @@ export function managedConfigMapInformer(
 ): KindInformer<V1ConfigMap> {
   return registry.informer(INFORMER_KEYS.managedConfigMaps, () =>
     inWatchedNamespaces(env, new ConfigMapClient(env.kubeConfig), {
+      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+    }),
+  );
+}
+
+/**
+ * The Secrets the operator manages (Secret targets, by its managed-by label), in the watched namespaces.
+ * Ask for it only with Secret targets on (`--secret-targets`): only then is `watch` on Secrets granted.
+ */
+export function managedSecretInformer(
+  registry: InformerRegistry,
+  env: ControllerEnv,
+): KindInformer<V1Secret> {
+  return registry.informer(INFORMER_KEYS.managedSecrets, () =>
+    inWatchedNamespaces(env, new SecretSource(env.kubeConfig), {
       labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
     }),
   );

@@ -52,6 +52,8 @@ describe('PrefixSync target options (real etcd + simulator)', function () {
       secretTargets: true,
       shardSelector: 'shard!=plain',
       logger: new CapturingLogger(logs),
+      // Long: drift must be repaired by the watch of managed Secrets, not by a resync.
+      resyncPeriodMs: 30 * 60_000,
     });
     await env.startManager({ shardSelector: 'shard=plain' });
   });
@@ -163,6 +165,37 @@ describe('PrefixSync target options (real etcd + simulator)', function () {
         needles.filter((n) => text.includes(n)).map((n) => `${where}: ${n}`),
       );
       assert.deepEqual(leaks, []);
+    });
+
+    it('repairs a Secret edited by hand within seconds (it watches the Secrets it manages)', async () => {
+      const ns = await env.namespace();
+      const prefix = `/${ns}/`;
+      await env.put(`${prefix}password`, 'p1');
+      await env.createPrefixSync(ns, 'app', {
+        sourceRef: { name: 'main' },
+        prefix,
+        target: { name: 'creds', kind: 'Secret' },
+        debounce: '0s',
+      });
+      // Settled: synced, status written (its finalizer too), so no reconcile is still on its way.
+      await waitFor('first sync', async () =>
+        (await env.condition(ns, 'app', 'Synced'))?.startsWith('True/'),
+      );
+      const synced = await secret(ns, 'creds');
+      assert.equal(decoded(synced, 'password'), 'p1');
+      await env.core.replaceNamespacedSecret({
+        namespace: ns,
+        name: 'creds',
+        body: { ...synced, data: { password: Buffer.from('edited').toString('base64') } },
+      });
+      await waitFor(
+        'repaired',
+        async () => {
+          const value = decoded(await secret(ns, 'creds'), 'password');
+          return value === 'p1' || `password is ${value}`;
+        },
+        5_000,
+      );
     });
 
     it('never takes over a Secret of another type, even with adopt (its type cannot change)', async () => {
