@@ -1,9 +1,10 @@
 // What `render` and the kubectl plugin read from the cluster, through the user's kubeconfig: the
-// PrefixSync, its ClusterEtcdSource and the live ConfigMap. Absent objects are `undefined`, not errors.
-import { KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+// PrefixSync, its ClusterEtcdSource, the live target (ConfigMap or Secret) and a template ConfigMap.
+// Absent objects are `undefined`, not errors.
+import { KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
 import type { ClusterEtcdSource, PrefixSync } from '../api/index.js';
 import { clusterEtcdSourceResource, prefixSyncResource } from '../controller/index.js';
-import { ConfigMapClient, NotFoundError } from '../kube/index.js';
+import { ConfigMapClient, NotFoundError, SecretClient } from '../kube/index.js';
 
 /**
  * The kubeconfig at `path`, or as kubectl finds it ($KUBECONFIG, ~/.kube/config, in-cluster), on
@@ -49,5 +50,9 @@ export class ClusterReader {
 
   configMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
     return orUndefined(new ConfigMapClient(this.kubeConfig).get({ namespace, name }));
+  }
+
+  secret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    return orUndefined(new SecretClient(this.kubeConfig).get({ namespace, name }));
   }
 }

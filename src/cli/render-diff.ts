@@ -122,9 +122,15 @@ function hunks(ops: readonly Op[]): string[] {
 /**
  * The unified diff from `live` to `rendered`, one section per data or binaryData key that differs (keys
  * sorted; binaryData compared as its base64 text); `label` names the ConfigMap in the headers
- * (`live/<label>/data/<key>`, `rendered/…`, /dev/null for a key one side lacks). Empty when they agree.
+ * (`live/<label>/data/<key>`, `rendered/…`, /dev/null for a key one side lacks), `renderedLabel` the
+ * rendered one when its name differs (a new version of a versioned target). Empty when they agree.
  */
-export function diffConfigMapData(live: ConfigMapData, rendered: ConfigMapData, label: string): string {
+export function diffConfigMapData(
+  live: ConfigMapData,
+  rendered: ConfigMapData,
+  label: string,
+  renderedLabel = label,
+): string {
   const out: string[] = [];
   for (const field of ['data', 'binaryData'] as const) {
     const before = live[field] ?? {};
@@ -134,9 +140,8 @@ export function diffConfigMapData(live: ConfigMapData, rendered: ConfigMapData, 
       const a = before[key];
       const b = after[key];
       if (a === b) continue;
-      const path = `${label}/${field}/${key}`;
-      out.push(`--- ${a === undefined ? '/dev/null' : `live/${path}`}`);
-      out.push(`+++ ${b === undefined ? '/dev/null' : `rendered/${path}`}`);
+      out.push(`--- ${a === undefined ? '/dev/null' : `live/${label}/${field}/${key}`}`);
+      out.push(`+++ ${b === undefined ? '/dev/null' : `rendered/${renderedLabel}/${field}/${key}`}`);
       out.push(...hunks(editScript(linesOf(a), linesOf(b))));
     }
   }

@@ -26,6 +26,13 @@ export interface RenderOptions {
   context?: string;
   /** etcd connection; undefined endpoints: the ClusterEtcdSource's spec.endpoints read from the cluster. */
   connection: EtcdConnectionFlags;
+  /** `--show-secret-values`: print a Secret target's values (masked by default, as kubectl diff does). */
+  showSecretValues: boolean;
+  /**
+   * `--template-file KEY=PATH`: the keys of a `target.template.configMapRef` ConfigMap, read from files
+   * instead of the cluster (template key → file path); empty: read the ConfigMap from the cluster.
+   */
+  templateFiles: Record<string, string>;
 }
 
 /** What the command line asked for. */
@@ -46,6 +53,10 @@ Flags:
   -n, --namespace NS          its namespace (default: the manifest's, else the kubeconfig context's)
   -o, --output yaml|json      the ConfigMap's format (default yaml)
       --diff                  diff against the live ConfigMap (exit 0 same, 1 different, 2 error)
+      --show-secret-values    print a Secret target's values (default: masked as ***)
+      --template-file KEY=PATH
+                              template KEY of target.template.configMapRef from a file instead of
+                              the cluster's ConfigMap (repeatable)
       --kubeconfig FILE       kubeconfig (default $KUBECONFIG or ~/.kube/config)
       --context NAME          kubeconfig context (default its current context)
       --endpoints host:port,… etcd members (default: the ClusterEtcdSource's spec.endpoints)
@@ -70,6 +81,8 @@ export function parseRenderArgs(argv: readonly string[]): ParsedRenderArgs {
         namespace: { type: 'string', short: 'n' },
         output: { type: 'string', short: 'o' },
         diff: { type: 'boolean' },
+        'show-secret-values': { type: 'boolean' },
+        'template-file': { type: 'string', multiple: true },
         kubeconfig: { type: 'string' },
         context: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -104,6 +117,8 @@ export function parseRenderArgs(argv: readonly string[]): ParsedRenderArgs {
   }
   const connection = parseEtcdConnectionFlags(values);
   if (!connection.ok) return { kind: 'error', message: connection.message };
+  const templateFiles = parseTemplateFiles(values['template-file'] ?? []);
+  if (typeof templateFiles === 'string') return { kind: 'error', message: templateFiles };
 
   return {
     kind: 'run',
@@ -115,6 +130,22 @@ export function parseRenderArgs(argv: readonly string[]): ParsedRenderArgs {
       kubeconfig: values.kubeconfig,
       context: values.context,
       connection: connection.flags,
+      showSecretValues: values['show-secret-values'] ?? false,
+      templateFiles,
     },
   };
+}
+
+/** `--template-file KEY=PATH` values as key → path; a string is the error. */
+function parseTemplateFiles(specs: readonly string[]): Record<string, string> | string {
+  const files: Record<string, string> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const key = spec.slice(0, eq);
+    const path = spec.slice(eq + 1);
+    if (eq <= 0 || path === '') return `--template-file: '${spec}' is not KEY=PATH`;
+    if (key in files) return `--template-file: key '${key}' given twice`;
+    files[key] = path;
+  }
+  return files;
 }

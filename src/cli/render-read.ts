@@ -8,7 +8,7 @@ import {
   type EtcdClient,
   type MirrorSnapshot,
 } from '../etcd/index.js';
-import type { SourcesSnapshot } from '../controller/index.js';
+import { tooLarge, type SourcesSnapshot } from '../controller/index.js';
 
 /** A failure `render` reports with the condition reason and message the operator would set (exit 2). */
 export class RenderFailure extends Error {
@@ -97,11 +97,17 @@ export async function readSnapshot(
     );
   }
   if (read.kind === 'overBound') {
-    const { keyCount, valueBytes } = read.summary;
-    throw new RenderFailure(
-      PrefixSyncReason.TooLarge,
-      `content is more than ${CONFIGMAP_MAX_BYTES} bytes: at least ${valueBytes} bytes of values in the ${keyCount} keys under ${spec.prefix}; a ConfigMap holds at most ${CONFIGMAP_MAX_BYTES}`,
-    );
+    // The operator's own words (snapshots.ts), from what its one-off reads keep of such a prefix.
+    const { keyCount, measuredKeyCount, valueBytes, largest } = read.summary;
+    const failure = tooLarge(spec, {
+      revision: read.revision,
+      keyCount,
+      valueBytes,
+      unmeasuredKeyCount: keyCount - measuredKeyCount,
+      maxValueBytes: CONFIGMAP_MAX_BYTES,
+      largest,
+    });
+    throw new RenderFailure(failure.reason, failure.message, { cause: failure });
   }
   return { revision: read.revision, entries: read.content.entries() };
 }

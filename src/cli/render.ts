@@ -1,8 +1,9 @@
-// `etcd-config-operator render`: the ConfigMap a PrefixSync would write now, computed by the
-// operator's own code (resolvePrefixSyncSpec → renderContent → desiredConfigMap), for reviews and CI.
+// `etcd-config-operator render`: the target a PrefixSync would write now, computed by the operator's
+// own code (resolvePrefixSyncSpec → renderContent → desiredConfigMap, versionName, toSecret), for
+// reviews and CI.
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import {
   PrefixSyncReason,
@@ -12,10 +13,20 @@ import {
   type PrefixSync,
   type ResolvedPrefixSyncSpec,
 } from '../api/index.js';
-import { desiredConfigMap, renderContent } from '../controller/index.js';
+import {
+  TemplatePool,
+  desiredConfigMap,
+  fromSecret,
+  renderContent,
+  targetKindOf,
+  toSecret,
+  versionName,
+  type TemplateRendering,
+} from '../controller/index.js';
 import { EtcdClient, type EtcdClientOptions } from '../etcd/index.js';
 import { ClusterReader, contextNamespace, loadKubeConfig } from './render-cluster.js';
 import { diffConfigMapData } from './render-diff.js';
+import { maskedDataPair, maskedSecret } from './render-secret.js';
 import { parseRenderArgs, RENDER_USAGE, type RenderOptions } from './render-options.js';
 import { readSources, RenderFailure } from './render-read.js';
 import type { EtcdConnectionFlags } from './watch-options.js';
@@ -54,13 +65,16 @@ export async function renderMain(
     io.stderr.write(`${command}: ${parsed.message} (see --help)\n`);
     return EXIT_ERROR;
   }
+  const { options } = parsed;
   try {
-    const rendered = await render(parsed.options);
-    if (!parsed.options.isDiff) {
-      io.stdout.write(format(rendered.configMap, parsed.options.output));
+    const rendered = await render(options);
+    if (!options.isDiff) {
+      const { object } = rendered;
+      const shown = object.kind === 'Secret' && !options.showSecretValues ? maskedSecret(object) : object;
+      io.stdout.write(format(shown, options.output));
       return EXIT_SAME;
     }
-    const diff = diffConfigMapData(rendered.live ?? {}, rendered.configMap, rendered.label);
+    const diff = diffOf(rendered, options.showSecretValues);
     io.stdout.write(diff);
     return diff === '' ? EXIT_SAME : EXIT_DIFFERENT;
   } catch (err) {
@@ -75,16 +89,37 @@ export async function renderMain(
   }
 }
 
-function format(cm: V1ConfigMap, output: RenderOptions['output']): string {
-  return output === 'json' ? `${JSON.stringify(cm, null, 2)}\n` : stringify(cm);
+function format(object: V1ConfigMap | V1Secret, output: RenderOptions['output']): string {
+  return output === 'json' ? `${JSON.stringify(object, null, 2)}\n` : stringify(object);
 }
 
-/** The rendered ConfigMap, and with --diff the live one (undefined when absent). */
+/**
+ * The target as the operator would write it: `view` is its ConfigMap form (a Secret target's view, see
+ * secret-view.ts), `object` what is written (the view itself, or its Secret). With --diff, the live
+ * target's view (undefined when absent) and, for a Secret, the live Secret.
+ */
 interface Rendered {
-  configMap: V1ConfigMap;
+  view: V1ConfigMap;
+  object: V1ConfigMap | V1Secret;
   live?: V1ConfigMap;
-  /** `<namespace>/<name>` of the target. */
+  liveSecret?: V1Secret;
+  /** `<namespace>/<name>` of the live target compared with (see {@link liveName}). */
+  liveLabel: string;
+  /** `<namespace>/<name>` of the rendered target. */
   label: string;
+}
+
+/** The unified diff of `--diff`; a Secret's values masked unless `showSecretValues`. */
+function diffOf(rendered: Rendered, showSecretValues: boolean): string {
+  const { object, liveSecret } = rendered;
+  if (object.kind === 'Secret' && !showSecretValues) {
+    const [before, after] = maskedDataPair(
+      liveSecret ? (toSecret(fromSecret(liveSecret)).data ?? {}) : {},
+      (object as V1Secret).data ?? {},
+    );
+    return diffConfigMapData(before, after, rendered.liveLabel, rendered.label);
+  }
+  return diffConfigMapData(rendered.live ?? {}, rendered.view, rendered.liveLabel, rendered.label);
 }
 
 async function render(options: RenderOptions): Promise<Rendered> {
@@ -99,17 +134,89 @@ async function render(options: RenderOptions): Promise<Rendered> {
     options.connection,
     (client, signal) => readSources(client, spec, signal),
   );
+  const namespace = psync.metadata.namespace ?? '';
   let content;
+  // A template renders on a worker pool of render's own, closed here so that the process exits.
+  const pool = spec.target.format === 'template' ? new TemplatePool({ workers: 1 }) : undefined;
   try {
-    content = await renderContent(spec, snapshot);
+    content = await renderContent(
+      spec,
+      snapshot,
+      pool && templateRendering(pool, namespace, options, cluster),
+    );
   } catch (err) {
     throw asRenderFailure(err);
+  } finally {
+    await pool?.close();
   }
-  const namespace = psync.metadata.namespace ?? '';
-  const configMap = desiredConfigMap(psync, spec.target.name, content, snapshot.revision);
-  const label = `${namespace}/${spec.target.name}`;
-  if (!options.isDiff) return { configMap, label };
-  return { configMap, label, live: await cluster().configMap(namespace, spec.target.name) };
+  // Named and built as the reconciler writes it (reconciler.ts: publish, target-configmaps.ts: write).
+  const base = spec.target.name;
+  const versioned = spec.target.versioned;
+  const name = versioned ? versionName(base, content.contentHash) : base;
+  const view = desiredConfigMap(psync, name, content, snapshot.revision, versioned ? base : undefined);
+  const isSecret = targetKindOf(psync) === 'Secret';
+  const object = isSecret ? toSecret(view) : view;
+  const label = `${namespace}/${name}`;
+  if (!options.isDiff) return { view, object, label, liveLabel: label };
+  const live = liveName(psync, name);
+  const liveLabel = `${namespace}/${live}`;
+  if (!isSecret) {
+    return { view, object, label, liveLabel, live: await cluster().configMap(namespace, live) };
+  }
+  const liveSecret = await cluster().secret(namespace, live);
+  return {
+    view,
+    object,
+    label,
+    liveLabel,
+    ...(liveSecret ? { liveSecret, live: fromSecret(liveSecret) } : {}),
+  };
+}
+
+/**
+ * The live target `--diff` compares with: for a versioned target, the version the workloads run (that
+ * of status.contentHash, as the reconciler's guards see it) when the PrefixSync has synced, else the
+ * rendered version's name; otherwise the target itself.
+ */
+function liveName(psync: PrefixSync, rendered: string): string {
+  const target = psync.spec?.target;
+  const hash = psync.status?.contentHash;
+  return target?.versioned === true && hash !== undefined && hash !== ''
+    ? versionName(target.name, hash)
+    : rendered;
+}
+
+/**
+ * Where `format: template` renders, and where a `target.template.configMapRef` comes from: the
+ * `--template-file` files when given, else the ConfigMap in the PrefixSync's namespace of the cluster.
+ */
+function templateRendering(
+  pool: TemplatePool,
+  namespace: string,
+  options: RenderOptions,
+  cluster: () => ClusterReader,
+): TemplateRendering {
+  const files = Object.entries(options.templateFiles);
+  return {
+    pool,
+    configMapData: async (name) => {
+      if (files.length > 0) {
+        const data: Record<string, string> = {};
+        for (const [key, path] of files) data[key] = await readText('--template-file', path);
+        return data;
+      }
+      try {
+        const cm = await cluster().configMap(namespace, name);
+        return cm && (cm.data ?? {});
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new Error(
+          `target.template.configMapRef ${name}: cannot read ConfigMap ${namespace}/${name} from the cluster (${why}): give a kubeconfig that can read it, or its keys as --template-file KEY=PATH (repeatable)`,
+          { cause: err },
+        );
+      }
+    },
+  };
 }
 
 /** renderContent's failures carry the condition reason; anything else is a plain error. */
@@ -221,6 +328,10 @@ export async function etcdOptions(
     connectTimeoutMs: connection.dialTimeoutMs,
     requestTimeoutMs: connection.dialTimeoutMs,
   };
+}
+
+async function readText(flag: string, file: string): Promise<string> {
+  return (await readPem(flag, file))?.toString('utf8') ?? '';
 }
 
 async function readPem(flag: string, file: string | undefined): Promise<Buffer | undefined> {

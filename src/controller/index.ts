@@ -3,6 +3,11 @@
 export { PrefixSyncReconciler, DEFAULT_RESYNC_PERIOD_MS } from './prefixsync/reconciler.js';
 export { reasonOf, renderContent } from './prefixsync/content.js';
 export type { SourcesSnapshot } from './prefixsync/content.js';
+export { tooLarge } from './prefixsync/snapshots.js';
+export { versionName } from './prefixsync/versions.js';
+export { fromSecret, toSecret } from './prefixsync/secret-view.js';
+export { TemplatePool } from './prefixsync/template-pool.js';
+export type { TemplateRendering } from './prefixsync/template-content.js';
 export { PendingChanges } from './prefixsync/pending-changes.js';
 export type { PendingChangesOptions } from './prefixsync/pending-changes.js';
 export type { PrefixSyncReconcilerOptions } from './prefixsync/reconciler.js';
@@ -15,6 +20,7 @@ export {
   ownerReferenceTo,
   ownershipOf,
   planConfigMapWrite,
+  targetKindOf,
   withoutOwner,
 } from './prefixsync/desired-configmap.js';
 export type { ConfigMapPlan, Ownership } from './prefixsync/desired-configmap.js';
