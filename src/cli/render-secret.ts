@@ -15,7 +15,8 @@ export function maskedSecret(secret: V1Secret): V1Secret {
 
 /**
  * Two Secrets' `data` (base64) for a diff that says only which keys differ: a value equal on both sides
- * reads `***` on both, a changed one `*** (before)` and `*** (after)`, a key one side lacks stays absent.
+ * reads `***` on both; otherwise the live side reads `*** (before)` and the rendered `*** (after)`, and a
+ * key one side lacks stays absent there (added or removed).
  */
 export function maskedDataPair(
   live: Record<string, string>,
