@@ -11,6 +11,8 @@ export interface ObjectStore<T extends KubernetesObject> {
   list(): T[];
   /** The objects of one namespace. */
   listByNamespace(namespace: string): T[];
+  /** The objects of one namespace with an ownerReference to `ownerUid` (an index: no scan). */
+  listByOwner(namespace: string, ownerUid: string): T[];
   /** Every key. */
   keys(): string[];
   /** Number of objects. */
@@ -35,6 +37,11 @@ export class ObjectCache<T extends KubernetesObject> implements ObjectStore<T> {
   private readonly byKey = new Map<string, T>();
   /** namespace ('' for cluster-scoped) → keys; always consistent with `byKey`. */
   private readonly byNamespace = new Map<string, Set<string>>();
+  /**
+   * owner uid → keys of the objects it owns; always consistent with `byKey`. Reconcilers look for
+   * what one object owns on every pass: a scan of the namespace made that O(objects) each time.
+   */
+  private readonly byOwner = new Map<string, Set<string>>();
 
   get size(): number {
     return this.byKey.size;
@@ -58,6 +65,15 @@ export class ObjectCache<T extends KubernetesObject> implements ObjectStore<T> {
     return [...keys].map((k) => this.byKey.get(k)).filter((o): o is T => o !== undefined);
   }
 
+  listByOwner(namespace: string, ownerUid: string): T[] {
+    const out: T[] = [];
+    for (const key of this.byOwner.get(ownerUid) ?? []) {
+      const obj = this.byKey.get(key);
+      if (obj && (obj.metadata?.namespace ?? '') === namespace) out.push(obj);
+    }
+    return out;
+  }
+
   keys(): string[] {
     return [...this.byKey.keys()];
   }
@@ -70,7 +86,9 @@ export class ObjectCache<T extends KubernetesObject> implements ObjectStore<T> {
     const key = objectKey(obj);
     const old = this.byKey.get(key);
     if (old && sameVersion(old, obj)) return { kind: 'unchanged' };
+    if (old) this.unindexOwners(key, old);
     this.byKey.set(key, obj);
+    this.indexOwners(key, obj);
     const ns = obj.metadata?.namespace ?? '';
     let keys = this.byNamespace.get(ns);
     if (!keys) {
@@ -87,11 +105,31 @@ export class ObjectCache<T extends KubernetesObject> implements ObjectStore<T> {
     const old = this.byKey.get(key);
     if (!old) return undefined;
     this.byKey.delete(key);
+    this.unindexOwners(key, old);
     const ns = old.metadata?.namespace ?? '';
     const keys = this.byNamespace.get(ns);
     keys?.delete(key);
     if (keys && keys.size === 0) this.byNamespace.delete(ns);
     return old;
+  }
+
+  private indexOwners(key: string, obj: T): void {
+    for (const ref of obj.metadata?.ownerReferences ?? []) {
+      let keys = this.byOwner.get(ref.uid);
+      if (!keys) {
+        keys = new Set();
+        this.byOwner.set(ref.uid, keys);
+      }
+      keys.add(key);
+    }
+  }
+
+  private unindexOwners(key: string, obj: T): void {
+    for (const ref of obj.metadata?.ownerReferences ?? []) {
+      const keys = this.byOwner.get(ref.uid);
+      keys?.delete(key);
+      if (keys && keys.size === 0) this.byOwner.delete(ref.uid);
+    }
   }
 
   /** Makes the cache hold exactly `items` and says what changed. */

@@ -51,6 +51,10 @@ class MultiNamespaceStore<T extends KubernetesObject> implements ObjectStore<T> 
     return this.byNamespace.get(namespace)?.listByNamespace(namespace) ?? [];
   }
 
+  listByOwner(namespace: string, ownerUid: string): T[] {
+    return this.byNamespace.get(namespace)?.listByOwner(namespace, ownerUid) ?? [];
+  }
+
   keys(): string[] {
     return [...this.byNamespace.values()].flatMap((s) => s.keys());
   }

@@ -67,8 +67,11 @@ export interface PrefixSyncReconcilerOptions {
   sources: (name: string) => ClusterEtcdSource | undefined;
   /** A namespace's labels (an informer cache), undefined if the namespace is unknown. */
   namespaceLabels: (name: string) => Record<string, string> | undefined;
-  /** The ConfigMaps of a namespace that carry the operator's managed-by label (an informer cache). */
-  managedConfigMaps: (namespace: string) => V1ConfigMap[];
+  /**
+   * The ConfigMaps of a namespace that carry the operator's managed-by label (an informer cache);
+   * given an owner uid, at least those of them it owns.
+   */
+  managedConfigMaps: (namespace: string, ownerUid?: string) => V1ConfigMap[];
   connections: SourceConnections;
   events: EventSink;
   metrics?: PrefixSyncMetrics;

@@ -185,7 +185,10 @@ export class PrefixSyncSetup implements ControllerSetup {
       ...(env.maxConcurrentRollouts ? { maxConcurrentRollouts: env.maxConcurrentRollouts } : {}),
       sources: (name) => asClusterEtcdSource(caches.sources.store.get(name)),
       namespaceLabels: (name) => caches.namespaces.store.get(name)?.metadata?.labels,
-      managedConfigMaps: (namespace) => caches.configMaps.store.listByNamespace(namespace),
+      managedConfigMaps: (namespace, ownerUid) =>
+        ownerUid === undefined
+          ? caches.configMaps.store.listByNamespace(namespace)
+          : caches.configMaps.store.listByOwner(namespace, ownerUid),
       connections,
       pending,
       events: env.events,

@@ -46,8 +46,11 @@ export class TargetConfigMaps {
 
   constructor(
     private readonly api: ConfigMapApi,
-    /** The ConfigMaps of a namespace that carry the operator's managed-by label (an informer cache). */
-    private readonly managed: (namespace: string) => V1ConfigMap[],
+    /**
+     * The ConfigMaps of a namespace that carry the operator's managed-by label (an informer cache);
+     * given an owner uid, at least those of them it owns (an index, not a scan of the namespace).
+     */
+    private readonly managed: (namespace: string, ownerUid?: string) => V1ConfigMap[],
     private readonly options: TargetOptions = {},
   ) {}
 
@@ -236,7 +239,7 @@ export class TargetConfigMaps {
       kind === 'ConfigMap' && (versioned ? isBaseOrVersion(name, target) : name === target);
     const owned = (cm: V1ConfigMap): boolean =>
       cm.metadata?.ownerReferences?.some((r) => r.uid === uid) ?? false;
-    const former = this.managed(psync.metadata.namespace ?? '')
+    const former = this.managed(psync.metadata.namespace ?? '', uid)
       .filter((cm) => !current(cm.metadata?.name) && owned(cm))
       .map((cm) => cm.metadata?.name ?? '');
     for (const name of former) await this.release(psync, name, ctx, 'ConfigMap');
@@ -262,7 +265,7 @@ export class TargetConfigMaps {
     ctx: ReconcileContext,
   ): Promise<string[]> {
     const uid = psync.metadata.uid;
-    const versions = this.managed(psync.metadata.namespace ?? '')
+    const versions = this.managed(psync.metadata.namespace ?? '', uid)
       .filter(
         (cm) =>
           cm.metadata?.labels?.[VERSION_OF_LABEL] === base &&

@@ -30,4 +30,36 @@ describe('ObjectCache', () => {
     assert.deepEqual(cache.listByNamespace('b'), []);
     assert.equal(cache.size, 3);
   });
+
+  it('indexes by owner uid through updates, owner changes, removals and relists', () => {
+    const owned = (ns: string, name: string, rv: string, ...uids: string[]) => ({
+      metadata: {
+        namespace: ns,
+        name,
+        resourceVersion: rv,
+        ownerReferences: uids.map((uid) => ({ apiVersion: 'v1', kind: 'X', name: uid, uid })),
+      },
+    });
+    const cache = new ObjectCache();
+    const names = (ns: string, uid: string): string[] =>
+      cache
+        .listByOwner(ns, uid)
+        .map((o) => o.metadata?.name ?? '')
+        .sort();
+    cache.upsert(owned('a', 'x', '1', 'u1'));
+    cache.upsert(owned('a', 'y', '2', 'u1', 'u2'));
+    cache.upsert(owned('b', 'z', '3', 'u1'));
+    cache.upsert(cm('a', 'plain', '4'));
+    assert.deepEqual(names('a', 'u1'), ['x', 'y']);
+    assert.deepEqual(names('b', 'u1'), ['z'], 'only the namespace asked for');
+    assert.deepEqual(names('a', 'u2'), ['y']);
+    cache.upsert(owned('a', 'y', '5', 'u2'));
+    assert.deepEqual(names('a', 'u1'), ['x'], 'an update that drops an owner leaves its index');
+    cache.remove(owned('a', 'x', '1', 'u1'));
+    assert.deepEqual(names('a', 'u1'), []);
+    cache.replace([owned('a', 'y', '6', 'u3')]);
+    assert.deepEqual(names('a', 'u2'), []);
+    assert.deepEqual(names('a', 'u3'), ['y']);
+    assert.deepEqual(names('b', 'u1'), [], 'a relist removes what it no longer lists');
+  });
 });
