@@ -380,6 +380,20 @@ export class OperatorMetrics {
     this.failureReasons.delete(`${namespace}/${name}`);
   }
 
+  /**
+   * Forgets every series that only the leader keeps current: the per-PrefixSync ones (conditions,
+   * revision lag, sync failures) and each source's readiness. Called when leadership ends, so that a
+   * standby exports nothing it is no longer responsible for; the next leader sets them afresh.
+   */
+  clearLeaderSeries(): void {
+    this.revisionLag.reset();
+    this.conditions.reset();
+    this.conditionSeries.clear();
+    this.syncFailures.reset();
+    this.failureReasons.clear();
+    this.sourceUp.reset();
+  }
+
   /** An etcd change took `ms` to reach the ConfigMap. */
   observeSyncLatencyMs(ms: number): void {
     this.syncLatency.observe(ms / 1000);

@@ -353,6 +353,8 @@ export class Manager {
     this.metrics.setLeader(this.leaseName, false);
     await Promise.all([...controllers.values()].map((c) => c.stop()));
     await scope.close();
+    // Only now: no reconcile or source probe of this session can set them again.
+    this.metrics.clearLeaderSeries();
     this.logger.info('controllers stopped');
   }
 

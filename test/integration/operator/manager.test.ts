@@ -71,14 +71,20 @@ describe('Manager (real etcd + simulator)', function () {
       );
       assert.equal((await env.configMap(ns, 'cfg'))?.data?.['a'], '2');
     });
-    it('stops acting at once when it cannot renew the lease, and resumes when it can', async () => {
+    it('stops acting at once when it cannot renew the lease (dropping its per-PrefixSync series), and resumes when it can', async () => {
       await env.closeManagers();
       const m = await env.startManager({
         leaderElection: true,
         identity: 'solo',
         leaseName: 'solo-lease',
+        metricsAddr: '127.0.0.1:0',
         ...FAST_LEASE,
       });
+      /** The leader-only series on /metrics: per PrefixSync, and each source's readiness. */
+      const leaderSeries = async (): Promise<string[]> =>
+        (await get(m.boundPorts.metrics, '/metrics')).body
+          .split('\n')
+          .filter((line) => /^etcdconfig_(prefixsync_\w+|source_ready)\{/.test(line));
       await waitFor('leads', () => m.isActing);
       const ns = await env.namespace();
       await env.put(`/${ns}/a`, '1');
@@ -89,11 +95,18 @@ describe('Manager (real etcd + simulator)', function () {
         debounce: '0s',
       });
       await waitFor('synced', async () => (await env.configMap(ns, 'cfg'))?.data?.['a'] === '1');
+      const namesApp = (line: string): boolean => line.includes(`namespace="${ns}",name="app"`);
+      await waitFor('series of the PrefixSync', async () => (await leaderSeries()).some(namesApp));
 
       env.sim.faults.failNext({ resource: 'leases', count: 1_000_000, status: 500 });
       const failingSince = Date.now();
       await waitFor('stops acting', () => !m.isActing, 10_000);
       assert.ok(Date.now() - failingSince < FAST_LEASE.renewDeadlineMs + 2_000);
+      // Dropped once the session has closed (shortly after it stops acting).
+      await waitFor('no leader-only series', async () => {
+        const left = await leaderSeries();
+        return left.length === 0 || left.join('; ');
+      });
       await env.put(`/${ns}/a`, '2');
       // A write that the operator would mirror at once while acting: give it a moment to prove it does not.
       await env.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'marker' } } });
@@ -103,6 +116,7 @@ describe('Manager (real etcd + simulator)', function () {
       env.sim.faults.clear();
       await waitFor('leads again', () => m.isActing, 10_000);
       await waitFor('catches up', async () => (await env.configMap(ns, 'cfg'))?.data?.['a'] === '2');
+      await waitFor('series set afresh', async () => (await leaderSeries()).some(namesApp));
     });
   });
 
