@@ -16,7 +16,7 @@ function hintFor(problem: Problem): string | undefined {
     case 'TreeConflict':
       return 'a key cannot hold a value and have keys below it in format yaml or json: rename one in etcd, or use format files';
     case 'InvalidEnvName':
-      return 'environment variable names allow only ASCII letters, digits and "_" and do not start with a digit: keep spec.keys.separator "_" (the default for env), or rename the key in etcd';
+      return 'environment variable names allow only ASCII letters, digits and "_" and do not start with a digit: use spec.keys.separator "_" (the default for env: leave it unset) so that nested keys join with "_", or rename the key in etcd';
     case 'InvalidValue':
       return problem.reason === 'not-json' || problem.reason === 'json-too-deep'
         ? 'with target.values JSON every value must be one JSON document (a string in quotes: "text"): fix that value in etcd, or use values Auto or String'

@@ -60,17 +60,18 @@ describe('PrefixSync scenarios (real etcd + simulator)', function () {
     });
   }
 
-  it('format env: a name that is no env name says how to fix it; separator _ heals it', async () => {
+  it('format env with separator ".": a name that is no env name says how to fix it; separator _ heals it', async () => {
     const { ns, prefix } = await fresh();
     await env.put(`${prefix}db/host`, 'h');
     await env.createPrefixSync(ns, 'p', {
       sourceRef: { name: 'main' },
       prefix,
       target: { name: 'cfg', format: 'env', key: 'app.env' },
+      keys: { separator: '.' },
       debounce: '0s',
     });
     await waitFor('RenderFailed', async () => (await ready(ns)) === 'False/RenderFailed');
-    assert.match(await readyMessage(ns), /db\.host.*set spec\.keys\.separator to "_"/);
+    assert.match(await readyMessage(ns), /db\.host.*use spec\.keys\.separator "_"/);
     await env.patchPrefixSync(ns, 'p', { spec: { keys: { separator: '_' } } });
     await waitFor('healed', async () => (await data(ns))['app.env'] === "db_host='h'\n");
     await waitFor('Ready', async () => (await ready(ns)) === 'True/Synced');

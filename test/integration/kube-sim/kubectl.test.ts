@@ -219,7 +219,10 @@ data: {a: "1"}
     const out = await ok('explain', 'prefixsync.spec');
     assert.match(out, /KIND:\s+PrefixSync/);
     assert.match(out, /The desired mirroring of an etcd prefix into a ConfigMap/);
-    assert.match(out, /prefix\s+<string> -required-/);
+    // prefix is optional since spec.sources (exactly one of them, a CEL rule); sourceRef stays required.
+    assert.match(out, /sourceRef\s+<Object> -required-/);
+    assert.match(out, /\n  prefix\s+<string>\n/);
+    assert.match(out, /\n  sources\s+<\[\]Object>\n/);
   });
 
   it('creates, server-side applies, and reports AlreadyExists like a real server', async () => {
