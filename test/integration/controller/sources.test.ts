@@ -1,7 +1,8 @@
 // spec.sources on real etcd and the simulator: several prefixes overlaid into one ConfigMap (a later
 // source wins), filtered and renamed; the sources of one cluster read at one revision (a transaction
 // over two prefixes is never published half applied); every source checked against its access rules;
-// a removed source's watch ended; sources on two etcd clusters reported one by one in status.sources.
+// a removed source's watch ended; a pin and a force-sync read every source at one revision; sources on
+// two etcd clusters reported one by one in status.sources.
 import { strict as assert } from 'node:assert';
 import { Watch, type V1ConfigMap } from '@kubernetes/client-node';
 import type { PrefixSyncSource } from '../../../src/api/index.js';
@@ -172,6 +173,47 @@ describe('PrefixSync spec.sources (real etcd + simulator)', function () {
     );
     await env.put(`/${ns}/a/x`, '3');
     await waitFor('a followed', async () => (await data(ns))?.['x'] === '3');
+  });
+
+  it('pinned, serves both sources as they were at that revision; a force-sync re-reads both at one revision', async () => {
+    const ns = await env.namespace();
+    await env.put(`/${ns}/a/x`, '1');
+    await env.put(`/${ns}/b/y`, '1');
+    const pin = await env.put(`/${ns}/a/x`, '2');
+    await env.put(`/${ns}/b/y`, '2');
+    await env.createPrefixSync(ns, 'app', {
+      sourceRef: { name: 'main' },
+      sources: [{ prefix: `/${ns}/a/` }, { prefix: `/${ns}/b/` }],
+      target: { name: 'cfg' },
+      debounce: '0s',
+      pinRevision: Number(pin),
+    });
+    // At the pin, a had its second value and b still its first: each read at that revision.
+    await waitFor(
+      'pinned',
+      async () =>
+        (await env.prefixSync(ns, 'app'))?.status?.pinnedRevision === pin.toString() ||
+        JSON.stringify((await env.prefixSync(ns, 'app'))?.status),
+    );
+    assert.deepEqual(await data(ns), { x: '2', y: '1' });
+    assert.equal(await env.condition(ns, 'app'), 'True/Synced');
+
+    await env.patchPrefixSync(ns, 'app', { spec: { pinRevision: null } });
+    await waitFor(
+      'following etcd',
+      async () => (await data(ns))?.['y'] === '2' || JSON.stringify(await data(ns)),
+    );
+    assert.equal((await env.prefixSync(ns, 'app'))?.status?.pinnedRevision, undefined);
+
+    // A write elsewhere first: only a fresh read of etcd, not the prefixes' idle mirrors, reports a
+    // revision at or after it — for both sources at once, as one revision.
+    const other = await env.put(`/unrelated-${ns}/x`, 'y');
+    await env.patchPrefixSync(ns, 'app', { metadata: { annotations: { 'etcdconfig.dev/force-sync': '1' } } });
+    await waitFor(
+      'forced sync',
+      async () => BigInt((await env.prefixSync(ns, 'app'))?.status?.syncedRevision ?? '0') >= other,
+    );
+    assert.deepEqual(await data(ns), { x: '2', y: '2' });
   });
 
   describe('on two etcd clusters', () => {
