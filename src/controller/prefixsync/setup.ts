@@ -37,7 +37,11 @@ import { ReadThroughCache, readThroughConfigMaps, readThroughResourceApi } from 
 import { asClusterEtcdSource, asPrefixSync, prefixSyncResource } from '../shared/resources.js';
 import { PendingChanges } from './pending-changes.js';
 import { PrefixSyncReconciler } from './reconciler.js';
-import { requestsForTemplateConfigMap, templateConfigMapInformer } from './template-configmaps.js';
+import {
+  requestsForTemplateConfigMap,
+  templateConfigMapInformer,
+  TemplateRefs,
+} from './template-configmaps.js';
 import { TemplatePool } from './template-pool.js';
 import { secretTargetApi } from './secret-view.js';
 import {
@@ -119,9 +123,13 @@ export class PrefixSyncSetup implements ControllerSetup {
       );
     }
     // A template ConfigMap added, edited or deleted re-renders the PrefixSyncs that use it.
+    const templateRefs = new TemplateRefs();
+    caches.prefixSyncs.addHandlers(templateRefs.handlers());
     caches.templateConfigMaps.addHandlers(
       onEveryChange(
-        (cm) => enqueueAll(requestsForTemplateConfigMap(cm, this.prefixSyncs())),
+        (cm) => {
+          if (templateRefs.uses(cm)) enqueueAll(requestsForTemplateConfigMap(cm, this.prefixSyncs()));
+        },
         (old, cur) => !isDeepStrictEqual(old.data ?? {}, cur.data ?? {}),
       ),
     );

@@ -1,12 +1,13 @@
 // The ConfigMaps that hold templates (`target.template.configMapRef`): read from an informer's cache,
 // and a change to one re-renders the PrefixSyncs that use it (otherwise a PrefixSync waiting after
 // TemplateFailed would wait for etcd or its spec only).
-import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import type { PrefixSync } from '../../api/index.js';
-import { ConfigMapClient, type KindInformer } from '../../kube/index.js';
+import { ConfigMapClient, type InformerHandlers, type KindInformer } from '../../kube/index.js';
 import type { InformerRegistry, Request } from '../../runtime/index.js';
 import type { ControllerEnv } from '../shared/controller-env.js';
 import { inWatchedNamespaces } from '../shared/informers.js';
+import { asPrefixSync } from '../shared/resources.js';
 import { requestOf } from './triggers.js';
 
 /** Registry key of the informer of every ConfigMap (template ConfigMaps carry no label of ours). */
@@ -40,4 +41,42 @@ export function requestsForTemplateConfigMap(cm: V1ConfigMap, psyncs: readonly P
   return psyncs
     .filter((p) => p.metadata.namespace === namespace && templateConfigMapOf(p) === name)
     .map(requestOf);
+}
+
+/**
+ * Which template ConfigMaps (`namespace/name`) the cached PrefixSyncs use, kept by the PrefixSync
+ * informer's handlers. The template informer sees every ConfigMap of the watched namespaces — the
+ * operator's own targets too — and a scan of every PrefixSync on each of those events made a start with
+ * N PrefixSyncs O(N²); only a ConfigMap that some PrefixSync uses needs the scan.
+ */
+export class TemplateRefs {
+  /** `namespace/name` → how many cached PrefixSyncs use it. */
+  private readonly counts = new Map<string, number>();
+
+  /** Whether some cached PrefixSync takes its templates from `cm`. */
+  uses(cm: V1ConfigMap): boolean {
+    return this.counts.has(`${cm.metadata?.namespace ?? ''}/${cm.metadata?.name ?? ''}`);
+  }
+
+  /** Handlers for the PrefixSync informer that keep the counts equal to its cache. */
+  handlers(): InformerHandlers<KubernetesObject> {
+    return {
+      onAdd: (p) => this.change(p, 1),
+      onUpdate: (old, cur) => {
+        this.change(old, -1);
+        this.change(cur, 1);
+      },
+      onDelete: (p) => this.change(p, -1),
+    };
+  }
+
+  private change(obj: KubernetesObject, by: 1 | -1): void {
+    const p = asPrefixSync(obj) as PrefixSync;
+    const name = templateConfigMapOf(p);
+    if (name === undefined) return;
+    const key = `${p.metadata.namespace ?? ''}/${name}`;
+    const count = (this.counts.get(key) ?? 0) + by;
+    if (count > 0) this.counts.set(key, count);
+    else this.counts.delete(key);
+  }
 }
