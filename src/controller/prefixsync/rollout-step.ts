@@ -31,6 +31,8 @@ import type { RolloutOutcome } from './status.js';
 
 /** How often a rollout in progress is looked at when no workload event comes (a safety net). */
 export const FOLLOW_POLL_MS = 10_000;
+/** A requeue right away (0 would mean none). */
+const FOLLOW_AT_ONCE_MS = 1;
 
 /** What the rollout step needs. */
 export interface RolloutStepDeps {
@@ -238,7 +240,10 @@ export async function startRollout(
     rolled,
     patched: result.patched,
     message: `${stageText}rolling ${names} to content hash ${hash}`,
-    requeueAfterMs: Math.min(FOLLOW_POLL_MS, spec.progressDeadlineMs),
+    // Nothing patched (key-aware: no workload reads a changed key): no workload event will come, and
+    // their state is known now, so look again at once rather than at the next poll.
+    requeueAfterMs:
+      result.patched.length === 0 ? FOLLOW_AT_ONCE_MS : Math.min(FOLLOW_POLL_MS, spec.progressDeadlineMs),
   };
 }
 

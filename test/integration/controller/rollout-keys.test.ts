@@ -105,10 +105,12 @@ describe('PrefixSync key-aware restarts (real etcd + simulator)', function () {
       });
       return (psync.status?.rolledOut ?? []).map((w) => w.name);
     };
-    // The patches of a sync precede its status write: synced at b's revision, keyed was not touched.
-    const atB = (await env.put(`${prefix}b`, '2')).toString();
-    await waitFor('b synced', async () => (await env.prefixSync(ns, 'app'))?.status?.syncedRevision === atB);
+    // b is read by no workload: the rollout restarts nothing, lists nothing, and completes promptly.
+    assert.deepEqual(await rolledAt(await env.put(`${prefix}b`, '2')), []);
     assert.equal((await env.deployment(ns, 'keyed')).metadata?.generation, 1);
+    const { startTime, completionTime } = (await env.prefixSync(ns, 'app'))?.status?.rollout ?? {};
+    assert.ok(startTime && completionTime, 'a complete rollout has both times');
+    assert.ok(Date.parse(completionTime) - Date.parse(startTime) < 5_000, `${startTime} → ${completionTime}`);
     assert.deepEqual(await rolledAt(await env.put(`${prefix}a`, '2')), ['keyed']);
     assert.equal((await env.deployment(ns, 'keyed')).metadata?.generation, 2);
     assert.match(templateHashOf(await env.deployment(ns, 'keyed')) ?? '', /^keys-/);
