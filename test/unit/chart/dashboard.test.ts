@@ -1,10 +1,12 @@
 // The chart's Grafana dashboard: a ConfigMap labelled for Grafana's dashboard sidecar holding
-// files/grafana-dashboard.json, which passes a strict structural check of Grafana's dashboard model and
-// covers what an operator of etcd-config-operator watches. That every metric its queries name is one
+// files/grafana-dashboard.json, which type-checks against @grafana/schema's Dashboard type, passes a
+// strict structural check of Grafana's dashboard model and covers what an operator of etcd-config-operator watches. That every metric its queries name is one
 // the operator exports is checked against a live /metrics in test/integration/chart/dashboard-metrics.test.ts.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ConfigMap } from 'kubernetes-models/v1';
 import { stringify } from 'yaml';
@@ -14,6 +16,46 @@ import { metricNamesOf } from './support/promql-metrics.js';
 import { promtool } from './support/promtool.js';
 
 const DASHBOARD_FILE = join(CHART, 'files/grafana-dashboard.json');
+const require_ = createRequire(import.meta.url);
+
+/**
+ * tsc's errors for the dashboard JSON typed as @grafana/schema's Dashboard (with each enum read as its
+ * string values, as JSON holds them); excess-property checks refuse unknown keys.
+ */
+function dashboardTypeErrors(json: string): string[] {
+  // Inside the checkout, so that the import resolves to its node_modules.
+  const dir = mkdtempSync(join(process.cwd(), '.tools', 'dashboard-types-'));
+  try {
+    writeFileSync(
+      join(dir, 'check.ts'),
+      [
+        "import type { Dashboard } from '@grafana/schema';",
+        'type Json<T> = T extends string ? `${T}` : T extends (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;',
+        `export const dashboard: Json<Dashboard> = ${json};`,
+      ].join('\n'),
+    );
+    const tsc = spawnSync(
+      process.execPath,
+      [
+        require_.resolve('typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        join(dir, 'check.ts'),
+      ],
+      { encoding: 'utf8' },
+    );
+    return tsc.status === 0 ? [] : tsc.stdout.split('\n').filter((l) => l.includes('error TS'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as Record<string, unknown>;
 
 describe('metricNamesOf (PromQL)', () => {
@@ -92,6 +134,14 @@ describe('the chart’s Grafana dashboard (grafanaDashboard.enabled)', function 
 
   it('passes the structural check of Grafana’s dashboard model', () => {
     assert.deepEqual(grafanaDashboardProblems(dashboard), []);
+  });
+
+  it('type-checks against @grafana/schema’s Dashboard type (Grafana’s own schema, as TypeScript)', function () {
+    this.timeout(120_000);
+    assert.deepEqual(dashboardTypeErrors(readFileSync(DASHBOARD_FILE, 'utf8')), []);
+    // The check can fail: a variable's `current` without the text and value Grafana requires.
+    const broken = { ...dashboard, templating: { list: [{ name: 'x', type: 'custom', current: {} }] } };
+    assert.match(dashboardTypeErrors(JSON.stringify(broken)).join('\n'), /missing the following properties/);
   });
 
   it('fails the structural check when a required field is wrong (the check can fail)', () => {
