@@ -1,6 +1,6 @@
 // `x-kubernetes-validations`: the CEL rules of a CRD schema, evaluated with @bufbuild/cel over the
 // object converted to CEL values, with the apiserver's messages for a rule that fails or cannot run.
-import { isCelError, run, type CelInput } from '@bufbuild/cel';
+import { celEnv, celError, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isObject } from './json.js';
 import { celTypeName, pathText, schemaAt, type Schema } from './schema-node.js';
@@ -35,6 +35,25 @@ interface Rule {
   reason?: string;
 }
 
+/** One environment for every rule (building one per evaluation cost more than the rule). */
+const ENV = celEnv({ funcs: strings });
+/** Rule text → its parsed and planned program: every write of a kind evaluates the same few rules. */
+const PROGRAMS = new Map<string, (bindings: Record<string, CelInput>) => unknown>();
+
+/** `run()` of @bufbuild/cel with the parse and plan of each rule text done once. */
+function run(rule: string, bindings: Record<string, CelInput>): unknown {
+  try {
+    let program = PROGRAMS.get(rule);
+    if (!program) {
+      program = plan(ENV, parse(rule));
+      PROGRAMS.set(rule, program);
+    }
+    return program(bindings);
+  } catch (e) {
+    return celError(e);
+  }
+}
+
 /** Evaluates `x-kubernetes-validations` everywhere in the tree; transition rules only where an old value exists. */
 export function runCel(
   value: unknown,
@@ -54,7 +73,7 @@ export function runCel(
     if (usesOld && old === undefined) continue;
     const bindings: Record<string, CelInput> = { self: toCel(value, s) };
     if (usesOld) bindings['oldSelf'] = toCel(old, s);
-    const result = run(r.rule, bindings, { funcs: strings });
+    const result = run(r.rule, bindings);
     let field = pathText(path);
     if (r.fieldPath) field += r.fieldPath.startsWith('.') ? r.fieldPath : `.${r.fieldPath}`;
     if (isCelError(result)) {
