@@ -221,8 +221,8 @@ data: {a: "1"}
     assert.match(out, /The desired mirroring of an etcd prefix into a ConfigMap/);
     // prefix is optional since spec.sources (exactly one of them, a CEL rule); sourceRef stays required.
     assert.match(out, /sourceRef\s+<Object> -required-/);
-    assert.match(out, /\n  prefix\s+<string>\n/);
-    assert.match(out, /\n  sources\s+<\[\]Object>\n/);
+    assert.match(out, /\n {2}prefix\s+<string>\n/);
+    assert.match(out, /\n {2}sources\s+<\[\]Object>\n/);
   });
 
   it('creates, server-side applies, and reports AlreadyExists like a real server', async () => {
