@@ -96,7 +96,11 @@ describe('PrefixSync rollouts that watch their result (real etcd + simulator)', 
     const message = psync?.status?.conditions?.find((c) => c.type === 'RolledOut')?.message ?? '';
     assert.match(message, /did not complete within the progress deadline \(3s\): Deployment web: /);
     assert.equal(psync?.status?.rollout?.phase, 'Failed');
-    assert.equal((await env.configMap(ns, 'cfg'))?.data?.['mode'], 'broken', 'Halt leaves the content');
+    const cm = await env.configMap(ns, 'cfg');
+    assert.equal(cm?.data?.['mode'], 'broken', 'Halt leaves the content');
+    // As docs/crd-reference.md says: contentHash stays at the new content the ConfigMap holds.
+    assert.equal(psync?.status?.contentHash, cm?.metadata?.annotations?.['etcdconfig.dev/content-hash']);
+    assert.equal(psync?.status?.rollout?.contentHash, psync?.status?.contentHash);
     assert.equal((await conditions(ns))['Ready'], 'False/RolloutFailed');
   });
 
