@@ -3,30 +3,18 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { Condition } from '../../src/api/index.js';
 import { parse } from 'yaml';
 import { renderMain } from '../../src/cli/render.js';
+import { runInProcess, type CliRun } from './support/in-process-cli.js';
 import { useTestEnv, waitFor, type TestEnv } from '../integration/controller/support.js';
 
 const BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
 
-/** `render` run in this process (the etcd and API calls are real); stdout, stderr and the exit code. */
-async function render(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-  out.on('data', (c: Buffer) => chunks.stdout.push(c));
-  err.on('data', (c: Buffer) => chunks.stderr.push(c));
-  const code = await renderMain(argv, { stdout: out, stderr: err });
-  return {
-    code,
-    stdout: Buffer.concat(chunks.stdout).toString(),
-    stderr: Buffer.concat(chunks.stderr).toString(),
-  };
-}
+/** `render` run in this process; stdout, stderr and the exit code. */
+const render = (...argv: string[]): Promise<CliRun> => runInProcess(renderMain, argv);
 
 describe('etcd-config-operator render', function () {
   this.timeout(120_000);

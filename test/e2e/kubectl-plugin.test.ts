@@ -3,28 +3,16 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { kubectlPluginMain } from '../../src/cli/plugin/main.js';
+import { runInProcess, type CliRun } from './support/in-process-cli.js';
 import { useTestEnv, waitFor, type TestEnv } from '../integration/controller/support.js';
 
 const PLUGIN_BIN = fileURLToPath(new URL('../../bin/kubectl-etcdconfig.js', import.meta.url));
 const TOOLS_BIN = fileURLToPath(new URL('../../.tools/bin/', import.meta.url));
 
-/** The plugin run in this process (the etcd and API calls are real); stdout, stderr and the exit code. */
-async function plugin(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-  out.on('data', (c: Buffer) => chunks.stdout.push(c));
-  err.on('data', (c: Buffer) => chunks.stderr.push(c));
-  const code = await kubectlPluginMain(argv, { stdout: out, stderr: err });
-  return {
-    code,
-    stdout: Buffer.concat(chunks.stdout).toString(),
-    stderr: Buffer.concat(chunks.stderr).toString(),
-  };
-}
+/** `plugin` run in this process; stdout, stderr and the exit code. */
+const plugin = (...argv: string[]): Promise<CliRun> => runInProcess(kubectlPluginMain, argv);
 
 describe('kubectl etcdconfig', function () {
   this.timeout(120_000);
