@@ -9,6 +9,16 @@ describe('PrefixSync key-aware restarts (real etcd + simulator)', function () {
   this.timeout(60_000);
   let env: TestEnv;
 
+  /** Waits until PrefixSync `app` has synced revision `rev` and completed its rollout; what status lists. */
+  async function rolledOutAt(ns: string, rev: bigint): Promise<string[]> {
+    const psync = await waitFor('rolled out', async () => {
+      const p = await env.prefixSync(ns, 'app');
+      const done = p?.status?.syncedRevision === rev.toString() && p.status.rollout?.phase === 'Complete';
+      return done ? p : undefined;
+    });
+    return (psync.status?.rolledOut ?? []).map((w) => w.name);
+  }
+
   useTestEnv(async (e) => {
     env = e;
     await env.startManager({ secretTargets: true });
@@ -43,15 +53,7 @@ describe('PrefixSync key-aware restarts (real etcd + simulator)', function () {
       async () => (await env.condition(ns, 'app', 'RolledOut')) === 'True/InitialSync',
     );
 
-    /** Waits until revision `rev` is synced and its rollout complete; returns what status lists. */
-    const rolledAt = async (rev: bigint): Promise<string[]> => {
-      const psync = await waitFor('rolled out', async () => {
-        const p = await env.prefixSync(ns, 'app');
-        const done = p?.status?.syncedRevision === rev.toString() && p.status.rollout?.phase === 'Complete';
-        return done ? p : undefined;
-      });
-      return (psync.status?.rolledOut ?? []).map((w) => w.name);
-    };
+    const rolledAt = (rev: bigint): Promise<string[]> => rolledOutAt(ns, rev);
     const generations = async (): Promise<[number?, number?]> => [
       (await env.deployment(ns, 'keyed')).metadata?.generation,
       (await env.deployment(ns, 'whole')).metadata?.generation,
@@ -97,14 +99,7 @@ describe('PrefixSync key-aware restarts (real etcd + simulator)', function () {
       'first sync',
       async () => (await env.condition(ns, 'app', 'RolledOut')) === 'True/InitialSync',
     );
-    const rolledAt = async (rev: bigint): Promise<string[]> => {
-      const psync = await waitFor('rolled out', async () => {
-        const p = await env.prefixSync(ns, 'app');
-        const done = p?.status?.syncedRevision === rev.toString() && p.status.rollout?.phase === 'Complete';
-        return done ? p : undefined;
-      });
-      return (psync.status?.rolledOut ?? []).map((w) => w.name);
-    };
+    const rolledAt = (rev: bigint): Promise<string[]> => rolledOutAt(ns, rev);
     // b is read by no workload: the rollout restarts nothing, lists nothing, and completes promptly.
     assert.deepEqual(await rolledAt(await env.put(`${prefix}b`, '2')), []);
     assert.equal((await env.deployment(ns, 'keyed')).metadata?.generation, 1);
