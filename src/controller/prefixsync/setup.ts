@@ -8,6 +8,7 @@ import type { PrefixSync } from '../../api/index.js';
 import {
   ConfigMapClient,
   ControllerRevisionClient,
+  NotFoundError,
   SecretClient,
   type Informer,
   type KindInformer,
@@ -70,14 +71,49 @@ interface Caches {
   readonly sources: Informer<KubernetesObject>;
   readonly configMaps: KindInformer<V1ConfigMap>;
   readonly namespaces: Informer<V1Namespace>;
-  /** Every ConfigMap: those that hold templates (`target.template.configMapRef`). */
-  readonly templateConfigMaps: KindInformer<V1ConfigMap>;
+  /**
+   * The ConfigMaps without the managed-by label (templates among them): with `configMaps`, every
+   * ConfigMap of the watched namespaces, each in one of the two.
+   */
+  readonly unmanagedConfigMaps: KindInformer<V1ConfigMap>;
+}
+
+/** GETs the informer caches answer (read-through.ts), kept from watch() to every session's reconciler. */
+interface CachedReads {
+  readonly prefixSyncs: ReadThroughCache<PrefixSync>;
+  readonly configMaps: ReadThroughCache<V1ConfigMap>;
+}
+
+/** The ConfigMap `namespace/name` as the two ConfigMap informers hold it (either, never both for long). */
+function cachedConfigMap(
+  caches: Caches,
+  name: string,
+  namespace: string | undefined,
+): V1ConfigMap | undefined {
+  return (
+    caches.configMaps.store.get(name, namespace) ?? caches.unmanagedConfigMaps.store.get(name, namespace)
+  );
+}
+
+/**
+ * A GET of an object the informers do not hold: they hold every PrefixSync of the shard and every
+ * ConfigMap of the watched namespaces, so it does not exist (or was created a moment ago: its create
+ * then fails with AlreadyExists, and the key is read from the server from then on).
+ */
+function notCached(resource: string): (key: { namespace?: string | undefined; name: string }) => Error {
+  return (key) =>
+    new NotFoundError(
+      `get ${resource} ${key.namespace ?? ''}/${key.name}: not in the informer cache`,
+      404,
+      'NotFound',
+    );
 }
 
 /** The PrefixSync controller's watches and per-session parts. */
 export class PrefixSyncSetup implements ControllerSetup {
   readonly name = PREFIX_SYNC_CONTROLLER;
   private caches: Caches | undefined;
+  private reads: CachedReads | undefined;
 
   constructor(private readonly env: ControllerEnv) {}
 
@@ -87,9 +123,19 @@ export class PrefixSyncSetup implements ControllerSetup {
       sources: sourceInformer(informers, this.env),
       configMaps: managedConfigMapInformer(informers, this.env),
       namespaces: namespaceInformer(informers, this.env),
-      templateConfigMaps: templateConfigMapInformer(informers, this.env),
+      unmanagedConfigMaps: templateConfigMapInformer(informers, this.env),
     };
     this.caches = caches;
+    const reads: CachedReads = {
+      prefixSyncs: new ReadThroughCache(
+        (k) => asPrefixSync(caches.prefixSyncs.store.get(k.name, k.namespace)),
+        { absent: notCached('prefixsync') },
+      ),
+      configMaps: new ReadThroughCache((k) => cachedConfigMap(caches, k.name, k.namespace), {
+        absent: notCached('configmap'),
+      }),
+    };
+    this.reads = reads;
     const enqueueAll = (requests: readonly Request[]): void => {
       for (const r of requests) queue.enqueue(r);
     };
@@ -99,6 +145,7 @@ export class PrefixSyncSetup implements ControllerSetup {
         prefixSyncChanged(asPrefixSync(old) as PrefixSync, asPrefixSync(cur) as PrefixSync),
       ),
     );
+    caches.prefixSyncs.addHandlers({ onDelete: (p) => reads.prefixSyncs.deleted(p) });
     // A source's access rules or settings changed: every PrefixSync of it re-checks.
     caches.sources.addHandlers(
       onEveryChange(
@@ -106,13 +153,25 @@ export class PrefixSyncSetup implements ControllerSetup {
         sourceSpecChanged,
       ),
     );
-    // An edited or deleted ConfigMap is repaired by the PrefixSync that writes it.
-    caches.configMaps.addHandlers(
-      onEveryChange((cm) => {
-        const request = requestForConfigMap(cm);
-        if (request) queue.enqueue(request);
-      }),
-    );
+    // An edited or deleted ConfigMap is repaired by the PrefixSync that writes it; the version its
+    // own write made (the event of our own create or replace) needs nothing.
+    const repair = (cm: V1ConfigMap): void => {
+      const request = requestForConfigMap(cm);
+      if (request) queue.enqueue(request);
+    };
+    caches.configMaps.addHandlers({
+      onAdd: (cm) => {
+        if (!reads.configMaps.isOwnVersion(cm)) repair(cm);
+      },
+      onUpdate: (_old, cm) => {
+        if (!reads.configMaps.isOwnVersion(cm)) repair(cm);
+      },
+      onDelete: (cm) => {
+        reads.configMaps.deleted(cm);
+        repair(cm);
+      },
+    });
+    caches.unmanagedConfigMaps.addHandlers({ onDelete: (cm) => reads.configMaps.deleted(cm) });
     // The same for Secret targets; their informer exists only when `watch` on Secrets is granted.
     if (this.env.secretTargets) {
       managedSecretInformer(informers, this.env).addHandlers(
@@ -122,17 +181,18 @@ export class PrefixSyncSetup implements ControllerSetup {
         }),
       );
     }
-    // A template ConfigMap added, edited or deleted re-renders the PrefixSyncs that use it.
+    // A template ConfigMap added, edited or deleted re-renders the PrefixSyncs that use it (it may be
+    // another PrefixSync's target, so both ConfigMap informers say).
     const templateRefs = new TemplateRefs();
     caches.prefixSyncs.addHandlers(templateRefs.handlers());
-    caches.templateConfigMaps.addHandlers(
-      onEveryChange(
-        (cm) => {
-          if (templateRefs.uses(cm)) enqueueAll(requestsForTemplateConfigMap(cm, this.prefixSyncs()));
-        },
-        (old, cur) => !isDeepStrictEqual(old.data ?? {}, cur.data ?? {}),
-      ),
+    const templateHandlers = onEveryChange<V1ConfigMap>(
+      (cm) => {
+        if (templateRefs.uses(cm)) enqueueAll(requestsForTemplateConfigMap(cm, this.prefixSyncs()));
+      },
+      (old, cur) => !isDeepStrictEqual(old.data ?? {}, cur.data ?? {}),
     );
+    caches.unmanagedConfigMaps.addHandlers(templateHandlers);
+    caches.configMaps.addHandlers(templateHandlers);
     caches.namespaces.addHandlers(
       onEveryChange(
         (ns) => enqueueAll(requestsForNamespace(ns.metadata?.name ?? '', this.prefixSyncs())),
@@ -162,6 +222,7 @@ export class PrefixSyncSetup implements ControllerSetup {
 
   build(session: SessionScope, queue: SessionQueue): Controller {
     const caches = this.watched();
+    const reads = this.cachedReads();
     const env = this.env;
     const connections = sessionConnections(session, env);
     const pending = new PendingChanges();
@@ -178,14 +239,8 @@ export class PrefixSyncSetup implements ControllerSetup {
     const templatePool = session.shared(TEMPLATE_POOL_KEY, () => new TemplatePool());
     const reconciler = new PrefixSyncReconciler({
       // GETs answered by the informers when they hold the very version last read or written.
-      prefixSyncs: readThroughResourceApi(
-        psyncResource.api,
-        new ReadThroughCache((k) => asPrefixSync(caches.prefixSyncs.store.get(k.name, k.namespace))),
-      ),
-      configMaps: readThroughConfigMaps(
-        new ConfigMapClient(env.kubeConfig),
-        new ReadThroughCache((k) => caches.configMaps.store.get(k.name, k.namespace)),
-      ),
+      prefixSyncs: readThroughResourceApi(psyncResource.api, reads.prefixSyncs),
+      configMaps: readThroughConfigMaps(new ConfigMapClient(env.kubeConfig), reads.configMaps),
       ...(env.secretTargets ? { secrets: secretTargetApi(new SecretClient(env.kubeConfig)) } : {}),
       workloads: workloadClientFor(env),
       history: new ControllerRevisionClient(env.kubeConfig),
@@ -213,7 +268,7 @@ export class PrefixSyncSetup implements ControllerSetup {
       templates: (p: PrefixSync) => ({
         pool: templatePool,
         configMapData: (name: string) => {
-          const cm = caches.templateConfigMaps.store.get(name, p.metadata.namespace);
+          const cm = cachedConfigMap(caches, name, p.metadata.namespace);
           return Promise.resolve(cm ? (cm.data ?? {}) : undefined);
         },
       }),
@@ -241,5 +296,10 @@ export class PrefixSyncSetup implements ControllerSetup {
   private watched(): Caches {
     if (!this.caches) throw new Error('PrefixSyncSetup: watch() must come before build()');
     return this.caches;
+  }
+
+  private cachedReads(): CachedReads {
+    if (!this.reads) throw new Error('PrefixSyncSetup: watch() must come before build()');
+    return this.reads;
   }
 }

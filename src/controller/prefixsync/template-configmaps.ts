@@ -1,8 +1,8 @@
-// The ConfigMaps that hold templates (`target.template.configMapRef`): read from an informer's cache,
+// The ConfigMaps that hold templates (`target.template.configMapRef`): read from the informers' caches,
 // and a change to one re-renders the PrefixSyncs that use it (otherwise a PrefixSync waiting after
 // TemplateFailed would wait for etcd or its spec only).
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
-import type { PrefixSync } from '../../api/index.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type PrefixSync } from '../../api/index.js';
 import { ConfigMapClient, type InformerHandlers, type KindInformer } from '../../kube/index.js';
 import type { InformerRegistry, Request } from '../../runtime/index.js';
 import type { ControllerEnv } from '../shared/controller-env.js';
@@ -10,12 +10,14 @@ import { inWatchedNamespaces } from '../shared/informers.js';
 import { asPrefixSync } from '../shared/resources.js';
 import { requestOf } from './triggers.js';
 
-/** Registry key of the informer of every ConfigMap (template ConfigMaps carry no label of ours). */
-export const TEMPLATE_CONFIGMAPS_INFORMER_KEY = 'configmaps (templates)';
+/** Registry key of the informer of the ConfigMaps the operator does not manage (templates among them). */
+export const TEMPLATE_CONFIGMAPS_INFORMER_KEY = 'configmaps (unmanaged)';
 
 /**
- * Every ConfigMap of the watched namespaces, cached: a template ConfigMap is the user's, so no label
- * selects it. Made on first use and shared by the registry.
+ * Every ConfigMap of the watched namespaces without the operator's managed-by label, cached: a
+ * template ConfigMap is the user's, so no label of ours selects it. The managed ones are in the
+ * managed-ConfigMaps informer, so the two caches together hold every ConfigMap once (a PrefixSync's
+ * target can still be another's template). Made on first use and shared by the registry.
  */
 export function templateConfigMapInformer(
   registry: InformerRegistry,
@@ -23,7 +25,9 @@ export function templateConfigMapInformer(
 ): KindInformer<V1ConfigMap> {
   // A namespace-scoped operator lists ConfigMaps only where it may (one list-watch per namespace).
   return registry.informer(TEMPLATE_CONFIGMAPS_INFORMER_KEY, () =>
-    inWatchedNamespaces(env, new ConfigMapClient(env.kubeConfig)),
+    inWatchedNamespaces(env, new ConfigMapClient(env.kubeConfig), {
+      labelSelector: `${MANAGED_BY_LABEL}!=${MANAGED_BY_VALUE}`,
+    }),
   );
 }
 
@@ -45,7 +49,7 @@ export function requestsForTemplateConfigMap(cm: V1ConfigMap, psyncs: readonly P
 
 /**
  * Which template ConfigMaps (`namespace/name`) the cached PrefixSyncs use, kept by the PrefixSync
- * informer's handlers. The template informer sees every ConfigMap of the watched namespaces — the
+ * informer's handlers. The ConfigMap informers see every ConfigMap of the watched namespaces — the
  * operator's own targets too — and a scan of every PrefixSync on each of those events made a start with
  * N PrefixSyncs O(N²); only a ConfigMap that some PrefixSync uses needs the scan.
  */

@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import {
+  PREFIX_SYNC_FINALIZER,
   PREFIX_SYNC_LABEL,
   labelSelectorMatches,
   type LabelSelector,
@@ -16,7 +17,8 @@ import { podSpecUsesConfigMap } from './rollout.js';
 
 /**
  * Whether an update of a PrefixSync needs a reconcile: spec (generation), labels, annotations
- * (force-sync), finalizers or deletion changed. Status-only updates — our own writes — do not.
+ * (force-sync), finalizers or deletion changed. Status-only updates — our own writes — do not, nor does
+ * our finalizer's arrival alone (the reconcile that added it goes on; the finalizer asks for nothing).
  */
 export function prefixSyncChanged(old: PrefixSync, current: PrefixSync): boolean {
   const a = old.metadata;
@@ -26,8 +28,20 @@ export function prefixSyncChanged(old: PrefixSync, current: PrefixSync): boolean
     a.deletionTimestamp !== b.deletionTimestamp ||
     !isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) ||
     !isDeepStrictEqual(a.labels ?? {}, b.labels ?? {}) ||
-    !isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? [])
+    finalizersChanged(a.finalizers ?? [], b.finalizers ?? [])
   );
+}
+
+/** Whether finalizers changed otherwise than by ours being added (ours removed is put back). */
+function finalizersChanged(before: readonly string[], after: readonly string[]): boolean {
+  const oursAdded =
+    !before.includes(PREFIX_SYNC_FINALIZER) &&
+    isDeepStrictEqual(
+      after.filter((f) => f !== PREFIX_SYNC_FINALIZER),
+      before,
+    ) &&
+    after.includes(PREFIX_SYNC_FINALIZER);
+  return !oursAdded && !isDeepStrictEqual(before, after);
 }
 
 /**

@@ -48,6 +48,25 @@ describe('PrefixSync triggers', () => {
     assert.equal(prefixSyncChanged(a, deleting), true);
   });
 
+  it("ignores our finalizer's arrival, but not its removal nor anyone else's finalizer", () => {
+    const a = prefixSync();
+    const withFinalizers = (...finalizers: string[]) => ({ ...a, metadata: { ...a.metadata, finalizers } });
+    const ours = 'etcdconfig.dev/configmap';
+    assert.equal(prefixSyncChanged(withFinalizers(), withFinalizers(ours)), false, 'ours added');
+    assert.equal(
+      prefixSyncChanged(withFinalizers('x'), withFinalizers('x', ours)),
+      false,
+      'ours added after x',
+    );
+    assert.equal(prefixSyncChanged(withFinalizers(ours), withFinalizers()), true, 'ours removed');
+    assert.equal(prefixSyncChanged(withFinalizers(ours), withFinalizers(ours, 'x')), true, 'another added');
+    assert.equal(
+      prefixSyncChanged(withFinalizers(), withFinalizers(ours, 'x')),
+      true,
+      'ours and another added',
+    );
+  });
+
   it('maps a ConfigMap to its PrefixSync by label', () => {
     assert.deepEqual(
       requestForConfigMap({
