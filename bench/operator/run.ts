@@ -1,23 +1,40 @@
 // `npm run bench:operator`: the operator end to end (real etcd, the API simulator, the operator as a
-// child process) — put→ConfigMap latency, a put burst, and many PrefixSyncs. See bench/README.md.
+// child process) — put→ConfigMap latency, a put burst, rollouts, templates, many PrefixSyncs, a steady
+// write load over them, and three shards. See bench/operator/README.md.
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { OperatorEnv } from '../../test/e2e/support/operator-env.js';
-import { formatNumber, median, renderTable } from '../watch/stats.js';
-import { measureBurst, type BurstResult } from './burst.js';
-import { measureLatency, type LatencyResult } from './latency.js';
-import { measureTemplate, type TemplateResult } from './template.js';
-import { measureRollout, type RolloutResult } from './rollout.js';
-import { buildOperator, startOperator, type Launch } from './launch.js';
-import { measureScale, type ScaleResult } from './scale.js';
+import { measureBurst } from './burst.js';
+import { measureLatency } from './latency.js';
+import { measureTemplate } from './template.js';
+import { measureRollout } from './rollout.js';
+import { buildOperator, startOperator, type Launch, type RunningOperator } from './launch.js';
+import type { RunResult } from './results.js';
+import { measureScale } from './scale.js';
+import { measureShards } from './shards.js';
+import { measureSteady } from './steady.js';
+import { metrics, renderResults } from './table.js';
 
 const USAGE = `Usage: npm run bench:operator -- [flags]
 
   --runs N              repeat everything N times (fresh etcd, simulator and operator each run) and
                         print the median of each metric (default 1)
-  --prefixsyncs N       PrefixSyncs in the scale phase (default 1000; the issue's large case: 10000)
+  --phases LIST         comma-separated subset of latency,burst,rollout,scale,template,steady,shards
+                        (default latency,burst,rollout,scale,template)
+  --issue               issue 15's full table: --phases latency,scale,steady,shards
+                        --prefixsyncs 1000,10000 (steady and shards at their 10,000 defaults)
+  --prefixsyncs LIST    PrefixSyncs in the scale phase, one run of the phase per size
+                        (default 1000; the issue's sizes: 1000,10000)
+  --steady-prefixsyncs N  PrefixSyncs synced under the steady load (default 10000); when the scale
+                        phase runs this size too, steady continues in its environment
+  --rate N              steady: changes per second, paced by the clock (default 200)
+  --duration S          steady: seconds of load (default 60)
+  --soak                steady: sample the operator's RSS, V8 heap and open fds every 10 s and judge
+                        them flat (first vs last third); use with a long --duration (600)
+  --shard-prefixsyncs N PrefixSyncs per shard in the shards phase, 3 shards (default 10000)
   --samples N           put→ConfigMap latency samples (default 200)
   --burst N             puts in the burst (default 10000)
   --rollout-samples N   put→rollout complete samples (default 20)
-  --phases LIST         comma-separated subset of latency,burst,rollout,scale,template (default all)
   --operator-args ARGS  extra flags for 'etcd-config-operator run', space-separated
                         (e.g. "--workers 16")
   --launch built|source built (default): \`npm run build\` first, then \`node dist/main.js run\`,
@@ -26,9 +43,17 @@ const USAGE = `Usage: npm run bench:operator -- [flags]
   -h, --help            this help
 `;
 
+const DEFAULT_PHASES = ['latency', 'burst', 'rollout', 'scale', 'template'];
+const ALL_PHASES = new Set([...DEFAULT_PHASES, 'steady', 'shards']);
+
 interface Args {
   runs: number;
-  prefixSyncs: number;
+  scaleSizes: number[];
+  steadyPrefixSyncs: number;
+  rate: number;
+  durationS: number;
+  soak: boolean;
+  shardPrefixSyncs: number;
   samples: number;
   burst: number;
   rolloutSamples: number;
@@ -38,13 +63,24 @@ interface Args {
   cpuProfDir: string | undefined;
 }
 
+function positiveInt(flag: string, text: string | undefined): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} needs a positive integer`);
+  return v;
+}
+
 function parseArgs(argv: readonly string[]): Args | undefined {
   const args: Args = {
     runs: 1,
-    prefixSyncs: 1000,
+    scaleSizes: [1000],
+    steadyPrefixSyncs: 10_000,
+    rate: 200,
+    durationS: 60,
+    soak: false,
+    shardPrefixSyncs: 10_000,
     samples: 200,
     burst: 10_000,
-    phases: new Set(['latency', 'burst', 'rollout', 'scale', 'template']),
+    phases: new Set(DEFAULT_PHASES),
     rolloutSamples: 20,
     operatorArgs: [],
     launch: 'built',
@@ -52,19 +88,27 @@ function parseArgs(argv: readonly string[]): Args | undefined {
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
-    const int = (): number => {
-      const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} needs a positive integer`);
-      return v;
-    };
+    const int = (): number => positiveInt(flag, argv[++i]);
     if (flag === '-h' || flag === '--help') return undefined;
     else if (flag === '--runs') args.runs = int();
-    else if (flag === '--prefixsyncs') args.prefixSyncs = int();
+    else if (flag === '--issue') {
+      args.phases = new Set(['latency', 'scale', 'steady', 'shards']);
+      args.scaleSizes = [1000, 10_000];
+    } else if (flag === '--prefixsyncs')
+      args.scaleSizes = (argv[++i] ?? '').split(',').map((s) => positiveInt(flag, s));
+    else if (flag === '--steady-prefixsyncs') args.steadyPrefixSyncs = int();
+    else if (flag === '--rate') args.rate = int();
+    else if (flag === '--duration') args.durationS = int();
+    else if (flag === '--soak') args.soak = true;
+    else if (flag === '--shard-prefixsyncs') args.shardPrefixSyncs = int();
     else if (flag === '--samples') args.samples = int();
     else if (flag === '--burst') args.burst = int();
     else if (flag === '--rollout-samples') args.rolloutSamples = Number(argv[++i]);
-    else if (flag === '--phases') args.phases = new Set((argv[++i] ?? '').split(','));
-    else if (flag === '--operator-args') args.operatorArgs = (argv[++i] ?? '').split(/\s+/).filter(Boolean);
+    else if (flag === '--phases') {
+      args.phases = new Set((argv[++i] ?? '').split(','));
+      const unknown = [...args.phases].filter((p) => !ALL_PHASES.has(p));
+      if (unknown.length > 0) throw new Error(`unknown phase(s) ${unknown.join(', ')}`);
+    } else if (flag === '--operator-args') args.operatorArgs = (argv[++i] ?? '').split(/\s+/).filter(Boolean);
     else if (flag === '--launch') {
       const v = argv[++i];
       if (v !== 'built' && v !== 'source') throw new Error('--launch needs built or source');
@@ -72,50 +116,58 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     } else if (flag === '--cpu-prof') args.cpuProfDir = argv[++i];
     else throw new Error(`unknown flag ${flag}`);
   }
+  if (args.soak && !args.phases.has('steady')) throw new Error('--soak needs the steady phase');
   return args;
-}
-
-interface RunResult {
-  latency?: LatencyResult;
-  burst?: BurstResult;
-  rollout?: RolloutResult;
-  scale?: ScaleResult;
-  template?: TemplateResult;
 }
 
 const progress = (msg: string): void => {
   process.stderr.write(`[bench:operator ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 };
 
-/** One run: each phase gets its own etcd, simulator and operator, so that none disturbs another. */
+const loadLine = (): string =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
+
+/** The scale sizes to run: the scale phase's, and the steady phase's set-up. */
+function setUpSizes(args: Args): number[] {
+  const sizes = new Set(args.phases.has('scale') ? args.scaleSizes : []);
+  if (args.phases.has('steady')) sizes.add(args.steadyPrefixSyncs);
+  return [...sizes].sort((a, b) => a - b);
+}
+
+/** One run: each phase gets its own etcd, simulator and operator(s), so that none disturbs another. */
 async function runOnce(args: Args, run: number): Promise<RunResult> {
-  const result: RunResult = {};
+  const result: RunResult = { scale: {} };
   const withEnv = async <T>(
     phase: string,
     body: (
       env: OperatorEnv,
-      start: () => ReturnType<typeof startOperator>,
-      running: () => Awaited<ReturnType<typeof startOperator>> | undefined,
+      start: (extraArgs?: readonly string[]) => Promise<RunningOperator>,
     ) => Promise<T>,
     startNow = true,
   ): Promise<T> => {
-    progress(`run ${run}: ${phase}`);
+    progress(`run ${run}: ${phase} (${loadLine()})`);
     const env = await OperatorEnv.start({
       startOperator: false,
       logLevel: 'info',
       operatorArgs: args.operatorArgs,
     });
-    let op: Awaited<ReturnType<typeof startOperator>> | undefined;
-    const start = async (): ReturnType<typeof startOperator> =>
-      (op = await startOperator(env, args.launch, args.operatorArgs, args.cpuProfDir));
+    const ops: RunningOperator[] = [];
+    const start = async (extraArgs: readonly string[] = []): Promise<RunningOperator> => {
+      const op = await startOperator(env, args.launch, [...args.operatorArgs, ...extraArgs], args.cpuProfDir);
+      ops.push(op);
+      return op;
+    };
     try {
       if (startNow) await (await start()).waitReady(120_000);
-      return await body(env, start, () => op);
+      return await body(env, start);
     } catch (e) {
-      progress(`run ${run}: ${phase} failed; operator log tail:\n${(op?.log ?? '').slice(-3000)}`);
+      for (const op of ops)
+        progress(`run ${run}: ${phase} failed; operator log tail:\n${op.log.slice(-3000)}`);
       throw e;
     } finally {
-      await op?.stop();
+      await Promise.all(ops.map((op) => op.stop()));
       await env.close();
     }
   };
@@ -123,13 +175,43 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
     result.latency = await withEnv('latency', (env) => measureLatency(env, args.samples));
   if (args.phases.has('burst')) result.burst = await withEnv('burst', (env) => measureBurst(env, args.burst));
   if (args.phases.has('rollout'))
-    result.rollout = await withEnv('rollout', (env, _start, running) =>
-      measureRollout(env, args.rolloutSamples, running()?.metricsUrl),
+    result.rollout = await withEnv(
+      'rollout',
+      async (env, start) => {
+        const op = await start();
+        await op.waitReady(120_000);
+        return measureRollout(env, args.rolloutSamples, op.metricsUrl);
+      },
+      false,
     );
-  if (args.phases.has('scale'))
-    result.scale = await withEnv(
-      'scale',
-      (env, start) => measureScale(env, start, args.prefixSyncs, progress),
+  for (const n of setUpSizes(args)) {
+    const withSteady = args.phases.has('steady') && n === args.steadyPrefixSyncs;
+    await withEnv(
+      withSteady ? `scale ${n}, then steady` : `scale ${n}`,
+      async (env, start) => {
+        const scale = await measureScale(env, () => start(), n, progress);
+        result.scale[n] = scale.result;
+        if (withSteady)
+          result.steady = await measureSteady(
+            env,
+            scale.operator,
+            { count: n, rate: args.rate, durationS: args.durationS, soak: args.soak },
+            progress,
+          );
+      },
+      false,
+    );
+  }
+  if (args.phases.has('shards'))
+    result.shards = await withEnv(
+      'shards',
+      (env, start) =>
+        measureShards(
+          env,
+          (shard) => start(['--shard-selector', `shard=${shard}`]),
+          args.shardPrefixSyncs,
+          progress,
+        ),
       false,
     );
   if (args.phases.has('template'))
@@ -138,134 +220,17 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
   return result;
 }
 
-interface Metric {
-  name: string;
-  goal: string;
-  digits: number;
-  pick: (r: RunResult) => number | undefined;
-  /** Whether a value meets the goal (undefined: no goal). */
-  meets?: (v: number) => boolean;
-}
-
-function metrics(args: Args): Metric[] {
-  const n = args.prefixSyncs.toLocaleString('en-US');
-  const b = args.burst.toLocaleString('en-US');
-  return [
-    { name: 'put→ConfigMap p50 (ms), debounce 0', goal: '', digits: 1, pick: (r) => r.latency?.p50 },
-    {
-      name: 'put→ConfigMap p99 (ms), debounce 0',
-      goal: '≤ 50',
-      digits: 1,
-      pick: (r) => r.latency?.p99,
-      meets: (v) => v <= 50,
-    },
-    { name: 'put→ConfigMap max (ms)', goal: '', digits: 1, pick: (r) => r.latency?.max },
-    ...['files', 'yaml', 'template'].flatMap((f) => [
-      {
-        name: `50 keys, format ${f}: put→ConfigMap p50 (ms)`,
-        goal: '',
-        digits: 1,
-        pick: (r: RunResult) => r.template?.[f]?.p50,
-      },
-      {
-        name: `50 keys, format ${f}: put→ConfigMap p99 (ms)`,
-        goal: '',
-        digits: 1,
-        pick: (r: RunResult) => r.template?.[f]?.p99,
-      },
-    ]),
-    {
-      name: 'operator metric: sync latency mean (ms), without debounce',
-      goal: '',
-      digits: 1,
-      pick: (r) => r.rollout?.syncMetricMeanMs,
-    },
-    {
-      name: 'put→rollout complete p50 (ms), 2 replicas',
-      goal: '',
-      digits: 0,
-      pick: (r) => r.rollout?.p50,
-    },
-    {
-      name: 'put→rollout complete p99 (ms)',
-      goal: '',
-      digits: 0,
-      pick: (r) => r.rollout?.p99,
-    },
-    {
-      name: 'operator metric: change→rollout complete mean (ms)',
-      goal: '',
-      digits: 0,
-      pick: (r) => r.rollout?.rolloutMetricMeanMs,
-    },
-    { name: `burst of ${b} puts: duration (ms)`, goal: '', digits: 0, pick: (r) => r.burst?.burstMs },
-    { name: `burst: first put → converged (ms)`, goal: '', digits: 0, pick: (r) => r.burst?.convergeMs },
-    {
-      name: 'burst: ConfigMap writes',
-      goal: '≤ 5',
-      digits: 0,
-      pick: (r) => r.burst?.configMapWrites,
-      meets: (v) => v <= 5,
-    },
-    {
-      name: 'burst: rollouts',
-      goal: '= 1',
-      digits: 0,
-      pick: (r) => r.burst?.rollouts,
-      meets: (v) => v === 1,
-    },
-    {
-      name: `${n} PrefixSyncs: operator start → /readyz (ms)`,
-      goal: '',
-      digits: 0,
-      pick: (r) => r.scale?.startMs,
-    },
-    {
-      name: `${n} PrefixSyncs: start → all synced (s)`,
-      goal: args.prefixSyncs <= 1000 ? '≤ 10' : '',
-      digits: 2,
-      pick: (r) => (r.scale ? r.scale.initialSyncMs / 1000 : undefined),
-      meets: args.prefixSyncs <= 1000 ? (v) => v <= 10 : undefined,
-    },
-    {
-      name: `${n} PrefixSyncs: /readyz → all synced (s)`,
-      goal: '',
-      digits: 2,
-      pick: (r) => (r.scale ? (r.scale.initialSyncMs - r.scale.startMs) / 1000 : undefined),
-    },
-    {
-      name: `${n} PrefixSyncs: all synced → all watches open (ms)`,
-      goal: '',
-      digits: 0,
-      pick: (r) => r.scale?.watchesOpenMs,
-    },
-    {
-      name: `${n} PrefixSyncs: operator CPU until synced (s)`,
-      goal: '',
-      digits: 1,
-      pick: (r) => r.scale?.operatorCpuS,
-    },
-    {
-      name: `${n} PrefixSyncs: simulator CPU meanwhile (s)`,
-      goal: '',
-      digits: 1,
-      pick: (r) => r.scale?.simCpuS,
-    },
-    { name: `${n} PrefixSyncs: operator RSS (MiB)`, goal: '', digits: 0, pick: (r) => r.scale?.rssMiB },
-    {
-      name: `${n} PrefixSyncs: etcd watchers (when all watches open)`,
-      goal: `${n}`,
-      digits: 0,
-      pick: (r) => r.scale?.etcdWatchers,
-    },
-    {
-      name: `${n} PrefixSyncs: etcd watch streams`,
-      goal: '1',
-      digits: 0,
-      pick: (r) => r.scale?.etcdWatchStreams,
-      meets: (v) => v === 1,
-    },
-  ];
+/** The commit of the tree being measured, when it is a git checkout (a `git archive` copy is not). */
+function commitLine(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    }).trim();
+    return `commit ${sha}`;
+  } catch {
+    return 'commit: not a git checkout';
+  }
 }
 
 async function main(): Promise<number> {
@@ -285,30 +250,21 @@ async function main(): Promise<number> {
       ? buildOperator()
       : 'operator: the package bin in a checkout, i.e. the TypeScript sources through tsx';
   progress(launchLine);
+  const startLoad = loadLine();
+  const startedAt = new Date().toISOString();
   const runs: RunResult[] = [];
   for (let i = 1; i <= args.runs; i++) runs.push(await runOnce(args, i));
-  const header = [
-    'metric',
-    'goal',
-    ...runs.map((_, i) => `run ${i + 1}`),
-    ...(runs.length > 1 ? ['median'] : []),
-    'ok',
-  ];
-  const rows = metrics(args)
-    .filter((m) => runs.some((r) => m.pick(r) !== undefined))
-    .map((m) => {
-      const values = runs.map((r) => m.pick(r) ?? Number.NaN);
-      const med = median(values);
-      const ok = m.meets === undefined || Number.isNaN(med) ? '' : m.meets(med) ? 'yes' : 'NO';
-      return [
-        m.name,
-        m.goal,
-        ...values.map((v) => formatNumber(v, m.digits)),
-        ...(runs.length > 1 ? [formatNumber(med, m.digits)] : []),
-        ok,
-      ];
-    });
-  process.stdout.write(`\n${launchLine}\n${renderTable(header, rows)}\n`);
+  const rows = metrics({
+    scaleSizes: setUpSizes(args),
+    burst: args.burst,
+    steadyPrefixSyncs: args.steadyPrefixSyncs,
+    shardPrefixSyncs: args.shardPrefixSyncs,
+  });
+  process.stdout.write(
+    `\n${launchLine}\n${commitLine()}; ${startedAt} → ${new Date().toISOString()}; ` +
+      `${startLoad} at the start, ${loadLine()} at the end; ${args.runs} run(s)\n\n` +
+      `${renderResults(rows, runs)}\n`,
+  );
   return 0;
 }
 
