@@ -2,7 +2,20 @@
 // `trimPrefix` removes a leading text, `replace` substitutes the first match of an RE2 expression
 // (`$1`… its groups, `$$` a dollar). RE2 (linear time) because the pattern comes from a tenant's spec
 // and the path from etcd: a backtracking RegExp can be made to take seconds on a 30-character path.
-import { RE2 } from 're2-wasm';
+import { createRequire } from 'node:module';
+import type * as Re2Wasm from 're2-wasm';
+import type { RE2 } from 're2-wasm';
+
+/**
+ * re2-wasm, loaded on the first `replace`: loading it reserves 16 MiB of WASM memory for good, which
+ * an operator without any `replace` rewrite (most of them) should not carry. A CommonJS package, so
+ * `require` loads it synchronously where a pattern is compiled.
+ */
+let re2: typeof Re2Wasm | undefined;
+function re2Module(): typeof Re2Wasm {
+  re2 ??= createRequire(import.meta.url)('re2-wasm') as typeof Re2Wasm;
+  return re2;
+}
 
 /** One rewrite (the API's KeyRewrite): exactly one field set. */
 export interface PathRewrite {
@@ -25,7 +38,7 @@ const compiled = new Map<string, RE2>();
 function compile(regex: string): RE2 {
   let re = compiled.get(regex);
   if (!re) {
-    re = new RE2(regex, 'u');
+    re = new (re2Module().RE2)(regex, 'u');
     compiled.set(regex, re);
   }
   return re;
