@@ -172,7 +172,15 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
     }
   };
   if (args.phases.has('latency'))
-    result.latency = await withEnv('latency', (env) => measureLatency(env, args.samples));
+    result.latency = await withEnv(
+      'latency',
+      async (env, start) => {
+        const op = await start();
+        await op.waitReady(120_000);
+        return measureLatency(env, args.samples, op.metricsUrl);
+      },
+      false,
+    );
   if (args.phases.has('burst')) result.burst = await withEnv('burst', (env) => measureBurst(env, args.burst));
   if (args.phases.has('rollout'))
     result.rollout = await withEnv(

@@ -367,6 +367,27 @@ export function metrics(sizes: TableSizes): Metric[] {
       digits: 1,
       pick: (r) => r.latency?.max,
     },
+    {
+      phase: 'latency',
+      name: 'of it: the put round trip, p50 (ms)',
+      ...NO_GOAL,
+      digits: 1,
+      pick: (r) => r.latency?.putP50,
+    },
+    {
+      phase: 'latency',
+      name: 'of it: operator sync, its metric, mean (ms)',
+      ...NO_GOAL,
+      digits: 1,
+      pick: (r) => r.latency?.operatorSyncMeanMs,
+    },
+    {
+      phase: 'latency',
+      name: 'bench process event-loop delay p99 (ms)',
+      ...NO_GOAL,
+      digits: 1,
+      pick: (r) => r.latency?.benchLoopDelayP99Ms,
+    },
     ...['files', 'yaml', 'template'].flatMap((f): Metric[] => [
       {
         phase: 'template',
