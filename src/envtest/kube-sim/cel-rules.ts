@@ -2,6 +2,7 @@
 // object converted to CEL values, with the apiserver's messages for a rule that fails or cannot run.
 import { celEnv, celError, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { RE2JS } from '@bufbuild/re2';
 import { isObject } from './json.js';
 import { celTypeName, pathText, schemaAt, type Schema } from './schema-node.js';
 import type { FieldError } from './status-error.js';
@@ -35,8 +36,31 @@ interface Rule {
   reason?: string;
 }
 
+/** What `matches()` needs of a compiled regex (@bufbuild/cel's `Matcher`, not exported). */
+interface Matcher {
+  test(text: string): boolean;
+}
+
+/** Pattern → compiled regex: `matches()` would compile its pattern on every call otherwise. */
+const REGEXES = new Map<string, Matcher>();
+/** Bounds REGEXES: patterns come from CRD rules (few), but a rule may build one from data. */
+const MAX_CACHED_REGEXES = 1_000;
+
+/** RE2 as @bufbuild/cel uses it by default, with each pattern compiled once (a compiled RE2JS is stateless). */
+const CACHED_RE2 = {
+  compile(pattern: string): Matcher {
+    let m = REGEXES.get(pattern);
+    if (!m) {
+      m = RE2JS.compile(pattern);
+      if (REGEXES.size >= MAX_CACHED_REGEXES) REGEXES.clear();
+      REGEXES.set(pattern, m);
+    }
+    return m;
+  },
+};
+
 /** One environment for every rule (building one per evaluation cost more than the rule). */
-const ENV = celEnv({ funcs: strings });
+const ENV = celEnv({ funcs: strings, re2: CACHED_RE2 });
 /** Rule text → its parsed and planned program: every write of a kind evaluates the same few rules. */
 const PROGRAMS = new Map<string, (bindings: Record<string, CelInput>) => unknown>();
 
@@ -54,6 +78,36 @@ function run(rule: string, bindings: Record<string, CelInput>): unknown {
   }
 }
 
+/** A rule's results by the JSON text of its inputs (`self`, and `oldSelf` for transition rules). */
+interface RuleMemo {
+  usesOld: boolean;
+  results: Map<string, unknown>;
+}
+
+/**
+ * Schema node → rule text → memo. A rule is a pure function of its inputs, and a schema node fixes
+ * how JSON converts to CEL (ints by `type`), so equal inputs at the same node give the same result:
+ * the status write and the finalizer patch of an object re-evaluate the rules over its unchanged spec.
+ * Keyed weakly: a replaced CRD schema drops its memos.
+ */
+const MEMOS = new WeakMap<Schema, Map<string, RuleMemo>>();
+/** Bounds one rule's memo: objects differ, so a rule over a whole spec sees a new input per object. */
+const MAX_MEMO_ENTRIES = 4_096;
+
+function memoOf(s: Schema, rule: string): RuleMemo {
+  let byRule = MEMOS.get(s);
+  if (!byRule) {
+    byRule = new Map();
+    MEMOS.set(s, byRule);
+  }
+  let memo = byRule.get(rule);
+  if (!memo) {
+    memo = { usesOld: /\boldSelf\b/.test(rule), results: new Map() };
+    byRule.set(rule, memo);
+  }
+  return memo;
+}
+
 /** Evaluates `x-kubernetes-validations` everywhere in the tree; transition rules only where an old value exists. */
 export function runCel(
   value: unknown,
@@ -66,14 +120,29 @@ export function runCel(
   const rules = Array.isArray(s['x-kubernetes-validations'])
     ? (s['x-kubernetes-validations'] as unknown[]).filter(isObject)
     : [];
+  // Inputs are converted and keyed at most once per node, and only when a rule needs them.
+  let selfKey: string | undefined;
+  let oldKey: string | undefined;
+  let selfCel: CelInput | undefined;
+  let oldCel: CelInput | undefined;
   for (const raw of rules) {
     const r = raw as unknown as Rule;
     if (typeof r.rule !== 'string') continue;
-    const usesOld = /\boldSelf\b/.test(r.rule);
+    const memo = memoOf(s, r.rule);
+    const usesOld = memo.usesOld;
     if (usesOld && old === undefined) continue;
-    const bindings: Record<string, CelInput> = { self: toCel(value, s) };
-    if (usesOld) bindings['oldSelf'] = toCel(old, s);
-    const result = run(r.rule, bindings);
+    selfKey ??= JSON.stringify(value);
+    if (usesOld) oldKey ??= JSON.stringify(old);
+    const key = usesOld ? `${selfKey}\u0000${oldKey}` : selfKey;
+    let result = memo.results.get(key);
+    if (result === undefined && !memo.results.has(key)) {
+      selfCel ??= toCel(value, s);
+      const bindings: Record<string, CelInput> = { self: selfCel };
+      if (usesOld) bindings['oldSelf'] = oldCel ??= toCel(old, s);
+      result = run(r.rule, bindings);
+      if (memo.results.size >= MAX_MEMO_ENTRIES) memo.results.clear();
+      memo.results.set(key, result);
+    }
     let field = pathText(path);
     if (r.fieldPath) field += r.fieldPath.startsWith('.') ? r.fieldPath : `.${r.fieldPath}`;
     if (isCelError(result)) {

@@ -14,6 +14,7 @@ import {
 } from './discovery.js';
 import type { FaultBook, Verb } from './faults.js';
 import { objectAt, stringAt, type JsonObject } from './json.js';
+import { jsonText } from './json-text.js';
 import type { ObjectStore } from './object-store.js';
 import { decodeProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf-body.js';
 import type { ResourceRegistry } from './registry.js';
@@ -63,7 +64,7 @@ function send(
   contentType = 'application/json',
   warnings: string[] = [],
 ): void {
-  const text = JSON.stringify(body);
+  const text = jsonText(body);
   const headers: Record<string, string | string[]> = {
     'Content-Type': contentType,
     'Content-Length': String(Buffer.byteLength(text)),

@@ -61,50 +61,47 @@ type FieldSet = Set<string>;
 
 const SEP = '\u0000';
 
-/** The fields of `value` below `prefix`: a map owns '.' and its members, anything else is a leaf. */
-function fieldsOf(value: unknown, prefix: string[], out: FieldSet): void {
-  if (!isObject(value) || (prefix.length > 0 && Object.keys(value).length === 0)) {
-    if (prefix.length > 0) out.add(prefix.join(SEP));
+/**
+ * The fields of `value` at `path` ('' for the root): a map owns '.' and its members, anything else is
+ * a leaf. With `old` (the value at the same path before the write; undefined when absent there), only
+ * the fields the write changed: a leaf whose value differs, a map ('.') that came into being.
+ */
+function fieldsOf(value: unknown, path: string, out: FieldSet, old?: { value: unknown }): void {
+  if (!isObject(value) || (path !== '' && Object.keys(value).length === 0)) {
+    if (path !== '' && (!old || !jsonEqual(old.value, value))) out.add(path);
     return;
   }
-  if (prefix.length > 0) out.add([...prefix, '.'].join(SEP));
-  for (const [k, v] of Object.entries(value)) fieldsOf(v, [...prefix, `f:${k}`], out);
+  if (path !== '' && (!old || old.value === undefined)) out.add(`${path}${SEP}.`);
+  const before = old && isObject(old.value) ? old.value : undefined;
+  for (const k of Object.keys(value)) {
+    const child = path === '' ? `f:${k}` : `${path}${SEP}f:${k}`;
+    fieldsOf(value[k], child, out, old ? { value: before?.[k] } : undefined);
+  }
 }
 
-/** The fields a manager can own in `obj`: spec, data, labels… never apiVersion/kind or server metadata. */
-function ownableFields(obj: JsonObject, subresource: string | undefined): FieldSet {
+/**
+ * The fields a manager can own in `obj`: spec, data, labels… never apiVersion/kind or server metadata.
+ * With `old`, only those the write of `obj` over `old` changed (see `fieldsOf`).
+ */
+function ownableFields(obj: JsonObject, subresource: string | undefined, old?: JsonObject): FieldSet {
   const out: FieldSet = new Set();
-  for (const [k, v] of Object.entries(obj)) {
+  for (const k of Object.keys(obj)) {
     if (k === 'apiVersion' || k === 'kind') continue;
     // A status write owns status only; a main-resource write never does (for kinds with /status).
     if (subresource === 'status' && k !== 'status') continue;
-    if (k !== 'metadata') fieldsOf(v, [`f:${k}`], out);
+    const v = obj[k];
+    if (k !== 'metadata') fieldsOf(v, `f:${k}`, out, old ? { value: old[k] } : undefined);
     else if (isObject(v)) {
       // metadata itself is never owned ('.'), only what a client sets in it.
-      for (const [mk, mv] of Object.entries(v)) {
-        if (!SERVER_METADATA.has(mk)) fieldsOf(mv, ['f:metadata', `f:${mk}`], out);
+      const oldMeta = old && isObject(old['metadata']) ? old['metadata'] : undefined;
+      for (const mk of Object.keys(v)) {
+        if (SERVER_METADATA.has(mk)) continue;
+        fieldsOf(v[mk], `f:metadata${SEP}f:${mk}`, out, old ? { value: oldMeta?.[mk] } : undefined);
       }
     }
   }
   // The top-level '.' is never listed.
   return out;
-}
-
-/** The value at a field path, or undefined. */
-function valueAt(obj: unknown, path: string): unknown {
-  let at: unknown = obj;
-  for (const part of path.split(SEP)) {
-    if (part === '.') return at;
-    if (!isObject(at)) return undefined;
-    at = at[part.slice(2)];
-  }
-  return at;
-}
-
-/** Whether a write changed the field at `path`; a map ('.') changes only by coming into being. */
-function changed(old: JsonObject, next: JsonObject, path: string): boolean {
-  if (path.endsWith(`${SEP}.`)) return valueAt(old, path) === undefined;
-  return !jsonEqual(valueAt(old, path), valueAt(next, path));
 }
 
 function toFieldsV1(set: FieldSet): JsonObject {
@@ -148,22 +145,25 @@ export function recordWrite(
   writer: FieldWriter,
   applied?: JsonObject,
 ): void {
-  const present = ownableFields(next, writer.subresource);
   const all = ownableFields(next, undefined);
   let taken: FieldSet;
   if (applied) taken = new Set([...ownableFields(applied, writer.subresource)].filter((p) => all.has(p)));
-  else taken = new Set([...present].filter((p) => !old || changed(old, next, p)));
+  else if (old) taken = ownableFields(next, writer.subresource, old);
+  else taken = writer.subresource === 'status' ? ownableFields(next, 'status') : all;
   const entries: JsonObject[] = [];
   let mine: FieldSet = new Set(taken);
   const previous = old ? meta(old)['managedFields'] : undefined;
   for (const e of Array.isArray(previous) ? previous.filter(isObject) : []) {
-    const fields = [...fromFieldsV1(e['fieldsV1'])].filter((p) => all.has(p));
+    const held = fromFieldsV1(e['fieldsV1']);
+    const fields = [...held].filter((p) => all.has(p));
     if (sameWriter(e, writer)) {
       mine = applied ? taken : new Set([...fields, ...taken]);
       continue;
     }
     const kept = fields.filter((p) => !taken.has(p));
-    if (kept.length > 0) entries.push({ ...clone(e), fieldsV1: toFieldsV1(new Set(kept)) });
+    // Untouched: the stored tree (built by toFieldsV1, so already in its form) is what a rebuild gives.
+    if (kept.length > 0 && kept.length === held.size) entries.push(clone(e));
+    else if (kept.length > 0) entries.push({ ...clone(e), fieldsV1: toFieldsV1(new Set(kept)) });
   }
   if (mine.size > 0) {
     entries.push({

@@ -55,9 +55,19 @@ export function isDeleting(o: JsonObject): boolean {
   return typeof objectAt(o, 'metadata')?.['deletionTimestamp'] === 'string';
 }
 
-/** RFC 3339 in whole seconds, as metav1.Time serialises. */
-export function timestamp(now = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The last whole second `timestamp()` formatted, and its text: most writes land in the same second. */
+let lastSecond = Number.NaN;
+let lastText = '';
+
+/** RFC 3339 in whole seconds, as metav1.Time serialises; `now` defaults to the current time. */
+export function timestamp(now?: Date): string {
+  if (now) return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** A fresh metadata.uid (a random UUID, as the apiserver assigns). */

@@ -1,4 +1,5 @@
 import { clone, objectAt, stringAt, type JsonObject } from './json.js';
+import { seal } from './json-text.js';
 
 /** The kind of a committed write, named as watch events name it. */
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -17,6 +18,9 @@ export interface Change {
 
 /** Called synchronously after each commit, in commit order. */
 export type ChangeListener = (change: Change) => void;
+
+/** Dropped history entries are cut off the array once this many (and half of it) have piled up. */
+const HISTORY_TRIM_AT = 1_024;
 
 /** The outcome of asking for history older than what is kept. */
 export const EXPIRED = Symbol('expired');
@@ -41,8 +45,13 @@ export class ObjectStore {
   private rv = 0n;
   /** resource → objectKey → stored object (its metadata.resourceVersion is the rv of its last write). */
   private readonly objects = new Map<string, Map<string, JsonObject>>();
-  /** Changes in rv order; never longer than historyLimit. */
+  /**
+   * Changes in rv order from index `head` on (never more than historyLimit of them); the entries
+   * before `head` have left the history and are cut off in bulk, so that a write costs O(1).
+   */
   private history: Change[] = [];
+  /** Index of the oldest kept change in `history`. */
+  private head = 0;
   /** Highest rv whose change is no longer in `history`: a watch from an rv below it is 410 Gone. */
   private compactedThrough = 0n;
   private readonly listeners = new Set<ChangeListener>();
@@ -113,13 +122,18 @@ export class ObjectStore {
       bucket = new Map();
       this.objects.set(resource, bucket);
     }
+    seal(stored);
     if (type === 'DELETED') bucket.delete(key);
     else bucket.set(key, stored);
     const change: Change = { rv: this.rv, resource, type, object: stored, ...(prev ? { prev } : {}) };
     this.history.push(change);
-    if (this.history.length > this.historyLimit) {
-      const dropped = this.history.splice(0, this.history.length - this.historyLimit);
-      this.compactedThrough = dropped[dropped.length - 1]?.rv ?? this.compactedThrough;
+    if (this.history.length - this.head > this.historyLimit) {
+      this.compactedThrough = this.history[this.head]?.rv ?? this.compactedThrough;
+      this.head++;
+      if (this.head >= HISTORY_TRIM_AT && this.head * 2 >= this.history.length) {
+        this.history = this.history.slice(this.head);
+        this.head = 0;
+      }
     }
     for (const l of [...this.listeners]) l(change);
     return stored;
@@ -128,14 +142,19 @@ export class ObjectStore {
   /** Changes of `resource` after `rv`, or EXPIRED when some of them have left the history. */
   changesSince(resource: string, rv: bigint): Change[] | typeof EXPIRED {
     if (rv < this.compactedThrough) return EXPIRED;
-    return this.history.filter((c) => c.rv > rv && c.resource === resource);
+    const out: Change[] = [];
+    for (let i = this.head; i < this.history.length; i++) {
+      const c = this.history[i]!;
+      if (c.rv > rv && c.resource === resource) out.push(c);
+    }
+    return out;
   }
 
   /** The objects of `resource` as they were at `rv`, or EXPIRED when that is older than the history. */
   stateAt(resource: string, rv: bigint, namespace?: string): JsonObject[] | typeof EXPIRED {
     if (rv < this.compactedThrough || rv > this.rv) return EXPIRED;
     const state = new Map<string, JsonObject>(this.list(resource).map((o) => [keyOf(o), o]));
-    for (let i = this.history.length - 1; i >= 0; i--) {
+    for (let i = this.history.length - 1; i >= this.head; i--) {
       const c = this.history[i];
       if (!c || c.rv <= rv) break;
       if (c.resource !== resource) continue;
@@ -151,6 +170,7 @@ export class ObjectStore {
   /** Drops all history: a watch or an Exact list from any rv below the current one gets 410 Gone. */
   compact(): void {
     this.history = [];
+    this.head = 0;
     this.compactedThrough = this.rv;
   }
 

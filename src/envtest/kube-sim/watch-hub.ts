@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { objectAt, stringAt, type JsonObject } from './json.js';
+import { jsonText } from './json-text.js';
 import { namespaceOf } from './object-meta.js';
 import { EXPIRED, type Change, type ObjectStore } from './object-store.js';
 import { present } from './present.js';
@@ -57,7 +58,8 @@ export class WatchHub {
     res.flushHeaders();
     const resource = storageKey(spec.type);
     const send = (type: string, object: JsonObject): void => {
-      res.write(JSON.stringify({ type, object }) + '\n');
+      // Byte for byte JSON.stringify({ type, object }); a stored version's text is shared by all watchers.
+      res.write(`{"type":${JSON.stringify(type)},"object":${jsonText(object)}}\n`);
     };
     const render = (obj: JsonObject): JsonObject => {
       const shown = present(spec.type, obj);
