@@ -17,4 +17,6 @@ export interface RunResult {
   steady?: SteadyResult;
   shards?: ShardsResult;
   template?: TemplateResult;
+  /** Phases that failed in this run, with why. */
+  failed: string[];
 }

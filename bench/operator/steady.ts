@@ -91,6 +91,7 @@ async function paced(total: number, rate: number, fire: (seq: number, lagMs: num
 async function watchChanges(
   env: OperatorEnv,
   onSeen: (index: number, seq: number, at: number) => void,
+  onEnd: (err: unknown) => void,
 ): Promise<AbortController> {
   // A one-item list gives the collection's resourceVersion: the watch starts there without replaying
   // the N ConfigMaps as ADDED.
@@ -107,7 +108,7 @@ async function watchChanges(
       if (!value?.startsWith('seq:') || !name.startsWith('cm-')) return;
       onSeen(Number(name.slice(3)), Number(value.slice(4)), at);
     },
-    () => undefined,
+    onEnd,
   );
 }
 
@@ -120,7 +121,15 @@ export async function measureSteady(
 ): Promise<SteadyResult> {
   const pid = op.pid!;
   const tracker = new ChangeTracker();
-  const abort = await watchChanges(env, (i, seq, at) => tracker.seen(String(i), seq, at));
+  let isWindowOver = false;
+  const abort = await watchChanges(
+    env,
+    (i, seq, at) => tracker.seen(String(i), seq, at),
+    // client-node's watch does not resume: changes after an early end would count as missing.
+    (err) => {
+      if (!isWindowOver) progress(`steady: the ConfigMap watch ended early (${String(err)})`);
+    },
+  );
   const heapMiB = async (): Promise<number> =>
     ((await scrapeMetric(op.metricsUrl, 'nodejs_heap_size_used_bytes')) ?? Number.NaN) / 2 ** 20;
   const soak = { rss: [] as number[], heap: [] as number[], fds: [] as number[] };
@@ -191,6 +200,7 @@ export async function measureSteady(
         : {}),
     };
   } finally {
+    isWindowOver = true;
     clearInterval(sampler);
     abort.abort();
   }
