@@ -1,7 +1,5 @@
-// client-node's KubeConfig hands every request a brand-new http(s).Agent, so each call opens (and, with
-// TLS, handshakes) its own connection. This makes API clients whose requests share keep-alive agents.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+// The generated client-node API clients of this layer, with keep-alive connections (agent-pool.ts) and
+// the operator's identity. The hot calls go through transport.ts instead.
 import {
   ServerConfiguration,
   createConfiguration,
@@ -9,64 +7,21 @@ import {
   type RequestContext,
   type SecurityAuthentication,
 } from '@kubernetes/client-node';
+import { keepAliveAgent } from './agent-pool.js';
 import { IDENTITY_MIDDLEWARE } from './client-identity.js';
-
-/** The agent options that make two connections interchangeable (what client-node sets). */
-const CONNECTION_OPTIONS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'];
-
-/** One kubeconfig's keep-alive agents, by {@link fingerprint}. */
-const pools = new WeakMap<KubeConfig, Map<string, HttpAgent>>();
-
-function text(v: unknown): string {
-  if (Buffer.isBuffer(v)) return v.toString('base64');
-  if (Array.isArray(v)) return v.map(text).join(',');
-  if (typeof v === 'string' || typeof v === 'boolean' || v === undefined) return String(v);
-  return JSON.stringify(v) ?? '';
-}
-
-function fingerprint(kind: string, options: Record<string, unknown>): string {
-  let key = kind;
-  for (const name of CONNECTION_OPTIONS) {
-    const v = options[name];
-    key += `\0${name}=${text(v)}`;
-  }
-  return key;
-}
 
 /**
  * The kubeconfig's authentication, with client-node's per-request agent swapped for a shared keep-alive
- * agent of the same TLS settings (a changed client certificate gets its own agent). Proxy agents are
- * left as client-node made them.
+ * agent of the same TLS settings. Proxy agents are left as client-node made them.
  */
 function keepAliveAuth(kubeConfig: KubeConfig): SecurityAuthentication {
-  let pool = pools.get(kubeConfig);
-  if (!pool) {
-    pool = new Map();
-    pools.set(kubeConfig, pool);
-  }
-  const agents = pool;
   return {
     getName: () => 'keep-alive kubeconfig',
     applySecurityAuthentication: async (context: RequestContext): Promise<void> => {
       await kubeConfig.applySecurityAuthentication(context);
       const fresh = context.getAgent();
-      const kind =
-        fresh?.constructor === HttpsAgent ? 'https' : fresh?.constructor === HttpAgent ? 'http' : '';
-      if (!fresh || !kind) return;
-      const options = (fresh as HttpAgent & { options: Record<string, unknown> }).options;
-      const key = fingerprint(kind, options);
-      let agent = agents.get(key);
-      if (!agent) {
-        const settings = Object.fromEntries(
-          CONNECTION_OPTIONS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]),
-        );
-        agent =
-          kind === 'https'
-            ? new HttpsAgent({ ...settings, keepAlive: true })
-            : new HttpAgent({ ...settings, keepAlive: true });
-        agents.set(key, agent);
-      }
-      context.setAgent(agent);
+      const agent = keepAliveAgent(kubeConfig, fresh);
+      if (agent && agent !== fresh) context.setAgent(agent);
     },
   };
 }

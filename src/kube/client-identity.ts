@@ -2,12 +2,7 @@
 // (without one, the API server takes the User-Agent's first token — node-fetch's) and the User-Agent of
 // every request, set once here for every client of this layer.
 import { readFileSync } from 'node:fs';
-import {
-  Observable,
-  type KubeConfig,
-  type ObservableMiddleware,
-  type RequestContext,
-} from '@kubernetes/client-node';
+import { Observable, type ObservableMiddleware, type RequestContext } from '@kubernetes/client-node';
 
 /** The `fieldManager` of every create, update and patch the operator makes. */
 export const FIELD_MANAGER = 'etcd-config-operator';
@@ -60,9 +55,15 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
  */
 export function identifyRequest(context: RequestContext): void {
   context.setHeaderParam('User-Agent', operatorUserAgent());
-  if (!WRITE_METHODS.has(String(context.getHttpMethod()))) return;
-  if (new URL(context.getUrl()).searchParams.has('fieldManager')) return;
-  context.setQueryParam('fieldManager', FIELD_MANAGER);
+  const method = String(context.getHttpMethod());
+  // Only a write's URL is worth parsing.
+  const named = WRITE_METHODS.has(method) && new URL(context.getUrl()).searchParams.has('fieldManager');
+  if (needsFieldManager(method, named)) context.setQueryParam('fieldManager', FIELD_MANAGER);
+}
+
+/** Whether a request gets `fieldManager=`{@link FIELD_MANAGER}: a write that names no manager itself. */
+export function needsFieldManager(method: string, namesManager: boolean): boolean {
+  return !namesManager && WRITE_METHODS.has(method);
 }
 
 /** client-node middleware running {@link identifyRequest} before each request of a client. */
@@ -73,19 +74,3 @@ export const IDENTITY_MIDDLEWARE: ObservableMiddleware = {
   },
   post: (context) => new Observable(Promise.resolve(context)),
 };
-
-/**
- * A view of `kubeConfig` for client-node's `Watch`, which sends its own requests with
- * `applyToFetchOptions`: the same settings, plus the operator's User-Agent. The original is unchanged.
- */
-export function withUserAgent(kubeConfig: KubeConfig): KubeConfig {
-  const view = Object.create(kubeConfig) as KubeConfig;
-  view.applyToFetchOptions = async (opts) => {
-    const init = await kubeConfig.applyToFetchOptions(opts);
-    // client-node builds node-fetch's Headers (not the global class): anything with set().
-    const headers = init.headers as { set?: (name: string, value: string) => void } | undefined;
-    headers?.set?.('User-Agent', operatorUserAgent());
-    return init;
-  };
-  return view;
-}

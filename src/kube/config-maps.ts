@@ -1,7 +1,6 @@
-import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
-import { makeApiClient } from './api-client.js';
-import { translate } from './errors.js';
-import { requestOptions, type CallOptions } from './request-options.js';
+import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
+import type { CallOptions } from './request-options.js';
+import { KubeTransport } from './transport.js';
 import type { ListOptions, ListResult, ListWatchSource, ObjectKey } from './types.js';
 
 function namespaceOf(cm: V1ConfigMap): { namespace: string; name: string } {
@@ -11,17 +10,23 @@ function namespaceOf(cm: V1ConfigMap): { namespace: string; name: string } {
   return { namespace, name };
 }
 
+function objectPath(namespace: string, name: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`;
+}
+
 /**
- * ConfigMaps through client-node's CoreV1Api. Writes are create or replace-with-`resourceVersion`
- * (optimistic concurrency): a stale version throws `ConflictError`. Every failure is a `KubeApiError`.
+ * ConfigMaps over the layer's JSON transport (transport.ts). Writes are create or
+ * replace-with-`resourceVersion` (optimistic concurrency): a stale version throws `ConflictError`.
+ * Every failure is a `KubeApiError`. Objects are the API server's JSON: times are RFC 3339 strings
+ * (`metadata.creationTimestamp`), not the `Date`s client-node's types name.
  */
 export class ConfigMapClient implements ListWatchSource<V1ConfigMap> {
-  /** The generated API client. */
-  private readonly api: CoreV1Api;
+  /** Sends the requests; shared by every client of the kubeconfig. */
+  private readonly http: KubeTransport;
   readonly resource = 'configmaps';
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = makeApiClient(kubeConfig, CoreV1Api);
+    this.http = KubeTransport.for(kubeConfig);
   }
 
   watchPath(namespace?: string): string {
@@ -31,29 +36,29 @@ export class ConfigMapClient implements ListWatchSource<V1ConfigMap> {
   /** Reads one ConfigMap; `NotFoundError` if absent. */
   async get(key: ObjectKey, options: CallOptions = {}): Promise<V1ConfigMap> {
     const namespace = key.namespace ?? '';
-    return translate(`get configmap ${namespace}/${key.name}`, () =>
-      this.api.readNamespacedConfigMap({ namespace, name: key.name }, requestOptions(options.signal)),
-    );
+    const what = `get configmap ${namespace}/${key.name}`;
+    return this.http.get<V1ConfigMap>(objectPath(namespace, key.name), { signal: options.signal, what });
   }
 
   /** Lists ConfigMaps in one namespace, or in all when `namespace` is omitted. */
   async list(options: ListOptions = {}): Promise<ListResult<V1ConfigMap>> {
-    const opts = requestOptions(options.signal);
-    const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
-    const list = await translate('list configmaps', () =>
-      options.namespace
-        ? this.api.listNamespacedConfigMap({ namespace: options.namespace, ...selectors }, opts)
-        : this.api.listConfigMapForAllNamespaces(selectors, opts),
-    );
-    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    const request = {
+      query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
+      signal: options.signal,
+      what: 'list configmaps',
+    };
+    type Body = { items?: V1ConfigMap[]; metadata?: { resourceVersion?: string } };
+    const list = options.namespace
+      ? await this.http.list<Body>(this.watchPath(options.namespace), request)
+      : await this.http.listAll<Body>(this.watchPath(), request);
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
   /** Creates the ConfigMap; `AlreadyExistsError` if the name is taken. */
   async create(cm: V1ConfigMap, options: CallOptions = {}): Promise<V1ConfigMap> {
     const { namespace, name } = namespaceOf(cm);
-    return translate(`create configmap ${namespace}/${name}`, () =>
-      this.api.createNamespacedConfigMap({ namespace, body: cm }, requestOptions(options.signal)),
-    );
+    const what = `create configmap ${namespace}/${name}`;
+    return this.http.create<V1ConfigMap>(this.watchPath(namespace), cm, { signal: options.signal, what });
   }
 
   /**
@@ -65,16 +70,14 @@ export class ConfigMapClient implements ListWatchSource<V1ConfigMap> {
     if (!cm.metadata?.resourceVersion) {
       throw new TypeError(`replace configmap ${namespace}/${name}: set metadata.resourceVersion`);
     }
-    return translate(`replace configmap ${namespace}/${name}`, () =>
-      this.api.replaceNamespacedConfigMap({ namespace, name, body: cm }, requestOptions(options.signal)),
-    );
+    const what = `replace configmap ${namespace}/${name}`;
+    return this.http.update<V1ConfigMap>(objectPath(namespace, name), cm, { signal: options.signal, what });
   }
 
   /** Deletes the ConfigMap; `NotFoundError` if absent. */
   async delete(key: ObjectKey, options: CallOptions = {}): Promise<void> {
     const namespace = key.namespace ?? '';
-    await translate(`delete configmap ${namespace}/${key.name}`, () =>
-      this.api.deleteNamespacedConfigMap({ namespace, name: key.name }, requestOptions(options.signal)),
-    );
+    const what = `delete configmap ${namespace}/${key.name}`;
+    await this.http.delete(objectPath(namespace, key.name), { signal: options.signal, what });
   }
 }

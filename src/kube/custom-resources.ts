@@ -1,12 +1,6 @@
-import {
-  CustomObjectsApi,
-  PatchStrategy,
-  type KubeConfig,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import { makeApiClient } from './api-client.js';
-import { translate } from './errors.js';
-import { requestOptions, type CallOptions } from './request-options.js';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { CallOptions } from './request-options.js';
+import { KubeTransport } from './transport.js';
 import type { ListOptions, ListResult, ListWatchSource, ObjectKey } from './types.js';
 
 /** Which custom resource a {@link CustomResourceClient} talks to. */
@@ -27,13 +21,13 @@ interface ListBody<T> {
 }
 
 /**
- * Typed access to one custom resource through client-node's CustomObjectsApi. Every method throws a
+ * Typed access to one custom resource over the layer's JSON transport (transport.ts). Every method throws a
  * `KubeApiError` subclass on failure (`NotFoundError`, `ConflictError` on a stale `resourceVersion`, …).
  * The client does not validate objects: the server (or the simulator) does, and answers `InvalidError`.
  */
 export class CustomResourceClient<T extends KubernetesObject> implements ListWatchSource<T> {
-  /** The generated API client; stateless apart from the kubeconfig. */
-  private readonly api: CustomObjectsApi;
+  /** Sends the requests; shared by every client of the kubeconfig. */
+  private readonly http: KubeTransport;
   readonly resource: string;
 
   constructor(
@@ -41,7 +35,7 @@ export class CustomResourceClient<T extends KubernetesObject> implements ListWat
     /** The resource this client is bound to. */
     readonly type: CustomResourceType,
   ) {
-    this.api = makeApiClient(kubeConfig, CustomObjectsApi);
+    this.http = KubeTransport.for(kubeConfig);
     this.resource = `${type.plural}.${type.group}`;
   }
 
@@ -58,11 +52,6 @@ export class CustomResourceClient<T extends KubernetesObject> implements ListWat
     return namespace ? { namespace, name } : { name };
   }
 
-  private base() {
-    const { group, version, plural } = this.type;
-    return { group, version, plural };
-  }
-
   /** The collection path that watches use. */
   watchPath(namespace?: string): string {
     const { group, version, plural } = this.type;
@@ -71,46 +60,38 @@ export class CustomResourceClient<T extends KubernetesObject> implements ListWat
       : `/apis/${group}/${version}/${plural}`;
   }
 
+  /** The path of the object named by `key` (its namespace checked). */
+  private objectPath(key: { readonly namespace?: string; readonly name: string }): string {
+    const namespace = this.ns(key);
+    return `${this.watchPath(namespace || undefined)}/${encodeURIComponent(key.name)}`;
+  }
+
   /** Reads one object. Throws `NotFoundError` if absent. */
   async get(key: ObjectKey, options: CallOptions = {}): Promise<T> {
-    const opts = requestOptions(options.signal);
-    return translate(`get ${this.resource} ${key.name}`, async () =>
-      this.type.namespaced
-        ? ((await this.api.getNamespacedCustomObject(
-            { ...this.base(), namespace: this.ns(key), name: key.name },
-            opts,
-          )) as T)
-        : ((await this.api.getClusterCustomObject({ ...this.base(), name: key.name }, opts)) as T),
-    );
+    const what = `get ${this.resource} ${key.name}`;
+    return this.http.get<T>(this.objectPath(key), { signal: options.signal, what });
   }
 
   /** Lists objects in one namespace or across all of them. */
   async list(options: ListOptions = {}): Promise<ListResult<T>> {
-    const opts = requestOptions(options.signal);
-    const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
-    const body = await translate(`list ${this.resource}`, async () =>
-      this.type.namespaced && options.namespace
-        ? ((await this.api.listNamespacedCustomObject(
-            { ...this.base(), namespace: options.namespace, ...selectors },
-            opts,
-          )) as ListBody<T>)
-        : ((await this.api.listClusterCustomObject({ ...this.base(), ...selectors }, opts)) as ListBody<T>),
-    );
+    const request = {
+      query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
+      signal: options.signal,
+      what: `list ${this.resource}`,
+    };
+    const inNamespace = this.type.namespaced && options.namespace;
+    const body = inNamespace
+      ? await this.http.list<ListBody<T>>(this.watchPath(options.namespace), request)
+      : await this.http.listAll<ListBody<T>>(this.watchPath(), request);
     return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
   }
 
   /** Creates `obj`. Throws `AlreadyExistsError` if the name is taken. */
   async create(obj: T, options: CallOptions = {}): Promise<T> {
     const key = this.keyOf(obj);
-    const opts = requestOptions(options.signal);
-    return translate(`create ${this.resource} ${key.name}`, async () =>
-      this.type.namespaced
-        ? ((await this.api.createNamespacedCustomObject(
-            { ...this.base(), namespace: this.ns(key), body: obj },
-            opts,
-          )) as T)
-        : ((await this.api.createClusterCustomObject({ ...this.base(), body: obj }, opts)) as T),
-    );
+    const what = `create ${this.resource} ${key.name}`;
+    const namespace = this.ns(key);
+    return this.http.create<T>(this.watchPath(namespace || undefined), obj, { signal: options.signal, what });
   }
 
   /**
@@ -119,65 +100,26 @@ export class CustomResourceClient<T extends KubernetesObject> implements ListWat
    */
   async replace(obj: T, options: CallOptions = {}): Promise<T> {
     const key = this.keyOf(obj);
-    const opts = requestOptions(options.signal);
-    return translate(`replace ${this.resource} ${key.name}`, async () =>
-      this.type.namespaced
-        ? ((await this.api.replaceNamespacedCustomObject(
-            { ...this.base(), namespace: this.ns(key), name: key.name, body: obj },
-            opts,
-          )) as T)
-        : ((await this.api.replaceClusterCustomObject(
-            { ...this.base(), name: key.name, body: obj },
-            opts,
-          )) as T),
-    );
+    const what = `replace ${this.resource} ${key.name}`;
+    return this.http.update<T>(this.objectPath(key), obj, { signal: options.signal, what });
   }
 
   /** Replaces the `/status` subresource of `obj`; `ConflictError` on a stale `resourceVersion`. */
   async replaceStatus(obj: T, options: CallOptions = {}): Promise<T> {
     const key = this.keyOf(obj);
-    const opts = requestOptions(options.signal);
-    return translate(`replace status of ${this.resource} ${key.name}`, async () =>
-      this.type.namespaced
-        ? ((await this.api.replaceNamespacedCustomObjectStatus(
-            { ...this.base(), namespace: this.ns(key), name: key.name, body: obj },
-            opts,
-          )) as T)
-        : ((await this.api.replaceClusterCustomObjectStatus(
-            { ...this.base(), name: key.name, body: obj },
-            opts,
-          )) as T),
-    );
+    const what = `replace status of ${this.resource} ${key.name}`;
+    return this.http.updateStatus<T>(this.objectPath(key), obj, { signal: options.signal, what });
   }
 
   /** Applies a JSON merge patch (RFC 7386) to the object (not its status). */
   async patchMerge(key: ObjectKey, patch: object, options: CallOptions = {}): Promise<T> {
-    const opts = requestOptions(options.signal, PatchStrategy.MergePatch);
-    return translate(`patch ${this.resource} ${key.name}`, async () =>
-      this.type.namespaced
-        ? ((await this.api.patchNamespacedCustomObject(
-            { ...this.base(), namespace: this.ns(key), name: key.name, body: patch },
-            opts,
-          )) as T)
-        : ((await this.api.patchClusterCustomObject(
-            { ...this.base(), name: key.name, body: patch },
-            opts,
-          )) as T),
-    );
+    const what = `patch ${this.resource} ${key.name}`;
+    return this.http.patchMerge<T>(this.objectPath(key), patch, { signal: options.signal, what });
   }
 
   /** Deletes the object. Throws `NotFoundError` if it is already gone. */
   async delete(key: ObjectKey, options: CallOptions = {}): Promise<void> {
-    const opts = requestOptions(options.signal);
-    await translate(`delete ${this.resource} ${key.name}`, async (): Promise<void> => {
-      if (this.type.namespaced) {
-        await this.api.deleteNamespacedCustomObject(
-          { ...this.base(), namespace: this.ns(key), name: key.name },
-          opts,
-        );
-      } else {
-        await this.api.deleteClusterCustomObject({ ...this.base(), name: key.name }, opts);
-      }
-    });
+    const what = `delete ${this.resource} ${key.name}`;
+    await this.http.delete(this.objectPath(key), { signal: options.signal, what });
   }
 }

@@ -141,11 +141,19 @@ export function toKubeError(err: unknown, what = 'kubernetes request'): KubeApiE
     const detail = err instanceof Error ? err.message : String(err);
     return new TransportError(`${what}: ${detail}`, 0, undefined, { cause: err });
   }
-  const { status } = answered;
-  const body = parseStatus(answered.body);
-  const reason = body?.reason;
-  const message = `${what}: ${status}${reason ? ` ${reason}` : ''}${body?.message ? `: ${body.message}` : ''}`;
-  const opts = { cause: err };
+  return errorForStatus(answered.status, answered.body, what, err);
+}
+
+/**
+ * The {@link KubeApiError} subclass for an HTTP answer `status` with `body` (a Status object, or its
+ * JSON text), by status code (and, for 409, the Status `reason`) — never by message text. The message
+ * reads `what: 404 NotFound: <the Status message>`.
+ */
+export function errorForStatus(status: number, body: unknown, what: string, cause?: unknown): KubeApiError {
+  const parsed = parseStatus(body);
+  const reason = parsed?.reason;
+  const message = `${what}: ${status}${reason ? ` ${reason}` : ''}${parsed?.message ? `: ${parsed.message}` : ''}`;
+  const opts = cause === undefined ? undefined : { cause };
   switch (status) {
     case 400:
       return new BadRequestError(message, status, reason, opts);
@@ -162,7 +170,7 @@ export function toKubeError(err: unknown, what = 'kubernetes request'): KubeApiE
     case 410:
       return new GoneError(message, status, reason, opts);
     case 422:
-      return new InvalidError(message, status, reason, body?.details?.causes ?? [], opts);
+      return new InvalidError(message, status, reason, parsed?.details?.causes ?? [], opts);
     case 429:
       return new TooManyRequestsError(message, status, reason, opts);
     default:

@@ -1,7 +1,6 @@
-import { CoreV1Api, PatchStrategy, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
-import { makeApiClient } from './api-client.js';
-import { translate } from './errors.js';
-import { requestOptions, type CallOptions } from './request-options.js';
+import type { CoreV1Event, KubeConfig } from '@kubernetes/client-node';
+import type { CallOptions } from './request-options.js';
+import { KubeTransport } from './transport.js';
 import type { ListOptions, ListResult } from './types.js';
 
 /** The fields of an existing Event that aggregation of a repeat updates. */
@@ -31,21 +30,30 @@ export function toKubeTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** core/v1 Events through client-node's CoreV1Api. Every failure is a `KubeApiError`. */
+function collectionPath(namespace: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+}
+
+/**
+ * core/v1 Events over the layer's JSON transport (transport.ts). Every failure is a `KubeApiError`.
+ * Events read back carry their times as the API server's strings, not `Date`s.
+ */
 export class EventClient implements EventSink {
-  /** The generated API client. */
-  private readonly api: CoreV1Api;
+  /** Sends the requests; shared by every client of the kubeconfig. */
+  private readonly http: KubeTransport;
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = makeApiClient(kubeConfig, CoreV1Api);
+    this.http = KubeTransport.for(kubeConfig);
   }
 
-  /** Creates an Event in `event.metadata.namespace`. */
+  /**
+   * Creates an Event in `event.metadata.namespace`. `Date`s are sent as JSON does (RFC 3339 with
+   * milliseconds, which the API server reads); an `eventTime` must be a `V1MicroTime` (six digits).
+   */
   async create(event: CoreV1Event, options: CallOptions = {}): Promise<CoreV1Event> {
     const namespace = event.metadata.namespace ?? 'default';
-    return translate(`create event in ${namespace}`, () =>
-      this.api.createNamespacedEvent({ namespace, body: event }, requestOptions(options.signal)),
-    );
+    const what = `create event in ${namespace}`;
+    return this.http.create<CoreV1Event>(collectionPath(namespace), event, { signal: options.signal, what });
   }
 
   /** Merge-patches `count` and `lastTimestamp` of an existing Event. */
@@ -56,23 +64,22 @@ export class EventClient implements EventSink {
     options: CallOptions = {},
   ): Promise<CoreV1Event> {
     const body = { count: repeat.count, lastTimestamp: toKubeTime(repeat.lastTimestamp) };
-    return translate(`patch event ${namespace}/${name}`, () =>
-      this.api.patchNamespacedEvent(
-        { namespace, name, body },
-        requestOptions(options.signal, PatchStrategy.MergePatch),
-      ),
-    );
+    const path = `${collectionPath(namespace)}/${encodeURIComponent(name)}`;
+    const what = `patch event ${namespace}/${name}`;
+    return this.http.patchMerge<CoreV1Event>(path, body, { signal: options.signal, what });
   }
 
   /** Lists Events in a namespace (or all namespaces). */
   async list(options: ListOptions = {}): Promise<ListResult<CoreV1Event>> {
-    const opts = requestOptions(options.signal);
-    const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
-    const list = await translate('list events', () =>
-      options.namespace
-        ? this.api.listNamespacedEvent({ namespace: options.namespace, ...selectors }, opts)
-        : this.api.listEventForAllNamespaces(selectors, opts),
-    );
-    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    const request = {
+      query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
+      signal: options.signal,
+      what: 'list events',
+    };
+    type Body = { items?: CoreV1Event[]; metadata?: { resourceVersion?: string } };
+    const list = options.namespace
+      ? await this.http.list<Body>(collectionPath(options.namespace), request)
+      : await this.http.listAll<Body>('/api/v1/events', request);
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 }

@@ -2,15 +2,15 @@
 // waitForSync, close), the list/watch loop that decides between relisting, backing off and rewatching,
 // and the periodic resync. One watch request lives in watch-request.ts, the handlers in
 // informer-handlers.ts, the state table in informer-state.ts.
-import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { Backoff, realClock, sleep, type BackoffOptions, type Clock } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 import { ObjectCache, type ObjectStore } from './cache.js';
-import { withUserAgent } from './client-identity.js';
 import { toKubeError } from './errors.js';
 import { HandlerSet, type InformerHandlers } from './informer-handlers.js';
 import { INFORMER_TRANSITIONS, type InformerState } from './informer-state.js';
 import type { ListWatchSource } from './types.js';
+import { WatchClient } from './watch-client.js';
 import { startWatch, type WatchEnd, type WatchEventType } from './watch-request.js';
 
 export type { InformerHandlers } from './informer-handlers.js';
@@ -57,8 +57,8 @@ export interface InformerOptions<T extends KubernetesObject> {
 }
 
 /**
- * A list+watch cache of one kind, like client-go's reflector + indexer, built on client-node's `Watch`
- * rather than its `ListWatch` (which stops for good on any error but 410, never backs off, and can start
+ * A list+watch cache of one kind, like client-go's reflector + indexer, built on watch requests of its
+ * own (watch-client.ts) rather than client-node's `ListWatch` (which stops for good on any error but 410, never backs off, and can start
  * a watch after `stop()`). This informer:
  * - lists, fills the cache, then watches from the list's `resourceVersion`;
  * - on a watch error or a failed list, retries after jittered exponential backoff (never gives up);
@@ -69,7 +69,7 @@ export interface InformerOptions<T extends KubernetesObject> {
  */
 export class Informer<T extends KubernetesObject> {
   private readonly source: ListWatchSource<T>;
-  private readonly watcher: Watch;
+  private readonly watcher: WatchClient;
   private readonly namespace: string | undefined;
   private readonly labelSelector: string | undefined;
   private readonly fieldSelector: string | undefined;
@@ -94,7 +94,7 @@ export class Informer<T extends KubernetesObject> {
   private resolveSynced!: () => void;
   /** Aborted by close(); cuts backoff sleeps and in-flight lists. */
   private readonly stopController = new AbortController();
-  /** The last watch request while it connects (client-node gives no handle before headers arrive). */
+  /** The last watch request while it connects (there is no handle before headers arrive). */
   private pendingWatch: Promise<unknown> | undefined;
   /** The loop started by start(); close() awaits it. */
   private loop: Promise<void> | undefined;
@@ -109,8 +109,8 @@ export class Informer<T extends KubernetesObject> {
     if (!options.source) throw new TypeError('Informer: set options.source');
     if (!options.kubeConfig) throw new TypeError('Informer: set options.kubeConfig');
     this.source = options.source;
-    // The watch requests carry the operator's User-Agent like every other request of this layer.
-    this.watcher = new Watch(withUserAgent(options.kubeConfig));
+    // Over the layer's transport: its keep-alive agents and the operator's User-Agent.
+    this.watcher = new WatchClient(options.kubeConfig);
     this.namespace = options.namespace;
     this.labelSelector = options.labelSelector;
     this.fieldSelector = options.fieldSelector;

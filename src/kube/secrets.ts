@@ -1,7 +1,6 @@
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { makeApiClient } from './api-client.js';
-import { translate } from './errors.js';
-import { requestOptions, type CallOptions } from './request-options.js';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import type { CallOptions } from './request-options.js';
+import { KubeTransport } from './transport.js';
 import type { ListOptions, ListResult, ObjectKey } from './types.js';
 
 function keyOf(secret: V1Secret): { namespace: string; name: string } {
@@ -11,45 +10,53 @@ function keyOf(secret: V1Secret): { namespace: string; name: string } {
   return { namespace, name };
 }
 
+function collectionPath(namespace: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+}
+
+function objectPath(namespace: string, name: string): string {
+  return `${collectionPath(namespace)}/${encodeURIComponent(name)}`;
+}
+
 /**
- * Secrets of one namespace at a time through client-node's CoreV1Api: the targets of PrefixSyncs with
- * `target.kind: Secret` (only with `--secret-targets`). Writes are create or replace-with-
- * `resourceVersion` (a stale version throws `ConflictError`). Every failure is a `KubeApiError`, whose
- * message names the Secret and never carries its data.
+ * Secrets of one namespace at a time over the layer's JSON transport (transport.ts): the targets of
+ * PrefixSyncs with `target.kind: Secret` (only with `--secret-targets`). Writes are create or replace-
+ * with-`resourceVersion` (a stale version throws `ConflictError`). Every failure is a `KubeApiError`,
+ * whose message names the Secret and never carries its data. Times are RFC 3339 strings.
  */
 export class SecretClient {
-  /** The generated API client. */
-  private readonly api: CoreV1Api;
+  /** Sends the requests; shared by every client of the kubeconfig. */
+  private readonly http: KubeTransport;
 
   constructor(kubeConfig: KubeConfig) {
-    this.api = makeApiClient(kubeConfig, CoreV1Api);
+    this.http = KubeTransport.for(kubeConfig);
   }
 
   /** Reads one Secret; `NotFoundError` if absent. */
   async get(key: ObjectKey, options: CallOptions = {}): Promise<V1Secret> {
     const namespace = key.namespace ?? '';
-    return translate(`get secret ${namespace}/${key.name}`, () =>
-      this.api.readNamespacedSecret({ namespace, name: key.name }, requestOptions(options.signal)),
-    );
+    const what = `get secret ${namespace}/${key.name}`;
+    return this.http.get<V1Secret>(objectPath(namespace, key.name), { signal: options.signal, what });
   }
 
   /** Lists the Secrets of `options.namespace` (required: never across namespaces) by label selector. */
   async list(options: ListOptions & { namespace: string }): Promise<ListResult<V1Secret>> {
-    const list = await translate(`list secrets in ${options.namespace}`, () =>
-      this.api.listNamespacedSecret(
-        { namespace: options.namespace, labelSelector: options.labelSelector },
-        requestOptions(options.signal),
-      ),
+    const list = await this.http.list<{ items?: V1Secret[]; metadata?: { resourceVersion?: string } }>(
+      collectionPath(options.namespace),
+      {
+        query: { labelSelector: options.labelSelector },
+        signal: options.signal,
+        what: `list secrets in ${options.namespace}`,
+      },
     );
-    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
   /** Creates the Secret; `AlreadyExistsError` if the name is taken. */
   async create(secret: V1Secret, options: CallOptions = {}): Promise<V1Secret> {
     const { namespace, name } = keyOf(secret);
-    return translate(`create secret ${namespace}/${name}`, () =>
-      this.api.createNamespacedSecret({ namespace, body: secret }, requestOptions(options.signal)),
-    );
+    const what = `create secret ${namespace}/${name}`;
+    return this.http.create<V1Secret>(collectionPath(namespace), secret, { signal: options.signal, what });
   }
 
   /** Replaces the Secret at the `metadata.resourceVersion` that was read (`ConflictError` if stale). */
@@ -58,16 +65,14 @@ export class SecretClient {
     if (!secret.metadata?.resourceVersion) {
       throw new TypeError(`replace secret ${namespace}/${name}: set metadata.resourceVersion`);
     }
-    return translate(`replace secret ${namespace}/${name}`, () =>
-      this.api.replaceNamespacedSecret({ namespace, name, body: secret }, requestOptions(options.signal)),
-    );
+    const what = `replace secret ${namespace}/${name}`;
+    return this.http.update<V1Secret>(objectPath(namespace, name), secret, { signal: options.signal, what });
   }
 
   /** Deletes the Secret; `NotFoundError` if absent. */
   async delete(key: ObjectKey, options: CallOptions = {}): Promise<void> {
     const namespace = key.namespace ?? '';
-    await translate(`delete secret ${namespace}/${key.name}`, () =>
-      this.api.deleteNamespacedSecret({ namespace, name: key.name }, requestOptions(options.signal)),
-    );
+    const what = `delete secret ${namespace}/${key.name}`;
+    await this.http.delete(objectPath(namespace, key.name), { signal: options.signal, what });
   }
 }

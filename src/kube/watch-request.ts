@@ -2,7 +2,7 @@
 // it ended. client-node's `Watch` reports an end in several ways (the request's rejection, the done
 // callback, an ERROR event in the stream, an HTTP status) and gives no handle before the headers arrive;
 // this module settles each request exactly once and leaves "relist, back off or rewatch?" to the loop.
-import type { KubernetesObject, Watch } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { GoneError, toKubeError, type KubeApiError } from './errors.js';
 
 /** How one watch request ended; `delivered` says whether it brought at least one object change. */
@@ -14,10 +14,24 @@ export type WatchEnd =
 /** The event types that carry an object; a BOOKMARK carries only a `resourceVersion`. */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
+/**
+ * Opens watch requests, with the contract of client-node's `Watch.watch`: resolves (or rejects) once
+ * connected, with a controller that ends the stream; `onDone` reports the end, once. `WatchClient`
+ * implements it; tests pass a fake.
+ */
+export interface WatchOpener {
+  watch(
+    path: string,
+    params: Readonly<Record<string, string | boolean>>,
+    onEvent: (type: string, object: unknown) => void,
+    onDone: (err: unknown) => void,
+  ): Promise<AbortController>;
+}
+
 /** What to watch and where to deliver the events of one request. */
 export interface WatchRequest<T extends KubernetesObject> {
-  /** client-node's `Watch` (only its `watch` method is used, so tests can pass a fake). */
-  watcher: Pick<Watch, 'watch'>;
+  /** Opens the request: a `WatchClient`, or a fake in tests. */
+  watcher: WatchOpener;
   /** The watch path of the resource (`ListWatchSource.watchPath`). */
   path: string;
   /** Query parameters (resourceVersion, selectors, allowWatchBookmarks). */

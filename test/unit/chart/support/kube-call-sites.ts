@@ -1,5 +1,7 @@
 // Finds, with the TypeScript type checker, every place in the operator's code where a request to the
-// Kubernetes API can start: a call into a client-node API class or its Watch, a call through any port
+// Kubernetes API can start: a call into a client-node API class or its Watch, a verb-named request of
+// the kube layer's transport (KubeTransport.get, .listAll, .updateStatus, ...) or a watch it opens
+// (WatchOpener.watch), a call through any port
 // that takes the kube layer's CallOptions/ListOptions (ConfigMapApi, WorkloadApi, ResourceApi, LeaseStore,
 // ListWatchSource, the Event sink, ...), and every informer made. "The operator's code" is what
 // src/cli/run.ts imports, transitively.
@@ -19,6 +21,29 @@ export interface KubeCallSite {
   readonly clientNodeMethod?: string;
   /** The client-node API class, e.g. `CoreV1Api`. */
   readonly clientNodeClass?: string;
+  /**
+   * For requests of the kube layer's transport: its verb-named method (`get`, `list`, `listAll`,
+   * `create`, `update`, `updateStatus`, `patchMerge`, `delete`), or `watch` for a WatchOpener's watch.
+   */
+  readonly transportMethod?: string;
+}
+
+/** The transport's own files: their calls are its plumbing, not requests of a client. */
+const TRANSPORT_FILES = /\/src\/kube\/(transport|watch-client)\.ts$/;
+
+/** Whether `decl` is a method of the kube layer's transport or its watch opener. */
+function transportMethodOf(decl: ts.Node): boolean {
+  const file = decl.getSourceFile().fileName;
+  let node: ts.Node | undefined = decl;
+  while (node && !ts.isClassDeclaration(node) && !ts.isInterfaceDeclaration(node)) node = node.parent;
+  const owner = node?.name?.text;
+  // KubeTransport.for only finds the transport of a kubeconfig.
+  const isStatic =
+    ts.canHaveModifiers(decl) && ts.getModifiers(decl)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+  return (
+    (file.endsWith('/src/kube/transport.ts') && owner === 'KubeTransport' && !isStatic) ||
+    (file.endsWith('/src/kube/watch-request.ts') && owner === 'WatchOpener')
+  );
 }
 
 /** What an informer is typed as: the kube layer's Informer, or the KindInformer over several namespaces. */
@@ -117,6 +142,13 @@ export function findKubeCallSites(): KubeCallSite[] {
               clientNodeMethod: method,
               clientNodeClass: cls,
             });
+          }
+        } else if (decl && ts.isCallExpression(node) && transportMethodOf(decl)) {
+          if (!TRANSPORT_FILES.test(file)) {
+            const method = ts.isPropertyAccessExpression(node.expression)
+              ? node.expression.name.text
+              : callee;
+            sites.set(`${rel}#${callee}`, { key: `${rel}#${callee}`, transportMethod: method });
           }
         } else if (
           decl &&
