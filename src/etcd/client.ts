@@ -10,7 +10,7 @@ import {
 } from './connection.js';
 import type { ConnectivityChange, EtcdTlsOptions } from './endpoint-channels.js';
 import { ClientClosedError } from './errors.js';
-import { prefixRangeEnd, toBigint, toBytes } from './keys.js';
+import { prefixRangeEnd, retained, toBigint, toBytes } from './keys.js';
 import { KV } from './kv.js';
 import { etcdMethod } from './proto.js';
 import type { RawMemberListResponse, RawStatusResponse } from './raw-messages.js';
@@ -181,12 +181,13 @@ export class EtcdClient {
     if (options.fromRevision !== undefined && options.fromRevision < 1n) {
       throw new RangeError('watch: fromRevision must be >= 1 (leave it out to watch from now)');
     }
-    const key = toBytes(options.key);
+    // Held as long as the watch lives (see retained).
+    const key = retained(toBytes(options.key));
     const filters = (options.filters ?? []).map((f) => (f === 'noput' ? 'NOPUT' : 'NODELETE'));
     const watcher = new Watcher(
       {
         key,
-        rangeEnd: options.prefix ? prefixRangeEnd(key) : undefined,
+        rangeEnd: options.prefix ? retained(prefixRangeEnd(key)) : undefined,
         fromRevision: options.fromRevision,
         prevKv: options.prevKv ?? false,
         filters,

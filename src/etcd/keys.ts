@@ -7,6 +7,19 @@ export function toBytes(key: KeyLike): Buffer {
 }
 
 /**
+ * `buf` in memory of its own. A small Buffer made by `Buffer.from`, or decoded out of a received
+ * message, is a view of a shared 8 KiB pool slab (or of the whole message) and keeps all of it alive as
+ * long as it lives: for a key or value a mirror holds for days, 8 KiB for a few bytes — 80 MiB with
+ * 10,000 one-key prefixes. What is held long is copied out (Node's advice for small long-lived chunks).
+ */
+export function retained(buf: Buffer): Buffer {
+  if (buf.byteOffset === 0 && buf.length === buf.buffer.byteLength) return buf;
+  const own = Buffer.allocUnsafeSlow(buf.length);
+  buf.copy(own);
+  return own;
+}
+
+/**
  * The range_end that selects every key starting with `prefix`: the prefix with its last byte below 0xff
  * incremented (trailing 0xff bytes dropped). An empty or all-0xff prefix gives `\0`, etcd's "to the end".
  */

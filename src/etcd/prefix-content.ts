@@ -8,7 +8,7 @@
 // the remaining keys. Reading all of a 50 MB prefix just to measure it costs far more than it would
 // hold: the dead response buffers pile up until V8 collects them, tens of MiB for each such read.
 import { CompactedError } from './errors.js';
-import { prefixRangeEnd } from './keys.js';
+import { prefixRangeEnd, retained } from './keys.js';
 import type { KV } from './kv.js';
 import { MirrorBudgetExceededError, type MirrorBudget } from './mirror-budget.js';
 import { MAX_RANGE_RESTARTS } from './range-pages.js';
@@ -94,14 +94,14 @@ export class PrefixContent {
     return this.keyTotal + this.valueTotal + this.held.size * VALUE_ENTRY_OVERHEAD_BYTES;
   }
 
-  /** Sets `kv`. */
+  /** Sets `kv` (its key and value copied out of the message they came in, see `retained`). */
   put(kv: KeyValue): void {
     const k = mapKey(kv.key);
     const before = this.held.get(k);
     if (before) this.valueTotal -= before.value.length;
     else this.keyTotal += kv.key.length;
     this.valueTotal += kv.value.length;
-    this.held.set(k, kv);
+    this.held.set(k, { ...kv, key: retained(kv.key), value: retained(kv.value) });
   }
 
   /** Removes `key` if present. */

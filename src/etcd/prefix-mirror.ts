@@ -3,7 +3,7 @@ import { Backoff, realClock, sleep } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 import type { EtcdClient } from './client.js';
 import { CompactedError, RevisionWentBackError, toEtcdError, type EtcdError } from './errors.js';
-import { toBytes } from './keys.js';
+import { retained, toBytes } from './keys.js';
 import { MirrorBudgetExceededError, UNLIMITED_MIRROR_BUDGET, type MirrorBudget } from './mirror-budget.js';
 import {
   PrefixContent,
@@ -204,7 +204,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
     options: PrefixMirrorOptions = {},
   ) {
     super();
-    this.prefix = toBytes(prefix);
+    this.prefix = retained(toBytes(prefix));
     this.options = {
       pageSize: options.pageSize ?? 1000,
       pageTimeoutMs: options.pageTimeoutMs,

@@ -23,6 +23,28 @@ const keysOf = (c: PrefixContent): string[] =>
   c.entries().map((e) => `${e.key.toString()}=${e.value.toString()}`);
 
 describe('PrefixContent', () => {
+  it('holds keys and values in memory of their own, not views that keep a message or pool slab alive', () => {
+    const message = Buffer.alloc(16 * 1024, 'm');
+    const received: KeyValue = {
+      ...kv('/p/k', 'v'),
+      key: message.subarray(0, 4),
+      value: message.subarray(4, 9),
+    };
+    const pooled = kv(Buffer.from('/p/pooled'), 'v');
+    assert.ok(
+      pooled.key.buffer.byteLength > pooled.key.length,
+      'Buffer.from of a short text is a pool slab view',
+    );
+    const c = new PrefixContent(100);
+    c.put(received);
+    c.put(pooled);
+    for (const e of c.entries()) {
+      assert.equal(e.key.buffer.byteLength, e.key.length, `key ${e.key.toString()}`);
+      assert.equal(e.value.buffer.byteLength, e.value.length, `value of ${e.key.toString()}`);
+    }
+    assert.deepEqual(keysOf(c), ['/p/pooled=v', 'mmmm=mmmmm']);
+  });
+
   it('holds every key with its value, sorted by key bytes, puts replacing and deletes removing', () => {
     const c = new PrefixContent(100);
     c.put(kv('/p/b', '2'));
