@@ -15,6 +15,8 @@ export interface ChangeSummary {
   p50: number;
   p99: number;
   max: number;
+  /** When the last change was seen (ms, the clock of `seen`'s `at`); NaN when none was. */
+  lastSeenAt: number;
 }
 
 /**
@@ -28,6 +30,7 @@ export class ChangeTracker {
   private readonly latencies: number[] = [];
   private made = 0;
   private superseded = 0;
+  private lastSeenAt = Number.NaN;
 
   /** Records change `seq` to `prefix`, made at `at` (ms). */
   make(prefix: string, seq: number, at: number): void {
@@ -48,6 +51,7 @@ export class ChangeTracker {
       if (change.seq < seq) this.superseded++;
       n++;
     }
+    if (n > 0) this.lastSeenAt = at;
     if (n === list.length) this.pending.delete(prefix);
     else list.splice(0, n);
   }
@@ -67,6 +71,7 @@ export class ChangeTracker {
       p50: quantile(sorted, 0.5),
       p99: quantile(sorted, 0.99),
       max: sorted[sorted.length - 1] ?? Number.NaN,
+      lastSeenAt: this.lastSeenAt,
     };
   }
 }

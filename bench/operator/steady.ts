@@ -39,6 +39,8 @@ export interface SteadyResult extends ChangeSummary {
   putErrors: number;
   /** The most the writer fell behind its schedule (ms): the bench process's own lag. */
   writerLagMaxMs: number;
+  /** Changes seen per second, from the writer's start to the last change seen: what the operator kept up with. */
+  seenPerS: number;
   /** Operator CPU seconds per wall second over the window (1 = one core). */
   operatorCores: number;
   /** The benchmark process's (simulator, writer, watch) CPU share meanwhile. */
@@ -176,8 +178,10 @@ export async function measureSteady(
       () => tracker.outstanding === 0 || `${tracker.outstanding} not seen`,
       DRAIN_TIMEOUT_MS,
     ).catch(() => undefined);
+    const summary = tracker.summary();
     return {
-      ...tracker.summary(),
+      ...summary,
+      seenPerS: (summary.seen / (summary.lastSeenAt - t0)) * 1000,
       rate: options.rate,
       durationS: options.durationS,
       putErrors,

@@ -145,6 +145,13 @@ function steadyRows(n: number): Metric[] {
     },
     {
       phase,
+      name: 'changes seen per second (writer start → last seen)',
+      ...NO_GOAL,
+      digits: 0,
+      pick: (r) => r.steady?.seenPerS,
+    },
+    {
+      phase,
       name: 'changes seen only through a later one (coalesced)',
       ...NO_GOAL,
       digits: 0,

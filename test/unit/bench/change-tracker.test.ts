@@ -10,7 +10,7 @@ describe('ChangeTracker (bench:operator steady phase)', () => {
     t.seen('p1', 0, 130);
     const s = t.summary();
     assert.deepEqual([s.made, s.seen, s.missing, s.superseded], [2, 2, 0, 0]);
-    assert.deepEqual([s.p50, s.max], [10, 30]);
+    assert.deepEqual([s.p50, s.max, s.lastSeenAt], [10, 30, 130]);
   });
 
   it('counts earlier changes of a prefix as seen, and superseded, when a later one shows', () => {
