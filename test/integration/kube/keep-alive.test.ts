@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
-import { ConfigMapClient, EventClient } from '../../../src/kube/index.js';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ConfigMapClient, EventClient, TransportError, makeApiClient } from '../../../src/kube/index.js';
+import { selfSignedCertificate } from '../../../src/operator/index.js';
 
 /** A server that answers every request with one ConfigMap and counts the TCP connections it accepted. */
 async function countingServer(): Promise<{ server: Server; url: string; connections: () => number }> {
@@ -48,5 +50,87 @@ describe('kube clients reuse connections (keep-alive)', function () {
     }
     await new EventClient(kc).list({ namespace: 'ns' }).catch(() => undefined);
     assert.equal(s.connections(), 1);
+  });
+});
+
+describe('kube clients and the transport share one implementation of connections', function () {
+  this.timeout(30_000);
+  let server: Server | undefined;
+  afterEach(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  });
+
+  it('sends transport requests and makeApiClient (client-node) requests over one connection', async () => {
+    const s = await countingServer();
+    server = s.server;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: s.url, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const lean = new ConfigMapClient(kc);
+    const generated = makeApiClient(kc, CoreV1Api);
+    for (let i = 0; i < 3; i++) {
+      await lean.get({ namespace: 'ns', name: 'cm' });
+      await generated.readNamespacedConfigMap({ namespace: 'ns', name: 'cm' });
+    }
+    assert.equal(s.connections(), 1);
+  });
+
+  describe('over TLS, with the CA and token of the kubeconfig', () => {
+    const tls = selfSignedCertificate({ hosts: ['127.0.0.1'] });
+    let authorizations: Array<string | undefined>;
+    let connections: number;
+    let url: string;
+
+    beforeEach(async () => {
+      authorizations = [];
+      connections = 0;
+      const https = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+        authorizations.push(req.headers.authorization);
+        req.resume();
+        req.on('end', () => {
+          res.setHeader('Content-Type', 'application/json');
+          res.end(JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' } }));
+        });
+      });
+      https.on('secureConnection', () => connections++);
+      server = https;
+      await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+      url = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+    });
+
+    function kubeConfig(caData: string | undefined): KubeConfig {
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'c', server: url, ...(caData ? { caData } : {}) }],
+        users: [{ name: 'u', token: 'secret-token' }],
+        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+        currentContext: 'x',
+      });
+      return kc;
+    }
+
+    it('verifies the server with certificate-authority-data, authenticates, and keeps one connection', async () => {
+      const configMaps = new ConfigMapClient(kubeConfig(Buffer.from(tls.cert).toString('base64')));
+      for (let i = 0; i < 4; i++) {
+        assert.equal((await configMaps.get({ namespace: 'ns', name: 'cm' })).metadata?.name, 'cm');
+      }
+      assert.deepEqual(authorizations, Array(4).fill('Bearer secret-token'));
+      assert.equal(connections, 1);
+    });
+
+    it('refuses a server its CA does not vouch for, as a TransportError', async () => {
+      const configMaps = new ConfigMapClient(kubeConfig(undefined));
+      await assert.rejects(
+        configMaps.get({ namespace: 'ns', name: 'cm' }),
+        (err: unknown) =>
+          err instanceof TransportError && /self-signed certificate/.test((err as Error).message),
+      );
+      assert.deepEqual(authorizations, []);
+    });
   });
 });
