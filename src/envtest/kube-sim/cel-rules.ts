@@ -108,6 +108,57 @@ function memoOf(s: Schema, rule: string): RuleMemo {
   return memo;
 }
 
+/** Schema node → whether it or any node below it carries rules (most of an object's tree has none). */
+const HAS_RULES = new WeakMap<Schema, boolean>();
+
+function rulesWithin(s: Schema): boolean {
+  let known = HAS_RULES.get(s);
+  if (known === undefined) {
+    const props = schemaAt(s, 'properties');
+    const below = [
+      ...(props ? Object.values(props).filter(isObject) : []),
+      schemaAt(s, 'items'),
+      schemaAt(s, 'additionalProperties'),
+    ];
+    known =
+      Array.isArray(s['x-kubernetes-validations']) ||
+      below.some((child) => child !== undefined && rulesWithin(child));
+    HAS_RULES.set(s, known);
+  }
+  return known;
+}
+
+/** Schema node → whether a transition rule (`oldSelf`) sits at or below it. */
+const HAS_TRANSITIONS = new WeakMap<Schema, boolean>();
+
+function transitionsWithin(s: Schema): boolean {
+  let known = HAS_TRANSITIONS.get(s);
+  if (known === undefined) {
+    const own = Array.isArray(s['x-kubernetes-validations'])
+      ? (s['x-kubernetes-validations'] as unknown[]).filter(isObject)
+      : [];
+    const props = schemaAt(s, 'properties');
+    const below = [
+      ...(props ? Object.values(props).filter(isObject) : []),
+      schemaAt(s, 'items'),
+      schemaAt(s, 'additionalProperties'),
+    ];
+    known =
+      own.some((r) => typeof r['rule'] === 'string' && /\boldSelf\b/.test(r['rule'])) ||
+      below.some((child) => child !== undefined && transitionsWithin(child));
+    HAS_TRANSITIONS.set(s, known);
+  }
+  return known;
+}
+
+/**
+ * Schema node with rules → the errors of its whole subtree by the JSON text of its inputs, their
+ * fields relative to the node's path. Errors below a node depend on its value, its old value (only
+ * with transition rules) and the schema alone, so a write that leaves a spec as it was (a status
+ * write, a finalizer patch) takes the spec's verdict from here instead of walking its rules.
+ */
+const SUBTREE_MEMOS = new WeakMap<Schema, Map<string, FieldError[]>>();
+
 /** Evaluates `x-kubernetes-validations` everywhere in the tree; transition rules only where an old value exists. */
 export function runCel(
   value: unknown,
@@ -116,10 +167,46 @@ export function runCel(
   path: Array<string | number>,
   errors: FieldError[],
 ): void {
-  if (!s || value === undefined) return;
+  evaluate(value, old, s, path, errors, false);
+}
+
+/** `runCel`; `inMemo`: an enclosing node memoizes this subtree, so this node does not again. */
+function evaluate(
+  value: unknown,
+  old: unknown,
+  s: Schema | undefined,
+  path: Array<string | number>,
+  errors: FieldError[],
+  inMemo: boolean,
+): void {
+  if (!s || value === undefined || !rulesWithin(s)) return;
   const rules = Array.isArray(s['x-kubernetes-validations'])
     ? (s['x-kubernetes-validations'] as unknown[]).filter(isObject)
     : [];
+  if (!inMemo && rules.length > 0) {
+    let key = JSON.stringify(value);
+    if (transitionsWithin(s)) key += `\u0000${old === undefined ? '' : JSON.stringify(old)}`;
+    let memo = SUBTREE_MEMOS.get(s);
+    if (!memo) {
+      memo = new Map();
+      SUBTREE_MEMOS.set(s, memo);
+    }
+    const base = pathText(path);
+    const known = memo.get(key);
+    if (known) {
+      for (const e of known) errors.push({ ...e, field: `${base}${e.field}` });
+      return;
+    }
+    const found: FieldError[] = [];
+    evaluate(value, old, s, path, found, true);
+    if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
+    memo.set(
+      key,
+      found.map((e) => ({ ...e, field: e.field.slice(base.length) })),
+    );
+    errors.push(...found);
+    return;
+  }
   // Inputs are converted and keyed at most once per node, and only when a rule needs them.
   let selfKey: string | undefined;
   let oldKey: string | undefined;
@@ -168,14 +255,16 @@ export function runCel(
   }
   if (Array.isArray(value)) {
     const items = schemaAt(s, 'items');
-    value.forEach((v, i) => runCel(v, Array.isArray(old) ? old[i] : undefined, items, [...path, i], errors));
+    value.forEach((v, i) =>
+      evaluate(v, Array.isArray(old) ? old[i] : undefined, items, [...path, i], errors, inMemo),
+    );
   } else if (isObject(value)) {
     const props = schemaAt(s, 'properties') ?? {};
     const additional = schemaAt(s, 'additionalProperties');
     for (const [k, v] of Object.entries(value)) {
       if (path.length === 0 && k === 'metadata') continue;
       const child = schemaAt(props, k) ?? additional;
-      runCel(v, isObject(old) ? old[k] : undefined, child, [...path, k], errors);
+      evaluate(v, isObject(old) ? old[k] : undefined, child, [...path, k], errors, inMemo);
     }
   }
 }

@@ -75,10 +75,22 @@ export function newUid(): string {
   return randomUUID();
 }
 
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const SUFFIX_LENGTH = 5;
+/** Random bytes drawn in bulk (one `randomBytes` per 4 KiB, not one per generated name). */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
 /** Five characters from the apiserver's generateName alphabet (no vowels, no confusable digits). */
 export function generatedSuffix(): string {
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
+  if (randomAt + SUFFIX_LENGTH > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomAt = 0;
+  }
+  let out = '';
+  for (let i = 0; i < SUFFIX_LENGTH; i++)
+    out += SUFFIX_ALPHABET[randomPool[randomAt++]! % SUFFIX_ALPHABET.length];
+  return out;
 }
 
 /** The well-formed ownerReferences of an object (malformed entries are skipped). */
