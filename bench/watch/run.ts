@@ -1,5 +1,6 @@
 // `npm run bench:watch`: our watch client, the `etcd3` npm client and Go's (etcdctl watch -w json) side by
-// side on one real etcd, five phases, one table. See bench/README.md for how to read it.
+// side on one real etcd, five phases, one table; then phase 6, the `watch` commands themselves (ours and
+// `etcdctl watch -w json`) through a pipe into a reader, in a second table. See bench/README.md.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,6 +11,8 @@ import { RawWriter } from './raw-writer.js';
 import { formatNumber, median, quantile, renderTable } from './stats.js';
 import { procCpuMicros } from './proc-cpu.js';
 import { TcpProxy } from './tcp-proxy.js';
+import { CliPhase } from './cli-phase.js';
+import type { CliTool } from './cli-replay.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -21,14 +24,18 @@ const { values: flags } = parseArgs({
     'latency-seconds': { type: 'string', default: '10' },
     'resume-seconds': { type: 'string', default: '12' },
     kills: { type: 'string', default: '3' },
-    phases: { type: 'string', default: '1,2,3,4,5' },
+    phases: { type: 'string', default: '1,2,3,4,5,6' },
+    'cli-tools': { type: 'string', default: 'ours-built,ours-bin,etcdctl' },
+    /** Reuse the last build of phase 6 (.tmp/bench-watch-dist) instead of building again. */
+    'skip-build': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
   process.stdout.write(
-    'Usage: npm run bench:watch -- [--runs N] [--consumers ours,etcd3,etcdctl] [--phases 1,2,3,4,5]\n' +
+    'Usage: npm run bench:watch -- [--runs N] [--consumers ours,etcd3,etcdctl] [--phases 1,2,3,4,5,6]\n' +
+      '  [--cli-tools ours-built,ours-bin,etcdctl] [--skip-build]\n' +
       '  [--replay-revisions 50000] [--burst-txns 2000] [--txn-size 100] [--latency-seconds 10]\n' +
       '  [--resume-seconds 12] [--kills 3] [--cpu-prof]   (see bench/README.md)\n',
   );
@@ -44,6 +51,9 @@ const TXN_SIZE = Number(flags['txn-size']);
 const LATENCY_SECONDS = Number(flags['latency-seconds']);
 const RESUME_SECONDS = Number(flags['resume-seconds']);
 const KILLS = Number(flags.kills);
+const cliPhase = PHASES.has(6)
+  ? new CliPhase(flags['cli-tools'].split(',') as CliTool[], BURST_TXNS, TXN_SIZE, log)
+  : undefined;
 /** Put rate of the latency and resume phases. */
 const PUTS_PER_SECOND = 200;
 /** Writes in flight while loading history. */
@@ -416,6 +426,8 @@ async function runOnce(run: number, consumers: ConsumerProcess[]): Promise<void>
         record('5 catch-up: duplicates', name, r.duplicates);
       }
     }
+
+    if (cliPhase) await cliPhase.run(writer, endpoint, () => settleEtcd(member.pid));
   } finally {
     await Promise.all(proxies.map((p) => p.close()));
     writer.close();
@@ -427,7 +439,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const consumers: ConsumerProcess[] = [];
   try {
-    for (const name of CHOSEN) {
+    if (!flags['skip-build']) await cliPhase?.prepare();
+    // Phase 6 runs commands of its own; the consumer processes serve phases 1–5.
+    const isConsumerPhase = [1, 2, 3, 4, 5].some((p) => PHASES.has(p));
+    for (const name of isConsumerPhase ? CHOSEN : []) {
       const nodeFlags =
         flags['cpu-prof'] && name !== 'etcdctl' ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
       consumers.push(await ConsumerProcess.start(name, nodeFlags));
@@ -438,12 +453,13 @@ async function main(): Promise<void> {
     await Promise.all(consumers.map((c) => c.close()));
   }
 
+  for (const n of cliPhase?.notes ?? []) notes.add(n);
   const header = ['phase: metric', ...CHOSEN.map((n) => (RUNS > 1 ? `${n} (median of ${RUNS})` : n))];
   const rows = [...table.entries()].map(([metric, byConsumer]) => {
     return [metric, ...CHOSEN.map((n) => formatNumber(median(byConsumer.get(n) ?? []), digitsOf(metric)))];
   });
-  process.stdout.write(`\n${renderTable(header, rows)}\n`);
-  if (RUNS > 1) {
+  if (table.size > 0) process.stdout.write(`\n${renderTable(header, rows)}\n`);
+  if (RUNS > 1 && table.size > 0) {
     // Some goals hold "in every run": show each run's value too, not only the median.
     const eachHeader = ['phase: metric', ...CHOSEN.map((n) => `${n} (each run)`)];
     const eachRows = [...table.entries()].map(([metric, byConsumer]) => {
@@ -456,8 +472,11 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`\n${renderTable(eachHeader, eachRows)}\n`);
   }
+  if (cliPhase) process.stdout.write(`\n${cliPhase.render()}\n`);
   if (notes.size > 0) process.stdout.write(`\nnotes:\n${[...notes].map((n) => `  - ${n}`).join('\n')}\n`);
   process.stdout.write(`\n${RUNS} run(s) in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  // Output that differs from etcdctl's is a failure, not a figure.
+  if (cliPhase?.isMismatch) process.exitCode = 1;
 }
 
 await main();

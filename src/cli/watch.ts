@@ -2,13 +2,7 @@
 // watch --prefix`, on our own resumable watch client.
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import {
-  CompactedError,
-  EtcdClient,
-  EtcdError,
-  RevisionWentBackError,
-  type WatchMessage,
-} from '../etcd/index.js';
+import { CompactedError, EtcdClient, EtcdError, RevisionWentBackError } from '../etcd/index.js';
 import { ConnectivityTracker } from './watch-connectivity.js';
 import type { WatchLine } from './watch-format.js';
 import {
@@ -91,12 +85,6 @@ function resetLine(err: RevisionWentBackError): WatchLine {
   };
 }
 
-/** What one watch message prints. */
-function linesOf(message: WatchMessage): WatchLine[] {
-  if (message.type === 'events') return message.events.map((event) => ({ type: 'event', event }));
-  return [message];
-}
-
 /**
  * Runs `watch` with its arguments (after the subcommand name) and resolves to the exit status:
  * 0 after SIGINT/SIGTERM (the watch cancelled and the client closed) or when stdout's reader went
@@ -174,7 +162,8 @@ async function runWatch(options: WatchOptions, io: WatchIo): Promise<number> {
       try {
         for await (const message of watch) {
           if (message.type === 'created') clearTimeout(dialTimer);
-          await printer.print(linesOf(message));
+          if (message.type === 'events') await printer.printEvents(message.events);
+          else await printer.print([message]);
           if (printer.isClosed) {
             stopReason ??= 'stdout-closed';
             break;

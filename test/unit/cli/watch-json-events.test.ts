@@ -1,0 +1,144 @@
+import { strict as assert } from 'node:assert';
+import { PassThrough, Writable } from 'node:stream';
+import { formatJsonLine, type FormattableEvent } from '../../../src/cli/watch-format.js';
+import { formatJsonEvents } from '../../../src/cli/watch-json-events.js';
+import { WatchPrinter } from '../../../src/cli/watch-output.js';
+
+function event(overrides: Partial<FormattableEvent> = {}): FormattableEvent {
+  return {
+    type: 'put',
+    key: Buffer.from('/config/a'),
+    value: Buffer.from('hello'),
+    modRevision: 12n,
+    createRevision: 10n,
+    version: 3n,
+    lease: 0n,
+    ...overrides,
+  };
+}
+
+/** What the one-object-per-line formatter prints for `events`: the reference. */
+function reference(events: readonly FormattableEvent[]): string {
+  return events.map((event) => formatJsonLine({ type: 'event', event })).join('');
+}
+
+const bytes = (...b: number[]): Buffer => Buffer.from(b);
+
+/** Keys and values that take every path: plain ASCII, escapes, UTF-8 text, binary, empty, long. */
+const AWKWARD: Buffer[] = [
+  Buffer.alloc(0),
+  Buffer.from('plain-ascii/with.dots_and~tilde'),
+  Buffer.from('quote " and backslash \\ inside'),
+  Buffer.from('tab\tnewline\ncarriage\rnul\u0000bell\u0007'),
+  bytes(0x7f, 0x41),
+  Buffer.from('ümlaut, 日本語, emoji 🎉, line separator \u2028'),
+  bytes(0xff, 0xfe, 0x00, 0x80),
+  bytes(0xed, 0xa0, 0x80), // a lone surrogate in CESU-8: not valid UTF-8
+  Buffer.from('x'.repeat(40)),
+  Buffer.from('"'.repeat(3_000)),
+];
+/** Longer than one output chunk. */
+const LONG = Buffer.alloc(1_100_000, 0x61);
+
+describe('watch -w json lines built as bytes', () => {
+  it('are byte for byte what formatJsonLine prints, for every kind of key and value', () => {
+    const events: FormattableEvent[] = [];
+    for (const key of AWKWARD) for (const value of AWKWARD) events.push(event({ key, value }));
+    events.push(
+      event({ key: LONG }),
+      event({ value: LONG }),
+      event({ value: Buffer.concat([LONG, bytes(0xff)]) }),
+    );
+    const out = Buffer.concat(formatJsonEvents(events)).toString('utf8');
+    assert.equal(out, reference(events));
+  });
+
+  it('are byte for byte what formatJsonLine prints for deletes, prevKv and every int64', () => {
+    const int64s = [
+      0n,
+      1n,
+      9n,
+      10n,
+      99n,
+      100n,
+      123456789n,
+      2n ** 53n - 1n,
+      2n ** 53n,
+      2n ** 63n - 1n,
+      -1n,
+      -(2n ** 63n),
+    ];
+    const events: FormattableEvent[] = int64s.map((n, i) =>
+      event({
+        type: i % 2 === 0 ? 'put' : 'delete',
+        modRevision: n,
+        createRevision: int64s[(i + 1) % int64s.length]!,
+        version: int64s[(i + 2) % int64s.length]!,
+        lease: int64s[(i + 3) % int64s.length]!,
+        ...(i % 3 === 0
+          ? {
+              prevKv: {
+                ...event(),
+                key: AWKWARD[(i + 6) % AWKWARD.length]!,
+                value: AWKWARD[i % 8]!,
+                lease: n,
+              },
+            }
+          : {}),
+      }),
+    );
+    const out = Buffer.concat(formatJsonEvents(events)).toString('utf8');
+    assert.equal(out, reference(events));
+    for (const line of out.trimEnd().split('\n')) JSON.parse(line);
+  });
+
+  it('keep the order of many events across output chunks', () => {
+    const events = Array.from({ length: 20_000 }, (_, i) =>
+      event({
+        key: Buffer.from(`/k/${i}`),
+        value: Buffer.from(`v${i}`.padEnd(40, '.')),
+        modRevision: BigInt(i + 1),
+      }),
+    );
+    const chunks = formatJsonEvents(events);
+    assert.ok(chunks.length > 1, 'expected the lines to span several chunks');
+    assert.equal(Buffer.concat(chunks).toString('utf8'), reference(events));
+  });
+
+  it('make no output for no events', () => {
+    assert.deepEqual(formatJsonEvents([]), []);
+  });
+});
+
+describe('watch printer, events', () => {
+  it('prints a response as the JSON lines of its events and waits for a slow stdout to drain', async () => {
+    const written: Buffer[] = [];
+    let release: (() => void) | undefined;
+    const stdout = new Writable({
+      highWaterMark: 1,
+      writev(chunks, done) {
+        for (const c of chunks) written.push(c.chunk as Buffer);
+        release = done; // held until the test lets it go
+      },
+    });
+    const printer = new WatchPrinter('json', stdout, new PassThrough());
+    const events = Array.from({ length: 30_000 }, (_, i) => event({ modRevision: BigInt(i + 1) }));
+    let isPrinted = false;
+    const printing = printer.printEvents(events).then(() => (isPrinted = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(isPrinted, false, 'printEvents() resolved while stdout was full');
+    release!();
+    await printing;
+    assert.equal(Buffer.concat(written).toString('utf8'), reference(events));
+  });
+
+  it('prints events as text lines under --output text', async () => {
+    const out = new PassThrough();
+    const printer = new WatchPrinter('text', out, new PassThrough());
+    await printer.printEvents([
+      event(),
+      event({ type: 'delete', key: Buffer.from('/config/b'), value: Buffer.alloc(0) }),
+    ]);
+    assert.equal(String(out.read()), 'PUT\n/config/a\nhello\nDELETE\n/config/b\n\n');
+  });
+});
