@@ -1,5 +1,6 @@
 import { Backoff, type BackoffOptions } from '../base/index.js';
-import { silentLogger, type Logger } from '../observability/index.js';
+import type { Logger } from '../observability/index.js';
+import { silentLogger } from './silent-logger.js';
 import {
   Connection,
   DEFAULT_CONNECT_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Backoff, realClock, sleep } from '../base/index.js';
-import { silentLogger, type Logger } from '../observability/index.js';
+import type { Logger } from '../observability/index.js';
+import { silentLogger } from './silent-logger.js';
 import type { EtcdClient } from './client.js';
 import { CompactedError, RevisionWentBackError, toEtcdError, type EtcdError } from './errors.js';
 import { retained, toBytes } from './keys.js';

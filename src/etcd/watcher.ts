@@ -21,7 +21,8 @@
 // events are held back.
 //
 // Its state changes go through WATCHER_TRANSITIONS (below); the consumer's buffer is a WatchBuffer.
-import { silentLogger, type Logger } from '../observability/index.js';
+import type { Logger } from '../observability/index.js';
+import { silentLogger } from './silent-logger.js';
 import type { EtcdError } from './errors.js';
 import type { Watch, WatchEvent, WatchMessage } from './types.js';
 import { WatchBuffer, type WatchBufferLimits } from './watch-buffer.js';
