@@ -41,6 +41,11 @@ export interface SteadyResult extends ChangeSummary {
   writerLagMaxMs: number;
   /** Changes seen per second, from the writer's start to the last change seen: what the operator kept up with. */
   seenPerS: number;
+  /** The operator's own view over the window (its /metrics): reconciles per second, and their mean time. */
+  reconcilesPerS: number;
+  reconcileMeanMs: number;
+  /** Its work-queue depth when the writer stopped (keys waiting for a worker). */
+  queueDepthEnd: number;
   /** Operator CPU seconds per wall second over the window (1 = one core). */
   operatorCores: number;
   /** The benchmark process's (simulator, writer, watch) CPU share meanwhile. */
@@ -61,6 +66,15 @@ export interface SteadyOptions {
   durationS: number;
   /** Sample RSS, heap and fds every 10 s and judge their flatness. */
   soak: boolean;
+}
+
+/** The operator's reconcile-time histogram (every controller's): sum in s, count. */
+async function reconcileTotals(metricsUrl: string): Promise<{ sum: number; count: number }> {
+  const [sum, count] = await Promise.all([
+    scrapeMetric(metricsUrl, 'controller_runtime_reconcile_time_seconds_sum'),
+    scrapeMetric(metricsUrl, 'controller_runtime_reconcile_time_seconds_count'),
+  ]);
+  return { sum: sum ?? Number.NaN, count: count ?? Number.NaN };
 }
 
 /** A random order of 0..n−1 (Fisher–Yates): each prefix changes once before any changes again. */
@@ -143,6 +157,7 @@ export async function measureSteady(
     let putErrors = 0;
     let writerLagMaxMs = 0;
     progress(`steady: ${total} changes at ${options.rate}/s over ${options.count} prefixes`);
+    const reconciles0 = await reconcileTotals(op.metricsUrl);
     const start = await sampleProc(pid);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -171,6 +186,9 @@ export async function measureSteady(
     const wallS = (performance.now() - t0) / 1000;
     const end = await sampleProc(pid);
     const cpu = process.cpuUsage(cpu0);
+    const reconciles1 = await reconcileTotals(op.metricsUrl);
+    const queueDepthEnd = (await scrapeMetric(op.metricsUrl, 'workqueue_depth')) ?? Number.NaN;
+    const reconciles = reconciles1.count - reconciles0.count;
     clearInterval(sampler);
     await Promise.all(puts);
     await waitFor(
@@ -182,6 +200,9 @@ export async function measureSteady(
     return {
       ...summary,
       seenPerS: (summary.seen / (summary.lastSeenAt - t0)) * 1000,
+      reconcilesPerS: reconciles / wallS,
+      reconcileMeanMs: ((reconciles1.sum - reconciles0.sum) / reconciles) * 1000,
+      queueDepthEnd,
       rate: options.rate,
       durationS: options.durationS,
       putErrors,

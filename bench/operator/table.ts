@@ -152,6 +152,27 @@ function steadyRows(n: number): Metric[] {
     },
     {
       phase,
+      name: 'operator metrics: reconciles per second',
+      ...NO_GOAL,
+      digits: 0,
+      pick: (r) => r.steady?.reconcilesPerS,
+    },
+    {
+      phase,
+      name: 'operator metrics: reconcile time mean (ms)',
+      ...NO_GOAL,
+      digits: 1,
+      pick: (r) => r.steady?.reconcileMeanMs,
+    },
+    {
+      phase,
+      name: 'operator metrics: work-queue depth when the writer stopped',
+      ...NO_GOAL,
+      digits: 0,
+      pick: (r) => r.steady?.queueDepthEnd,
+    },
+    {
+      phase,
       name: 'changes seen only through a later one (coalesced)',
       ...NO_GOAL,
       digits: 0,
