@@ -12,7 +12,8 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 import { keepAliveAgent } from './agent-pool.js';
 import { FIELD_MANAGER, needsFieldManager, operatorUserAgent } from './client-identity.js';
 import { KubeApiError, TransportError, errorForStatus } from './errors.js';
@@ -117,6 +118,8 @@ function parseJson(body: Buffer): unknown {
 export class KubeTransport {
   /** The last server URL parsed, re-parsed when the current context names another server. */
   private address: ServerAddress | undefined;
+  /** The current cluster, when it names a CA file, and a view of the kubeconfig with that file read. */
+  private caRead: { cluster: Cluster; view: KubeConfig } | undefined;
 
   private constructor(private readonly kubeConfig: KubeConfig) {}
 
@@ -225,6 +228,28 @@ export class KubeTransport {
     });
   }
 
+  /**
+   * `kubeConfig`, or, when its cluster names a `certificate-authority` file (as in a pod), a view of it
+   * with that file read once, as client-go reads it. client-node reads it on every request: three
+   * quarters of what applying an in-cluster kubeconfig costs (21 µs of CPU a request, 5 µs without).
+   * Client certificates and tokens are still read per request (their own caches), where they rotate.
+   */
+  private withCaRead(cluster: Cluster): KubeConfig {
+    const caFile = cluster.caFile;
+    if (!caFile) return this.kubeConfig;
+    if (this.caRead?.cluster !== cluster) {
+      const read: Cluster = {
+        ...cluster,
+        caFile: undefined,
+        caData: readFileSync(caFile).toString('base64'),
+      };
+      const view = Object.create(this.kubeConfig) as KubeConfig;
+      view.getCurrentCluster = () => read;
+      this.caRead = { cluster, view };
+    }
+    return this.caRead.view;
+  }
+
   /** Builds and sends the request: the kubeconfig's authentication, identity headers, the body. */
   private async send(method: HttpMethod, path: string, options: KubeRequestOptions): Promise<ClientRequest> {
     const cluster = this.kubeConfig.getCurrentCluster();
@@ -233,7 +258,7 @@ export class KubeTransport {
     const address = this.address;
     const auth: RequestOptions = {};
     // Per request: tokens from exec and auth providers expire and are refreshed there (cached by them).
-    await this.kubeConfig.applyToHTTPSOptions(auth);
+    await this.withCaRead(cluster).applyToHTTPSOptions(auth);
     const headers: OutgoingHttpHeaders = {
       // client-node sets an object of headers (Authorization, Impersonate-User), never an array.
       ...(auth.headers as OutgoingHttpHeaders | undefined),

@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ConfigMapClient, EventClient, TransportError, makeApiClient } from '../../../src/kube/index.js';
 import { selfSignedCertificate } from '../../../src/operator/index.js';
@@ -120,6 +123,24 @@ describe('kube clients and the transport share one implementation of connections
         assert.equal((await configMaps.get({ namespace: 'ns', name: 'cm' })).metadata?.name, 'cm');
       }
       assert.deepEqual(authorizations, Array(4).fill('Bearer secret-token'));
+      assert.equal(connections, 1);
+    });
+
+    it('reads a certificate-authority file once (as client-go does), not on every request', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kube-ca-'));
+      const caFile = join(dir, 'ca.crt');
+      writeFileSync(caFile, tls.cert);
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'c', server: url, caFile }],
+        users: [{ name: 'u', token: 'secret-token' }],
+        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+        currentContext: 'x',
+      });
+      const configMaps = new ConfigMapClient(kc);
+      await configMaps.get({ namespace: 'ns', name: 'cm' });
+      rmSync(dir, { recursive: true });
+      assert.equal((await configMaps.get({ namespace: 'ns', name: 'cm' })).metadata?.name, 'cm');
       assert.equal(connections, 1);
     });
 
