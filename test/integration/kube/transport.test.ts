@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import type { KubeApiError } from '../../../src/kube/index.js';
@@ -182,5 +182,60 @@ describe('KubeTransport against a server that breaks the answer off', function (
     const { port } = server.address() as AddressInfo;
     const http = KubeTransport.for(kubeConfigFor(`http://127.0.0.1:${port}`));
     await assert.rejects(http.get('/api/v1/namespaces/x/configmaps/y'), TransportError);
+  });
+});
+
+describe('KubeTransport through a proxy-url of the kubeconfig', function () {
+  this.timeout(30_000);
+  let sim: KubeSim;
+  let proxy: Server;
+  /** The `host:port` of each tunnel the proxy was asked for (client-node's proxy agents CONNECT). */
+  let tunnels: string[];
+
+  before(async () => {
+    sim = await KubeSim.start({ port: 0 });
+    tunnels = [];
+    proxy = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      const target = req.url ?? '';
+      tunnels.push(target);
+      const [host = '', port = ''] = target.split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  });
+  after(async () => {
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
+    await sim.close();
+  });
+
+  it('sends its requests through the proxy, as client-node does', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name: 'c',
+          server: sim.url,
+          skipTLSVerify: true,
+          proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        },
+      ],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const http = KubeTransport.for(kc);
+    await http.create(CMS, configMap('proxied'));
+    assert.deepEqual((await http.get<V1ConfigMap>(`${CMS}/proxied`)).data, { a: '1' });
+    const { host } = new URL(sim.url);
+    assert.ok(tunnels.length > 0 && tunnels.every((t) => t === host), tunnels.join(' '));
   });
 });
