@@ -17,23 +17,35 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
+/**
+ * A winston logger with the fields of its children: a child only merges its fields into each line it
+ * writes, instead of being a winston child logger — one is made per reconcile, thousands a second.
+ */
 class WinstonLogger implements Logger {
-  constructor(private readonly inner: winston.Logger) {}
+  constructor(
+    private readonly inner: winston.Logger,
+    private readonly fields?: LogFields,
+  ) {}
   error(message: string, fields?: LogFields): void {
-    this.inner.error(message, fields);
+    this.inner.error(message, this.with(fields));
   }
   warn(message: string, fields?: LogFields): void {
-    this.inner.warn(message, fields);
+    this.inner.warn(message, this.with(fields));
   }
   info(message: string, fields?: LogFields): void {
-    this.inner.info(message, fields);
+    this.inner.info(message, this.with(fields));
   }
   debug(message: string, fields?: LogFields): void {
     // winston builds and pipes every entry before its level filter drops it: skip that work here.
-    if (this.inner.isLevelEnabled('debug')) this.inner.debug(message, fields);
+    if (this.inner.isLevelEnabled('debug')) this.inner.debug(message, this.with(fields));
   }
   child(fields: LogFields): Logger {
-    return new WinstonLogger(this.inner.child(fields));
+    return new WinstonLogger(this.inner, this.with(fields));
+  }
+  /** The line's fields after the children's (winston copies them into each entry; none is changed). */
+  private with(fields: LogFields | undefined): LogFields | undefined {
+    if (!this.fields) return fields;
+    return fields ? { ...this.fields, ...fields } : this.fields;
   }
 }
 
