@@ -35,7 +35,13 @@ export class HeldChangeFailure extends ReconcileFailure<PrefixSyncReason> {
 
 /** Each PrefixSync's compiled guard, re-compiled only when its spec.validation changes. */
 export class Guards {
-  private readonly compiled = new Map<string, { fingerprint: string; guard: Guard }>();
+  /** The fingerprint (the guard spec's JSON) of each PrefixSync's guard. */
+  private readonly fingerprints = new Map<string, string>();
+  /**
+   * Compiled guards by fingerprint, with how many PrefixSyncs use each: guards hold no state, so
+   * PrefixSyncs with one guard spec (most have none at all) share one compiled guard.
+   */
+  private readonly compiled = new Map<string, { fingerprint: string; guard: Guard; users: number }>();
 
   /** The guard of `spec`; a rule or schema that does not compile is an InvalidSpec (terminal). */
   of(key: string, spec: ResolvedPrefixSyncSpec): Guard {
@@ -46,23 +52,37 @@ export class Guards {
       schemas: spec.validation.schemas,
     };
     const fingerprint = JSON.stringify(guardSpec);
-    const cached = this.compiled.get(key);
-    if (cached?.fingerprint === fingerprint) return cached.guard;
-    const result = compileGuard(guardSpec);
-    if (!result.ok) {
-      this.compiled.delete(key);
-      throw new ReconcileFailure(
-        PrefixSyncReason.InvalidSpec,
-        `invalid spec: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
-        'terminal',
-      );
+    let entry = this.compiled.get(fingerprint);
+    if (entry && this.fingerprints.get(key) === fingerprint) return entry.guard;
+    this.forget(key);
+    if (!entry) {
+      const result = compileGuard(guardSpec);
+      if (!result.ok) {
+        throw new ReconcileFailure(
+          PrefixSyncReason.InvalidSpec,
+          `invalid spec: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+          'terminal',
+        );
+      }
+      entry = { fingerprint, guard: result.guard, users: 0 };
+      this.compiled.set(fingerprint, entry);
     }
-    this.compiled.set(key, { fingerprint, guard: result.guard });
-    return result.guard;
+    entry.users++;
+    this.fingerprints.set(key, entry.fingerprint);
+    return entry.guard;
   }
 
   forget(key: string): void {
-    this.compiled.delete(key);
+    const fingerprint = this.fingerprints.get(key);
+    if (fingerprint === undefined) return;
+    this.fingerprints.delete(key);
+    const entry = this.compiled.get(fingerprint);
+    if (entry && --entry.users <= 0) this.compiled.delete(fingerprint);
+  }
+
+  /** How many compiled guards are kept (tests: PrefixSyncs with one guard spec share one). */
+  get compiledCount(): number {
+    return this.compiled.size;
   }
 }
 
