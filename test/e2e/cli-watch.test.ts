@@ -1,11 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { WatchProcess } from './support/watch-process.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { WatchProcess, type JsonLine } from './support/watch-process.js';
 import { randomUUID } from 'node:crypto';
 import { EtcdClient } from '../../src/etcd/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdCluster, createTestCertificates, freeLoopbackPorts } from '../../src/envtest/etcd/index.js';
+
+const WATCH_BIN = fileURLToPath(new URL('../../bin/etcd-config-operator.js', import.meta.url));
 
 describe('etcd-config-operator watch', function () {
   this.timeout(120_000);
@@ -146,6 +150,56 @@ describe('etcd-config-operator watch', function () {
     assert.equal(w.events().length, 0);
     assert.match(w.stderr, /compacted/);
     assert.equal(w.stderr.trim().split('\n').length, 1, `one line on stderr: ${w.stderr}`);
+  });
+
+  it('replays a backlog to a reader that takes it slowly: every event once, in order, nothing dropped', async () => {
+    // 5,000 events of ~200 bytes: about 1 MB of lines, many times what the pipe holds, so `watch`
+    // keeps waiting for the reader (a whole response is ~1 MB here, one batch of writes).
+    const prefix = unique();
+    const txns = await Promise.all(
+      Array.from({ length: 50 }, async (_, t) => {
+        const values = Array.from({ length: 100 }, (_, k) => `${t}.${k}.`.padEnd(120, 'x'));
+        const { revision } = await client.kv.txn({
+          success: values.map((value, k) => ({ type: 'put', key: `${prefix}${k}`, value })),
+        });
+        return values.map((value, k) => ({ revision, line: `${prefix}${k} ${value} ${revision}` }));
+      }),
+    );
+    // In revision order, each txn's puts in request order.
+    const expected = txns
+      .sort((a, b) => Number(a[0]!.revision - b[0]!.revision))
+      .flatMap((t) => t.map((e) => e.line));
+    const first = expected[0]!.split(' ')[2]!;
+    const child = spawn(
+      process.execPath,
+      [WATCH_BIN, 'watch', prefix, '--endpoints', endpoints(), '--from-revision', first, '-w', 'json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => (stderr += c));
+    const seen: string[] = [];
+    let pending = '';
+    let reads = 0;
+    try {
+      for await (const chunk of child.stdout.setEncoding('utf8') as AsyncIterable<string>) {
+        const lines = (pending + chunk).split('\n');
+        pending = lines.pop()!;
+        for (const l of lines) {
+          const line = JSON.parse(l) as JsonLine;
+          if (line.type === 'put') seen.push(`${line.key} ${line.value} ${line.modRevision}`);
+        }
+        if (seen.length >= expected.length) break;
+        // The slow reader: a pause every read, so that the pipe stays full (a throttle, not a wait
+        // for anything to happen).
+        if (++reads % 4 === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.ok(reads > 8, `expected the output to take many reads, got ${reads}; stderr: ${stderr}`);
+    assert.equal(seen.length, expected.length);
+    assert.deepEqual(seen, expected);
   });
 
   it('ends cleanly on SIGINT with everything printed so far flushed', async () => {
