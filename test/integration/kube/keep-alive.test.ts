@@ -5,9 +5,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { ConfigMapClient, EventClient, TransportError, makeApiClient } from '../../../src/kube/index.js';
 import { selfSignedCertificate } from '../../../src/operator/index.js';
+import { kubeConfigFor } from './support.js';
 
 /** A server that answers every request with one ConfigMap and counts the TCP connections it accepted. */
 async function countingServer(): Promise<{ server: Server; url: string; connections: () => number }> {
@@ -27,7 +29,7 @@ async function countingServer(): Promise<{ server: Server; url: string; connecti
   return { server, url: `http://127.0.0.1:${port}`, connections: () => connections };
 }
 
-describe('kube clients reuse connections (keep-alive)', function () {
+describe('kube clients reuse connections (keep-alive), one pool for the transport and client-node', function () {
   this.timeout(30_000);
   let server: Server | undefined;
   afterEach(async () => {
@@ -38,13 +40,7 @@ describe('kube clients reuse connections (keep-alive)', function () {
   it('sends sequential requests of every client of one kubeconfig over one connection', async () => {
     const s = await countingServer();
     server = s.server;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: s.url, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kc = kubeConfigFor({ server: s.url, skipTLSVerify: true });
     const configMaps = new ConfigMapClient(kc);
     const other = new ConfigMapClient(kc);
     for (let i = 0; i < 5; i++) {
@@ -54,26 +50,11 @@ describe('kube clients reuse connections (keep-alive)', function () {
     await new EventClient(kc).list({ namespace: 'ns' }).catch(() => undefined);
     assert.equal(s.connections(), 1);
   });
-});
-
-describe('kube clients and the transport share one implementation of connections', function () {
-  this.timeout(30_000);
-  let server: Server | undefined;
-  afterEach(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  });
 
   it('sends transport requests and makeApiClient (client-node) requests over one connection', async () => {
     const s = await countingServer();
     server = s.server;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: s.url, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kc = kubeConfigFor({ server: s.url, skipTLSVerify: true });
     const lean = new ConfigMapClient(kc);
     const generated = makeApiClient(kc, CoreV1Api);
     for (let i = 0; i < 3; i++) {
@@ -106,16 +87,8 @@ describe('kube clients and the transport share one implementation of connections
       url = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
     });
 
-    function kubeConfig(caData: string | undefined): KubeConfig {
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 'c', server: url, ...(caData ? { caData } : {}) }],
-        users: [{ name: 'u', token: 'secret-token' }],
-        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-        currentContext: 'x',
-      });
-      return kc;
-    }
+    const kubeConfig = (caData: string | undefined): KubeConfig =>
+      kubeConfigFor({ server: url, ...(caData ? { caData } : {}) }, 'secret-token');
 
     it('verifies the server with certificate-authority-data, authenticates, and keeps one connection', async () => {
       const configMaps = new ConfigMapClient(kubeConfig(Buffer.from(tls.cert).toString('base64')));
@@ -130,13 +103,7 @@ describe('kube clients and the transport share one implementation of connections
       const dir = mkdtempSync(join(tmpdir(), 'kube-ca-'));
       const caFile = join(dir, 'ca.crt');
       writeFileSync(caFile, tls.cert);
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 'c', server: url, caFile }],
-        users: [{ name: 'u', token: 'secret-token' }],
-        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-        currentContext: 'x',
-      });
+      const kc = kubeConfigFor({ server: url, caFile }, 'secret-token');
       const configMaps = new ConfigMapClient(kc);
       await configMaps.get({ namespace: 'ns', name: 'cm' });
       rmSync(dir, { recursive: true });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import type { KubeApiError } from '../../../src/kube/index.js';
 import {
@@ -19,23 +19,12 @@ import {
   operatorUserAgent,
 } from '../../../src/kube/index.js';
 import { KubeTransport } from '../../../src/kube/transport.js';
+import { kubeConfigFor } from './support.js';
 
 const CMS = '/api/v1/namespaces/default/configmaps';
 
 function configMap(name: string, data: Record<string, string> = { a: '1' }): V1ConfigMap {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data };
-}
-
-/** A kubeconfig for `server` (plain HTTP, as client-node allows it: insecure-skip-tls-verify). */
-function kubeConfigFor(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
 }
 
 describe('KubeTransport (JSON over node http against the simulator)', function () {
@@ -154,7 +143,9 @@ describe('KubeTransport (JSON over node http against the simulator)', function (
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     await new Promise((resolve) => server.close(resolve));
-    const refused = KubeTransport.for(kubeConfigFor(`http://127.0.0.1:${port}`));
+    const refused = KubeTransport.for(
+      kubeConfigFor({ server: `http://127.0.0.1:${port}`, skipTLSVerify: true }),
+    );
     await assert.rejects(
       refused.get('/api/v1/namespaces', { what: 'list namespaces' }),
       (err: unknown) =>
@@ -180,7 +171,9 @@ describe('KubeTransport against a server that breaks the answer off', function (
     });
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const http = KubeTransport.for(kubeConfigFor(`http://127.0.0.1:${port}`));
+    const http = KubeTransport.for(
+      kubeConfigFor({ server: `http://127.0.0.1:${port}`, skipTLSVerify: true }),
+    );
     await assert.rejects(http.get('/api/v1/namespaces/x/configmaps/y'), TransportError);
   });
 });
@@ -218,19 +211,10 @@ describe('KubeTransport through a proxy-url of the kubeconfig', function () {
   });
 
   it('sends its requests through the proxy, as client-node does', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'c',
-          server: sim.url,
-          skipTLSVerify: true,
-          proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-        },
-      ],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
+    const kc = kubeConfigFor({
+      server: sim.url,
+      skipTLSVerify: true,
+      proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     });
     const http = KubeTransport.for(kc);
     await http.create(CMS, configMap('proxied'));

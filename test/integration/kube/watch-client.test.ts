@@ -1,11 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import { ConfigMapClient, GoneError, NotFoundError } from '../../../src/kube/index.js';
 import { WatchClient } from '../../../src/kube/watch-client.js';
-import { waitFor } from './support.js';
+import { kubeConfigFor, waitFor } from './support.js';
 
 /** What one watch reported: its events, and how (and how often) it ended. */
 class Recorder {
@@ -13,17 +12,6 @@ class Recorder {
   readonly ends: unknown[] = [];
   readonly onEvent = (type: string, object: unknown): void => void this.events.push([type, object]);
   readonly onDone = (err: unknown): void => void this.ends.push(err);
-}
-
-function kubeConfigFor(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
 }
 
 describe('WatchClient against the simulator', function () {
@@ -88,7 +76,12 @@ describe('WatchClient against a hand-written server', function () {
     requests = [];
     server = createServer((req, res) => requests.push({ req, res }));
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    watcher = new WatchClient(kubeConfigFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    watcher = new WatchClient(
+      kubeConfigFor({
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        skipTLSVerify: true,
+      }),
+    );
   });
   afterEach(async () => {
     server?.closeAllConnections();
