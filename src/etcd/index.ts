@@ -20,6 +20,7 @@ export {
   nextPageLimit,
 } from './range-pages.js';
 export type { PageSize } from './range-pages.js';
+export { MAX_BATCHED_RANGE_KEYS, MAX_TXN_OPS } from './range-batcher.js';
 export {
   DEFAULT_OVER_BOUND_RECHECK_MS,
   MirrorOverBoundError,

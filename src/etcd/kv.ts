@@ -1,6 +1,7 @@
 import type { Connection } from './connection.js';
 import { etcdMethod } from './proto.js';
 import { CompactedError } from './errors.js';
+import { RangeBatcher } from './range-batcher.js';
 import { selectorRange, toBigint, toBytes, toKeyValue } from './keys.js';
 import {
   DEFAULT_TARGET_PAGE_BYTES,
@@ -16,7 +17,6 @@ import type {
   RawDeleteRangeResponse,
   RawPutRequest,
   RawPutResponse,
-  RawRangeRequest,
   RawRangeResponse,
   RawRequestOp,
   RawResponseOp,
@@ -43,7 +43,6 @@ import type {
 /** Default most keys fetched per page by a multi-key range (pages are also sized by bytes). */
 export const DEFAULT_RANGE_PAGE_SIZE = 1000;
 
-const RANGE = etcdMethod<RawRangeRequest, RawRangeResponse>('KV', 'Range');
 const PUT = etcdMethod<RawPutRequest, RawPutResponse>('KV', 'Put');
 const DELETE = etcdMethod<RawDeleteRangeRequest, RawDeleteRangeResponse>('KV', 'DeleteRange');
 const TXN = etcdMethod<RawTxnRequest, RawTxnResponse>('KV', 'Txn');
@@ -125,7 +124,12 @@ function opResult(raw: RawResponseOp): TxnOpResult {
  * typed EtcdError (see errors.ts).
  */
 export class KV {
-  constructor(private readonly connection: Connection) {}
+  /** Every Range goes through it: those of one turn share Txn requests (range-batcher.ts). */
+  private readonly ranges: RangeBatcher;
+
+  constructor(private readonly connection: Connection) {
+    this.ranges = new RangeBatcher(connection);
+  }
 
   /**
    * Every key of `request` at one revision, sorted by key: the pages of {@link pages} put together (a
@@ -149,7 +153,8 @@ export class KV {
   /**
    * The keys of `request` page by page, sorted by key, every page at one revision (the requested one,
    * or the revision of the first page) so that together they are one consistent snapshot. Each page is
-   * one Range request with its own deadline (`pageTimeoutMs`), sized by bytes (see range-pages.ts): a
+   * one Range request with its own deadline (`pageTimeoutMs`) — a small one may share a Txn with other
+   * reads of the same turn (range-batcher.ts) —, sized by bytes (see range-pages.ts): a
    * prefix of large values is read as many small pages, never as one response that outlasts a deadline.
    * Nothing is kept between pages: the caller decides what to hold.
    *
@@ -174,8 +179,7 @@ export class KV {
       for (;;) {
         let res: RawRangeResponse;
         try {
-          res = await this.connection.unary(
-            RANGE,
+          res = await this.ranges.range(
             {
               key: start,
               range_end: rangeEnd,
@@ -184,7 +188,7 @@ export class KV {
               keys_only: request.keysOnly ?? false,
               serializable: request.serializable ?? false,
             },
-            { isIdempotent: true, timeoutMs: request.pageTimeoutMs },
+            request.pageTimeoutMs === undefined ? {} : { timeoutMs: request.pageTimeoutMs },
           );
         } catch (err) {
           // Compacted under a read of "now" between two pages: read "now" again.
@@ -213,11 +217,12 @@ export class KV {
    */
   async count(selector: KeySelector, options: { revision?: bigint } = {}): Promise<number> {
     const { key, rangeEnd } = selectorRange(selector);
-    const res = await this.connection.unary(
-      RANGE,
-      { key, range_end: rangeEnd, revision: (options.revision ?? 0n).toString(), count_only: true },
-      { isIdempotent: true },
-    );
+    const res = await this.ranges.range({
+      key,
+      range_end: rangeEnd,
+      revision: (options.revision ?? 0n).toString(),
+      count_only: true,
+    });
     return Number(res.count);
   }
 
