@@ -1,5 +1,6 @@
-// The typed Kubernetes layer over @kubernetes/client-node (DESIGN.md §2): typed clients, self-restarting
-// informers, the Event recorder, and the typed errors every call throws.
+// The typed Kubernetes layer (DESIGN.md §2): typed clients, self-restarting informers, the Event recorder,
+// and the typed errors every call throws. The per-object calls and the watches go over a lean JSON
+// transport (transport.ts); the rest over @kubernetes/client-node's generated clients (api-client.ts).
 export { AccessReviewClient } from './access-reviews.js';
 export { ARGO_ROLLOUT_RESOURCE, ArgoRolloutClient, ArgoRolloutsNotServedError } from './argo-rollouts.js';
 export type { ArgoRollout, ArgoRolloutCondition } from './argo-rollouts.js';

@@ -1,6 +1,7 @@
 // One watch request of an informer, from the moment it is sent until it ends, reduced to one value: how
-// it ended. client-node's `Watch` reports an end in several ways (the request's rejection, the done
-// callback, an ERROR event in the stream, an HTTP status) and gives no handle before the headers arrive;
+// it ended. A watch (WatchClient, with client-node's `Watch.watch` contract) reports an end in several
+// ways (the request's rejection, the done callback, an ERROR event in the stream, an HTTP status) and
+// gives no handle before the headers arrive;
 // this module settles each request exactly once and leaves "relist, back off or rewatch?" to the loop.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { GoneError, toKubeError, type KubeApiError } from './errors.js';
