@@ -20,6 +20,8 @@ import { ClientClosedError, UnavailableError } from './errors.js';
  */
 const RECONNECT_BACKOFF_INITIAL_MS = 20;
 export const RECONNECT_BACKOFF_MAX_MS = 100;
+/** HTTP/2 receive window, per stream and per connection: what etcd may send ahead of our reading. */
+const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** TLS settings. Server certificates are always verified. */
 export interface EtcdTlsOptions {
@@ -117,6 +119,9 @@ export class EndpointChannels {
       // No 4 MiB trap: a catch-up response after a disconnect can be far bigger.
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,
+      // HTTP/2 receive window of 16 MiB (Go's grpc grows to that; grpc-js keeps 64 KiB): with 64 KiB
+      // etcd stalls on every window update while a catch-up is decoded, and a replay crawls.
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
       'grpc.keepalive_time_ms': options.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs,
       // etcd's server refuses pings without an active call (PermitWithoutStream=false).
