@@ -11,6 +11,7 @@ import {
   TransportError,
   ForbiddenError,
 } from '../../../src/kube/index.js';
+import { errorForStatus } from '../../../src/kube/errors.js';
 
 describe('toKubeError', () => {
   const apiError = (code: number, body?: object) =>
@@ -48,5 +49,27 @@ describe('toKubeError', () => {
   it('reads the statusCode client-node puts on watch errors, and calls anything else a transport error', () => {
     assert.ok(toKubeError(Object.assign(new Error('Gone'), { statusCode: 410 })) instanceof GoneError);
     assert.ok(toKubeError(new Error('ECONNREFUSED')) instanceof TransportError);
+  });
+});
+
+describe('errorForStatus (the transport’s answers)', () => {
+  const status = { kind: 'Status', reason: 'NotFound', message: 'configmaps "x" not found', code: 404 };
+
+  it('reads the Status as an object or as JSON text, the same way', () => {
+    for (const body of [status, JSON.stringify(status)]) {
+      const err = errorForStatus(404, body, 'get configmap ns/x');
+      assert.ok(err instanceof NotFoundError);
+      assert.equal(err.reason, 'NotFound');
+      assert.equal(err.message, 'get configmap ns/x: 404 NotFound: configmaps "x" not found');
+      assert.equal(err.cause, undefined, 'no client-node exception behind it');
+    }
+  });
+
+  it('names only the status when the body is no Status (a proxy’s HTML page, nothing)', () => {
+    for (const body of ['<html>Bad Gateway</html>', undefined, '']) {
+      const err = errorForStatus(502, body, 'list configmaps');
+      assert.ok(err instanceof ServerError);
+      assert.equal(err.message, 'list configmaps: 502');
+    }
   });
 });
