@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { AppsV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { KubeSim } from '../../../src/envtest/kube-sim/index.js';
 import {
   AlreadyExistsError,
@@ -8,6 +8,7 @@ import {
   CustomResourceClient,
   ForbiddenError,
   InvalidError,
+  LeaseClient,
   NotFoundError,
   ServerError,
   TransportError,
@@ -19,7 +20,7 @@ import { waitFor } from './support.js';
 
 const NS = 'default';
 
-describe('typed clients (client-node over HTTP against the simulator)', function () {
+describe('typed clients (over HTTP against the simulator)', function () {
   this.timeout(60_000);
   let sim: KubeSim;
 
@@ -99,6 +100,32 @@ describe('typed clients (client-node over HTTP against the simulator)', function
         err.causes.some((c) => c.field?.includes('spec.size')),
         JSON.stringify(err.causes),
       );
+    });
+  });
+
+  describe('LeaseClient', () => {
+    it('writes MicroTimes with six fractional digits and reads them back as V1MicroTime', async () => {
+      const leases = new LeaseClient(sim.kubeConfig());
+      const at = new V1MicroTime(Date.UTC(2026, 11, 7, 4, 0, 0, 123));
+      const spec = { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: at, renewTime: at };
+      await leases.create({ metadata: { namespace: NS, name: 'l' }, spec });
+      // On the wire (a plain GET), as the API server keeps a MicroTime.
+      const raw = (await (
+        await fetch(`${sim.url}/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/l`)
+      ).json()) as {
+        spec: { renewTime: string };
+      };
+      assert.equal(raw.spec.renewTime, '2026-12-07T04:00:00.123000Z');
+      const read = await leases.get(NS, 'l');
+      assert.ok(read.spec?.renewTime instanceof V1MicroTime);
+      assert.equal(read.spec?.acquireTime?.getTime(), at.getTime());
+      // A renewal that keeps acquireTime sends it back as it came.
+      const renewed = await leases.replace({
+        ...read,
+        spec: { ...read.spec, renewTime: new V1MicroTime(at.getTime() + 1000) },
+      });
+      assert.ok(renewed.spec?.acquireTime instanceof V1MicroTime);
+      assert.equal(renewed.spec?.acquireTime?.toISOString(), '2026-12-07T04:00:00.123000Z');
     });
   });
 
