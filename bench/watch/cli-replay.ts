@@ -11,9 +11,14 @@ const PIPE_CONSUMER = fileURLToPath(new URL('./pipe-consumer.ts', import.meta.ur
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** Our build for this phase: outside dist/ (which others may be using), git-ignored (.tmp/). */
 export const BUILT_DIR = `${REPO}.tmp/bench-watch-dist`;
+/**
+ * BENCH_WATCH_BEFORE_DIST: the build of an earlier commit, run as `ours-before` (opt-in with
+ * --cli-tools) for a before/after measured in the same runs, under the same load.
+ */
+const BEFORE_DIST = process.env['BENCH_WATCH_BEFORE_DIST'];
 
 /** The watch commands compared. */
-export const CLI_TOOLS = ['ours-built', 'ours-bin', 'etcdctl'] as const;
+export const CLI_TOOLS = ['ours-built', 'ours-bin', 'etcdctl', 'ours-before'] as const;
 export type CliTool = (typeof CLI_TOOLS)[number];
 
 /** How each tool is started for one replay, and how its output reads. */
@@ -44,6 +49,9 @@ function commandOf(
         args: [`${REPO}bin/etcd-config-operator.js`, ...ours],
         format: 'ours',
       };
+    case 'ours-before':
+      if (BEFORE_DIST === undefined) throw new Error('ours-before needs BENCH_WATCH_BEFORE_DIST');
+      return { file: process.execPath, args: [`${BEFORE_DIST}/main.js`, ...ours], format: 'ours' };
     case 'etcdctl':
       return {
         file: process.env['ETCDCTL_BIN'] ?? 'etcdctl',
