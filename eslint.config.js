@@ -4,7 +4,8 @@ import globals from 'globals';
 import { layersRule } from './tools/eslint/layers.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', 'charts/'] },
+  // .tmp/ is git-ignored scratch (bench:watch builds the watch command there).
+  { ignores: ['node_modules/', 'dist/', '.tools/', 'charts/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
