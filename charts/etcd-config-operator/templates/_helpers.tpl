@@ -64,3 +64,21 @@ A duration of values.schema.json's form (1m30s, 10s, 500ms, 1.5h) in millisecond
 {{- end -}}
 {{- $total -}}
 {{- end }}
+
+{{/*
+The V8 heap limit in MiB: heapPercentOfMemoryLimit of resources.limits.memory (in Mi or Gi); empty when
+either is unset, so that Node sizes its heap itself.
+*/}}
+{{- define "eco.heapLimitMiB" -}}
+{{- $limit := toString (dig "limits" "memory" "" (.Values.resources | default dict)) -}}
+{{- $percent := int (.Values.heapPercentOfMemoryLimit | default 0) -}}
+{{- $mib := 0 -}}
+{{- if hasSuffix "Gi" $limit -}}
+{{- $mib = mul (atoi (trimSuffix "Gi" $limit)) 1024 -}}
+{{- else if hasSuffix "Mi" $limit -}}
+{{- $mib = atoi (trimSuffix "Mi" $limit) -}}
+{{- end -}}
+{{- if and (gt $percent 0) (gt (int $mib) 0) -}}
+{{- div (mul $mib $percent) 100 -}}
+{{- end -}}
+{{- end -}}

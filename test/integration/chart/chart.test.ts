@@ -574,6 +574,28 @@ for (const helm of helms()) {
       await validate(source);
     });
 
+    it('gives the V8 heap heapPercentOfMemoryLimit of the memory limit (NODE_OPTIONS), and nothing without one', async () => {
+      const nodeOptions = async (...set: string[]): Promise<string | undefined> => {
+        const objs = await template(helm, home, set);
+        const [c] = podSpec(one(objs, 'Deployment')).containers;
+        return (c?.env as Array<{ name: string; value?: string }>).find((e) => e.name === 'NODE_OPTIONS')
+          ?.value;
+      };
+      assert.equal(await nodeOptions(), '--max-old-space-size=384', '75 % of the default 512Mi');
+      assert.equal(await nodeOptions('--set', 'resources.limits.memory=2Gi'), '--max-old-space-size=1536');
+      assert.equal(
+        await nodeOptions('--set', 'resources.limits.memory=1000Mi', '--set', 'heapPercentOfMemoryLimit=50'),
+        '--max-old-space-size=500',
+      );
+      assert.equal(await nodeOptions('--set', 'heapPercentOfMemoryLimit=0'), undefined, 'turned off');
+      assert.equal(
+        await nodeOptions('--set', 'resources.limits.memory=536870912'),
+        undefined,
+        'bytes: left to Node',
+      );
+      assert.equal(await nodeOptions('--set', 'resources.limits=null'), undefined, 'no limit');
+    });
+
     it('keeps the default ClusterEtcdSource on uninstall unless told not to (helm.sh/resource-policy)', async () => {
       const annotations = async (...set: string[]): Promise<unknown> => {
         const objs = await template(helm, home, ['--set', 'defaultSource.endpoints=etcd:2379', ...set]);
