@@ -8,7 +8,7 @@ import { measureBurst } from './burst.js';
 import { measureLatency } from './latency.js';
 import { measureTemplate } from './template.js';
 import { measureRollout } from './rollout.js';
-import { buildOperator, startOperator, type Launch, type RunningOperator } from './launch.js';
+import { CHART_HEAP_MIB, buildOperator, startOperator, type Launch, type RunningOperator } from './launch.js';
 import type { RunResult } from './results.js';
 import { measureScale } from './scale.js';
 import { measureShards } from './shards.js';
@@ -37,6 +37,8 @@ const USAGE = `Usage: npm run bench:operator -- [flags]
   --rollout-samples N   put→rollout complete samples (default 20)
   --operator-args ARGS  extra flags for 'etcd-config-operator run', space-separated
                         (e.g. "--workers 16")
+  --operator-heap-mib N (built) the operator's V8 heap limit, --max-old-space-size (default 384: what
+                        the chart sets with its default 512Mi memory limit; 0: V8's own sizing)
   --launch built|source built (default): \`npm run build\` first, then \`node dist/main.js run\`,
                         as the image runs it; source: the package bin in a checkout (tsx)
   --cpu-prof DIR        (built) write a node --cpu-prof profile of each operator into DIR
@@ -61,6 +63,7 @@ interface Args {
   operatorArgs: string[];
   launch: Launch;
   cpuProfDir: string | undefined;
+  heapMiB: number;
 }
 
 function positiveInt(flag: string, text: string | undefined): number {
@@ -85,6 +88,7 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     operatorArgs: [],
     launch: 'built',
     cpuProfDir: undefined,
+    heapMiB: CHART_HEAP_MIB,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -114,7 +118,11 @@ function parseArgs(argv: readonly string[]): Args | undefined {
       if (v !== 'built' && v !== 'source') throw new Error('--launch needs built or source');
       args.launch = v;
     } else if (flag === '--cpu-prof') args.cpuProfDir = argv[++i];
-    else throw new Error(`unknown flag ${flag}`);
+    else if (flag === '--operator-heap-mib') {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 0) throw new Error('--operator-heap-mib needs 0 or a positive integer');
+      args.heapMiB = v;
+    } else throw new Error(`unknown flag ${flag}`);
   }
   if (args.soak && !args.phases.has('steady')) throw new Error('--soak needs the steady phase');
   return args;
@@ -155,7 +163,13 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
     });
     const ops: RunningOperator[] = [];
     const start = async (extraArgs: readonly string[] = []): Promise<RunningOperator> => {
-      const op = await startOperator(env, args.launch, [...args.operatorArgs, ...extraArgs], args.cpuProfDir);
+      const op = await startOperator(
+        env,
+        args.launch,
+        [...args.operatorArgs, ...extraArgs],
+        args.cpuProfDir,
+        args.heapMiB,
+      );
       ops.push(op);
       return op;
     };
@@ -255,9 +269,13 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const heapLine =
+    args.heapMiB > 0
+      ? `, V8 heap limit ${args.heapMiB} MiB (--max-old-space-size, as the chart sets it)`
+      : '';
   const launchLine =
     args.launch === 'built'
-      ? buildOperator()
+      ? `${buildOperator()}${heapLine}`
       : 'operator: the package bin in a checkout, i.e. the TypeScript sources through tsx';
   progress(launchLine);
   const startLoad = loadLine();
