@@ -108,47 +108,44 @@ function memoOf(s: Schema, rule: string): RuleMemo {
   return memo;
 }
 
+/** The schema nodes right below `s`: its properties, items and additionalProperties. */
+function childSchemas(s: Schema): Schema[] {
+  const props = schemaAt(s, 'properties');
+  return [
+    ...(props ? Object.values(props).filter(isObject) : []),
+    schemaAt(s, 'items'),
+    schemaAt(s, 'additionalProperties'),
+  ].filter((child): child is Schema => child !== undefined);
+}
+
+/** Whether `own(node)` holds at `s` or anywhere below it, memoized per schema node in `memo`. */
+function withinSubtree(s: Schema, memo: WeakMap<Schema, boolean>, own: (node: Schema) => boolean): boolean {
+  let known = memo.get(s);
+  if (known === undefined) {
+    known = own(s) || childSchemas(s).some((child) => withinSubtree(child, memo, own));
+    memo.set(s, known);
+  }
+  return known;
+}
+
 /** Schema node → whether it or any node below it carries rules (most of an object's tree has none). */
 const HAS_RULES = new WeakMap<Schema, boolean>();
 
 function rulesWithin(s: Schema): boolean {
-  let known = HAS_RULES.get(s);
-  if (known === undefined) {
-    const props = schemaAt(s, 'properties');
-    const below = [
-      ...(props ? Object.values(props).filter(isObject) : []),
-      schemaAt(s, 'items'),
-      schemaAt(s, 'additionalProperties'),
-    ];
-    known =
-      Array.isArray(s['x-kubernetes-validations']) ||
-      below.some((child) => child !== undefined && rulesWithin(child));
-    HAS_RULES.set(s, known);
-  }
-  return known;
+  return withinSubtree(s, HAS_RULES, (node) => Array.isArray(node['x-kubernetes-validations']));
 }
 
 /** Schema node → whether a transition rule (`oldSelf`) sits at or below it. */
 const HAS_TRANSITIONS = new WeakMap<Schema, boolean>();
 
 function transitionsWithin(s: Schema): boolean {
-  let known = HAS_TRANSITIONS.get(s);
-  if (known === undefined) {
-    const own = Array.isArray(s['x-kubernetes-validations'])
-      ? (s['x-kubernetes-validations'] as unknown[]).filter(isObject)
-      : [];
-    const props = schemaAt(s, 'properties');
-    const below = [
-      ...(props ? Object.values(props).filter(isObject) : []),
-      schemaAt(s, 'items'),
-      schemaAt(s, 'additionalProperties'),
-    ];
-    known =
-      own.some((r) => typeof r['rule'] === 'string' && /\boldSelf\b/.test(r['rule'])) ||
-      below.some((child) => child !== undefined && transitionsWithin(child));
-    HAS_TRANSITIONS.set(s, known);
-  }
-  return known;
+  return withinSubtree(s, HAS_TRANSITIONS, (node) => {
+    const rules = node['x-kubernetes-validations'];
+    return (
+      Array.isArray(rules) &&
+      rules.filter(isObject).some((r) => typeof r['rule'] === 'string' && /\boldSelf\b/.test(r['rule']))
+    );
+  });
 }
 
 /**
