@@ -3,19 +3,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { formatJsonLine, type FormattableEvent } from '../../../src/cli/watch-format.js';
 import { formatJsonEvents } from '../../../src/cli/watch-json-events.js';
 import { WatchPrinter } from '../../../src/cli/watch-output.js';
-
-function event(overrides: Partial<FormattableEvent> = {}): FormattableEvent {
-  return {
-    type: 'put',
-    key: Buffer.from('/config/a'),
-    value: Buffer.from('hello'),
-    modRevision: 12n,
-    createRevision: 10n,
-    version: 3n,
-    lease: 0n,
-    ...overrides,
-  };
-}
+import { event } from './watch-fixtures.js';
 
 /** What the one-object-per-line formatter prints for `events`: the reference. */
 function reference(events: readonly FormattableEvent[]): string {

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { PassThrough, Writable } from 'node:stream';
 import { parseWatchArgs, DEFAULT_ENDPOINT, DEFAULT_DIAL_TIMEOUT_MS } from '../../../src/cli/watch-options.js';
-import { formatJsonLine, formatTextLine, type FormattableEvent } from '../../../src/cli/watch-format.js';
+import { formatJsonLine, formatTextLine } from '../../../src/cli/watch-format.js';
 import { WatchPrinter } from '../../../src/cli/watch-output.js';
+import { event } from './watch-fixtures.js';
 
 function options(argv: string[]) {
   const parsed = parseWatchArgs(argv);
@@ -14,19 +15,6 @@ function errorOf(argv: string[]): string {
   const parsed = parseWatchArgs(argv);
   if (parsed.kind !== 'error') assert.fail(`expected an error, got ${parsed.kind}`);
   return parsed.message;
-}
-
-function event(overrides: Partial<FormattableEvent> = {}): FormattableEvent {
-  return {
-    type: 'put',
-    key: Buffer.from('/config/a'),
-    value: Buffer.from('hello'),
-    modRevision: 12n,
-    createRevision: 10n,
-    version: 3n,
-    lease: 0n,
-    ...overrides,
-  };
 }
 
 describe('watch command line', () => {
