@@ -5,7 +5,7 @@ import { createSecureContext } from 'node:tls';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { realClock, type Clock } from '../base/index.js';
 import { silentLogger, type Logger } from '../observability/index.js';
 import type { TlsMaterial, TlsSource } from './http-endpoint.js';
@@ -52,10 +52,15 @@ async function readPair(dir: string): Promise<TlsMaterial & { notAfter: string }
     );
   }
   try {
-    const notAfter = new X509Certificate(cert).validTo;
-    // Throws when the key does not match the certificate.
+    const certificate = new X509Certificate(cert);
+    // createSecureContext skips an empty key, and a file caught between its truncation and its write
+    // is empty: check the key itself, and that it belongs to the certificate.
+    if (!certificate.checkPrivateKey(createPrivateKey(key))) {
+      throw new Error('the key does not belong to the certificate');
+    }
+    // Throws on what the two checks above do not cover (e.g. a chain TLS cannot use).
     createSecureContext({ cert, key });
-    return { cert, key, notAfter };
+    return { cert, key, notAfter: certificate.validTo };
   } catch (err) {
     throw new CertificateLoadError(
       `${CERT_FILE} and ${KEY_FILE} in ${dir} are not a certificate and its key: ${err instanceof Error ? err.message : String(err)}`,

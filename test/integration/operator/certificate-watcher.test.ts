@@ -46,6 +46,27 @@ describe('CertificateWatcher', () => {
       CertificateWatcher.start({ dir }),
       (e: unknown) => e instanceof CertificateLoadError && /not a certificate and its key/.test(e.message),
     );
+    // An empty key file (what a reader sees between a write's truncation and its data) is no key.
+    await writeFile(join(dir, 'tls.crt'), first.cert);
+    await writeFile(join(dir, 'tls.key'), '');
+    await assert.rejects(
+      CertificateWatcher.start({ dir }),
+      (e: unknown) => e instanceof CertificateLoadError && /not a certificate and its key/.test(e.message),
+    );
+  });
+
+  it('never serves a pair whose key file is caught empty in the middle of its write', async () => {
+    await writePair(dir, first);
+    watcher = await CertificateWatcher.start({ dir, pollIntervalMs: 3_600_000 });
+    const heard: string[] = [];
+    watcher.onChange((m) => heard.push(m.key));
+    await writeFile(join(dir, 'tls.crt'), second.cert);
+    await writeFile(join(dir, 'tls.key'), '');
+    await watcher.reload();
+    assert.equal(watcher.current().key, first.key);
+    await writeFile(join(dir, 'tls.key'), second.key);
+    await waitFor('the new pair', () => watcher?.current().key === second.key);
+    assert.deepEqual(heard, [second.key]);
   });
 
   it('serves a changed pair as soon as the directory watch sees it, and tells its listeners', async () => {
