@@ -9,6 +9,7 @@ import { waitFor } from '../../test/e2e/support/wait.js';
 import { ChangeTracker, type ChangeSummary } from './change-tracker.js';
 import { flatness, type Flatness, type Tolerance } from './flatness.js';
 import type { RunningOperator } from './launch.js';
+import { counterDelta, operatorWindow, scrapeAll, type OperatorWindow } from './operator-view.js';
 import { sampleProc } from './proc.js';
 import { SCALE_NAMESPACE, scaleKey } from './scale-set.js';
 
@@ -46,6 +47,8 @@ export interface SteadyResult extends ChangeSummary {
   reconcileMeanMs: number;
   /** Its work-queue depth when the writer stopped (keys waiting for a worker). */
   queueDepthEnd: number;
+  /** Its own view of the window: sync latency inside it, event-loop delay, GC pauses. */
+  operator: OperatorWindow;
   /** Operator CPU seconds per wall second over the window (1 = one core). */
   operatorCores: number;
   /** The benchmark process's (simulator, writer, watch) CPU share meanwhile. */
@@ -66,15 +69,6 @@ export interface SteadyOptions {
   durationS: number;
   /** Sample RSS, heap and fds every 10 s and judge their flatness. */
   soak: boolean;
-}
-
-/** The operator's reconcile-time histogram (every controller's): sum in s, count. */
-async function reconcileTotals(metricsUrl: string): Promise<{ sum: number; count: number }> {
-  const [sum, count] = await Promise.all([
-    scrapeMetric(metricsUrl, 'controller_runtime_reconcile_time_seconds_sum'),
-    scrapeMetric(metricsUrl, 'controller_runtime_reconcile_time_seconds_count'),
-  ]);
-  return { sum: sum ?? Number.NaN, count: count ?? Number.NaN };
 }
 
 /** A random order of 0..n−1 (Fisher–Yates): each prefix changes once before any changes again. */
@@ -157,7 +151,7 @@ export async function measureSteady(
     let putErrors = 0;
     let writerLagMaxMs = 0;
     progress(`steady: ${total} changes at ${options.rate}/s over ${options.count} prefixes`);
-    const reconciles0 = await reconcileTotals(op.metricsUrl);
+    const metrics0 = await scrapeAll(op.metricsUrl);
     const start = await sampleProc(pid);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -186,9 +180,10 @@ export async function measureSteady(
     const wallS = (performance.now() - t0) / 1000;
     const end = await sampleProc(pid);
     const cpu = process.cpuUsage(cpu0);
-    const reconciles1 = await reconcileTotals(op.metricsUrl);
-    const queueDepthEnd = (await scrapeMetric(op.metricsUrl, 'workqueue_depth')) ?? Number.NaN;
-    const reconciles = reconciles1.count - reconciles0.count;
+    const metrics1 = await scrapeAll(op.metricsUrl);
+    const queueDepthEnd = counterDelta(new Map(), metrics1, 'workqueue_depth');
+    const reconciles = counterDelta(metrics0, metrics1, 'controller_runtime_reconcile_time_seconds_count');
+    const reconcileS = counterDelta(metrics0, metrics1, 'controller_runtime_reconcile_time_seconds_sum');
     clearInterval(sampler);
     await Promise.all(puts);
     await waitFor(
@@ -201,8 +196,9 @@ export async function measureSteady(
       ...summary,
       seenPerS: (summary.seen / (summary.lastSeenAt - t0)) * 1000,
       reconcilesPerS: reconciles / wallS,
-      reconcileMeanMs: ((reconciles1.sum - reconciles0.sum) / reconciles) * 1000,
+      reconcileMeanMs: (reconcileS / reconciles) * 1000,
       queueDepthEnd,
+      operator: operatorWindow(metrics0, metrics1),
       rate: options.rate,
       durationS: options.durationS,
       putErrors,

@@ -173,6 +173,51 @@ function steadyRows(n: number): Metric[] {
     },
     {
       phase,
+      name: 'operator metrics: sync latency p50, bucket bound (ms)',
+      ...NO_GOAL,
+      digits: 0,
+      pick: (r) => r.steady?.operator.syncP50Ms,
+    },
+    {
+      phase,
+      name: 'operator metrics: sync latency p99, bucket bound (ms)',
+      ...NO_GOAL,
+      digits: 0,
+      pick: (r) => r.steady?.operator.syncP99Ms,
+    },
+    {
+      phase,
+      name: 'operator metrics: event-loop delay p99 (ms)',
+      ...NO_GOAL,
+      digits: 1,
+      pick: (r) => r.steady?.operator.loopLagP99Ms,
+    },
+    {
+      phase,
+      name: 'operator metrics: event-loop delay max (ms)',
+      ...NO_GOAL,
+      digits: 1,
+      pick: (r) => r.steady?.operator.loopLagMaxMs,
+    },
+    {
+      phase,
+      name: 'operator metrics: GC pauses, minor (s)',
+      ...NO_GOAL,
+      digits: 2,
+      pick: (r) => r.steady?.operator.gcS['minor'],
+    },
+    {
+      phase,
+      name: 'operator metrics: GC pauses, major + incremental (s)',
+      ...NO_GOAL,
+      digits: 2,
+      pick: (r) =>
+        r.steady
+          ? (r.steady.operator.gcS['major'] ?? 0) + (r.steady.operator.gcS['incremental'] ?? 0)
+          : undefined,
+    },
+    {
+      phase,
       name: 'changes seen only through a later one (coalesced)',
       ...NO_GOAL,
       digits: 0,
