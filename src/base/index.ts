@@ -1,4 +1,5 @@
-// The bottom layer (DESIGN.md §2): time and cancellation, with no knowledge of Kubernetes or etcd.
+// The bottom layer (DESIGN.md §2): time, cancellation and copying plain data, with no knowledge of
+// Kubernetes or etcd.
 // Every layer may import it; it imports nothing of ours.
 export { AbortedError, abortable } from './abortable.js';
 export {
@@ -9,6 +10,7 @@ export {
   DEFAULT_BACKOFF_MULTIPLIER,
 } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
+export { cloneJson } from './clone-json.js';
 export { realClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { FakeClock } from './fake-clock.js';

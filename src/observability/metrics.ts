@@ -345,14 +345,21 @@ export class OperatorMetrics {
   ): void {
     const key = `${namespace}/${name}`;
     const before = this.conditionSeries.get(key) ?? new Map<string, ConditionLabels>();
+    const same = (a: ConditionLabels | undefined, status: string, reason: string): boolean =>
+      a !== undefined && a.status === status && a.reason === reason;
+    // Most reconciles leave every condition as it was: then the series already say so.
+    if (
+      before.size === conditions.length &&
+      conditions.every((c) => same(before.get(c.type), c.status, c.reason))
+    )
+      return;
     const after = new Map<string, ConditionLabels>();
     for (const c of conditions) {
       after.set(c.type, { namespace, name, type: c.type, status: c.status, reason: c.reason });
     }
     for (const [type, labels] of before) {
       const now = after.get(type);
-      if (!now || now.status !== labels.status || now.reason !== labels.reason)
-        this.conditions.remove(labels);
+      if (!now || !same(labels, now.status, now.reason)) this.conditions.remove(labels);
     }
     for (const labels of after.values()) this.conditions.set(labels, 1);
     this.conditionSeries.set(key, after);

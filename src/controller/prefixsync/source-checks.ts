@@ -31,6 +31,21 @@ export function lookupSource(
 }
 
 /**
+ * Each cached ClusterEtcdSource's resolved spec. The informer replaces its copy when the source
+ * changes and never edits it, so one resolve per version serves every PrefixSync's reconcile.
+ */
+const resolvedSources = new WeakMap<ClusterEtcdSource, ReturnType<typeof resolveClusterEtcdSourceSpec>>();
+
+function resolvedSourceSpec(source: ClusterEtcdSource): ReturnType<typeof resolveClusterEtcdSourceSpec> {
+  let resolved = resolvedSources.get(source);
+  if (!resolved) {
+    resolved = resolveClusterEtcdSourceSpec(source.spec);
+    resolvedSources.set(source, resolved);
+  }
+  return resolved;
+}
+
+/**
  * `PrefixForbidden` unless an access rule of the source lets the PrefixSync's namespace read its prefix;
  * returns that rule's `onRevoke`.
  */
@@ -41,7 +56,7 @@ export function checkPrefixAccess(
   source: ClusterEtcdSource,
 ): RevocationPolicy {
   const namespace = psync.metadata.namespace ?? '';
-  const resolved = resolveClusterEtcdSourceSpec(source.spec);
+  const resolved = resolvedSourceSpec(source);
   const rules = resolved.ok ? resolved.spec.access : [];
   const labels = namespaceLabels(namespace) ?? {};
   const decision = checkAccess(rules, { name: namespace, labels }, spec.prefix);

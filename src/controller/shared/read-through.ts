@@ -6,6 +6,7 @@
 // from the server). Any other version (the cache behind our write, or after a failed call) is read from
 // the server as before.
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { cloneJson } from '../../base/index.js';
 import type { CallOptions, ObjectKey } from '../../kube/index.js';
 import type { ConfigMapApi, ResourceApi } from './resources.js';
 
@@ -62,12 +63,12 @@ export class ReadThroughCache<T extends Versioned> {
     const version = this.seen.get(keyText(key.namespace, key.name));
     if (version === undefined) {
       const hit = this.cached(key);
-      if (hit) return structuredClone(hit);
+      if (hit) return cloneJson(hit);
       const absent = this.options.absent?.(key);
       if (absent) throw absent;
     } else if (version !== STALE) {
       const hit = this.cached(key);
-      if (hit && hit.metadata?.resourceVersion === version) return structuredClone(hit);
+      if (hit && hit.metadata?.resourceVersion === version) return cloneJson(hit);
     }
     return this.write(key, read);
   }

@@ -27,3 +27,36 @@ describe('OperatorMetrics.clearLeaderSeries', () => {
     );
   });
 });
+
+describe('OperatorMetrics.setPrefixSyncConditions', () => {
+  const series = async (metrics: OperatorMetrics): Promise<string[]> =>
+    (await metrics.render()).body
+      .split('\n')
+      .filter((l) => l.startsWith('etcdconfig_prefixsync_status_condition{'))
+      .sort();
+
+  it('keeps one series per condition as it is now: unchanged sets change nothing, a new reason replaces the old', async () => {
+    const metrics = new OperatorMetrics({ defaultMetrics: false });
+    const ready = { type: 'Ready', status: 'True', reason: 'Synced' };
+    const synced = { type: 'Synced', status: 'True', reason: 'Synced' };
+    metrics.setPrefixSyncConditions('ns', 'app', [ready, synced]);
+    const first = await series(metrics);
+    assert.equal(first.length, 2);
+    metrics.setPrefixSyncConditions('ns', 'app', [ready, synced]);
+    assert.deepEqual(await series(metrics), first);
+
+    metrics.setPrefixSyncConditions('ns', 'app', [
+      { ...ready, status: 'False', reason: 'SourceUnavailable' },
+      synced,
+    ]);
+    assert.deepEqual(await series(metrics), [
+      'etcdconfig_prefixsync_status_condition{namespace="ns",name="app",type="Ready",status="False",reason="SourceUnavailable"} 1',
+      'etcdconfig_prefixsync_status_condition{namespace="ns",name="app",type="Synced",status="True",reason="Synced"} 1',
+    ]);
+    // A condition that goes away takes its series with it.
+    metrics.setPrefixSyncConditions('ns', 'app', [ready]);
+    assert.deepEqual(await series(metrics), [
+      'etcdconfig_prefixsync_status_condition{namespace="ns",name="app",type="Ready",status="True",reason="Synced"} 1',
+    ]);
+  });
+});

@@ -48,6 +48,21 @@ describe('createLogger (JSON lines)', () => {
     );
   });
 
+  it('writes nested bigints as text, and a line whose field holds a cycle instead of throwing', async () => {
+    const { logger, lines } = capture();
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic['self'] = cyclic;
+    logger.info('nested', { change: { revision: 7n, keys: ['a'] } });
+    logger.warn('cyclic', { cyclic, revision: 9n });
+    await waitFor('two lines', () => lines().length === 2 || `${lines().length}`);
+    const [nested, withCycle] = lines();
+    assert.deepEqual(nested?.['change'], { revision: '7', keys: ['a'] });
+    assert.equal(withCycle?.['message'], 'cyclic');
+    assert.equal(withCycle?.['revision'], '9');
+    assert.equal((withCycle?.['cyclic'] as Record<string, unknown>)['name'], 'loop');
+    assert.match(String(withCycle?.['time']), /^\d{4}-/);
+  });
+
   it('drops lines below its level, in children too', async () => {
     const { logger, lines } = capture('info');
     logger.child({ a: 1 }).debug('hidden');
