@@ -1,10 +1,13 @@
-# etcd-config-operator image. Two stages: build with dev dependencies (TypeScript → dist/), then a
-# runtime with production dependencies only, running as a non-root user with an exec-form entrypoint
-# (no shell is needed at run time). Build: docker build -t etcd-config-operator:0.1.0 .
+# etcd-config-operator image. Build with dev dependencies (TypeScript → dist/, esbuild → dist/bundle/),
+# then a runtime with production dependencies only, running as a non-root user with an exec-form
+# entrypoint (no shell is needed at run time). Build: docker build -t etcd-config-operator:0.1.0 .
 #
 # The image holds the operator only: dist/ is what src/main.ts imports (tsconfig.build.json), and the
-# test bed (src/envtest, the sim and demo commands, and the dependencies only they use) is neither in
-# the build context (.dockerignore) nor among the production dependencies.
+# entrypoint runs its esbuild bundle, dist/bundle/ (scripts/bundle.mjs says why: it loads in under a
+# third of the time of tsc's module graph, with ~60 % of its memory). Production node_modules stay for
+# what the bundle leaves out (re2-wasm, which loads its .wasm file from its own folder). The test bed
+# (src/envtest, the sim and demo commands, and the dependencies only they use) is neither in the build
+# context (.dockerignore) nor among the production dependencies.
 #
 # Node 22 LTS: Node 20 reached its end of life in April 2026. @kubernetes/client-node stays on 1.4.x
 # (its 2.x needs Node >= 22.19 and we still test on Node 20).
@@ -24,6 +27,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.mjs scripts/
 COPY src/ src/
 RUN npm run build
 
