@@ -47,6 +47,12 @@ import { TargetConfigMaps, type ConfigMapApi } from './target-configmaps.js';
 
 /** Default safety-net resync of a healthy PrefixSync. */
 export const DEFAULT_RESYNC_PERIOD_MS = 10 * 60 * 1000;
+/**
+ * The most a resync is delayed past its period, as a fraction of it. PrefixSyncs synced together (all
+ * of them, after a restart) would otherwise resync together every period, forever: thousands of
+ * reconciles in one burst, in front of the changes that arrive meanwhile.
+ */
+export const RESYNC_JITTER = 0.1;
 /** Wait before looking again when the mirror is behind the revision status already reports. */
 const MIRROR_BEHIND_RETRY_MS = 200;
 
@@ -85,8 +91,13 @@ export interface PrefixSyncReconcilerOptions {
    * wiring). Default a private one on the wall clock.
    */
   pending?: PendingChanges;
-  /** Safety-net resync of a healthy PrefixSync. Default {@link DEFAULT_RESYNC_PERIOD_MS}. */
+  /**
+   * Safety-net resync of a healthy PrefixSync: after this period plus up to
+   * {@link RESYNC_JITTER} of it. Default {@link DEFAULT_RESYNC_PERIOD_MS}.
+   */
   resyncPeriodMs?: number;
+  /** Source of the resync jitter, in [0, 1). Default `Math.random`. */
+  random?: () => number;
   /**
    * Where `format: template` renders and reads its ConfigMap, per PrefixSync (template-content.ts).
    * Default: a process-wide one-worker pool that cannot read a `configMapRef`.
@@ -104,6 +115,7 @@ export interface PrefixSyncReconcilerOptions {
  */
 export class PrefixSyncReconciler implements Reconciler {
   private readonly resyncPeriodMs: number;
+  private readonly random: () => number;
   private readonly now: () => Date;
   /** The only per-PrefixSync state kept across reconciles (see PendingChanges). */
   private readonly pending: PendingChanges;
@@ -117,6 +129,7 @@ export class PrefixSyncReconciler implements Reconciler {
 
   constructor(private readonly options: PrefixSyncReconcilerOptions) {
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
+    this.random = options.random ?? Math.random;
     this.targets = new TargetConfigMaps(options.configMaps, options.managedConfigMaps, {
       ...(options.secrets ? { secrets: options.secrets } : {}),
       events: options.events,
@@ -179,9 +192,14 @@ export class PrefixSyncReconciler implements Reconciler {
     if (outcome.kind === 'retry-soon') return { requeueAfterMs: MIRROR_BEHIND_RETRY_MS };
     const rollout = outcome.kind === 'synced' ? outcome.rollout : undefined;
     if (rollout && 'requeueAfterMs' in rollout) {
-      return { requeueAfterMs: Math.min(this.resyncPeriodMs, rollout.requeueAfterMs) };
+      return { requeueAfterMs: Math.min(this.resyncDelayMs(), rollout.requeueAfterMs) };
     }
-    return { requeueAfterMs: this.resyncPeriodMs };
+    return { requeueAfterMs: this.resyncDelayMs() };
+  }
+
+  /** The resync period with its jitter (see RESYNC_JITTER). */
+  private resyncDelayMs(): number {
+    return Math.round(this.resyncPeriodMs * (1 + RESYNC_JITTER * this.random()));
   }
 
   // ---- the steps ----

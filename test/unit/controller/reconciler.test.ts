@@ -12,6 +12,7 @@ function harness(
   psync: PrefixSync,
   sources: Record<string, ClusterEtcdSource>,
   labels: Record<string, string> = {},
+  timing: { resyncPeriodMs?: number; random?: () => number } = {},
 ) {
   let current = structuredClone(psync);
   const events: string[] = [];
@@ -56,6 +57,7 @@ function harness(
       record: (_s: EventSubject, type, reason, message) => events.push(`${type}/${reason}: ${message}`),
     },
     now: () => new Date('2026-01-01T00:00:00Z'),
+    ...timing,
   });
   const ctx: ReconcileContext = {
     signal: new AbortController().signal,
@@ -138,5 +140,20 @@ describe('PrefixSyncReconciler (fakes)', () => {
     await h.reconcile();
     assert.match(ready(h) ?? '', /^False\/Suspended/);
     await h.close();
+  });
+
+  it('resyncs after the period plus up to a tenth of it, so that PrefixSyncs synced together spread out', async () => {
+    const delays: number[] = [];
+    for (const random of [0, 0.5, 0.999]) {
+      const h = harness(
+        prefixSync({ suspend: true }),
+        { main: source([{ namespaces: ['team'], prefixes: ['/'] }]) },
+        {},
+        { resyncPeriodMs: 600_000, random: () => random },
+      );
+      delays.push((await h.reconcile()).requeueAfterMs ?? -1);
+      await h.close();
+    }
+    assert.deepEqual(delays, [600_000, 630_000, 659_940]);
   });
 });
