@@ -39,8 +39,9 @@ const USAGE = `Usage: npm run bench:operator -- [flags]
                         (e.g. "--workers 16")
   --operator-heap-mib N (built) the operator's V8 heap limit, --max-old-space-size (default 384: what
                         the chart sets with its default 512Mi memory limit; 0: V8's own sizing)
-  --launch built|source built (default): \`npm run build\` first, then \`node dist/main.js run\`,
-                        as the image runs it; source: the package bin in a checkout (tsx)
+  --launch built|source built (default): \`npm run build\` first, then the esbuild bundle,
+                        \`node dist/bundle/main.js run\`, as the image runs it; source: the package
+                        bin in a checkout (tsx)
   --cpu-prof DIR        (built) write a node --cpu-prof profile of each operator into DIR
   -h, --help            this help
 `;
