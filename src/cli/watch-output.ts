@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { formatJsonLine, formatTextLine, type FormattableEvent, type WatchLine } from './watch-format.js';
-import { formatJsonEvents } from './watch-json-events.js';
+import type { RawWatchEvents } from '../etcd/index.js';
+import { formatJsonEvents, formatJsonRawEvents } from './watch-json-events.js';
 import type { WatchOutput } from './watch-options.js';
 
 /**
@@ -47,7 +48,21 @@ export class WatchPrinter {
   async printEvents(events: readonly FormattableEvent[]): Promise<void> {
     if (this.format !== 'json') return this.print(events.map((event) => ({ type: 'event', event })));
     if (this.isClosed || events.length === 0) return;
-    const chunks = formatJsonEvents(events);
+    await this.writeChunks(formatJsonEvents(events));
+  }
+
+  /**
+   * printEvents() for a raw watch's events: in JSON read in place from the protobuf bytes
+   * (formatJsonRawEvents), the same lines without an object per event; decoded for text.
+   */
+  async printRawEvents(events: RawWatchEvents): Promise<void> {
+    if (this.format !== 'json') return this.printEvents(events.decode());
+    if (this.isClosed || events.length === 0) return;
+    await this.writeChunks(formatJsonRawEvents(events));
+  }
+
+  /** Writes `chunks` (at least one) to stdout; resolves when it can take more. */
+  private async writeChunks(chunks: Buffer[]): Promise<void> {
     const last = chunks.pop()!;
     // Corked, the chunks leave in one writev; backpressure is judged on the whole response.
     this.stdout.cork();

@@ -156,13 +156,15 @@ async function runWatch(options: WatchOptions, io: WatchIo): Promise<number> {
         prevKv: options.isPrevKv,
         progressNotify: true,
         signal: stop.signal,
+        // Events as bytes: -w json prints them from those bytes (WatchPrinter.printRawEvents).
+        raw: true,
       });
       /** Set when etcd went back and --on-reset=resume: watch again from etcd's revision then. */
       let resumeAt: bigint | undefined;
       try {
         for await (const message of watch) {
           if (message.type === 'created') clearTimeout(dialTimer);
-          if (message.type === 'events') await printer.printEvents(message.events);
+          if (message.type === 'raw-events') await printer.printRawEvents(message.events);
           else await printer.print([message]);
           if (printer.isClosed) {
             stopReason ??= 'stdout-closed';

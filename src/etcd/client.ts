@@ -15,7 +15,14 @@ import { prefixRangeEnd, retained, toBigint, toBytes } from './keys.js';
 import { KV } from './kv.js';
 import { etcdMethod } from './proto.js';
 import type { RawMemberListResponse, RawStatusResponse } from './raw-messages.js';
-import type { EtcdMemberInfo, EtcdStatus, Watch, WatchOptions } from './types.js';
+import type {
+  EtcdMemberInfo,
+  EtcdStatus,
+  RawWatchMessage,
+  RawWatchOptions,
+  Watch,
+  WatchOptions,
+} from './types.js';
 import { WatchStream } from './watch-stream.js';
 import { Watcher } from './watcher.js';
 
@@ -177,7 +184,10 @@ export class EtcdClient {
    * Lost connections are healed invisibly except for a `reconnected` message. Throws
    * ClientClosedError if the client is closed, RangeError for a fromRevision below 1.
    */
-  watch(options: WatchOptions): Watch {
+  watch(options: WatchOptions): Watch;
+  /** As above, with each response's events handed over as bytes: see RawWatchMessage. */
+  watch(options: RawWatchOptions): Watch<RawWatchMessage>;
+  watch(options: WatchOptions | RawWatchOptions): Watch | Watch<RawWatchMessage> {
     if (this.closing) throw new ClientClosedError();
     if (options.fromRevision !== undefined && options.fromRevision < 1n) {
       throw new RangeError('watch: fromRevision must be >= 1 (leave it out to watch from now)');
@@ -193,6 +203,7 @@ export class EtcdClient {
         prevKv: options.prevKv ?? false,
         filters,
         progressNotify: options.progressNotify ?? false,
+        isRaw: options.raw === true,
       },
       this.watchStream.allocateSeq(),
       this.watchBuffer,
@@ -200,12 +211,13 @@ export class EtcdClient {
       options.signal,
       this.watchLogger,
     );
+    const watch = options.raw === true ? watcher.asRawWatch() : watcher;
     if (options.signal?.aborted) {
       watcher.finish();
-      return watcher;
+      return watch;
     }
     this.watchStream.add(watcher);
-    return watcher;
+    return watch;
   }
 
   /**

@@ -52,6 +52,8 @@ export type {
   OverBoundSummary,
 } from './prefix-content.js';
 export { prefixRangeEnd } from './keys.js';
+export { RawWatchEvents, newRawEventFields } from './raw-events.js';
+export type { RawEventFields, RawInt64, RawKeyValueFields } from './raw-events.js';
 export {
   EtcdError,
   UnavailableError,
@@ -76,6 +78,8 @@ export type {
   WatchEvent,
   WatchMessage,
   WatchOptions,
+  RawWatchMessage,
+  RawWatchOptions,
   Watch,
   RangePageMessage,
   RangePagesRequest,

@@ -1,8 +1,17 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as ProtoLoader from '@grpc/proto-loader';
 import type { MethodDefinition } from '@grpc/proto-loader';
+
+/**
+ * proto-loader (with protobufjs) and the parse of rpc.proto cost ~150 ms of CPU: loaded on the first
+ * request that needs them, not at import, so that a process that only watches (watch-rpc.ts) never
+ * pays for them. A synchronous require, because a serializer is synchronous.
+ */
+const loadProtoLoader = (): typeof ProtoLoader =>
+  createRequire(import.meta.url)('@grpc/proto-loader') as typeof ProtoLoader;
 
 /**
  * Finds proto/etcd by walking up from this module, so that it is found both from src/etcd (tsx) and
@@ -21,7 +30,7 @@ function protoDir(): string {
 }
 
 /** The loader options etcd needs (TOOLCHAIN.md): without keepCase etcd silently ignores create_request. */
-const LOADER_OPTIONS: protoLoader.Options = {
+const LOADER_OPTIONS: ProtoLoader.Options = {
   keepCase: true,
   longs: String,
   enums: String,
@@ -30,12 +39,15 @@ const LOADER_OPTIONS: protoLoader.Options = {
   oneofs: true,
 };
 
-let cached: protoLoader.PackageDefinition | undefined;
+let cached: ProtoLoader.PackageDefinition | undefined;
 
-function packageDefinition(): protoLoader.PackageDefinition {
+function packageDefinition(): ProtoLoader.PackageDefinition {
   if (!cached) {
     const dir = protoDir();
-    cached = protoLoader.loadSync(path.join(dir, 'rpc.proto'), { ...LOADER_OPTIONS, includeDirs: [dir] });
+    cached = loadProtoLoader().loadSync(path.join(dir, 'rpc.proto'), {
+      ...LOADER_OPTIONS,
+      includeDirs: [dir],
+    });
   }
   return cached;
 }
@@ -46,10 +58,29 @@ export type EtcdMethod<Req, Res> = Pick<
   'path' | 'requestSerialize' | 'responseDeserialize'
 >;
 
-/** Looks up `etcdserverpb.<service>.<method>`; throws if our proto lacks it (a programming error). */
-export function etcdMethod<Req, Res>(service: string, method: string): EtcdMethod<Req, Res> {
+/**
+ * proto-loader's full definition of `etcdserverpb.<service>.<method>` (with the server side's
+ * encoders, which tests use to make wire bytes). Loads and parses the protos on the first call;
+ * throws if our proto lacks the method (a programming error).
+ */
+export function etcdMethodDefinition<Req, Res>(service: string, method: string): MethodDefinition<Req, Res> {
   const svc = packageDefinition()[`etcdserverpb.${service}`];
   const def = svc && (svc as Record<string, unknown>)[method];
   if (!def) throw new Error(`etcdserverpb.${service}.${method} is not in proto/etcd`);
-  return def as EtcdMethod<Req, Res>;
+  return def as MethodDefinition<Req, Res>;
+}
+
+/**
+ * `etcdserverpb.<service>.<method>` as a client calls it. The protos are loaded on its first request
+ * or response (see loadProtoLoader), and a method our proto lacks throws then.
+ */
+export function etcdMethod<Req, Res>(service: string, method: string): EtcdMethod<Req, Res> {
+  let def: MethodDefinition<Req, Res> | undefined;
+  const resolve = (): MethodDefinition<Req, Res> => (def ??= etcdMethodDefinition<Req, Res>(service, method));
+  return {
+    // gRPC's path for a method of a package's service: /<package>.<Service>/<Method>.
+    path: `/etcdserverpb.${service}/${method}`,
+    requestSerialize: (request: Req) => resolve().requestSerialize(request),
+    responseDeserialize: (bytes: Buffer) => resolve().responseDeserialize(bytes),
+  };
 }

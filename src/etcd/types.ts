@@ -1,4 +1,5 @@
 // Public data types of the etcd client. Revisions, versions and lease IDs are bigint (STYLE.md §6).
+import type { RawWatchEvents } from './raw-events.js';
 
 /** A key as given by callers: a string is UTF-8 encoded. */
 export type KeyLike = string | Buffer;
@@ -54,6 +55,16 @@ export type WatchMessage =
   | { type: 'progress'; revision: bigint; inStep: boolean }
   | { type: 'reconnected'; revision: bigint; etcdRevision: bigint };
 
+/**
+ * What a watch started with `raw: true` yields: the messages of {@link WatchMessage}, except that the
+ * events of one etcd response come as `raw-events`, the protobuf bytes of the events (fragments
+ * reassembled, never a split transaction, none at or below the resume point), read in place with
+ * RawWatchEvents.read or decoded with decode(). `revision` is the last event's modRevision.
+ */
+export type RawWatchMessage =
+  | Exclude<WatchMessage, { type: 'events' }>
+  | { type: 'raw-events'; events: RawWatchEvents; revision: bigint };
+
 /** Options of {@link EtcdClient.watch}. */
 export interface WatchOptions {
   /** The key watched, or the prefix with `prefix: true`. */
@@ -70,10 +81,18 @@ export interface WatchOptions {
   progressNotify?: boolean;
   /** Aborting cancels the watch (as cancel()). */
   signal?: AbortSignal;
+  /** See {@link RawWatchOptions}: false here, a decoding watch. */
+  raw?: false;
 }
 
+/**
+ * Options of a watch that hands events over as bytes ({@link RawWatchMessage}): for a consumer that
+ * prints or forwards them, at a fraction of the CPU and garbage of decoded WatchEvents.
+ */
+export type RawWatchOptions = Omit<WatchOptions, 'raw'> & { raw: true };
+
 /** A running watch: an async iterable of messages that also can be canceled. */
-export interface Watch extends AsyncIterable<WatchMessage> {
+export interface Watch<M extends WatchMessage | RawWatchMessage = WatchMessage> extends AsyncIterable<M> {
   /**
    * Ends the watch: the iterator finishes normally (messages not yet taken are dropped) and etcd is
    * told to cancel if the stream is up. Idempotent; never throws, also while etcd is down.

@@ -3,7 +3,10 @@
 // and when the watch ends; this only holds, hands out and says how full it is (past its limits the
 // stream pauses the watch on etcd, see WatchStream.pause), so memory stays bounded per watch.
 import type { EtcdError } from './errors.js';
-import type { WatchMessage } from './types.js';
+import type { RawWatchMessage, WatchMessage } from './types.js';
+
+/** What a buffer holds: a decoding watch's messages or a raw one's. */
+type BufferedMessage = WatchMessage | RawWatchMessage;
 
 /** Per-watch buffer bounds: beyond either, the stream pauses the watch until the consumer catches up. */
 export interface WatchBufferLimits {
@@ -12,7 +15,9 @@ export interface WatchBufferLimits {
 }
 
 /** Approximate memory held by one message: a fixed overhead, plus keys and values for events. */
-function messageBytes(message: WatchMessage): number {
+function messageBytes(message: BufferedMessage): number {
+  // A raw message holds its response's whole buffer, whatever part of it is left.
+  if (message.type === 'raw-events') return 64 + message.events.buffer.length;
   if (message.type !== 'events') return 64;
   let n = 64;
   for (const e of message.events)
@@ -27,13 +32,13 @@ function messageBytes(message: WatchMessage): number {
  */
 export class WatchBuffer {
   /** Messages not yet taken by the consumer, oldest first. */
-  private readonly messages: WatchMessage[] = [];
+  private readonly messages: BufferedMessage[] = [];
   /** Approximate bytes held by `messages` (the sum of their messageBytes). */
   private bytes = 0;
   /** Set by end(), never unset: how the iteration ends once `messages` is empty, normally or by throwing. */
   private ending: { error?: EtcdError } | undefined;
   /** A consumer waiting in next(); set together with `waiterReject`, both cleared when it is answered. */
-  private waiter: ((result: IteratorResult<WatchMessage>) => void) | undefined;
+  private waiter: ((result: IteratorResult<BufferedMessage>) => void) | undefined;
   private waiterReject: ((err: Error) => void) | undefined;
 
   constructor(
@@ -43,7 +48,7 @@ export class WatchBuffer {
   ) {}
 
   /** Appends `message` for the consumer. The caller stops pushing once it has called end(). */
-  push(message: WatchMessage): void {
+  push(message: BufferedMessage): void {
     this.messages.push(message);
     this.bytes += messageBytes(message);
     this.wake();
@@ -73,12 +78,12 @@ export class WatchBuffer {
   }
 
   /** The consumer's next(): one at a time (a second concurrent call rejects). */
-  next(): Promise<IteratorResult<WatchMessage>> {
+  next(): Promise<IteratorResult<BufferedMessage>> {
     const next = this.take();
     if (next instanceof Error) return Promise.reject(next);
     if (next) return Promise.resolve(next);
     if (this.waiter) return Promise.reject(new Error('a watch supports one next() at a time'));
-    return new Promise<IteratorResult<WatchMessage>>((resolve, reject) => {
+    return new Promise<IteratorResult<BufferedMessage>>((resolve, reject) => {
       this.waiter = resolve;
       this.waiterReject = reject;
     });
@@ -97,7 +102,7 @@ export class WatchBuffer {
   }
 
   /** The next result for the consumer, or undefined when it has to wait. */
-  private take(): IteratorResult<WatchMessage> | Error | undefined {
+  private take(): IteratorResult<BufferedMessage> | Error | undefined {
     const message = this.messages.shift();
     if (message) {
       this.bytes -= messageBytes(message);

@@ -9,20 +9,16 @@ import { Metadata, status as GrpcStatus, type ClientDuplexStream, type StatusObj
 import type { Logger } from '../observability/index.js';
 import type { OpenedStream, UnaryOptions } from './connection.js';
 import { UnavailableError, toEtcdError, type EtcdError } from './errors.js';
-import { etcdMethod, type EtcdMethod } from './proto.js';
-import type { RawStatusResponse, RawWatchRequest, RawWatchResponse } from './raw-messages.js';
+import type { EtcdMethod } from './proto.js';
+import type { RawWatchRequest } from './raw-messages.js';
 import { isProgressRequestInStep } from './server-version.js';
-import type { WatchEvent } from './types.js';
-import { ABSENT_ID, decodeWatchResponse, type WatchResponseMessage } from './watch-response-decoder.js';
+import { RawWatchEvents } from './raw-events.js';
+import { ABSENT_ID, type WatchResponseMessage } from './watch-response-decoder.js';
+import { STATUS, WATCH } from './watch-rpc.js';
 import type { Watcher } from './watcher.js';
 
-/** The Watch method, its responses decoded by our own decoder (see watch-response-decoder.ts). */
-export const WATCH: EtcdMethod<RawWatchRequest, WatchResponseMessage> = {
-  path: etcdMethod<RawWatchRequest, RawWatchResponse>('Watch', 'Watch').path,
-  requestSerialize: etcdMethod<RawWatchRequest, RawWatchResponse>('Watch', 'Watch').requestSerialize,
-  responseDeserialize: decodeWatchResponse,
-};
-const STATUS = etcdMethod<Record<string, never>, RawStatusResponse>('Maintenance', 'Status');
+/** The Watch method, encoded and decoded by hand (watch-rpc.ts). */
+export { WATCH };
 
 /** What askServerVersion needs of the connection: one unary request. */
 export interface StatusTransport {
@@ -49,7 +45,7 @@ export type RoutedResponse =
   /** etcd canceled `watcher`'s watch: forgotten here (and canceled back, for a compaction). */
   | { kind: 'canceled'; watcher: Watcher }
   /** Events for `watcher`, fragments joined; none means its own progress_notify reply. */
-  | { kind: 'events'; watcher: Watcher; events: WatchEvent[] }
+  | { kind: 'events'; watcher: Watcher; events: RawWatchEvents }
   /** Nothing for the stream: an unknown watch id (canceled on etcd), or a fragment held. */
   | { kind: 'none' };
 
@@ -80,7 +76,7 @@ export class WatchCall {
   /** Ids we canceled on this call (or found unknown): late responses for them are dropped. */
   private readonly canceledIds = new Set<string>();
   /** Events of fragmented responses not yet complete, by watch id. */
-  private readonly fragments = new Map<string, WatchEvent[]>();
+  private readonly fragments = new Map<string, RawWatchEvents[]>();
   /** member_id of the first reply on the call: the member serving it. */
   private memberId: string | undefined;
   /** Maintenance.Status of a member, asked once per call; trusted only if it is the call's member. */
@@ -194,13 +190,14 @@ export class WatchCall {
     if (res.fragment) {
       this.logger.debug('watch response fragment held', { watchId: res.watchId, events: res.events.length });
       const held = this.fragments.get(res.watchId);
-      if (held) held.push(...res.events);
-      else this.fragments.set(res.watchId, [...res.events]);
+      if (held) held.push(res.events);
+      else this.fragments.set(res.watchId, [res.events]);
       return { kind: 'none' };
     }
     const held = this.fragments.get(res.watchId);
     this.fragments.delete(res.watchId);
-    return { kind: 'events', watcher, events: held ? held.concat(res.events) : res.events };
+    const events = held ? RawWatchEvents.concat([...held, res.events]) : res.events;
+    return { kind: 'events', watcher, events };
   }
 
   /**

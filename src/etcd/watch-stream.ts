@@ -303,7 +303,7 @@ export class WatchStream implements WatcherHost {
         return;
       case 'events':
         if (routed.events.length > 0) {
-          routed.watcher.onEvents(routed.events);
+          routed.watcher.onResponseEvents(routed.events);
           if (routed.watcher.isOverLimit()) this.pause(routed.watcher);
         } else if (!routed.watcher.onProgress(headerRevision, true)) {
           // The watch's own progress_notify reply: etcd sends it only to a synced watcher, through the

@@ -24,7 +24,8 @@
 import type { Logger } from '../observability/index.js';
 import { silentLogger } from './silent-logger.js';
 import type { EtcdError } from './errors.js';
-import type { Watch, WatchEvent, WatchMessage } from './types.js';
+import { RawWatchEvents } from './raw-events.js';
+import type { RawWatchMessage, Watch, WatchEvent, WatchMessage } from './types.js';
 import { WatchBuffer, type WatchBufferLimits } from './watch-buffer.js';
 
 /** What a watcher asks etcd for on every (re)create; fixed for its lifetime. */
@@ -36,6 +37,8 @@ export interface WatchSpec {
   prevKv: boolean;
   filters: ('NOPUT' | 'NODELETE')[];
   progressNotify: boolean;
+  /** Hand events to the consumer as bytes (`raw-events`, RawWatchOptions) instead of WatchEvents. Default false. */
+  isRaw?: boolean;
 }
 
 /**
@@ -116,7 +119,7 @@ export class Watcher implements Watch {
    * Set while the stream confirms a reply below what this watch has seen: events are held here (not
    * delivered: they may be another history's), progress is ignored, a `reconnected` waits.
    */
-  private verification: { held: WatchEvent[]; reconnectedAt?: bigint } | undefined;
+  private verification: { held: WatchEvent[]; heldRaw: RawWatchEvents[]; reconnectedAt?: bigint } | undefined;
   /** What the consumer has not taken yet; ended by finish(), nothing is pushed after that. */
   private readonly buffer: WatchBuffer;
   /** Removes the abort listener. */
@@ -287,7 +290,7 @@ export class Watcher implements Watch {
 
   /** Starts holding events and ignoring progress until endVerification(). No-op while verifying. */
   beginVerification(): void {
-    this.verification ??= { held: [] };
+    this.verification ??= { held: [], heldRaw: [] };
   }
 
   /**
@@ -300,6 +303,7 @@ export class Watcher implements Watch {
     this.verification = undefined;
     if (v.reconnectedAt !== undefined) this.pushReconnected(v.reconnectedAt);
     if (v.held.length > 0) this.onEvents(v.held);
+    if (v.heldRaw.length > 0) this.onRawEvents(RawWatchEvents.concat(v.heldRaw));
   }
 
   private pushReconnected(etcdRevision: bigint): void {
@@ -347,6 +351,29 @@ export class Watcher implements Watch {
     this.push({ type: 'events', events, revision: tail.modRevision });
   }
 
+  /**
+   * Hands one etcd response's events (fragments joined), as the stream received them, to the consumer:
+   * as they are for a raw watch, decoded otherwise.
+   */
+  onResponseEvents(received: RawWatchEvents): void {
+    if (this.spec.isRaw) this.onRawEvents(received);
+    else this.onEvents(received.decode());
+  }
+
+  /** onEvents for a raw watch: the same resume point and duplicate rule, events left as bytes. */
+  private onRawEvents(received: RawWatchEvents): void {
+    if (this.verification) {
+      this.verification.heldRaw.push(received);
+      return;
+    }
+    const floor = this.dedupFloor();
+    const events = floor === undefined ? received : received.after(floor);
+    if (events.length === 0) return;
+    const revision = events.modRevision(events.length - 1);
+    this.lastDeliveredRevision = revision;
+    this.push({ type: 'raw-events', events, revision });
+  }
+
   /** Events at or below this revision were delivered, or covered by a counted progress. */
   private dedupFloor(): bigint | undefined {
     const delivered = this.lastDeliveredRevision;
@@ -392,14 +419,27 @@ export class Watcher implements Watch {
     return Promise.resolve();
   }
 
-  private push(message: WatchMessage): void {
+  private push(message: WatchMessage | RawWatchMessage): void {
     if (this.state === 'done') return;
     this.buffer.push(message);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchMessage> {
+    return this.iterate<WatchMessage>();
+  }
+
+  /** This watch as the consumer of a raw one (spec.isRaw) sees it: its events come as `raw-events`. */
+  asRawWatch(): Watch<RawWatchMessage> {
+    return { cancel: () => this.cancel(), [Symbol.asyncIterator]: () => this.iterate<RawWatchMessage>() };
+  }
+
+  /**
+   * The consumer's iterator. `M` is the one kind of message the buffer holds: spec.isRaw decides
+   * (onResponseEvents), and callers pick M by it.
+   */
+  private iterate<M extends WatchMessage | RawWatchMessage>(): AsyncIterator<M> {
     return {
-      next: () => this.buffer.next(),
+      next: () => this.buffer.next() as Promise<IteratorResult<M>>,
       return: async () => {
         await this.cancel();
         return { value: undefined, done: true };

@@ -1,9 +1,52 @@
 import { strict as assert } from 'node:assert';
 import { PassThrough, Writable } from 'node:stream';
 import { formatJsonLine, type FormattableEvent } from '../../../src/cli/watch-format.js';
-import { formatJsonEvents } from '../../../src/cli/watch-json-events.js';
+import { formatJsonEvents, formatJsonRawEvents } from '../../../src/cli/watch-json-events.js';
 import { WatchPrinter } from '../../../src/cli/watch-output.js';
+import type { KeyValue, RawWatchEvents } from '../../../src/etcd/index.js';
+import { etcdMethodDefinition } from '../../../src/etcd/proto.js';
+import type { RawKeyValue, RawWatchRequest, RawWatchResponse } from '../../../src/etcd/raw-messages.js';
+import { decodeWatchResponse } from '../../../src/etcd/watch-response-decoder.js';
 import { event } from './watch-fixtures.js';
+
+// proto-loader's full definition: its server-side encoder makes the wire bytes etcd would send.
+const WATCH = etcdMethodDefinition<RawWatchRequest, RawWatchResponse>('Watch', 'Watch');
+
+const rawKeyValue = (kv: KeyValue): RawKeyValue => ({
+  key: kv.key,
+  value: kv.value,
+  create_revision: String(kv.createRevision),
+  mod_revision: String(kv.modRevision),
+  version: String(kv.version),
+  lease: String(kv.lease),
+});
+
+/** `events` as a raw watch hands them over: encoded as etcd sends them, then framed by our decoder. */
+function asRaw(events: readonly FormattableEvent[]): RawWatchEvents {
+  const wire = WATCH.responseSerialize({
+    header: { cluster_id: '1', member_id: '1', revision: '1', raft_term: '1' },
+    watch_id: '0',
+    created: false,
+    canceled: false,
+    compact_revision: '0',
+    cancel_reason: '',
+    fragment: false,
+    events: events.map((e) => ({
+      type: e.type === 'put' ? 'PUT' : 'DELETE',
+      kv: rawKeyValue(e),
+      prev_kv: e.prevKv ? rawKeyValue(e.prevKv) : null,
+    })),
+  });
+  return decodeWatchResponse(wire).events;
+}
+
+/** Both writers' output for `events`: from the objects, and from the protobuf bytes. */
+function bothWriters(events: readonly FormattableEvent[]): { objects: string; raw: string } {
+  return {
+    objects: Buffer.concat(formatJsonEvents(events)).toString('utf8'),
+    raw: Buffer.concat(formatJsonRawEvents(asRaw(events))).toString('utf8'),
+  };
+}
 
 /** What the one-object-per-line formatter prints for `events`: the reference. */
 function reference(events: readonly FormattableEvent[]): string {
@@ -37,8 +80,9 @@ describe('watch -w json lines built as bytes', () => {
       event({ value: LONG }),
       event({ value: Buffer.concat([LONG, bytes(0xff)]) }),
     );
-    const out = Buffer.concat(formatJsonEvents(events)).toString('utf8');
-    assert.equal(out, reference(events));
+    const { objects, raw } = bothWriters(events);
+    assert.equal(objects, reference(events));
+    assert.equal(raw, objects, 'the raw writer differs from the object writer');
   });
 
   it('are byte for byte what formatJsonLine prints for deletes, prevKv and every int64', () => {
@@ -75,9 +119,10 @@ describe('watch -w json lines built as bytes', () => {
           : {}),
       }),
     );
-    const out = Buffer.concat(formatJsonEvents(events)).toString('utf8');
-    assert.equal(out, reference(events));
-    for (const line of out.trimEnd().split('\n')) JSON.parse(line);
+    const { objects, raw } = bothWriters(events);
+    assert.equal(objects, reference(events));
+    assert.equal(raw, objects, 'the raw writer differs from the object writer');
+    for (const line of objects.trimEnd().split('\n')) JSON.parse(line);
   });
 
   it('keep the order of many events across output chunks', () => {
@@ -91,10 +136,14 @@ describe('watch -w json lines built as bytes', () => {
     const chunks = formatJsonEvents(events);
     assert.ok(chunks.length > 1, 'expected the lines to span several chunks');
     assert.equal(Buffer.concat(chunks).toString('utf8'), reference(events));
+    const rawChunks = formatJsonRawEvents(asRaw(events));
+    assert.ok(rawChunks.length > 1, 'expected the raw lines to span several chunks');
+    assert.equal(Buffer.concat(rawChunks).toString('utf8'), reference(events));
   });
 
   it('make no output for no events', () => {
     assert.deepEqual(formatJsonEvents([]), []);
+    assert.deepEqual(formatJsonRawEvents(asRaw([])), []);
   });
 });
 

@@ -1,14 +1,10 @@
 import { strict as assert } from 'node:assert';
-import type { MethodDefinition } from '@grpc/proto-loader';
-import { etcdMethod } from '../../../src/etcd/proto.js';
+import { etcdMethodDefinition } from '../../../src/etcd/proto.js';
 import type { RawKeyValue, RawWatchRequest, RawWatchResponse } from '../../../src/etcd/raw-messages.js';
 import { decodeWatchResponse } from '../../../src/etcd/watch-response-decoder.js';
 
 // The full proto-loader definition: its server-side encoder makes the test's wire bytes.
-const WATCH = etcdMethod<RawWatchRequest, RawWatchResponse>('Watch', 'Watch') as MethodDefinition<
-  RawWatchRequest,
-  RawWatchResponse
->;
+const WATCH = etcdMethodDefinition<RawWatchRequest, RawWatchResponse>('Watch', 'Watch');
 
 /** A small deterministic PRNG so that a failure can be replayed. */
 function prng(seed: number): () => number {
@@ -90,8 +86,9 @@ describe('decodeWatchResponse', () => {
       assert.equal(ours.cancelReason, theirs.cancel_reason);
       assert.equal(ours.fragment, theirs.fragment);
       assert.equal(ours.events.length, theirs.events.length);
+      const decoded = ours.events.decode();
       theirs.events.forEach((e, k) => {
-        const o = ours.events[k]!;
+        const o = decoded[k]!;
         assert.equal(o.type, e.type === 'DELETE' ? 'delete' : 'put');
         assert.deepEqual(o.key, e.kv?.key ?? Buffer.alloc(0));
         assert.deepEqual(o.value, e.kv?.value ?? Buffer.alloc(0));
@@ -133,9 +130,9 @@ describe('decodeWatchResponse', () => {
         },
       ],
     });
-    const ours = decodeWatchResponse(wire);
+    const events = decodeWatchResponse(wire).events.decode();
     wire.fill(0);
-    assert.equal(ours.events[0]!.value.toString(), 'v');
+    assert.equal(events[0]!.value.toString(), 'v');
   });
 
   it('refuses truncated input with a RangeError', () => {
