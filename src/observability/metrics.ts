@@ -3,6 +3,7 @@
 // ours under etcdconfig_*. The hooks below match the runtime layer's ControllerMetrics and QueueMetrics
 // interfaces structurally (this layer imports nothing).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PrefixSyncSeries } from './prefixsync-series.js';
 
 /** Buckets of reconcile and sync latency histograms, in seconds (controller-runtime's, trimmed). */
 const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -24,16 +25,6 @@ export interface WorkQueueMetricsHooks {
 export interface ReconcileMetricsHooks {
   observeReconcile(controller: string, outcome: string, durationMs: number): void;
   setActiveWorkers(controller: string, active: number): void;
-}
-
-/** The labels of one condition series. */
-interface ConditionLabels {
-  namespace: string;
-  name: string;
-  type: string;
-  status: string;
-  reason: string;
-  [label: string]: string;
 }
 
 /** What the mirrors of one ClusterEtcdSource hold, and its budget, as read at a scrape. */
@@ -72,10 +63,9 @@ export class OperatorMetrics {
   private readonly resyncs: Counter<'source'>;
   private readonly compactions: Counter<'source'>;
   private readonly revisionWentBack: Counter<'source'>;
-  private readonly revisionLag: Gauge<'namespace' | 'name'>;
-  private readonly conditions: Gauge<'namespace' | 'name' | 'type' | 'status' | 'reason'>;
   /** The condition series each PrefixSync has now (`namespace/name` → labels by type), to drop stale ones. */
-  private readonly conditionSeries = new Map<string, Map<string, ConditionLabels>>();
+  /** The per-PrefixSync gauges, rendered apart from the registry (see prefixsync-series.ts). */
+  private readonly prefixSyncSeries = new PrefixSyncSeries();
   private readonly syncFailures: Counter<'namespace' | 'name' | 'reason'>;
   /** The failure reasons counted per PrefixSync, to drop its series when it is deleted. */
   private readonly failureReasons = new Map<string, Set<string>>();
@@ -189,18 +179,6 @@ export class OperatorMetrics {
       name: 'etcdconfig_etcd_resyncs_total',
       help: 'Fresh prefix snapshots taken after a compaction or a failed watch, per ClusterEtcdSource',
       labelNames: ['source'],
-      registers,
-    });
-    this.revisionLag = new Gauge({
-      name: 'etcdconfig_prefixsync_revision_lag',
-      help: 'etcd revisions the mirror has seen beyond the revision the ConfigMap holds, per PrefixSync',
-      labelNames: ['namespace', 'name'],
-      registers,
-    });
-    this.conditions = new Gauge({
-      name: 'etcdconfig_prefixsync_status_condition',
-      help: 'The current status and reason of each condition of each PrefixSync (1 per condition), as kube-state-metrics does for built-in kinds',
-      labelNames: ['namespace', 'name', 'type', 'status', 'reason'],
       registers,
     });
     this.syncFailures = new Counter({
@@ -331,7 +309,7 @@ export class OperatorMetrics {
 
   /** Revisions between what the mirror has seen and what the ConfigMap holds. */
   setRevisionLag(namespace: string, name: string, lag: bigint): void {
-    this.revisionLag.set({ namespace, name }, Number(lag < 0n ? 0n : lag));
+    this.prefixSyncSeries.setLag(namespace, name, lag);
   }
 
   /**
@@ -343,26 +321,7 @@ export class OperatorMetrics {
     name: string,
     conditions: readonly { type: string; status: string; reason: string }[],
   ): void {
-    const key = `${namespace}/${name}`;
-    const before = this.conditionSeries.get(key) ?? new Map<string, ConditionLabels>();
-    const same = (a: ConditionLabels | undefined, status: string, reason: string): boolean =>
-      a !== undefined && a.status === status && a.reason === reason;
-    // Most reconciles leave every condition as it was: then the series already say so.
-    if (
-      before.size === conditions.length &&
-      conditions.every((c) => same(before.get(c.type), c.status, c.reason))
-    )
-      return;
-    const after = new Map<string, ConditionLabels>();
-    for (const c of conditions) {
-      after.set(c.type, { namespace, name, type: c.type, status: c.status, reason: c.reason });
-    }
-    for (const [type, labels] of before) {
-      const now = after.get(type);
-      if (!now || !same(labels, now.status, now.reason)) this.conditions.remove(labels);
-    }
-    for (const labels of after.values()) this.conditions.set(labels, 1);
-    this.conditionSeries.set(key, after);
+    this.prefixSyncSeries.setConditions(namespace, name, conditions);
   }
 
   /** A sync attempt of the PrefixSync failed, or a guard held its revision, for `reason`. */
@@ -376,11 +335,7 @@ export class OperatorMetrics {
 
   /** Forgets a deleted PrefixSync's series. */
   removePrefixSync(namespace: string, name: string): void {
-    this.revisionLag.remove({ namespace, name });
-    for (const labels of this.conditionSeries.get(`${namespace}/${name}`)?.values() ?? []) {
-      this.conditions.remove(labels);
-    }
-    this.conditionSeries.delete(`${namespace}/${name}`);
+    this.prefixSyncSeries.remove(namespace, name);
     for (const reason of this.failureReasons.get(`${namespace}/${name}`) ?? []) {
       this.syncFailures.remove({ namespace, name, reason });
     }
@@ -393,9 +348,7 @@ export class OperatorMetrics {
    * standby exports nothing it is no longer responsible for; the next leader sets them afresh.
    */
   clearLeaderSeries(): void {
-    this.revisionLag.reset();
-    this.conditions.reset();
-    this.conditionSeries.clear();
+    this.prefixSyncSeries.clear();
     this.syncFailures.reset();
     this.failureReasons.clear();
     this.sourceUp.reset();
@@ -439,6 +392,14 @@ export class OperatorMetrics {
 
   /** The exposition text of every metric, and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const body = await this.registry.metrics();
+    const perPrefixSync = this.prefixSyncSeries.render();
+    // OpenMetrics ends with `# EOF`; the text format just separates families with a blank line.
+    return {
+      contentType: this.registry.contentType,
+      body: body.endsWith('# EOF\n')
+        ? `${body.slice(0, -'# EOF\n'.length)}${perPrefixSync}# EOF\n`
+        : `${body}\n${perPrefixSync}`,
+    };
   }
 }
