@@ -1,4 +1,5 @@
 import { realClock, type Clock } from '../base/index.js';
+import { DelayedKeys } from './delayed-keys.js';
 import { noopQueueMetrics, type QueueMetrics } from './queue-metrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 
@@ -10,12 +11,6 @@ export interface WorkQueueOptions {
   metrics?: QueueMetrics;
   /** Default the real clock; tests inject a `FakeClock`. */
   clock?: Clock;
-}
-
-/** A delayed add waiting for its time; at most one per key (the earliest wins). */
-interface DelayedAdd {
-  readonly readyAt: number;
-  readonly cancel: () => void;
 }
 
 /**
@@ -41,8 +36,8 @@ export class WorkQueue {
   private readonly dirty = new Map<string, number>();
   /** Keys handed to a worker and not yet done; key → time handed out. */
   private readonly processing = new Map<string, number>();
-  /** Keys waiting for a delayed add. */
-  private readonly delayed = new Map<string, DelayedAdd>();
+  /** Keys waiting for a delayed add (the earliest per key), behind one timer. */
+  private readonly delayed: DelayedKeys;
   /** Workers blocked in get(), woken in FIFO order. */
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   /** Resolvers of shutDownWithDrain() callers, settled once `processing` is empty. */
@@ -53,6 +48,7 @@ export class WorkQueue {
     this.clock = options.clock ?? realClock;
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter(this.clock);
     this.metrics = options.metrics ?? noopQueueMetrics;
+    this.delayed = new DelayedKeys(this.clock, (key) => this.add(key));
   }
 
   /** Keys waiting to be handed out (not counting ones being processed or delayed). */
@@ -87,15 +83,7 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    const readyAt = this.clock.now() + delayMs;
-    const existing = this.delayed.get(key);
-    if (existing && existing.readyAt <= readyAt) return;
-    existing?.cancel();
-    const cancel = this.clock.setTimer(() => {
-      this.delayed.delete(key);
-      this.add(key);
-    }, delayMs);
-    this.delayed.set(key, { readyAt, cancel });
+    this.delayed.add(key, this.clock.now() + delayMs);
   }
 
   /** Queues `key` after the rate limiter's delay for it (one more failure counted). */
@@ -144,7 +132,6 @@ export class WorkQueue {
   shutDown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    for (const d of this.delayed.values()) d.cancel();
     this.delayed.clear();
     this.queue.length = 0;
     for (const [key] of this.dirty) if (!this.processing.has(key)) this.dirty.delete(key);
