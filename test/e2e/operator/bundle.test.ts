@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PrefixSyncConditionType } from '../../../src/api/index.js';
 import { conditionOf, describeConditions } from '../support/kube-api.js';
-import { useOperatorEnv } from '../support/mocha-hooks.js';
+import { OperatorEnv } from '../support/operator-env.js';
 import { OperatorProcess } from '../support/operator-process.js';
 import { newTenant, specFor } from '../support/scenario.js';
 import { waitFor } from '../support/wait.js';
@@ -45,17 +45,25 @@ async function bundledPackage(): Promise<string> {
 describe('the bundled operator (dist/bundle/, as the image runs it)', function () {
   this.timeout(60_000);
   let pkg = '';
+  let env: OperatorEnv | undefined;
   const bin = (): string => join(pkg, 'bin/etcd-config-operator.js');
+  const e = (): OperatorEnv => env ?? assert.fail('the OperatorEnv has not started');
 
   before(async function () {
-    // tsc and esbuild on a loaded 2-core machine.
+    // tsc and esbuild on a loaded 2-core machine; etcd and the simulator start meanwhile.
     this.timeout(180_000);
-    pkg = await bundledPackage();
+    const [built, started] = await Promise.allSettled([
+      bundledPackage(),
+      OperatorEnv.start({ startOperator: false }),
+    ]);
+    if (built.status === 'fulfilled') pkg = built.value;
+    if (started.status === 'fulfilled') env = started.value;
+    for (const r of [built, started]) if (r.status === 'rejected') throw r.reason;
   });
   after(async () => {
+    await env?.close();
     if (pkg) await rm(pkg, { recursive: true, force: true });
   });
-  const e = useOperatorEnv({ startOperator: false });
 
   it('answers --help and --version (read from package.json two folders up) from dist/bundle/main.js', async () => {
     const main = join(pkg, 'dist/bundle/main.js');
