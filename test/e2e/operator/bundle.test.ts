@@ -74,6 +74,11 @@ describe('the bundled operator (dist/bundle/, as the image runs it)', function (
     assert.equal(answer.stdout, `etcd-config-operator ${version}\n`);
   });
 
+  it("runs the kubectl plugin from the bundle's own entry (bin/kubectl-etcdconfig.js)", async () => {
+    const help = await run(process.execPath, [join(pkg, 'bin/kubectl-etcdconfig.js'), '--help']);
+    assert.match(help.stdout, /Usage: kubectl etcdconfig <command>/);
+  });
+
   it('streams etcd changes with `watch` (the etcd client and its proto/)', async () => {
     const t = await newTenant(e(), 'bw');
     const put = await e().etcdClient.kv.put(`${t.prefix}k`, 'v1');
