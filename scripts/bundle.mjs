@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Bundles tsc's build of the operator (dist/) into dist/bundle/ with esbuild; the image and the npm
-// package run that bundle (bin/etcd-config-operator.js). Why: start-up and memory. Measured on Node 20,
-// importing the `run` command and nothing else: tsc's module graph costs 1,590 ms to load, 43.5 MiB of
-// V8 heap and 148 MiB RSS before the operator does any work; bundled, ~480 ms, 23 MiB and 95 MiB
-// (esbuild drops the unused part of @kubernetes/client-node's generated API code and the per-module
-// cost of ~2,000 files). Issue 15 asks for ≤ 250 MiB RSS at 10,000 PrefixSyncs.
+// package run that bundle (bin/etcd-config-operator.js). Why: start-up and memory. Measured on Node 20
+// (2026-12, medians of 5, load average ~4), importing the `run` command and nothing else: tsc's module
+// graph costs 1,163 ms to load, 43.5 MiB of V8 heap and 147 MiB RSS before the operator does any work;
+// bundled, 449 ms, 24.6 MiB and 86 MiB. esbuild drops the unused part of @kubernetes/client-node's
+// generated API code and the per-module cost of the 1,600 modules `run` loads. With 1,000 PrefixSyncs
+// synced, the operator's RSS went from 178 to 149 MiB (bench:operator scale); issue 15 asks for
+// ≤ 250 MiB at 10,000. Splitting beats one file per entry: `watch --help` 60 vs 75 MiB RSS, `run` alike.
 //
 //   node scripts/bundle.mjs [--dist <dir>]     (default dist; writes <dir>/bundle/)
 //
