@@ -3,8 +3,8 @@
 # entrypoint (no shell is needed at run time). Build: docker build -t etcd-config-operator:0.1.0 .
 #
 # The image holds the operator only: dist/ is what src/main.ts imports (tsconfig.build.json), and the
-# entrypoint runs its esbuild bundle, dist/bundle/ (scripts/bundle.mjs says why: it loads in under a
-# third of the time of tsc's module graph, with ~60 % of its memory). Production node_modules stay for
+# entrypoint runs its esbuild bundle, dist/bundle/ (scripts/bundle.mjs says why: it loads in ~40 % of
+# the time of tsc's module graph, with ~60 % of its memory). Production node_modules stay for
 # what the bundle leaves out (re2-wasm, which loads its .wasm file from its own folder). The test bed
 # (src/envtest, the sim and demo commands, and the dependencies only they use) is neither in the build
 # context (.dockerignore) nor among the production dependencies.

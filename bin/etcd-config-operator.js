@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // In a checkout (sources and the dev dependency tsx present) run the TypeScript sources, so a stale
 // dist/ can never answer for them; in an installed package (and the image) run the esbuild bundle in
-// dist/bundle/, which loads in under a third of the time of tsc's dist/ and with ~60 % of its memory
+// dist/bundle/, which loads in ~40 % of the time of tsc's dist/ and with ~60 % of its memory
 // (scripts/bundle.mjs), or dist/ itself when the bundle is missing. The test bed's commands (sim, demo) exist in the sources
 // only: dist/ holds the operator alone.
 import { existsSync } from 'node:fs';
