@@ -17,7 +17,8 @@ export interface SpawnOperatorRunOptions {
   listenHost?: string;
   /**
    * The script node runs; default the package's bin (the TypeScript sources through tsx in a checkout).
-   * `dist/main.js` runs the build (`npm run build`), e.g. to measure what ships.
+   * After `npm run build`, `dist/bundle/main.js` runs what ships (the esbuild bundle the image and the
+   * installed package run), e.g. to measure it; `dist/main.js` runs tsc's module graph.
    */
   entry?: string;
 }
