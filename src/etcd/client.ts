@@ -21,8 +21,11 @@ import type {
   RawWatchMessage,
   RawWatchOptions,
   Watch,
+  WatchHandle,
   WatchOptions,
+  WatchSink,
 } from './types.js';
+import type { WatchBufferLimits } from './watch-buffer.js';
 import { WatchStream } from './watch-stream.js';
 import { Watcher } from './watcher.js';
 
@@ -188,6 +191,26 @@ export class EtcdClient {
   /** As above, with each response's events handed over as bytes: see RawWatchMessage. */
   watch(options: RawWatchOptions): Watch<RawWatchMessage>;
   watch(options: WatchOptions | RawWatchOptions): Watch | Watch<RawWatchMessage> {
+    const watcher = this.newWatcher(options, this.watchBuffer);
+    const watch = options.raw === true ? watcher.asRawWatch() : watcher;
+    this.startWatcher(watcher, options.signal);
+    return watch;
+  }
+
+  /**
+   * As watch(), with each message handed to `sink` as it arrives instead of through an iteration:
+   * `sink.end()` says how the watch ended (no error after cancel()/close()). Throws as watch() does.
+   */
+  watchInto(options: Omit<WatchOptions, 'raw'>, sink: WatchSink): WatchHandle {
+    const watcher = this.newWatcher(options, sink);
+    this.startWatcher(watcher, options.signal);
+    return { cancel: () => watcher.cancel() };
+  }
+
+  private newWatcher(
+    options: WatchOptions | RawWatchOptions,
+    consumer: WatchBufferLimits | WatchSink,
+  ): Watcher {
     if (this.closing) throw new ClientClosedError();
     if (options.fromRevision !== undefined && options.fromRevision < 1n) {
       throw new RangeError('watch: fromRevision must be >= 1 (leave it out to watch from now)');
@@ -195,7 +218,7 @@ export class EtcdClient {
     // Held as long as the watch lives (see retained).
     const key = retained(toBytes(options.key));
     const filters = (options.filters ?? []).map((f) => (f === 'noput' ? 'NOPUT' : 'NODELETE'));
-    const watcher = new Watcher(
+    return new Watcher(
       {
         key,
         rangeEnd: options.prefix ? retained(prefixRangeEnd(key)) : undefined,
@@ -206,18 +229,17 @@ export class EtcdClient {
         isRaw: options.raw === true,
       },
       this.watchStream.allocateSeq(),
-      this.watchBuffer,
+      consumer,
       this.watchStream,
       options.signal,
       this.watchLogger,
     );
-    const watch = options.raw === true ? watcher.asRawWatch() : watcher;
-    if (options.signal?.aborted) {
-      watcher.finish();
-      return watch;
-    }
-    this.watchStream.add(watcher);
-    return watch;
+  }
+
+  /** Puts `watcher` on the shared stream, unless `signal` has already aborted (then it ends at once). */
+  private startWatcher(watcher: Watcher, signal: AbortSignal | undefined): void {
+    if (signal?.aborted) watcher.finish();
+    else this.watchStream.add(watcher);
   }
 
   /**

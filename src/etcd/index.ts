@@ -81,6 +81,8 @@ export type {
   RawWatchMessage,
   RawWatchOptions,
   Watch,
+  WatchHandle,
+  WatchSink,
   RangePageMessage,
   RangePagesRequest,
   RangeRequest,

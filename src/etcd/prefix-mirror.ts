@@ -14,7 +14,7 @@ import {
   type LoadedPrefixContent,
   type OverBoundSummary,
 } from './prefix-content.js';
-import type { KeyLike, KeyValue, Watch, WatchEvent } from './types.js';
+import type { KeyLike, KeyValue, WatchEvent, WatchHandle, WatchMessage } from './types.js';
 
 /** First delay before a mirror retries after a non-compaction failure. */
 const RETRY_INITIAL_DELAY_MS = 500;
@@ -76,7 +76,7 @@ export interface MirrorUpdate {
   changes: WatchEvent[];
 }
 
-/** Events of a {@link PrefixMirror}. Listeners run synchronously inside the mirror's loop. */
+/** Events of a {@link PrefixMirror}. Listeners run synchronously, as each watch message is applied. */
 export interface PrefixMirrorEvents {
   /**
    * Changes applied; `content()` now reflects them. Over the bound only deletes arrive (the watch then
@@ -159,9 +159,6 @@ export const MIRROR_TRANSITIONS: Readonly<Record<MirrorState, readonly MirrorSta
 /** What a mirror holds: the content, or the summary of a prefix over the bound. */
 type Held = { kind: 'values'; content: PrefixContent } | { kind: 'overBound'; summary: OverBoundSummary };
 
-/** How one watch of the follow loop ended. */
-type WatchEnd = 'closed' | 'overBound' | 'recheck';
-
 /**
  * An informer for an etcd prefix: a snapshot (paged Range at one revision, KV.pages) kept current by a
  * watch from snapshot revision + 1. On compaction it takes a fresh snapshot and emits `resync` with the
@@ -192,12 +189,24 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
   /** When the prefix was last read (ms, wall clock): over the bound, rechecks are spaced from it. */
   private readAt = 0;
   private state: MirrorState = 'new';
-  /** Cancels the current watch and read on close(). */
-  private readonly abort = new AbortController();
+  /**
+   * Cancels the read or wait in progress on close(). Made for each start and recovery and dropped
+   * after it: an AbortSignal that ever had a listener keeps two tables (~0.4 KiB), per idle mirror.
+   */
+  private inFlight: AbortController | undefined;
   /** The first snapshot's read while start() runs; joined by close(). */
   private starting: Promise<unknown> | undefined;
-  /** The watch loop; joined by close(). */
-  private loop: Promise<void> | undefined;
+  /**
+   * The watch that follows the prefix from `revision` + 1, while running and not recovering. Its
+   * messages are applied as they arrive (a sink, not an iteration: no async loop per mirror).
+   */
+  private watch: WatchHandle | undefined;
+  /** Over the bound: the timer that ends the watch for a recheck read. */
+  private recheckTimer: NodeJS.Timeout | undefined;
+  /** A fresh snapshot being read after a failure, a compaction or a recheck; joined by close(). */
+  private recovering: Promise<void> | undefined;
+  /** Delays between failed watches (reset by applied events); made on the first failure. */
+  private backoff: Backoff | undefined;
 
   constructor(
     private readonly client: EtcdClient,
@@ -236,6 +245,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
       throw err instanceof MirrorBudgetExceededError ? err : toEtcdError(err);
     } finally {
       this.starting = undefined;
+      this.inFlight = undefined;
     }
     if (this.isClosed) {
       // Only close() can have run meanwhile: the content is not wanted.
@@ -244,12 +254,19 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
     }
     this.adopt(loaded);
     this.transition('running');
-    this.loop = this.follow();
+    this.follow();
   }
 
   /** True once close() ran. */
   private get isClosed(): boolean {
     return this.state === 'closed';
+  }
+
+  /** The signal of the read or wait in progress: aborted by close() (already, once closed). */
+  private operationSignal(): AbortSignal {
+    if (this.isClosed) return AbortSignal.abort();
+    this.inFlight ??= new AbortController();
+    return this.inFlight.signal;
   }
 
   /**
@@ -309,7 +326,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
       pageSize: this.options.pageSize,
       ...(this.options.pageTimeoutMs !== undefined ? { pageTimeoutMs: this.options.pageTimeoutMs } : {}),
       budget: { budget: this.options.budget, mode },
-      signal: this.abort.signal,
+      signal: this.operationSignal(),
     });
   }
 
@@ -346,103 +363,130 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
     });
   }
 
-  private async follow(): Promise<void> {
-    const backoff = new Backoff({ initialDelayMs: RETRY_INITIAL_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS });
-    while (this.state === 'running') {
-      try {
-        const end =
-          this.held.kind === 'values' ? await this.followValues(backoff) : await this.followOverBound();
-        if (end === 'closed') return;
-        if (end === 'recheck') {
-          // Over the bound: a read (stopping at the bound) says whether it is back under it.
-          this.emit('recheck', { revision: this.revision });
-          await this.resync();
-        }
-        // 'overBound': the values are gone; the next watch leaves out puts.
-      } catch (err) {
-        if (this.state !== 'running') return;
-        const typed = toEtcdError(err);
-        if (typed instanceof RevisionWentBackError) {
-          // Like a compaction, healed by a fresh snapshot at once; announced first.
-          this.options.logger.warn('prefix mirror: etcd went back', {
-            revision: typed.seenRevision.toString(),
-            etcdRevision: typed.etcdRevision.toString(),
-          });
-          this.emit('wentBack', typed);
-        } else if (!(typed instanceof CompactedError)) {
-          this.options.logger.warn('prefix mirror watch failed', { error: typed.message });
-          if (this.listenerCount('error') > 0) this.emit('error', typed);
-          await sleep(realClock, backoff.next(), this.abort.signal);
-        }
-        await this.resync(typed instanceof RevisionWentBackError);
-      }
-    }
-  }
-
-  /** A watch from `revision` + 1 (deletes only with `noput`), ended by close() or the mirror. */
-  private watch(noput: boolean): Watch {
-    return this.client.watch({
-      key: this.prefix,
-      prefix: true,
-      fromRevision: this.revision + 1n,
-      progressNotify: this.options.progressNotify,
-      ...(noput ? { filters: ['noput'] as const } : {}),
-      signal: this.abort.signal,
-    });
-  }
-
   /**
-   * Follows the prefix with its values. Ends with `overBound` when a batch took the values past the
-   * bound (the mirror then holds the summary), `closed` when the watch ended; throws what the watch threw.
+   * Watches the prefix from `revision` + 1: with values, every change; over the bound, deletes only
+   * (etcd leaves out the puts) and a timer for the next recheck read.
    */
-  private async followValues(backoff: Backoff): Promise<WatchEnd> {
-    for await (const message of this.watch(false)) {
-      if (message.type === 'events') {
-        this.apply(message.events, message.revision);
-        backoff.reset();
-        if (this.held.kind === 'overBound') return 'overBound'; // ends the watch
-      } else if (message.type === 'progress') {
-        this.onProgress(message.revision, message.inStep);
-      }
-    }
-    return 'closed';
-  }
-
-  /**
-   * Follows a prefix over the bound: deletes only, and a timer. Ends with `recheck` when a read is due —
-   * after a delete (at most every OVER_BOUND_MIN_RECHECK_MS) or `overBoundRecheckMs` after the last
-   * read — or `closed` when the watch ended; throws what the watch threw.
-   */
-  private async followOverBound(): Promise<WatchEnd> {
-    const watch = this.watch(true);
-    let isDue = false;
-    let timer: NodeJS.Timeout | undefined;
-    /** Ends the watch (its iteration then ends normally) at `at` (ms), or now if that has passed. */
-    const recheckAt = (at: number): void => {
-      clearTimeout(timer);
-      timer = setTimeout(
-        () => {
-          isDue = true;
-          void watch.cancel();
-        },
-        Math.max(0, at - Date.now()),
-      );
-    };
-    recheckAt(this.readAt + this.options.overBoundRecheckMs);
+  private follow(): void {
+    if (this.state !== 'running' || this.watch !== undefined || this.recovering !== undefined) return;
+    const noput = this.held.kind === 'overBound';
+    let handle: WatchHandle | undefined;
     try {
-      for await (const message of watch) {
-        if (message.type === 'events') {
-          this.apply(message.events, message.revision);
-          // Deleted keys may have taken it back under the bound.
-          recheckAt(this.readAt + OVER_BOUND_MIN_RECHECK_MS);
-        } else if (message.type === 'progress') {
-          this.onProgress(message.revision, message.inStep);
-        }
-      }
-    } finally {
-      clearTimeout(timer);
+      handle = this.client.watchInto(
+        {
+          key: this.prefix,
+          prefix: true,
+          fromRevision: this.revision + 1n,
+          progressNotify: this.options.progressNotify,
+          ...(noput ? { filters: ['noput'] as const } : {}),
+        },
+        {
+          // Only the current watch speaks: one this mirror ended itself is ignored.
+          message: (m) => {
+            if (this.watch === handle) this.onMessage(m);
+          },
+          end: (error) => {
+            if (this.watch === handle) this.onWatchEnd(error);
+          },
+        },
+      );
+    } catch (err) {
+      // The client refused to start it (closed): handled as a failed watch.
+      this.onWatchEnd(toEtcdError(err));
+      return;
     }
-    return isDue && this.state === 'running' ? 'recheck' : 'closed';
+    this.watch = handle;
+    if (noput) this.recheckAt(this.readAt + this.options.overBoundRecheckMs);
+  }
+
+  /** Ends the current watch (and its recheck timer); its last messages are ignored. */
+  private endWatch(): void {
+    const handle = this.watch;
+    this.watch = undefined;
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = undefined;
+    void handle?.cancel();
+  }
+
+  private onMessage(message: WatchMessage): void {
+    if (message.type === 'events') {
+      const hadValues = this.held.kind === 'values';
+      this.apply(message.events, message.revision);
+      this.backoff = undefined;
+      if (hadValues && this.held.kind === 'overBound') {
+        // The values are gone: the next watch leaves out puts.
+        this.endWatch();
+        queueMicrotask(() => this.follow());
+      } else if (this.held.kind === 'overBound') {
+        // Deleted keys may have taken it back under the bound.
+        this.recheckAt(this.readAt + OVER_BOUND_MIN_RECHECK_MS);
+      }
+    } else if (message.type === 'progress') {
+      this.onProgress(message.revision, message.inStep);
+    }
+  }
+
+  /** Over the bound: ends the watch at `at` (ms), or now if that has passed, for a recheck read. */
+  private recheckAt(at: number): void {
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = setTimeout(
+      () => {
+        if (this.state !== 'running') return;
+        this.endWatch();
+        // Over the bound: a read (stopping at the bound) says whether it is back under it.
+        this.emit('recheck', { revision: this.revision });
+        this.recover(() => this.resync());
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  /**
+   * The watch ended without this mirror ending it: etcd refused it (a compaction, etcd went back, a
+   * denied permission…) — healed by a fresh snapshot, at once or after a backoff — or the client closed
+   * its watches (nothing more to follow).
+   */
+  private onWatchEnd(error: EtcdError | undefined): void {
+    this.watch = undefined;
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = undefined;
+    if (this.state !== 'running' || error === undefined) return;
+    const typed = toEtcdError(error);
+    if (typed instanceof RevisionWentBackError) {
+      // Like a compaction, healed by a fresh snapshot at once; announced first.
+      this.options.logger.warn('prefix mirror: etcd went back', {
+        revision: typed.seenRevision.toString(),
+        etcdRevision: typed.etcdRevision.toString(),
+      });
+      this.emit('wentBack', typed);
+      this.recover(() => this.resync(true));
+    } else if (typed instanceof CompactedError) {
+      this.recover(() => this.resync());
+    } else {
+      this.options.logger.warn('prefix mirror watch failed', { error: typed.message });
+      if (this.listenerCount('error') > 0) this.emit('error', typed);
+      this.backoff ??= new Backoff({
+        initialDelayMs: RETRY_INITIAL_DELAY_MS,
+        maxDelayMs: RETRY_MAX_DELAY_MS,
+      });
+      const delay = this.backoff.next();
+      this.recover(async () => {
+        await sleep(realClock, delay, this.operationSignal());
+        await this.resync();
+      });
+    }
+  }
+
+  /** Runs `read` (a fresh snapshot; never throws once closed), then follows the prefix again. */
+  private recover(read: () => Promise<void>): void {
+    if (this.recovering !== undefined) return;
+    this.recovering = read()
+      .catch(() => undefined) // only an abort on close() gets here
+      .finally(() => {
+        this.recovering = undefined;
+        this.inFlight = undefined;
+        this.follow();
+      });
   }
 
   /** Only a progress sent in step with the events says the content is current at its revision. */
@@ -478,7 +522,7 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
         if (this.state !== 'running') return;
         const typed = toEtcdError(err);
         if (this.listenerCount('error') > 0) this.emit('error', typed);
-        await sleep(realClock, backoff.next(), this.abort.signal);
+        await sleep(realClock, backoff.next(), this.operationSignal());
       }
     }
   }
@@ -528,14 +572,15 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
   }
 
   /**
-   * Stops following; resolves when the watch loop (or a first snapshot still being read) has ended and
+   * Stops following; resolves when the watch is ended (and a snapshot still being read has settled) and
    * every byte taken from the budget is given back. Idempotent.
    */
   async close(): Promise<void> {
     if (this.state !== 'closed') this.transition('closed');
-    this.abort.abort();
+    this.inFlight?.abort();
+    this.endWatch();
     await this.starting;
-    await this.loop;
+    await this.recovering;
     this.options.budget.give(this.charged);
     this.charged = 0;
     this.held = { kind: 'values', content: new PrefixContent(this.options.maxValueBytes) };

@@ -1,4 +1,5 @@
 // Public data types of the etcd client. Revisions, versions and lease IDs are bigint (STYLE.md §6).
+import type { EtcdError } from './errors.js';
 import type { RawWatchEvents } from './raw-events.js';
 
 /** A key as given by callers: a string is UTF-8 encoded. */
@@ -90,6 +91,24 @@ export interface WatchOptions {
  * prints or forwards them, at a fraction of the CPU and garbage of decoded WatchEvents.
  */
 export type RawWatchOptions = Omit<WatchOptions, 'raw'> & { raw: true };
+
+/**
+ * Where a watch started with {@link EtcdClient.watchInto} hands its messages: synchronously, in order,
+ * as they arrive (no buffer and no iteration per watch — what a consumer that applies each message at
+ * once, such as a prefix mirror, needs; thousands of watches cost thousands of async loops otherwise).
+ */
+export interface WatchSink {
+  /** The next message: the same ones an iteration of the watch would yield. Must not throw. */
+  message(message: WatchMessage): void;
+  /** The watch ended: canceled (no error), or failed with `error`. Called once, last. */
+  end(error?: EtcdError): void;
+}
+
+/** A watch that hands its messages to a {@link WatchSink}. */
+export interface WatchHandle {
+  /** As Watch.cancel: the sink's end() follows (without an error). Idempotent; never throws. */
+  cancel(): Promise<void>;
+}
 
 /** A running watch: an async iterable of messages that also can be canceled. */
 export interface Watch<M extends WatchMessage | RawWatchMessage = WatchMessage> extends AsyncIterable<M> {

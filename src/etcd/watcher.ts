@@ -25,7 +25,7 @@ import type { Logger } from '../observability/index.js';
 import { silentLogger } from './silent-logger.js';
 import type { EtcdError } from './errors.js';
 import { RawWatchEvents } from './raw-events.js';
-import type { RawWatchMessage, Watch, WatchEvent, WatchMessage } from './types.js';
+import type { RawWatchMessage, Watch, WatchEvent, WatchMessage, WatchSink } from './types.js';
 import { WatchBuffer, type WatchBufferLimits } from './watch-buffer.js';
 
 /** What a watcher asks etcd for on every (re)create; fixed for its lifetime. */
@@ -120,25 +120,34 @@ export class Watcher implements Watch {
    * delivered: they may be another history's), progress is ignored, a `reconnected` waits.
    */
   private verification: { held: WatchEvent[]; heldRaw: RawWatchEvents[]; reconnectedAt?: bigint } | undefined;
-  /** What the consumer has not taken yet; ended by finish(), nothing is pushed after that. */
-  private readonly buffer: WatchBuffer;
+  /**
+   * What the consumer has not taken yet (an iterated watch), or where messages go at once (a watch
+   * with a sink); ended by finish(), nothing is pushed after that.
+   */
+  private readonly consumer: { kind: 'buffer'; buffer: WatchBuffer } | { kind: 'sink'; sink: WatchSink };
   /** Removes the abort listener. */
   private readonly detachSignal: () => void;
 
   constructor(
     readonly spec: WatchSpec,
     seq: number,
-    limits: WatchBufferLimits,
+    /** Buffer bounds of an iterated watch, or the sink a watch hands its messages to. */
+    consumer: WatchBufferLimits | WatchSink,
     private readonly host: WatcherHost,
     signal: AbortSignal | undefined,
     /** Where a refused transition is reported (at error). Default: silentLogger. */
     private readonly logger: Logger = silentLogger,
   ) {
     this.seq = seq;
-    this.buffer = new WatchBuffer(limits, () => {
-      // The consumer drained a paused watch to half its limits: the stream creates it again.
-      if (this.currentState === 'paused' && this.buffer.isDrainedToHalf()) this.host.resumePaused(this);
-    });
+    if ('message' in consumer) {
+      this.consumer = { kind: 'sink', sink: consumer };
+    } else {
+      const buffer = new WatchBuffer(consumer, () => {
+        // The consumer drained a paused watch to half its limits: the stream creates it again.
+        if (this.currentState === 'paused' && buffer.isDrainedToHalf()) this.host.resumePaused(this);
+      });
+      this.consumer = { kind: 'buffer', buffer };
+    }
     if (signal) {
       const onAbort = (): void => void this.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -400,7 +409,8 @@ export class Watcher implements Watch {
 
   /** True when the consumer is too far behind and the stream should pause this watch. */
   isOverLimit(): boolean {
-    return this.buffer.isOverLimit();
+    // A sink takes each message as it comes: it is never behind.
+    return this.consumer.kind === 'buffer' && this.consumer.buffer.isOverLimit();
   }
 
   /**
@@ -410,7 +420,8 @@ export class Watcher implements Watch {
   finish(error?: EtcdError): void {
     if (!this.transition('done')) return;
     this.detachSignal();
-    this.buffer.end(error);
+    if (this.consumer.kind === 'buffer') this.consumer.buffer.end(error);
+    else this.consumer.sink.end(error);
   }
 
   /** See Watch.cancel. */
@@ -421,7 +432,9 @@ export class Watcher implements Watch {
 
   private push(message: WatchMessage | RawWatchMessage): void {
     if (this.state === 'done') return;
-    this.buffer.push(message);
+    if (this.consumer.kind === 'buffer') this.consumer.buffer.push(message);
+    // A sink watch is never raw (EtcdClient.watchInto): its messages are WatchMessages.
+    else this.consumer.sink.message(message as WatchMessage);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchMessage> {
@@ -438,8 +451,10 @@ export class Watcher implements Watch {
    * (onResponseEvents), and callers pick M by it.
    */
   private iterate<M extends WatchMessage | RawWatchMessage>(): AsyncIterator<M> {
+    const consumer = this.consumer;
+    if (consumer.kind !== 'buffer') throw new TypeError('a watch with a sink is not iterated');
     return {
-      next: () => this.buffer.next() as Promise<IteratorResult<M>>,
+      next: () => consumer.buffer.next() as Promise<IteratorResult<M>>,
       return: async () => {
         await this.cancel();
         return { value: undefined, done: true };
