@@ -24,6 +24,8 @@ export class CliPhase {
     private readonly txns: number,
     private readonly txnSize: number,
     private readonly log: (message: string) => void,
+    /** Flags for the node of our commands (e.g. --cpu-prof). */
+    private readonly nodeFlags: readonly string[] = [],
   ) {
     for (const t of tools) if (!CLI_TOOLS.includes(t)) throw new Error(`unknown CLI tool '${t}'`);
   }
@@ -64,7 +66,15 @@ export class CliPhase {
     const digests = new Map<CliTool, string>();
     for (const tool of this.tools) {
       await settle();
-      const r = await replayThroughPipe(tool, endpoint, PREFIX, first, this.events, TIMEOUT_MS);
+      const r = await replayThroughPipe(
+        tool,
+        endpoint,
+        PREFIX,
+        first,
+        this.events,
+        TIMEOUT_MS,
+        this.nodeFlags,
+      );
       let list = this.results.get(tool);
       if (!list) this.results.set(tool, (list = []));
       list.push(r);

@@ -27,6 +27,7 @@ function commandOf(
   endpoint: string,
   prefix: string,
   fromRevision: bigint,
+  nodeFlags: readonly string[],
 ): { file: string; args: string[]; format: PipeFormat } {
   const ours = [
     'watch',
@@ -41,17 +42,25 @@ function commandOf(
   switch (tool) {
     case 'ours-built':
       // As the image runs it.
-      return { file: process.execPath, args: [`${BUILT_DIR}/main.js`, ...ours], format: 'ours' };
+      return {
+        file: process.execPath,
+        args: [...nodeFlags, `${BUILT_DIR}/main.js`, ...ours],
+        format: 'ours',
+      };
     case 'ours-bin':
       // The package bin in a checkout: the TypeScript sources through tsx.
       return {
         file: process.execPath,
-        args: [`${REPO}bin/etcd-config-operator.js`, ...ours],
+        args: [...nodeFlags, `${REPO}bin/etcd-config-operator.js`, ...ours],
         format: 'ours',
       };
     case 'ours-before':
       if (BEFORE_DIST === undefined) throw new Error('ours-before needs BENCH_WATCH_BEFORE_DIST');
-      return { file: process.execPath, args: [`${BEFORE_DIST}/main.js`, ...ours], format: 'ours' };
+      return {
+        file: process.execPath,
+        args: [...nodeFlags, `${BEFORE_DIST}/main.js`, ...ours],
+        format: 'ours',
+      };
     case 'etcdctl':
       return {
         file: process.env['ETCDCTL_BIN'] ?? 'etcdctl',
@@ -111,8 +120,10 @@ export async function replayThroughPipe(
   fromRevision: bigint,
   events: number,
   timeoutMs: number,
+  /** Flags for the node of our commands (not etcdctl's). */
+  nodeFlags: readonly string[] = [],
 ): Promise<CliReplayResult> {
-  const cmd = commandOf(tool, endpoint, prefix, fromRevision);
+  const cmd = commandOf(tool, endpoint, prefix, fromRevision, nodeFlags);
   const reader = spawn(process.execPath, ['--import', 'tsx', PIPE_CONSUMER, cmd.format, String(events)], {
     stdio: ['pipe', 'pipe', 'pipe'],
     cwd: REPO,

@@ -51,9 +51,6 @@ const TXN_SIZE = Number(flags['txn-size']);
 const LATENCY_SECONDS = Number(flags['latency-seconds']);
 const RESUME_SECONDS = Number(flags['resume-seconds']);
 const KILLS = Number(flags.kills);
-const cliPhase = PHASES.has(6)
-  ? new CliPhase(flags['cli-tools'].split(',') as CliTool[], BURST_TXNS, TXN_SIZE, log)
-  : undefined;
 /** Put rate of the latency and resume phases. */
 const PUTS_PER_SECOND = 200;
 /** Writes in flight while loading history. */
@@ -66,6 +63,16 @@ const DELIVERY_TIMEOUT_MS = 60_000;
 const CATCHUP_TIMEOUT_MS = 20_000;
 /** Outside the repository, so that profiles never end up in a commit or in lint. */
 const CPU_PROFILE_DIR = join(tmpdir(), 'bench-watch-profiles');
+const cliPhase = PHASES.has(6)
+  ? new CliPhase(
+      flags['cli-tools'].split(',') as CliTool[],
+      BURST_TXNS,
+      TXN_SIZE,
+      log,
+      // Our commands are profiled too (etcdctl is no Node process).
+      flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [],
+    )
+  : undefined;
 
 /** A measured cell: a number, or why there is none. */
 type Cell = number;

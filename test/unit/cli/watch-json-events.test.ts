@@ -169,6 +169,19 @@ describe('watch printer, events', () => {
     assert.equal(Buffer.concat(written).toString('utf8'), reference(events));
   });
 
+  it('prints a raw response as the same lines as its decoded events, in JSON and in text', async () => {
+    const events = [
+      event(),
+      event({ type: 'delete', key: Buffer.from('/config/b'), value: Buffer.alloc(0), prevKv: event() }),
+    ];
+    for (const format of ['json', 'text'] as const) {
+      const [decoded, raw] = [new PassThrough(), new PassThrough()];
+      await new WatchPrinter(format, decoded, new PassThrough()).printEvents(events);
+      await new WatchPrinter(format, raw, new PassThrough()).printRawEvents(asRaw(events));
+      assert.equal(String(raw.read()), String(decoded.read()), format);
+    }
+  });
+
   it('prints events as text lines under --output text', async () => {
     const out = new PassThrough();
     const printer = new WatchPrinter('text', out, new PassThrough());
