@@ -383,7 +383,14 @@ export class PrefixMirror extends EventEmitter<PrefixMirrorEvents> {
         {
           // Only the current watch speaks: one this mirror ended itself is ignored.
           message: (m) => {
-            if (this.watch === handle) this.onMessage(m);
+            if (this.watch !== handle) return;
+            try {
+              this.onMessage(m);
+            } catch (err) {
+              // A listener threw: as a failed watch, healed by a fresh snapshot (the stream goes on).
+              this.endWatch();
+              this.onWatchEnd(toEtcdError(err));
+            }
           },
           end: (error) => {
             if (this.watch === handle) this.onWatchEnd(error);

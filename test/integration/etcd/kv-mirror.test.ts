@@ -143,6 +143,31 @@ for (const etcd of etcdVersionsUnderTest()) {
           await mirror.close(); // idempotent
         });
 
+        it('survives a listener that throws: the change is read again, and later ones still arrive', async () => {
+          const prefix = uniquePrefix('throwing');
+          await client.kv.put(`${prefix}a`, '1');
+          const mirror = new PrefixMirror(client, prefix);
+          const resyncs: bigint[] = [];
+          let throws = 1;
+          mirror.on('update', () => {
+            if (throws-- > 0) throw new Error('listener bug');
+          });
+          mirror.on('resync', (c) => resyncs.push(c.revision));
+          mirror.on('error', () => undefined);
+          await mirror.start();
+          const { revision } = await client.kv.put(`${prefix}b`, '2');
+          // The failed update is healed by a fresh snapshot that holds the change.
+          await waitFor('a resync past the change', () => resyncs.some((r) => r >= revision));
+          const later = await client.kv.put(`${prefix}c`, '3');
+          await waitFor('the next change followed', () => mirror.snapshot().revision >= later.revision);
+          assert.deepEqual(render(mirror.snapshot().entries), [
+            `${prefix}a=1`,
+            `${prefix}b=2`,
+            `${prefix}c=3`,
+          ]);
+          await mirror.close();
+        });
+
         it('advances its revision on an idle prefix through progress notifications', async () => {
           const prefix = uniquePrefix('idle');
           await client.kv.put(`${prefix}a`, '1');
