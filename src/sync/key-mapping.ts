@@ -1,5 +1,6 @@
 import { decodeUtf8 } from './bytes.js';
-import type { InvalidKeyReason } from './problems.js';
+import type { InvalidKeyProblem, InvalidKeyReason } from './problems.js';
+import type { SnapshotEntry } from './types.js';
 
 const SLASH = 0x2f;
 
@@ -33,6 +34,35 @@ export function keyPath(prefix: Buffer, key: Buffer): KeyPath {
   if (text === undefined) reasons.push('not-utf8');
   if (reasons.length > 0 || text === undefined) return { ok: false, reasons };
   return { ok: true, segments: text.split('/') };
+}
+
+/** The path an entry is published under, or the InvalidKey problem naming its etcd key. */
+export type EntryPath =
+  | { readonly ok: true; readonly segments: readonly string[] }
+  | { readonly ok: false; readonly problem: InvalidKeyProblem };
+
+/** No prefix: a merged path is already the part below its source's prefix. */
+const NO_PREFIX = Buffer.alloc(0);
+
+/**
+ * The path of a snapshot entry, the one rule every format and the template model share: its merged
+ * `path` when spec.sources set one (mergeSources has cut the source's prefix, filtered and rewritten
+ * it), else its key below `prefix`; each checked by {@link keyPath}. A refusal names the etcd key and,
+ * for a merged path, the text it became (`mappedKey`), since a rewrite can be what emptied a segment.
+ */
+export function entryPath(prefix: Buffer, entry: Pick<SnapshotEntry, 'key' | 'path'>): EntryPath {
+  const path = entry.path !== undefined ? keyPath(NO_PREFIX, entry.path) : keyPath(prefix, entry.key);
+  if (path.ok) return path;
+  const mapped = entry.path !== undefined ? decodeUtf8(entry.path) : undefined;
+  return {
+    ok: false,
+    problem: {
+      kind: 'InvalidKey',
+      etcdKey: entry.key,
+      reasons: path.reasons,
+      ...(mapped !== undefined ? { mappedKey: mapped } : {}),
+    },
+  };
 }
 
 /** The flat name of a path: its segments joined by `separator` (`spec.keys.separator`). */

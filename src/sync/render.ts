@@ -1,6 +1,6 @@
 import { compareBytes, decodeUtf8, displayBytes } from './bytes.js';
 import { contentHash } from './content-hash.js';
-import { keyPath } from './key-mapping.js';
+import { entryPath } from './key-mapping.js';
 import { buildKeyTree } from './key-tree.js';
 import { emptyRecord } from './mapped-entry.js';
 import type { FormatOutput, MappedEntry } from './mapped-entry.js';
@@ -14,9 +14,6 @@ import { renderProperties } from './render-properties.js';
 import { renderYaml } from './render-yaml.js';
 import { byteCount, CONFIGMAP_MAX_DATA_BYTES } from './size.js';
 import type { PrefixSnapshot, RenderOptions, RenderResult } from './types.js';
-
-/** The prefix of an entry's own `path` (see SnapshotEntry.path): nothing. */
-const NO_PREFIX = Buffer.alloc(0);
 
 /** A single rendered document under the ConfigMap key `key`. */
 function documentOutput(key: string, text: string): FormatOutput {
@@ -89,8 +86,8 @@ function compareProblems(a: Problem, b: Problem): number {
  * either appears in the result or is named in a problem, never dropped (a snapshot that
  * repeats a key gets a `KeyCollision` naming it twice).
  *
- * Steps: validate `options` (`InvalidOption`, nothing else is checked then); map each key to its path
- * below the prefix (`InvalidKey`, see `keyPath`); lay the entries out in the format (see the
+ * Steps: validate `options` (`InvalidOption`, nothing else is checked then); map each entry to its path
+ * — its merged path, else its key below the prefix (`InvalidKey`, see `entryPath`); lay the entries out in the format (see the
  * render-*.ts files for each format's rules and problems); check the size against `maxBytes`
  * (`TooLarge`). `files` is size-checked even when other problems exist, since its size — the sum of
  * the values — does not depend on the keys; the rendered formats only when they rendered.
@@ -105,10 +102,10 @@ export function renderConfigMap(snapshot: PrefixSnapshot, options: RenderOptions
   const problems: Problem[] = [];
   const skipped: (InvalidKeyProblem | InvalidEnvNameProblem)[] = [];
   let mapped: MappedEntry[] = [];
-  for (const { key, value, path: mergedPath } of snapshot.entries) {
-    const path = mergedPath !== undefined ? keyPath(NO_PREFIX, mergedPath) : keyPath(prefix, key);
-    if (path.ok) mapped.push({ etcdKey: key, value, segments: path.segments });
-    else (skip ? skipped : problems).push({ kind: 'InvalidKey', etcdKey: key, reasons: path.reasons });
+  for (const entry of snapshot.entries) {
+    const path = entryPath(prefix, entry);
+    if (path.ok) mapped.push({ etcdKey: entry.key, value: entry.value, segments: path.segments });
+    else (skip ? skipped : problems).push(path.problem);
   }
 
   let output = renderFormat(mapped, options);

@@ -1,8 +1,8 @@
 // What a template sees of a prefix: the content as a flat map (path below the prefix → value) and as
 // a tree of the same values. Pure; the data crosses to the render worker by structured clone, so it
 // holds only plain objects and strings.
-import { decodeUtf8 } from '../bytes.js';
-import { keyPath } from '../key-mapping.js';
+import { compareBytes, decodeUtf8 } from '../bytes.js';
+import { entryPath } from '../key-mapping.js';
 import type { InvalidKeyProblem } from '../problems.js';
 import type { SnapshotEntry } from '../types.js';
 
@@ -22,14 +22,15 @@ export interface TemplateModel {
   readonly binaryKeys: readonly string[];
 }
 
-/** The model, or the keys that have no path below the prefix (see `keyPath`). */
+/** The model, or the keys that have no path (see `entryPath`), sorted by etcd key. */
 export type TemplateModelResult =
   | { readonly ok: true; readonly model: TemplateModel; readonly skipped: readonly InvalidKeyProblem[] }
   | { readonly ok: false; readonly problems: readonly InvalidKeyProblem[] };
 
 /**
- * Builds the model of `entries` below `prefix`. A key without a path (`keyPath`) fails the result,
- * or with `skipInvalid` is left out and returned in `skipped`. Never throws.
+ * Builds the model of `entries`, each under the path every format gives it (`entryPath`): its merged
+ * path when spec.sources set one — `prefix` is then `''` — else its key below `prefix`. A key without
+ * a path fails the result, or with `skipInvalid` is left out and returned in `skipped`. Never throws.
  */
 export function buildTemplateModel(
   prefix: Buffer,
@@ -41,18 +42,21 @@ export function buildTemplateModel(
   const binaryKeys: string[] = [];
   const invalid: InvalidKeyProblem[] = [];
   const paths: { segments: readonly string[]; value: string }[] = [];
-  for (const { key, value } of entries) {
-    const path = keyPath(prefix, key);
+  for (const entry of entries) {
+    const path = entryPath(prefix, entry);
     if (!path.ok) {
-      invalid.push({ kind: 'InvalidKey', etcdKey: key, reasons: path.reasons });
+      invalid.push(path.problem);
       continue;
     }
+    const { value } = entry;
     const joined = path.segments.join('/');
     const text = decodeUtf8(value);
     if (text === undefined) binaryKeys.push(joined);
     keys[joined] = text ?? value.toString('base64');
     paths.push({ segments: path.segments, value: keys[joined] });
   }
+  // By etcd key, as renderConfigMap lists them: a condition message does not change with entry order.
+  invalid.sort((a, b) => compareBytes(a.etcdKey, b.etcdKey));
   if (invalid.length > 0 && !skipInvalid) return { ok: false, problems: invalid };
   // Deepest last, so that a parent's children replace its value whatever the entry order.
   paths.sort((a, b) => a.segments.length - b.segments.length);
