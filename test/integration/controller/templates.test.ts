@@ -120,6 +120,37 @@ describe('PrefixSync format template (real etcd + simulator)', function () {
     );
   });
 
+  it('renders spec.sources from their merged paths: filtered, rewritten, a later source winning', async () => {
+    const ns = await env.namespace();
+    await env.put(`/${ns}/defaults/log/level`, 'info');
+    await env.put(`/${ns}/defaults/db/host`, 'db.internal');
+    await env.put(`/${ns}/prod/v2/log/level`, 'warn');
+    await env.put(`/${ns}/prod/v2/notes`, 'left out');
+    await env.createPrefixSync(ns, 'app', {
+      sourceRef: { name: 'main' },
+      sources: [
+        { prefix: `/${ns}/defaults/` },
+        {
+          prefix: `/${ns}/prod/`,
+          exclude: ['*/notes'],
+          rewrite: [{ replace: { regex: '^v[0-9]+/', with: '' } }],
+        },
+      ],
+      debounce: '0s',
+      target: {
+        name: 'cfg',
+        format: 'template',
+        template: {
+          inline: { 'app.conf': '{{ "log/level" | get }} {{ tree.db.host }} {{ "notes" | has }}' },
+        },
+      },
+    });
+    await waitFor('app.conf', async () => {
+      const text = await dataOf(ns, 'app.conf');
+      return text === 'warn db.internal false' ? true : `${text} (${await readyMessage(ns)})`;
+    });
+  });
+
   it('stops a runaway loop and 100 MiB of output with TemplateFailed while another PrefixSync keeps syncing', async () => {
     const loop = await env.freshApp(templateSpec({ 'loop.conf': 'ok {{ "a" | get }}' }), { a: '1' });
     const huge = await env.freshApp(templateSpec({ 'huge.conf': 'ok {{ "a" | get }}' }), { a: '1' });
