@@ -253,21 +253,23 @@ describe('etcd-config-operator render', function () {
     }
   });
 
-  it('renders a configMapRef template from the cluster, from --template-file, and says how when it has neither', async () => {
+  it('renders a configMapRef template from the cluster, from --template-file (over rewritten spec.sources), and says how when it has neither', async () => {
     const fromCluster = await render2('tpl', '-o', 'json');
     assert.equal(fromCluster.code, 0, fromCluster.stderr);
     assert.deepEqual((JSON.parse(fromCluster.stdout) as V1ConfigMap).data, wrote.template.data);
     assert.deepEqual(wrote.template.data, { 'out.txt': 'shared=base' });
 
+    // The template sees the merged, rewritten paths, as the operator's does (renderContent).
     const file = join(dir, 'tpl.yaml');
     await writeFile(
       file,
       `apiVersion: etcdconfig.dev/v1alpha1\nkind: PrefixSync\nmetadata: { name: tpl, namespace: ${ns2} }\n` +
-        `spec:\n  sourceRef: { name: main }\n  prefix: /${ns2}/base/\n` +
+        `spec:\n  sourceRef: { name: main }\n  sources:\n  - { prefix: /${ns2}/base/ }\n` +
+        `  - { prefix: /${ns2}/env/, rewrite: [{ replace: { regex: '^ex', with: 'env-ex' } }] }\n` +
         `  target: { name: tpl, format: template, template: { configMapRef: { name: tpls } } }\n`,
     );
     const template = join(dir, 'other.liquid');
-    await writeFile(template, 'only={{ "only" | get }}');
+    await writeFile(template, 'only={{ "only" | get }} shared={{ "shared" | get }} {{ "env-extra" | get }}');
     const offline = [
       '-f',
       file,
@@ -278,7 +280,9 @@ describe('etcd-config-operator render', function () {
     ];
     const fromFile = await render(...offline, '--template-file', `other.txt=${template}`);
     assert.equal(fromFile.code, 0, fromFile.stderr);
-    assert.deepEqual((parse(fromFile.stdout) as V1ConfigMap).data, { 'other.txt': 'only=base' });
+    assert.deepEqual((parse(fromFile.stdout) as V1ConfigMap).data, {
+      'other.txt': 'only=base shared=env env',
+    });
 
     const neither = await render(...offline);
     assert.equal(neither.code, 2);
