@@ -6,7 +6,7 @@ import { EtcdClient, type RawWatchMessage, type WatchEvent } from '../../../src/
 import { TcpProxy, assertExactlyOnce, historyOf, uniquePrefix, waitFor } from './helpers.js';
 
 /** Revisions written: etcd replays ~1,000 revisions per 100 ms, so the replay takes several responses. */
-const WRITES = 2_500;
+const WRITES = 1_500;
 /** Writes in flight while loading. */
 const CONCURRENCY = 16;
 const WAIT_MS = 30_000;
