@@ -36,8 +36,8 @@ export class CliPhase {
 
   /** Builds our command, once, before the runs. */
   async prepare(): Promise<void> {
-    if (this.tools.includes('ours-built')) {
-      this.log('phase 6: building the watch command (tsc -p tsconfig.build.json)');
+    if (this.tools.includes('ours-built') || this.tools.includes('ours-bundle')) {
+      this.log('phase 6: building the watch command (tsc -p tsconfig.build.json, then scripts/bundle.mjs)');
       await buildOurs();
     }
   }

@@ -18,7 +18,7 @@ export const BUILT_DIR = `${REPO}.tmp/bench-watch-dist`;
 const BEFORE_DIST = process.env['BENCH_WATCH_BEFORE_DIST'];
 
 /** The watch commands compared. */
-export const CLI_TOOLS = ['ours-built', 'ours-bin', 'etcdctl', 'ours-before'] as const;
+export const CLI_TOOLS = ['ours-built', 'ours-bundle', 'ours-bin', 'etcdctl', 'ours-before'] as const;
 export type CliTool = (typeof CLI_TOOLS)[number];
 
 /** How each tool is started for one replay, and how its output reads. */
@@ -47,6 +47,13 @@ function commandOf(
         args: [...nodeFlags, `${BUILT_DIR}/main.js`, ...ours],
         format: 'ours',
       };
+    case 'ours-bundle':
+      // The esbuild bundle of that build (scripts/bundle.mjs), as the image and the npm package run it.
+      return {
+        file: process.execPath,
+        args: [...nodeFlags, `${BUILT_DIR}/bundle/main.js`, ...ours],
+        format: 'ours',
+      };
     case 'ours-bin':
       // The package bin in a checkout: the TypeScript sources through tsx.
       return {
@@ -70,7 +77,10 @@ function commandOf(
   }
 }
 
-/** Builds our command into {@link BUILT_DIR} (the production build, tsconfig.build.json). */
+/**
+ * Builds our command into {@link BUILT_DIR} (the production build, tsconfig.build.json), and bundles
+ * that into BUILT_DIR/bundle/ (scripts/bundle.mjs, as `npm run build` does).
+ */
 export async function buildOurs(): Promise<void> {
   const tsc = `${REPO}node_modules/typescript/bin/tsc`;
   const child = spawn(process.execPath, [tsc, '-p', `${REPO}tsconfig.build.json`, '--outDir', BUILT_DIR], {
@@ -79,6 +89,12 @@ export async function buildOurs(): Promise<void> {
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0 || !existsSync(`${BUILT_DIR}/main.js`))
     throw new Error(`building ${BUILT_DIR} failed (${code})`);
+  const bundler = spawn(process.execPath, [`${REPO}scripts/bundle.mjs`, '--dist', BUILT_DIR], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const bundled = await new Promise<number | null>((resolve) => bundler.once('exit', resolve));
+  if (bundled !== 0 || !existsSync(`${BUILT_DIR}/bundle/main.js`))
+    throw new Error(`bundling ${BUILT_DIR} failed (${bundled})`);
 }
 
 /** One tool's replay, as measured. */

@@ -25,7 +25,7 @@ const { values: flags } = parseArgs({
     'resume-seconds': { type: 'string', default: '12' },
     kills: { type: 'string', default: '3' },
     phases: { type: 'string', default: '1,2,3,4,5,6' },
-    'cli-tools': { type: 'string', default: 'ours-built,ours-bin,etcdctl' },
+    'cli-tools': { type: 'string', default: 'ours-built,ours-bundle,ours-bin,etcdctl' },
     /** Reuse the last build of phase 6 (.tmp/bench-watch-dist) instead of building again. */
     'skip-build': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
@@ -35,7 +35,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   process.stdout.write(
     'Usage: npm run bench:watch -- [--runs N] [--consumers ours,etcd3,etcdctl] [--phases 1,2,3,4,5,6]\n' +
-      '  [--cli-tools ours-built,ours-bin,etcdctl] [--skip-build]\n' +
+      '  [--cli-tools ours-built,ours-bundle,ours-bin,etcdctl] [--skip-build]\n' +
       '  [--replay-revisions 50000] [--burst-txns 2000] [--txn-size 100] [--latency-seconds 10]\n' +
       '  [--resume-seconds 12] [--kills 3] [--cpu-prof]   (see bench/README.md)\n',
   );
