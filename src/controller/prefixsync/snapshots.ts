@@ -95,7 +95,17 @@ export class PrefixSnapshots {
       read = assemble(
         spec,
         await Promise.all(
-          groups.map((g) => clusterFromMirrors(spec, g, mirrors.get(g.source)!, clients.get(g.source)!, ctx)),
+          groups.map((g) =>
+            this.clusterCaughtUp(
+              psync,
+              spec,
+              g,
+              mirrors.get(g.source)!,
+              clients.get(g.source)!,
+              groups.length,
+              ctx,
+            ),
+          ),
         ),
       );
     } else {
@@ -110,6 +120,39 @@ export class PrefixSnapshots {
     // Bookkeeping of pending changes compares revisions: the highest one covers every cluster's changes.
     this.pending.noteSnapshot(key, maxRevision(read.clusters));
     return read;
+  }
+
+  /**
+   * One cluster from its mirrors, at least at the revision status reports for it when etcd is past
+   * that. A mirror follows its prefix's own changes; one whose prefix stayed idle can be behind a
+   * revision the PrefixSync reached through another prefix — the case after a source left
+   * spec.sources — and progress replies need not move it (before etcd 3.4.25 / 3.5.8 none does). So a
+   * behind cluster gets a progress request and CUT_WAIT_MS to catch up, MAX_CUT_WAITS times, and is
+   * then read afresh: waiting on the mirror alone could hold the PrefixSync for good.
+   */
+  private async clusterCaughtUp(
+    psync: PrefixSync,
+    spec: ResolvedPrefixSyncSpec,
+    group: ClusterGroup,
+    mirrors: readonly PrefixMirror[],
+    client: EtcdClient,
+    clusterCount: number,
+    ctx: ReconcileContext,
+  ): Promise<ClusterRead> {
+    const synced = syncedRevisionOf(psync, group.source, clusterCount);
+    for (let attempt = 0; ; attempt++) {
+      const read = await clusterFromMirrors(spec, group, mirrors, client, ctx);
+      const health = this.connections.get(group.source)?.health;
+      const isBehind =
+        synced !== undefined &&
+        read.revision < synced &&
+        health?.state === 'ready' &&
+        health.revision >= synced;
+      if (!isBehind) return read;
+      if (attempt >= MAX_CUT_WAITS) return freshCluster(spec, group, client, undefined, ctx);
+      client.requestProgress();
+      await reached(mirrors, synced, ctx.signal);
+    }
   }
 
   /** Holds exactly the mirrors of `groups` for `key`; the budget's refusal or the failure typed. */

@@ -164,9 +164,15 @@ describe('PrefixSync spec.sources (real etcd + simulator)', function () {
     await env.put(`/${ns}/a/x`, '1');
     await env.put(`/${ns}/b/y`, '2');
     await waitFor('both', async () => (await data(ns))?.['y'] === '2');
+    // b moves on while a stays idle: status reaches a revision a's mirror has no reason to reach.
+    await env.put(`/${ns}/b/z`, '3');
+    await waitFor('b moved on', async () => (await data(ns))?.['z'] === '3');
     const before = await openMirrors();
     await env.patchPrefixSync(ns, 'app', { spec: { sources: [{ prefix: `/${ns}/a/` }] } });
-    await waitFor('b gone', async () => (await data(ns))?.['y'] === undefined);
+    await waitFor(
+      'b gone',
+      async () => (await data(ns))?.['y'] === undefined && (await data(ns))?.['z'] === undefined,
+    );
     await waitFor(
       'its mirror closed',
       async () => (await openMirrors()) === before - 1 || `${await openMirrors()} mirrors, ${before} before`,
