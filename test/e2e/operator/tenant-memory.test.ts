@@ -1,8 +1,8 @@
 // The memory figure of issue 17, measured from outside a running operator (/proc/<pid>/status): one
 // tenant puts 50 values of 1 MB under a prefix it may read, with 5 nested PrefixSyncs on it. The
 // operator's RSS stays within 64 MiB of its idle figure, every one of the 5 reports TooLarge, and
-// another tenant's PrefixSync keeps syncing meanwhile. `E2E_OPERATOR_ENTRY=dist/main.js` measures the
-// build instead of the sources run through tsx.
+// another tenant's PrefixSync keeps syncing meanwhile. `E2E_OPERATOR_ENTRY=dist/bundle/main.js` measures
+// what ships (after `npm run build`) instead of the sources run through tsx.
 import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
