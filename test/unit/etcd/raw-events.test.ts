@@ -160,8 +160,9 @@ function rawWatcher(fromRevision: bigint | undefined = 10n): Watcher {
 
 /** What the watcher has buffered for its consumer, summarised (e.g. `raw@12,13`, `progress@20`). */
 function buffered(w: Watcher): string[] {
-  // Read without taking: the WatchBuffer's private messages (as watcher.test.ts does).
-  const messages = (w as unknown as { buffer: { messages: RawWatchMessage[] } }).buffer.messages;
+  // Read without taking (taking could resume a paused watcher): the WatchBuffer's private messages.
+  const consumer = (w as unknown as { consumer: { buffer?: { messages: RawWatchMessage[] } } }).consumer;
+  const messages = consumer.buffer?.messages ?? assert.fail('an iterated watch has a buffer');
   return messages.map((m) => {
     if (m.type !== 'raw-events') {
       return m.type === 'reconnected'
