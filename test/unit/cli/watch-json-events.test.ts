@@ -136,9 +136,17 @@ describe('watch -w json lines built as bytes', () => {
     const chunks = formatJsonEvents(events);
     assert.ok(chunks.length > 1, 'expected the lines to span several chunks');
     assert.equal(Buffer.concat(chunks).toString('utf8'), reference(events));
-    const rawChunks = formatJsonRawEvents(asRaw(events));
+    // Fewer, larger events for the raw writer: as many chunks, a fraction of the encoding.
+    const large = Array.from({ length: 200 }, (_, i) =>
+      event({
+        key: Buffer.from(`/k/${i}`),
+        value: Buffer.from(`v${i}`.padEnd(12_000, '.')),
+        modRevision: BigInt(i + 1),
+      }),
+    );
+    const rawChunks = formatJsonRawEvents(asRaw(large));
     assert.ok(rawChunks.length > 1, 'expected the raw lines to span several chunks');
-    assert.equal(Buffer.concat(rawChunks).toString('utf8'), reference(events));
+    assert.equal(Buffer.concat(rawChunks).toString('utf8'), reference(large));
   });
 
   it('make no output for no events', () => {
