@@ -59,7 +59,8 @@ function lostAndRecreating(w: Watcher): void {
 /** What the watcher has buffered for its consumer, summarised (e.g. `progress@60`, `events@12,13`). */
 function buffered(w: Watcher): string[] {
   // Read without taking (taking could resume a paused watcher): the WatchBuffer's private messages.
-  const buffer = (w as unknown as { buffer: { messages: WatchMessage[] } }).buffer.messages;
+  const consumer = (w as unknown as { consumer: { buffer?: { messages: WatchMessage[] } } }).consumer;
+  const buffer = consumer.buffer?.messages ?? assert.fail('an iterated watch has a buffer');
   return buffer.map((m) =>
     m.type === 'events'
       ? `events@${m.events.map((e) => e.modRevision).join(',')}`
