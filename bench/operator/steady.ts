@@ -2,6 +2,7 @@
 // prefixes for `durationS`, paced by the clock (open loop: a slow answer does not slow the writer), and
 // a client-node watch on the ConfigMaps times each change until a ConfigMap shows it. With `soak`,
 // the operator's RSS, V8 heap and open fds are sampled every 10 s and judged flat or not.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CoreV1Api, Watch, type V1ConfigMap } from '@kubernetes/client-node';
 import { scrapeMetric } from '../../test/e2e/support/etcd-metrics.js';
 import type { OperatorEnv } from '../../test/e2e/support/operator-env.js';
@@ -53,6 +54,12 @@ export interface SteadyResult extends ChangeSummary {
   operatorCores: number;
   /** The benchmark process's (simulator, writer, watch) CPU share meanwhile. */
   simCores: number;
+  /**
+   * Its event-loop delay over the window, p99 and max (ms): the API server stand-in answering the
+   * operator and the watch timing the changes both wait behind it.
+   */
+  benchLoopDelayP99Ms: number;
+  benchLoopDelayMaxMs: number;
   rssStartMiB: number;
   rssEndMiB: number;
   fdsStart: number;
@@ -152,6 +159,8 @@ export async function measureSteady(
     let writerLagMaxMs = 0;
     progress(`steady: ${total} changes at ${options.rate}/s over ${options.count} prefixes`);
     const metrics0 = await scrapeAll(op.metricsUrl);
+    const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+    benchLoop.enable();
     const start = await sampleProc(pid);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -180,6 +189,7 @@ export async function measureSteady(
     const wallS = (performance.now() - t0) / 1000;
     const end = await sampleProc(pid);
     const cpu = process.cpuUsage(cpu0);
+    benchLoop.disable();
     const metrics1 = await scrapeAll(op.metricsUrl);
     const queueDepthEnd = counterDelta(new Map(), metrics1, 'workqueue_depth');
     const reconciles = counterDelta(metrics0, metrics1, 'controller_runtime_reconcile_time_seconds_count');
@@ -205,6 +215,8 @@ export async function measureSteady(
       writerLagMaxMs,
       operatorCores: (end.cpuS - start.cpuS) / wallS,
       simCores: (cpu.user + cpu.system) / 1e6 / wallS,
+      benchLoopDelayP99Ms: benchLoop.percentile(99) / 1e6,
+      benchLoopDelayMaxMs: benchLoop.max / 1e6,
       rssStartMiB: start.rssMiB,
       rssEndMiB: end.rssMiB,
       fdsStart: start.fds,
