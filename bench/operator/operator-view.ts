@@ -79,6 +79,9 @@ export interface OperatorWindow {
   /** Event-loop delay over the window (prom-client resets its monitor at each scrape): p99 and max, ms. */
   loopLagP99Ms: number;
   loopLagMaxMs: number;
+  /** Reconciles that ended in an error, and keys re-queued with backoff (work-queue retries). */
+  reconcileErrors: number;
+  queueRetries: number;
 }
 
 /** The window between two scrapes of the same operator. */
@@ -94,5 +97,7 @@ export function operatorWindow(before: MetricsSnapshot, after: MetricsSnapshot):
     gcS,
     loopLagP99Ms: (after.get('nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000,
     loopLagMaxMs: (after.get('nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1000,
+    reconcileErrors: counterDelta(before, after, 'controller_runtime_reconcile_errors_total'),
+    queueRetries: counterDelta(before, after, 'workqueue_retries_total'),
   };
 }

@@ -218,6 +218,20 @@ function steadyRows(n: number): Metric[] {
     },
     {
       phase,
+      name: 'operator metrics: reconciles ending in an error',
+      ...NO_GOAL,
+      digits: 0,
+      pick: (r) => r.steady?.operator.reconcileErrors,
+    },
+    {
+      phase,
+      name: 'operator metrics: work-queue retries (backoff)',
+      ...NO_GOAL,
+      digits: 0,
+      pick: (r) => r.steady?.operator.queueRetries,
+    },
+    {
+      phase,
       name: 'changes seen only through a later one (coalesced)',
       ...NO_GOAL,
       digits: 0,
