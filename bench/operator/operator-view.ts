@@ -79,6 +79,9 @@ export interface OperatorWindow {
   /** Event-loop delay over the window (prom-client resets its monitor at each scrape): p99 and max, ms. */
   loopLagP99Ms: number;
   loopLagMaxMs: number;
+  /** p99 of a key's wait in the work queue, and of a reconcile, bucket upper bounds in ms. */
+  queueWaitP99Ms: number;
+  reconcileP99Ms: number;
   /** Reconciles that ended in an error, and keys re-queued with backoff (work-queue retries). */
   reconcileErrors: number;
   queueRetries: number;
@@ -97,6 +100,9 @@ export function operatorWindow(before: MetricsSnapshot, after: MetricsSnapshot):
     gcS,
     loopLagP99Ms: (after.get('nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000,
     loopLagMaxMs: (after.get('nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1000,
+    queueWaitP99Ms: histogramQuantileDelta(before, after, 'workqueue_queue_duration_seconds', 0.99) * 1000,
+    reconcileP99Ms:
+      histogramQuantileDelta(before, after, 'controller_runtime_reconcile_time_seconds', 0.99) * 1000,
     reconcileErrors: counterDelta(before, after, 'controller_runtime_reconcile_errors_total'),
     queueRetries: counterDelta(before, after, 'workqueue_retries_total'),
   };

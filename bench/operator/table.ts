@@ -218,6 +218,20 @@ function steadyRows(n: number): Metric[] {
     },
     {
       phase,
+      name: 'operator metrics: work-queue wait p99, bucket bound (ms)',
+      ...NO_GOAL,
+      digits: 1,
+      pick: (r) => r.steady?.operator.queueWaitP99Ms,
+    },
+    {
+      phase,
+      name: 'operator metrics: reconcile time p99, bucket bound (ms)',
+      ...NO_GOAL,
+      digits: 1,
+      pick: (r) => r.steady?.operator.reconcileP99Ms,
+    },
+    {
+      phase,
       name: 'operator metrics: reconciles ending in an error',
       ...NO_GOAL,
       digits: 0,
