@@ -15,11 +15,15 @@ export function uniquePrefix(name: string): string {
 
 /**
  * A TCP proxy on a free loopback port to one target. `cut()` drops every connection; `block()` also
- * refuses new ones until `unblock()`: a lost network without killing etcd.
+ * refuses new ones until `unblock()`: a lost network without killing etcd. `cutAtDownstreamByte(n)`
+ * cuts at an exact point of what etcd sends, so a test can cut mid-stream without racing the client.
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private isBlocked = false;
+  /** Bytes passed from the target to clients, over every connection so far. */
+  downstreamBytes = 0;
+  private cutAt: number | undefined;
   private readonly server: Server;
   /** `127.0.0.1:<port>` to give the client; set by start(). */
   endpoint = '';
@@ -50,9 +54,33 @@ export class TcpProxy {
       s.on('error', () => undefined);
     }
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => this.forwardDownstream(chunk, upstream, client));
+    client.on('drain', () => upstream.resume());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
+  }
+
+  private forwardDownstream(chunk: Buffer, upstream: Socket, client: Socket): void {
+    const room = this.cutAt === undefined ? chunk.length : this.cutAt - this.downstreamBytes;
+    if (room < chunk.length) {
+      // The client gets exactly the bytes before the cut point, then loses the connection.
+      const head = chunk.subarray(0, Math.max(0, room));
+      this.downstreamBytes += head.length;
+      this.cutAt = undefined;
+      client.end(head, () => this.cut());
+      upstream.destroy();
+      return;
+    }
+    this.downstreamBytes += chunk.length;
+    if (!client.write(chunk)) upstream.pause();
+  }
+
+  /**
+   * Cuts every connection once `downstreamBytes` reaches `byte`: the client sees the target's stream up
+   * to that byte and not one more. Applies once.
+   */
+  cutAtDownstreamByte(byte: number): void {
+    this.cutAt = byte;
   }
 
   /** Drops every open connection. */
