@@ -29,7 +29,13 @@ describe('etcd watch, raw (events as bytes)', function () {
       const messages: RawWatchMessage[] = [];
       const events: WatchEvent[] = [];
       try {
-        const watch = client.watch({ key: prefix, prefix: true, fromRevision: from, prevKv: true, raw: true });
+        const watch = client.watch({
+          key: prefix,
+          prefix: true,
+          fromRevision: from,
+          prevKv: true,
+          raw: true,
+        });
         const consuming = (async () => {
           for await (const m of watch) {
             messages.push(m);
@@ -83,7 +89,10 @@ describe('etcd watch, raw (events as bytes)', function () {
       assert.ok(reconnected, `no reconnect: ${messages.map((m) => m.type).join(' ')}`);
       assert.ok(reconnected.revision < last, 'the cut came after the replay had ended: nothing was resumed');
       assert.ok(reconnected.revision >= first, 'the cut came before any event: nothing to resume from');
-      assert.ok(events.some((e) => e.type === 'delete' && e.prevKv !== undefined), 'no delete with prevKv replayed');
+      assert.ok(
+        events.some((e) => e.type === 'delete' && e.prevKv !== undefined),
+        'no delete with prevKv replayed',
+      );
       assertExactlyOnce(
         events,
         await historyOf(cluster.endpoints, prefix, first - 1n, last, { prevKv: true }),
