@@ -31,6 +31,8 @@ export class ChangeTracker {
   private made = 0;
   private superseded = 0;
   private lastSeenAt = Number.NaN;
+  /** Where the window of sinceLastWindow() starts in `latencies`. */
+  private windowStart = 0;
 
   /** Records change `seq` to `prefix`, made at `at` (ms). */
   make(prefix: string, seq: number, at: number): void {
@@ -54,6 +56,16 @@ export class ChangeTracker {
     if (n > 0) this.lastSeenAt = at;
     if (n === list.length) this.pending.delete(prefix);
     else list.splice(0, n);
+  }
+
+  /**
+   * The changes seen since the previous call (from the first call: all): how many, their p99 and max
+   * latency. A soak samples it every 10 s, so a slow spell shows when it happened.
+   */
+  sinceLastWindow(): { seen: number; p99: number; max: number } {
+    const window = this.latencies.slice(this.windowStart).sort((a, b) => a - b);
+    this.windowStart = this.latencies.length;
+    return { seen: window.length, p99: quantile(window, 0.99), max: window[window.length - 1] ?? Number.NaN };
   }
 
   /** Changes made and not seen yet. */

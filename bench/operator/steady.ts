@@ -166,11 +166,20 @@ export async function measureSteady(
     const t0 = performance.now();
     if (options.soak) {
       const sample = async (): Promise<void> => {
-        const [p, heap] = await Promise.all([sampleProc(pid), heapMiB()]);
+        const [p, heap, depth] = await Promise.all([
+          sampleProc(pid),
+          heapMiB(),
+          scrapeMetric(op.metricsUrl, 'workqueue_depth'),
+        ]);
         soak.rss.push(p.rssMiB);
         soak.fds.push(p.fds);
         soak.heap.push(heap);
-        progress(`soak: rss ${p.rssMiB.toFixed(0)} MiB, heap ${heap.toFixed(0)} MiB, ${p.fds} fds`);
+        // The latency of the last 10 s and the queue: a slow spell shows when it came, next to memory.
+        const w = tracker.sinceLastWindow();
+        progress(
+          `soak: rss ${p.rssMiB.toFixed(0)} MiB, heap ${heap.toFixed(0)} MiB, ${p.fds} fds; ` +
+            `${w.seen} changes seen, p99 ${w.p99.toFixed(0)} ms, max ${w.max.toFixed(0)} ms; queue ${depth ?? '?'}`,
+        );
       };
       await sample();
       sampler = setInterval(() => void sample().catch(() => undefined), SOAK_SAMPLE_MS);

@@ -35,4 +35,18 @@ describe('ChangeTracker (bench:operator steady phase)', () => {
     const s = t.summary();
     assert.deepEqual([s.made, s.seen, s.missing, s.max], [1, 1, 0, 20]);
   });
+
+  it('gives each window the changes seen since the previous one, and the whole run still in summary()', () => {
+    const t = new ChangeTracker();
+    t.make('p', 0, 0);
+    t.make('q', 1, 0);
+    t.seen('p', 0, 10);
+    t.seen('q', 1, 900);
+    assert.deepEqual(t.sinceLastWindow(), { seen: 2, p99: 900, max: 900 });
+    t.make('p', 2, 1000);
+    t.seen('p', 2, 1005);
+    assert.deepEqual(t.sinceLastWindow(), { seen: 1, p99: 5, max: 5 });
+    assert.equal(t.sinceLastWindow().seen, 0);
+    assert.equal(t.summary().max, 900);
+  });
 });
