@@ -108,7 +108,8 @@ export const CHART_HEAP_MIB = 384;
 /**
  * Starts an operator against `env` with the same flags the e2e harness uses (no leader election,
  * metrics and probes on free loopback ports). `cpuProfDir` (built only) adds node's `--cpu-prof`;
- * `heapMiB` (built only; 0: none) its `--max-old-space-size`, as the chart sets it.
+ * `heapMiB` (built only; 0: none) its `--max-old-space-size`, as the chart sets it; `nodeArgs` (built
+ * only) more node flags, for tuning experiments.
  */
 export async function startOperator(
   env: OperatorEnv,
@@ -116,6 +117,7 @@ export async function startOperator(
   operatorArgs: readonly string[],
   cpuProfDir?: string,
   heapMiB = CHART_HEAP_MIB,
+  nodeArgs: readonly string[] = [],
 ): Promise<RunningOperator> {
   if (launch === 'source') {
     const op = await env.startOperator();
@@ -133,6 +135,7 @@ export async function startOperator(
   const args = [
     ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
     ...(heapMiB > 0 ? [`--max-old-space-size=${heapMiB}`] : []),
+    ...nodeArgs,
     BUNDLE_MAIN,
     'run',
     '--kubeconfig',

@@ -43,6 +43,9 @@ const USAGE = `Usage: npm run bench:operator -- [flags]
                         \`node dist/bundle/main.js run\`, as the image runs it; source: the package
                         bin in a checkout (tsx)
   --cpu-prof DIR        (built) write a node --cpu-prof profile of each operator into DIR
+  --operator-node-args ARGS  (built) extra node flags for the operator, space-separated (e.g.
+                        "--max-semi-space-size=8"); environment variables (MALLOC_ARENA_MAX=2) pass
+                        through from the bench's own environment
   -h, --help            this help
 `;
 
@@ -65,6 +68,7 @@ interface Args {
   launch: Launch;
   cpuProfDir: string | undefined;
   heapMiB: number;
+  operatorNodeArgs: string[];
 }
 
 function positiveInt(flag: string, text: string | undefined): number {
@@ -90,6 +94,7 @@ function parseArgs(argv: readonly string[]): Args | undefined {
     launch: 'built',
     cpuProfDir: undefined,
     heapMiB: CHART_HEAP_MIB,
+    operatorNodeArgs: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -119,6 +124,8 @@ function parseArgs(argv: readonly string[]): Args | undefined {
       if (v !== 'built' && v !== 'source') throw new Error('--launch needs built or source');
       args.launch = v;
     } else if (flag === '--cpu-prof') args.cpuProfDir = argv[++i];
+    else if (flag === '--operator-node-args')
+      args.operatorNodeArgs = (argv[++i] ?? '').split(/\s+/).filter(Boolean);
     else if (flag === '--operator-heap-mib') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v < 0) throw new Error('--operator-heap-mib needs 0 or a positive integer');
@@ -170,6 +177,7 @@ async function runOnce(args: Args, run: number): Promise<RunResult> {
         [...args.operatorArgs, ...extraArgs],
         args.cpuProfDir,
         args.heapMiB,
+        args.operatorNodeArgs,
       );
       ops.push(op);
       return op;
@@ -276,7 +284,9 @@ async function main(): Promise<number> {
       : '';
   const launchLine =
     args.launch === 'built'
-      ? `${buildOperator()}${heapLine}`
+      ? `${buildOperator()}${heapLine}${
+          args.operatorNodeArgs.length ? `, node flags ${args.operatorNodeArgs.join(' ')}` : ''
+        }${process.env['MALLOC_ARENA_MAX'] ? `, MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX']}` : ''}`
       : 'operator: the package bin in a checkout, i.e. the TypeScript sources through tsx';
   progress(launchLine);
   const startLoad = loadLine();
